@@ -1,0 +1,534 @@
+#!/usr/bin/env python3
+"""Kueue-C code generator: schema/*.yaml -> generated/.
+
+Reads the protocol schema, checks it (unknown types, duplicate names, bad
+references and attributes are errors that name the place), and renders the
+Jinja2 templates in codegen/templates into the C layer and the Python
+module.  Output is deterministic: same schema, same bytes.
+
+    kqgen.py [--schema FILE] [--out DIR]     write generated files
+    kqgen.py --check DIR                     regenerate into a temporary
+                                             folder, diff against DIR, exit 1
+                                             on any difference
+"""
+
+import argparse
+import difflib
+import os
+import re
+import sys
+import tempfile
+
+try:
+    import jinja2
+    import yaml
+except ImportError as exc:  # pragma: no cover - depends on the machine
+    sys.exit(
+        "kqgen: %s. The generator needs Jinja2 and PyYAML: install Debian's "
+        "python3-jinja2 and python3-yaml and run it with /usr/bin/python3." % exc
+    )
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+PRIMITIVES = ("u64", "i64", "i32", "f64", "bool", "string", "path", "timestamp")
+STRINGS = ("string", "path")
+C_TYPES = {
+    "u64": "uint64_t", "i64": "int64_t", "i32": "int32_t", "f64": "double",
+    "bool": "bool", "string": "kq_str", "path": "kq_str", "timestamp": "kq_time",
+    "map": "kq_u64_map", "set": "kq_u64_set",
+}
+
+
+class SchemaError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- types --
+
+
+class Type:
+    """A parsed type expression such as option<map<string,u64>>."""
+
+    def __init__(self, kind, arg=None, name=None):
+        self.kind = kind  # primitive name, option, list, map, set, ref
+        self.arg = arg  # inner Type for option and list
+        self.name = name  # referenced type name for ref
+        self.target = None  # the referenced TypeDef once resolved
+
+    def __str__(self):
+        if self.kind == "ref":
+            return self.name
+        if self.kind in ("option", "list"):
+            return "%s<%s>" % (self.kind, self.arg)
+        if self.kind == "map":
+            return "map<string,u64>"
+        if self.kind == "set":
+            return "set<u64>"
+        return self.kind
+
+    @property
+    def is_string(self):
+        return self.kind in STRINGS
+
+    @property
+    def c_type(self):
+        """The C type of a field of this type."""
+        if self.kind == "option":
+            return self.arg.c_type
+        if self.kind == "list":
+            return "kq_str_list" if self.arg.is_string else self.arg.target.c_type + "_list"
+        if self.kind == "ref":
+            return self.target.c_type
+        return C_TYPES[self.kind]
+
+    @property
+    def owns(self):
+        """Whether a value of this type holds memory to free."""
+        if self.kind == "option":
+            return self.arg.owns
+        return self.is_string or self.kind in ("list", "map", "set", "ref")
+
+    @property
+    def has_flag(self):
+        """option<T> other than of a string: the field gets a has_ flag."""
+        return self.kind == "option" and not self.arg.is_string
+
+
+def parse_type(text, where):
+    """Parses a type expression; raises SchemaError naming `where`."""
+    s = text.replace(" ", "")
+
+    def parse(i):
+        m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", s[i:])
+        if not m:
+            raise SchemaError("%s: bad type %r" % (where, text))
+        word = m.group(0)
+        i += len(word)
+        if word in ("option", "list", "map", "set"):
+            if i >= len(s) or s[i] != "<":
+                raise SchemaError("%s: %s needs <...> in %r" % (where, word, text))
+            if word == "map":
+                if not s.startswith("<string,u64>", i):
+                    raise SchemaError("%s: only map<string,u64> is supported, got %r" % (where, text))
+                return Type("map"), i + len("<string,u64>")
+            if word == "set":
+                if not s.startswith("<u64>", i):
+                    raise SchemaError("%s: only set<u64> is supported, got %r" % (where, text))
+                return Type("set"), i + len("<u64>")
+            inner, i = parse(i + 1)
+            if i >= len(s) or s[i] != ">":
+                raise SchemaError("%s: missing '>' in %r" % (where, text))
+            return Type(word, arg=inner), i + 1
+        if word in PRIMITIVES:
+            return Type(word), i
+        if not word[0].isupper():
+            raise SchemaError("%s: unknown type %r" % (where, word))
+        return Type("ref", name=word), i
+
+    t, end = parse(0)
+    if end != len(s):
+        raise SchemaError("%s: trailing text in type %r" % (where, text))
+    return t
+
+
+def check_combination(t, where):
+    """Keeps to the closed set of shapes the runtimes implement."""
+    if t.kind == "option" and not (t.arg.is_string or t.arg.kind in ("map", "ref")):
+        raise SchemaError("%s: option<%s> is not supported (option of a string, map or named type)" % (where, t.arg))
+    if t.kind == "list" and not (t.arg.is_string or t.arg.kind == "ref"):
+        raise SchemaError("%s: list<%s> is not supported (list of strings or of a named type)" % (where, t.arg))
+
+
+# ---------------------------------------------------------------- model --
+
+
+def snake(name):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+class Field:
+    ATTRS = {"name", "type", "doc", "max_len", "item_max_len", "key_max_len"}
+
+    def __init__(self, spec, where, limits):
+        if not isinstance(spec, dict):
+            raise SchemaError("%s: a field must be a mapping" % where)
+        unknown = set(spec) - self.ATTRS
+        if unknown:
+            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
+        for key in ("name", "type", "doc"):
+            if key not in spec:
+                raise SchemaError("%s: missing %r" % (where, key))
+        self.name = spec["name"]
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.name)):
+            raise SchemaError("%s: field name %r is not snake_case" % (where, self.name))
+        where = "%s (%s)" % (where, self.name)
+        self.doc = str(spec["doc"]).strip()
+        self.type = parse_type(str(spec["type"]), where)
+        check_combination(self.type, where)
+        self.where = where
+        base = self.type.arg if self.type.kind == "option" else self.type
+        sized = base.is_string or base.kind in ("list", "map", "set")
+        if "max_len" in spec and not sized:
+            raise SchemaError("%s: max_len only applies to strings, lists, maps and sets" % where)
+        if "item_max_len" in spec and not (base.kind == "list" and base.arg.is_string):
+            raise SchemaError("%s: item_max_len only applies to lists of strings" % where)
+        if "key_max_len" in spec and base.kind != "map":
+            raise SchemaError("%s: key_max_len only applies to maps" % where)
+        default = "string" if base.is_string else "list"
+        self.max_len = resolve_limit(spec.get("max_len", default), limits, where)
+        self.item_max_len = resolve_limit(spec.get("item_max_len", "string"), limits, where)
+        self.key_max_len = resolve_limit(spec.get("key_max_len", "string"), limits, where)
+
+
+class Limit:
+    """A decoder limit: its value and how each language spells it."""
+
+    def __init__(self, value, name=None):
+        self.value = value
+        self.c = "KQ_LIMIT_" + name.upper() if name else str(value)
+        self.py = "LIMITS[%r]" % name if name else str(value)
+
+    def __str__(self):
+        return self.c
+
+
+def resolve_limit(value, limits, where):
+    if isinstance(value, bool):
+        raise SchemaError("%s: a limit must be a number or a name from limits" % where)
+    if isinstance(value, int):
+        if value <= 0:
+            raise SchemaError("%s: a limit must be positive" % where)
+        return Limit(value)
+    if value in limits:
+        return Limit(limits[value], value)
+    raise SchemaError("%s: unknown limit %r (limits: %s)" % (where, value, ", ".join(sorted(limits))))
+
+
+class Variant:
+    ATTRS = {"name", "doc", "type", "fields", "max_len"}
+
+    def __init__(self, spec, where, limits, owner):
+        if not isinstance(spec, dict):
+            raise SchemaError("%s: a variant must be a mapping" % where)
+        unknown = set(spec) - self.ATTRS
+        if unknown:
+            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
+        for key in ("name", "doc"):
+            if key not in spec:
+                raise SchemaError("%s: missing %r" % (where, key))
+        self.name = spec["name"]
+        if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", str(self.name)):
+            raise SchemaError("%s: variant name %r is not CamelCase" % (where, self.name))
+        where = "%s (%s)" % (where, self.name)
+        self.doc = str(spec["doc"]).strip()
+        self.snake = snake(self.name)
+        self.const = "KQ_%s_%s" % (owner.c_name.upper(), self.snake.upper())
+        self.fields = []
+        self.type = None
+        if "type" in spec and "fields" in spec:
+            raise SchemaError("%s: a variant has a type (newtype) or fields (struct), not both" % where)
+        if "type" in spec:
+            self.form = "newtype"
+            self.field = Field({"name": self.snake, "type": spec["type"], "doc": self.doc,
+                                **({"max_len": spec["max_len"]} if "max_len" in spec else {})},
+                               where, limits)
+            self.type = self.field.type
+            if self.type.kind == "option":
+                raise SchemaError("%s: a newtype variant cannot hold an option" % where)
+        elif "fields" in spec:
+            if "max_len" in spec:
+                raise SchemaError("%s: max_len belongs on the fields of a struct variant" % where)
+            self.form = "struct"
+            self.fields = load_fields(spec["fields"], where, limits)
+            self.c_struct = "kq_%s_%s" % (owner.c_name, self.snake)
+            self.c_fn = "%s_%s" % (owner.c_name, self.snake)
+        else:
+            if "max_len" in spec:
+                raise SchemaError("%s: a unit variant has no max_len" % where)
+            self.form = "unit"
+
+    @property
+    def owns(self):
+        if self.form == "newtype":
+            return self.type.owns
+        return any(f.type.owns for f in self.fields)
+
+
+def load_fields(specs, where, limits):
+    if not isinstance(specs, list) or not specs:
+        raise SchemaError("%s: fields must be a non-empty list" % where)
+    fields = []
+    seen = set()
+    for i, spec in enumerate(specs):
+        f = Field(spec, "%s.fields[%d]" % (where, i), limits)
+        if f.name in seen:
+            raise SchemaError("%s: duplicate field %r" % (f.where, f.name))
+        seen.add(f.name)
+        fields.append(f)
+    return fields
+
+
+class TypeDef:
+    ATTRS = {"kind", "c_name", "doc", "fields", "variants"}
+
+    def __init__(self, name, spec, where, limits):
+        if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
+            raise SchemaError("%s: type name %r is not CamelCase" % (where, name))
+        if not isinstance(spec, dict):
+            raise SchemaError("%s: a type must be a mapping" % where)
+        unknown = set(spec) - self.ATTRS
+        if unknown:
+            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
+        for key in ("kind", "c_name", "doc"):
+            if key not in spec:
+                raise SchemaError("%s: missing %r" % (where, key))
+        self.name = name
+        self.kind = spec["kind"]
+        self.c_name = spec["c_name"]
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.c_name)):
+            raise SchemaError("%s: c_name %r is not snake_case" % (where, self.c_name))
+        self.c_type = "kq_" + self.c_name
+        self.doc = str(spec["doc"]).strip()
+        self.where = where
+        self.in_list = False
+        if self.kind == "struct":
+            if "variants" in spec:
+                raise SchemaError("%s: a struct has fields, not variants" % where)
+            self.fields = load_fields(spec.get("fields"), where, limits)
+            self.variants = []
+        elif self.kind == "enum":
+            if "fields" in spec:
+                raise SchemaError("%s: an enum has variants, not fields" % where)
+            specs = spec.get("variants")
+            if not isinstance(specs, list) or not specs:
+                raise SchemaError("%s: variants must be a non-empty list" % where)
+            self.variants = []
+            seen = set()
+            for i, v in enumerate(specs):
+                var = Variant(v, "%s.variants[%d]" % (where, i), limits, self)
+                if var.name in seen:
+                    raise SchemaError("%s.variants[%d]: duplicate variant %r" % (where, i, var.name))
+                seen.add(var.name)
+                self.variants.append(var)
+            self.fields = []
+        else:
+            raise SchemaError("%s: kind must be struct or enum, got %r" % (where, self.kind))
+
+    @property
+    def owns(self):
+        return any(f.type.owns for f in self.all_fields())
+
+    def all_fields(self):
+        for f in self.fields:
+            yield f
+        for v in self.variants:
+            if v.form == "newtype":
+                yield v.field
+            yield from v.fields
+
+
+class Schema:
+    def __init__(self, path):
+        self.path = path
+        self.rel = os.path.relpath(path, ROOT)
+        with open(path, encoding="utf-8") as fh:
+            try:
+                data = yaml.safe_load(fh)
+            except yaml.YAMLError as exc:
+                raise SchemaError("%s: %s" % (self.rel, exc))
+        if not isinstance(data, dict):
+            raise SchemaError("%s: expected a mapping at the top" % self.rel)
+        unknown = set(data) - {"schema_version", "reference", "limits", "types"}
+        if unknown:
+            raise SchemaError("%s: unknown top-level key %s" % (self.rel, ", ".join(sorted(unknown))))
+        self.version = data.get("schema_version")
+        if not isinstance(self.version, int):
+            raise SchemaError("%s: schema_version must be an integer" % self.rel)
+        self.reference = str(data.get("reference", ""))
+        limits = data.get("limits") or {}
+        for key in ("string", "list"):
+            if key not in limits:
+                raise SchemaError("%s: limits.%s is required" % (self.rel, key))
+        for key, value in limits.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise SchemaError("%s: limits.%s must be a positive integer" % (self.rel, key))
+        self.limits = limits
+        types = data.get("types")
+        if not isinstance(types, dict) or not types:
+            raise SchemaError("%s: types must be a non-empty mapping" % self.rel)
+        self.types = {}
+        c_names = {}
+        for name, spec in types.items():
+            t = TypeDef(name, spec, "%s: types.%s" % (self.rel, name), limits)
+            if t.c_name in c_names:
+                raise SchemaError("%s: c_name %r already used by %s" % (t.where, t.c_name, c_names[t.c_name]))
+            c_names[t.c_name] = name
+            self.types[name] = t
+        self.resolve()
+        self.order = self.topological()
+
+    def resolve(self):
+        for t in self.types.values():
+            for f in t.all_fields():
+                ty = f.type
+                while ty.kind in ("option", "list"):
+                    if ty.kind == "list" and ty.arg.kind == "ref":
+                        pass
+                    ty = ty.arg
+                if ty.kind == "ref":
+                    if ty.name not in self.types:
+                        raise SchemaError("%s: reference to undefined type %r" % (f.where, ty.name))
+                    ty.target = self.types[ty.name]
+                if f.type.kind == "list" and f.type.arg.kind == "ref":
+                    f.type.arg.target.in_list = True
+
+    def deps(self, t):
+        for f in t.all_fields():
+            ty = f.type
+            while ty.kind in ("option", "list"):
+                ty = ty.arg
+            if ty.kind == "ref":
+                yield ty.target
+
+    def topological(self):
+        order, state = [], {}
+
+        def visit(t, chain):
+            if state.get(t.name) == "done":
+                return
+            if state.get(t.name) == "active":
+                raise SchemaError("%s: recursive type %s" % (t.where, " -> ".join(chain + [t.name])))
+            state[t.name] = "active"
+            for dep in self.deps(t):
+                visit(dep, chain + [t.name])
+            state[t.name] = "done"
+            order.append(t)
+
+        for t in self.types.values():
+            visit(t, [])
+        return order
+
+
+# ------------------------------------------------------------ rendering --
+
+
+def c_string(text):
+    """A C string literal for text, and its length in bytes."""
+    out = []
+    for ch in text.encode("utf-8"):
+        c = chr(ch)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif 0x20 <= ch < 0x7F:
+            out.append(c)
+        else:
+            out.append("\\%03o" % ch)
+    return '"%s"' % "".join(out)
+
+
+def c_append(text):
+    """A kq_buf_append call for a constant piece of JSON."""
+    return "kq_buf_append(out, %s, %d);" % (c_string(text), len(text.encode("utf-8")))
+
+
+def c_comment(text):
+    return text.replace("*/", "* /")
+
+
+def make_env():
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["c_string"] = c_string
+    env.filters["c_append"] = c_append
+    env.filters["c_comment"] = c_comment
+    env.filters["py_string"] = lambda s: repr(s)
+    env.filters["upper_snake"] = lambda s: snake(s).upper()
+    return env
+
+
+OUTPUTS = [
+    ("c_header.h.j2", "c/kq_protocol.h"),
+    ("c_source.c.j2", "c/kq_protocol.c"),
+    ("python.py.j2", "python/kueue_protocol.py"),
+]
+
+
+def render(schema):
+    env = make_env()
+    files = {}
+    for template, out in OUTPUTS:
+        text = env.get_template(template).render(
+            schema=schema,
+            types=schema.order,
+            limits=schema.limits,
+            source=schema.rel,
+            generator=os.path.relpath(os.path.abspath(__file__), ROOT),
+        )
+        files[out] = text
+    return files
+
+
+def write(files, out_dir):
+    for rel, text in sorted(files.items()):
+        path = os.path.join(out_dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+
+
+def check(files, out_dir):
+    """Regenerates into a temporary folder and compares with out_dir."""
+    differences = 0
+    with tempfile.TemporaryDirectory(prefix="kqgen-") as tmp:
+        write(files, tmp)
+        for rel in sorted(files):
+            fresh = os.path.join(tmp, rel)
+            committed = os.path.join(out_dir, rel)
+            with open(fresh, encoding="utf-8") as fh:
+                new = fh.read().splitlines(keepends=True)
+            try:
+                with open(committed, encoding="utf-8") as fh:
+                    old = fh.read().splitlines(keepends=True)
+            except FileNotFoundError:
+                print("kqgen: %s is missing" % committed)
+                differences += 1
+                continue
+            if new != old:
+                differences += 1
+                diff = difflib.unified_diff(old, new, committed, "regenerated " + rel)
+                sys.stdout.writelines(list(diff)[:60])
+    if differences:
+        print("kqgen: %d generated file(s) differ from the schema: run the "
+              "`regen` target and commit generated/" % differences)
+        return 1
+    print("kqgen: generated/ matches %d file(s) regenerated from the schema" % len(files))
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--schema", default=os.path.join(ROOT, "schema", "protocol.yaml"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "generated"))
+    ap.add_argument("--check", metavar="DIR", help="compare DIR with a fresh generation")
+    args = ap.parse_args(argv)
+    try:
+        schema = Schema(args.schema)
+    except SchemaError as exc:
+        print("kqgen: error: %s" % exc, file=sys.stderr)
+        return 1
+    files = render(schema)
+    if args.check:
+        return check(files, args.check)
+    write(files, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3708 @@
+/*
+ * kq_protocol.c - encoders, decoders and helpers for kq_protocol.h.
+ *
+ * Generated from schema/protocol.yaml by codegen/kqgen.py; do not edit.
+ */
+#include "kq_protocol.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Resources --------------------------------------------------------- */
+
+void kq_resources_init(kq_resources *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const resources_fields[] = {
+    "job_slots",
+    "cpus",
+    "ram_mb",
+};
+
+void kq_resources_free(kq_resources *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+int kq_resources_copy(kq_resources *dst, const kq_resources *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_slots = src->job_slots;
+    dst->cpus = src->cpus;
+    dst->ram_mb = src->ram_mb;
+    return 0;
+}
+
+static void enc_resources(kq_buf *out, const kq_resources *v)
+{
+    kq_buf_append(out, "{\"job_slots\":", 13);
+    kq_enc_u64(out, v->job_slots);
+    kq_buf_append(out, ",\"cpus\":", 8);
+    kq_enc_u64(out, v->cpus);
+    kq_buf_append(out, ",\"ram_mb\":", 10);
+    kq_enc_u64(out, v->ram_mb);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_resources(kq_dec *d, cJSON *j, kq_resources *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Resources", resources_fields, 3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_slots");
+        goto fail;
+    }
+    kq_dec_push(d, "job_slots");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_slots)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "cpus");
+        goto fail;
+    }
+    kq_dec_push(d, "cpus");
+    if ((rc = kq_dec_u64(d, found[1], &out->cpus)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "ram_mb");
+        goto fail;
+    }
+    kq_dec_push(d, "ram_mb");
+    if ((rc = kq_dec_u64(d, found[2], &out->ram_mb)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_resources_free(out);
+    return rc;
+}
+
+
+int kq_resources_encode(const kq_resources *v, kq_buf *out)
+{
+    enc_resources(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_resources_decode(const char *json, size_t len, kq_resources *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_resources(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- JobStatus --------------------------------------------------------- */
+
+static const char *const job_status_names[] = {
+    "Pending",
+    "Offered",
+    "Running",
+    "Finished",
+    "Canceled",
+};
+
+/* Whether each variant carries a value (newtype and struct variants). */
+static const bool job_status_has_value[] = {
+    true,
+    true,
+    true,
+    true,
+    true,
+};
+
+const char *kq_job_status_tag_name(kq_job_status_tag tag)
+{
+    return (unsigned)tag < 5 ? job_status_names[tag] : "?";
+}
+
+void kq_job_status_init(kq_job_status *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const job_status_pending_fields[] = {
+    "issued",
+};
+
+static void free_job_status_pending(kq_job_status_pending *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_job_status_pending(kq_job_status_pending *dst, const kq_job_status_pending *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->issued = src->issued;
+    return 0;
+}
+
+static void enc_job_status_pending(kq_buf *out, const kq_job_status_pending *v)
+{
+    kq_buf_append(out, "{\"issued\":", 10);
+    kq_enc_time(out, v->issued);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_status_pending(kq_dec *d, cJSON *j, kq_job_status_pending *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Pending", job_status_pending_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "issued");
+        goto fail;
+    }
+    kq_dec_push(d, "issued");
+    if ((rc = kq_dec_time(d, found[0], &out->issued)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_job_status_pending(out);
+    return rc;
+}
+
+static const char *const job_status_offered_fields[] = {
+    "issued",
+    "offered",
+    "worker",
+};
+
+static void free_job_status_offered(kq_job_status_offered *v)
+{
+    kq_str_free(&v->worker);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_job_status_offered(kq_job_status_offered *dst, const kq_job_status_offered *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->issued = src->issued;
+    dst->offered = src->offered;
+    if (kq_str_copy(&dst->worker, &src->worker) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_job_status_offered(dst);
+    return -ENOMEM;
+}
+
+static void enc_job_status_offered(kq_buf *out, const kq_job_status_offered *v)
+{
+    kq_buf_append(out, "{\"issued\":", 10);
+    kq_enc_time(out, v->issued);
+    kq_buf_append(out, ",\"offered\":", 11);
+    kq_enc_time(out, v->offered);
+    kq_buf_append(out, ",\"worker\":", 10);
+    kq_enc_str(out, &v->worker);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_status_offered(kq_dec *d, cJSON *j, kq_job_status_offered *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Offered", job_status_offered_fields, 3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "issued");
+        goto fail;
+    }
+    kq_dec_push(d, "issued");
+    if ((rc = kq_dec_time(d, found[0], &out->issued)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "offered");
+        goto fail;
+    }
+    kq_dec_push(d, "offered");
+    if ((rc = kq_dec_time(d, found[1], &out->offered)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "worker");
+        goto fail;
+    }
+    kq_dec_push(d, "worker");
+    if ((rc = kq_dec_str(d, found[2], KQ_LIMIT_NAME, &out->worker)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_job_status_offered(out);
+    return rc;
+}
+
+static const char *const job_status_running_fields[] = {
+    "issued",
+    "started",
+    "worker",
+};
+
+static void free_job_status_running(kq_job_status_running *v)
+{
+    kq_str_free(&v->worker);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_job_status_running(kq_job_status_running *dst, const kq_job_status_running *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->issued = src->issued;
+    dst->started = src->started;
+    if (kq_str_copy(&dst->worker, &src->worker) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_job_status_running(dst);
+    return -ENOMEM;
+}
+
+static void enc_job_status_running(kq_buf *out, const kq_job_status_running *v)
+{
+    kq_buf_append(out, "{\"issued\":", 10);
+    kq_enc_time(out, v->issued);
+    kq_buf_append(out, ",\"started\":", 11);
+    kq_enc_time(out, v->started);
+    kq_buf_append(out, ",\"worker\":", 10);
+    kq_enc_str(out, &v->worker);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_status_running(kq_dec *d, cJSON *j, kq_job_status_running *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Running", job_status_running_fields, 3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "issued");
+        goto fail;
+    }
+    kq_dec_push(d, "issued");
+    if ((rc = kq_dec_time(d, found[0], &out->issued)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "started");
+        goto fail;
+    }
+    kq_dec_push(d, "started");
+    if ((rc = kq_dec_time(d, found[1], &out->started)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "worker");
+        goto fail;
+    }
+    kq_dec_push(d, "worker");
+    if ((rc = kq_dec_str(d, found[2], KQ_LIMIT_NAME, &out->worker)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_job_status_running(out);
+    return rc;
+}
+
+static const char *const job_status_finished_fields[] = {
+    "issued",
+    "started",
+    "finished",
+    "return_code",
+    "worker",
+    "run_time_seconds",
+    "comment",
+};
+
+static void free_job_status_finished(kq_job_status_finished *v)
+{
+    kq_str_free(&v->worker);
+    kq_str_free(&v->comment);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_job_status_finished(kq_job_status_finished *dst, const kq_job_status_finished *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->issued = src->issued;
+    dst->started = src->started;
+    dst->finished = src->finished;
+    dst->return_code = src->return_code;
+    if (kq_str_copy(&dst->worker, &src->worker) < 0)
+        goto fail;
+    dst->run_time_seconds = src->run_time_seconds;
+    if (kq_str_copy(&dst->comment, &src->comment) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_job_status_finished(dst);
+    return -ENOMEM;
+}
+
+static void enc_job_status_finished(kq_buf *out, const kq_job_status_finished *v)
+{
+    kq_buf_append(out, "{\"issued\":", 10);
+    kq_enc_time(out, v->issued);
+    kq_buf_append(out, ",\"started\":", 11);
+    kq_enc_time(out, v->started);
+    kq_buf_append(out, ",\"finished\":", 12);
+    kq_enc_time(out, v->finished);
+    kq_buf_append(out, ",\"return_code\":", 15);
+    kq_enc_i64(out, v->return_code);
+    kq_buf_append(out, ",\"worker\":", 10);
+    kq_enc_str(out, &v->worker);
+    kq_buf_append(out, ",\"run_time_seconds\":", 20);
+    kq_enc_i64(out, v->run_time_seconds);
+    kq_buf_append(out, ",\"comment\":", 11);
+    kq_enc_str(out, &v->comment);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_status_finished(kq_dec *d, cJSON *j, kq_job_status_finished *out)
+{
+    cJSON *found[7];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Finished", job_status_finished_fields, 7, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "issued");
+        goto fail;
+    }
+    kq_dec_push(d, "issued");
+    if ((rc = kq_dec_time(d, found[0], &out->issued)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "started");
+        goto fail;
+    }
+    kq_dec_push(d, "started");
+    if ((rc = kq_dec_time(d, found[1], &out->started)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "finished");
+        goto fail;
+    }
+    kq_dec_push(d, "finished");
+    if ((rc = kq_dec_time(d, found[2], &out->finished)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "return_code");
+        goto fail;
+    }
+    kq_dec_push(d, "return_code");
+    if ((rc = kq_dec_i32(d, found[3], &out->return_code)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "worker");
+        goto fail;
+    }
+    kq_dec_push(d, "worker");
+    if ((rc = kq_dec_str(d, found[4], KQ_LIMIT_NAME, &out->worker)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "run_time_seconds");
+        goto fail;
+    }
+    kq_dec_push(d, "run_time_seconds");
+    if ((rc = kq_dec_i64(d, found[5], &out->run_time_seconds)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[6]) {
+        rc = kq_dec_missing(d, "comment");
+        goto fail;
+    }
+    kq_dec_push(d, "comment");
+    if ((rc = kq_dec_str(d, found[6], KQ_LIMIT_STRING, &out->comment)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_job_status_finished(out);
+    return rc;
+}
+
+static const char *const job_status_canceled_fields[] = {
+    "issued",
+    "canceled",
+};
+
+static void free_job_status_canceled(kq_job_status_canceled *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_job_status_canceled(kq_job_status_canceled *dst, const kq_job_status_canceled *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->issued = src->issued;
+    dst->canceled = src->canceled;
+    return 0;
+}
+
+static void enc_job_status_canceled(kq_buf *out, const kq_job_status_canceled *v)
+{
+    kq_buf_append(out, "{\"issued\":", 10);
+    kq_enc_time(out, v->issued);
+    kq_buf_append(out, ",\"canceled\":", 12);
+    kq_enc_time(out, v->canceled);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_status_canceled(kq_dec *d, cJSON *j, kq_job_status_canceled *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Canceled", job_status_canceled_fields, 2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "issued");
+        goto fail;
+    }
+    kq_dec_push(d, "issued");
+    if ((rc = kq_dec_time(d, found[0], &out->issued)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "canceled");
+        goto fail;
+    }
+    kq_dec_push(d, "canceled");
+    if ((rc = kq_dec_time(d, found[1], &out->canceled)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_job_status_canceled(out);
+    return rc;
+}
+
+void kq_job_status_free(kq_job_status *v)
+{
+    switch (v->tag) {
+    case KQ_JOB_STATUS_PENDING:
+        free_job_status_pending(&v->pending);
+        break;
+    case KQ_JOB_STATUS_OFFERED:
+        free_job_status_offered(&v->offered);
+        break;
+    case KQ_JOB_STATUS_RUNNING:
+        free_job_status_running(&v->running);
+        break;
+    case KQ_JOB_STATUS_FINISHED:
+        free_job_status_finished(&v->finished);
+        break;
+    case KQ_JOB_STATUS_CANCELED:
+        free_job_status_canceled(&v->canceled);
+        break;
+    default:
+        break;
+    }
+    memset(v, 0, sizeof *v);
+}
+
+int kq_job_status_copy(kq_job_status *dst, const kq_job_status *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tag = src->tag;
+    switch (src->tag) {
+    case KQ_JOB_STATUS_PENDING:
+        if (copy_job_status_pending(&dst->pending, &src->pending) < 0)
+            goto fail;
+        break;
+    case KQ_JOB_STATUS_OFFERED:
+        if (copy_job_status_offered(&dst->offered, &src->offered) < 0)
+            goto fail;
+        break;
+    case KQ_JOB_STATUS_RUNNING:
+        if (copy_job_status_running(&dst->running, &src->running) < 0)
+            goto fail;
+        break;
+    case KQ_JOB_STATUS_FINISHED:
+        if (copy_job_status_finished(&dst->finished, &src->finished) < 0)
+            goto fail;
+        break;
+    case KQ_JOB_STATUS_CANCELED:
+        if (copy_job_status_canceled(&dst->canceled, &src->canceled) < 0)
+            goto fail;
+        break;
+    default:
+        break;
+    }
+    return 0;
+fail:
+    memset(dst, 0, sizeof *dst);
+    return -ENOMEM;
+}
+
+static void enc_job_status(kq_buf *out, const kq_job_status *v)
+{
+    switch (v->tag) {
+    case KQ_JOB_STATUS_PENDING:
+        kq_buf_append(out, "{\"Pending\":", 11);
+        enc_job_status_pending(out, &v->pending);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_JOB_STATUS_OFFERED:
+        kq_buf_append(out, "{\"Offered\":", 11);
+        enc_job_status_offered(out, &v->offered);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_JOB_STATUS_RUNNING:
+        kq_buf_append(out, "{\"Running\":", 11);
+        enc_job_status_running(out, &v->running);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_JOB_STATUS_FINISHED:
+        kq_buf_append(out, "{\"Finished\":", 12);
+        enc_job_status_finished(out, &v->finished);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_JOB_STATUS_CANCELED:
+        kq_buf_append(out, "{\"Canceled\":", 12);
+        enc_job_status_canceled(out, &v->canceled);
+        kq_buf_putc(out, '}');
+        break;
+    }
+}
+
+static int dec_job_status(kq_dec *d, cJSON *j, kq_job_status *out)
+{
+    cJSON *payload;
+    int tag, rc;
+
+    memset(out, 0, sizeof *out);
+    rc = kq_dec_variant(d, j, "JobStatus", job_status_names, 5, &tag, &payload);
+    if (rc < 0)
+        return rc;
+    out->tag = (kq_job_status_tag)tag;
+    if (!payload && job_status_has_value[tag])
+        return kq_dec_fail(d, NULL, "expected {\"%s\": value}, got a bare string",
+                           job_status_names[tag]);
+    switch (out->tag) {
+    case KQ_JOB_STATUS_PENDING:
+        rc = dec_job_status_pending(d, payload, &out->pending);
+        break;
+    case KQ_JOB_STATUS_OFFERED:
+        rc = dec_job_status_offered(d, payload, &out->offered);
+        break;
+    case KQ_JOB_STATUS_RUNNING:
+        rc = dec_job_status_running(d, payload, &out->running);
+        break;
+    case KQ_JOB_STATUS_FINISHED:
+        rc = dec_job_status_finished(d, payload, &out->finished);
+        break;
+    case KQ_JOB_STATUS_CANCELED:
+        rc = dec_job_status_canceled(d, payload, &out->canceled);
+        break;
+    }
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    kq_dec_pop(d);
+    return 0;
+}
+
+int kq_job_status_encode(const kq_job_status *v, kq_buf *out)
+{
+    enc_job_status(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_job_status_decode(const char *json, size_t len, kq_job_status *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_job_status(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- JobInfo ----------------------------------------------------------- */
+
+void kq_job_info_init(kq_job_info *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const job_info_fields[] = {
+    "job_id",
+    "cmd",
+    "cwd",
+    "worker_resources",
+    "global_resources",
+    "status",
+    "stdout_path",
+    "stderr_path",
+};
+
+void kq_job_info_free(kq_job_info *v)
+{
+    kq_str_list_free(&v->cmd);
+    kq_str_free(&v->cwd);
+    kq_resources_free(&v->worker_resources);
+    kq_u64_map_free(&v->global_resources);
+    kq_job_status_free(&v->status);
+    kq_str_free(&v->stdout_path);
+    kq_str_free(&v->stderr_path);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    if (kq_str_list_copy(&dst->cmd, &src->cmd) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->cwd, &src->cwd) < 0)
+        goto fail;
+    if (kq_resources_copy(&dst->worker_resources, &src->worker_resources) < 0)
+        goto fail;
+    dst->has_global_resources = src->has_global_resources;
+    if (kq_u64_map_copy(&dst->global_resources, &src->global_resources) < 0)
+        goto fail;
+    if (kq_job_status_copy(&dst->status, &src->status) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->stdout_path, &src->stdout_path) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->stderr_path, &src->stderr_path) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_job_info_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_job_info(kq_buf *out, const kq_job_info *v)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"cmd\":", 7);
+    kq_enc_str_list(out, &v->cmd);
+    kq_buf_append(out, ",\"cwd\":", 7);
+    kq_enc_str(out, &v->cwd);
+    kq_buf_append(out, ",\"worker_resources\":", 20);
+    enc_resources(out, &v->worker_resources);
+    kq_buf_append(out, ",\"global_resources\":", 20);
+    if (v->has_global_resources)
+        kq_enc_u64_map(out, &v->global_resources);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"status\":", 10);
+    enc_job_status(out, &v->status);
+    kq_buf_append(out, ",\"stdout_path\":", 15);
+    kq_enc_opt_str(out, &v->stdout_path);
+    kq_buf_append(out, ",\"stderr_path\":", 15);
+    kq_enc_opt_str(out, &v->stderr_path);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
+{
+    cJSON *found[8];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 8, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "cmd");
+        goto fail;
+    }
+    kq_dec_push(d, "cmd");
+    if ((rc = kq_dec_str_list(d, found[1], KQ_LIMIT_ARGUMENTS, KQ_LIMIT_ARGUMENT, &out->cmd)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "cwd");
+        goto fail;
+    }
+    kq_dec_push(d, "cwd");
+    if ((rc = kq_dec_str(d, found[2], KQ_LIMIT_PATH, &out->cwd)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "worker_resources");
+        goto fail;
+    }
+    kq_dec_push(d, "worker_resources");
+    if ((rc = dec_resources(d, found[3], &out->worker_resources)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[4])) {
+        out->has_global_resources = true;
+        kq_dec_push(d, "global_resources");
+        if ((rc = kq_dec_u64_map(d, found[4], 1024, KQ_LIMIT_NAME, &out->global_resources)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "status");
+        goto fail;
+    }
+    kq_dec_push(d, "status");
+    if ((rc = dec_job_status(d, found[5], &out->status)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "stdout_path");
+    if ((rc = kq_dec_opt_str(d, found[6], KQ_LIMIT_PATH, &out->stdout_path)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "stderr_path");
+    if ((rc = kq_dec_opt_str(d, found[7], KQ_LIMIT_PATH, &out->stderr_path)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_job_info_free(out);
+    return rc;
+}
+
+
+int kq_job_info_encode(const kq_job_info *v, kq_buf *out)
+{
+    enc_job_info(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_job_info_decode(const char *json, size_t len, kq_job_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_job_info(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+void kq_job_info_list_free(kq_job_info_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        kq_job_info_free(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int copy_job_info_list(kq_job_info_list *dst, const kq_job_info_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->len)
+        return 0;
+    dst->items = calloc(src->len, sizeof *dst->items);
+    if (!dst->items)
+        return -ENOMEM;
+    for (; dst->len < src->len; dst->len++) {
+        if (kq_job_info_copy(&dst->items[dst->len], &src->items[dst->len]) < 0) {
+            kq_job_info_list_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void enc_job_info_list(kq_buf *out, const kq_job_info_list *l)
+{
+    kq_buf_putc(out, '[');
+    for (size_t i = 0; i < l->len; i++) {
+        if (i)
+            kq_buf_putc(out, ',');
+        enc_job_info(out, &l->items[i]);
+    }
+    kq_buf_putc(out, ']');
+}
+
+static int dec_job_info_list(kq_dec *d, cJSON *j, size_t max, kq_job_info_list *out)
+{
+    size_t n, i = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_array(d, j, max, &n)) < 0)
+        return rc;
+    if (n && !(out->items = calloc(n, sizeof *out->items)))
+        return kq_dec_fail(d, NULL, "out of memory");
+    for (cJSON *c = j->child; c; c = c->next, i++) {
+        kq_dec_push_index(d, i);
+        if ((rc = dec_job_info(d, c, &out->items[i])) < 0) {
+            kq_job_info_list_free(out);
+            return rc;
+        }
+        out->len++;
+        kq_dec_pop(d);
+    }
+    return 0;
+}
+
+/* ---- LoadInfo ---------------------------------------------------------- */
+
+void kq_load_info_init(kq_load_info *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const load_info_fields[] = {
+    "one",
+    "five",
+    "fifteen",
+};
+
+void kq_load_info_free(kq_load_info *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+int kq_load_info_copy(kq_load_info *dst, const kq_load_info *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->one = src->one;
+    dst->five = src->five;
+    dst->fifteen = src->fifteen;
+    return 0;
+}
+
+static void enc_load_info(kq_buf *out, const kq_load_info *v)
+{
+    kq_buf_append(out, "{\"one\":", 7);
+    kq_enc_f64(out, v->one);
+    kq_buf_append(out, ",\"five\":", 8);
+    kq_enc_f64(out, v->five);
+    kq_buf_append(out, ",\"fifteen\":", 11);
+    kq_enc_f64(out, v->fifteen);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_load_info(kq_dec *d, cJSON *j, kq_load_info *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "LoadInfo", load_info_fields, 3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "one");
+        goto fail;
+    }
+    kq_dec_push(d, "one");
+    if ((rc = kq_dec_f64(d, found[0], &out->one)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "five");
+        goto fail;
+    }
+    kq_dec_push(d, "five");
+    if ((rc = kq_dec_f64(d, found[1], &out->five)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "fifteen");
+        goto fail;
+    }
+    kq_dec_push(d, "fifteen");
+    if ((rc = kq_dec_f64(d, found[2], &out->fifteen)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_load_info_free(out);
+    return rc;
+}
+
+
+int kq_load_info_encode(const kq_load_info *v, kq_buf *out)
+{
+    enc_load_info(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_load_info_decode(const char *json, size_t len, kq_load_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_load_info(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- SystemInfo -------------------------------------------------------- */
+
+void kq_system_info_init(kq_system_info *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const system_info_fields[] = {
+    "kernel",
+    "distribution",
+    "cpu_cores",
+    "cpu_frequency",
+    "total_ram_mb",
+    "load_info",
+};
+
+void kq_system_info_free(kq_system_info *v)
+{
+    kq_str_free(&v->kernel);
+    kq_str_free(&v->distribution);
+    kq_load_info_free(&v->load_info);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_system_info_copy(kq_system_info *dst, const kq_system_info *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_str_copy(&dst->kernel, &src->kernel) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->distribution, &src->distribution) < 0)
+        goto fail;
+    dst->cpu_cores = src->cpu_cores;
+    dst->cpu_frequency = src->cpu_frequency;
+    dst->total_ram_mb = src->total_ram_mb;
+    if (kq_load_info_copy(&dst->load_info, &src->load_info) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_system_info_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_system_info(kq_buf *out, const kq_system_info *v)
+{
+    kq_buf_append(out, "{\"kernel\":", 10);
+    kq_enc_str(out, &v->kernel);
+    kq_buf_append(out, ",\"distribution\":", 16);
+    kq_enc_str(out, &v->distribution);
+    kq_buf_append(out, ",\"cpu_cores\":", 13);
+    kq_enc_u64(out, v->cpu_cores);
+    kq_buf_append(out, ",\"cpu_frequency\":", 17);
+    kq_enc_u64(out, v->cpu_frequency);
+    kq_buf_append(out, ",\"total_ram_mb\":", 16);
+    kq_enc_u64(out, v->total_ram_mb);
+    kq_buf_append(out, ",\"load_info\":", 13);
+    enc_load_info(out, &v->load_info);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_system_info(kq_dec *d, cJSON *j, kq_system_info *out)
+{
+    cJSON *found[6];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "SystemInfo", system_info_fields, 6, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "kernel");
+        goto fail;
+    }
+    kq_dec_push(d, "kernel");
+    if ((rc = kq_dec_str(d, found[0], 1024, &out->kernel)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "distribution");
+        goto fail;
+    }
+    kq_dec_push(d, "distribution");
+    if ((rc = kq_dec_str(d, found[1], 1024, &out->distribution)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "cpu_cores");
+        goto fail;
+    }
+    kq_dec_push(d, "cpu_cores");
+    if ((rc = kq_dec_u64(d, found[2], &out->cpu_cores)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "cpu_frequency");
+        goto fail;
+    }
+    kq_dec_push(d, "cpu_frequency");
+    if ((rc = kq_dec_u64(d, found[3], &out->cpu_frequency)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "total_ram_mb");
+        goto fail;
+    }
+    kq_dec_push(d, "total_ram_mb");
+    if ((rc = kq_dec_u64(d, found[4], &out->total_ram_mb)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "load_info");
+        goto fail;
+    }
+    kq_dec_push(d, "load_info");
+    if ((rc = dec_load_info(d, found[5], &out->load_info)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_system_info_free(out);
+    return rc;
+}
+
+
+int kq_system_info_encode(const kq_system_info *v, kq_buf *out)
+{
+    enc_system_info(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_system_info_decode(const char *json, size_t len, kq_system_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_system_info(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- WorkerInfo -------------------------------------------------------- */
+
+void kq_worker_info_init(kq_worker_info *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const worker_info_fields[] = {
+    "worker_id",
+    "worker_name",
+    "connected_since",
+    "system_info",
+    "last_updated",
+    "jobs_offered",
+    "jobs_running",
+    "free_resources",
+};
+
+void kq_worker_info_free(kq_worker_info *v)
+{
+    kq_str_free(&v->worker_name);
+    kq_system_info_free(&v->system_info);
+    kq_u64_set_free(&v->jobs_offered);
+    kq_u64_set_free(&v->jobs_running);
+    kq_resources_free(&v->free_resources);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_worker_info_copy(kq_worker_info *dst, const kq_worker_info *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->worker_id = src->worker_id;
+    if (kq_str_copy(&dst->worker_name, &src->worker_name) < 0)
+        goto fail;
+    dst->connected_since = src->connected_since;
+    if (kq_system_info_copy(&dst->system_info, &src->system_info) < 0)
+        goto fail;
+    dst->last_updated = src->last_updated;
+    if (kq_u64_set_copy(&dst->jobs_offered, &src->jobs_offered) < 0)
+        goto fail;
+    if (kq_u64_set_copy(&dst->jobs_running, &src->jobs_running) < 0)
+        goto fail;
+    if (kq_resources_copy(&dst->free_resources, &src->free_resources) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_worker_info_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_worker_info(kq_buf *out, const kq_worker_info *v)
+{
+    kq_buf_append(out, "{\"worker_id\":", 13);
+    kq_enc_u64(out, v->worker_id);
+    kq_buf_append(out, ",\"worker_name\":", 15);
+    kq_enc_str(out, &v->worker_name);
+    kq_buf_append(out, ",\"connected_since\":", 19);
+    kq_enc_time(out, v->connected_since);
+    kq_buf_append(out, ",\"system_info\":", 15);
+    enc_system_info(out, &v->system_info);
+    kq_buf_append(out, ",\"last_updated\":", 16);
+    kq_enc_time(out, v->last_updated);
+    kq_buf_append(out, ",\"jobs_offered\":", 16);
+    kq_enc_u64_set(out, &v->jobs_offered);
+    kq_buf_append(out, ",\"jobs_running\":", 16);
+    kq_enc_u64_set(out, &v->jobs_running);
+    kq_buf_append(out, ",\"free_resources\":", 18);
+    enc_resources(out, &v->free_resources);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_worker_info(kq_dec *d, cJSON *j, kq_worker_info *out)
+{
+    cJSON *found[8];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "WorkerInfo", worker_info_fields, 8, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "worker_id");
+        goto fail;
+    }
+    kq_dec_push(d, "worker_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->worker_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "worker_name");
+        goto fail;
+    }
+    kq_dec_push(d, "worker_name");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_NAME, &out->worker_name)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "connected_since");
+        goto fail;
+    }
+    kq_dec_push(d, "connected_since");
+    if ((rc = kq_dec_time(d, found[2], &out->connected_since)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "system_info");
+        goto fail;
+    }
+    kq_dec_push(d, "system_info");
+    if ((rc = dec_system_info(d, found[3], &out->system_info)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "last_updated");
+        goto fail;
+    }
+    kq_dec_push(d, "last_updated");
+    if ((rc = kq_dec_time(d, found[4], &out->last_updated)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "jobs_offered");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_offered");
+    if ((rc = kq_dec_u64_set(d, found[5], KQ_LIMIT_JOBS, &out->jobs_offered)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[6]) {
+        rc = kq_dec_missing(d, "jobs_running");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_running");
+    if ((rc = kq_dec_u64_set(d, found[6], KQ_LIMIT_JOBS, &out->jobs_running)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[7]) {
+        rc = kq_dec_missing(d, "free_resources");
+        goto fail;
+    }
+    kq_dec_push(d, "free_resources");
+    if ((rc = dec_resources(d, found[7], &out->free_resources)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_worker_info_free(out);
+    return rc;
+}
+
+
+int kq_worker_info_encode(const kq_worker_info *v, kq_buf *out)
+{
+    enc_worker_info(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_worker_info_decode(const char *json, size_t len, kq_worker_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_worker_info(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+void kq_worker_info_list_free(kq_worker_info_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        kq_worker_info_free(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int copy_worker_info_list(kq_worker_info_list *dst, const kq_worker_info_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->len)
+        return 0;
+    dst->items = calloc(src->len, sizeof *dst->items);
+    if (!dst->items)
+        return -ENOMEM;
+    for (; dst->len < src->len; dst->len++) {
+        if (kq_worker_info_copy(&dst->items[dst->len], &src->items[dst->len]) < 0) {
+            kq_worker_info_list_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void enc_worker_info_list(kq_buf *out, const kq_worker_info_list *l)
+{
+    kq_buf_putc(out, '[');
+    for (size_t i = 0; i < l->len; i++) {
+        if (i)
+            kq_buf_putc(out, ',');
+        enc_worker_info(out, &l->items[i]);
+    }
+    kq_buf_putc(out, ']');
+}
+
+static int dec_worker_info_list(kq_dec *d, cJSON *j, size_t max, kq_worker_info_list *out)
+{
+    size_t n, i = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_array(d, j, max, &n)) < 0)
+        return rc;
+    if (n && !(out->items = calloc(n, sizeof *out->items)))
+        return kq_dec_fail(d, NULL, "out of memory");
+    for (cJSON *c = j->child; c; c = c->next, i++) {
+        kq_dec_push_index(d, i);
+        if ((rc = dec_worker_info(d, c, &out->items[i])) < 0) {
+            kq_worker_info_list_free(out);
+            return rc;
+        }
+        out->len++;
+        kq_dec_pop(d);
+    }
+    return 0;
+}
+
+/* ---- HelloMessage ------------------------------------------------------ */
+
+static const char *const hello_names[] = {
+    "HelloFromClient",
+    "HelloFromWorker",
+};
+
+/* Whether each variant carries a value (newtype and struct variants). */
+static const bool hello_has_value[] = {
+    false,
+    true,
+};
+
+const char *kq_hello_tag_name(kq_hello_tag tag)
+{
+    return (unsigned)tag < 2 ? hello_names[tag] : "?";
+}
+
+void kq_hello_init(kq_hello *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const hello_hello_from_worker_fields[] = {
+    "worker_name",
+};
+
+static void free_hello_hello_from_worker(kq_hello_hello_from_worker *v)
+{
+    kq_str_free(&v->worker_name);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_hello_hello_from_worker(kq_hello_hello_from_worker *dst, const kq_hello_hello_from_worker *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_str_copy(&dst->worker_name, &src->worker_name) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_hello_hello_from_worker(dst);
+    return -ENOMEM;
+}
+
+static void enc_hello_hello_from_worker(kq_buf *out, const kq_hello_hello_from_worker *v)
+{
+    kq_buf_append(out, "{\"worker_name\":", 15);
+    kq_enc_str(out, &v->worker_name);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_worker *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "worker_name");
+        goto fail;
+    }
+    kq_dec_push(d, "worker_name");
+    if ((rc = kq_dec_str(d, found[0], KQ_LIMIT_NAME, &out->worker_name)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_hello_hello_from_worker(out);
+    return rc;
+}
+
+void kq_hello_free(kq_hello *v)
+{
+    switch (v->tag) {
+    case KQ_HELLO_HELLO_FROM_WORKER:
+        free_hello_hello_from_worker(&v->hello_from_worker);
+        break;
+    default:
+        break;
+    }
+    memset(v, 0, sizeof *v);
+}
+
+int kq_hello_copy(kq_hello *dst, const kq_hello *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tag = src->tag;
+    switch (src->tag) {
+    case KQ_HELLO_HELLO_FROM_WORKER:
+        if (copy_hello_hello_from_worker(&dst->hello_from_worker, &src->hello_from_worker) < 0)
+            goto fail;
+        break;
+    default:
+        break;
+    }
+    return 0;
+fail:
+    memset(dst, 0, sizeof *dst);
+    return -ENOMEM;
+}
+
+static void enc_hello(kq_buf *out, const kq_hello *v)
+{
+    switch (v->tag) {
+    case KQ_HELLO_HELLO_FROM_CLIENT:
+        kq_buf_append(out, "\"HelloFromClient\"", 17);
+        break;
+    case KQ_HELLO_HELLO_FROM_WORKER:
+        kq_buf_append(out, "{\"HelloFromWorker\":", 19);
+        enc_hello_hello_from_worker(out, &v->hello_from_worker);
+        kq_buf_putc(out, '}');
+        break;
+    }
+}
+
+static int dec_hello(kq_dec *d, cJSON *j, kq_hello *out)
+{
+    cJSON *payload;
+    int tag, rc;
+
+    memset(out, 0, sizeof *out);
+    rc = kq_dec_variant(d, j, "HelloMessage", hello_names, 2, &tag, &payload);
+    if (rc < 0)
+        return rc;
+    out->tag = (kq_hello_tag)tag;
+    if (!payload && hello_has_value[tag])
+        return kq_dec_fail(d, NULL, "expected {\"%s\": value}, got a bare string",
+                           hello_names[tag]);
+    switch (out->tag) {
+    case KQ_HELLO_HELLO_FROM_CLIENT:
+        rc = kq_dec_unit(d, payload);
+        break;
+    case KQ_HELLO_HELLO_FROM_WORKER:
+        rc = dec_hello_hello_from_worker(d, payload, &out->hello_from_worker);
+        break;
+    }
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    kq_dec_pop(d);
+    return 0;
+}
+
+int kq_hello_encode(const kq_hello *v, kq_buf *out)
+{
+    enc_hello(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_hello_decode(const char *json, size_t len, kq_hello *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_hello(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- ClientToServerMessage --------------------------------------------- */
+
+static const char *const c2s_names[] = {
+    "AuthRequest",
+    "AuthResponse",
+    "IssueJob",
+    "ListJobs",
+    "ShowJob",
+    "ObserveJob",
+    "RemoveJob",
+    "CleanJobs",
+    "ListWorkers",
+    "ShowWorker",
+    "ListResources",
+    "Bye",
+};
+
+/* Whether each variant carries a value (newtype and struct variants). */
+static const bool c2s_has_value[] = {
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+    true,
+    false,
+    false,
+};
+
+const char *kq_c2s_tag_name(kq_c2s_tag tag)
+{
+    return (unsigned)tag < 12 ? c2s_names[tag] : "?";
+}
+
+void kq_c2s_init(kq_c2s *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const c2s_list_jobs_fields[] = {
+    "num_jobs",
+    "pending",
+    "offered",
+    "running",
+    "succeeded",
+    "failed",
+    "canceled",
+};
+
+static void free_c2s_list_jobs(kq_c2s_list_jobs *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_list_jobs(kq_c2s_list_jobs *dst, const kq_c2s_list_jobs *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->num_jobs = src->num_jobs;
+    dst->pending = src->pending;
+    dst->offered = src->offered;
+    dst->running = src->running;
+    dst->succeeded = src->succeeded;
+    dst->failed = src->failed;
+    dst->canceled = src->canceled;
+    return 0;
+}
+
+static void enc_c2s_list_jobs(kq_buf *out, const kq_c2s_list_jobs *v)
+{
+    kq_buf_append(out, "{\"num_jobs\":", 12);
+    kq_enc_u64(out, v->num_jobs);
+    kq_buf_append(out, ",\"pending\":", 11);
+    kq_enc_bool(out, v->pending);
+    kq_buf_append(out, ",\"offered\":", 11);
+    kq_enc_bool(out, v->offered);
+    kq_buf_append(out, ",\"running\":", 11);
+    kq_enc_bool(out, v->running);
+    kq_buf_append(out, ",\"succeeded\":", 13);
+    kq_enc_bool(out, v->succeeded);
+    kq_buf_append(out, ",\"failed\":", 10);
+    kq_enc_bool(out, v->failed);
+    kq_buf_append(out, ",\"canceled\":", 12);
+    kq_enc_bool(out, v->canceled);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_list_jobs(kq_dec *d, cJSON *j, kq_c2s_list_jobs *out)
+{
+    cJSON *found[7];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ListJobs", c2s_list_jobs_fields, 7, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "num_jobs");
+        goto fail;
+    }
+    kq_dec_push(d, "num_jobs");
+    if ((rc = kq_dec_u64(d, found[0], &out->num_jobs)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "pending");
+        goto fail;
+    }
+    kq_dec_push(d, "pending");
+    if ((rc = kq_dec_bool(d, found[1], &out->pending)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "offered");
+        goto fail;
+    }
+    kq_dec_push(d, "offered");
+    if ((rc = kq_dec_bool(d, found[2], &out->offered)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "running");
+        goto fail;
+    }
+    kq_dec_push(d, "running");
+    if ((rc = kq_dec_bool(d, found[3], &out->running)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "succeeded");
+        goto fail;
+    }
+    kq_dec_push(d, "succeeded");
+    if ((rc = kq_dec_bool(d, found[4], &out->succeeded)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "failed");
+        goto fail;
+    }
+    kq_dec_push(d, "failed");
+    if ((rc = kq_dec_bool(d, found[5], &out->failed)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[6]) {
+        rc = kq_dec_missing(d, "canceled");
+        goto fail;
+    }
+    kq_dec_push(d, "canceled");
+    if ((rc = kq_dec_bool(d, found[6], &out->canceled)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_list_jobs(out);
+    return rc;
+}
+
+static const char *const c2s_show_job_fields[] = {
+    "job_id",
+};
+
+static void free_c2s_show_job(kq_c2s_show_job *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_show_job(kq_c2s_show_job *dst, const kq_c2s_show_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    return 0;
+}
+
+static void enc_c2s_show_job(kq_buf *out, const kq_c2s_show_job *v)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_show_job(kq_dec *d, cJSON *j, kq_c2s_show_job *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ShowJob", c2s_show_job_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_show_job(out);
+    return rc;
+}
+
+static const char *const c2s_observe_job_fields[] = {
+    "job_id",
+};
+
+static void free_c2s_observe_job(kq_c2s_observe_job *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_observe_job(kq_c2s_observe_job *dst, const kq_c2s_observe_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    return 0;
+}
+
+static void enc_c2s_observe_job(kq_buf *out, const kq_c2s_observe_job *v)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_observe_job(kq_dec *d, cJSON *j, kq_c2s_observe_job *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ObserveJob", c2s_observe_job_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_observe_job(out);
+    return rc;
+}
+
+static const char *const c2s_remove_job_fields[] = {
+    "job_id",
+    "kill",
+};
+
+static void free_c2s_remove_job(kq_c2s_remove_job *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_remove_job(kq_c2s_remove_job *dst, const kq_c2s_remove_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->kill = src->kill;
+    return 0;
+}
+
+static void enc_c2s_remove_job(kq_buf *out, const kq_c2s_remove_job *v)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"kill\":", 8);
+    kq_enc_bool(out, v->kill);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_remove_job(kq_dec *d, cJSON *j, kq_c2s_remove_job *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "RemoveJob", c2s_remove_job_fields, 2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "kill");
+        goto fail;
+    }
+    kq_dec_push(d, "kill");
+    if ((rc = kq_dec_bool(d, found[1], &out->kill)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_remove_job(out);
+    return rc;
+}
+
+static const char *const c2s_clean_jobs_fields[] = {
+    "all",
+};
+
+static void free_c2s_clean_jobs(kq_c2s_clean_jobs *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_clean_jobs(kq_c2s_clean_jobs *dst, const kq_c2s_clean_jobs *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->all = src->all;
+    return 0;
+}
+
+static void enc_c2s_clean_jobs(kq_buf *out, const kq_c2s_clean_jobs *v)
+{
+    kq_buf_append(out, "{\"all\":", 7);
+    kq_enc_bool(out, v->all);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_clean_jobs(kq_dec *d, cJSON *j, kq_c2s_clean_jobs *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "CleanJobs", c2s_clean_jobs_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "all");
+        goto fail;
+    }
+    kq_dec_push(d, "all");
+    if ((rc = kq_dec_bool(d, found[0], &out->all)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_clean_jobs(out);
+    return rc;
+}
+
+static const char *const c2s_show_worker_fields[] = {
+    "worker_id",
+};
+
+static void free_c2s_show_worker(kq_c2s_show_worker *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_show_worker(kq_c2s_show_worker *dst, const kq_c2s_show_worker *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->worker_id = src->worker_id;
+    return 0;
+}
+
+static void enc_c2s_show_worker(kq_buf *out, const kq_c2s_show_worker *v)
+{
+    kq_buf_append(out, "{\"worker_id\":", 13);
+    kq_enc_u64(out, v->worker_id);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_show_worker(kq_dec *d, cJSON *j, kq_c2s_show_worker *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ShowWorker", c2s_show_worker_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "worker_id");
+        goto fail;
+    }
+    kq_dec_push(d, "worker_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->worker_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_show_worker(out);
+    return rc;
+}
+
+void kq_c2s_free(kq_c2s *v)
+{
+    switch (v->tag) {
+    case KQ_C2S_AUTH_RESPONSE:
+        kq_str_free(&v->auth_response);
+        break;
+    case KQ_C2S_ISSUE_JOB:
+        kq_job_info_free(&v->issue_job);
+        break;
+    case KQ_C2S_LIST_JOBS:
+        free_c2s_list_jobs(&v->list_jobs);
+        break;
+    case KQ_C2S_SHOW_JOB:
+        free_c2s_show_job(&v->show_job);
+        break;
+    case KQ_C2S_OBSERVE_JOB:
+        free_c2s_observe_job(&v->observe_job);
+        break;
+    case KQ_C2S_REMOVE_JOB:
+        free_c2s_remove_job(&v->remove_job);
+        break;
+    case KQ_C2S_CLEAN_JOBS:
+        free_c2s_clean_jobs(&v->clean_jobs);
+        break;
+    case KQ_C2S_SHOW_WORKER:
+        free_c2s_show_worker(&v->show_worker);
+        break;
+    default:
+        break;
+    }
+    memset(v, 0, sizeof *v);
+}
+
+int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tag = src->tag;
+    switch (src->tag) {
+    case KQ_C2S_AUTH_RESPONSE:
+        if (kq_str_copy(&dst->auth_response, &src->auth_response) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_ISSUE_JOB:
+        if (kq_job_info_copy(&dst->issue_job, &src->issue_job) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_LIST_JOBS:
+        if (copy_c2s_list_jobs(&dst->list_jobs, &src->list_jobs) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_SHOW_JOB:
+        if (copy_c2s_show_job(&dst->show_job, &src->show_job) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_OBSERVE_JOB:
+        if (copy_c2s_observe_job(&dst->observe_job, &src->observe_job) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_REMOVE_JOB:
+        if (copy_c2s_remove_job(&dst->remove_job, &src->remove_job) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_CLEAN_JOBS:
+        if (copy_c2s_clean_jobs(&dst->clean_jobs, &src->clean_jobs) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_SHOW_WORKER:
+        if (copy_c2s_show_worker(&dst->show_worker, &src->show_worker) < 0)
+            goto fail;
+        break;
+    default:
+        break;
+    }
+    return 0;
+fail:
+    memset(dst, 0, sizeof *dst);
+    return -ENOMEM;
+}
+
+static void enc_c2s(kq_buf *out, const kq_c2s *v)
+{
+    switch (v->tag) {
+    case KQ_C2S_AUTH_REQUEST:
+        kq_buf_append(out, "\"AuthRequest\"", 13);
+        break;
+    case KQ_C2S_AUTH_RESPONSE:
+        kq_buf_append(out, "{\"AuthResponse\":", 16);
+        kq_enc_str(out, &v->auth_response);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_ISSUE_JOB:
+        kq_buf_append(out, "{\"IssueJob\":", 12);
+        enc_job_info(out, &v->issue_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_LIST_JOBS:
+        kq_buf_append(out, "{\"ListJobs\":", 12);
+        enc_c2s_list_jobs(out, &v->list_jobs);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_SHOW_JOB:
+        kq_buf_append(out, "{\"ShowJob\":", 11);
+        enc_c2s_show_job(out, &v->show_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_OBSERVE_JOB:
+        kq_buf_append(out, "{\"ObserveJob\":", 14);
+        enc_c2s_observe_job(out, &v->observe_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_REMOVE_JOB:
+        kq_buf_append(out, "{\"RemoveJob\":", 13);
+        enc_c2s_remove_job(out, &v->remove_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_CLEAN_JOBS:
+        kq_buf_append(out, "{\"CleanJobs\":", 13);
+        enc_c2s_clean_jobs(out, &v->clean_jobs);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_LIST_WORKERS:
+        kq_buf_append(out, "\"ListWorkers\"", 13);
+        break;
+    case KQ_C2S_SHOW_WORKER:
+        kq_buf_append(out, "{\"ShowWorker\":", 14);
+        enc_c2s_show_worker(out, &v->show_worker);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_LIST_RESOURCES:
+        kq_buf_append(out, "\"ListResources\"", 15);
+        break;
+    case KQ_C2S_BYE:
+        kq_buf_append(out, "\"Bye\"", 5);
+        break;
+    }
+}
+
+static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
+{
+    cJSON *payload;
+    int tag, rc;
+
+    memset(out, 0, sizeof *out);
+    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 12, &tag, &payload);
+    if (rc < 0)
+        return rc;
+    out->tag = (kq_c2s_tag)tag;
+    if (!payload && c2s_has_value[tag])
+        return kq_dec_fail(d, NULL, "expected {\"%s\": value}, got a bare string",
+                           c2s_names[tag]);
+    switch (out->tag) {
+    case KQ_C2S_AUTH_REQUEST:
+        rc = kq_dec_unit(d, payload);
+        break;
+    case KQ_C2S_AUTH_RESPONSE:
+        rc = kq_dec_str(d, payload, KQ_LIMIT_SALT, &out->auth_response);
+        break;
+    case KQ_C2S_ISSUE_JOB:
+        rc = dec_job_info(d, payload, &out->issue_job);
+        break;
+    case KQ_C2S_LIST_JOBS:
+        rc = dec_c2s_list_jobs(d, payload, &out->list_jobs);
+        break;
+    case KQ_C2S_SHOW_JOB:
+        rc = dec_c2s_show_job(d, payload, &out->show_job);
+        break;
+    case KQ_C2S_OBSERVE_JOB:
+        rc = dec_c2s_observe_job(d, payload, &out->observe_job);
+        break;
+    case KQ_C2S_REMOVE_JOB:
+        rc = dec_c2s_remove_job(d, payload, &out->remove_job);
+        break;
+    case KQ_C2S_CLEAN_JOBS:
+        rc = dec_c2s_clean_jobs(d, payload, &out->clean_jobs);
+        break;
+    case KQ_C2S_LIST_WORKERS:
+        rc = kq_dec_unit(d, payload);
+        break;
+    case KQ_C2S_SHOW_WORKER:
+        rc = dec_c2s_show_worker(d, payload, &out->show_worker);
+        break;
+    case KQ_C2S_LIST_RESOURCES:
+        rc = kq_dec_unit(d, payload);
+        break;
+    case KQ_C2S_BYE:
+        rc = kq_dec_unit(d, payload);
+        break;
+    }
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    kq_dec_pop(d);
+    return 0;
+}
+
+int kq_c2s_encode(const kq_c2s *v, kq_buf *out)
+{
+    enc_c2s(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_c2s_decode(const char *json, size_t len, kq_c2s *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_c2s(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- ServerToClientMessage --------------------------------------------- */
+
+static const char *const s2c_names[] = {
+    "WelcomeClient",
+    "AuthChallenge",
+    "AuthAccepted",
+    "AcceptJob",
+    "RejectJob",
+    "JobList",
+    "JobInfo",
+    "JobUpdated",
+    "WorkerList",
+    "WorkerInfo",
+    "ResourceList",
+    "RequestResponse",
+    "Bye",
+};
+
+/* Whether each variant carries a value (newtype and struct variants). */
+static const bool s2c_has_value[] = {
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+};
+
+const char *kq_s2c_tag_name(kq_s2c_tag tag)
+{
+    return (unsigned)tag < 13 ? s2c_names[tag] : "?";
+}
+
+void kq_s2c_init(kq_s2c *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const s2c_auth_challenge_fields[] = {
+    "salt",
+};
+
+static void free_s2c_auth_challenge(kq_s2c_auth_challenge *v)
+{
+    kq_str_free(&v->salt);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_auth_challenge(kq_s2c_auth_challenge *dst, const kq_s2c_auth_challenge *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_str_copy(&dst->salt, &src->salt) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_s2c_auth_challenge(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_auth_challenge(kq_buf *out, const kq_s2c_auth_challenge *v)
+{
+    kq_buf_append(out, "{\"salt\":", 8);
+    kq_enc_str(out, &v->salt);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_auth_challenge(kq_dec *d, cJSON *j, kq_s2c_auth_challenge *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2c_auth_challenge_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "salt");
+        goto fail;
+    }
+    kq_dec_push(d, "salt");
+    if ((rc = kq_dec_str(d, found[0], KQ_LIMIT_SALT, &out->salt)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_auth_challenge(out);
+    return rc;
+}
+
+static const char *const s2c_reject_job_fields[] = {
+    "job_info",
+    "reason",
+};
+
+static void free_s2c_reject_job(kq_s2c_reject_job *v)
+{
+    kq_job_info_free(&v->job_info);
+    kq_str_free(&v->reason);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_reject_job(kq_s2c_reject_job *dst, const kq_s2c_reject_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_job_info_copy(&dst->job_info, &src->job_info) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->reason, &src->reason) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_s2c_reject_job(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_reject_job(kq_buf *out, const kq_s2c_reject_job *v)
+{
+    kq_buf_append(out, "{\"job_info\":", 12);
+    enc_job_info(out, &v->job_info);
+    kq_buf_append(out, ",\"reason\":", 10);
+    kq_enc_str(out, &v->reason);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_reject_job(kq_dec *d, cJSON *j, kq_s2c_reject_job *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "RejectJob", s2c_reject_job_fields, 2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_info");
+        goto fail;
+    }
+    kq_dec_push(d, "job_info");
+    if ((rc = dec_job_info(d, found[0], &out->job_info)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "reason");
+        goto fail;
+    }
+    kq_dec_push(d, "reason");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_STRING, &out->reason)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_reject_job(out);
+    return rc;
+}
+
+static const char *const s2c_job_list_fields[] = {
+    "job_infos",
+    "jobs_pending",
+    "jobs_offered",
+    "jobs_running",
+    "jobs_succeeded",
+    "jobs_failed",
+    "jobs_canceled",
+    "job_avg_run_time_seconds",
+    "remaining_jobs_eta_seconds",
+};
+
+static void free_s2c_job_list(kq_s2c_job_list *v)
+{
+    kq_job_info_list_free(&v->job_infos);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_job_list(kq_s2c_job_list *dst, const kq_s2c_job_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (copy_job_info_list(&dst->job_infos, &src->job_infos) < 0)
+        goto fail;
+    dst->jobs_pending = src->jobs_pending;
+    dst->jobs_offered = src->jobs_offered;
+    dst->jobs_running = src->jobs_running;
+    dst->jobs_succeeded = src->jobs_succeeded;
+    dst->jobs_failed = src->jobs_failed;
+    dst->jobs_canceled = src->jobs_canceled;
+    dst->job_avg_run_time_seconds = src->job_avg_run_time_seconds;
+    dst->remaining_jobs_eta_seconds = src->remaining_jobs_eta_seconds;
+    return 0;
+fail:
+    free_s2c_job_list(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_job_list(kq_buf *out, const kq_s2c_job_list *v)
+{
+    kq_buf_append(out, "{\"job_infos\":", 13);
+    enc_job_info_list(out, &v->job_infos);
+    kq_buf_append(out, ",\"jobs_pending\":", 16);
+    kq_enc_u64(out, v->jobs_pending);
+    kq_buf_append(out, ",\"jobs_offered\":", 16);
+    kq_enc_u64(out, v->jobs_offered);
+    kq_buf_append(out, ",\"jobs_running\":", 16);
+    kq_enc_u64(out, v->jobs_running);
+    kq_buf_append(out, ",\"jobs_succeeded\":", 18);
+    kq_enc_u64(out, v->jobs_succeeded);
+    kq_buf_append(out, ",\"jobs_failed\":", 15);
+    kq_enc_u64(out, v->jobs_failed);
+    kq_buf_append(out, ",\"jobs_canceled\":", 17);
+    kq_enc_u64(out, v->jobs_canceled);
+    kq_buf_append(out, ",\"job_avg_run_time_seconds\":", 28);
+    kq_enc_i64(out, v->job_avg_run_time_seconds);
+    kq_buf_append(out, ",\"remaining_jobs_eta_seconds\":", 30);
+    kq_enc_i64(out, v->remaining_jobs_eta_seconds);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_job_list(kq_dec *d, cJSON *j, kq_s2c_job_list *out)
+{
+    cJSON *found[9];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "JobList", s2c_job_list_fields, 9, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_infos");
+        goto fail;
+    }
+    kq_dec_push(d, "job_infos");
+    if ((rc = dec_job_info_list(d, found[0], KQ_LIMIT_JOBS, &out->job_infos)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "jobs_pending");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_pending");
+    if ((rc = kq_dec_u64(d, found[1], &out->jobs_pending)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "jobs_offered");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_offered");
+    if ((rc = kq_dec_u64(d, found[2], &out->jobs_offered)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "jobs_running");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_running");
+    if ((rc = kq_dec_u64(d, found[3], &out->jobs_running)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "jobs_succeeded");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_succeeded");
+    if ((rc = kq_dec_u64(d, found[4], &out->jobs_succeeded)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "jobs_failed");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_failed");
+    if ((rc = kq_dec_u64(d, found[5], &out->jobs_failed)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[6]) {
+        rc = kq_dec_missing(d, "jobs_canceled");
+        goto fail;
+    }
+    kq_dec_push(d, "jobs_canceled");
+    if ((rc = kq_dec_u64(d, found[6], &out->jobs_canceled)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[7]) {
+        rc = kq_dec_missing(d, "job_avg_run_time_seconds");
+        goto fail;
+    }
+    kq_dec_push(d, "job_avg_run_time_seconds");
+    if ((rc = kq_dec_i64(d, found[7], &out->job_avg_run_time_seconds)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[8]) {
+        rc = kq_dec_missing(d, "remaining_jobs_eta_seconds");
+        goto fail;
+    }
+    kq_dec_push(d, "remaining_jobs_eta_seconds");
+    if ((rc = kq_dec_i64(d, found[8], &out->remaining_jobs_eta_seconds)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_job_list(out);
+    return rc;
+}
+
+static const char *const s2c_job_info_fields[] = {
+    "job_info",
+    "stdout_text",
+    "stderr_text",
+};
+
+static void free_s2c_job_info(kq_s2c_job_info *v)
+{
+    kq_job_info_free(&v->job_info);
+    kq_str_free(&v->stdout_text);
+    kq_str_free(&v->stderr_text);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_job_info(kq_s2c_job_info *dst, const kq_s2c_job_info *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_job_info_copy(&dst->job_info, &src->job_info) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->stdout_text, &src->stdout_text) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->stderr_text, &src->stderr_text) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_s2c_job_info(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_job_info(kq_buf *out, const kq_s2c_job_info *v)
+{
+    kq_buf_append(out, "{\"job_info\":", 12);
+    enc_job_info(out, &v->job_info);
+    kq_buf_append(out, ",\"stdout_text\":", 15);
+    kq_enc_opt_str(out, &v->stdout_text);
+    kq_buf_append(out, ",\"stderr_text\":", 15);
+    kq_enc_opt_str(out, &v->stderr_text);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_job_info(kq_dec *d, cJSON *j, kq_s2c_job_info *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "JobInfo", s2c_job_info_fields, 3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_info");
+        goto fail;
+    }
+    kq_dec_push(d, "job_info");
+    if ((rc = dec_job_info(d, found[0], &out->job_info)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "stdout_text");
+    if ((rc = kq_dec_opt_str(d, found[1], KQ_LIMIT_TEXT, &out->stdout_text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "stderr_text");
+    if ((rc = kq_dec_opt_str(d, found[2], KQ_LIMIT_TEXT, &out->stderr_text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_job_info(out);
+    return rc;
+}
+
+static const char *const s2c_resource_list_fields[] = {
+    "used_resources",
+    "total_resources",
+};
+
+static void free_s2c_resource_list(kq_s2c_resource_list *v)
+{
+    kq_u64_map_free(&v->used_resources);
+    kq_u64_map_free(&v->total_resources);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_resource_list(kq_s2c_resource_list *dst, const kq_s2c_resource_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->has_used_resources = src->has_used_resources;
+    if (kq_u64_map_copy(&dst->used_resources, &src->used_resources) < 0)
+        goto fail;
+    dst->has_total_resources = src->has_total_resources;
+    if (kq_u64_map_copy(&dst->total_resources, &src->total_resources) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_s2c_resource_list(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_resource_list(kq_buf *out, const kq_s2c_resource_list *v)
+{
+    kq_buf_append(out, "{\"used_resources\":", 18);
+    if (v->has_used_resources)
+        kq_enc_u64_map(out, &v->used_resources);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"total_resources\":", 19);
+    if (v->has_total_resources)
+        kq_enc_u64_map(out, &v->total_resources);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_resource_list(kq_dec *d, cJSON *j, kq_s2c_resource_list *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ResourceList", s2c_resource_list_fields, 2, found)) < 0)
+        return rc;
+    if (!kq_dec_is_none(found[0])) {
+        out->has_used_resources = true;
+        kq_dec_push(d, "used_resources");
+        if ((rc = kq_dec_u64_map(d, found[0], 1024, KQ_LIMIT_NAME, &out->used_resources)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[1])) {
+        out->has_total_resources = true;
+        kq_dec_push(d, "total_resources");
+        if ((rc = kq_dec_u64_map(d, found[1], 1024, KQ_LIMIT_NAME, &out->total_resources)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    return 0;
+fail:
+    free_s2c_resource_list(out);
+    return rc;
+}
+
+static const char *const s2c_request_response_fields[] = {
+    "success",
+    "text",
+};
+
+static void free_s2c_request_response(kq_s2c_request_response *v)
+{
+    kq_str_free(&v->text);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_request_response(kq_s2c_request_response *dst, const kq_s2c_request_response *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->success = src->success;
+    if (kq_str_copy(&dst->text, &src->text) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_s2c_request_response(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_request_response(kq_buf *out, const kq_s2c_request_response *v)
+{
+    kq_buf_append(out, "{\"success\":", 11);
+    kq_enc_bool(out, v->success);
+    kq_buf_append(out, ",\"text\":", 8);
+    kq_enc_str(out, &v->text);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_request_response(kq_dec *d, cJSON *j, kq_s2c_request_response *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "RequestResponse", s2c_request_response_fields, 2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "success");
+        goto fail;
+    }
+    kq_dec_push(d, "success");
+    if ((rc = kq_dec_bool(d, found[0], &out->success)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "text");
+        goto fail;
+    }
+    kq_dec_push(d, "text");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_STRING, &out->text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_request_response(out);
+    return rc;
+}
+
+void kq_s2c_free(kq_s2c *v)
+{
+    switch (v->tag) {
+    case KQ_S2C_AUTH_CHALLENGE:
+        free_s2c_auth_challenge(&v->auth_challenge);
+        break;
+    case KQ_S2C_ACCEPT_JOB:
+        kq_job_info_free(&v->accept_job);
+        break;
+    case KQ_S2C_REJECT_JOB:
+        free_s2c_reject_job(&v->reject_job);
+        break;
+    case KQ_S2C_JOB_LIST:
+        free_s2c_job_list(&v->job_list);
+        break;
+    case KQ_S2C_JOB_INFO:
+        free_s2c_job_info(&v->job_info);
+        break;
+    case KQ_S2C_JOB_UPDATED:
+        kq_job_info_free(&v->job_updated);
+        break;
+    case KQ_S2C_WORKER_LIST:
+        kq_worker_info_list_free(&v->worker_list);
+        break;
+    case KQ_S2C_WORKER_INFO:
+        kq_worker_info_free(&v->worker_info);
+        break;
+    case KQ_S2C_RESOURCE_LIST:
+        free_s2c_resource_list(&v->resource_list);
+        break;
+    case KQ_S2C_REQUEST_RESPONSE:
+        free_s2c_request_response(&v->request_response);
+        break;
+    default:
+        break;
+    }
+    memset(v, 0, sizeof *v);
+}
+
+int kq_s2c_copy(kq_s2c *dst, const kq_s2c *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tag = src->tag;
+    switch (src->tag) {
+    case KQ_S2C_AUTH_CHALLENGE:
+        if (copy_s2c_auth_challenge(&dst->auth_challenge, &src->auth_challenge) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_AUTH_ACCEPTED:
+        dst->auth_accepted = src->auth_accepted;
+        break;
+    case KQ_S2C_ACCEPT_JOB:
+        if (kq_job_info_copy(&dst->accept_job, &src->accept_job) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_REJECT_JOB:
+        if (copy_s2c_reject_job(&dst->reject_job, &src->reject_job) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_JOB_LIST:
+        if (copy_s2c_job_list(&dst->job_list, &src->job_list) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_JOB_INFO:
+        if (copy_s2c_job_info(&dst->job_info, &src->job_info) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_JOB_UPDATED:
+        if (kq_job_info_copy(&dst->job_updated, &src->job_updated) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_WORKER_LIST:
+        if (copy_worker_info_list(&dst->worker_list, &src->worker_list) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_WORKER_INFO:
+        if (kq_worker_info_copy(&dst->worker_info, &src->worker_info) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_RESOURCE_LIST:
+        if (copy_s2c_resource_list(&dst->resource_list, &src->resource_list) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_REQUEST_RESPONSE:
+        if (copy_s2c_request_response(&dst->request_response, &src->request_response) < 0)
+            goto fail;
+        break;
+    default:
+        break;
+    }
+    return 0;
+fail:
+    memset(dst, 0, sizeof *dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c(kq_buf *out, const kq_s2c *v)
+{
+    switch (v->tag) {
+    case KQ_S2C_WELCOME_CLIENT:
+        kq_buf_append(out, "\"WelcomeClient\"", 15);
+        break;
+    case KQ_S2C_AUTH_CHALLENGE:
+        kq_buf_append(out, "{\"AuthChallenge\":", 17);
+        enc_s2c_auth_challenge(out, &v->auth_challenge);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_AUTH_ACCEPTED:
+        kq_buf_append(out, "{\"AuthAccepted\":", 16);
+        kq_enc_bool(out, v->auth_accepted);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_ACCEPT_JOB:
+        kq_buf_append(out, "{\"AcceptJob\":", 13);
+        enc_job_info(out, &v->accept_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_REJECT_JOB:
+        kq_buf_append(out, "{\"RejectJob\":", 13);
+        enc_s2c_reject_job(out, &v->reject_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_JOB_LIST:
+        kq_buf_append(out, "{\"JobList\":", 11);
+        enc_s2c_job_list(out, &v->job_list);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_JOB_INFO:
+        kq_buf_append(out, "{\"JobInfo\":", 11);
+        enc_s2c_job_info(out, &v->job_info);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_JOB_UPDATED:
+        kq_buf_append(out, "{\"JobUpdated\":", 14);
+        enc_job_info(out, &v->job_updated);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_WORKER_LIST:
+        kq_buf_append(out, "{\"WorkerList\":", 14);
+        enc_worker_info_list(out, &v->worker_list);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_WORKER_INFO:
+        kq_buf_append(out, "{\"WorkerInfo\":", 14);
+        enc_worker_info(out, &v->worker_info);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_RESOURCE_LIST:
+        kq_buf_append(out, "{\"ResourceList\":", 16);
+        enc_s2c_resource_list(out, &v->resource_list);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_REQUEST_RESPONSE:
+        kq_buf_append(out, "{\"RequestResponse\":", 19);
+        enc_s2c_request_response(out, &v->request_response);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2C_BYE:
+        kq_buf_append(out, "\"Bye\"", 5);
+        break;
+    }
+}
+
+static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
+{
+    cJSON *payload;
+    int tag, rc;
+
+    memset(out, 0, sizeof *out);
+    rc = kq_dec_variant(d, j, "ServerToClientMessage", s2c_names, 13, &tag, &payload);
+    if (rc < 0)
+        return rc;
+    out->tag = (kq_s2c_tag)tag;
+    if (!payload && s2c_has_value[tag])
+        return kq_dec_fail(d, NULL, "expected {\"%s\": value}, got a bare string",
+                           s2c_names[tag]);
+    switch (out->tag) {
+    case KQ_S2C_WELCOME_CLIENT:
+        rc = kq_dec_unit(d, payload);
+        break;
+    case KQ_S2C_AUTH_CHALLENGE:
+        rc = dec_s2c_auth_challenge(d, payload, &out->auth_challenge);
+        break;
+    case KQ_S2C_AUTH_ACCEPTED:
+        rc = kq_dec_bool(d, payload, &out->auth_accepted);
+        break;
+    case KQ_S2C_ACCEPT_JOB:
+        rc = dec_job_info(d, payload, &out->accept_job);
+        break;
+    case KQ_S2C_REJECT_JOB:
+        rc = dec_s2c_reject_job(d, payload, &out->reject_job);
+        break;
+    case KQ_S2C_JOB_LIST:
+        rc = dec_s2c_job_list(d, payload, &out->job_list);
+        break;
+    case KQ_S2C_JOB_INFO:
+        rc = dec_s2c_job_info(d, payload, &out->job_info);
+        break;
+    case KQ_S2C_JOB_UPDATED:
+        rc = dec_job_info(d, payload, &out->job_updated);
+        break;
+    case KQ_S2C_WORKER_LIST:
+        rc = dec_worker_info_list(d, payload, KQ_LIMIT_WORKERS, &out->worker_list);
+        break;
+    case KQ_S2C_WORKER_INFO:
+        rc = dec_worker_info(d, payload, &out->worker_info);
+        break;
+    case KQ_S2C_RESOURCE_LIST:
+        rc = dec_s2c_resource_list(d, payload, &out->resource_list);
+        break;
+    case KQ_S2C_REQUEST_RESPONSE:
+        rc = dec_s2c_request_response(d, payload, &out->request_response);
+        break;
+    case KQ_S2C_BYE:
+        rc = kq_dec_unit(d, payload);
+        break;
+    }
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    kq_dec_pop(d);
+    return 0;
+}
+
+int kq_s2c_encode(const kq_s2c *v, kq_buf *out)
+{
+    enc_s2c(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_s2c_decode(const char *json, size_t len, kq_s2c *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_s2c(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- WorkerToServerMessage --------------------------------------------- */
+
+static const char *const w2s_names[] = {
+    "AuthResponse",
+    "UpdateSystemInfo",
+    "UpdateJobStatus",
+    "UpdateJobResults",
+    "UpdateResources",
+    "AcceptJobOffer",
+    "DeferJobOffer",
+    "RejectJobOffer",
+    "Bye",
+};
+
+/* Whether each variant carries a value (newtype and struct variants). */
+static const bool w2s_has_value[] = {
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+};
+
+const char *kq_w2s_tag_name(kq_w2s_tag tag)
+{
+    return (unsigned)tag < 9 ? w2s_names[tag] : "?";
+}
+
+void kq_w2s_init(kq_w2s *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const w2s_update_job_results_fields[] = {
+    "job_id",
+    "stdout_text",
+    "stderr_text",
+};
+
+static void free_w2s_update_job_results(kq_w2s_update_job_results *v)
+{
+    kq_str_free(&v->stdout_text);
+    kq_str_free(&v->stderr_text);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_w2s_update_job_results(kq_w2s_update_job_results *dst, const kq_w2s_update_job_results *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    if (kq_str_copy(&dst->stdout_text, &src->stdout_text) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->stderr_text, &src->stderr_text) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_w2s_update_job_results(dst);
+    return -ENOMEM;
+}
+
+static void enc_w2s_update_job_results(kq_buf *out, const kq_w2s_update_job_results *v)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"stdout_text\":", 15);
+    kq_enc_opt_str(out, &v->stdout_text);
+    kq_buf_append(out, ",\"stderr_text\":", 15);
+    kq_enc_opt_str(out, &v->stderr_text);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_w2s_update_job_results(kq_dec *d, cJSON *j, kq_w2s_update_job_results *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "UpdateJobResults", w2s_update_job_results_fields, 3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "stdout_text");
+    if ((rc = kq_dec_opt_str(d, found[1], KQ_LIMIT_TEXT, &out->stdout_text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "stderr_text");
+    if ((rc = kq_dec_opt_str(d, found[2], KQ_LIMIT_TEXT, &out->stderr_text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_w2s_update_job_results(out);
+    return rc;
+}
+
+void kq_w2s_free(kq_w2s *v)
+{
+    switch (v->tag) {
+    case KQ_W2S_AUTH_RESPONSE:
+        kq_str_free(&v->auth_response);
+        break;
+    case KQ_W2S_UPDATE_SYSTEM_INFO:
+        kq_system_info_free(&v->update_system_info);
+        break;
+    case KQ_W2S_UPDATE_JOB_STATUS:
+        kq_job_info_free(&v->update_job_status);
+        break;
+    case KQ_W2S_UPDATE_JOB_RESULTS:
+        free_w2s_update_job_results(&v->update_job_results);
+        break;
+    case KQ_W2S_UPDATE_RESOURCES:
+        kq_resources_free(&v->update_resources);
+        break;
+    case KQ_W2S_ACCEPT_JOB_OFFER:
+        kq_job_info_free(&v->accept_job_offer);
+        break;
+    case KQ_W2S_DEFER_JOB_OFFER:
+        kq_job_info_free(&v->defer_job_offer);
+        break;
+    case KQ_W2S_REJECT_JOB_OFFER:
+        kq_job_info_free(&v->reject_job_offer);
+        break;
+    default:
+        break;
+    }
+    memset(v, 0, sizeof *v);
+}
+
+int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tag = src->tag;
+    switch (src->tag) {
+    case KQ_W2S_AUTH_RESPONSE:
+        if (kq_str_copy(&dst->auth_response, &src->auth_response) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_UPDATE_SYSTEM_INFO:
+        if (kq_system_info_copy(&dst->update_system_info, &src->update_system_info) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_UPDATE_JOB_STATUS:
+        if (kq_job_info_copy(&dst->update_job_status, &src->update_job_status) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_UPDATE_JOB_RESULTS:
+        if (copy_w2s_update_job_results(&dst->update_job_results, &src->update_job_results) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_UPDATE_RESOURCES:
+        if (kq_resources_copy(&dst->update_resources, &src->update_resources) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_ACCEPT_JOB_OFFER:
+        if (kq_job_info_copy(&dst->accept_job_offer, &src->accept_job_offer) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_DEFER_JOB_OFFER:
+        if (kq_job_info_copy(&dst->defer_job_offer, &src->defer_job_offer) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_REJECT_JOB_OFFER:
+        if (kq_job_info_copy(&dst->reject_job_offer, &src->reject_job_offer) < 0)
+            goto fail;
+        break;
+    default:
+        break;
+    }
+    return 0;
+fail:
+    memset(dst, 0, sizeof *dst);
+    return -ENOMEM;
+}
+
+static void enc_w2s(kq_buf *out, const kq_w2s *v)
+{
+    switch (v->tag) {
+    case KQ_W2S_AUTH_RESPONSE:
+        kq_buf_append(out, "{\"AuthResponse\":", 16);
+        kq_enc_str(out, &v->auth_response);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_UPDATE_SYSTEM_INFO:
+        kq_buf_append(out, "{\"UpdateSystemInfo\":", 20);
+        enc_system_info(out, &v->update_system_info);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_UPDATE_JOB_STATUS:
+        kq_buf_append(out, "{\"UpdateJobStatus\":", 19);
+        enc_job_info(out, &v->update_job_status);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_UPDATE_JOB_RESULTS:
+        kq_buf_append(out, "{\"UpdateJobResults\":", 20);
+        enc_w2s_update_job_results(out, &v->update_job_results);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_UPDATE_RESOURCES:
+        kq_buf_append(out, "{\"UpdateResources\":", 19);
+        enc_resources(out, &v->update_resources);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_ACCEPT_JOB_OFFER:
+        kq_buf_append(out, "{\"AcceptJobOffer\":", 18);
+        enc_job_info(out, &v->accept_job_offer);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_DEFER_JOB_OFFER:
+        kq_buf_append(out, "{\"DeferJobOffer\":", 17);
+        enc_job_info(out, &v->defer_job_offer);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_REJECT_JOB_OFFER:
+        kq_buf_append(out, "{\"RejectJobOffer\":", 18);
+        enc_job_info(out, &v->reject_job_offer);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_W2S_BYE:
+        kq_buf_append(out, "\"Bye\"", 5);
+        break;
+    }
+}
+
+static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
+{
+    cJSON *payload;
+    int tag, rc;
+
+    memset(out, 0, sizeof *out);
+    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 9, &tag, &payload);
+    if (rc < 0)
+        return rc;
+    out->tag = (kq_w2s_tag)tag;
+    if (!payload && w2s_has_value[tag])
+        return kq_dec_fail(d, NULL, "expected {\"%s\": value}, got a bare string",
+                           w2s_names[tag]);
+    switch (out->tag) {
+    case KQ_W2S_AUTH_RESPONSE:
+        rc = kq_dec_str(d, payload, KQ_LIMIT_SALT, &out->auth_response);
+        break;
+    case KQ_W2S_UPDATE_SYSTEM_INFO:
+        rc = dec_system_info(d, payload, &out->update_system_info);
+        break;
+    case KQ_W2S_UPDATE_JOB_STATUS:
+        rc = dec_job_info(d, payload, &out->update_job_status);
+        break;
+    case KQ_W2S_UPDATE_JOB_RESULTS:
+        rc = dec_w2s_update_job_results(d, payload, &out->update_job_results);
+        break;
+    case KQ_W2S_UPDATE_RESOURCES:
+        rc = dec_resources(d, payload, &out->update_resources);
+        break;
+    case KQ_W2S_ACCEPT_JOB_OFFER:
+        rc = dec_job_info(d, payload, &out->accept_job_offer);
+        break;
+    case KQ_W2S_DEFER_JOB_OFFER:
+        rc = dec_job_info(d, payload, &out->defer_job_offer);
+        break;
+    case KQ_W2S_REJECT_JOB_OFFER:
+        rc = dec_job_info(d, payload, &out->reject_job_offer);
+        break;
+    case KQ_W2S_BYE:
+        rc = kq_dec_unit(d, payload);
+        break;
+    }
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    kq_dec_pop(d);
+    return 0;
+}
+
+int kq_w2s_encode(const kq_w2s *v, kq_buf *out)
+{
+    enc_w2s(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_w2s_decode(const char *json, size_t len, kq_w2s *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_w2s(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- ServerToWorkerMessage --------------------------------------------- */
+
+static const char *const s2w_names[] = {
+    "WelcomeWorker",
+    "AuthChallenge",
+    "AuthAccepted",
+    "OfferJob",
+    "ConfirmJobOffer",
+    "WithdrawJobOffer",
+    "KillJob",
+    "Bye",
+};
+
+/* Whether each variant carries a value (newtype and struct variants). */
+static const bool s2w_has_value[] = {
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+};
+
+const char *kq_s2w_tag_name(kq_s2w_tag tag)
+{
+    return (unsigned)tag < 8 ? s2w_names[tag] : "?";
+}
+
+void kq_s2w_init(kq_s2w *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const s2w_auth_challenge_fields[] = {
+    "salt",
+};
+
+static void free_s2w_auth_challenge(kq_s2w_auth_challenge *v)
+{
+    kq_str_free(&v->salt);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2w_auth_challenge(kq_s2w_auth_challenge *dst, const kq_s2w_auth_challenge *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_str_copy(&dst->salt, &src->salt) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_s2w_auth_challenge(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2w_auth_challenge(kq_buf *out, const kq_s2w_auth_challenge *v)
+{
+    kq_buf_append(out, "{\"salt\":", 8);
+    kq_enc_str(out, &v->salt);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "salt");
+        goto fail;
+    }
+    kq_dec_push(d, "salt");
+    if ((rc = kq_dec_str(d, found[0], KQ_LIMIT_SALT, &out->salt)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2w_auth_challenge(out);
+    return rc;
+}
+
+void kq_s2w_free(kq_s2w *v)
+{
+    switch (v->tag) {
+    case KQ_S2W_AUTH_CHALLENGE:
+        free_s2w_auth_challenge(&v->auth_challenge);
+        break;
+    case KQ_S2W_OFFER_JOB:
+        kq_job_info_free(&v->offer_job);
+        break;
+    case KQ_S2W_CONFIRM_JOB_OFFER:
+        kq_job_info_free(&v->confirm_job_offer);
+        break;
+    case KQ_S2W_WITHDRAW_JOB_OFFER:
+        kq_job_info_free(&v->withdraw_job_offer);
+        break;
+    case KQ_S2W_KILL_JOB:
+        kq_job_info_free(&v->kill_job);
+        break;
+    default:
+        break;
+    }
+    memset(v, 0, sizeof *v);
+}
+
+int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tag = src->tag;
+    switch (src->tag) {
+    case KQ_S2W_AUTH_CHALLENGE:
+        if (copy_s2w_auth_challenge(&dst->auth_challenge, &src->auth_challenge) < 0)
+            goto fail;
+        break;
+    case KQ_S2W_AUTH_ACCEPTED:
+        dst->auth_accepted = src->auth_accepted;
+        break;
+    case KQ_S2W_OFFER_JOB:
+        if (kq_job_info_copy(&dst->offer_job, &src->offer_job) < 0)
+            goto fail;
+        break;
+    case KQ_S2W_CONFIRM_JOB_OFFER:
+        if (kq_job_info_copy(&dst->confirm_job_offer, &src->confirm_job_offer) < 0)
+            goto fail;
+        break;
+    case KQ_S2W_WITHDRAW_JOB_OFFER:
+        if (kq_job_info_copy(&dst->withdraw_job_offer, &src->withdraw_job_offer) < 0)
+            goto fail;
+        break;
+    case KQ_S2W_KILL_JOB:
+        if (kq_job_info_copy(&dst->kill_job, &src->kill_job) < 0)
+            goto fail;
+        break;
+    default:
+        break;
+    }
+    return 0;
+fail:
+    memset(dst, 0, sizeof *dst);
+    return -ENOMEM;
+}
+
+static void enc_s2w(kq_buf *out, const kq_s2w *v)
+{
+    switch (v->tag) {
+    case KQ_S2W_WELCOME_WORKER:
+        kq_buf_append(out, "\"WelcomeWorker\"", 15);
+        break;
+    case KQ_S2W_AUTH_CHALLENGE:
+        kq_buf_append(out, "{\"AuthChallenge\":", 17);
+        enc_s2w_auth_challenge(out, &v->auth_challenge);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2W_AUTH_ACCEPTED:
+        kq_buf_append(out, "{\"AuthAccepted\":", 16);
+        kq_enc_bool(out, v->auth_accepted);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2W_OFFER_JOB:
+        kq_buf_append(out, "{\"OfferJob\":", 12);
+        enc_job_info(out, &v->offer_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2W_CONFIRM_JOB_OFFER:
+        kq_buf_append(out, "{\"ConfirmJobOffer\":", 19);
+        enc_job_info(out, &v->confirm_job_offer);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2W_WITHDRAW_JOB_OFFER:
+        kq_buf_append(out, "{\"WithdrawJobOffer\":", 20);
+        enc_job_info(out, &v->withdraw_job_offer);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2W_KILL_JOB:
+        kq_buf_append(out, "{\"KillJob\":", 11);
+        enc_job_info(out, &v->kill_job);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_S2W_BYE:
+        kq_buf_append(out, "\"Bye\"", 5);
+        break;
+    }
+}
+
+static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
+{
+    cJSON *payload;
+    int tag, rc;
+
+    memset(out, 0, sizeof *out);
+    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 8, &tag, &payload);
+    if (rc < 0)
+        return rc;
+    out->tag = (kq_s2w_tag)tag;
+    if (!payload && s2w_has_value[tag])
+        return kq_dec_fail(d, NULL, "expected {\"%s\": value}, got a bare string",
+                           s2w_names[tag]);
+    switch (out->tag) {
+    case KQ_S2W_WELCOME_WORKER:
+        rc = kq_dec_unit(d, payload);
+        break;
+    case KQ_S2W_AUTH_CHALLENGE:
+        rc = dec_s2w_auth_challenge(d, payload, &out->auth_challenge);
+        break;
+    case KQ_S2W_AUTH_ACCEPTED:
+        rc = kq_dec_bool(d, payload, &out->auth_accepted);
+        break;
+    case KQ_S2W_OFFER_JOB:
+        rc = dec_job_info(d, payload, &out->offer_job);
+        break;
+    case KQ_S2W_CONFIRM_JOB_OFFER:
+        rc = dec_job_info(d, payload, &out->confirm_job_offer);
+        break;
+    case KQ_S2W_WITHDRAW_JOB_OFFER:
+        rc = dec_job_info(d, payload, &out->withdraw_job_offer);
+        break;
+    case KQ_S2W_KILL_JOB:
+        rc = dec_job_info(d, payload, &out->kill_job);
+        break;
+    case KQ_S2W_BYE:
+        rc = kq_dec_unit(d, payload);
+        break;
+    }
+    if (rc < 0) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    kq_dec_pop(d);
+    return 0;
+}
+
+int kq_s2w_encode(const kq_s2w *v, kq_buf *out)
+{
+    enc_s2w(out, v);
+    return out->oom ? -ENOMEM : 0;
+}
+
+int kq_s2w_decode(const char *json, size_t len, kq_s2w *out, kq_error *err)
+{
+    kq_json_doc doc;
+    kq_dec d = {.err = err};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    d.doc = &doc;
+    rc = dec_s2w(&d, doc.root, out);
+    kq_json_free(&doc);
+    return rc;
+}
+
+/* ---- generic access ------------------------------------------------- */
+
+static void ops_resources_init(void *v)
+{
+    kq_resources_init(v);
+}
+
+static void ops_resources_free(void *v)
+{
+    kq_resources_free(v);
+}
+
+static int ops_resources_encode(const void *v, kq_buf *out)
+{
+    return kq_resources_encode(v, out);
+}
+
+static int ops_resources_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_resources_decode(json, len, out, err);
+}
+
+static void ops_job_status_init(void *v)
+{
+    kq_job_status_init(v);
+}
+
+static void ops_job_status_free(void *v)
+{
+    kq_job_status_free(v);
+}
+
+static int ops_job_status_encode(const void *v, kq_buf *out)
+{
+    return kq_job_status_encode(v, out);
+}
+
+static int ops_job_status_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_job_status_decode(json, len, out, err);
+}
+
+static void ops_job_info_init(void *v)
+{
+    kq_job_info_init(v);
+}
+
+static void ops_job_info_free(void *v)
+{
+    kq_job_info_free(v);
+}
+
+static int ops_job_info_encode(const void *v, kq_buf *out)
+{
+    return kq_job_info_encode(v, out);
+}
+
+static int ops_job_info_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_job_info_decode(json, len, out, err);
+}
+
+static void ops_load_info_init(void *v)
+{
+    kq_load_info_init(v);
+}
+
+static void ops_load_info_free(void *v)
+{
+    kq_load_info_free(v);
+}
+
+static int ops_load_info_encode(const void *v, kq_buf *out)
+{
+    return kq_load_info_encode(v, out);
+}
+
+static int ops_load_info_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_load_info_decode(json, len, out, err);
+}
+
+static void ops_system_info_init(void *v)
+{
+    kq_system_info_init(v);
+}
+
+static void ops_system_info_free(void *v)
+{
+    kq_system_info_free(v);
+}
+
+static int ops_system_info_encode(const void *v, kq_buf *out)
+{
+    return kq_system_info_encode(v, out);
+}
+
+static int ops_system_info_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_system_info_decode(json, len, out, err);
+}
+
+static void ops_worker_info_init(void *v)
+{
+    kq_worker_info_init(v);
+}
+
+static void ops_worker_info_free(void *v)
+{
+    kq_worker_info_free(v);
+}
+
+static int ops_worker_info_encode(const void *v, kq_buf *out)
+{
+    return kq_worker_info_encode(v, out);
+}
+
+static int ops_worker_info_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_worker_info_decode(json, len, out, err);
+}
+
+static void ops_hello_init(void *v)
+{
+    kq_hello_init(v);
+}
+
+static void ops_hello_free(void *v)
+{
+    kq_hello_free(v);
+}
+
+static int ops_hello_encode(const void *v, kq_buf *out)
+{
+    return kq_hello_encode(v, out);
+}
+
+static int ops_hello_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_hello_decode(json, len, out, err);
+}
+
+static void ops_c2s_init(void *v)
+{
+    kq_c2s_init(v);
+}
+
+static void ops_c2s_free(void *v)
+{
+    kq_c2s_free(v);
+}
+
+static int ops_c2s_encode(const void *v, kq_buf *out)
+{
+    return kq_c2s_encode(v, out);
+}
+
+static int ops_c2s_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_c2s_decode(json, len, out, err);
+}
+
+static void ops_s2c_init(void *v)
+{
+    kq_s2c_init(v);
+}
+
+static void ops_s2c_free(void *v)
+{
+    kq_s2c_free(v);
+}
+
+static int ops_s2c_encode(const void *v, kq_buf *out)
+{
+    return kq_s2c_encode(v, out);
+}
+
+static int ops_s2c_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_s2c_decode(json, len, out, err);
+}
+
+static void ops_w2s_init(void *v)
+{
+    kq_w2s_init(v);
+}
+
+static void ops_w2s_free(void *v)
+{
+    kq_w2s_free(v);
+}
+
+static int ops_w2s_encode(const void *v, kq_buf *out)
+{
+    return kq_w2s_encode(v, out);
+}
+
+static int ops_w2s_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_w2s_decode(json, len, out, err);
+}
+
+static void ops_s2w_init(void *v)
+{
+    kq_s2w_init(v);
+}
+
+static void ops_s2w_free(void *v)
+{
+    kq_s2w_free(v);
+}
+
+static int ops_s2w_encode(const void *v, kq_buf *out)
+{
+    return kq_s2w_encode(v, out);
+}
+
+static int ops_s2w_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_s2w_decode(json, len, out, err);
+}
+
+const kq_type_ops kq_protocol_types[] = {
+    {"Resources", sizeof(kq_resources), ops_resources_init, ops_resources_free,
+     ops_resources_encode, ops_resources_decode},
+    {"JobStatus", sizeof(kq_job_status), ops_job_status_init, ops_job_status_free,
+     ops_job_status_encode, ops_job_status_decode},
+    {"JobInfo", sizeof(kq_job_info), ops_job_info_init, ops_job_info_free,
+     ops_job_info_encode, ops_job_info_decode},
+    {"LoadInfo", sizeof(kq_load_info), ops_load_info_init, ops_load_info_free,
+     ops_load_info_encode, ops_load_info_decode},
+    {"SystemInfo", sizeof(kq_system_info), ops_system_info_init, ops_system_info_free,
+     ops_system_info_encode, ops_system_info_decode},
+    {"WorkerInfo", sizeof(kq_worker_info), ops_worker_info_init, ops_worker_info_free,
+     ops_worker_info_encode, ops_worker_info_decode},
+    {"HelloMessage", sizeof(kq_hello), ops_hello_init, ops_hello_free,
+     ops_hello_encode, ops_hello_decode},
+    {"ClientToServerMessage", sizeof(kq_c2s), ops_c2s_init, ops_c2s_free,
+     ops_c2s_encode, ops_c2s_decode},
+    {"ServerToClientMessage", sizeof(kq_s2c), ops_s2c_init, ops_s2c_free,
+     ops_s2c_encode, ops_s2c_decode},
+    {"WorkerToServerMessage", sizeof(kq_w2s), ops_w2s_init, ops_w2s_free,
+     ops_w2s_encode, ops_w2s_decode},
+    {"ServerToWorkerMessage", sizeof(kq_s2w), ops_s2w_init, ops_s2w_free,
+     ops_s2w_encode, ops_s2w_decode},
+};
+
+const size_t kq_protocol_type_count = 11;
+
+const kq_type_ops *kq_protocol_type(const char *name)
+{
+    for (size_t i = 0; i < kq_protocol_type_count; i++)
+        if (strcmp(kq_protocol_types[i].name, name) == 0)
+            return &kq_protocol_types[i];
+    return NULL;
+}

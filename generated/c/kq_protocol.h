@@ -1,0 +1,495 @@
+/*
+ * kq_protocol.h - the Kueue wire protocol in C.
+ *
+ * Generated from schema/protocol.yaml by codegen/kqgen.py; do not edit.
+ * Change the schema and run the `regen` build target instead.
+ *
+ * For every type T of the schema (C name kq_T):
+ *   void kq_T_init(kq_T *v);             zeroes v (an empty, valid value)
+ *   void kq_T_free(kq_T *v);             frees what v owns and zeroes it
+ *   int  kq_T_copy(kq_T *dst, const kq_T *src);  deep copy; 0 or -ENOMEM
+ *   int  kq_T_encode(const kq_T *v, kq_buf *out);
+ *        appends the reference's compact JSON; 0 or -ENOMEM
+ *   int  kq_T_decode(const char *json, size_t len, kq_T *out, kq_error *err);
+ *        parses and validates one JSON value; 0, -EBADMSG (not JSON),
+ *        -EINVAL (JSON but not a valid T: err names the path of the first
+ *        problem) or -ENOMEM.  out owns the result on success and holds
+ *        nothing on failure.
+ * Enums are tagged unions: v.tag is a kq_T_tag constant and the payload of
+ * a newtype or struct variant is the union member named after the variant.
+ * An option<string> is a kq_str with ptr == NULL for null; any other
+ * option<X> field has a bool has_<field> beside it.
+ */
+#ifndef KQ_PROTOCOL_H
+#define KQ_PROTOCOL_H
+
+#include "kq_codec.h"
+
+#define KQ_PROTOCOL_SCHEMA_VERSION 1
+
+/* Limits the decoders enforce (bytes of a string, items of a list). */
+#define KQ_LIMIT_STRING 65536
+#define KQ_LIMIT_LIST 65536
+#define KQ_LIMIT_NAME 256
+#define KQ_LIMIT_PATH 4096
+#define KQ_LIMIT_ARGUMENT 131072
+#define KQ_LIMIT_ARGUMENTS 4096
+#define KQ_LIMIT_TEXT 8388608
+#define KQ_LIMIT_JOBS 10000000
+#define KQ_LIMIT_WORKERS 1000000
+#define KQ_LIMIT_SALT 1024
+
+/* Resources: Job slots, CPU cores and RAM; free ones on a worker, required ones for a job. */
+typedef struct kq_resources {
+    uint64_t job_slots; /* Job slots (on a worker: free slots; for a job: slots used, normally 1). */
+    uint64_t cpus; /* CPU cores. */
+    uint64_t ram_mb; /* RAM in MiB. */
+} kq_resources;
+
+void kq_resources_init(kq_resources *v);
+void kq_resources_free(kq_resources *v);
+KQ_NODISCARD int kq_resources_copy(kq_resources *dst, const kq_resources *src);
+int kq_resources_encode(const kq_resources *v, kq_buf *out);
+KQ_NODISCARD int kq_resources_decode(const char *json, size_t len, kq_resources *out, kq_error *err);
+
+/* JobStatus: Where a job is in its life cycle, with the times of each step. */
+typedef enum kq_job_status_tag {
+    KQ_JOB_STATUS_PENDING, /* Pending: Waiting in the queue for a worker. */
+    KQ_JOB_STATUS_OFFERED, /* Offered: Offered to a worker that has not answered yet. */
+    KQ_JOB_STATUS_RUNNING, /* Running: Accepted by a worker and started. */
+    KQ_JOB_STATUS_FINISHED, /* Finished: Ran to completion, failed to start, or was killed by a signal. */
+    KQ_JOB_STATUS_CANCELED, /* Canceled: Removed by a user before it finished. */
+} kq_job_status_tag;
+#define KQ_JOB_STATUS_VARIANTS 5
+
+/* JobStatus::Pending: Waiting in the queue for a worker. */
+typedef struct kq_job_status_pending {
+    kq_time issued; /* When the server accepted the job. */
+} kq_job_status_pending;
+
+/* JobStatus::Offered: Offered to a worker that has not answered yet. */
+typedef struct kq_job_status_offered {
+    kq_time issued; /* When the server accepted the job. */
+    kq_time offered; /* When the offer was made. */
+    kq_str worker; /* Name of the worker offered the job. */
+} kq_job_status_offered;
+
+/* JobStatus::Running: Accepted by a worker and started. */
+typedef struct kq_job_status_running {
+    kq_time issued; /* When the server accepted the job. */
+    kq_time started; /* When the worker accepted the offer (server clock). */
+    kq_str worker; /* Name of the worker running the job. */
+} kq_job_status_running;
+
+/* JobStatus::Finished: Ran to completion, failed to start, or was killed by a signal. */
+typedef struct kq_job_status_finished {
+    kq_time issued; /* When the server accepted the job. */
+    kq_time started; /* When the job started (server clock). */
+    kq_time finished; /* When the job ended (worker clock). */
+    int32_t return_code; /* Exit status; -43 start failure, -44 signal, -45 wait error, -46 killed on request. */
+    kq_str worker; /* Name of the worker that ran the job. */
+    int64_t run_time_seconds; /* Wall time of the run in whole seconds. */
+    kq_str comment; /* What happened, for people. */
+} kq_job_status_finished;
+
+/* JobStatus::Canceled: Removed by a user before it finished. */
+typedef struct kq_job_status_canceled {
+    kq_time issued; /* When the server accepted the job. */
+    kq_time canceled; /* When it was canceled. */
+} kq_job_status_canceled;
+
+typedef struct kq_job_status {
+    kq_job_status_tag tag;
+    union {
+        kq_job_status_pending pending;
+        kq_job_status_offered offered;
+        kq_job_status_running running;
+        kq_job_status_finished finished;
+        kq_job_status_canceled canceled;
+    };
+} kq_job_status;
+
+/* The variant's name as on the wire ("Pending"). */
+const char *kq_job_status_tag_name(kq_job_status_tag tag);
+
+void kq_job_status_init(kq_job_status *v);
+void kq_job_status_free(kq_job_status *v);
+KQ_NODISCARD int kq_job_status_copy(kq_job_status *dst, const kq_job_status *src);
+int kq_job_status_encode(const kq_job_status *v, kq_buf *out);
+KQ_NODISCARD int kq_job_status_decode(const char *json, size_t len, kq_job_status *out, kq_error *err);
+
+/* JobInfo: Everything about one job; the unit that clients, server and workers exchange. */
+typedef struct kq_job_info {
+    uint64_t job_id; /* Assigned by the server; ignored in IssueJob. */
+    kq_str_list cmd; /* Program and arguments, run without a shell. */
+    kq_str cwd; /* Absolute working directory. */
+    kq_resources worker_resources; /* Resources the job needs on its worker. */
+    bool has_global_resources;
+    kq_u64_map global_resources; /* Server-wide resources (licences) the job holds while it runs; null for none. */
+    kq_job_status status; /* Life-cycle state. */
+    kq_str stdout_path; /* File for stdout, relative to cwd; "null" discards; null captures. */
+    kq_str stderr_path; /* File for stderr, like stdout_path. */
+} kq_job_info;
+
+void kq_job_info_init(kq_job_info *v);
+void kq_job_info_free(kq_job_info *v);
+KQ_NODISCARD int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src);
+int kq_job_info_encode(const kq_job_info *v, kq_buf *out);
+KQ_NODISCARD int kq_job_info_decode(const char *json, size_t len, kq_job_info *out, kq_error *err);
+
+typedef struct kq_job_info_list {
+    size_t len;
+    kq_job_info *items;
+} kq_job_info_list;
+
+void kq_job_info_list_free(kq_job_info_list *l);
+
+/* LoadInfo: Load averages of a worker. */
+typedef struct kq_load_info {
+    double one; /* 1-minute load average. */
+    double five; /* 5-minute load average. */
+    double fifteen; /* 15-minute load average. */
+} kq_load_info;
+
+void kq_load_info_init(kq_load_info *v);
+void kq_load_info_free(kq_load_info *v);
+KQ_NODISCARD int kq_load_info_copy(kq_load_info *dst, const kq_load_info *src);
+int kq_load_info_encode(const kq_load_info *v, kq_buf *out);
+KQ_NODISCARD int kq_load_info_decode(const char *json, size_t len, kq_load_info *out, kq_error *err);
+
+/* SystemInfo: What a worker reports about its machine. */
+typedef struct kq_system_info {
+    kq_str kernel; /* Kernel release (uname -r). */
+    kq_str distribution; /* Operating system, e.g. "Linux 12 Debian GNU/Linux". */
+    uint64_t cpu_cores; /* Logical CPUs. */
+    uint64_t cpu_frequency; /* Mean CPU frequency in MHz. */
+    uint64_t total_ram_mb; /* Total memory in MiB (cgroup limit honoured). */
+    kq_load_info load_info; /* Load averages. */
+} kq_system_info;
+
+void kq_system_info_init(kq_system_info *v);
+void kq_system_info_free(kq_system_info *v);
+KQ_NODISCARD int kq_system_info_copy(kq_system_info *dst, const kq_system_info *src);
+int kq_system_info_encode(const kq_system_info *v, kq_buf *out);
+KQ_NODISCARD int kq_system_info_decode(const char *json, size_t len, kq_system_info *out, kq_error *err);
+
+/* WorkerInfo: A worker as the server sees it. */
+typedef struct kq_worker_info {
+    uint64_t worker_id; /* Assigned by the server. */
+    kq_str worker_name; /* Name the worker said hello with. */
+    kq_time connected_since; /* When the connection was registered. */
+    kq_system_info system_info; /* Last UpdateSystemInfo. */
+    kq_time last_updated; /* Time of the last UpdateSystemInfo. */
+    kq_u64_set jobs_offered; /* Jobs offered to this worker and not answered. */
+    kq_u64_set jobs_running; /* Jobs running on this worker. */
+    kq_resources free_resources; /* Last UpdateResources. */
+} kq_worker_info;
+
+void kq_worker_info_init(kq_worker_info *v);
+void kq_worker_info_free(kq_worker_info *v);
+KQ_NODISCARD int kq_worker_info_copy(kq_worker_info *dst, const kq_worker_info *src);
+int kq_worker_info_encode(const kq_worker_info *v, kq_buf *out);
+KQ_NODISCARD int kq_worker_info_decode(const char *json, size_t len, kq_worker_info *out, kq_error *err);
+
+typedef struct kq_worker_info_list {
+    size_t len;
+    kq_worker_info *items;
+} kq_worker_info_list;
+
+void kq_worker_info_list_free(kq_worker_info_list *l);
+
+/* HelloMessage: First message on every connection, sent by the side that connected. */
+typedef enum kq_hello_tag {
+    KQ_HELLO_HELLO_FROM_CLIENT, /* HelloFromClient: A kueue client. */
+    KQ_HELLO_HELLO_FROM_WORKER, /* HelloFromWorker: A worker, with its name. */
+} kq_hello_tag;
+#define KQ_HELLO_VARIANTS 2
+
+/* HelloMessage::HelloFromWorker: A worker, with its name. */
+typedef struct kq_hello_hello_from_worker {
+    kq_str worker_name; /* Host name up to the first dot. */
+} kq_hello_hello_from_worker;
+
+typedef struct kq_hello {
+    kq_hello_tag tag;
+    union {
+        kq_hello_hello_from_worker hello_from_worker;
+    };
+} kq_hello;
+
+/* The variant's name as on the wire ("HelloFromClient"). */
+const char *kq_hello_tag_name(kq_hello_tag tag);
+
+void kq_hello_init(kq_hello *v);
+void kq_hello_free(kq_hello *v);
+KQ_NODISCARD int kq_hello_copy(kq_hello *dst, const kq_hello *src);
+int kq_hello_encode(const kq_hello *v, kq_buf *out);
+KQ_NODISCARD int kq_hello_decode(const char *json, size_t len, kq_hello *out, kq_error *err);
+
+/* ClientToServerMessage: Requests from a client; the server answers each in order. */
+typedef enum kq_c2s_tag {
+    KQ_C2S_AUTH_REQUEST, /* AuthRequest: Ask for a challenge. */
+    KQ_C2S_AUTH_RESPONSE, /* AuthResponse: Answer to the last challenge. */
+    KQ_C2S_ISSUE_JOB, /* IssueJob: Queue a job (needs auth). */
+    KQ_C2S_LIST_JOBS, /* ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
+    KQ_C2S_SHOW_JOB, /* ShowJob: One job with its captured output. */
+    KQ_C2S_OBSERVE_JOB, /* ObserveJob: The job now, then a JobUpdated at each change. */
+    KQ_C2S_REMOVE_JOB, /* RemoveJob: Cancel a job; kill it if it runs and kill is set (needs auth). */
+    KQ_C2S_CLEAN_JOBS, /* CleanJobs: Drop finished and canceled jobs (needs auth). */
+    KQ_C2S_LIST_WORKERS, /* ListWorkers: All connected workers. */
+    KQ_C2S_SHOW_WORKER, /* ShowWorker: One worker. */
+    KQ_C2S_LIST_RESOURCES, /* ListResources: Global resources configured and in use. */
+    KQ_C2S_BYE, /* Bye: The client leaves. */
+} kq_c2s_tag;
+#define KQ_C2S_VARIANTS 12
+
+/* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
+typedef struct kq_c2s_list_jobs {
+    uint64_t num_jobs; /* How many jobs to list at most. */
+    bool pending; /* Include pending jobs. */
+    bool offered; /* Include offered jobs. */
+    bool running; /* Include running jobs. */
+    bool succeeded; /* Include jobs that finished with code 0. */
+    bool failed; /* Include jobs that finished with another code. */
+    bool canceled; /* Include canceled jobs. */
+} kq_c2s_list_jobs;
+
+/* ClientToServerMessage::ShowJob: One job with its captured output. */
+typedef struct kq_c2s_show_job {
+    uint64_t job_id; /* The job. */
+} kq_c2s_show_job;
+
+/* ClientToServerMessage::ObserveJob: The job now, then a JobUpdated at each change. */
+typedef struct kq_c2s_observe_job {
+    uint64_t job_id; /* The job. */
+} kq_c2s_observe_job;
+
+/* ClientToServerMessage::RemoveJob: Cancel a job; kill it if it runs and kill is set (needs auth). */
+typedef struct kq_c2s_remove_job {
+    uint64_t job_id; /* The job. */
+    bool kill; /* Kill the job if it is running. */
+} kq_c2s_remove_job;
+
+/* ClientToServerMessage::CleanJobs: Drop finished and canceled jobs (needs auth). */
+typedef struct kq_c2s_clean_jobs {
+    bool all; /* Also drop failed jobs. */
+} kq_c2s_clean_jobs;
+
+/* ClientToServerMessage::ShowWorker: One worker. */
+typedef struct kq_c2s_show_worker {
+    uint64_t worker_id; /* The worker. */
+} kq_c2s_show_worker;
+
+typedef struct kq_c2s {
+    kq_c2s_tag tag;
+    union {
+        kq_str auth_response;
+        kq_job_info issue_job;
+        kq_c2s_list_jobs list_jobs;
+        kq_c2s_show_job show_job;
+        kq_c2s_observe_job observe_job;
+        kq_c2s_remove_job remove_job;
+        kq_c2s_clean_jobs clean_jobs;
+        kq_c2s_show_worker show_worker;
+    };
+} kq_c2s;
+
+/* The variant's name as on the wire ("AuthRequest"). */
+const char *kq_c2s_tag_name(kq_c2s_tag tag);
+
+void kq_c2s_init(kq_c2s *v);
+void kq_c2s_free(kq_c2s *v);
+KQ_NODISCARD int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src);
+int kq_c2s_encode(const kq_c2s *v, kq_buf *out);
+KQ_NODISCARD int kq_c2s_decode(const char *json, size_t len, kq_c2s *out, kq_error *err);
+
+/* ServerToClientMessage: Answers and notifications from the server to a client. */
+typedef enum kq_s2c_tag {
+    KQ_S2C_WELCOME_CLIENT, /* WelcomeClient: Answer to HelloFromClient. */
+    KQ_S2C_AUTH_CHALLENGE, /* AuthChallenge: A challenge to answer with AuthResponse. */
+    KQ_S2C_AUTH_ACCEPTED, /* AuthAccepted: Whether the connection is authenticated now. */
+    KQ_S2C_ACCEPT_JOB, /* AcceptJob: The job as queued, with its id. */
+    KQ_S2C_REJECT_JOB, /* RejectJob: The job was not queued. */
+    KQ_S2C_JOB_LIST, /* JobList: Answer to ListJobs; counters cover every job in the table. */
+    KQ_S2C_JOB_INFO, /* JobInfo: Answer to ShowJob. */
+    KQ_S2C_JOB_UPDATED, /* JobUpdated: An observed job changed. */
+    KQ_S2C_WORKER_LIST, /* WorkerList: Answer to ListWorkers. */
+    KQ_S2C_WORKER_INFO, /* WorkerInfo: Answer to ShowWorker. */
+    KQ_S2C_RESOURCE_LIST, /* ResourceList: Answer to ListResources. */
+    KQ_S2C_REQUEST_RESPONSE, /* RequestResponse: Outcome of a request that has no other answer. */
+    KQ_S2C_BYE, /* Bye: The server shuts down. */
+} kq_s2c_tag;
+#define KQ_S2C_VARIANTS 13
+
+/* ServerToClientMessage::AuthChallenge: A challenge to answer with AuthResponse. */
+typedef struct kq_s2c_auth_challenge {
+    kq_str salt; /* 64 random alphanumerics. */
+} kq_s2c_auth_challenge;
+
+/* ServerToClientMessage::RejectJob: The job was not queued. */
+typedef struct kq_s2c_reject_job {
+    kq_job_info job_info; /* The job as received. */
+    kq_str reason; /* Why. */
+} kq_s2c_reject_job;
+
+/* ServerToClientMessage::JobList: Answer to ListJobs; counters cover every job in the table. */
+typedef struct kq_s2c_job_list {
+    kq_job_info_list job_infos; /* The selected jobs in ascending id order. */
+    uint64_t jobs_pending; /* Pending jobs. */
+    uint64_t jobs_offered; /* Offered jobs. */
+    uint64_t jobs_running; /* Running jobs. */
+    uint64_t jobs_succeeded; /* Jobs finished with code 0. */
+    uint64_t jobs_failed; /* Jobs finished with another code. */
+    uint64_t jobs_canceled; /* Canceled jobs. */
+    int64_t job_avg_run_time_seconds; /* Average run time. */
+    int64_t remaining_jobs_eta_seconds; /* Estimated time until the queue is empty. */
+} kq_s2c_job_list;
+
+/* ServerToClientMessage::JobInfo: Answer to ShowJob. */
+typedef struct kq_s2c_job_info {
+    kq_job_info job_info; /* The job. */
+    kq_str stdout_text; /* Captured stdout, "Redirected to <path>", or null. */
+    kq_str stderr_text; /* Captured stderr likewise. */
+} kq_s2c_job_info;
+
+/* ServerToClientMessage::ResourceList: Answer to ListResources. */
+typedef struct kq_s2c_resource_list {
+    bool has_used_resources;
+    kq_u64_map used_resources; /* Held by offered and running jobs; null if none. */
+    bool has_total_resources;
+    kq_u64_map total_resources; /* Configured on the server; null if none. */
+} kq_s2c_resource_list;
+
+/* ServerToClientMessage::RequestResponse: Outcome of a request that has no other answer. */
+typedef struct kq_s2c_request_response {
+    bool success; /* Whether it worked. */
+    kq_str text; /* What happened. */
+} kq_s2c_request_response;
+
+typedef struct kq_s2c {
+    kq_s2c_tag tag;
+    union {
+        kq_s2c_auth_challenge auth_challenge;
+        bool auth_accepted;
+        kq_job_info accept_job;
+        kq_s2c_reject_job reject_job;
+        kq_s2c_job_list job_list;
+        kq_s2c_job_info job_info;
+        kq_job_info job_updated;
+        kq_worker_info_list worker_list;
+        kq_worker_info worker_info;
+        kq_s2c_resource_list resource_list;
+        kq_s2c_request_response request_response;
+    };
+} kq_s2c;
+
+/* The variant's name as on the wire ("WelcomeClient"). */
+const char *kq_s2c_tag_name(kq_s2c_tag tag);
+
+void kq_s2c_init(kq_s2c *v);
+void kq_s2c_free(kq_s2c *v);
+KQ_NODISCARD int kq_s2c_copy(kq_s2c *dst, const kq_s2c *src);
+int kq_s2c_encode(const kq_s2c *v, kq_buf *out);
+KQ_NODISCARD int kq_s2c_decode(const char *json, size_t len, kq_s2c *out, kq_error *err);
+
+/* WorkerToServerMessage: Reports and answers from a worker. */
+typedef enum kq_w2s_tag {
+    KQ_W2S_AUTH_RESPONSE, /* AuthResponse: Answer to the challenge. */
+    KQ_W2S_UPDATE_SYSTEM_INFO, /* UpdateSystemInfo: Machine information; also the keep-alive. */
+    KQ_W2S_UPDATE_JOB_STATUS, /* UpdateJobStatus: A job finished or was canceled (or, after a reconnect, still runs). */
+    KQ_W2S_UPDATE_JOB_RESULTS, /* UpdateJobResults: Captured output of a job that ended. */
+    KQ_W2S_UPDATE_RESOURCES, /* UpdateResources: Free resources now. */
+    KQ_W2S_ACCEPT_JOB_OFFER, /* AcceptJobOffer: The offered job will run here. */
+    KQ_W2S_DEFER_JOB_OFFER, /* DeferJobOffer: Not enough free resources now. */
+    KQ_W2S_REJECT_JOB_OFFER, /* RejectJobOffer: This worker can never run the job (no such cwd). */
+    KQ_W2S_BYE, /* Bye: The worker leaves. */
+} kq_w2s_tag;
+#define KQ_W2S_VARIANTS 9
+
+/* WorkerToServerMessage::UpdateJobResults: Captured output of a job that ended. */
+typedef struct kq_w2s_update_job_results {
+    uint64_t job_id; /* The job. */
+    kq_str stdout_text; /* Captured stdout or null. */
+    kq_str stderr_text; /* Captured stderr or null. */
+} kq_w2s_update_job_results;
+
+typedef struct kq_w2s {
+    kq_w2s_tag tag;
+    union {
+        kq_str auth_response;
+        kq_system_info update_system_info;
+        kq_job_info update_job_status;
+        kq_w2s_update_job_results update_job_results;
+        kq_resources update_resources;
+        kq_job_info accept_job_offer;
+        kq_job_info defer_job_offer;
+        kq_job_info reject_job_offer;
+    };
+} kq_w2s;
+
+/* The variant's name as on the wire ("AuthResponse"). */
+const char *kq_w2s_tag_name(kq_w2s_tag tag);
+
+void kq_w2s_init(kq_w2s *v);
+void kq_w2s_free(kq_w2s *v);
+KQ_NODISCARD int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src);
+int kq_w2s_encode(const kq_w2s *v, kq_buf *out);
+KQ_NODISCARD int kq_w2s_decode(const char *json, size_t len, kq_w2s *out, kq_error *err);
+
+/* ServerToWorkerMessage: Offers and orders from the server to a worker. */
+typedef enum kq_s2w_tag {
+    KQ_S2W_WELCOME_WORKER, /* WelcomeWorker: Answer to HelloFromWorker. */
+    KQ_S2W_AUTH_CHALLENGE, /* AuthChallenge: The challenge, sent unprompted after WelcomeWorker. */
+    KQ_S2W_AUTH_ACCEPTED, /* AuthAccepted: Whether authentication succeeded. */
+    KQ_S2W_OFFER_JOB, /* OfferJob: A job that fits; answer with Accept, Defer or Reject. */
+    KQ_S2W_CONFIRM_JOB_OFFER, /* ConfirmJobOffer: Start the accepted job (status Running). */
+    KQ_S2W_WITHDRAW_JOB_OFFER, /* WithdrawJobOffer: Forget the offer; the job was canceled. */
+    KQ_S2W_KILL_JOB, /* KillJob: Kill the running job (status Canceled). */
+    KQ_S2W_BYE, /* Bye: The server shuts down. */
+} kq_s2w_tag;
+#define KQ_S2W_VARIANTS 8
+
+/* ServerToWorkerMessage::AuthChallenge: The challenge, sent unprompted after WelcomeWorker. */
+typedef struct kq_s2w_auth_challenge {
+    kq_str salt; /* 64 random alphanumerics. */
+} kq_s2w_auth_challenge;
+
+typedef struct kq_s2w {
+    kq_s2w_tag tag;
+    union {
+        kq_s2w_auth_challenge auth_challenge;
+        bool auth_accepted;
+        kq_job_info offer_job;
+        kq_job_info confirm_job_offer;
+        kq_job_info withdraw_job_offer;
+        kq_job_info kill_job;
+    };
+} kq_s2w;
+
+/* The variant's name as on the wire ("WelcomeWorker"). */
+const char *kq_s2w_tag_name(kq_s2w_tag tag);
+
+void kq_s2w_init(kq_s2w *v);
+void kq_s2w_free(kq_s2w *v);
+KQ_NODISCARD int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src);
+int kq_s2w_encode(const kq_s2w *v, kq_buf *out);
+KQ_NODISCARD int kq_s2w_decode(const char *json, size_t len, kq_s2w *out, kq_error *err);
+
+/* Every type by its schema name, for tests, fuzzers and tools that handle
+ * messages generically.  The functions take a pointer to the type. */
+typedef struct kq_type_ops {
+    const char *name;
+    size_t size;
+    void (*init)(void *v);
+    void (*free)(void *v);
+    int (*encode)(const void *v, kq_buf *out);
+    int (*decode)(const char *json, size_t len, void *out, kq_error *err);
+} kq_type_ops;
+
+extern const kq_type_ops kq_protocol_types[];
+extern const size_t kq_protocol_type_count;
+
+/* The ops of the type named name (e.g. "JobInfo"), or NULL. */
+const kq_type_ops *kq_protocol_type(const char *name);
+
+#endif

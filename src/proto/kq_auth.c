@@ -1,0 +1,133 @@
+/*
+ * kq_auth.c - the reference's shared-secret challenge-response: random
+ * alphanumeric salts and secrets, and base64(SHA-256(secret || salt))
+ * without padding, compared in constant time.
+ */
+#include "kq_auth.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+static const char alphanumeric[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+#define ALPHABET_SIZE 62
+/* The largest multiple of 62 that fits in a byte: bytes at or above it are
+ * dropped so that byte % 62 is uniform. */
+#define ACCEPT_BELOW (4 * ALPHABET_SIZE)
+
+/*
+ * Fills out[0..KQ_AUTH_SALT_LEN) with uniform alphanumerics by rejection
+ * sampling RAND_bytes output, and NUL-terminates it.  0 or -EIO.
+ */
+static int random_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1])
+{
+    unsigned char pool[KQ_AUTH_SALT_LEN + 16];
+    size_t filled = 0;
+    int rc = 0;
+
+    while (filled < KQ_AUTH_SALT_LEN) {
+        if (RAND_bytes(pool, (int)sizeof pool) != 1) {
+            rc = -EIO;
+            break;
+        }
+        for (size_t i = 0; i < sizeof pool && filled < KQ_AUTH_SALT_LEN; i++) {
+            if (pool[i] < ACCEPT_BELOW)
+                out[filled++] = alphanumeric[pool[i] % ALPHABET_SIZE];
+        }
+    }
+    OPENSSL_cleanse(pool, sizeof pool);
+    if (rc < 0) {
+        OPENSSL_cleanse(out, KQ_AUTH_SALT_LEN + 1);
+        return rc;
+    }
+    out[KQ_AUTH_SALT_LEN] = '\0';
+    return 0;
+}
+
+int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1])
+{
+    return random_alphanumeric(out);
+}
+
+int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1])
+{
+    return random_alphanumeric(out);
+}
+
+/* Standard-alphabet base64 of the 32-byte digest without the trailing '='. */
+static void base64_nopad(const unsigned char digest[32],
+                         char out[KQ_AUTH_RESPONSE_LEN + 1])
+{
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0, i;
+    unsigned long v;
+
+    for (i = 0; i + 3 <= 32; i += 3) {
+        v = (unsigned long)digest[i] << 16 | (unsigned long)digest[i + 1] << 8
+            | digest[i + 2];
+        out[o++] = b64[v >> 18 & 63];
+        out[o++] = b64[v >> 12 & 63];
+        out[o++] = b64[v >> 6 & 63];
+        out[o++] = b64[v & 63];
+    }
+    /* 32 = 10 * 3 + 2: the last two bytes give three characters. */
+    v = (unsigned long)digest[30] << 16 | (unsigned long)digest[31] << 8;
+    out[o++] = b64[v >> 18 & 63];
+    out[o++] = b64[v >> 12 & 63];
+    out[o++] = b64[v >> 6 & 63];
+    out[o] = '\0';
+}
+
+/* SHA-256 over secret then salt, fed as two updates so the secret is never
+ * copied into a scratch buffer. */
+int kq_auth_response(const char *secret, size_t secret_len, const char *salt,
+                     size_t salt_len, char out[KQ_AUTH_RESPONSE_LEN + 1])
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok;
+
+    ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1
+         && EVP_DigestUpdate(ctx, secret, secret_len) == 1
+         && EVP_DigestUpdate(ctx, salt, salt_len) == 1
+         && EVP_DigestFinal_ex(ctx, digest, &digest_len) == 1
+         && digest_len == 32;
+    EVP_MD_CTX_free(ctx);
+    if (ok)
+        base64_nopad(digest, out);
+    OPENSSL_cleanse(digest, sizeof digest);
+    return ok ? 0 : -EIO;
+}
+
+/*
+ * Compares a fixed 43 bytes with CRYPTO_memcmp and folds the length check
+ * into the same verdict, so neither the content nor the position of a
+ * difference shows in the timing.  The candidate is copied into a
+ * zero-padded buffer first because it may be shorter than 43 bytes.
+ */
+bool kq_auth_check(const char *secret, size_t secret_len, const char *salt,
+                   size_t salt_len, const char *response, size_t response_len)
+{
+    char expected[KQ_AUTH_RESPONSE_LEN + 1];
+    char given[KQ_AUTH_RESPONSE_LEN] = {0};
+    size_t n = response_len < KQ_AUTH_RESPONSE_LEN ? response_len
+                                                   : KQ_AUTH_RESPONSE_LEN;
+    int diff;
+
+    if (kq_auth_response(secret, secret_len, salt, salt_len, expected) < 0)
+        return false;
+    if (n)
+        memcpy(given, response, n);
+    diff = CRYPTO_memcmp(expected, given, KQ_AUTH_RESPONSE_LEN);
+    diff |= response_len != KQ_AUTH_RESPONSE_LEN;
+    OPENSSL_cleanse(expected, sizeof expected);
+    OPENSSL_cleanse(given, sizeof given);
+    return diff == 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * kq_auth.h - the shared-secret challenge-response of the reference.
+ *
+ * Salt: 64 characters drawn uniformly from [A-Za-z0-9] with OpenSSL's
+ * RAND_bytes (rejection sampling, no modulo bias).  Response:
+ * base64 (standard alphabet, no padding) of SHA-256(secret || salt), always
+ * 43 characters.  Comparison runs in constant time.
+ */
+#ifndef KQ_AUTH_H
+#define KQ_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kq_compiler.h"
+
+#define KQ_AUTH_SALT_LEN 64
+#define KQ_AUTH_RESPONSE_LEN 43
+
+/* Fills out with a fresh salt and a NUL.  0, or -EIO if the random source
+ * failed. */
+KQ_NODISCARD int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1]);
+
+/* Fills out with 64 random alphanumerics and a NUL: the same generator,
+ * used for new shared secrets.  0 or -EIO. */
+KQ_NODISCARD int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1]);
+
+/* Computes the response for secret and salt into out (NUL-terminated).
+ * 0, or -EIO if OpenSSL failed. */
+KQ_NODISCARD int kq_auth_response(const char *secret, size_t secret_len,
+                                  const char *salt, size_t salt_len,
+                                  char out[KQ_AUTH_RESPONSE_LEN + 1]);
+
+/* True if response[0..response_len) is the right answer.  Runs in time
+ * independent of where the first difference is. */
+bool kq_auth_check(const char *secret, size_t secret_len, const char *salt,
+                   size_t salt_len, const char *response, size_t response_len);
+
+#endif

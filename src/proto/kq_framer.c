@@ -1,0 +1,99 @@
+/*
+ * kq_framer.c - consecutive JSON values out of a byte stream (kq_framer.h).
+ */
+#include "kq_framer.h"
+
+#include <errno.h>
+
+void kq_framer_init(kq_framer *f, size_t max_message)
+{
+    *f = (kq_framer){0};
+    f->max_message = max_message ? max_message : KQ_FRAMER_DEFAULT_MAX;
+    kq_jscan_init(&f->scan, NULL, NULL);
+}
+
+void kq_framer_free(kq_framer *f)
+{
+    kq_buf_free(&f->in);
+}
+
+char *kq_framer_space(kq_framer *f, size_t want, size_t *avail)
+{
+    size_t end;
+
+    if (kq_buf_reserve(&f->in, want) < 0)
+        return NULL;
+    end = f->in.start + f->in.len;
+    *avail = f->in.cap - end - 1; /* keep room for kq_buf's NUL */
+    return f->in.data + end;
+}
+
+void kq_framer_commit(kq_framer *f, size_t n)
+{
+    f->in.len += n;
+    f->in.data[f->in.start + f->in.len] = '\0';
+}
+
+int kq_framer_feed(kq_framer *f, const void *p, size_t n)
+{
+    kq_buf_append(&f->in, p, n);
+    return f->in.oom ? -ENOMEM : 0;
+}
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
+{
+    size_t used;
+    int rc;
+
+    if (f->taken) {
+        kq_buf_consume(&f->in, f->taken);
+        f->taken = 0;
+        f->scanned = 0;
+        kq_jscan_init(&f->scan, NULL, NULL);
+    }
+    if (f->scanned == 0) {
+        size_t ws = 0;
+        const char *p = kq_buf_ptr(&f->in);
+
+        while (ws < f->in.len && is_ws(p[ws]))
+            ws++;
+        kq_buf_consume(&f->in, ws);
+    }
+    if (f->scanned == f->in.len)
+        return 0;
+    rc = kq_jscan_feed(&f->scan, kq_buf_ptr(&f->in) + f->scanned,
+                       f->in.len - f->scanned, &used, err);
+    if (rc < 0)
+        return rc;
+    f->scanned += used;
+    if (f->scanned > f->max_message) {
+        kq_error_set(err, "message larger than %zu bytes", f->max_message);
+        return -EMSGSIZE;
+    }
+    if (rc == KQ_JSCAN_MORE)
+        return 0;
+    *msg = kq_buf_ptr(&f->in);
+    *len = f->scanned;
+    f->taken = f->scanned;
+    return 1;
+}
+
+bool kq_framer_partial(const kq_framer *f)
+{
+    const char *p = kq_buf_ptr(&f->in);
+
+    for (size_t i = f->taken; i < f->in.len; i++)
+        if (!is_ws(p[i]))
+            return true;
+    return false;
+}
+
+size_t kq_framer_buffered(const kq_framer *f)
+{
+    return f->in.len;
+}

@@ -1,0 +1,65 @@
+/*
+ * kq_framer.h - splits a byte stream into consecutive JSON values.
+ *
+ * The wire has no delimiters: values come back to back, possibly with
+ * whitespace between them, split across reads at any byte or several in
+ * one read.  The framer owns the input buffer of one connection: the reader
+ * writes received bytes into it (kq_framer_space / kq_framer_commit) and
+ * takes complete values out (kq_framer_next).  Each byte is scanned once.
+ *
+ * Bounded: a value longer than max_message bytes is an error as soon as
+ * that many bytes of it have arrived, so a peer cannot make us buffer
+ * without bound.  Whitespace between values is dropped as it arrives.
+ */
+#ifndef KQ_FRAMER_H
+#define KQ_FRAMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kq_buf.h"
+#include "kq_compiler.h"
+#include "kq_error.h"
+#include "kq_jscan.h"
+
+/* Default bound on one message: captured outputs are capped well below. */
+#define KQ_FRAMER_DEFAULT_MAX (16u << 20)
+
+typedef struct kq_framer {
+    kq_buf in;          /* received bytes not yet taken out */
+    kq_jscan scan;      /* state of the value at the front of in */
+    size_t scanned;     /* bytes of in already fed to scan */
+    size_t taken;       /* length of the value last returned */
+    size_t max_message;
+} kq_framer;
+
+void kq_framer_init(kq_framer *f, size_t max_message);
+void kq_framer_free(kq_framer *f);
+
+/* Room for at least want more bytes at the end of the input.  Returns where
+ * to write and sets *avail, or NULL when out of memory. */
+char *kq_framer_space(kq_framer *f, size_t want, size_t *avail);
+
+/* Declares n bytes written at the pointer kq_framer_space returned. */
+void kq_framer_commit(kq_framer *f, size_t n);
+
+/* Copies n bytes in: 0 or -ENOMEM. */
+KQ_NODISCARD int kq_framer_feed(kq_framer *f, const void *p, size_t n);
+
+/*
+ * Takes the next complete value out.  Returns 1 with *msg and *len set (the
+ * bytes stay valid until the next call on f); 0 when more input is needed;
+ * -EBADMSG when the input is not JSON; -EMSGSIZE when the value exceeds
+ * max_message; -ENOMEM.  err says what was wrong.  After an error the
+ * stream cannot be resynchronised: close the connection.
+ */
+KQ_NODISCARD int kq_framer_next(kq_framer *f, const char **msg, size_t *len,
+                                kq_error *err);
+
+/* True if part of a value is buffered (EOF now would truncate it). */
+bool kq_framer_partial(const kq_framer *f);
+
+/* Bytes currently buffered. */
+size_t kq_framer_buffered(const kq_framer *f);
+
+#endif

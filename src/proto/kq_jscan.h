@@ -1,0 +1,95 @@
+/*
+ * kq_jscan.h - a strict, resumable JSON syntax scanner.
+ *
+ * Feeds bytes of one JSON value, possibly split at any byte, and says when
+ * the value is complete.  It accepts exactly RFC 8259 plus what serde_json
+ * accepts: strict number grammar, escapes including surrogate pairs (a lone
+ * surrogate is an error), well-formed UTF-8 only, no raw control characters
+ * in strings.  It keeps O(1) state (nesting up to KQ_JSCAN_MAX_DEPTH), so a
+ * value split over many reads is scanned once, never rescanned.
+ *
+ * It can also record the position of every number literal and of every
+ * string value that contains an escaped NUL, in document order; kq_json uses
+ * that to recover what cJSON loses (integer exactness, embedded NULs).
+ *
+ * Never allocates except to grow the token list; never blocks.
+ */
+#ifndef KQ_JSCAN_H
+#define KQ_JSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kq_error.h"
+
+#define KQ_JSCAN_MAX_DEPTH 64
+/* Longest number literal: cJSON cannot parse longer ones. */
+#define KQ_JSCAN_MAX_NUMBER 63
+
+enum {
+    KQ_JTOK_INTEGER = 1, /* number without fraction or exponent */
+    KQ_JTOK_NEGATIVE = 2,
+};
+
+typedef struct kq_jtoken {
+    size_t off;     /* from the first byte of the value */
+    size_t len;
+    size_t ordinal; /* strings: how many string values precede this one */
+    unsigned flags;
+} kq_jtoken;
+
+/* Growable token lists, owned by whoever owns the scanner. */
+typedef struct kq_jtokens {
+    kq_jtoken *items;
+    size_t len, cap;
+} kq_jtokens;
+
+typedef struct kq_jscan {
+    uint8_t state;
+    uint8_t depth;
+    uint8_t lit_pos;     /* literal (true/false/null): bytes matched */
+    uint8_t hex_count;   /* \uXXXX: digits seen */
+    uint8_t utf8_need;   /* continuation bytes still due */
+    uint8_t utf8_lo, utf8_hi; /* allowed range of the next one */
+    bool in_key;         /* the current string is an object key */
+    bool tok_nul;        /* the current string has an escaped NUL */
+    bool num_neg;        /* the current number has a leading '-' */
+    uint16_t hex_val;
+    uint16_t high;       /* pending high surrogate, 0 if none */
+    const char *lit;
+    uint64_t stack;      /* bit d set: nesting level d is an object */
+    size_t pos;          /* bytes of the value consumed so far */
+    size_t tok_start;
+    size_t strings;      /* string values seen */
+    kq_jtokens *numbers; /* NULL: do not record */
+    kq_jtokens *nul_strings;
+} kq_jscan;
+
+/* Starts scanning a new value.  numbers/nul_strings may be NULL. */
+void kq_jscan_init(kq_jscan *s, kq_jtokens *numbers, kq_jtokens *nul_strings);
+
+#define KQ_JSCAN_MORE 0
+#define KQ_JSCAN_DONE 1
+
+/*
+ * Scans p[0..n).  Returns KQ_JSCAN_DONE when the value is complete, with
+ * *used set to the bytes of p that belong to it (a top-level number ends at
+ * the first byte that cannot continue it, which is not used); KQ_JSCAN_MORE
+ * when all n bytes were consumed and the value goes on; -EBADMSG with err
+ * naming the offending byte on a syntax error; -ENOMEM if recording tokens
+ * failed.  Leading whitespace is skipped and counted in *used.
+ */
+int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
+                  kq_error *err);
+
+/* At end of input: KQ_JSCAN_DONE if the bytes so far form a complete value
+ * (a top-level number needs no delimiter then), else -EBADMSG "truncated". */
+int kq_jscan_finish(kq_jscan *s, kq_error *err);
+
+/* True if no byte of a value has been seen yet (only whitespace). */
+bool kq_jscan_idle(const kq_jscan *s);
+
+void kq_jtokens_free(kq_jtokens *t);
+
+#endif

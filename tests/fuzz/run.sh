@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs each fuzz target for a while, seeded with the reference's encodings.
+# usage: tests/fuzz/run.sh BUILD_DIR SECONDS
+set -euo pipefail
+build=$1
+seconds=$2
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work/decode" "$work/framer"
+n=0
+while IFS=$'\t' read -r name json; do
+    n=$((n + 1))
+    printf '%s' "$json" > "$work/decode/golden$n"
+    printf '\007%s' "$json" > "$work/framer/golden$n"
+done < "$here/../data/golden.tsv"
+while IFS=$'\t' read -r type input verdict rest; do
+    n=$((n + 1))
+    printf '%s' "$input" > "$work/decode/case$n"
+done < "$here/../data/decode-cases.tsv"
+
+for target in fuzz_decode fuzz_framer; do
+    corpus=$work/${target#fuzz_}
+    echo "-- $target for $seconds s"
+    "$build/tests/fuzz/$target" -max_total_time="$seconds" -print_final_stats=1 \
+        -max_len=8192 -timeout=10 "$corpus" 2>&1 | tail -n 12
+done

@@ -1,0 +1,123 @@
+/*
+ * test_jscan.c - the strict JSON grammar, whole and split at every byte.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kq_jscan.h"
+#include "kq_json.h"
+#include "kq_test.h"
+
+static const char *const valid[] = {
+    "0", "-0", "1", "-1", "12.5e-3", "1E+2", "0.0", "1e5", "true", "false",
+    "null", "\"\"", "\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\"", "[]", "{}",
+    " [ 1 , 2 ] ", "{\"a\":{\"b\":[null,{}]}}", "\"\\ud83d\\ude00\"",
+    "\"\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80\"", "\"\\u0000\"",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+};
+
+static const char *const invalid[] = {
+    "", " ", "01", "-", "+1", ".5", "1.", "1e", "1e+", "0x1", "NaN",
+    "Infinity", "tru", "nul", "True", "'a'", "\"a", "\"\\x\"", "\"\\u12\"",
+    "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\ud800x\"",
+    "\"\x01\"", "\"\t\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
+    "\"\xe2\x9c\"", "\"\xff\"", "[1,]", "[,1]", "{\"a\"}", "{\"a\":}",
+    "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "[1 2]", "[1}", "{\"a\":1]", "]",
+    "{\"a\\u0000\":1}", "1 2", "[] []", "\xef\xbb\xbf[]",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    "1234567890123456789012345678901234567890123456789012345678901234",
+};
+
+/* Scans text fed in two pieces split at k; returns what kq_json_parse's
+ * rules say: 0 valid, negative invalid. */
+static int scan_split(const char *text, size_t len, size_t k)
+{
+    kq_jscan s;
+    kq_error err;
+    size_t used;
+    int rc;
+
+    kq_jscan_init(&s, NULL, NULL);
+    rc = kq_jscan_feed(&s, text, k, &used, &err);
+    if (rc == KQ_JSCAN_MORE)
+        rc = kq_jscan_feed(&s, text + k, len - k, &used, &err), used += k;
+    if (rc == KQ_JSCAN_MORE)
+        rc = kq_jscan_finish(&s, &err), used = len;
+    if (rc < 0)
+        return rc;
+    for (size_t i = used; i < len; i++)
+        if (!strchr(" \t\r\n", text[i]))
+            return -EBADMSG;
+    return 0;
+}
+
+static void test_grammar(void)
+{
+    for (size_t i = 0; i < sizeof valid / sizeof *valid; i++) {
+        size_t len = strlen(valid[i]);
+        kq_json_doc doc;
+        kq_error err;
+
+        for (size_t k = 0; k <= len; k++) {
+            int rc = scan_split(valid[i], len, k);
+
+            if (rc)
+                fprintf(stderr, "valid[%zu] split at %zu rejected\n", i, k);
+            CHECK_INT(rc, 0);
+        }
+        CHECK_INT(kq_json_parse(valid[i], len, &doc, &err), 0);
+        kq_json_free(&doc);
+    }
+    for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
+        size_t len = strlen(invalid[i]);
+        kq_json_doc doc;
+        kq_error err;
+
+        for (size_t k = 0; k <= len; k++) {
+            int rc = scan_split(invalid[i], len, k);
+
+            if (rc != -EBADMSG)
+                fprintf(stderr, "invalid[%zu] split at %zu accepted\n", i, k);
+            CHECK_INT(rc, -EBADMSG);
+        }
+        CHECK_INT(kq_json_parse(invalid[i], len, &doc, &err), -EBADMSG);
+    }
+}
+
+/* Literal positions survive cJSON: numbers in document order, strings with
+ * escaped NULs found again. */
+static void test_literals(void)
+{
+    const char *text = "{\"a\":[1,-2.5,{\"b\":18446744073709551615}],"
+                       "\"c\":\"x\",\"d\":\"\\u0000\",\"e\":3}";
+    kq_json_doc doc;
+    kq_error err;
+    const cJSON *a, *e, *d, *c;
+    const kq_jtoken *t;
+
+    CHECK_INT(kq_json_parse(text, strlen(text), &doc, &err), 0);
+    a = cJSON_GetObjectItem(doc.root, "a");
+    t = kq_json_number(&doc, a->child->next);
+    CHECK(t->len == 4 && memcmp(text + t->off, "-2.5", 4) == 0);
+    CHECK_INT(t->flags, KQ_JTOK_NEGATIVE);
+    t = kq_json_number(&doc, a->child->next->next->child);
+    CHECK(t->len == 20 && (t->flags & KQ_JTOK_INTEGER));
+    e = cJSON_GetObjectItem(doc.root, "e");
+    t = kq_json_number(&doc, e);
+    CHECK(t->len == 1 && text[t->off] == '3');
+    c = cJSON_GetObjectItem(doc.root, "c");
+    CHECK(kq_json_nul_string(&doc, c) == NULL);
+    d = cJSON_GetObjectItem(doc.root, "d");
+    t = kq_json_nul_string(&doc, d);
+    CHECK(t && t->len == 8 && memcmp(text + t->off, "\"\\u0000\"", 8) == 0);
+    kq_json_free(&doc);
+}
+
+int main(void)
+{
+    test_grammar();
+    test_literals();
+    KQ_TEST_DONE();
+}

@@ -1,0 +1,275 @@
+/*
+ * test_protocol.c - the generated C protocol layer against the reference.
+ *
+ * Every golden.tsv line (the reference's own encodings) must decode and
+ * re-encode byte for byte; every decode-cases.tsv line must get the
+ * reference's verdict and, when accepted, its re-encoding.  Then the error
+ * paths, exact integers, embedded NULs, limits and copies.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kq_protocol.h"
+#include "kq_test.h"
+#include "kq_testdata.h"
+
+/* Decodes json as type and returns the re-encoding (caller frees), or
+ * NULL with err set. */
+static char *roundtrip(const char *type, const char *json, kq_error *err)
+{
+    const kq_type_ops *ops = kq_protocol_type(type);
+    void *v;
+    kq_buf out = KQ_BUF_INIT;
+    char *s;
+
+    if (!ops) {
+        kq_error_set(err, "no type %s", type);
+        return NULL;
+    }
+    v = malloc(ops->size);
+    if (ops->decode(json, strlen(json), v, err) != 0) {
+        free(v);
+        return NULL;
+    }
+    if (ops->encode(v, &out) != 0)
+        kq_error_set(err, "encode failed");
+    ops->free(v);
+    free(v);
+    s = kq_buf_steal(&out, NULL);
+    return s;
+}
+
+static void test_golden(const char *dir)
+{
+    kq_tsv t;
+    int n = 0;
+
+    kq_tsv_load(&t, dir, "golden.tsv");
+    for (int i = 0; i < t.nrows; i++) {
+        char type[64];
+        kq_error err = {{0}};
+        char *got;
+
+        snprintf(type, sizeof type, "%s", t.rows[i].col[0]);
+        *strchrnul(type, '.') = '\0';
+        got = roundtrip(type, t.rows[i].col[1], &err);
+        if (!got)
+            fprintf(stderr, "golden.tsv:%d %s: %s\n", t.rows[i].line,
+                    t.rows[i].col[0], err.msg);
+        CHECK_STR(got, t.rows[i].col[1]);
+        free(got);
+        n++;
+    }
+    CHECK(n >= 57);
+    kq_tsv_free(&t);
+}
+
+static void test_decode_cases(const char *dir)
+{
+    kq_tsv t;
+
+    kq_tsv_load(&t, dir, "decode-cases.tsv");
+    for (int i = 0; i < t.nrows; i++) {
+        kq_tsv_row *r = &t.rows[i];
+        kq_error err = {{0}};
+        char *got = roundtrip(r->col[0], r->col[1], &err);
+
+        if (strcmp(r->col[2], "reject") == 0) {
+            if (got)
+                fprintf(stderr, "decode-cases.tsv:%d accepted %s\n", r->line,
+                        r->col[1]);
+            CHECK(got == NULL);
+            CHECK(err.msg[0] != '\0');
+        } else {
+            if (!got)
+                fprintf(stderr, "decode-cases.tsv:%d rejected %s: %s\n",
+                        r->line, r->col[1], err.msg);
+            CHECK_STR(got, r->ncols > 3 ? r->col[3] : "");
+        }
+        free(got);
+    }
+    kq_tsv_free(&t);
+}
+
+/* The decoder's message for json decoded as type. */
+static void expect_error(const char *type, const char *json, int code,
+                         const char *msg)
+{
+    const kq_type_ops *ops = kq_protocol_type(type);
+    char value[4096];
+    kq_error err = {{0}};
+    int rc = ops->decode(json, strlen(json), value, &err);
+
+    CHECK_INT(rc, code);
+    CHECK_STR(err.msg, msg);
+    if (rc == 0)
+        ops->free(value);
+}
+
+#define JOB(resources, status)                                              \
+    "{\"job_id\":0,\"cmd\":[\"true\"],\"cwd\":\"/tmp\",\"worker_resources\":" \
+    resources ",\"global_resources\":null,\"status\":" status                 \
+    ",\"stdout_path\":null,\"stderr_path\":null}"
+#define RES(c) "{\"job_slots\":1,\"cpus\":" c ",\"ram_mb\":1}"
+#define PENDING "{\"Pending\":{\"issued\":\"2025-11-24T16:00:00Z\"}}"
+
+static void test_error_paths(void)
+{
+    expect_error("ClientToServerMessage",
+                 "{\"IssueJob\":" JOB(RES("-1"), PENDING) "}", -EINVAL,
+                 "IssueJob.worker_resources.cpus: expected an unsigned "
+                 "integer, got -1");
+    expect_error("ClientToServerMessage",
+                 "{\"IssueJob\":" JOB(RES("1.0"), PENDING) "}", -EINVAL,
+                 "IssueJob.worker_resources.cpus: expected an unsigned "
+                 "integer, got 1.0");
+    expect_error("ClientToServerMessage",
+                 "{\"IssueJob\":" JOB(RES("\"8\""), PENDING) "}", -EINVAL,
+                 "IssueJob.worker_resources.cpus: expected an unsigned "
+                 "integer, got the string \"8\"");
+    expect_error("ClientToServerMessage",
+                 "{\"IssueJob\":" JOB("{\"job_slots\":1,\"ram_mb\":1}",
+                                      PENDING) "}",
+                 -EINVAL, "IssueJob.worker_resources: missing field \"cpus\"");
+    expect_error("ClientToServerMessage",
+                 "{\"IssueJob\":" JOB(RES("1"), "{\"Pending\":{\"issued\":"
+                                      "\"2025-02-30T16:00:00Z\"}}") "}",
+                 -EINVAL,
+                 "IssueJob.status.Pending.issued: invalid timestamp (invalid "
+                 "day), got the string \"2025-02-30T16:00:00Z\"");
+    expect_error("ClientToServerMessage", "{\"ShowJob\":{\"job_id\":1,"
+                                          "\"job_id\":2}}",
+                 -EINVAL, "ShowJob: duplicate field \"job_id\"");
+    expect_error("ClientToServerMessage", "\"Hello\"", -EINVAL,
+                 "unknown variant \"Hello\" of ClientToServerMessage");
+    expect_error("ClientToServerMessage", "\"ShowJob\"", -EINVAL,
+                 "ShowJob: expected {\"ShowJob\": value}, got a bare string");
+    expect_error("ClientToServerMessage", "{\"Bye\":{}}", -EINVAL,
+                 "Bye: expected no value (unit variant), got an object");
+    expect_error("ClientToServerMessage", "[]", -EINVAL,
+                 "expected ClientToServerMessage (a string or an object with "
+                 "one key), got an array");
+    expect_error("ClientToServerMessage", "{\"Bye\":null,\"x\":1}", -EINVAL,
+                 "expected ClientToServerMessage (an object with exactly one "
+                 "key), got an object with several keys");
+    expect_error("JobInfo", JOB(RES("1"), PENDING) " x", -EBADMSG,
+                 "invalid JSON at byte 213: trailing characters after the "
+                 "value");
+    expect_error("HelloMessage", "{\"HelloFromWorker\":{\"worker_name\":\"a\x01\"}}",
+                 -EBADMSG,
+                 "invalid JSON at byte 36 (0x01): control character in string");
+    expect_error("ClientToServerMessage",
+                 "{\"ListJobs\":{\"num_jobs\":01,\"pending\":false}}", -EBADMSG,
+                 "invalid JSON at byte 25 ('1'): leading zero in number");
+}
+
+static void test_exact_numbers(void)
+{
+    kq_c2s m;
+    kq_error err;
+    kq_w2s w;
+    const char *max = "{\"ShowJob\":{\"job_id\":18446744073709551615}}";
+
+    CHECK_INT(kq_c2s_decode(max, strlen(max), &m, &err), 0);
+    CHECK(m.show_job.job_id == UINT64_MAX);
+    kq_c2s_free(&m);
+    const char *neg0 = "{\"ShowJob\":{\"job_id\":-0}}";
+    CHECK_INT(kq_c2s_decode(neg0, strlen(neg0), &m, &err), 0);
+    CHECK(m.show_job.job_id == 0);
+    const char *rc = "{\"UpdateJobStatus\":" JOB(RES("1"),
+        "{\"Finished\":{\"issued\":\"2025-11-24T16:00:00Z\",\"started\":"
+        "\"2025-11-24T16:00:00Z\",\"finished\":\"2025-11-24T16:00:00Z\","
+        "\"return_code\":-2147483648,\"worker\":\"w\",\"run_time_seconds\":"
+        "-9223372036854775808,\"comment\":\"\"}}") "}";
+    CHECK_INT(kq_w2s_decode(rc, strlen(rc), &w, &err), 0);
+    CHECK(w.update_job_status.status.finished.return_code == INT32_MIN);
+    CHECK(w.update_job_status.status.finished.run_time_seconds == INT64_MIN);
+    kq_w2s_free(&w);
+}
+
+static void test_embedded_nul(void)
+{
+    const char *in = "{\"UpdateJobResults\":{\"job_id\":1,\"stdout_text\":"
+                     "\"a\\u0000b\\ud83d\\ude00\\n\",\"stderr_text\":null}}";
+    kq_w2s w;
+    kq_error err;
+    kq_buf out = KQ_BUF_INIT;
+
+    CHECK_INT(kq_w2s_decode(in, strlen(in), &w, &err), 0);
+    CHECK_INT(w.update_job_results.stdout_text.len, 8);
+    CHECK(memcmp(w.update_job_results.stdout_text.ptr, "a\0b\xf0\x9f\x98\x80\n",
+                 8) == 0);
+    CHECK_INT(kq_w2s_encode(&w, &out), 0);
+    CHECK_STR(kq_buf_ptr(&out), "{\"UpdateJobResults\":{\"job_id\":1,"
+                                "\"stdout_text\":\"a\\u0000b\xf0\x9f\x98\x80\\n\","
+                                "\"stderr_text\":null}}");
+    kq_buf_free(&out);
+    kq_w2s_free(&w);
+}
+
+static void test_limits(void)
+{
+    kq_buf in = KQ_BUF_INIT;
+    kq_hello h;
+    kq_error err;
+
+    kq_buf_puts(&in, "{\"HelloFromWorker\":{\"worker_name\":\"");
+    for (int i = 0; i < KQ_LIMIT_NAME + 1; i++)
+        kq_buf_putc(&in, 'w');
+    kq_buf_puts(&in, "\"}}");
+    CHECK_INT(kq_hello_decode(kq_buf_ptr(&in), in.len, &h, &err), -EINVAL);
+    CHECK_STR(err.msg, "HelloFromWorker.worker_name: string longer than 256 "
+                       "bytes");
+    kq_buf_free(&in);
+
+    kq_buf_puts(&in, "{\"IssueJob\":{\"job_id\":0,\"cmd\":[");
+    for (int i = 0; i <= KQ_LIMIT_ARGUMENTS; i++)
+        kq_buf_puts(&in, i ? ",\"x\"" : "\"x\"");
+    kq_buf_puts(&in, "]}}");
+    kq_c2s m;
+    CHECK_INT(kq_c2s_decode(kq_buf_ptr(&in), in.len, &m, &err), -EINVAL);
+    CHECK_STR(err.msg, "IssueJob.cmd: more than 4096 items");
+    kq_buf_free(&in);
+}
+
+static void test_copy_and_free(const char *dir)
+{
+    kq_tsv t;
+
+    /* A deep copy encodes the same and owns its memory (ASan checks). */
+    kq_tsv_load(&t, dir, "golden.tsv");
+    for (int i = 0; i < t.nrows; i++) {
+        if (strncmp(t.rows[i].col[0], "JobInfo.full", 12) != 0)
+            continue;
+        kq_job_info a, b;
+        kq_error err;
+        kq_buf x = KQ_BUF_INIT, y = KQ_BUF_INIT;
+
+        CHECK_INT(kq_job_info_decode(t.rows[i].col[1], strlen(t.rows[i].col[1]),
+                                     &a, &err), 0);
+        CHECK_INT(kq_job_info_copy(&b, &a), 0);
+        kq_job_info_free(&a);
+        CHECK_INT(kq_job_info_encode(&b, &x), 0);
+        CHECK_STR(kq_buf_ptr(&x), t.rows[i].col[1]);
+        kq_job_info_free(&b);
+        kq_job_info_free(&b); /* freeing twice is safe: free zeroes */
+        kq_buf_free(&x);
+        kq_buf_free(&y);
+    }
+    kq_tsv_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "tests/data";
+
+    test_golden(dir);
+    test_decode_cases(dir);
+    test_error_paths();
+    test_exact_numbers();
+    test_embedded_nul();
+    test_limits();
+    test_copy_and_free(dir);
+    KQ_TEST_DONE();
+}

@@ -1,0 +1,27 @@
+# Sourced by the set-up scripts: installs the Debian packages a step needs
+# when they are missing.  Non-interactive, so it also runs in CI.
+kq_need_packages() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "kueue-c: installing missing packages: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo=(sudo -n)
+        else
+            echo "kueue-c: need root or sudo to install: ${missing[*]}" >&2
+            return 1
+        fi
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Packages every build needs.
+KQ_BUILD_PACKAGES=(cmake make gcc libc6-dev libcjson-dev libssl-dev libsqlite3-dev
+                   python3 python3-jinja2 python3-yaml)

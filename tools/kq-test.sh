@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds Kueue-C twice
+# (optimised, and with AddressSanitizer + LeakSanitizer + UndefinedBehavior-
+# Sanitizer), runs every test in both builds, then runs each fuzzer for a
+# short time.  Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tools/kq-deps.sh
+
+kq_need_packages "${KQ_BUILD_PACKAGES[@]}" clang libclang-rt-dev procps
+jobs=$(nproc)
+
+echo "== optimised build and tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== sanitized build (ASan, LSan, UBSan) and tests"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKQ_SANITIZE=ON
+cmake --build build-asan -j"$jobs"
+ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== fuzzing (libFuzzer, ${KQ_FUZZ_SECONDS:-20} s per target)"
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DKQ_FUZZ=ON
+cmake --build build-fuzz -j"$jobs" --target fuzz_framer fuzz_decode
+tests/fuzz/run.sh build-fuzz "${KQ_FUZZ_SECONDS:-20}"
+echo "kueue-c: all tests passed"
