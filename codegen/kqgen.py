@@ -150,7 +150,7 @@ def snake(name):
 class Field:
     ATTRS = {"name", "type", "doc", "max_len", "item_max_len", "key_max_len"}
 
-    def __init__(self, spec, where, limits):
+    def __init__(self, spec, where, limits, named=True):
         if not isinstance(spec, dict):
             raise SchemaError("%s: a field must be a mapping" % where)
         unknown = set(spec) - self.ATTRS
@@ -162,7 +162,8 @@ class Field:
         self.name = spec["name"]
         if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.name)):
             raise SchemaError("%s: field name %r is not snake_case" % (where, self.name))
-        where = "%s (%s)" % (where, self.name)
+        if named:
+            where = "%s (%s)" % (where, self.name)
         self.doc = str(spec["doc"]).strip()
         self.type = parse_type(str(spec["type"]), where)
         check_combination(self.type, where)
@@ -232,7 +233,7 @@ class Variant:
             self.form = "newtype"
             self.field = Field({"name": self.snake, "type": spec["type"], "doc": self.doc,
                                 **({"max_len": spec["max_len"]} if "max_len" in spec else {})},
-                               where, limits)
+                               where, limits, named=False)
             self.type = self.field.type
             if self.type.kind == "option":
                 raise SchemaError("%s: a newtype variant cannot hold an option" % where)

@@ -1,1 +1,131 @@
-print("todo")
+"""The generator's schema checks and its determinism.
+
+Each broken schema must be refused with a message naming the place; a good
+schema must render identically twice; --check must notice a changed file.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "codegen"))
+import kqgen  # noqa: E402
+
+GOOD = """
+schema_version: 1
+limits: {string: 100, list: 10, name: 5}
+types:
+  Pair:
+    kind: struct
+    c_name: pair
+    doc: Two numbers.
+    fields:
+      - {name: a, type: u64, doc: First.}
+      - {name: b, type: "option<string>", max_len: name, doc: Second.}
+  Msg:
+    kind: enum
+    c_name: msg
+    doc: A message.
+    variants:
+      - {name: Ping, doc: Unit.}
+      - {name: Wrap, type: Pair, doc: Newtype.}
+      - name: Many
+        doc: Struct.
+        fields:
+          - {name: pairs, type: "list<Pair>", doc: Some pairs.}
+"""
+
+
+def schema_error(text):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+        fh.write(textwrap.dedent(text))
+    try:
+        kqgen.Schema(fh.name)
+    except kqgen.SchemaError as exc:
+        return str(exc).split(": ", 1)[1]
+    finally:
+        os.unlink(fh.name)
+    return None
+
+
+class SchemaChecks(unittest.TestCase):
+    def test_good_schema_renders_deterministically(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+            fh.write(GOOD)
+        try:
+            a = kqgen.render(kqgen.Schema(fh.name))
+            b = kqgen.render(kqgen.Schema(fh.name))
+        finally:
+            os.unlink(fh.name)
+        self.assertEqual(a, b)
+        self.assertIn("typedef struct kq_pair_list", a["c/kq_protocol.h"])
+        self.assertIn("do not edit", a["python/kueue_protocol.py"].split("\n")[2])
+
+    def check(self, old, new, message):
+        text = GOOD.replace(old, new, 1)
+        self.assertNotEqual(text, GOOD, old)
+        self.assertEqual(schema_error(text), message)
+
+    def test_errors_name_the_place(self):
+        self.check("type: u64", "type: u46",
+                   "types.Pair.fields[0] (a): unknown type 'u46'")
+        self.check("type: Pair,", "type: Pear,",
+                   "types.Msg.variants[1] (Wrap): reference to undefined type 'Pear'")
+        self.check("{name: b,", "{name: a,",
+                   "types.Pair.fields[1] (a): duplicate field 'a'")
+        self.check("{name: Wrap,", "{name: Ping,",
+                   "types.Msg.variants[1]: duplicate variant 'Ping'")
+        self.check("max_len: name", "max_len: nmae",
+                   "types.Pair.fields[1] (b): unknown limit 'nmae' (limits: list, name, string)")
+        self.check("{name: a, type: u64, doc: First.}", "{name: a, type: u64}",
+                   "types.Pair.fields[0]: missing 'doc'")
+        self.check("{name: a, type: u64,", "{name: a, type: u64, max_len: 3,",
+                   "types.Pair.fields[0] (a): max_len only applies to strings, lists, maps and sets")
+        self.check("c_name: msg", "c_name: pair",
+                   "types.Msg: c_name 'pair' already used by Pair")
+        self.check('type: "list<Pair>"', 'type: "list<Msg>"',
+                   "types.Msg: recursive type Msg -> Msg")
+        self.check('type: "option<string>"', 'type: "option<u64>"',
+                   "types.Pair.fields[1] (b): option<u64> is not supported "
+                   "(option of a string, map or named type)")
+        self.check("kind: struct", "kind: union",
+                   "types.Pair: kind must be struct or enum, got 'union'")
+        self.check("doc: Unit.}", "doc: Unit., colour: red}",
+                   "types.Msg.variants[0]: unknown attribute colour")
+
+    def test_cli_reports_errors(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+            fh.write(GOOD.replace("type: u64", "type: u46"))
+        try:
+            run = subprocess.run([sys.executable, os.path.join(ROOT, "codegen", "kqgen.py"),
+                                  "--schema", fh.name, "--out", "/nonexistent"],
+                                 capture_output=True, text=True)
+        finally:
+            os.unlink(fh.name)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("unknown type 'u46'", run.stderr)
+
+
+class Check(unittest.TestCase):
+    def test_check_notices_a_change(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            shutil.copytree(os.path.join(ROOT, "generated"), os.path.join(tmp, "g"))
+            gen = [sys.executable, os.path.join(ROOT, "codegen", "kqgen.py"), "--check", os.path.join(tmp, "g")]
+            self.assertEqual(subprocess.run(gen, capture_output=True).returncode, 0)
+            with open(os.path.join(tmp, "g", "c", "kq_protocol.h"), "a") as fh:
+                fh.write("/* edited by hand */\n")
+            run = subprocess.run(gen, capture_output=True, text=True)
+            self.assertEqual(run.returncode, 1)
+            self.assertIn("edited by hand", run.stdout)
+        finally:
+            shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)

@@ -1,1 +1,145 @@
-print("todo")
+"""The generated Python module against the reference's test vectors.
+
+Same vectors and error messages as the C test (tests/unit/test_protocol.c),
+so both languages validate alike.  usage: test_protocol.py DATA_DIR
+"""
+import os
+import sys
+import unittest
+
+import kueue_protocol as kp
+
+DATA = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "data")
+
+
+def rows(name):
+    with open(os.path.join(DATA, name), encoding="utf-8") as fh:
+        for n, line in enumerate(fh.read().split("\n"), 1):
+            if line:
+                yield n, line.split("\t")
+
+
+RES = '{"job_slots":1,"cpus":%s,"ram_mb":1}'
+PENDING = '{"Pending":{"issued":"2025-11-24T16:00:00Z"}}'
+JOB = ('{"job_id":0,"cmd":["true"],"cwd":"/tmp","worker_resources":%s,'
+       '"global_resources":null,"status":%s,"stdout_path":null,"stderr_path":null}')
+
+
+class Vectors(unittest.TestCase):
+    def test_golden_roundtrip(self):
+        count = 0
+        for n, (name, text) in rows("golden.tsv"):
+            cls = getattr(kp, name.split(".")[0])
+            with self.subTest(line=n, name=name):
+                self.assertEqual(kp.encode(kp.decode(cls, text)).decode("utf-8"), text)
+                self.assertEqual(kp.encode(kp.decode(cls, text.encode("utf-8"))), text.encode("utf-8"))
+            count += 1
+        self.assertGreaterEqual(count, 57)
+
+    def test_decode_cases(self):
+        for n, cols in rows("decode-cases.tsv"):
+            cls = getattr(kp, cols[0])
+            with self.subTest(line=n, input=cols[1]):
+                if cols[2] == "reject":
+                    self.assertRaises(kp.DecodeError, kp.decode, cls, cols[1])
+                else:
+                    self.assertEqual(kp.encode(kp.decode(cls, cols[1])).decode("utf-8"), cols[3])
+
+
+class Errors(unittest.TestCase):
+    def expect(self, cls, text, message):
+        with self.assertRaises(kp.DecodeError) as ctx:
+            kp.decode(cls, text)
+        self.assertEqual(str(ctx.exception), message)
+
+    def test_paths_match_the_c_decoder(self):
+        c2s = kp.ClientToServerMessage
+        self.expect(c2s, '{"IssueJob":%s}' % (JOB % (RES % "-1", PENDING)),
+                    "IssueJob.worker_resources.cpus: expected an unsigned integer, got -1")
+        self.expect(c2s, '{"IssueJob":%s}' % (JOB % (RES % "1.0", PENDING)),
+                    "IssueJob.worker_resources.cpus: expected an unsigned integer, got 1.0")
+        self.expect(c2s, '{"IssueJob":%s}' % (JOB % (RES % '"8"', PENDING)),
+                    'IssueJob.worker_resources.cpus: expected an unsigned integer, got the string "8"')
+        self.expect(c2s, '{"IssueJob":%s}' % (JOB % ('{"job_slots":1,"ram_mb":1}', PENDING)),
+                    'IssueJob.worker_resources: missing field "cpus"')
+        self.expect(c2s, '{"IssueJob":%s}' % (JOB % (RES % "1", '{"Pending":{"issued":"2025-02-30T16:00:00Z"}}')),
+                    'IssueJob.status.Pending.issued: invalid timestamp (invalid day), '
+                    'got the string "2025-02-30T16:00:00Z"')
+        self.expect(c2s, '{"ShowJob":{"job_id":1,"job_id":2}}', 'ShowJob: duplicate field "job_id"')
+        self.expect(c2s, '"Hello"', 'unknown variant "Hello" of ClientToServerMessage')
+        self.expect(c2s, '"ShowJob"', 'ShowJob: expected {"ShowJob": value}, got a bare string')
+        self.expect(c2s, '{"Bye":{}}', "Bye: expected no value (unit variant), got an object")
+        self.expect(c2s, "[]", "expected ClientToServerMessage (a string or an object with one key), got an array")
+        self.expect(kp.HelloMessage, '{"HelloFromWorker":{"worker_name":"%s"}}' % ("w" * 257),
+                    "HelloFromWorker.worker_name: string longer than 256 bytes")
+
+    def test_strictness(self):
+        for text in ['{"ShowJob":{"job_id":01}}', '{"ShowJob":{"job_id":NaN}}', '"\\ud800"',
+                     b'"\xff"', '"a\x01"', "[" * 65 + "]" * 65, '{"ShowJob":{"job_id":1}} x']:
+            with self.subTest(text=text):
+                self.assertRaises(kp.DecodeError, kp.decode, kp.ClientToServerMessage, text)
+
+
+class Values(unittest.TestCase):
+    def test_exact_integers_and_nul(self):
+        m = kp.decode(kp.ClientToServerMessage, '{"ShowJob":{"job_id":18446744073709551615}}')
+        self.assertEqual(m.job_id, 2**64 - 1)
+        r = kp.decode(kp.WorkerToServerMessage,
+                      '{"UpdateJobResults":{"job_id":1,"stdout_text":"a\\u0000b","stderr_text":null}}')
+        self.assertEqual(r.stdout_text, "a\0b")
+        self.assertEqual(kp.encode(r), b'{"UpdateJobResults":{"job_id":1,"stdout_text":"a\\u0000b","stderr_text":null}}')
+
+    def test_building_messages(self):
+        job = kp.JobInfo(job_id=0, cmd=["sleep", "1"], cwd="/tmp",
+                         worker_resources=kp.Resources(1, 8, 8192),
+                         status=kp.JobStatus.Pending(issued=kp.Timestamp.parse("2024-01-30T12:34:56.123456789Z")))
+        self.assertEqual(
+            kp.encode(kp.ClientToServerMessage.IssueJob(job)),
+            b'{"IssueJob":{"job_id":0,"cmd":["sleep","1"],"cwd":"/tmp","worker_resources":'
+            b'{"job_slots":1,"cpus":8,"ram_mb":8192},"global_resources":null,"status":{"Pending":'
+            b'{"issued":"2024-01-30T12:34:56.123456789Z"}},"stdout_path":null,"stderr_path":null}}')
+        self.assertEqual(kp.encode(kp.ClientToServerMessage.Bye()), b'"Bye"')
+
+    def test_timestamps(self):
+        for text, canon in [("2025-11-24T16:00:00+02:00", "2025-11-24T14:00:00Z"),
+                            ("2025-11-24 16:00:00Z", "2025-11-24T16:00:00Z"),
+                            ("2025-11-24T16:00:00.1Z", "2025-11-24T16:00:00.100Z"),
+                            ("2025-11-24T16:00:00.1234567891Z", "2025-11-24T16:00:00.123456789Z"),
+                            ("2025-11-24T16:00:60Z", "2025-11-24T16:00:60Z"),
+                            ("1960-01-01T00:00:00Z", "1960-01-01T00:00:00Z"),
+                            ("2024-01-30T13:00:00.000250Z", "2024-01-30T13:00:00.000250Z")]:
+            self.assertEqual(kp.Timestamp.parse(text).format(), canon)
+        for bad in ["2025-02-30T16:00:00Z", "2025-11-24t16:00:00z", "2025-11-24T16:00:00"]:
+            self.assertRaises(ValueError, kp.Timestamp.parse, bad)
+
+    def test_floats(self):
+        for x, text in [(0.0, "0.0"), (1.0, "1.0"), (0.5, "0.5"), (1e-5, "0.00001"), (1e-6, "1e-6"),
+                        (1e15, "1000000000000000.0"), (1e16, "1e16"), (2.25, "2.25"), (1.5e-7, "1.5e-7"),
+                        (-0.0, "-0.0"), (1.2345e20, "1.2345e20")]:
+            self.assertEqual(kp._fmt_f64(x), text)
+
+    def test_auth_vectors(self):
+        self.assertEqual(kp.auth_response("keep private!",
+                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab"),
+                         "t32XpQPto3ceuNGGh1XVXi4pbLHOMk4ewBb5WsM0WCI")
+        self.assertEqual(kp.auth_response("", ""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU")
+
+
+class Framing(unittest.TestCase):
+    def test_split_everywhere(self):
+        msgs = [text.encode("utf-8") for _, (_, text) in rows("golden.tsv")]
+        for i, cur in enumerate(msgs):
+            prev, nxt = msgs[i - 1], msgs[(i + 1) % len(msgs)]
+            for sep in (b"", b" \n"):
+                for k in range(len(cur) + 1):
+                    f = kp.Framer()
+                    got = f.feed(prev + sep + cur[:k]) + f.feed(cur[k:] + sep + nxt)
+                    self.assertEqual(got, [prev, cur, nxt], (i, k))
+
+    def test_limits(self):
+        f = kp.Framer(max_message=100)
+        self.assertRaises(kp.DecodeError, f.feed, b'{"a":"' + b"x" * 200)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=1)
