@@ -411,6 +411,134 @@ class Schema:
         return order
 
 
+# --------------------------------------------------------------- config --
+
+CONFIG_TYPES = {"string": "char *", "u16": "uint16_t", "u64": "uint64_t", "f64": "double", "bool": "bool"}
+
+
+class ConfigKey:
+    ATTRS = {"name", "type", "default", "doc", "choices", "min", "ours"}
+
+    def __init__(self, spec, where):
+        if not isinstance(spec, dict):
+            raise SchemaError("%s: a key must be a mapping" % where)
+        unknown = set(spec) - self.ATTRS
+        if unknown:
+            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
+        for key in ("name", "type", "doc"):
+            if key not in spec:
+                raise SchemaError("%s: missing %r" % (where, key))
+        self.name = spec["name"]
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.name)):
+            raise SchemaError("%s: key name %r is not snake_case" % (where, self.name))
+        where = "%s (%s)" % (where, self.name)
+        self.type = spec["type"]
+        if self.type not in CONFIG_TYPES:
+            raise SchemaError("%s: unknown type %r (one of %s)" % (where, self.type, ", ".join(CONFIG_TYPES)))
+        self.c_type = CONFIG_TYPES[self.type]
+        self.doc = str(spec["doc"]).strip()
+        self.ours = bool(spec.get("ours", False))
+        self.choices = spec.get("choices")
+        if self.choices is not None and (self.type != "string" or not isinstance(self.choices, list)):
+            raise SchemaError("%s: choices must be a list, on a string key" % where)
+        self.min = spec.get("min", 0)
+        if "min" in spec and self.type not in ("u16", "u64"):
+            raise SchemaError("%s: min only applies to integer keys" % where)
+        self.required = "default" not in spec
+        self.random = None
+        default = spec.get("default")
+        if isinstance(default, dict):
+            if set(default) != {"random"} or self.type != "string":
+                raise SchemaError("%s: the only computed default is {random: LENGTH} on a string" % where)
+            self.random = default["random"]
+            default = None
+        elif not self.required:
+            ok = {"string": lambda v: isinstance(v, str),
+                  "u16": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 65535,
+                  "u64": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+                  "f64": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+                  "bool": lambda v: isinstance(v, bool)}[self.type]
+            if not ok(default):
+                raise SchemaError("%s: default %r is not a %s" % (where, default, self.type))
+            if self.choices and default not in self.choices:
+                raise SchemaError("%s: default %r is not one of the choices" % (where, default))
+        self.default = default
+
+    @property
+    def c_default(self):
+        if self.type == "string":
+            return c_string(self.default)
+        if self.type == "bool":
+            return "true" if self.default else "false"
+        if self.type == "f64":
+            return repr(float(self.default))
+        return str(self.default)
+
+
+class ConfigSection:
+    ATTRS = {"name", "doc", "keys", "optional", "map"}
+
+    def __init__(self, spec, where):
+        if not isinstance(spec, dict):
+            raise SchemaError("%s: a section must be a mapping" % where)
+        unknown = set(spec) - self.ATTRS
+        if unknown:
+            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
+        for key in ("name", "doc"):
+            if key not in spec:
+                raise SchemaError("%s: missing %r" % (where, key))
+        self.name = spec["name"]
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.name)):
+            raise SchemaError("%s: section name %r is not snake_case" % (where, self.name))
+        where = "%s (%s)" % (where, self.name)
+        self.doc = str(spec["doc"]).strip()
+        self.optional = bool(spec.get("optional", False))
+        self.map = spec.get("map")
+        if self.map is not None:
+            if self.map != "u64" or "keys" in spec:
+                raise SchemaError("%s: a map section is `map: u64` without keys" % where)
+            self.keys = []
+        else:
+            specs = spec.get("keys")
+            if not isinstance(specs, list) or not specs:
+                raise SchemaError("%s: keys must be a non-empty list" % where)
+            self.keys = []
+            for i, k in enumerate(specs):
+                key = ConfigKey(k, "%s.keys[%d]" % (where, i))
+                if any(key.name == other.name for other in self.keys):
+                    raise SchemaError("%s.keys[%d]: duplicate key %r" % (where, i, key.name))
+                self.keys.append(key)
+            if not self.optional and any(k.required for k in self.keys):
+                raise SchemaError("%s: a section that may be absent is needed for required keys "
+                                  "(set optional: true or give defaults)" % where)
+
+
+class ConfigSchema:
+    def __init__(self, path):
+        self.path = path
+        self.rel = os.path.relpath(path, ROOT)
+        with open(path, encoding="utf-8") as fh:
+            try:
+                data = yaml.safe_load(fh)
+            except yaml.YAMLError as exc:
+                raise SchemaError("%s: %s" % (self.rel, exc))
+        if not isinstance(data, dict):
+            raise SchemaError("%s: expected a mapping at the top" % self.rel)
+        unknown = set(data) - {"schema_version", "sections"}
+        if unknown:
+            raise SchemaError("%s: unknown top-level key %s" % (self.rel, ", ".join(sorted(unknown))))
+        self.version = data.get("schema_version")
+        specs = data.get("sections")
+        if not isinstance(specs, list) or not specs:
+            raise SchemaError("%s: sections must be a non-empty list" % self.rel)
+        self.sections = []
+        for i, spec in enumerate(specs):
+            sec = ConfigSection(spec, "%s: sections[%d]" % (self.rel, i))
+            if any(sec.name == other.name for other in self.sections):
+                raise SchemaError("%s: sections[%d]: duplicate section %r" % (self.rel, i, sec.name))
+            self.sections.append(sec)
+
+
 # ------------------------------------------------------------ rendering --
 
 
@@ -454,25 +582,31 @@ def make_env():
     return env
 
 
-OUTPUTS = [
+PROTOCOL_OUTPUTS = [
     ("c_header.h.j2", "c/kq_protocol.h"),
     ("c_source.c.j2", "c/kq_protocol.c"),
     ("python.py.j2", "python/kueue_protocol.py"),
 ]
+CONFIG_OUTPUTS = [
+    ("c_config.h.j2", "c/kq_config_gen.h"),
+    ("c_config.c.j2", "c/kq_config_gen.c"),
+]
+GENERATOR = os.path.relpath(os.path.abspath(__file__), ROOT)
 
 
-def render(schema):
+def render(schema, config=None):
+    """All generated files as {relative path: text}."""
     env = make_env()
     files = {}
-    for template, out in OUTPUTS:
-        text = env.get_template(template).render(
-            schema=schema,
-            types=schema.order,
-            limits=schema.limits,
-            source=schema.rel,
-            generator=os.path.relpath(os.path.abspath(__file__), ROOT),
-        )
-        files[out] = text
+    for template, out in PROTOCOL_OUTPUTS:
+        files[out] = env.get_template(template).render(
+            schema=schema, types=schema.order, limits=schema.limits,
+            source=schema.rel, generator=GENERATOR)
+    if config is not None:
+        for template, out in CONFIG_OUTPUTS:
+            files[out] = env.get_template(template).render(
+                config=config, sections=config.sections, source=config.rel,
+                generator=GENERATOR)
     return files
 
 
@@ -516,15 +650,17 @@ def check(files, out_dir):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--schema", default=os.path.join(ROOT, "schema", "protocol.yaml"))
+    ap.add_argument("--config-schema", default=os.path.join(ROOT, "schema", "config.yaml"))
     ap.add_argument("--out", default=os.path.join(ROOT, "generated"))
     ap.add_argument("--check", metavar="DIR", help="compare DIR with a fresh generation")
     args = ap.parse_args(argv)
     try:
         schema = Schema(args.schema)
+        config = ConfigSchema(args.config_schema)
     except SchemaError as exc:
         print("kqgen: error: %s" % exc, file=sys.stderr)
         return 1
-    files = render(schema)
+    files = render(schema, config)
     if args.check:
         return check(files, args.check)
     write(files, args.out)

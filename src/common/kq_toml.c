@@ -25,13 +25,13 @@
 #include "kq_buf.h"
 
 #define NO_NODE UINT32_MAX
-#define TOKEN_SHOWN 64 /* longest value text quoted in a message */
+#define TOKEN_SHOWN 80 /* longest value text quoted in a message */
 
 enum { NODE_TABLE, NODE_VALUE };
 
 /* How a table came to exist, which decides how it may be extended. */
 enum {
-    ORIGIN_ROOT,
+    ORIGIN_NONE,     /* the root table, and values */
     ORIGIN_IMPLICIT, /* a prefix of a [header]: may still get a header */
     ORIGIN_HEADER,   /* defined by its own [header] */
     ORIGIN_DOTTED,   /* defined by dotted keys */
@@ -104,6 +104,14 @@ static int fail_oom(parser *ps)
 {
     kq_error_set(ps->err, "%s: out of memory", ps->file);
     return -ENOMEM;
+}
+
+/* Takes b's contents as an owned NUL-terminated string.  The empty append
+ * makes sure a buffer that never received a byte is terminated too. */
+static char *take_string(kq_buf *b, size_t *len)
+{
+    kq_buf_append(b, "", 0);
+    return kq_buf_steal(b, len);
 }
 
 /* ---- Bytes and characters ---- */
@@ -357,7 +365,7 @@ static char *render_path(const key_path *k, size_t n)
             kq_buf_putc(&b, '.');
         render_seg(&b, k->segs[i].s, k->segs[i].len);
     }
-    return kq_buf_steal(&b, NULL);
+    return take_string(&b, NULL);
 }
 
 static void key_path_free(key_path *k)
@@ -532,7 +540,7 @@ static int key_path_push(parser *ps, key_path *k, kq_buf *b)
         k->segs = segs;
         k->cap = cap;
     }
-    s = kq_buf_steal(b, &len);
+    s = take_string(b, &len);
     if (!s)
         return fail_oom(ps);
     k->segs[k->n].s = s;
@@ -699,7 +707,7 @@ static int add_table(parser *ps, uint32_t parent, const key_seg *seg,
         kq_buf_putc(&b, '.');
     }
     render_seg(&b, seg->s, seg->len);
-    name = kq_buf_steal(&b, NULL);
+    name = take_string(&b, NULL);
     if (!name)
         return fail_oom(ps);
     if (ps->doc.table_count == ps->table_cap) {
@@ -755,7 +763,7 @@ static int define_table(parser *ps, const key_path *k, const char *name,
                 const char *parent = table_name(ps, cur);
 
                 render_seg(&b, k->segs[i].s, k->segs[i].len);
-                seg = kq_buf_steal(&b, NULL);
+                seg = take_string(&b, NULL);
                 if (!seg)
                     return fail_oom(ps);
                 rc = fail(ps, line, "table [%s] conflicts with key " KEY_FMT
@@ -838,7 +846,7 @@ static int define_key(parser *ps, const key_path *k, char *key, int line,
         ps->doc.entries = entries;
         ps->entry_cap = cap;
     }
-    rc = add_node(ps, cur, &k->segs[k->n - 1], NODE_VALUE, ORIGIN_ROOT,
+    rc = add_node(ps, cur, &k->segs[k->n - 1], NODE_VALUE, ORIGIN_NONE,
                   &child);
     if (rc)
         return rc;
@@ -1033,7 +1041,7 @@ static int parse_value(parser *ps, const char *key, kq_toml_entry *e)
             kq_buf_free(&b);
             return rc;
         }
-        e->str = kq_buf_steal(&b, &e->str_len);
+        e->str = take_string(&b, &e->str_len);
         if (!e->str)
             return fail_oom(ps);
         e->type = KQ_TOML_STRING;
@@ -1185,7 +1193,7 @@ int kq_toml_parse(const char *text, size_t len, const char *file_name,
     ps.line = 1;
     rc = check_text(&ps);
     if (!rc)
-        rc = add_node(&ps, NO_NODE, NULL, NODE_TABLE, ORIGIN_ROOT, &root);
+        rc = add_node(&ps, NO_NODE, NULL, NODE_TABLE, ORIGIN_NONE, &root);
     if (!rc)
         rc = parse_document(&ps);
     for (i = 0; i < ps.node_count; i++)

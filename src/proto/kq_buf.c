@@ -30,6 +30,8 @@ int kq_buf_reserve(kq_buf *b, size_t extra)
     p = realloc(b->data, cap);
     if (!p)
         goto fail;
+    if (!b->data)
+        p[0] = '\0'; /* a fresh buffer is an empty string */
     b->data = p;
     b->cap = cap;
     return 0;

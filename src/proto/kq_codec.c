@@ -184,6 +184,19 @@ int kq_u64_map_put(kq_u64_map *m, const char *key, uint64_t value)
     return 0;
 }
 
+void kq_u64_map_remove(kq_u64_map *m, const char *key)
+{
+    bool found;
+    size_t i = map_find(m, key, strlen(key), &found);
+
+    if (!found)
+        return;
+    kq_str_free(&m->items[i].key);
+    memmove(&m->items[i], &m->items[i + 1], (m->len - i - 1) * sizeof *m->items);
+    if (--m->len == 0)
+        kq_u64_map_free(m);
+}
+
 void kq_u64_set_free(kq_u64_set *s)
 {
     free(s->items);

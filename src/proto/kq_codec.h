@@ -77,6 +77,8 @@ KQ_NODISCARD int kq_u64_map_copy(kq_u64_map *dst, const kq_u64_map *src);
 const kq_u64_entry *kq_u64_map_get(const kq_u64_map *m, const char *key);
 /* Sets key to value keeping the order: 0 or -ENOMEM. */
 KQ_NODISCARD int kq_u64_map_put(kq_u64_map *m, const char *key, uint64_t value);
+/* Removes key if present. */
+void kq_u64_map_remove(kq_u64_map *m, const char *key);
 void kq_u64_set_free(kq_u64_set *s);
 KQ_NODISCARD int kq_u64_set_copy(kq_u64_set *dst, const kq_u64_set *src);
 bool kq_u64_set_has(const kq_u64_set *s, uint64_t v);

@@ -1,0 +1,88 @@
+/*
+ * kq_config_gen.h - the configuration file's keys as a C struct.
+ *
+ * Generated from schema/config.yaml by codegen/kqgen.py; do not edit.
+ *
+ * Strings are owned (malloc'ed) by the struct; kq_config_free releases
+ * them.  Reading files, first-start templates and permissions are in
+ * src/common/kq_config.h, which builds on this.
+ */
+#ifndef KQ_CONFIG_GEN_H
+#define KQ_CONFIG_GEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kq_buf.h"
+#include "kq_codec.h"
+#include "kq_error.h"
+#include "kq_toml.h"
+
+typedef struct kq_config {
+    /* [common_settings] Settings of every program. */
+    struct {
+        char *shared_secret; /* Secret shared by server, workers and clients (authentication); generated on first start. Copy it to every machine. */
+        char *server_name; /* Host name or address of the server (for workers and clients). */
+        uint16_t server_port; /* TCP port of the server. */
+        char *log_level; /* Least severe log messages shown: trace, debug, info, warn or error. */
+    } common_settings;
+    /* [server_settings] Settings of kueue_server. */
+    struct {
+        char *bind_addresses; /* Addresses to listen on, separated by spaces; IPv6 in brackets. */
+        uint64_t maintenance_interval_seconds; /* Seconds between maintenance passes (offer timeouts, lost workers, cleanup). */
+        uint64_t worker_timeout_seconds; /* A worker silent this long is considered gone and its jobs are queued again. */
+        uint64_t job_offer_timeout_seconds; /* An offer unanswered this long goes back to the queue. */
+        uint64_t job_cleanup_after_minutes; /* Finished and canceled jobs are removed after this many minutes. */
+        uint64_t global_max_parallel_jobs; /* Most job slots offered or running at once across all workers. */
+        char *state_file; /* SQLite file holding jobs across restarts; empty means $XDG_DATA_HOME/kueue/server.sqlite3. */
+    } server_settings;
+    /* [worker_settings] Settings of kueue_worker. */
+    struct {
+        uint64_t system_update_interval_seconds; /* Seconds between reports of system information and free resources. */
+        uint64_t worker_max_parallel_jobs; /* Most jobs (job slots) this worker runs at once. */
+        bool dynamic_check_free_resources; /* Count CPU load and available memory, not only the resources of running jobs. */
+        double dynamic_cpu_load_scale_factor; /* Multiplies the CPU load before it counts as busy cores. */
+        char *worker_name; /* Name shown for this worker; empty means the host name up to the first dot. */
+        uint64_t output_limit_bytes; /* Captured stdout and stderr are each cut after this many bytes. */
+        double kill_grace_seconds; /* After SIGTERM, a killed job's processes get this long before SIGKILL. */
+        uint64_t reconnect_max_seconds; /* Longest wait between attempts to reach a lost server (it doubles from 1 s). */
+    } worker_settings;
+    /* [client_settings] Settings of the kueue client. */
+    struct {
+        uint64_t job_default_cpus; /* CPU cores a job requests unless given with --cpus. */
+        uint64_t job_default_ram_mb; /* RAM (MiB) a job requests unless given with --ram-mb. */
+    } client_settings;
+    /* [restart_workers] Settings of kueue_restart_workers, which starts workers over ssh. */
+    bool has_restart_workers; /* the section is present */
+    struct {
+        char *ssh_user; /* User to log in as on every host. */
+        char *hostnames; /* Hosts to keep a worker running on, separated by spaces. */
+        double sleep_minutes_before_recheck; /* Minutes between rounds. */
+    } restart_workers;
+    /* [global_resources] Resources shared by all jobs (licences), with how many exist: name = amount. */
+    bool has_global_resources; /* the section is present */
+    kq_u64_map global_resources;
+} kq_config;
+
+/* Called with each warning (unknown keys and sections) while applying. */
+typedef void kq_config_warn_fn(void *ctx, const char *message);
+
+/* Fills c with the defaults (drawing a fresh random shared secret).
+ * 0, -ENOMEM or -EIO. */
+KQ_NODISCARD int kq_config_init(kq_config *c);
+
+void kq_config_free(kq_config *c);
+
+/*
+ * Applies the values of a parsed file over c.  A value of the wrong type or
+ * out of range is an error naming file, line and key; an unknown key or
+ * section is a warning (the original ignores them too).  0 or -EINVAL.
+ */
+KQ_NODISCARD int kq_config_apply(kq_config *c, const kq_toml_doc *doc,
+                                 const char *file, kq_config_warn_fn *warn,
+                                 void *ctx, kq_error *err);
+
+/* Appends c as a commented TOML file (the first-start template). */
+void kq_config_write(const kq_config *c, kq_buf *out);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * kq_config.c - config.toml on disk (see kq_config.h).
+ */
+#include "kq_config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kq_toml.h"
+
+int kq_config_path(const char *explicit_path, char *out, size_t n)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int w;
+
+    if (explicit_path)
+        w = snprintf(out, n, "%s", explicit_path);
+    else if (xdg && xdg[0] == '/')
+        w = snprintf(out, n, "%s/kueue/config.toml", xdg);
+    else if (home && home[0])
+        w = snprintf(out, n, "%s/.config/kueue/config.toml", home);
+    else
+        w = snprintf(out, n, "config.toml");
+    return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+}
+
+static void warn_stderr(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "Warning: %s\n", message);
+}
+
+/* mkdir -p of the directory part of path, private to the user. */
+static int make_parents(const char *path)
+{
+    char dir[4096];
+    size_t n = strlen(path);
+
+    if (n >= sizeof dir)
+        return -ENAMETOOLONG;
+    memcpy(dir, path, n + 1);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    return 0;
+}
+
+/* Writes the template of c to path, refusing to replace any file. */
+static int write_template(const char *path, const kq_config *c, kq_error *err)
+{
+    kq_buf text = KQ_BUF_INIT;
+    int fd, rc = 0;
+
+    if ((rc = make_parents(path)) < 0) {
+        kq_error_set(err, "create the directory of %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    kq_buf_puts(&text, "# Kueue configuration, written on first start. The shared secret must\n"
+                       "# be the same on the server, every worker and every client.\n\n");
+    kq_config_write(c, &text);
+    if (text.oom) {
+        kq_buf_free(&text);
+        return -ENOMEM;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = -errno;
+        kq_error_set(err, "create %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (write(fd, kq_buf_ptr(&text), text.len) != (ssize_t)text.len) {
+        rc = -EIO;
+        kq_error_set(err, "write %s: %s", path, strerror(errno));
+    }
+    if (close(fd) < 0 && rc == 0) {
+        rc = -errno;
+        kq_error_set(err, "close %s: %s", path, strerror(errno));
+    }
+    if (rc == 0)
+        fprintf(stderr, "Wrote a new configuration with a fresh shared secret to %s\n",
+                path);
+out:
+    kq_buf_free(&text);
+    return rc;
+}
+
+int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
+                   kq_error *err)
+{
+    char path[4096];
+    kq_toml_doc doc = {0};
+    struct stat st;
+    int rc;
+
+    if ((rc = kq_config_path(explicit_path, path, sizeof path)) < 0) {
+        kq_error_set(err, "configuration path too long");
+        return rc;
+    }
+    if ((rc = kq_config_init(c)) < 0) {
+        kq_error_set(err, "cannot set up the configuration defaults: %s",
+                     strerror(-rc));
+        return rc;
+    }
+    if (stat(path, &st) < 0 && errno == ENOENT) {
+        if (write_tmpl && (rc = write_template(path, c, err)) < 0)
+            goto fail;
+        return 0;
+    }
+    if ((rc = kq_toml_load(path, &doc, err)) < 0)
+        goto fail;
+    if (st.st_mode & 0077)
+        fprintf(stderr, "Warning: %s can be read by other users but holds the "
+                        "shared secret; run: chmod 600 %s\n", path, path);
+    rc = kq_config_apply(c, &doc, path, warn_stderr, NULL, err);
+    kq_toml_free(&doc);
+    if (rc < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_config_free(c);
+    return rc;
+}

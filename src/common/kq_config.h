@@ -1,0 +1,35 @@
+/*
+ * kq_config.h - finding, reading and first-start writing of config.toml.
+ *
+ * The file is $XDG_CONFIG_HOME/kueue/config.toml, else
+ * ~/.config/kueue/config.toml, unless a path is given (-c/--config).  A
+ * missing file means defaults; the programs that should (server, worker,
+ * client) then write the template there, mode 0600 because it holds the
+ * freshly drawn shared secret.  Keys, types and defaults come from
+ * schema/config.yaml through the generated kq_config_gen.h.
+ */
+#ifndef KQ_CONFIG_H
+#define KQ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kq_config_gen.h"
+#include "kq_error.h"
+
+/* Where the configuration lives: explicit if given, else the default
+ * path.  0 or -ENAMETOOLONG. */
+KQ_NODISCARD int kq_config_path(const char *explicit_path, char *out,
+                                size_t n);
+
+/*
+ * Fills c: defaults, then the file's values.  When the file does not exist
+ * and write_template is set, writes the template (creating directories) and
+ * notes it on stderr.  Warnings (unknown keys, a file other users can read)
+ * go to stderr.  0, or -errno with err ("config.toml:3: ...").  On failure
+ * c holds nothing to free.
+ */
+KQ_NODISCARD int kq_config_load(const char *explicit_path, bool write_template,
+                                kq_config *c, kq_error *err);
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * kq_conn.c - a protocol connection on the loop (see kq_conn.h).
+ */
+#include "kq_conn.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Bytes read per readiness event before yielding to other peers. */
+#define READ_BUDGET (256u << 10)
+#define READ_CHUNK (64u << 10)
+
+static void on_io(kq_loop *loop, int fd, int events, void *arg);
+static void on_resume(kq_loop *loop, void *arg);
+
+static void fail(kq_conn *c, const char *reason)
+{
+    if (c->fd < 0)
+        return;
+    kq_conn_close(c);
+    c->handler->closed(c->owner, reason);
+}
+
+int kq_conn_open(kq_conn *c, kq_conn_hub *hub, int fd, size_t max_message,
+                 const kq_conn_handler *handler, void *owner)
+{
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    c->hub = hub;
+    c->fd = fd;
+    c->handler = handler;
+    c->owner = owner;
+    kq_framer_init(&c->in, max_message);
+    kq_net_peer(fd, c->peer);
+    if ((rc = kq_loop_watch(hub->loop, fd, KQ_READABLE, on_io, c)) < 0) {
+        c->fd = -1;
+        kq_framer_free(&c->in);
+        return rc;
+    }
+    return 0;
+}
+
+void kq_conn_close(kq_conn *c)
+{
+    if (c->fd < 0)
+        return;
+    kq_loop_unwatch(c->hub->loop, c->fd);
+    kq_loop_timer_cancel(c->hub->loop, c->resume_timer);
+    c->resume_timer = 0;
+    close(c->fd);
+    c->fd = -1;
+    kq_framer_free(&c->in);
+    kq_buf_free(&c->out);
+}
+
+/* Reading is wanted unless paused or closing; writing while output waits. */
+static void update_interest(kq_conn *c)
+{
+    int ev = 0;
+
+    if (c->fd < 0)
+        return;
+    if (!c->paused && !c->draining)
+        ev |= KQ_READABLE;
+    if (c->out.len)
+        ev |= KQ_WRITABLE;
+    kq_loop_set_events(c->hub->loop, c->fd, ev);
+}
+
+/* Writes as much queued output as the socket takes.  0, or -1 after the
+ * connection failed (and was reported). */
+static int write_out(kq_conn *c)
+{
+    while (c->out.len) {
+        ssize_t n = send(c->fd, kq_buf_ptr(&c->out), c->out.len, MSG_NOSIGNAL);
+
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            fail(c, strerror(errno));
+            return -1;
+        }
+        kq_buf_consume(&c->out, (size_t)n);
+    }
+    if (c->paused && c->out.len < KQ_CONN_HIGH_WATER / 2) {
+        c->paused = false;
+        /* Requests already buffered are taken next turn, not from inside
+         * this flush, so their answers follow the usual path. */
+        if (kq_framer_buffered(&c->in) && !c->resume_timer)
+            c->resume_timer = kq_loop_timer(c->hub->loop, 0, on_resume, c);
+    }
+    if (c->draining && c->out.len == 0) {
+        fail(c, "closed after sending its last messages");
+        return -1;
+    }
+    update_interest(c);
+    return 0;
+}
+
+void kq_conn_queued(kq_conn *c)
+{
+    if (c->fd < 0) {
+        kq_buf_clear(&c->out);
+        return;
+    }
+    if (c->out.oom) {
+        fail(c, "out of memory for its output");
+        return;
+    }
+    if (c->out.len > KQ_CONN_MAX_QUEUE) {
+        fail(c, "peer does not read its messages");
+        return;
+    }
+    if (c->out.len > KQ_CONN_HIGH_WATER)
+        c->paused = true;
+    if (!c->dirty) {
+        c->dirty = true;
+        c->next_dirty = c->hub->dirty;
+        c->hub->dirty = c;
+    }
+}
+
+void kq_conn_send(kq_conn *c, const void *p, size_t n)
+{
+    if (c->fd < 0)
+        return;
+    kq_buf_append(&c->out, p, n);
+    kq_conn_queued(c);
+}
+
+void kq_conn_close_after_flush(kq_conn *c)
+{
+    if (c->fd < 0)
+        return;
+    c->draining = true;
+    if (!c->dirty) {
+        c->dirty = true;
+        c->next_dirty = c->hub->dirty;
+        c->hub->dirty = c;
+    }
+}
+
+void kq_conn_hub_flush(kq_conn_hub *hub)
+{
+    while (hub->dirty) {
+        kq_conn *c = hub->dirty;
+
+        hub->dirty = c->next_dirty;
+        c->dirty = false;
+        if (c->fd >= 0)
+            write_out(c);
+    }
+}
+
+/* Hands out the complete messages buffered, until paused or closed. */
+static void take_messages(kq_conn *c)
+{
+    const char *msg;
+    size_t len;
+    kq_error err;
+    int rc;
+
+    while (c->fd >= 0 && !c->paused && !c->draining &&
+           (rc = kq_framer_next(&c->in, &msg, &len, &err)) != 0) {
+        if (rc < 0) {
+            fail(c, err.msg);
+            return;
+        }
+        c->handler->message(c->owner, msg, len);
+    }
+}
+
+static void on_resume(kq_loop *loop, void *arg)
+{
+    kq_conn *c = arg;
+
+    (void)loop;
+    c->resume_timer = 0;
+    take_messages(c);
+    update_interest(c);
+}
+
+/* Reads what is there (up to the budget) and hands out whole messages. */
+static void read_in(kq_conn *c)
+{
+    size_t total = 0;
+
+    while (c->fd >= 0 && !c->paused && !c->draining && total < READ_BUDGET) {
+        size_t avail;
+        char *p = kq_framer_space(&c->in, READ_CHUNK, &avail);
+        ssize_t n;
+
+        if (!p) {
+            fail(c, "out of memory for its input");
+            return;
+        }
+        n = recv(c->fd, p, avail, 0);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            if (errno == EINTR)
+                continue;
+            fail(c, strerror(errno));
+            return;
+        }
+        if (n == 0) {
+            fail(c, kq_framer_partial(&c->in)
+                        ? "connection closed in the middle of a message"
+                        : "connection closed");
+            return;
+        }
+        total += (size_t)n;
+        kq_framer_commit(&c->in, (size_t)n);
+        take_messages(c);
+    }
+}
+
+static void on_io(kq_loop *loop, int fd, int events, void *arg)
+{
+    kq_conn *c = arg;
+
+    (void)loop;
+    (void)fd;
+    if ((events & KQ_WRITABLE) && write_out(c) < 0)
+        return;
+    if (events & KQ_READABLE)
+        read_in(c);
+    update_interest(c);
+}

@@ -1,0 +1,96 @@
+/*
+ * kq_conn.h - one protocol connection on the event loop.
+ *
+ * Owns the socket, the input framer and the output queue.  Reading hands
+ * complete messages to the owner's handler; sending appends to the output
+ * queue, which is written when the loop turn ends (kq_conn_hub_flush), so
+ * several messages to one peer in a turn cost one write.  Never blocks: a
+ * peer that stops reading only makes its own queue grow, and once the
+ * queue passes the high-water mark the connection stops reading requests
+ * (which would only add answers) until the peer catches up.
+ */
+#ifndef KQ_CONN_H
+#define KQ_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kq_buf.h"
+#include "kq_framer.h"
+#include "kq_loop.h"
+#include "kq_net.h"
+
+/* Queued output beyond which reading pauses. */
+#define KQ_CONN_HIGH_WATER (4u << 20)
+/* Queued output beyond which the peer is dropped as not reading. */
+#define KQ_CONN_MAX_QUEUE (1024u << 20)
+
+typedef struct kq_conn kq_conn;
+
+typedef struct kq_conn_handler {
+    /* One complete message (valid only during the call).  May send, and
+     * may close the connection with kq_conn_close. */
+    void (*message)(void *owner, const char *msg, size_t len);
+    /* The peer closed, or an I/O or framing error happened; the socket is
+     * already closed.  reason is for the log.  The owner must keep the
+     * kq_conn's memory until the loop turn ends. */
+    void (*closed)(void *owner, const char *reason);
+} kq_conn_handler;
+
+/* Connections with output to write at the end of the turn. */
+typedef struct kq_conn_hub {
+    kq_loop *loop;
+    kq_conn *dirty;
+} kq_conn_hub;
+
+struct kq_conn {
+    kq_conn_hub *hub;
+    int fd;                /* -1 once closed */
+    kq_framer in;
+    kq_buf out;
+    char peer[KQ_PEER_MAX];
+    const kq_conn_handler *handler;
+    void *owner;
+    kq_conn *next_dirty;
+    uint64_t resume_timer; /* takes buffered requests after a pause */
+    bool dirty;
+    bool paused;           /* reading paused by back-pressure */
+    bool draining;         /* closing once the output is written */
+};
+
+/* Takes over fd (non-blocking) and starts reading.  0 or -errno. */
+KQ_NODISCARD int kq_conn_open(kq_conn *c, kq_conn_hub *hub, int fd,
+                              size_t max_message,
+                              const kq_conn_handler *handler, void *owner);
+
+/* The output queue, for encoding a message straight into it; call
+ * kq_conn_queued afterwards. */
+static inline kq_buf *kq_conn_out(kq_conn *c)
+{
+    return &c->out;
+}
+
+/* Schedules what was appended to the output queue for writing. */
+void kq_conn_queued(kq_conn *c);
+
+/* Appends bytes and schedules them. */
+void kq_conn_send(kq_conn *c, const void *p, size_t n);
+
+/* Closes now, dropping unsent output; no callback.  Safe to repeat. */
+void kq_conn_close(kq_conn *c);
+
+/* Stops reading and closes once the queued output is written (or the
+ * peer fails); the closed callback then runs with reason. */
+void kq_conn_close_after_flush(kq_conn *c);
+
+static inline bool kq_conn_is_open(const kq_conn *c)
+{
+    return c->fd >= 0;
+}
+
+/* Writes the output of every connection that queued some this turn.
+ * Call from the loop's before-sleep hook. */
+void kq_conn_hub_flush(kq_conn_hub *hub);
+
+#endif

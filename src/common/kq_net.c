@@ -1,0 +1,285 @@
+/*
+ * kq_net.c - socket helpers (see kq_net.h).
+ */
+#include "kq_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int kq_net_split(const char *addr, uint16_t default_port, char *host,
+                 size_t host_len, uint16_t *port)
+{
+    const char *end, *colon = NULL;
+    size_t n;
+
+    if (addr[0] == '[') {
+        end = strchr(addr, ']');
+        if (!end)
+            return -EINVAL;
+        n = (size_t)(end - addr - 1);
+        if (end[1] == ':')
+            colon = end + 1;
+        else if (end[1] != '\0')
+            return -EINVAL;
+        addr++;
+    } else {
+        colon = strrchr(addr, ':');
+        if (colon && strchr(addr, ':') != colon)
+            colon = NULL; /* a bare IPv6 literal */
+        n = colon ? (size_t)(colon - addr) : strlen(addr);
+    }
+    if (n == 0 || n >= host_len)
+        return -EINVAL;
+    memcpy(host, addr, n);
+    host[n] = '\0';
+    *port = default_port;
+    if (colon) {
+        char *stop;
+        unsigned long p = strtoul(colon + 1, &stop, 10);
+
+        if (colon[1] == '\0' || *stop != '\0' || p > 65535)
+            return -EINVAL;
+        *port = (uint16_t)p;
+    }
+    return 0;
+}
+
+int kq_net_set_nonblock(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -errno;
+    return 0;
+}
+
+int kq_net_set_nodelay(int fd)
+{
+    int one = 1;
+
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+        return -errno;
+    return 0;
+}
+
+static void format_addr(const struct sockaddr *sa, char out[KQ_PEER_MAX])
+{
+    char ip[INET6_ADDRSTRLEN];
+
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+        snprintf(out, KQ_PEER_MAX, "%s:%u", ip, ntohs(in->sin_port));
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+        snprintf(out, KQ_PEER_MAX, "[%s]:%u", ip, ntohs(in6->sin6_port));
+    } else
+        snprintf(out, KQ_PEER_MAX, "?");
+}
+
+void kq_net_peer(int fd, char out[KQ_PEER_MAX])
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+
+    if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+        snprintf(out, KQ_PEER_MAX, "?");
+    else
+        format_addr((struct sockaddr *)&ss, out);
+}
+
+void kq_net_local(int fd, char out[KQ_PEER_MAX])
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        snprintf(out, KQ_PEER_MAX, "?");
+    else
+        format_addr((struct sockaddr *)&ss, out);
+}
+
+/* "host:port" for messages, bracketing IPv6 literals. */
+static void host_port(char *out, size_t n, const char *host, uint16_t port)
+{
+    snprintf(out, n, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+}
+
+int kq_net_listen(const char *host, uint16_t port, int *out, kq_error *err)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    char where[300], portstr[8];
+    int fd = -1, one = 1, rc;
+
+    host_port(where, sizeof where, host, port);
+    snprintf(portstr, sizeof portstr, "%u", port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0) {
+        kq_error_set(err, "resolve %s: %s", where, gai_strerror(rc));
+        return -EINVAL;
+    }
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        rc = -errno;
+        kq_error_set(err, "socket %s: %s", where, strerror(errno));
+        goto fail;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (res->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+        rc = -errno;
+        kq_error_set(err, "bind %s: %s", where, strerror(errno));
+        goto fail;
+    }
+    if (listen(fd, 1024) < 0) {
+        rc = -errno;
+        kq_error_set(err, "listen %s: %s", where, strerror(errno));
+        goto fail;
+    }
+    freeaddrinfo(res);
+    *out = fd;
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
+    return rc;
+}
+
+int kq_net_accept(int listen_fd, int *fd, char peer[KQ_PEER_MAX])
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int c = accept4(listen_fd, (struct sockaddr *)&ss, &len,
+                    SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    if (c < 0)
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    kq_net_set_nodelay(c);
+    format_addr((struct sockaddr *)&ss, peer);
+    *fd = c;
+    return 0;
+}
+
+int kq_net_connect(const char *host, uint16_t port, int nonblock, int *out,
+                   kq_error *err)
+{
+    struct addrinfo hints = {0}, *res = NULL, *ai;
+    char where[300], portstr[8];
+    int fd = -1, rc, saved = ECONNREFUSED;
+
+    host_port(where, sizeof where, host, port);
+    snprintf(portstr, sizeof portstr, "%u", port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0) {
+        kq_error_set(err, "resolve %s: %s", where, gai_strerror(rc));
+        return -EHOSTUNREACH;
+    }
+    for (ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        kq_error_set(err, "connect %s: %s", where, strerror(saved));
+        return -saved;
+    }
+    kq_net_set_nodelay(fd);
+    if (nonblock && (rc = kq_net_set_nonblock(fd)) < 0) {
+        kq_error_set(err, "fcntl %s: %s", where, strerror(-rc));
+        close(fd);
+        return rc;
+    }
+    *out = fd;
+    return 0;
+}
+
+long kq_net_raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return -errno;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            return -errno;
+    }
+    return (long)rl.rlim_cur;
+}
+
+int kq_net_connect_start(const char *host, uint16_t port, int *out,
+                         kq_error *err)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    char where[300], portstr[8];
+    int fd, rc;
+
+    host_port(where, sizeof where, host, port);
+    snprintf(portstr, sizeof portstr, "%u", port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0) {
+        kq_error_set(err, "resolve %s: %s", where, gai_strerror(rc));
+        return -EHOSTUNREACH;
+    }
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        rc = -errno;
+        kq_error_set(err, "socket %s: %s", where, strerror(errno));
+        freeaddrinfo(res);
+        return rc;
+    }
+    kq_net_set_nodelay(fd);
+    rc = connect(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : -errno;
+    freeaddrinfo(res);
+    if (rc < 0 && rc != -EINPROGRESS) {
+        kq_error_set(err, "connect %s: %s", where, strerror(-rc));
+        close(fd);
+        return rc;
+    }
+    *out = fd;
+    return rc;
+}
+
+int kq_net_connect_finish(int fd, kq_error *err)
+{
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+        soerr = errno;
+    if (soerr) {
+        kq_error_set(err, "connect: %s", strerror(soerr));
+        return -soerr;
+    }
+    return 0;
+}

@@ -1,0 +1,123 @@
+/*
+ * kq_jobs.h - the server's job table.
+ *
+ * Owns every job.  Jobs are found by id in O(1) (a table indexed by id, ids
+ * only ever grow), and each job's category (pending, offered, running,
+ * succeeded, failed, canceled) is kept in a bitmap per category, so
+ * list-jobs takes the most recent jobs of any categories without touching
+ * the others.  The counters and run-time sums that list-jobs reports are
+ * updated on every status change, never recomputed by scanning; only the
+ * running jobs (bounded by the workers' slots) are visited for statistics.
+ * Finished and canceled jobs are also kept in the order they ended, for
+ * cleanup.
+ *
+ * Every status change goes through kq_jobs_set_status.  Nothing here does
+ * I/O.
+ */
+#ifndef KQ_JOBS_H
+#define KQ_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kq_protocol.h"
+
+#define KQ_NO_WORKER UINT64_MAX
+
+typedef enum kq_cat {
+    KQ_CAT_PENDING,
+    KQ_CAT_OFFERED,
+    KQ_CAT_RUNNING,
+    KQ_CAT_SUCCEEDED,
+    KQ_CAT_FAILED,
+    KQ_CAT_CANCELED,
+    KQ_CAT_COUNT,
+} kq_cat;
+
+#define KQ_CAT_BIT(c) (1u << (c))
+#define KQ_CAT_ALL ((1u << KQ_CAT_COUNT) - 1)
+#define KQ_CAT_DONE \
+    (KQ_CAT_BIT(KQ_CAT_SUCCEEDED) | KQ_CAT_BIT(KQ_CAT_FAILED) | KQ_CAT_BIT(KQ_CAT_CANCELED))
+
+typedef struct kq_job {
+    kq_job_info info;     /* as clients see it; info.status is current */
+    kq_str stdout_text;   /* last reported output, or NULL */
+    kq_str stderr_text;
+    uint64_t worker_id;   /* worker it is offered to or runs on, or KQ_NO_WORKER */
+    kq_time done_at;      /* server time it finished or was canceled */
+    void **observers;     /* client sessions waiting for its updates */
+    uint32_t nobservers, observers_cap;
+    uint32_t wait_seq;    /* invalidates stale entries in the offer queue */
+    uint8_t cat;          /* kq_cat of info.status */
+    bool waiting;         /* in the offer queue */
+    bool holds;           /* counts against global resources and slots */
+    bool kill_pending;    /* canceled while running; the worker has not
+                             reported the end yet */
+    struct kq_job *prev, *next; /* running list, or done list */
+} kq_job;
+
+typedef struct kq_jobs {
+    kq_job **slots;       /* slots[i] is job base + i, or NULL */
+    uint64_t base;        /* id of slots[0]; a multiple of 64 */
+    size_t nslots, cap;
+    uint64_t next_id;     /* ids are never reused */
+    uint64_t *bits[KQ_CAT_COUNT]; /* per category, bit i = slots[i] */
+    uint64_t count[KQ_CAT_COUNT];
+    int64_t finished_sum; /* run_time_seconds of Finished jobs */
+    uint64_t finished_n;
+    kq_job *running;      /* Running jobs, for statistics */
+    kq_job *done_head, *done_tail; /* ended jobs, oldest first */
+} kq_jobs;
+
+/* The category of a status. */
+kq_cat kq_cat_of(const kq_job_status *st);
+
+void kq_jobs_init(kq_jobs *t, uint64_t next_id);
+/* Frees every job and the table. */
+void kq_jobs_free(kq_jobs *t);
+
+kq_job *kq_jobs_get(const kq_jobs *t, uint64_t id);
+
+/* A new zeroed job (worker_id = KQ_NO_WORKER), or NULL. */
+kq_job *kq_job_new(void);
+/* Frees a job that is not in a table. */
+void kq_job_free(kq_job *job);
+
+/*
+ * Takes job into the table under job->info.job_id, which must be free and
+ * not below the table's base; next_id moves past it.  0 or -ENOMEM (the
+ * job is then still the caller's) or -EEXIST.
+ */
+KQ_NODISCARD int kq_jobs_insert(kq_jobs *t, kq_job *job, kq_time now);
+
+/* Replaces the job's status with *st (taken over: *st is zeroed) and moves
+ * the job between categories, counters and lists.  now stamps done_at when
+ * the job ends. */
+void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
+                        kq_time now);
+
+/* Removes the job from the table and frees it. */
+void kq_jobs_delete(kq_jobs *t, kq_job *job);
+
+/*
+ * The last n jobs (highest ids) whose category is in cats, in ascending id
+ * order, into out (a malloc'ed array the caller frees; NULL when none).
+ * Returns how many, or -ENOMEM.
+ */
+long kq_jobs_select(const kq_jobs *t, unsigned cats, uint64_t n,
+                    kq_job ***out);
+
+/* Fills the counters and time statistics of a JobList (section 3.11 of
+ * the reference), leaving job_infos alone. */
+void kq_jobs_stats(const kq_jobs *t, kq_time now, kq_s2c_job_list *out);
+
+/* When the job was issued (every status carries it). */
+kq_time kq_job_issued(const kq_job *job);
+
+/* Registers and removes observers (opaque client sessions); duplicates
+ * are kept once. */
+KQ_NODISCARD int kq_job_observe(kq_job *job, void *observer);
+void kq_job_unobserve(kq_job *job, void *observer);
+
+#endif

@@ -1,0 +1,441 @@
+/*
+ * kq_server.c - listening, connections, hello and the turn of the loop.
+ *
+ * Every connection starts as a peer that must say hello within
+ * KQ_HELLO_TIMEOUT_MS; it then becomes a client or a worker session.  At
+ * the end of each loop turn the server offers jobs to idle workers once,
+ * writes all queued output, and frees the peers that died in the turn.
+ * Shutdown says "Bye" to every session and waits at most
+ * KQ_SHUTDOWN_GRACE_MS for the words to leave; it never waits on a peer.
+ */
+#include "kq_server_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kq_net.h"
+
+kq_time kq_srv_now(void)
+{
+    return kq_time_now();
+}
+
+void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m)
+{
+    if (!kq_conn_is_open(&p->conn))
+        return;
+    kq_s2c_encode(m, kq_conn_out(&p->conn));
+    kq_conn_queued(&p->conn);
+}
+
+void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m)
+{
+    if (!kq_conn_is_open(&p->conn))
+        return;
+    kq_s2w_encode(m, kq_conn_out(&p->conn));
+    kq_conn_queued(&p->conn);
+}
+
+/* Session bookkeeping when a connection ends, however it ends. */
+static void peer_ended(kq_peer *p)
+{
+    if (p->dead)
+        return;
+    p->dead = true;
+    kq_loop_timer_cancel(p->srv->loop, p->hello_timer);
+    if (p->kind == KQ_PEER_CLIENT)
+        kq_srv_client_closed(p);
+    else if (p->kind == KQ_PEER_WORKER)
+        kq_srv_worker_closed(p);
+    /* Move to the graveyard: memory stays valid until the turn ends. */
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        p->srv->peers = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    p->prev = NULL;
+    p->next = p->srv->graveyard;
+    p->srv->graveyard = p;
+}
+
+void kq_srv_close(kq_peer *p, const char *why)
+{
+    if (why)
+        kq_info("Closing connection to %s: %s", p->conn.peer, why);
+    kq_conn_close(&p->conn);
+    peer_ended(p);
+}
+
+static void on_closed(void *owner, const char *reason)
+{
+    kq_peer *p = owner;
+
+    kq_info("Connection to %s ended: %s", p->conn.peer, reason);
+    peer_ended(p);
+}
+
+static void on_hello(kq_peer *p, const char *msg, size_t len)
+{
+    kq_hello h;
+    kq_error err;
+
+    if (kq_hello_decode(msg, len, &h, &err) != 0) {
+        kq_srv_close(p, err.msg);
+        return;
+    }
+    kq_loop_timer_cancel(p->srv->loop, p->hello_timer);
+    p->hello_timer = 0;
+    if (kq_auth_salt(p->salt) < 0) {
+        kq_hello_free(&h);
+        kq_srv_close(p, "no random numbers for a salt");
+        return;
+    }
+    if (h.tag == KQ_HELLO_HELLO_FROM_CLIENT) {
+        p->kind = KQ_PEER_CLIENT;
+        kq_debug("Client connected from %s", p->conn.peer);
+        kq_srv_send_s2c(p, &(kq_s2c){.tag = KQ_S2C_WELCOME_CLIENT});
+    } else {
+        p->kind = KQ_PEER_WORKER;
+        kq_srv_worker_hello(p, &h.hello_from_worker.worker_name);
+    }
+    kq_hello_free(&h);
+}
+
+static void on_message(void *owner, const char *msg, size_t len)
+{
+    kq_peer *p = owner;
+
+    if (p->dead)
+        return;
+    switch (p->kind) {
+    case KQ_PEER_NEW:
+        on_hello(p, msg, len);
+        break;
+    case KQ_PEER_CLIENT:
+        kq_srv_client_message(p, msg, len);
+        break;
+    case KQ_PEER_WORKER:
+        kq_srv_worker_message(p, msg, len);
+        break;
+    }
+}
+
+static const kq_conn_handler peer_handler = {on_message, on_closed};
+
+static void on_hello_timeout(kq_loop *loop, void *arg)
+{
+    kq_peer *p = arg;
+
+    (void)loop;
+    p->hello_timer = 0;
+    kq_srv_close(p, "no hello within 30 seconds");
+}
+
+/* Refuses one pending connection when out of descriptors, by briefly
+ * giving back the spare one. */
+static void refuse_one(kq_server *srv, int lfd)
+{
+    uint64_t now = kq_loop_now(srv->loop);
+    int fd;
+
+    if (now - srv->emfile_logged_ms > 10000 || srv->emfile_logged_ms == 0) {
+        kq_warn("accept: Too many open files: refusing new connections "
+                "(raise the open-files limit to serve more)");
+        srv->emfile_logged_ms = now;
+    }
+    if (srv->spare_fd >= 0) {
+        close(srv->spare_fd);
+        fd = accept(lfd, NULL, NULL);
+        if (fd >= 0)
+            close(fd);
+        srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+}
+
+static void on_accept(kq_loop *loop, int lfd, int events, void *arg)
+{
+    kq_server *srv = arg;
+
+    (void)events;
+    for (int n = 0; n < 64 && !srv->stopping; n++) {
+        char peer[KQ_PEER_MAX];
+        kq_peer *p;
+        int fd, rc = kq_net_accept(lfd, &fd, peer);
+
+        if (rc == -EAGAIN)
+            return;
+        if (rc == -EMFILE || rc == -ENFILE) {
+            refuse_one(srv, lfd);
+            return;
+        }
+        if (rc < 0) {
+            kq_warn("accept: %s", strerror(-rc));
+            return;
+        }
+        p = calloc(1, sizeof *p);
+        if (!p || kq_conn_open(&p->conn, &srv->hub, fd, srv->opts.max_message,
+                               &peer_handler, p) < 0) {
+            kq_warn("accept %s: out of memory", peer);
+            free(p);
+            close(fd);
+            return;
+        }
+        p->srv = srv;
+        p->next = srv->peers;
+        if (srv->peers)
+            srv->peers->prev = p;
+        srv->peers = p;
+        p->hello_timer = kq_loop_timer(loop, KQ_HELLO_TIMEOUT_MS,
+                                       on_hello_timeout, p);
+        kq_debug("Accepted connection from %s", peer);
+    }
+}
+
+static void free_peer(kq_peer *p)
+{
+    kq_conn_close(&p->conn);
+    free(p->observed);
+    free(p);
+}
+
+/* End of a loop turn: offers, output, then the dead. */
+static void on_turn_end(kq_loop *loop, void *arg)
+{
+    kq_server *srv = arg;
+
+    (void)loop;
+    if (srv->dispatch_needed && !srv->stopping) {
+        srv->dispatch_needed = false;
+        kq_srv_dispatch(srv);
+    }
+    kq_conn_hub_flush(&srv->hub);
+    while (srv->graveyard) {
+        kq_peer *p = srv->graveyard;
+
+        srv->graveyard = p->next;
+        free_peer(p);
+    }
+    if (srv->stopping && !srv->peers)
+        kq_loop_stop(srv->loop);
+}
+
+static void on_maintenance(kq_loop *loop, void *arg)
+{
+    kq_server *srv = arg;
+
+    srv->maint_timer = kq_loop_timer(
+        loop, srv->cfg->server_settings.maintenance_interval_seconds * 1000,
+        on_maintenance, srv);
+    kq_srv_maintenance(srv);
+}
+
+static void on_grace_over(kq_loop *loop, void *arg)
+{
+    kq_server *srv = arg;
+
+    if (srv->peers)
+        kq_info("Stopping without waiting for %s",
+                srv->peers->next ? "several peers" : "one peer");
+    kq_loop_stop(loop);
+}
+
+static void on_stop_signal(kq_loop *loop, int signo, void *arg)
+{
+    kq_server *srv = arg;
+
+    if (srv->stopping)
+        return;
+    kq_info("Received %s, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    srv->stopping = true;
+    for (int i = 0; i < srv->nlisten; i++) {
+        kq_loop_unwatch(loop, srv->listen_fds[i]);
+        close(srv->listen_fds[i]);
+    }
+    srv->nlisten = 0;
+    for (kq_peer *p = srv->peers, *next; p; p = next) {
+        next = p->next;
+        if (p->kind == KQ_PEER_NEW) {
+            kq_srv_close(p, NULL);
+            continue;
+        }
+        /* "Bye" is the same text for clients and workers. */
+        kq_conn_send(&p->conn, "\"Bye\"", 5);
+        kq_conn_close_after_flush(&p->conn);
+    }
+    kq_loop_timer(loop, KQ_SHUTDOWN_GRACE_MS, on_grace_over, srv);
+}
+
+/* Binds every address of bind_addresses; fails only if none works. */
+static int bind_all(kq_server *srv, kq_error *err)
+{
+    const char *list = srv->cfg->server_settings.bind_addresses;
+    uint16_t port = srv->cfg->common_settings.server_port;
+    char *copy = strdup(list), *save = NULL;
+    int tried = 0;
+
+    if (!copy)
+        return -ENOMEM;
+    for (char *a = strtok_r(copy, " \t", &save); a; a = strtok_r(NULL, " \t", &save)) {
+        char host[256], where[300];
+        uint16_t p;
+        int fd, *fds;
+        kq_error e;
+
+        tried++;
+        if (kq_net_split(a, port, host, sizeof host, &p) < 0) {
+            kq_err("Failed to bind %s: not an address (IPv6 needs brackets: [::1])", a);
+            continue;
+        }
+        if (kq_net_listen(host, p, &fd, &e) < 0) {
+            kq_err("Failed to bind: %s", e.msg);
+            continue;
+        }
+        fds = realloc(srv->listen_fds, (size_t)(srv->nlisten + 1) * sizeof *fds);
+        if (!fds || kq_loop_watch(srv->loop, fd, KQ_READABLE, on_accept, srv) < 0) {
+            if (fds)
+                srv->listen_fds = fds;
+            close(fd);
+            free(copy);
+            return -ENOMEM;
+        }
+        srv->listen_fds = fds;
+        srv->listen_fds[srv->nlisten++] = fd;
+        kq_net_local(fd, where);
+        kq_info("Started listening on %s...", where);
+    }
+    free(copy);
+    if (tried == 0) {
+        kq_error_set(err, "No bind addresses configured!");
+        return -EINVAL;
+    }
+    if (srv->nlisten == 0) {
+        kq_error_set(err, "Failed to bind any address!");
+        return -EADDRNOTAVAIL;
+    }
+    return 0;
+}
+
+int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
+                  kq_error *err)
+{
+    kq_server *srv = calloc(1, sizeof *srv);
+    long nofile;
+    int rc;
+
+    if (!srv)
+        return -ENOMEM;
+    srv->cfg = cfg;
+    if (opts)
+        srv->opts = *opts;
+    srv->spare_fd = -1;
+    kq_jobs_init(&srv->jobs, 0);
+    if ((rc = kq_sched_init(&srv->sched,
+                            cfg->has_global_resources ? &cfg->global_resources : NULL,
+                            cfg->server_settings.global_max_parallel_jobs)) < 0 ||
+        (rc = kq_loop_new(&srv->loop)) < 0) {
+        kq_error_set(err, "out of memory");
+        goto fail;
+    }
+    srv->hub.loop = srv->loop;
+    nofile = kq_net_raise_nofile();
+    if (nofile > 0)
+        kq_debug("Open-files limit: %ld", nofile);
+    srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if ((rc = bind_all(srv, err)) < 0)
+        goto fail;
+    if ((rc = kq_loop_signal(srv->loop, SIGINT, on_stop_signal, srv)) < 0 ||
+        (rc = kq_loop_signal(srv->loop, SIGTERM, on_stop_signal, srv)) < 0) {
+        kq_error_set(err, "sigaction: %s", strerror(-rc));
+        goto fail;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    kq_loop_before_sleep(srv->loop, on_turn_end, srv);
+    srv->maint_timer = kq_loop_timer(
+        srv->loop, cfg->server_settings.maintenance_interval_seconds * 1000,
+        on_maintenance, srv);
+    *out = srv;
+    return 0;
+fail:
+    kq_server_free(srv);
+    return rc;
+}
+
+int kq_server_run(kq_server *srv)
+{
+    int rc = kq_loop_run(srv->loop);
+
+    if (rc < 0) {
+        kq_err("select: %s", strerror(-rc));
+        return 1;
+    }
+    kq_conn_hub_flush(&srv->hub);
+    kq_info("Bye");
+    return srv->exit_code;
+}
+
+void kq_server_free(kq_server *srv)
+{
+    if (!srv)
+        return;
+    while (srv->peers) {
+        kq_peer *p = srv->peers;
+
+        srv->peers = p->next;
+        free_peer(p);
+    }
+    while (srv->graveyard) {
+        kq_peer *p = srv->graveyard;
+
+        srv->graveyard = p->next;
+        free_peer(p);
+    }
+    for (int i = 0; i < srv->nlisten; i++)
+        close(srv->listen_fds[i]);
+    free(srv->listen_fds);
+    if (srv->spare_fd >= 0)
+        close(srv->spare_fd);
+    kq_srv_worker_free_all(srv);
+    kq_jobs_free(&srv->jobs);
+    kq_sched_free(&srv->sched);
+    kq_buf_free(&srv->scratch);
+    kq_loop_free(srv->loop);
+    free(srv);
+}
+
+void kq_srv_notify(kq_server *srv, kq_job *job)
+{
+    kq_s2c m = {.tag = KQ_S2C_JOB_UPDATED};
+
+    if (!job->nobservers)
+        return;
+    m.job_updated = job->info;
+    kq_buf_clear(&srv->scratch);
+    if (kq_s2c_encode(&m, &srv->scratch) < 0)
+        return;
+    for (uint32_t i = 0; i < job->nobservers; i++) {
+        kq_peer *p = job->observers[i];
+
+        kq_conn_send(&p->conn, kq_buf_ptr(&srv->scratch), srv->scratch.len);
+    }
+}
+
+void kq_srv_requeue(kq_server *srv, kq_job *job)
+{
+    kq_job_status st = {.tag = KQ_JOB_STATUS_PENDING};
+
+    st.pending.issued = kq_job_issued(job);
+    kq_sched_release(&srv->sched, job);
+    job->worker_id = KQ_NO_WORKER;
+    job->kill_pending = false;
+    kq_jobs_set_status(&srv->jobs, job, &st, kq_srv_now());
+    if (kq_sched_enqueue(&srv->sched, job) < 0)
+        kq_err("Out of memory queueing job %llu", (unsigned long long)job->info.job_id);
+    srv->dispatch_needed = true;
+    kq_srv_notify(srv, job);
+}

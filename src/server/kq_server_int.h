@@ -1,0 +1,131 @@
+/*
+ * kq_server_int.h - the server's state, shared by its modules.
+ *
+ * kq_server.c      listening, connections, hello, auth, turns, shutdown
+ * kq_srv_client.c  requests of clients
+ * kq_srv_worker.c  messages of workers, offers, the worker registry
+ * kq_srv_maint.c   timeouts and cleanup
+ *
+ * Everything runs on one thread inside the event loop.  The job table owns
+ * jobs, the registry owns worker records, the peer list owns connections;
+ * everything else refers to jobs and workers by id.
+ */
+#ifndef KQ_SERVER_INT_H
+#define KQ_SERVER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kq_auth.h"
+#include "kq_config.h"
+#include "kq_conn.h"
+#include "kq_idset.h"
+#include "kq_jobs.h"
+#include "kq_log.h"
+#include "kq_loop.h"
+#include "kq_protocol.h"
+#include "kq_sched.h"
+#include "kq_server.h"
+
+/* Failed client authentications before the connection is closed. */
+#define KQ_MAX_AUTH_FAILURES 5
+/* A connection must say hello within this time. */
+#define KQ_HELLO_TIMEOUT_MS 30000
+/* Shutdown waits this long for peers to take their "Bye". */
+#define KQ_SHUTDOWN_GRACE_MS 2000
+
+typedef enum kq_peer_kind { KQ_PEER_NEW, KQ_PEER_CLIENT, KQ_PEER_WORKER } kq_peer_kind;
+
+typedef struct kq_worker kq_worker;
+
+/* One connection: a client or worker session. */
+typedef struct kq_peer {
+    kq_conn conn;
+    struct kq_server *srv;
+    kq_peer_kind kind;
+    uint64_t hello_timer;
+    bool authenticated;
+    bool dead;               /* closed; freed when the turn ends */
+    int auth_failures;
+    char salt[KQ_AUTH_SALT_LEN + 1];
+    kq_worker *worker;       /* KQ_PEER_WORKER */
+    uint64_t *observed;      /* KQ_PEER_CLIENT: jobs it observes */
+    size_t nobserved, observed_cap;
+    struct kq_peer *prev, *next;
+} kq_peer;
+
+/* A worker as the server knows it.  Outlives its connection while it has
+ * running jobs, so that the worker can reconnect and claim them. */
+struct kq_worker {
+    kq_worker_info info;     /* as listed: id, name, sets, resources */
+    kq_peer *peer;           /* NULL once disconnected */
+    bool authenticated;
+    bool idle_linked;        /* in the idle list */
+    kq_idset rejected;       /* jobs it can never run (this session) */
+    kq_idset deferred;       /* jobs it deferred since its last update */
+    uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
+    uint64_t lost_ms;        /* monotonic time the connection was lost */
+    kq_worker *idle_prev, *idle_next;
+};
+
+typedef struct kq_server {
+    kq_config *cfg;
+    kq_server_opts opts;
+    kq_loop *loop;
+    kq_conn_hub hub;
+    int *listen_fds;
+    int nlisten;
+    int spare_fd;            /* released to refuse connections at EMFILE */
+    uint64_t emfile_logged_ms;
+    kq_peer *peers;
+    kq_peer *graveyard;      /* dead peers, freed at the end of the turn */
+    kq_jobs jobs;
+    kq_sched sched;
+    kq_worker **workers;     /* registry, ascending id */
+    size_t nworkers, workers_cap;
+    uint64_t next_worker_id;
+    kq_worker *idle_head, *idle_tail; /* may get an offer now */
+    bool dispatch_needed;
+    bool stopping;
+    uint64_t maint_timer;
+    kq_buf scratch;          /* encoding shared by several receivers */
+    int exit_code;
+} kq_server;
+
+/* kq_server.c */
+kq_time kq_srv_now(void);
+void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
+void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
+void kq_srv_close(kq_peer *p, const char *why);
+void kq_srv_notify(kq_server *srv, kq_job *job);
+/* Sets a job's status to a fresh Pending{issued} and queues it again. */
+void kq_srv_requeue(kq_server *srv, kq_job *job);
+
+/* kq_srv_client.c */
+void kq_srv_client_message(kq_peer *p, const char *msg, size_t len);
+void kq_srv_client_closed(kq_peer *p);
+
+/* kq_srv_worker.c */
+void kq_srv_worker_hello(kq_peer *p, const kq_str *name);
+void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len);
+void kq_srv_worker_closed(kq_peer *p);
+kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id);
+void kq_srv_worker_free_all(kq_server *srv);
+/* Offers a job to every idle worker that can take one. */
+void kq_srv_dispatch(kq_server *srv);
+void kq_srv_try_offer(kq_server *srv, kq_worker *w);
+/* Takes an offered job back from its worker (WithdrawJobOffer sent). */
+void kq_srv_withdraw(kq_server *srv, kq_job *job);
+/* Whether the worker running the job is connected. */
+bool kq_srv_worker_reachable(kq_server *srv, const kq_job *job);
+/* Sends KillJob for a job just canceled while running; it keeps holding its
+ * resources until the worker reports its end. */
+void kq_srv_kill(kq_server *srv, kq_job *job);
+/* Drops a worker record whose connection is gone: its jobs are queued
+ * again. */
+void kq_srv_worker_forget(kq_server *srv, kq_worker *w, const char *why);
+
+/* kq_srv_maint.c */
+void kq_srv_maintenance(kq_server *srv);
+
+#endif

@@ -1,0 +1,453 @@
+/*
+ * kq_srv_client.c - what the server does for a client (section 3.3).
+ *
+ * Requests are answered strictly in order, one answer each; ObserveJob adds
+ * JobUpdated messages whenever the job changes.  Texts are the reference's.
+ * Fixed against the reference: a wrong AuthResponse revokes authentication
+ * and KQ_MAX_AUTH_FAILURES of them close the connection; removing a job
+ * notifies its observers; an offered job is withdrawn from its worker; a
+ * kill is only reported done when it was sent; observers are dropped when
+ * their client leaves.
+ */
+#include "kq_server_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void respond(kq_peer *p, bool success, const char *fmt, ...)
+    KQ_PRINTF(3, 4);
+
+static void respond(kq_peer *p, bool success, const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    m.request_response.success = success;
+    m.request_response.text = kq_str_view(text);
+    kq_srv_send_s2c(p, &m);
+}
+
+static void on_auth_response(kq_peer *p, const kq_str *response)
+{
+    kq_s2c m = {.tag = KQ_S2C_AUTH_ACCEPTED};
+    const char *secret = p->srv->cfg->common_settings.shared_secret;
+
+    if (kq_auth_check(secret, strlen(secret), p->salt, strlen(p->salt),
+                      response->ptr, response->len)) {
+        p->authenticated = true;
+        m.auth_accepted = true;
+        kq_srv_send_s2c(p, &m);
+        return;
+    }
+    /* Fixed: a wrong answer revokes, and guessing is limited. */
+    p->authenticated = false;
+    p->auth_failures++;
+    kq_srv_send_s2c(p, &m);
+    kq_warn("Client %s failed to authenticate (%d of %d attempts)",
+            p->conn.peer, p->auth_failures, KQ_MAX_AUTH_FAILURES);
+    if (p->auth_failures >= KQ_MAX_AUTH_FAILURES) {
+        kq_conn_close_after_flush(&p->conn);
+        return;
+    }
+    if (kq_auth_salt(p->salt) < 0)
+        kq_srv_close(p, "no random numbers for a salt");
+}
+
+/* Renders a global resource map as Rust's Debug does: {"a": 1, "b": 2}. */
+static void debug_map(char *out, size_t n, const kq_u64_map *m)
+{
+    size_t w = (size_t)snprintf(out, n, "{");
+
+    for (size_t i = 0; i < m->len && w < n; i++)
+        w += (size_t)snprintf(out + w, n - w, "%s\"%s\": %llu", i ? ", " : "",
+                              m->items[i].key.ptr,
+                              (unsigned long long)m->items[i].value);
+    if (w < n)
+        snprintf(out + w, n - w, "}");
+}
+
+/* Why the server refuses the job, or NULL (section 3.3, IssueJob). */
+static const char *reject_reason(kq_server *srv, const kq_job_info *job,
+                                 char *buf, size_t n)
+{
+    const kq_u64_map *total = &srv->cfg->global_resources;
+
+    if (job->worker_resources.job_slots >
+        srv->cfg->server_settings.global_max_parallel_jobs)
+        return "Job requires more slots than the server will allow at once! "
+               "See global_max_parallel_jobs setting in config.";
+    if (!job->has_global_resources)
+        return NULL;
+    if (!srv->cfg->has_global_resources) {
+        char map[200];
+
+        debug_map(map, sizeof map, &job->global_resources);
+        snprintf(buf, n, "No global resources configured on the server! "
+                         "Requested resources: %s", map);
+        return buf;
+    }
+    for (size_t i = 0; i < job->global_resources.len; i++) {
+        const kq_u64_entry *want = &job->global_resources.items[i];
+        const kq_u64_entry *have = kq_u64_map_get(total, want->key.ptr);
+
+        if (!have) {
+            snprintf(buf, n, "Required resource not configured on server: %s",
+                     want->key.ptr);
+            return buf;
+        }
+        if (have->value < want->value) {
+            snprintf(buf, n, "Required resource exceeds limits configured on "
+                             "the server: max. %s=%llu",
+                     want->key.ptr, (unsigned long long)have->value);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static void on_issue_job(kq_peer *p, kq_job_info *in)
+{
+    kq_server *srv = p->srv;
+    char buf[300];
+    const char *reason;
+    kq_job *job;
+    kq_s2c m;
+
+    /* Fixed: an empty map means no resources, before any check. */
+    if (in->has_global_resources && in->global_resources.len == 0) {
+        kq_u64_map_free(&in->global_resources);
+        in->has_global_resources = false;
+    }
+    reason = reject_reason(srv, in, buf, sizeof buf);
+    if (reason) {
+        m = (kq_s2c){.tag = KQ_S2C_REJECT_JOB};
+        m.reject_job.job_info = *in;
+        m.reject_job.reason = kq_str_view(reason);
+        kq_srv_send_s2c(p, &m);
+        return;
+    }
+    job = kq_job_new();
+    if (!job)
+        goto oom;
+    /* Take the client's job over, replacing what the server decides. */
+    job->info = *in;
+    memset(in, 0, sizeof *in);
+    kq_job_status_free(&job->info.status);
+    job->info.status.tag = KQ_JOB_STATUS_PENDING;
+    job->info.status.pending.issued = kq_srv_now();
+    job->info.job_id = srv->jobs.next_id;
+    if (kq_jobs_insert(&srv->jobs, job, kq_srv_now()) < 0) {
+        kq_job_free(job);
+        goto oom;
+    }
+    if (kq_sched_enqueue(&srv->sched, job) < 0)
+        kq_err("Out of memory queueing job %llu", (unsigned long long)job->info.job_id);
+    srv->dispatch_needed = true;
+    kq_debug("Accepted job %llu from %s", (unsigned long long)job->info.job_id,
+             p->conn.peer);
+    m = (kq_s2c){.tag = KQ_S2C_ACCEPT_JOB};
+    m.accept_job = job->info;
+    kq_srv_send_s2c(p, &m);
+    return;
+oom:
+    kq_srv_close(p, "out of memory for a new job");
+}
+
+static void on_list_jobs(kq_peer *p, const kq_c2s_list_jobs *q)
+{
+    kq_server *srv = p->srv;
+    kq_s2c m = {.tag = KQ_S2C_JOB_LIST};
+    unsigned cats = 0;
+    kq_job **jobs;
+    long n;
+
+    if (q->pending)
+        cats |= KQ_CAT_BIT(KQ_CAT_PENDING);
+    if (q->offered)
+        cats |= KQ_CAT_BIT(KQ_CAT_OFFERED);
+    if (q->running)
+        cats |= KQ_CAT_BIT(KQ_CAT_RUNNING);
+    if (q->succeeded)
+        cats |= KQ_CAT_BIT(KQ_CAT_SUCCEEDED);
+    if (q->failed)
+        cats |= KQ_CAT_BIT(KQ_CAT_FAILED);
+    if (q->canceled)
+        cats |= KQ_CAT_BIT(KQ_CAT_CANCELED);
+    n = kq_jobs_select(&srv->jobs, cats ? cats : KQ_CAT_ALL, q->num_jobs, &jobs);
+    if (n < 0) {
+        kq_srv_close(p, "out of memory listing jobs");
+        return;
+    }
+    kq_jobs_stats(&srv->jobs, kq_srv_now(), &m.job_list);
+    /* The list borrows the jobs' infos: encoded, never freed. */
+    m.job_list.job_infos.len = (size_t)n;
+    m.job_list.job_infos.items = n ? malloc((size_t)n * sizeof(kq_job_info)) : NULL;
+    if (n && !m.job_list.job_infos.items) {
+        free(jobs);
+        kq_srv_close(p, "out of memory listing jobs");
+        return;
+    }
+    for (long i = 0; i < n; i++)
+        m.job_list.job_infos.items[i] = jobs[i]->info;
+    kq_srv_send_s2c(p, &m);
+    free(m.job_list.job_infos.items);
+    free(jobs);
+}
+
+static void on_show_job(kq_peer *p, uint64_t id)
+{
+    kq_job *job = kq_jobs_get(&p->srv->jobs, id);
+    kq_s2c m = {.tag = KQ_S2C_JOB_INFO};
+
+    if (!job) {
+        respond(p, false, "Job not found!");
+        return;
+    }
+    m.job_info.job_info = job->info;
+    m.job_info.stdout_text = job->stdout_text;
+    m.job_info.stderr_text = job->stderr_text;
+    kq_srv_send_s2c(p, &m);
+}
+
+static void on_observe_job(kq_peer *p, uint64_t id)
+{
+    kq_job *job = kq_jobs_get(&p->srv->jobs, id);
+    kq_s2c m = {.tag = KQ_S2C_JOB_UPDATED};
+
+    if (!job) {
+        respond(p, false, "Job not found!");
+        return;
+    }
+    if (p->nobserved == p->observed_cap) {
+        size_t cap = p->observed_cap ? p->observed_cap * 2 : 4;
+        uint64_t *o = realloc(p->observed, cap * sizeof *o);
+
+        if (!o) {
+            kq_srv_close(p, "out of memory");
+            return;
+        }
+        p->observed = o;
+        p->observed_cap = cap;
+    }
+    if (kq_job_observe(job, p) < 0) {
+        kq_srv_close(p, "out of memory");
+        return;
+    }
+    p->observed[p->nobserved++] = id;
+    m.job_updated = job->info;
+    kq_srv_send_s2c(p, &m);
+}
+
+static void set_canceled(kq_server *srv, kq_job *job)
+{
+    kq_job_status st = {.tag = KQ_JOB_STATUS_CANCELED};
+
+    st.canceled.issued = kq_job_issued(job);
+    st.canceled.canceled = kq_srv_now();
+    kq_jobs_set_status(&srv->jobs, job, &st, kq_srv_now());
+}
+
+static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
+{
+    kq_server *srv = p->srv;
+    kq_job *job = kq_jobs_get(&srv->jobs, id);
+    unsigned long long uid = (unsigned long long)id;
+
+    if (!job) {
+        respond(p, false, "Job with ID=%llu not found!", uid);
+        return;
+    }
+    switch ((kq_cat)job->cat) {
+    case KQ_CAT_PENDING:
+        kq_sched_dequeue(&srv->sched, job);
+        set_canceled(srv, job);
+        break;
+    case KQ_CAT_OFFERED:
+        /* Fixed: the worker is told, instead of running it anyway. */
+        kq_srv_withdraw(srv, job);
+        set_canceled(srv, job);
+        break;
+    case KQ_CAT_RUNNING:
+        if (!kill) {
+            respond(p, false, "Job ID=%llu has already started!", uid);
+            return;
+        }
+        /* Fixed: nothing changes unless the kill can be sent. */
+        if (!kq_srv_worker_reachable(srv, job)) {
+            respond(p, false, "Job with ID=%llu was running but worker could "
+                              "not be acquired!", uid);
+            return;
+        }
+        set_canceled(srv, job);
+        kq_srv_kill(srv, job);
+        break;
+    case KQ_CAT_SUCCEEDED:
+    case KQ_CAT_FAILED:
+        respond(p, false, "Job ID=%llu has already finished!", uid);
+        return;
+    case KQ_CAT_CANCELED:
+    case KQ_CAT_COUNT:
+        respond(p, false, "Job ID=%llu is already canceled!", uid);
+        return;
+    }
+    kq_info("Canceled job %llu on request of %s", uid, p->conn.peer);
+    kq_srv_notify(srv, job);
+    respond(p, true, "Canceled job ID=%llu!", uid);
+}
+
+static void on_clean_jobs(kq_peer *p, bool all)
+{
+    kq_server *srv = p->srv;
+    kq_job *job = srv->jobs.done_head;
+    size_t removed = 0;
+
+    while (job) {
+        kq_job *next = job->next;
+
+        if ((job->cat != KQ_CAT_FAILED || all) && !job->kill_pending) {
+            kq_jobs_delete(&srv->jobs, job);
+            removed++;
+        }
+        job = next;
+    }
+    kq_info("Removed %zu finished and canceled jobs on request of %s", removed,
+            p->conn.peer);
+    respond(p, true, "Removed finished and canceled jobs!");
+}
+
+static void on_list_workers(kq_peer *p)
+{
+    kq_server *srv = p->srv;
+    kq_s2c m = {.tag = KQ_S2C_WORKER_LIST};
+    kq_worker_info *items = srv->nworkers
+                                ? malloc(srv->nworkers * sizeof *items)
+                                : NULL;
+    size_t n = 0;
+
+    if (srv->nworkers && !items) {
+        kq_srv_close(p, "out of memory listing workers");
+        return;
+    }
+    for (size_t i = 0; i < srv->nworkers; i++)
+        if (srv->workers[i]->peer && srv->workers[i]->authenticated)
+            items[n++] = srv->workers[i]->info;
+    m.worker_list.len = n;
+    m.worker_list.items = items;
+    kq_srv_send_s2c(p, &m);
+    free(items);
+}
+
+static void on_show_worker(kq_peer *p, uint64_t id)
+{
+    kq_worker *w = kq_srv_worker_get(p->srv, id);
+    kq_s2c m = {.tag = KQ_S2C_WORKER_INFO};
+
+    if (!w || !w->authenticated) {
+        respond(p, false, "Worker not found!");
+        return;
+    }
+    if (!w->peer) {
+        respond(p, false, "Worker no longer available!");
+        return;
+    }
+    m.worker_info = w->info;
+    kq_srv_send_s2c(p, &m);
+}
+
+static void on_list_resources(kq_peer *p)
+{
+    kq_server *srv = p->srv;
+    kq_s2c m = {.tag = KQ_S2C_RESOURCE_LIST};
+    const kq_u64_map *used = kq_sched_used(&srv->sched);
+
+    m.resource_list.has_used_resources = used->len > 0;
+    m.resource_list.used_resources = *used;
+    m.resource_list.has_total_resources = srv->cfg->has_global_resources;
+    m.resource_list.total_resources = srv->cfg->global_resources;
+    kq_srv_send_s2c(p, &m);
+}
+
+static bool needs_auth(kq_c2s_tag tag)
+{
+    return tag == KQ_C2S_ISSUE_JOB || tag == KQ_C2S_REMOVE_JOB ||
+           tag == KQ_C2S_CLEAN_JOBS;
+}
+
+void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
+{
+    kq_c2s m;
+    kq_error err;
+
+    if (kq_c2s_decode(msg, len, &m, &err) != 0) {
+        kq_srv_close(p, err.msg);
+        return;
+    }
+    if (needs_auth(m.tag) && !p->authenticated) {
+        respond(p, false, "Not authenticated!");
+        kq_conn_close_after_flush(&p->conn);
+        kq_c2s_free(&m);
+        return;
+    }
+    switch (m.tag) {
+    case KQ_C2S_AUTH_REQUEST: {
+        kq_s2c r = {.tag = KQ_S2C_AUTH_CHALLENGE};
+
+        r.auth_challenge.salt = kq_str_view(p->salt);
+        kq_srv_send_s2c(p, &r);
+        break;
+    }
+    case KQ_C2S_AUTH_RESPONSE:
+        on_auth_response(p, &m.auth_response);
+        break;
+    case KQ_C2S_ISSUE_JOB:
+        on_issue_job(p, &m.issue_job);
+        break;
+    case KQ_C2S_LIST_JOBS:
+        on_list_jobs(p, &m.list_jobs);
+        break;
+    case KQ_C2S_SHOW_JOB:
+        on_show_job(p, m.show_job.job_id);
+        break;
+    case KQ_C2S_OBSERVE_JOB:
+        on_observe_job(p, m.observe_job.job_id);
+        break;
+    case KQ_C2S_REMOVE_JOB:
+        on_remove_job(p, m.remove_job.job_id, m.remove_job.kill);
+        break;
+    case KQ_C2S_CLEAN_JOBS:
+        on_clean_jobs(p, m.clean_jobs.all);
+        break;
+    case KQ_C2S_LIST_WORKERS:
+        on_list_workers(p);
+        break;
+    case KQ_C2S_SHOW_WORKER:
+        on_show_worker(p, m.show_worker.worker_id);
+        break;
+    case KQ_C2S_LIST_RESOURCES:
+        on_list_resources(p);
+        break;
+    case KQ_C2S_BYE:
+        kq_srv_close(p, NULL);
+        break;
+    }
+    kq_c2s_free(&m);
+}
+
+void kq_srv_client_closed(kq_peer *p)
+{
+    /* Fixed: a client that left observes nothing any more. */
+    for (size_t i = 0; i < p->nobserved; i++) {
+        kq_job *job = kq_jobs_get(&p->srv->jobs, p->observed[i]);
+
+        if (job)
+            kq_job_unobserve(job, p);
+    }
+    p->nobserved = 0;
+}

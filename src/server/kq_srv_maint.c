@@ -1,0 +1,71 @@
+/*
+ * kq_srv_maint.c - the periodic maintenance pass (section 3.8).
+ *
+ * Every maintenance_interval_seconds: offers unanswered for
+ * job_offer_timeout_seconds are withdrawn (fixed: the worker is told and
+ * may get other offers); workers silent for worker_timeout_seconds are
+ * dropped and their jobs queued again; workers that lost their connection
+ * and did not come back within that time release their running jobs; and
+ * finished or canceled jobs older than job_cleanup_after_minutes are
+ * removed (by the server's clock, not the worker's).  Visits workers and
+ * ended jobs only, never the whole job table.
+ */
+#include "kq_server_int.h"
+
+#include <stdlib.h>
+
+static void withdraw_stale_offer(kq_server *srv, kq_worker *w, kq_time now)
+{
+    uint64_t limit = srv->cfg->server_settings.job_offer_timeout_seconds;
+    kq_job *job;
+
+    if (!w->info.jobs_offered.len)
+        return;
+    job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[0]);
+    if (!job || job->cat != KQ_CAT_OFFERED ||
+        kq_time_diff_sec(now, job->info.status.offered.offered) <= (int64_t)limit)
+        return;
+    kq_info("Offer of job %llu to worker \"%s\" timed out",
+            (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
+    /* Not this worker again until it reports fresh resources. */
+    if (kq_idset_add(&w->deferred, job->info.job_id) < 0)
+        kq_err("Out of memory marking job %llu deferred",
+               (unsigned long long)job->info.job_id);
+    kq_srv_withdraw(srv, job);
+    kq_srv_requeue(srv, job);
+}
+
+void kq_srv_maintenance(kq_server *srv)
+{
+    uint64_t now_ms = kq_loop_now(srv->loop);
+    uint64_t timeout_ms = srv->cfg->server_settings.worker_timeout_seconds * 1000;
+    uint64_t cleanup_s = srv->cfg->server_settings.job_cleanup_after_minutes * 60;
+    kq_time now = kq_srv_now();
+    size_t i = 0;
+
+    while (i < srv->nworkers) {
+        kq_worker *w = srv->workers[i];
+
+        if (w->peer && now_ms - w->last_seen_ms > timeout_ms) {
+            kq_srv_close(w->peer, "worker timed out");
+            /* Silent for the whole timeout already: no grace left. */
+            if (kq_srv_worker_get(srv, w->info.worker_id) == w)
+                kq_srv_worker_forget(srv, w, "timed out");
+            continue;
+        }
+        if (!w->peer && now_ms - w->lost_ms > timeout_ms) {
+            kq_srv_worker_forget(srv, w, "did not come back");
+            continue;
+        }
+        if (w->peer)
+            withdraw_stale_offer(srv, w, now);
+        i++;
+    }
+    for (kq_job *job = srv->jobs.done_head, *next; job; job = next) {
+        next = job->next;
+        if (kq_time_diff_sec(now, job->done_at) / 60 <= (int64_t)cleanup_s / 60)
+            break;
+        if (!job->kill_pending)
+            kq_jobs_delete(&srv->jobs, job);
+    }
+}

@@ -1,0 +1,584 @@
+/*
+ * kq_srv_worker.c - workers: their sessions, the registry, and offers
+ * (sections 3.6 and 3.7 of the reference).
+ *
+ * Each worker has at most one outstanding offer, as with the reference;
+ * answers are matched by worker id (not name).  Fixed against the
+ * reference: deferred and rejected jobs go straight back to the queue and
+ * the worker is offered the next job at once; late or unknown answers are
+ * ignored instead of closing the connection; unauthenticated workers are
+ * neither listed nor offered jobs; a worker that loses its connection keeps
+ * its running jobs for worker_timeout_seconds, so that it can reconnect and
+ * report them (UpdateJobStatus with a Running status) instead of having
+ * them run twice.
+ */
+#include "kq_server_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- registry ------------------------------------------------------- */
+
+kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id)
+{
+    size_t lo = 0, hi = srv->nworkers;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t wid = srv->workers[mid]->info.worker_id;
+
+        if (wid == id)
+            return srv->workers[mid];
+        if (wid < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static void idle_remove(kq_server *srv, kq_worker *w)
+{
+    if (!w->idle_linked)
+        return;
+    if (w->idle_prev)
+        w->idle_prev->idle_next = w->idle_next;
+    else
+        srv->idle_head = w->idle_next;
+    if (w->idle_next)
+        w->idle_next->idle_prev = w->idle_prev;
+    else
+        srv->idle_tail = w->idle_prev;
+    w->idle_prev = w->idle_next = NULL;
+    w->idle_linked = false;
+}
+
+/* A connected, authenticated worker without an outstanding offer can take
+ * one; it joins the end of the idle list (round robin). */
+static void idle_add(kq_server *srv, kq_worker *w)
+{
+    if (w->idle_linked || !w->peer || !w->authenticated ||
+        w->info.jobs_offered.len)
+        return;
+    w->idle_prev = srv->idle_tail;
+    w->idle_next = NULL;
+    if (srv->idle_tail)
+        srv->idle_tail->idle_next = w;
+    else
+        srv->idle_head = w;
+    srv->idle_tail = w;
+    w->idle_linked = true;
+}
+
+static void worker_free(kq_worker *w)
+{
+    kq_worker_info_free(&w->info);
+    kq_idset_free(&w->rejected);
+    kq_idset_free(&w->deferred);
+    free(w);
+}
+
+static void registry_remove(kq_server *srv, kq_worker *w)
+{
+    for (size_t i = 0; i < srv->nworkers; i++) {
+        if (srv->workers[i] == w) {
+            memmove(&srv->workers[i], &srv->workers[i + 1],
+                    (srv->nworkers - i - 1) * sizeof *srv->workers);
+            srv->nworkers--;
+            break;
+        }
+    }
+    idle_remove(srv, w);
+    if (w->peer)
+        w->peer->worker = NULL;
+    worker_free(w);
+}
+
+void kq_srv_worker_free_all(kq_server *srv)
+{
+    for (size_t i = 0; i < srv->nworkers; i++)
+        worker_free(srv->workers[i]);
+    free(srv->workers);
+    srv->workers = NULL;
+    srv->nworkers = srv->workers_cap = 0;
+}
+
+void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
+{
+    kq_server *srv = p->srv;
+    kq_worker *w = calloc(1, sizeof *w);
+    kq_time now = kq_srv_now();
+    kq_s2w m = {.tag = KQ_S2W_AUTH_CHALLENGE};
+    kq_system_info *si;
+
+    if (!w || kq_str_copy(&w->info.worker_name, name) < 0)
+        goto oom;
+    si = &w->info.system_info;
+    if (kq_str_set(&si->kernel, "unknown", 7) < 0 ||
+        kq_str_set(&si->distribution, "unknown", 7) < 0)
+        goto oom;
+    if (srv->nworkers == srv->workers_cap) {
+        size_t cap = srv->workers_cap ? srv->workers_cap * 2 : 16;
+        kq_worker **all = realloc(srv->workers, cap * sizeof *all);
+
+        if (!all)
+            goto oom;
+        srv->workers = all;
+        srv->workers_cap = cap;
+    }
+    /* Ids only grow, so appending keeps the registry sorted. */
+    w->info.worker_id = srv->next_worker_id++;
+    w->info.connected_since = now;
+    w->info.last_updated = now;
+    w->last_seen_ms = kq_loop_now(srv->loop);
+    w->peer = p;
+    p->worker = w;
+    srv->workers[srv->nworkers++] = w;
+    kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
+            (unsigned long long)w->info.worker_id, p->conn.peer);
+    kq_srv_send_s2w(p, &(kq_s2w){.tag = KQ_S2W_WELCOME_WORKER});
+    m.auth_challenge.salt = kq_str_view(p->salt);
+    kq_srv_send_s2w(p, &m);
+    return;
+oom:
+    if (w)
+        worker_free(w);
+    kq_srv_close(p, "out of memory for a new worker");
+}
+
+/* ---- offers --------------------------------------------------------- */
+
+void kq_srv_try_offer(kq_server *srv, kq_worker *w)
+{
+    kq_job_status st = {.tag = KQ_JOB_STATUS_OFFERED};
+    kq_s2w m = {.tag = KQ_S2W_OFFER_JOB};
+    kq_job *job;
+
+    if (!w->peer || !w->authenticated || w->info.jobs_offered.len ||
+        srv->stopping)
+        return;
+    job = kq_sched_pick(&srv->sched, &srv->jobs, &w->info.free_resources,
+                        &w->rejected, &w->deferred);
+    if (!job) {
+        idle_add(srv, w);
+        return;
+    }
+    if (kq_u64_set_add(&w->info.jobs_offered, job->info.job_id) < 0 ||
+        kq_str_copy(&st.offered.worker, &w->info.worker_name) < 0 ||
+        kq_sched_hold(&srv->sched, job) < 0) {
+        kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id);
+        kq_str_free(&st.offered.worker);
+        kq_err("Out of memory offering job %llu", (unsigned long long)job->info.job_id);
+        return;
+    }
+    kq_sched_dequeue(&srv->sched, job);
+    idle_remove(srv, w);
+    st.offered.issued = kq_job_issued(job);
+    st.offered.offered = kq_srv_now();
+    kq_jobs_set_status(&srv->jobs, job, &st, st.offered.offered);
+    job->worker_id = w->info.worker_id;
+    kq_debug("Offering job %llu to worker \"%s\"",
+             (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
+    kq_srv_notify(srv, job);
+    m.offer_job = job->info;
+    kq_srv_send_s2w(w->peer, &m);
+}
+
+void kq_srv_dispatch(kq_server *srv)
+{
+    kq_worker *w = srv->idle_head;
+
+    while (w && srv->sched.waiting) {
+        kq_worker *next = w->idle_next;
+
+        kq_srv_try_offer(srv, w);
+        w = next;
+    }
+}
+
+/* Detaches a job from the worker it was offered to or ran on. */
+static void detach(kq_server *srv, kq_job *job)
+{
+    kq_worker *w = kq_srv_worker_get(srv, job->worker_id);
+
+    if (w) {
+        bool was_offer = kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id);
+
+        kq_u64_set_remove(&w->info.jobs_running, job->info.job_id);
+        if (was_offer)
+            idle_add(srv, w);
+    }
+    kq_sched_release(&srv->sched, job);
+    job->worker_id = KQ_NO_WORKER;
+    srv->dispatch_needed = true;
+}
+
+void kq_srv_withdraw(kq_server *srv, kq_job *job)
+{
+    kq_worker *w = kq_srv_worker_get(srv, job->worker_id);
+    kq_s2w m = {.tag = KQ_S2W_WITHDRAW_JOB_OFFER};
+
+    if (w && w->peer) {
+        m.withdraw_job_offer = job->info;
+        kq_srv_send_s2w(w->peer, &m);
+    }
+    detach(srv, job);
+}
+
+bool kq_srv_worker_reachable(kq_server *srv, const kq_job *job)
+{
+    kq_worker *w = kq_srv_worker_get(srv, job->worker_id);
+
+    return w && w->peer && kq_conn_is_open(&w->peer->conn);
+}
+
+void kq_srv_kill(kq_server *srv, kq_job *job)
+{
+    kq_worker *w = kq_srv_worker_get(srv, job->worker_id);
+    kq_s2w m = {.tag = KQ_S2W_KILL_JOB};
+
+    job->kill_pending = true;
+    if (!w || !w->peer)
+        return;
+    m.kill_job = job->info;
+    kq_srv_send_s2w(w->peer, &m);
+}
+
+/* ---- answers to offers ---------------------------------------------- */
+
+/* The offered job an answer refers to, or NULL for a late or unknown one
+ * (logged; the reference closed the connection instead). */
+static kq_job *answered_job(kq_server *srv, kq_worker *w, uint64_t id,
+                            const char *what)
+{
+    kq_job *job = kq_jobs_get(&srv->jobs, id);
+
+    if (!job || job->worker_id != w->info.worker_id ||
+        !kq_u64_set_has(&w->info.jobs_offered, id)) {
+        kq_debug("Worker \"%s\" %s job %llu, which is no longer offered to it",
+                 w->info.worker_name.ptr, what, (unsigned long long)id);
+        return NULL;
+    }
+    return job;
+}
+
+static void on_accept_offer(kq_server *srv, kq_worker *w, uint64_t id)
+{
+    kq_job *job = answered_job(srv, w, id, "accepted");
+    kq_job_status st = {.tag = KQ_JOB_STATUS_RUNNING};
+    kq_s2w m = {.tag = KQ_S2W_CONFIRM_JOB_OFFER};
+
+    if (!job)
+        return;
+    if (kq_u64_set_add(&w->info.jobs_running, id) < 0 ||
+        kq_str_copy(&st.running.worker, &w->info.worker_name) < 0) {
+        kq_str_free(&st.running.worker);
+        kq_srv_close(w->peer, "out of memory");
+        return;
+    }
+    kq_u64_set_remove(&w->info.jobs_offered, id);
+    st.running.issued = kq_job_issued(job);
+    st.running.started = kq_srv_now();
+    kq_jobs_set_status(&srv->jobs, job, &st, st.running.started);
+    kq_srv_notify(srv, job);
+    m.confirm_job_offer = job->info;
+    kq_srv_send_s2w(w->peer, &m);
+    /* The worker asks for more with UpdateResources once it started. */
+}
+
+static void on_defer_or_reject(kq_server *srv, kq_worker *w, uint64_t id,
+                               bool reject)
+{
+    kq_job *job = answered_job(srv, w, id, reject ? "rejected" : "deferred");
+
+    if (!job)
+        return;
+    if (kq_idset_add(reject ? &w->rejected : &w->deferred, id) < 0) {
+        kq_srv_close(w->peer, "out of memory");
+        return;
+    }
+    detach(srv, job);
+    kq_srv_requeue(srv, job);
+    kq_srv_try_offer(srv, w);
+}
+
+/* ---- reports ---------------------------------------------------------- */
+
+/* Makes job run on w, whatever it was doing, unless it really runs on
+ * another connected worker or has ended.  Used when a reconnected worker
+ * reports a job it kept running. */
+static bool adopt(kq_server *srv, kq_worker *w, kq_job *job,
+                  const kq_job_status *reported)
+{
+    kq_worker *other = kq_srv_worker_get(srv, job->worker_id);
+    kq_job_status st = {0};
+
+    if (job->worker_id == w->info.worker_id)
+        return true;
+    switch ((kq_cat)job->cat) {
+    case KQ_CAT_PENDING:
+        kq_sched_dequeue(&srv->sched, job);
+        break;
+    case KQ_CAT_OFFERED:
+        kq_srv_withdraw(srv, job);
+        break;
+    case KQ_CAT_RUNNING:
+    case KQ_CAT_CANCELED:
+        if (job->cat == KQ_CAT_CANCELED && !job->kill_pending)
+            return false;
+        /* Another live worker of another name really runs it. */
+        if (other && other->peer &&
+            !kq_str_eq(&other->info.worker_name, &w->info.worker_name))
+            return false;
+        detach(srv, job);
+        break;
+    default:
+        return false;
+    }
+    if (kq_u64_set_add(&w->info.jobs_running, job->info.job_id) < 0 ||
+        kq_sched_hold(&srv->sched, job) < 0)
+        return false;
+    job->worker_id = w->info.worker_id;
+    if (job->cat != KQ_CAT_CANCELED && reported->tag == KQ_JOB_STATUS_RUNNING &&
+        kq_job_status_copy(&st, reported) == 0)
+        kq_jobs_set_status(&srv->jobs, job, &st, kq_srv_now());
+    kq_info("Worker \"%s\" took back job %llu, which it kept running",
+            w->info.worker_name.ptr, (unsigned long long)job->info.job_id);
+    kq_srv_notify(srv, job);
+    return true;
+}
+
+/* Tells w to stop a job it should not be running. */
+static void kill_stray(kq_worker *w, kq_job_info *reported)
+{
+    kq_s2w m = {.tag = KQ_S2W_KILL_JOB};
+    kq_time issued = reported->status.running.issued;
+
+    kq_info("Worker \"%s\" runs job %llu, which is not its own: killing it",
+            w->info.worker_name.ptr, (unsigned long long)reported->job_id);
+    kq_job_status_free(&reported->status);
+    reported->status.tag = KQ_JOB_STATUS_CANCELED;
+    reported->status.canceled.issued = issued;
+    reported->status.canceled.canceled = kq_srv_now();
+    m.kill_job = *reported;
+    kq_srv_send_s2w(w->peer, &m);
+}
+
+static void on_job_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
+{
+    kq_job *job = kq_jobs_get(&srv->jobs, reported->job_id);
+    kq_job_status *st = &reported->status;
+
+    if (st->tag == KQ_JOB_STATUS_RUNNING) {
+        if (job && job->worker_id == w->info.worker_id)
+            return;
+        if (!job || !kq_str_eq(&st->running.worker, &w->info.worker_name) ||
+            !adopt(srv, w, job, st)) {
+            kill_stray(w, reported);
+            return;
+        }
+        if (job->kill_pending)
+            kq_srv_kill(srv, job);
+        return;
+    }
+    if (st->tag != KQ_JOB_STATUS_FINISHED && st->tag != KQ_JOB_STATUS_CANCELED) {
+        kq_warn("Worker \"%s\" reported job %llu with status %s; ignored",
+                w->info.worker_name.ptr, (unsigned long long)reported->job_id,
+                kq_job_status_tag_name(st->tag));
+        return;
+    }
+    if (!job) {
+        kq_debug("Worker \"%s\" reported unknown job %llu",
+                 w->info.worker_name.ptr, (unsigned long long)reported->job_id);
+        return;
+    }
+    if (job->worker_id != w->info.worker_id &&
+        !(st->tag == KQ_JOB_STATUS_FINISHED &&
+          kq_str_eq(&st->finished.worker, &w->info.worker_name) &&
+          job->cat != KQ_CAT_SUCCEEDED && job->cat != KQ_CAT_FAILED &&
+          adopt(srv, w, job, st))) {
+        kq_debug("Worker \"%s\" reported job %llu, which is not its own",
+                 w->info.worker_name.ptr, (unsigned long long)reported->job_id);
+        return;
+    }
+    if (job->cat == KQ_CAT_SUCCEEDED || job->cat == KQ_CAT_FAILED)
+        return; /* reported twice */
+    kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id);
+    kq_u64_set_remove(&w->info.jobs_running, job->info.job_id);
+    kq_sched_release(&srv->sched, job);
+    srv->dispatch_needed = true;
+    if (job->kill_pending) {
+        /* Fixed: the user was told "Canceled", and so it stays. */
+        job->kill_pending = false;
+        kq_info("Job %llu ended on worker \"%s\" after it was canceled",
+                (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
+        return;
+    }
+    kq_jobs_set_status(&srv->jobs, job, st, kq_srv_now());
+    kq_debug("Job %llu ended on worker \"%s\"",
+             (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
+    kq_srv_notify(srv, job);
+}
+
+static void on_job_results(kq_server *srv, kq_worker *w,
+                           kq_w2s_update_job_results *r)
+{
+    kq_job *job = kq_jobs_get(&srv->jobs, r->job_id);
+
+    if (!job || job->worker_id != w->info.worker_id) {
+        kq_debug("Worker \"%s\" sent results of job %llu, which is not its own",
+                 w->info.worker_name.ptr, (unsigned long long)r->job_id);
+        return;
+    }
+    kq_str_free(&job->stdout_text);
+    kq_str_free(&job->stderr_text);
+    job->stdout_text = r->stdout_text;
+    job->stderr_text = r->stderr_text;
+    r->stdout_text = KQ_STR_NULL;
+    r->stderr_text = KQ_STR_NULL;
+}
+
+static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
+{
+    kq_s2w m = {.tag = KQ_S2W_AUTH_ACCEPTED};
+    const char *secret = p->srv->cfg->common_settings.shared_secret;
+
+    m.auth_accepted = kq_auth_check(secret, strlen(secret), p->salt,
+                                    strlen(p->salt), response->ptr,
+                                    response->len);
+    kq_srv_send_s2w(p, &m);
+    if (!m.auth_accepted) {
+        /* No second chance for workers. */
+        kq_warn("Worker \"%s\" at %s failed to authenticate",
+                w->info.worker_name.ptr, p->conn.peer);
+        kq_conn_close_after_flush(&p->conn);
+        return;
+    }
+    if (!w->authenticated)
+        kq_info("Worker \"%s\" (id %llu) authenticated", w->info.worker_name.ptr,
+                (unsigned long long)w->info.worker_id);
+    w->authenticated = true;
+    idle_add(p->srv, w);
+}
+
+void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
+{
+    kq_server *srv = p->srv;
+    kq_worker *w = p->worker;
+    kq_w2s m;
+    kq_error err;
+
+    if (!w)
+        return;
+    if (kq_w2s_decode(msg, len, &m, &err) != 0) {
+        kq_srv_close(p, err.msg);
+        return;
+    }
+    if (!w->authenticated && m.tag != KQ_W2S_AUTH_RESPONSE &&
+        m.tag != KQ_W2S_UPDATE_SYSTEM_INFO && m.tag != KQ_W2S_BYE) {
+        kq_srv_close(p, "worker not authenticated");
+        kq_w2s_free(&m);
+        return;
+    }
+    switch (m.tag) {
+    case KQ_W2S_AUTH_RESPONSE:
+        on_worker_auth(p, w, &m.auth_response);
+        break;
+    case KQ_W2S_UPDATE_SYSTEM_INFO:
+        /* Fixed: before authentication it keeps nobody alive. */
+        if (!w->authenticated)
+            break;
+        kq_system_info_free(&w->info.system_info);
+        w->info.system_info = m.update_system_info;
+        memset(&m.update_system_info, 0, sizeof m.update_system_info);
+        w->info.last_updated = kq_srv_now();
+        w->last_seen_ms = kq_loop_now(srv->loop);
+        break;
+    case KQ_W2S_UPDATE_JOB_STATUS:
+        on_job_status(srv, w, &m.update_job_status);
+        break;
+    case KQ_W2S_UPDATE_JOB_RESULTS:
+        on_job_results(srv, w, &m.update_job_results);
+        break;
+    case KQ_W2S_UPDATE_RESOURCES:
+        w->info.free_resources = m.update_resources;
+        kq_idset_clear(&w->deferred);
+        kq_srv_try_offer(srv, w);
+        break;
+    case KQ_W2S_ACCEPT_JOB_OFFER:
+        on_accept_offer(srv, w, m.accept_job_offer.job_id);
+        break;
+    case KQ_W2S_DEFER_JOB_OFFER:
+        on_defer_or_reject(srv, w, m.defer_job_offer.job_id, false);
+        break;
+    case KQ_W2S_REJECT_JOB_OFFER:
+        on_defer_or_reject(srv, w, m.reject_job_offer.job_id, true);
+        break;
+    case KQ_W2S_BYE:
+        kq_srv_close(p, NULL);
+        break;
+    }
+    kq_w2s_free(&m);
+}
+
+/* ---- losing workers ------------------------------------------------- */
+
+void kq_srv_worker_forget(kq_server *srv, kq_worker *w, const char *why)
+{
+    kq_u64_set running = w->info.jobs_running;
+
+    /* Detaching edits the set being walked: walk a copy. */
+    memset(&w->info.jobs_running, 0, sizeof w->info.jobs_running);
+    for (size_t i = 0; i < running.len; i++) {
+        kq_job *job = kq_jobs_get(&srv->jobs, running.items[i]);
+
+        if (!job || job->worker_id != w->info.worker_id)
+            continue;
+        kq_sched_release(&srv->sched, job);
+        if (job->kill_pending) {
+            job->kill_pending = false;
+            job->worker_id = KQ_NO_WORKER;
+            continue;
+        }
+        kq_info("Job %llu goes back to the queue: worker \"%s\" %s",
+                (unsigned long long)job->info.job_id, w->info.worker_name.ptr, why);
+        kq_srv_requeue(srv, job);
+    }
+    kq_u64_set_free(&running);
+    registry_remove(srv, w);
+}
+
+void kq_srv_worker_closed(kq_peer *p)
+{
+    kq_server *srv = p->srv;
+    kq_worker *w = p->worker;
+    kq_u64_set offered;
+
+    if (!w)
+        return;
+    w->peer = NULL;
+    p->worker = NULL;
+    w->lost_ms = kq_loop_now(srv->loop);
+    idle_remove(srv, w);
+    offered = w->info.jobs_offered;
+    memset(&w->info.jobs_offered, 0, sizeof w->info.jobs_offered);
+    for (size_t i = 0; i < offered.len; i++) {
+        kq_job *job = kq_jobs_get(&srv->jobs, offered.items[i]);
+
+        if (job && job->worker_id == w->info.worker_id &&
+            job->cat == KQ_CAT_OFFERED) {
+            detach(srv, job);
+            kq_srv_requeue(srv, job);
+        }
+    }
+    kq_u64_set_free(&offered);
+    if (!w->authenticated || w->info.jobs_running.len == 0) {
+        registry_remove(srv, w);
+        return;
+    }
+    kq_info("Worker \"%s\" disconnected; its %zu running job(s) wait %llu s "
+            "for it to come back", w->info.worker_name.ptr,
+            w->info.jobs_running.len,
+            (unsigned long long)srv->cfg->server_settings.worker_timeout_seconds);
+}
