@@ -69,11 +69,6 @@ static void put_spaces(kq_buf *out, size_t n)
         kq_buf_putc(out, ' ');
 }
 
-static size_t str_width(const char *s, size_t len)
-{
-    return kq_utf8_width(s, len);
-}
-
 /*
  * Appends s[0..len), aligned in a field width columns wide.  The padding
  * sits inside the style, as the reference's console crate puts it; text
@@ -82,7 +77,7 @@ static size_t str_width(const char *s, size_t len)
 static void put_field(kq_buf *out, const kq_print_opts *o, unsigned st,
                       const char *s, size_t len, size_t width, bool right)
 {
-    size_t w = str_width(s, len);
+    size_t w = kq_utf8_width(s, len);
     size_t pad = width > w ? width - w : 0;
 
     style_open(out, o, st);
@@ -125,7 +120,7 @@ static size_t head_fit(const char *s, size_t len, size_t cols)
 
     while (i < len) {
         size_t n = char_len(s + i, len - i);
-        size_t cw = str_width(s + i, n);
+        size_t cw = kq_utf8_width(s + i, n);
 
         if (w + cw > cols)
             break;
@@ -143,7 +138,7 @@ static size_t tail_fit(const char *s, size_t len, size_t cols)
 
     while (i > 0) {
         size_t b = char_start(s, i);
-        size_t cw = str_width(s + b, i - b);
+        size_t cw = kq_utf8_width(s + b, i - b);
 
         if (w + cw > cols)
             break;
@@ -153,7 +148,7 @@ static size_t tail_fit(const char *s, size_t len, size_t cols)
     while (i < len) {
         size_t n = char_len(s + i, len - i);
 
-        if (str_width(s + i, n) != 0)
+        if (kq_utf8_width(s + i, n) != 0)
             break;
         i += n;
     }
@@ -178,11 +173,11 @@ static int64_t floor_div(int64_t a, int64_t b)
 static void civil_from_days(int64_t z, int64_t *year, unsigned *month,
                             unsigned *day)
 {
-    int64_t era, yoe, doy, mp;
+    int64_t era, doe, yoe, doy, mp;
 
     z += 719468;
     era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
+    doe = z - era * 146097;
     yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     mp = (5 * doy + 2) / 153;
@@ -277,14 +272,19 @@ static void table_free(table *t)
 /* Ends the cell whose text was just appended to t->text. */
 static void table_end_cell(table *t, unsigned style)
 {
+    if (t->oom)
+        return;
     if (t->ncells == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 64;
         size_t *ends = realloc(t->ends, cap * sizeof *ends);
         unsigned *styles;
 
-        if (ends)
-            t->ends = ends;
-        styles = ends ? realloc(t->styles, cap * sizeof *styles) : NULL;
+        if (!ends) {
+            t->oom = true;
+            return;
+        }
+        t->ends = ends;
+        styles = realloc(t->styles, cap * sizeof *styles);
         if (!styles) {
             t->oom = true;
             return;
@@ -332,7 +332,7 @@ static void table_widths(const table *t, const kq_print_opts *o, size_t *w)
         for (size_t i = c; i < t->ncells; i += n) {
             size_t len;
             const char *s = cell_text(t, i, &len);
-            size_t cw = str_width(s, len);
+            size_t cw = kq_utf8_width(s, len);
 
             content = cw > content ? cw : content;
         }
@@ -360,6 +360,8 @@ static void table_widths(const table *t, const kq_print_opts *o, size_t *w)
             for (size_t c = 0; c < n; c++)
                 if (w[c] < max[c] && (best == n || w[c] < w[best]))
                     best = c;
+            if (best == n) /* cannot happen: sum_max > avail */
+                break;
             w[best]++;
         }
     }
@@ -385,7 +387,7 @@ static void put_cell(kq_buf *out, kq_buf *scratch, const kq_print_opts *o,
 {
     size_t keep = width > 3 ? width - 3 : 0;
 
-    if (col->kind != COL_FIXED && str_width(s, len) > width) {
+    if (col->kind != COL_FIXED && kq_utf8_width(s, len) > width) {
         kq_buf_clear(scratch);
         if (col->kind == COL_KEEP_TAIL) {
             size_t from = tail_fit(s, len, keep);
@@ -743,7 +745,8 @@ void kq_print_job_details(kq_buf *out, const kq_s2c_job_info *info,
             const kq_u64_entry *e = &j->global_resources.items[i];
 
             kq_buf_printf(out, "   %" PRIu64 "x ", e->value);
-            put_str_line(out, "", &e->key);
+            kq_buf_append(out, e->key.ptr, e->key.len);
+            kq_buf_putc(out, '\n');
         }
         kq_buf_putc(out, '\n');
     }
@@ -935,17 +938,19 @@ void kq_print_resource_list(kq_buf *out, const kq_s2c_resource_list *r,
         return;
     }
     for (size_t i = 0; i < total->len; i++) {
-        size_t w = str_width(total->items[i].key.ptr, total->items[i].key.len);
+        const kq_str *key = &total->items[i].key;
+        size_t w = kq_utf8_width(key->ptr, key->len);
 
         name_width = w > name_width ? w : name_width;
     }
 
     kq_buf_puts(out, "| ");
-    put_field(out, o, ST_HEADER, "resource", 8, name_width, false);
+    put_field(out, o, ST_HEADER, "resource", strlen("resource"), name_width,
+              false);
     kq_buf_puts(out, " | ");
-    put_field(out, o, ST_HEADER, "used", 4, 4, false);
+    put_field(out, o, ST_HEADER, "used", strlen("used"), 4, false);
     kq_buf_puts(out, " | ");
-    put_field(out, o, ST_HEADER, "total", 5, 5, false);
+    put_field(out, o, ST_HEADER, "total", strlen("total"), 5, false);
     kq_buf_puts(out, " |\n");
 
     for (size_t i = 0; i < total->len; i++) {

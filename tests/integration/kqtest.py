@@ -1,0 +1,248 @@
+"""Shared harness of the integration tests: real binaries on 127.0.0.1.
+
+Every test process starts what it needs on ephemeral ports and stops all
+of it, also when a test fails.  Binaries come from the environment
+(KQ_SERVER, KQ_WORKER, KQ_CLIENT), set by CTest.
+
+    srv = Server(self, server_settings={"job_offer_timeout_seconds": 5})
+    c = srv.client(auth=True)        # a kueue_protocol.Connection
+    w = FakeWorker(srv.port, "node1", srv.secret)
+"""
+
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import kueue_protocol as kp
+
+SECRET = "kueue-c test secret"
+C2S = kp.ClientToServerMessage
+S2C = kp.ServerToClientMessage
+W2S = kp.WorkerToServerMessage
+S2W = kp.ServerToWorkerMessage
+
+
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return '"%s"' % str(v).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def write_config(path, sections):
+    """sections: {"server_settings": {"key": value}, ...}"""
+    with open(path, "w") as fh:
+        for name, keys in sections.items():
+            fh.write("[%s]\n" % name)
+            for key, value in keys.items():
+                fh.write("%s = %s\n" % (key, toml_value(value)))
+            fh.write("\n")
+    os.chmod(path, 0o600)
+
+
+class Process:
+    """A child process whose output goes to a log file; stopped on cleanup."""
+
+    def __init__(self, test, argv, log_path, env=None):
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env,
+                                     start_new_session=True)
+        test.addCleanup(self.kill)
+
+    def text(self):
+        with open(self.log_path, "rb") as fh:
+            return fh.read().decode("utf-8", "replace")
+
+    def wait_for(self, pattern, timeout=10.0):
+        """Waits until the log matches pattern; returns the match."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(pattern, self.text())
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                raise AssertionError("process exited (%s) before %r:\n%s"
+                                     % (self.proc.returncode, pattern, self.text()))
+            time.sleep(0.02)
+        raise AssertionError("timed out waiting for %r:\n%s" % (pattern, self.text()))
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        """Signals the process and returns its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self.kill()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self.log.close()
+
+
+class Server:
+    """A kueue_server on 127.0.0.1 with an ephemeral port and its own config."""
+
+    def __init__(self, test, secret=SECRET, extra_args=(), **sections):
+        self.dir = tempfile.mkdtemp(prefix="kq-server-")
+        test.addCleanup(shutil.rmtree, self.dir, True)
+        self.secret = secret
+        conf = {"common_settings": {"shared_secret": secret, "server_port": 0,
+                                    "log_level": "debug"},
+                "server_settings": {"bind_addresses": "127.0.0.1"}}
+        for name, keys in sections.items():
+            conf.setdefault(name, {}).update(keys)
+        self.config = os.path.join(self.dir, "config.toml")
+        write_config(self.config, conf)
+        self.process = Process(test, [os.environ["KQ_SERVER"], "-c", self.config]
+                               + list(extra_args),
+                               os.path.join(self.dir, "server.log"))
+        m = self.process.wait_for(r"Started listening on 127\.0\.0\.1:(\d+)")
+        self.port = int(m.group(1))
+        self.test = test
+
+    def client(self, auth=False):
+        c = kp.Connection("127.0.0.1", self.port, timeout=10)
+        self.test.addCleanup(c.sock.close)
+        c.hello_client()
+        if auth:
+            c.authenticate(self.secret)
+        return c
+
+    def log(self):
+        return self.process.text()
+
+    def stop(self, sig=signal.SIGTERM):
+        return self.process.stop(sig)
+
+
+def request(conn, message):
+    """Sends a client request and returns the answer."""
+    conn.send(message)
+    return conn.recv(S2C)
+
+
+def new_job(cmd=("true",), cwd="/tmp", slots=1, cpus=1, ram=100, resources=None,
+            stdout=None, stderr=None):
+    return kp.JobInfo(job_id=0, cmd=list(cmd), cwd=cwd,
+                      worker_resources=kp.Resources(slots, cpus, ram),
+                      global_resources=resources,
+                      status=kp.JobStatus.Pending(kp.Timestamp.now()),
+                      stdout_path=stdout, stderr_path=stderr)
+
+
+def issue(conn, **kw):
+    """Issues a job and returns its id (asserts it was accepted)."""
+    reply = request(conn, C2S.IssueJob(new_job(**kw)))
+    assert isinstance(reply, S2C.AcceptJob), reply
+    return reply.value.job_id
+
+
+class FakeWorker:
+    """Speaks the worker side of the protocol by hand."""
+
+    def __init__(self, port, name="node1", secret=SECRET, resources=(10, 8, 8000),
+                 authenticate=True, test=None):
+        self.conn = kp.Connection("127.0.0.1", port, timeout=10)
+        if test is not None:
+            test.addCleanup(self.conn.sock.close)
+        self.name = name
+        self.free = kp.Resources(0, 0, 0)
+        self.conn.send(kp.HelloMessage.HelloFromWorker(name))
+        assert isinstance(self.recv(), S2W.WelcomeWorker)
+        self.salt = self.recv().salt
+        if authenticate:
+            self.send(W2S.AuthResponse(kp.auth_response(secret, self.salt)))
+            reply = self.recv()
+            assert isinstance(reply, S2W.AuthAccepted) and reply.value, reply
+            if resources is not None:
+                self.resources(*resources)
+
+    def send(self, message):
+        self.conn.send(message)
+
+    def recv(self, timeout=10):
+        self.conn.sock.settimeout(timeout)
+        return self.conn.recv(S2W)
+
+    def resources(self, slots, cpus, ram):
+        self.free = kp.Resources(slots, cpus, ram)
+        self.send(W2S.UpdateResources(self.free))
+
+    def nothing_for(self, seconds):
+        """True if the server sends nothing for that long."""
+        if self.conn.pending:
+            return False
+        r, _, _ = select.select([self.conn.sock], [], [], seconds)
+        return not r
+
+    def finish(self, job, code=0, stdout=None, stderr=None):
+        st = job.status
+        job.status = kp.JobStatus.Finished(issued=st.issued, started=st.started,
+                                           finished=kp.Timestamp.now(), return_code=code,
+                                           worker=self.name, run_time_seconds=0,
+                                           comment="Job finished orderly.")
+        self.send(W2S.UpdateJobStatus(job))
+        self.send(W2S.UpdateJobResults(job_id=job.job_id, stdout_text=stdout,
+                                       stderr_text=stderr))
+        # As a real worker does: free resources after every job.
+        self.send(W2S.UpdateResources(self.free))
+
+    def run_next(self, code=0, stdout=None):
+        """Accepts the next offer, confirms it and reports it finished."""
+        offer = self.recv()
+        assert isinstance(offer, S2W.OfferJob), offer
+        self.send(W2S.AcceptJobOffer(offer.value))
+        confirm = self.recv()
+        assert isinstance(confirm, S2W.ConfirmJobOffer), confirm
+        self.finish(confirm.value, code, stdout)
+        return confirm.value.job_id
+
+
+class FakeServer:
+    """Speaks the server side to one worker, for worker tests."""
+
+    def __init__(self, test, secret=SECRET, port=0):
+        self.secret = secret
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", port))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        test.addCleanup(self.listener.close)
+        self.test = test
+
+    def accept(self, timeout=10, authenticate=True):
+        """Waits for the worker, does the handshake; returns a Connection
+        with .worker_name set."""
+        self.listener.settimeout(timeout)
+        sock, _ = self.listener.accept()
+        sock.settimeout(timeout)
+        conn = kp.Connection.__new__(kp.Connection)
+        conn.sock, conn.framer, conn.pending = sock, kp.Framer(), []
+        self.test.addCleanup(sock.close)
+        hello = conn.recv(kp.HelloMessage)
+        assert isinstance(hello, kp.HelloMessage.HelloFromWorker), hello
+        conn.worker_name = hello.worker_name
+        conn.send(S2W.WelcomeWorker())
+        salt = "s" * 64
+        conn.send(S2W.AuthChallenge(salt=salt))
+        answer = conn.recv(W2S)
+        ok = isinstance(answer, W2S.AuthResponse) and \
+            answer.value == kp.auth_response(self.secret, salt) and authenticate
+        conn.send(S2W.AuthAccepted(ok))
+        return conn
