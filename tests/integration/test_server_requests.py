@@ -41,12 +41,13 @@ class CommandLine(unittest.TestCase):
         port = blocker.getsockname()[1]
         path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kq-bind-%d.toml" % os.getpid())
         write_config(path, {"common_settings": {"server_port": port},
-                            "server_settings": {"bind_addresses": "127.0.0.1 nonsense[::1"}})
+                            "server_settings": {"bind_addresses": "127.0.0.1 [::1 no.such.host.invalid"}})
         self.addCleanup(os.unlink, path)
         r = self.run_server("-c", path)
         self.assertEqual(r.returncode, 1)
         self.assertIn("Failed to bind: bind 127.0.0.1:%d: Address already in use" % port, r.stdout)
-        self.assertIn("Failed to bind nonsense[::1: not an address", r.stdout)
+        self.assertIn("Failed to bind [::1: not an address", r.stdout)
+        self.assertIn("Failed to bind: resolve no.such.host.invalid:%d:" % port, r.stdout)
         self.assertIn("Error: Failed to start server: Failed to bind any address!", r.stderr)
 
     def test_config_error_exits_1(self):
