@@ -183,6 +183,10 @@ class FakeWorker:
         self.free = kp.Resources(slots, cpus, ram)
         self.send(W2S.UpdateResources(self.free))
 
+    def keepalive(self):
+        self.send(W2S.UpdateSystemInfo(kp.SystemInfo("6.1.0", "Linux 12 Debian GNU/Linux", 8,
+                                                     2000, 16000, kp.LoadInfo(0.0, 0.0, 0.0))))
+
     def nothing_for(self, seconds):
         """True if the server sends nothing for that long."""
         if self.conn.pending:

@@ -1,0 +1,318 @@
+"""kueue_server: the job life cycle and offers (reference 3.5-3.8, 3.10), with
+every server bug of reference section 6 fixed; test names cite the bug."""
+
+import time
+import unittest
+
+import kueue_protocol as kp
+from kqtest import C2S, S2C, S2W, W2S, FakeWorker, Server, issue, request
+
+JS = kp.JobStatus
+
+
+def eventually(get, ok, timeout=5.0):
+    """get() until ok(result), for state that follows asynchronously."""
+    deadline = time.time() + timeout
+    while True:
+        result = get()
+        if ok(result) or time.time() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def updates(conn, count):
+    """The next count JobUpdated statuses an observer receives."""
+    out = []
+    for _ in range(count):
+        m = conn.recv(S2C)
+        assert isinstance(m, S2C.JobUpdated), m
+        out.append(m.value.status)
+    return out
+
+
+class LifeCycle(unittest.TestCase):
+    def setUp(self):
+        self.srv = Server(self)
+        self.c = self.srv.client(auth=True)
+
+    def test_observed_life_of_a_job(self):
+        job = issue(self.c)
+        obs = self.srv.client()
+        self.assertIsInstance(request(obs, C2S.ObserveJob(job_id=job)).value.status, JS.Pending)
+        w = FakeWorker(self.srv.port, "node1", test=self)
+        offer = w.recv()
+        self.assertIsInstance(offer, S2W.OfferJob)
+        st = offer.value.status
+        self.assertIsInstance(st, JS.Offered)
+        self.assertEqual(st.worker, "node1")
+        w.send(W2S.AcceptJobOffer(offer.value))
+        confirm = w.recv()
+        self.assertIsInstance(confirm, S2W.ConfirmJobOffer)
+        self.assertIsInstance(confirm.value.status, JS.Running)
+        w.finish(confirm.value, code=3, stdout="out\n")
+        seen = updates(obs, 3)
+        self.assertEqual([type(s) for s in seen], [JS.Offered, JS.Running, JS.Finished])
+        self.assertEqual(seen[2].return_code, 3)
+        # The results follow the status on the worker's connection.
+        shown = eventually(lambda: request(self.c, C2S.ShowJob(job_id=job)),
+                           lambda r: r.stdout_text is not None)
+        self.assertEqual((shown.stdout_text, shown.stderr_text), ("out\n", None))
+
+    def test_fifo_with_backfilling(self):
+        big = issue(self.c, cpus=16)
+        small = [issue(self.c, cpus=2) for _ in range(3)]
+        w = FakeWorker(self.srv.port, "node1", resources=(10, 8, 8000), test=self)
+        self.assertEqual(w.run_next(), small[0])
+        self.assertEqual(w.run_next(), small[1])
+        big_worker = FakeWorker(self.srv.port, "big", resources=(10, 32, 64000), test=self)
+        offer = big_worker.recv()
+        self.assertEqual(offer.value.job_id, big)
+
+    def test_one_outstanding_offer_per_worker(self):
+        for _ in range(3):
+            issue(self.c)
+        w = FakeWorker(self.srv.port, test=self)
+        offer = w.recv()
+        self.assertEqual(offer.value.job_id, 0)
+        self.assertTrue(w.nothing_for(0.3))
+        w.send(W2S.AcceptJobOffer(offer.value))
+        w.recv()
+        self.assertTrue(w.nothing_for(0.3))  # next offer after UpdateResources
+        w.resources(10, 8, 8000)
+        self.assertEqual(w.recv().value.job_id, 1)
+
+    def test_bug03_deferred_job_requeued_and_next_offered_at_once(self):
+        issue(self.c)
+        issue(self.c)
+        w1 = FakeWorker(self.srv.port, "w1", test=self)
+        offer = w1.recv()
+        self.assertEqual(offer.value.job_id, 0)
+        w2 = FakeWorker(self.srv.port, "w2", test=self)
+        self.assertEqual(w2.recv().value.job_id, 1)
+        w1.send(W2S.DeferJobOffer(offer.value))
+        # Not offered again to w1 until it reports resources ...
+        self.assertTrue(w1.nothing_for(0.3))
+        # ... but at once to another worker.
+        w3 = FakeWorker(self.srv.port, "w3", test=self)
+        self.assertEqual(w3.recv().value.job_id, 0)
+
+    def test_bug03_rejected_job_never_back_to_that_worker(self):
+        issue(self.c)
+        issue(self.c)
+        w = FakeWorker(self.srv.port, test=self)
+        offer = w.recv()
+        w.send(W2S.RejectJobOffer(offer.value))
+        self.assertEqual(w.recv().value.job_id, 1)  # the next one, at once
+        w.send(W2S.RejectJobOffer(kp.JobInfo(job_id=1, cmd=[], cwd="",
+                                             worker_resources=kp.Resources(1, 1, 1),
+                                             status=JS.Pending(kp.Timestamp.now()))))
+        w.resources(10, 8, 8000)
+        self.assertTrue(w.nothing_for(0.3))
+        self.assertEqual(request(self.c, C2S.ListJobs(num_jobs=5)).jobs_pending, 2)
+
+    def test_bug04_offer_timeout_withdraws_and_unblocks(self):
+        srv = Server(self, server_settings={"job_offer_timeout_seconds": 1,
+                                            "maintenance_interval_seconds": 1})
+        c = srv.client(auth=True)
+        issue(c)
+        issue(c)
+        w = FakeWorker(srv.port, test=self)
+        first = w.recv()
+        self.assertEqual(first.value.job_id, 0)
+        withdraw = w.recv(timeout=5)
+        self.assertIsInstance(withdraw, S2W.WithdrawJobOffer)
+        self.assertEqual(withdraw.value.job_id, 0)
+        # Not blocked: the next job comes, and a late answer is ignored.
+        self.assertEqual(w.recv(timeout=5).value.job_id, 1)
+        w.send(W2S.AcceptJobOffer(first.value))
+        self.assertTrue(w.nothing_for(0.3))
+        self.assertEqual(request(c, C2S.ListWorkers()).value[0].jobs_offered, [1])
+
+    def test_bug05_global_max_parallel_jobs_counts_offered_and_running(self):
+        srv = Server(self, server_settings={"global_max_parallel_jobs": 2})
+        c = srv.client(auth=True)
+        for _ in range(4):
+            issue(c)
+        workers = [FakeWorker(srv.port, "w%d" % i, test=self) for i in range(3)]
+        offers = [workers[0].recv(), workers[1].recv()]
+        self.assertEqual(sorted(o.value.job_id for o in offers), [0, 1])
+        self.assertTrue(workers[2].nothing_for(0.3))
+        workers[0].send(W2S.AcceptJobOffer(offers[0].value))
+        workers[0].finish(workers[0].recv().value)
+        got = [w for w in workers if not w.nothing_for(0.5)]
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0].recv().value.job_id, 2)
+
+    def test_bug08_killed_job_holds_resources_until_the_worker_reports(self):
+        srv = Server(self, global_resources={"lic": 1})
+        c = srv.client(auth=True)
+        issue(c, resources={"lic": 1})
+        issue(c, resources={"lic": 1})
+        w = FakeWorker(srv.port, test=self)
+        offer = w.recv()
+        w.send(W2S.AcceptJobOffer(offer.value))
+        running = w.recv().value
+        w.resources(10, 8, 8000)
+        request(c, C2S.RemoveJob(job_id=0, kill=True))
+        kill = w.recv()
+        self.assertIsInstance(kill, S2W.KillJob)
+        self.assertEqual(request(c, C2S.ListResources()).used_resources, {"lic": 1})
+        self.assertTrue(w.nothing_for(0.3))
+        running.status = kill.value.status
+        w.send(W2S.UpdateJobStatus(running))
+        w.send(W2S.UpdateResources(w.free))
+        self.assertEqual(w.recv().value.job_id, 1)
+
+    def test_bug16_cancel_while_offered_withdraws(self):
+        issue(self.c)
+        w = FakeWorker(self.srv.port, test=self)
+        offer = w.recv()
+        self.assertEqual(request(self.c, C2S.RemoveJob(job_id=0, kill=False)),
+                         S2C.RequestResponse(True, "Canceled job ID=0!"))
+        withdraw = w.recv()
+        self.assertIsInstance(withdraw, S2W.WithdrawJobOffer)
+        # A late accept is ignored: nothing is confirmed, the connection stays.
+        w.send(W2S.AcceptJobOffer(offer.value))
+        self.assertTrue(w.nothing_for(0.3))
+        self.assertIsInstance(request(self.c, C2S.ShowJob(job_id=0)).job_info.status, JS.Canceled)
+
+    def test_bug17_defer_of_canceled_offer_keeps_connection(self):
+        issue(self.c)
+        issue(self.c)
+        w = FakeWorker(self.srv.port, test=self)
+        offer = w.recv()
+        request(self.c, C2S.RemoveJob(job_id=0, kill=False))
+        self.assertIsInstance(w.recv(), S2W.WithdrawJobOffer)
+        self.assertEqual(w.recv().value.job_id, 1)
+        w.send(W2S.DeferJobOffer(offer.value))
+        self.assertEqual(len(request(self.c, C2S.ListWorkers()).value), 1)
+
+    def test_bug18_removing_a_job_notifies_observers(self):
+        issue(self.c)
+        obs = self.srv.client()
+        request(obs, C2S.ObserveJob(job_id=0))
+        request(self.c, C2S.RemoveJob(job_id=0, kill=False))
+        self.assertIsInstance(updates(obs, 1)[0], JS.Canceled)
+
+    def test_bug19_kill_with_unreachable_worker_reported_honestly(self):
+        srv = Server(self, server_settings={"worker_timeout_seconds": 60})
+        c = srv.client(auth=True)
+        issue(c)
+        w = FakeWorker(srv.port, test=self)
+        offer = w.recv()
+        w.send(W2S.AcceptJobOffer(offer.value))
+        w.recv()
+        w.conn.sock.close()
+        time.sleep(0.3)
+        reply = request(c, C2S.RemoveJob(job_id=0, kill=True))
+        self.assertEqual(reply, S2C.RequestResponse(
+            False, "Job with ID=0 was running but worker could not be acquired!"))
+        self.assertIsInstance(request(c, C2S.ShowJob(job_id=0)).job_info.status, JS.Running)
+
+    def test_bug20_finished_report_after_kill_keeps_canceled(self):
+        issue(self.c)
+        w = FakeWorker(self.srv.port, test=self)
+        w.send(W2S.AcceptJobOffer(w.recv().value))
+        running = w.recv().value
+        request(self.c, C2S.RemoveJob(job_id=0, kill=True))
+        w.finish(running, code=0)  # it finished before the kill arrived
+        time.sleep(0.2)
+        self.assertIsInstance(request(self.c, C2S.ShowJob(job_id=0)).job_info.status, JS.Canceled)
+
+    def test_bug22_observers_dropped_when_client_leaves(self):
+        issue(self.c)
+        obs = self.srv.client()
+        request(obs, C2S.ObserveJob(job_id=0))
+        obs.sock.close()
+        time.sleep(0.2)
+        w = FakeWorker(self.srv.port, test=self)
+        w.run_next()
+        request(self.c, C2S.CleanJobs(all=True))
+        self.assertEqual(len(request(self.c, C2S.ListWorkers()).value), 1)
+        self.assertNotIn("ERROR", self.srv.log())
+
+    def test_bug01_ids_never_reused(self):
+        self.assertEqual([issue(self.c) for _ in range(3)], [0, 1, 2])
+        request(self.c, C2S.RemoveJob(job_id=2, kill=False))
+        request(self.c, C2S.CleanJobs(all=True))
+        self.assertEqual(issue(self.c), 3)
+        w1 = FakeWorker(self.srv.port, "a", resources=None, test=self)
+        w1.conn.sock.close()
+        time.sleep(0.2)
+        FakeWorker(self.srv.port, "b", resources=None, test=self)
+        self.assertEqual([w.worker_id for w in request(self.c, C2S.ListWorkers()).value], [1])
+
+    def test_bug11_bug13_unauthenticated_worker_not_listed_nor_offered(self):
+        issue(self.c, slots=0, cpus=0, ram=0)
+        w = FakeWorker(self.srv.port, authenticate=False, test=self)
+        w.send(W2S.UpdateSystemInfo(kp.SystemInfo("k", "d", 1, 1, 1, kp.LoadInfo(0, 0, 0))))
+        self.assertTrue(w.nothing_for(0.3))
+        self.assertEqual(request(self.c, C2S.ListWorkers()), S2C.WorkerList([]))
+        # Anything else before authenticating closes the connection.
+        w.resources(1, 1, 1)
+        self.assertEqual(w.conn.sock.recv(10), b"")
+
+    def test_bug12_answers_matched_by_worker_id_not_name(self):
+        issue(self.c)
+        a = FakeWorker(self.srv.port, "same", test=self)
+        offer = a.recv()
+        b = FakeWorker(self.srv.port, "same", test=self)
+        b.send(W2S.AcceptJobOffer(offer.value))  # not b's offer
+        self.assertTrue(b.nothing_for(0.3))
+        self.assertIsInstance(request(self.c, C2S.ShowJob(job_id=0)).job_info.status, JS.Offered)
+        a.send(W2S.AcceptJobOffer(offer.value))
+        self.assertIsInstance(a.recv(), S2W.ConfirmJobOffer)
+
+    def test_bug25_reconnecting_worker_keeps_its_running_job(self):
+        srv = Server(self, server_settings={"worker_timeout_seconds": 30})
+        c = srv.client(auth=True)
+        issue(c)
+        issue(c)
+        w = FakeWorker(srv.port, "node1", test=self)
+        w.send(W2S.AcceptJobOffer(w.recv().value))
+        running = w.recv().value
+        w.conn.sock.close()
+        time.sleep(0.2)
+        # Another worker must not get the running job, only the other one.
+        other = FakeWorker(srv.port, "other", test=self)
+        self.assertEqual(other.recv().value.job_id, 1)
+        self.assertTrue(other.nothing_for(0.3))
+        back = FakeWorker(srv.port, "node1", test=self)
+        back.send(W2S.UpdateJobStatus(running))
+        time.sleep(0.2)
+        workers = {w.worker_name: w for w in request(c, C2S.ListWorkers()).value}
+        self.assertEqual(workers["node1"].jobs_running, [0])
+        back.finish(running, code=0, stdout="done\n")
+        time.sleep(0.2)
+        shown = request(c, C2S.ShowJob(job_id=0))
+        self.assertIsInstance(shown.job_info.status, JS.Finished)
+        self.assertEqual(shown.stdout_text, "done\n")
+
+    def test_lost_worker_jobs_requeued_after_timeout(self):
+        srv = Server(self, server_settings={"worker_timeout_seconds": 1,
+                                            "maintenance_interval_seconds": 1})
+        c = srv.client(auth=True)
+        issue(c)
+        w = FakeWorker(srv.port, "node1", test=self)
+        w.send(W2S.AcceptJobOffer(w.recv().value))
+        w.recv()
+        w.conn.sock.close()
+        other = FakeWorker(srv.port, "other", test=self)
+        for _ in range(60):  # keeps itself alive while waiting
+            other.keepalive()
+            if not other.nothing_for(0.1):
+                break
+        self.assertEqual(other.recv().value.job_id, 0)
+
+    def test_silent_worker_times_out(self):
+        srv = Server(self, server_settings={"worker_timeout_seconds": 1,
+                                            "maintenance_interval_seconds": 1})
+        c = srv.client(auth=True)
+        w = FakeWorker(srv.port, test=self)
+        w.conn.sock.settimeout(6)
+        self.assertEqual(w.conn.sock.recv(10), b"")
+        self.assertEqual(request(c, C2S.ListWorkers()), S2C.WorkerList([]))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
