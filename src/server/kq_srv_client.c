@@ -434,7 +434,8 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         on_list_resources(p);
         break;
     case KQ_C2S_BYE:
-        kq_srv_close(p, NULL);
+        /* Answers to earlier requests still go out. */
+        kq_conn_close_after_flush(&p->conn);
         break;
     }
     kq_c2s_free(&m);

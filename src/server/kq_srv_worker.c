@@ -516,7 +516,7 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         on_defer_or_reject(srv, w, m.reject_job_offer.job_id, true);
         break;
     case KQ_W2S_BYE:
-        kq_srv_close(p, NULL);
+        kq_conn_close_after_flush(&p->conn);
         break;
     }
     kq_w2s_free(&m);

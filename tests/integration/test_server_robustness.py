@@ -1,0 +1,188 @@
+"""kueue_server under awkward and hostile peers: split and glued messages,
+garbage, oversized messages, silent connections, peers that stop reading,
+descriptor exhaustion and shutdown.  A bad peer only ever hurts itself."""
+
+import os
+import resource
+import signal
+import socket
+import time
+import unittest
+
+import kueue_protocol as kp
+from kqtest import C2S, S2C, SECRET, FakeWorker, Process, Server, issue, request
+
+
+def raw(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return s
+
+
+def read_until_closed(s, limit=1 << 20):
+    data = b""
+    while len(data) < limit:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+class Framing(unittest.TestCase):
+    def setUp(self):
+        self.srv = Server(self)
+
+    def test_messages_split_at_every_byte_and_glued(self):
+        s = raw(self.srv.port)
+        self.addCleanup(s.close)
+        stream = b'"HelloFromClient"' + b' \n"ListWorkers"' + b'{"ShowJob":{"job_id":7}}' + b'"ListResources"'
+        for i in range(len(stream)):
+            s.sendall(stream[i:i + 1])
+            time.sleep(0.001)
+        f = kp.Framer()
+        got = []
+        while len(got) < 4:
+            got += f.feed(s.recv(4096))
+        self.assertEqual(got, [b'"WelcomeClient"', b'{"WorkerList":[]}',
+                               b'{"RequestResponse":{"success":false,"text":"Job not found!"}}',
+                               b'{"ResourceList":{"used_resources":null,"total_resources":null}}'])
+
+    def test_many_requests_in_one_write(self):
+        s = raw(self.srv.port)
+        self.addCleanup(s.close)
+        s.sendall(b'"HelloFromClient"' + b'"ListWorkers"' * 500 + b'"Bye"')
+        data = read_until_closed(s)
+        self.assertEqual(data, b'"WelcomeClient"' + b'{"WorkerList":[]}' * 500)
+
+
+class HostilePeers(unittest.TestCase):
+    def setUp(self):
+        self.srv = Server(self)
+
+    def assert_still_serving(self):
+        c = self.srv.client()
+        self.assertEqual(request(c, C2S.ListWorkers()), S2C.WorkerList([]))
+
+    def test_garbage_closes_only_that_connection(self):
+        good = self.srv.client()
+        for junk in (b"\x00\xff\xfe garbage", b'"HelloFromClient"{"ShowJob":{"job_id":-1}}',
+                     b'"HelloFromClient"[1,2', b'"HelloFromClient"{"Bye":{}}', b"}"):
+            s = raw(self.srv.port)
+            s.sendall(junk)
+            s.shutdown(socket.SHUT_WR)
+            read_until_closed(s)
+            s.close()
+        self.assertEqual(request(good, C2S.ListWorkers()), S2C.WorkerList([]))
+        for text in ("ShowJob.job_id: expected an unsigned integer, got -1",
+                     r"invalid JSON at byte 0 \(0x00\)",
+                     "connection closed in the middle of a message"):
+            self.srv.process.wait_for(text)
+
+    def test_oversized_message_refused_early(self):
+        s = raw(self.srv.port)
+        self.addCleanup(s.close)
+        s.sendall(b'"HelloFromClient"')
+        self.assertEqual(s.recv(100), b'"WelcomeClient"')
+        s.sendall(b'{"AuthResponse":"')
+        sent = 0
+        try:
+            while sent < 64 << 20:
+                s.sendall(b"x" * 65536)
+                sent += 65536
+        except OSError:
+            pass
+        # Closed soon after the 16 MiB limit (plus what socket buffers hold).
+        self.assertLessEqual(sent, 48 << 20)
+        self.srv.process.wait_for("message larger than 16777216 bytes")
+        self.assert_still_serving()
+
+    def test_bug27_silent_connection_neither_blocks_nor_survives_shutdown(self):
+        silent = raw(self.srv.port)
+        self.addCleanup(silent.close)
+        worker = FakeWorker(self.srv.port, test=self)
+        client = self.srv.client()
+        self.assertEqual(len(request(client, C2S.ListWorkers()).value), 1)
+        self.assertEqual(self.srv.stop(signal.SIGINT), 0)
+        self.assertEqual(worker.conn.sock.recv(100), b'"Bye"')
+        self.assertEqual(client.sock.recv(100), b'"Bye"')
+        self.assertEqual(silent.recv(100), b"")
+
+    def test_sigterm_says_bye_and_exits_0(self):
+        client = self.srv.client()
+        self.assertEqual(self.srv.stop(signal.SIGTERM), 0)
+        self.assertEqual(read_until_closed(client.sock), b'"Bye"')
+
+    def test_peer_that_stops_reading_only_stalls_itself(self):
+        c = self.srv.client(auth=True)
+        for _ in range(300):
+            issue(c, cmd=["x" * 1000])
+        hog = raw(self.srv.port)
+        self.addCleanup(hog.close)
+        hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        request_bytes = kp.encode(C2S.ListJobs(num_jobs=1000))
+        hog.sendall(b'"HelloFromClient"')
+        try:
+            hog.settimeout(2)
+            for _ in range(20000):  # asks for ~6 GB of answers, reads none
+                hog.sendall(request_bytes)
+        except (socket.timeout, OSError):
+            pass
+        # Everyone else is served at once ...
+        t0 = time.time()
+        self.assertEqual(len(request(c, C2S.ListJobs(num_jobs=5)).job_infos), 5)
+        self.assertLess(time.time() - t0, 2)
+        # ... and the server's memory stays bounded.
+        with open("/proc/%d/status" % self.srv.process.proc.pid) as fh:
+            rss_kb = int([l for l in fh if l.startswith("VmRSS")][0].split()[1])
+        self.assertLess(rss_kb, 200 * 1024)
+
+
+class Limits(unittest.TestCase):
+    def test_descriptor_exhaustion_refuses_cleanly_and_recovers(self):
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+        import kqtest
+        original = kqtest.subprocess.Popen
+
+        def popen(*a, **kw):
+            kw["preexec_fn"] = low_limit
+            return original(*a, **kw)
+        kqtest.subprocess.Popen = popen
+        try:
+            srv = Server(self)
+        finally:
+            kqtest.subprocess.Popen = original
+        conns = []
+        for _ in range(60):
+            s = raw(srv.port)
+            s.sendall(b'"HelloFromClient"')
+            conns.append(s)
+        served = 0
+        for s in conns:
+            try:
+                s.settimeout(2)
+                if s.recv(100) == b'"WelcomeClient"':
+                    served += 1
+            except OSError:
+                pass
+        self.assertGreater(served, 20)
+        self.assertLess(served, 60)
+        self.assertIn("Too many open files: refusing new connections", srv.log())
+        for s in conns:
+            s.close()
+        time.sleep(0.3)
+        self.assertEqual(request(srv.client(), C2S.ListWorkers()), S2C.WorkerList([]))
+
+    def test_secret_never_logged(self):
+        srv = Server(self, common_settings={"log_level": "trace"})
+        c = srv.client(auth=True)
+        issue(c)
+        FakeWorker(srv.port, test=self).run_next()
+        bad = srv.client()
+        request(bad, C2S.AuthResponse("nope"))
+        srv.stop()
+        self.assertNotIn(SECRET, srv.log())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
