@@ -47,9 +47,13 @@ void kq_srv_maintenance(kq_server *srv)
         kq_worker *w = srv->workers[i];
 
         if (w->peer && now_ms - w->last_seen_ms > timeout_ms) {
+            uint64_t id = w->info.worker_id;
+
+            /* Closing may free a worker without running jobs. */
             kq_srv_close(w->peer, "worker timed out");
+            w = kq_srv_worker_get(srv, id);
             /* Silent for the whole timeout already: no grace left. */
-            if (kq_srv_worker_get(srv, w->info.worker_id) == w)
+            if (w)
                 kq_srv_worker_forget(srv, w, "timed out");
             continue;
         }

@@ -84,6 +84,20 @@ class Process:
         finally:
             self.kill()
 
+    def check_clean(self):
+        """Fails if a sanitizer reported anything (leaks included)."""
+        text = self.text()
+        if "Sanitizer" in text or "runtime error:" in text:
+            raise AssertionError("sanitizer report from %s:\n%s" % (self.log_path, text[-6000:]))
+
+    def finish(self):
+        """Stops the process politely and checks it ended cleanly."""
+        if self.proc.poll() is None:
+            code = self.stop()
+            if code != 0:
+                raise AssertionError("exit code %s:\n%s" % (code, self.text()[-3000:]))
+        self.check_clean()
+
     def kill(self):
         if self.proc.poll() is None:
             try:
@@ -111,6 +125,7 @@ class Server:
         self.process = Process(test, [os.environ["KQ_SERVER"], "-c", self.config]
                                + list(extra_args),
                                os.path.join(self.dir, "server.log"))
+        test.addCleanup(self.process.finish)
         m = self.process.wait_for(r"Started listening on 127\.0\.0\.1:(\d+)")
         self.port = int(m.group(1))
         self.test = test
