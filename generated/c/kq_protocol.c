@@ -94,12 +94,18 @@ int kq_resources_encode(const kq_resources *v, kq_buf *out)
 
 int kq_resources_decode(const char *json, size_t len, kq_resources *out, kq_error *err)
 {
+    return kq_resources_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_resources_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_resources *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_resources(&d, doc.root, out);
@@ -645,12 +651,18 @@ int kq_job_status_encode(const kq_job_status *v, kq_buf *out)
 
 int kq_job_status_decode(const char *json, size_t len, kq_job_status *out, kq_error *err)
 {
+    return kq_job_status_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_job_status_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_job_status *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_job_status(&d, doc.root, out);
@@ -815,12 +827,18 @@ int kq_job_info_encode(const kq_job_info *v, kq_buf *out)
 
 int kq_job_info_decode(const char *json, size_t len, kq_job_info *out, kq_error *err)
 {
+    return kq_job_info_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_job_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_job_info *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_job_info(&d, doc.root, out);
@@ -971,12 +989,18 @@ int kq_load_info_encode(const kq_load_info *v, kq_buf *out)
 
 int kq_load_info_decode(const char *json, size_t len, kq_load_info *out, kq_error *err)
 {
+    return kq_load_info_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_load_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_load_info *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_load_info(&d, doc.root, out);
@@ -1114,12 +1138,18 @@ int kq_system_info_encode(const kq_system_info *v, kq_buf *out)
 
 int kq_system_info_decode(const char *json, size_t len, kq_system_info *out, kq_error *err)
 {
+    return kq_system_info_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_system_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_system_info *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_system_info(&d, doc.root, out);
@@ -1285,12 +1315,18 @@ int kq_worker_info_encode(const kq_worker_info *v, kq_buf *out)
 
 int kq_worker_info_decode(const char *json, size_t len, kq_worker_info *out, kq_error *err)
 {
+    return kq_worker_info_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_worker_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_worker_info *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_worker_info(&d, doc.root, out);
@@ -1510,12 +1546,18 @@ int kq_hello_encode(const kq_hello *v, kq_buf *out)
 
 int kq_hello_decode(const char *json, size_t len, kq_hello *out, kq_error *err)
 {
+    return kq_hello_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_hello_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_hello *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_hello(&d, doc.root, out);
@@ -2124,12 +2166,18 @@ int kq_c2s_encode(const kq_c2s *v, kq_buf *out)
 
 int kq_c2s_decode(const char *json, size_t len, kq_c2s *out, kq_error *err)
 {
+    return kq_c2s_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_c2s_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_c2s *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_c2s(&d, doc.root, out);
@@ -2877,12 +2925,18 @@ int kq_s2c_encode(const kq_s2c *v, kq_buf *out)
 
 int kq_s2c_decode(const char *json, size_t len, kq_s2c *out, kq_error *err)
 {
+    return kq_s2c_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_s2c_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_s2c *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_s2c(&d, doc.root, out);
@@ -3181,12 +3235,18 @@ int kq_w2s_encode(const kq_w2s *v, kq_buf *out)
 
 int kq_w2s_decode(const char *json, size_t len, kq_w2s *out, kq_error *err)
 {
+    return kq_w2s_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_w2s_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_w2s *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_w2s(&d, doc.root, out);
@@ -3437,12 +3497,18 @@ int kq_s2w_encode(const kq_s2w *v, kq_buf *out)
 
 int kq_s2w_decode(const char *json, size_t len, kq_s2w *out, kq_error *err)
 {
+    return kq_s2w_decode_scanned(json, len, NULL, out, err);
+}
+
+int kq_s2w_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
+                     kq_s2w *out, kq_error *err)
+{
     kq_json_doc doc;
     kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
         return rc;
     d.doc = &doc;
     rc = dec_s2w(&d, doc.root, out);

@@ -396,47 +396,58 @@ static void dispatch(kq_loop *loop, size_t words)
     }
 }
 
+int kq_loop_turn(kq_loop *loop, int timeout_ms)
+{
+    struct timeval tv, *tvp = NULL;
+    size_t bytes;
+    uint64_t wait = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms;
+    int n;
+
+    if (loop->hook)
+        loop->hook(loop, loop->hook_arg);
+    if (loop->stop)
+        return 0;
+    /* Drop cancelled timers at the top so they cannot shorten the sleep. */
+    while (loop->ntimers && take_cancelled(loop, loop->timers[0].id))
+        heap_pop(loop);
+    loop->now = monotonic_ms();
+    if (loop->ntimers) {
+        uint64_t due = loop->timers[0].deadline > loop->now
+                           ? loop->timers[0].deadline - loop->now
+                           : 0;
+
+        if (due < wait)
+            wait = due;
+    }
+    if (wait != UINT64_MAX) {
+        tv.tv_sec = (time_t)(wait / 1000);
+        tv.tv_usec = (suseconds_t)(wait % 1000 * 1000);
+        tvp = &tv;
+    }
+    bytes = loop->max_fd >= 0
+                ? ((size_t)loop->max_fd / WORD_BITS + 1) * sizeof(kq_word)
+                : 0;
+    if (bytes) {
+        memcpy(loop->sets[2], loop->sets[0], bytes);
+        memcpy(loop->sets[3], loop->sets[1], bytes);
+    }
+    n = select(loop->max_fd + 1, bytes ? (fd_set *)loop->sets[2] : NULL,
+               bytes ? (fd_set *)loop->sets[3] : NULL, NULL, tvp);
+    if (n < 0 && errno != EINTR)
+        return -errno;
+    loop->now = monotonic_ms();
+    if (n > 0)
+        dispatch(loop, bytes / sizeof(kq_word));
+    run_timers(loop);
+    return 0;
+}
+
 int kq_loop_run(kq_loop *loop)
 {
+    int rc = 0;
+
     loop->stop = false;
-    while (!loop->stop) {
-        struct timeval tv, *tvp = NULL;
-        size_t bytes;
-        int n;
-
-        if (loop->hook)
-            loop->hook(loop, loop->hook_arg);
-        if (loop->stop)
-            break;
-        /* Drop cancelled timers at the top so they cannot shorten the
-         * sleep. */
-        while (loop->ntimers && take_cancelled(loop, loop->timers[0].id))
-            heap_pop(loop);
-        loop->now = monotonic_ms();
-        if (loop->ntimers) {
-            uint64_t wait = loop->timers[0].deadline > loop->now
-                                ? loop->timers[0].deadline - loop->now
-                                : 0;
-
-            tv.tv_sec = (time_t)(wait / 1000);
-            tv.tv_usec = (suseconds_t)(wait % 1000 * 1000);
-            tvp = &tv;
-        }
-        bytes = loop->max_fd >= 0
-                    ? ((size_t)loop->max_fd / WORD_BITS + 1) * sizeof(kq_word)
-                    : 0;
-        if (bytes) {
-            memcpy(loop->sets[2], loop->sets[0], bytes);
-            memcpy(loop->sets[3], loop->sets[1], bytes);
-        }
-        n = select(loop->max_fd + 1, bytes ? (fd_set *)loop->sets[2] : NULL,
-                   bytes ? (fd_set *)loop->sets[3] : NULL, NULL, tvp);
-        if (n < 0 && errno != EINTR)
-            return -errno;
-        loop->now = monotonic_ms();
-        if (n > 0)
-            dispatch(loop, bytes / sizeof(kq_word));
-        run_timers(loop);
-    }
-    return 0;
+    while (!loop->stop && rc == 0)
+        rc = kq_loop_turn(loop, -1);
+    return rc;
 }

@@ -57,6 +57,10 @@ void kq_loop_before_sleep(kq_loop *loop, kq_hook_cb *cb, void *arg);
 
 /* Runs until kq_loop_stop.  0, or -errno if select itself failed. */
 int kq_loop_run(kq_loop *loop);
+
+/* Runs one turn, sleeping at most timeout_ms (-1: until an event or a
+ * timer).  For programs that drive the loop themselves.  0 or -errno. */
+int kq_loop_turn(kq_loop *loop, int timeout_ms);
 void kq_loop_stop(kq_loop *loop);
 
 /* Monotonic milliseconds, read once per turn. */

@@ -711,10 +711,8 @@ int kq_dec_str(kq_dec *d, cJSON *j, size_t max, kq_str *out)
             return kq_dec_fail(d, NULL, "out of memory");
     } else {
         len = strlen(j->valuestring);
-        /* Take the string over instead of copying it. */
-        out->ptr = j->valuestring;
-        out->len = len;
-        j->valuestring = NULL;
+        if (kq_str_set(out, j->valuestring, len) < 0)
+            return kq_dec_fail(d, NULL, "out of memory");
     }
     if (out->len > max) {
         kq_str_free(out);

@@ -148,7 +148,7 @@ KQ_NODISCARD int kq_dec_variant(kq_dec *d, cJSON *j, const char *type_name,
 /* Checks the payload shape for a unit variant ("Name" or {"Name":null}). */
 KQ_NODISCARD int kq_dec_unit(kq_dec *d, const cJSON *payload);
 
-/* Primitive decoders.  Strings are taken over from the tree where possible.
+/* Primitive decoders.  Strings are copied out of the tree.
  * max is the limit in bytes (strings) or items (lists, maps, sets). */
 KQ_NODISCARD int kq_dec_u64(kq_dec *d, const cJSON *j, uint64_t *out);
 KQ_NODISCARD int kq_dec_i64(kq_dec *d, const cJSON *j, int64_t *out);

@@ -31,6 +31,8 @@ typedef struct kq_framer {
     size_t scanned;     /* bytes of in already fed to scan */
     size_t taken;       /* length of the value last returned */
     size_t max_message;
+    kq_jtokens numbers;     /* literals of the value at the front */
+    kq_jtokens nul_strings;
 } kq_framer;
 
 void kq_framer_init(kq_framer *f, size_t max_message);
@@ -55,6 +57,11 @@ KQ_NODISCARD int kq_framer_feed(kq_framer *f, const void *p, size_t n);
  */
 KQ_NODISCARD int kq_framer_next(kq_framer *f, const char **msg, size_t *len,
                                 kq_error *err);
+
+/* What the scan of the value last returned by kq_framer_next recorded: pass
+ * it to kq_json_parse_scanned or a generated *_decode_scanned, so the value
+ * is not scanned twice.  Valid until the next call on f. */
+kq_jscan_result kq_framer_scan(const kq_framer *f);
 
 /* True if part of a value is buffered (EOF now would truncate it). */
 bool kq_framer_partial(const kq_framer *f);

@@ -35,6 +35,14 @@ enum {
     S_DONE,
 };
 
+/* Bytes that can be copied through a string unexamined: printable ASCII
+ * other than the quote and the backslash. */
+static const bool plain_ascii[256] = {
+    [0x20 ... 0x21] = true, /* '"' is 0x22 */
+    [0x23 ... 0x5b] = true, /* '\\' is 0x5c */
+    [0x5d ... 0x7f] = true,
+};
+
 void kq_jscan_init(kq_jscan *s, kq_jtokens *numbers, kq_jtokens *nul_strings)
 {
     *s = (kq_jscan){0};
@@ -278,15 +286,16 @@ int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
         unsigned char c = b[i];
 
         switch (s->state) {
-        case S_STR:
-            /* Fast path: plain printable ASCII. */
-            while (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        case S_STR: {
+            /* Fast path: a run of plain printable ASCII, counted once. */
+            size_t start = i;
+
+            while (i < n && plain_ascii[b[i]])
                 i++;
-                s->pos++;
-                if (i == n)
-                    goto more;
-                c = b[i];
-            }
+            s->pos += i - start;
+            if (i == n)
+                goto more;
+            c = b[i];
             if (c == '"') {
                 if ((rc = end_string(s, err)) < 0)
                     return rc;
@@ -299,6 +308,7 @@ int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
             else
                 return fail(s, err, c, "invalid UTF-8 in string");
             break;
+        }
         case S_UTF8:
             if (c < s->utf8_lo || c > s->utf8_hi)
                 return fail(s, err, c, "invalid UTF-8 in string");

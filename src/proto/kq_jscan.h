@@ -45,6 +45,13 @@ typedef struct kq_jtokens {
     size_t len, cap;
 } kq_jtokens;
 
+/* What a scan recorded, so that kq_json_parse_scanned need not scan the
+ * same value again. */
+typedef struct kq_jscan_result {
+    const kq_jtokens *numbers;
+    const kq_jtokens *nul_strings;
+} kq_jscan_result;
+
 typedef struct kq_jscan {
     uint8_t state;
     uint8_t depth;

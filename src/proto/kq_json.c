@@ -4,7 +4,48 @@
 #include "kq_json.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+
+struct kq_json_block {
+    struct kq_json_block *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+/* The document cJSON allocates for; set only during cJSON_ParseWithLength
+ * (the program is single-threaded). */
+static kq_json_doc *parsing;
+
+static void *arena_alloc(size_t n)
+{
+    struct kq_json_block *b = parsing->arena;
+    size_t need = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+                  sizeof(max_align_t);
+
+    if (!b || b->cap - b->used < need) {
+        size_t cap = b ? b->cap * 2 : 4096;
+
+        while (cap < need)
+            cap *= 2;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        b->next = parsing->arena;
+        parsing->arena = b;
+    }
+    b->used += need;
+    return (char *)b->data + b->used - need;
+}
+
+/* Nodes are freed all at once with their document. */
+static void arena_free(void *p)
+{
+    (void)p;
+}
 
 typedef struct link_state {
     kq_json_doc *doc;
@@ -22,7 +63,7 @@ static void link_literals(link_state *ls, cJSON *item)
         if (cJSON_IsNumber(item))
             item->valueint = (int)ls->next_number++;
         else if (cJSON_IsString(item)) {
-            const kq_jtokens *nul = &ls->doc->nul_strings;
+            const kq_jtokens *nul = ls->doc->nul_strings;
 
             item->valueint = 0;
             if (ls->next_nul < nul->len &&
@@ -34,6 +75,25 @@ static void link_literals(link_state *ls, cJSON *item)
     }
 }
 
+/* Builds the tree of a value whose literals are already recorded. */
+static int build(const char *text, size_t len, kq_json_doc *doc, kq_error *err)
+{
+    parsing = doc;
+    cJSON_InitHooks(&(cJSON_Hooks){arena_alloc, arena_free});
+    doc->root = cJSON_ParseWithLength(text, len);
+    cJSON_InitHooks(NULL);
+    parsing = NULL;
+    if (!doc->root) {
+        /* The scanner accepted it, so cJSON can only have run out of
+         * memory. */
+        kq_error_set(err, "out of memory parsing JSON");
+        kq_json_free(doc);
+        return -ENOMEM;
+    }
+    link_literals(&(link_state){.doc = doc}, doc->root);
+    return 0;
+}
+
 int kq_json_parse(const char *text, size_t len, kq_json_doc *doc,
                   kq_error *err)
 {
@@ -43,7 +103,9 @@ int kq_json_parse(const char *text, size_t len, kq_json_doc *doc,
 
     memset(doc, 0, sizeof *doc);
     doc->text = text;
-    kq_jscan_init(&scan, &doc->numbers, &doc->nul_strings);
+    doc->numbers = &doc->own_numbers;
+    doc->nul_strings = &doc->own_nul_strings;
+    kq_jscan_init(&scan, &doc->own_numbers, &doc->own_nul_strings);
     rc = kq_jscan_feed(&scan, text, len, &used, err);
     if (rc == KQ_JSCAN_MORE)
         rc = kq_jscan_finish(&scan, err);
@@ -58,36 +120,45 @@ int kq_json_parse(const char *text, size_t len, kq_json_doc *doc,
             goto fail;
         }
     }
-    doc->root = cJSON_ParseWithLength(text, len);
-    if (!doc->root) {
-        /* The scanner accepted it, so cJSON can only have run out of
-         * memory. */
-        kq_error_set(err, "out of memory parsing JSON");
-        rc = -ENOMEM;
-        goto fail;
-    }
-    link_literals(&(link_state){.doc = doc}, doc->root);
-    return 0;
+    return build(text, len, doc, err);
 fail:
     kq_json_free(doc);
     return rc;
 }
 
+int kq_json_parse_scanned(const char *text, size_t len,
+                          const kq_jscan_result *scan, kq_json_doc *doc,
+                          kq_error *err)
+{
+    if (!scan)
+        return kq_json_parse(text, len, doc, err);
+    memset(doc, 0, sizeof *doc);
+    doc->text = text;
+    doc->numbers = scan->numbers;
+    doc->nul_strings = scan->nul_strings;
+    return build(text, len, doc, err);
+}
+
 void kq_json_free(kq_json_doc *doc)
 {
-    cJSON_Delete(doc->root);
+    while (doc->arena) {
+        struct kq_json_block *b = doc->arena;
+
+        doc->arena = b->next;
+        free(b);
+    }
     doc->root = NULL;
-    kq_jtokens_free(&doc->numbers);
-    kq_jtokens_free(&doc->nul_strings);
+    kq_jtokens_free(&doc->own_numbers);
+    kq_jtokens_free(&doc->own_nul_strings);
 }
 
 const kq_jtoken *kq_json_number(const kq_json_doc *doc, const cJSON *item)
 {
-    return &doc->numbers.items[item->valueint];
+    return &doc->numbers->items[item->valueint];
 }
 
 const kq_jtoken *kq_json_nul_string(const kq_json_doc *doc, const cJSON *item)
 {
-    return item->valueint > 0 ? &doc->nul_strings.items[item->valueint - 1]
+    return item->valueint > 0 ? &doc->nul_strings->items[item->valueint - 1]
                               : NULL;
 }

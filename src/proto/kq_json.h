@@ -9,6 +9,11 @@
  * the node's valueint.  Decoders read exact integers from the literal and
  * exact strings from the text, so nothing is lost: u64 values up to
  * 18446744073709551615 survive, and "1.0" is told apart from "1".
+ *
+ * The tree lives in an arena owned by the document: cJSON's allocation
+ * hooks point at it during the parse, so a message costs a few block
+ * allocations instead of one per node, and freeing it is one pass over the
+ * blocks.  Values are copied out of the tree, never taken over.
  */
 #ifndef KQ_JSON_H
 #define KQ_JSON_H
@@ -20,13 +25,18 @@
 #include "kq_error.h"
 #include "kq_jscan.h"
 
-/* A parsed document.  Owns root and the token lists; text is borrowed and
- * must outlive the document. */
+struct kq_json_block;
+
+/* A parsed document.  Owns root (in its arena) and the token lists; text
+ * is borrowed and must outlive the document. */
 typedef struct kq_json_doc {
     cJSON *root;
+    struct kq_json_block *arena;
     const char *text;
-    kq_jtokens numbers;
-    kq_jtokens nul_strings;
+    const kq_jtokens *numbers;     /* own_* or a framer's */
+    const kq_jtokens *nul_strings;
+    kq_jtokens own_numbers;
+    kq_jtokens own_nul_strings;
 } kq_json_doc;
 
 /*
@@ -36,6 +46,12 @@ typedef struct kq_json_doc {
  */
 KQ_NODISCARD int kq_json_parse(const char *text, size_t len, kq_json_doc *doc,
                                kq_error *err);
+
+/* The same for a value already scanned (by the framer that delimited it):
+ * scan says where its literals are; it must outlive the document. */
+KQ_NODISCARD int kq_json_parse_scanned(const char *text, size_t len,
+                                       const kq_jscan_result *scan,
+                                       kq_json_doc *doc, kq_error *err);
 
 void kq_json_free(kq_json_doc *doc);
 

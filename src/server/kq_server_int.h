@@ -58,9 +58,11 @@ typedef struct kq_peer {
  * running jobs, so that the worker can reconnect and claim them. */
 struct kq_worker {
     kq_worker_info info;     /* as listed: id, name, sets, resources */
+    kq_resources avail;      /* what may still be offered: the last report
+                                minus the offers not answered yet */
     kq_peer *peer;           /* NULL once disconnected */
     bool authenticated;
-    bool idle_linked;        /* in the idle list */
+    bool idle_linked;        /* in the idle list: may take an offer */
     kq_idset rejected;       /* jobs it can never run (this session) */
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */

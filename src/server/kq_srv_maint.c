@@ -14,25 +14,29 @@
 
 #include <stdlib.h>
 
-static void withdraw_stale_offer(kq_server *srv, kq_worker *w, kq_time now)
+static void withdraw_stale_offers(kq_server *srv, kq_worker *w, kq_time now)
 {
     uint64_t limit = srv->cfg->server_settings.job_offer_timeout_seconds;
-    kq_job *job;
+    size_t i = 0;
 
-    if (!w->info.jobs_offered.len)
-        return;
-    job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[0]);
-    if (!job || job->cat != KQ_CAT_OFFERED ||
-        kq_time_diff_sec(now, job->info.status.offered.offered) <= (int64_t)limit)
-        return;
-    kq_info("Offer of job %llu to worker \"%s\" timed out",
-            (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
-    /* Not this worker again until it reports fresh resources. */
-    if (kq_idset_add(&w->deferred, job->info.job_id) < 0)
-        kq_err("Out of memory marking job %llu deferred",
-               (unsigned long long)job->info.job_id);
-    kq_srv_withdraw(srv, job);
-    kq_srv_requeue(srv, job);
+    while (i < w->info.jobs_offered.len) {
+        kq_job *job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[i]);
+
+        if (!job || job->cat != KQ_CAT_OFFERED ||
+            kq_time_diff_sec(now, job->info.status.offered.offered) <= (int64_t)limit) {
+            i++;
+            continue;
+        }
+        kq_info("Offer of job %llu to worker \"%s\" timed out",
+                (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
+        /* Not this worker again until it reports fresh resources. */
+        if (kq_idset_add(&w->deferred, job->info.job_id) < 0)
+            kq_err("Out of memory marking job %llu deferred",
+                   (unsigned long long)job->info.job_id);
+        /* Withdrawing removes it from jobs_offered: same index again. */
+        kq_srv_withdraw(srv, job);
+        kq_srv_requeue(srv, job);
+    }
 }
 
 void kq_srv_maintenance(kq_server *srv)
@@ -62,7 +66,7 @@ void kq_srv_maintenance(kq_server *srv)
             continue;
         }
         if (w->peer)
-            withdraw_stale_offer(srv, w, now);
+            withdraw_stale_offers(srv, w, now);
         i++;
     }
     for (kq_job *job = srv->jobs.done_head, *next; job; job = next) {

@@ -2,9 +2,15 @@
  * kq_srv_worker.c - workers: their sessions, the registry, and offers
  * (sections 3.6 and 3.7 of the reference).
  *
- * Each worker has at most one outstanding offer, as with the reference;
- * answers are matched by worker id (not name).  Fixed against the
- * reference: deferred and rejected jobs go straight back to the queue and
+ * Fixed against the reference (its bug 9): the server keeps its own account
+ * of what each worker can still take - the last reported free resources
+ * minus the offers not answered yet - and offers as many jobs as fit at
+ * once, instead of one offer per round trip; the worker still decides (a
+ * job it cannot take comes back deferred).  The account is exact because a
+ * report arrives after every answer the worker sent before it, and those
+ * reservations are in the report.  Answers are matched
+ * by worker id (not name).  Also fixed: deferred and rejected jobs go
+ * straight back to the queue and
  * the worker is offered the next job at once; late or unknown answers are
  * ignored instead of closing the connection; unauthenticated workers are
  * neither listed nor offered jobs; a worker that loses its connection keeps
@@ -54,12 +60,26 @@ static void idle_remove(kq_server *srv, kq_worker *w)
     w->idle_linked = false;
 }
 
-/* A connected, authenticated worker without an outstanding offer can take
- * one; it joins the end of the idle list (round robin). */
+static void res_add(kq_resources *a, const kq_resources *b)
+{
+    a->job_slots += b->job_slots;
+    a->cpus += b->cpus;
+    a->ram_mb += b->ram_mb;
+}
+
+static void res_sub(kq_resources *a, const kq_resources *b)
+{
+    a->job_slots -= a->job_slots < b->job_slots ? a->job_slots : b->job_slots;
+    a->cpus -= a->cpus < b->cpus ? a->cpus : b->cpus;
+    a->ram_mb -= a->ram_mb < b->ram_mb ? a->ram_mb : b->ram_mb;
+}
+
+/* A connected, authenticated worker with a free slot may take an offer; it
+ * joins the end of the idle list (round robin). */
 static void idle_add(kq_server *srv, kq_worker *w)
 {
     if (w->idle_linked || !w->peer || !w->authenticated ||
-        w->info.jobs_offered.len)
+        w->avail.job_slots == 0)
         return;
     w->idle_prev = srv->idle_tail;
     w->idle_next = NULL;
@@ -149,31 +169,26 @@ oom:
 
 /* ---- offers --------------------------------------------------------- */
 
-void kq_srv_try_offer(kq_server *srv, kq_worker *w)
+/* Offers one job to w; false when nothing fits. */
+static bool offer_one(kq_server *srv, kq_worker *w)
 {
     kq_job_status st = {.tag = KQ_JOB_STATUS_OFFERED};
     kq_s2w m = {.tag = KQ_S2W_OFFER_JOB};
-    kq_job *job;
+    kq_job *job = kq_sched_pick(&srv->sched, &srv->jobs, &w->avail,
+                                &w->rejected, &w->deferred);
 
-    if (!w->peer || !w->authenticated || w->info.jobs_offered.len ||
-        srv->stopping)
-        return;
-    job = kq_sched_pick(&srv->sched, &srv->jobs, &w->info.free_resources,
-                        &w->rejected, &w->deferred);
-    if (!job) {
-        idle_add(srv, w);
-        return;
-    }
+    if (!job)
+        return false;
     if (kq_u64_set_add(&w->info.jobs_offered, job->info.job_id) < 0 ||
         kq_str_copy(&st.offered.worker, &w->info.worker_name) < 0 ||
         kq_sched_hold(&srv->sched, job) < 0) {
         kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id);
         kq_str_free(&st.offered.worker);
         kq_err("Out of memory offering job %llu", (unsigned long long)job->info.job_id);
-        return;
+        return false;
     }
     kq_sched_dequeue(&srv->sched, job);
-    idle_remove(srv, w);
+    res_sub(&w->avail, &job->info.worker_resources);
     st.offered.issued = kq_job_issued(job);
     st.offered.offered = kq_srv_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.offered.offered);
@@ -183,6 +198,19 @@ void kq_srv_try_offer(kq_server *srv, kq_worker *w)
     kq_srv_notify(srv, job);
     m.offer_job = job->info;
     kq_srv_send_s2w(w->peer, &m);
+    return true;
+}
+
+void kq_srv_try_offer(kq_server *srv, kq_worker *w)
+{
+    if (!w->peer || !w->authenticated || srv->stopping)
+        return;
+    while (offer_one(srv, w))
+        ;
+    if (w->avail.job_slots)
+        idle_add(srv, w);
+    else
+        idle_remove(srv, w);
 }
 
 void kq_srv_dispatch(kq_server *srv)
@@ -203,11 +231,12 @@ static void detach(kq_server *srv, kq_job *job)
     kq_worker *w = kq_srv_worker_get(srv, job->worker_id);
 
     if (w) {
-        bool was_offer = kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id);
-
         kq_u64_set_remove(&w->info.jobs_running, job->info.job_id);
-        if (was_offer)
+        /* An offer it will not take back is capacity again. */
+        if (kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id)) {
+            res_add(&w->avail, &job->info.worker_resources);
             idle_add(srv, w);
+        }
     }
     kq_sched_release(&srv->sched, job);
     job->worker_id = KQ_NO_WORKER;
@@ -439,6 +468,22 @@ static void on_job_results(kq_server *srv, kq_worker *w,
     r->stderr_text = KQ_STR_NULL;
 }
 
+/* A fresh report: what may be offered is what it has free, minus the
+ * offers it has not answered (its report cannot count those). */
+static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
+{
+    w->info.free_resources = *r;
+    w->avail = *r;
+    for (size_t i = 0; i < w->info.jobs_offered.len; i++) {
+        kq_job *job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[i]);
+
+        if (job)
+            res_sub(&w->avail, &job->info.worker_resources);
+    }
+    kq_idset_clear(&w->deferred);
+    kq_srv_try_offer(srv, w);
+}
+
 static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
 {
     kq_s2w m = {.tag = KQ_S2W_AUTH_ACCEPTED};
@@ -468,10 +513,12 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
     kq_worker *w = p->worker;
     kq_w2s m;
     kq_error err;
+    /* The framer scanned it already. */
+    kq_jscan_result scan = kq_framer_scan(&p->conn.in);
 
     if (!w)
         return;
-    if (kq_w2s_decode(msg, len, &m, &err) != 0) {
+    if (kq_w2s_decode_scanned(msg, len, &scan, &m, &err) != 0) {
         kq_srv_close(p, err.msg);
         return;
     }
@@ -502,9 +549,7 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         on_job_results(srv, w, &m.update_job_results);
         break;
     case KQ_W2S_UPDATE_RESOURCES:
-        w->info.free_resources = m.update_resources;
-        kq_idset_clear(&w->deferred);
-        kq_srv_try_offer(srv, w);
+        on_resources(srv, w, &m.update_resources);
         break;
     case KQ_W2S_ACCEPT_JOB_OFFER:
         on_accept_offer(srv, w, m.accept_job_offer.job_id);

@@ -170,7 +170,7 @@ def issue(conn, **kw):
 class FakeWorker:
     """Speaks the worker side of the protocol by hand."""
 
-    def __init__(self, port, name="node1", secret=SECRET, resources=(10, 8, 8000),
+    def __init__(self, port, name="node1", secret=SECRET, resources=(1, 8, 8000),
                  authenticate=True, test=None):
         self.conn = kp.Connection("127.0.0.1", port, timeout=10)
         if test is not None:

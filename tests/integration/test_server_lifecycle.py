@@ -61,24 +61,42 @@ class LifeCycle(unittest.TestCase):
     def test_fifo_with_backfilling(self):
         big = issue(self.c, cpus=16)
         small = [issue(self.c, cpus=2) for _ in range(3)]
-        w = FakeWorker(self.srv.port, "node1", resources=(10, 8, 8000), test=self)
+        w = FakeWorker(self.srv.port, "node1", resources=(1, 8, 8000), test=self)
         self.assertEqual(w.run_next(), small[0])
         self.assertEqual(w.run_next(), small[1])
-        big_worker = FakeWorker(self.srv.port, "big", resources=(10, 32, 64000), test=self)
+        big_worker = FakeWorker(self.srv.port, "big", resources=(1, 32, 64000), test=self)
         offer = big_worker.recv()
         self.assertEqual(offer.value.job_id, big)
 
-    def test_one_outstanding_offer_per_worker(self):
+    def test_bug09_offers_as_many_jobs_as_fit(self):
+        for _ in range(5):
+            issue(self.c, cpus=2)
+        w = FakeWorker(self.srv.port, resources=(3, 8, 8000), test=self)
+        offers = [w.recv() for _ in range(3)]
+        self.assertEqual([o.value.job_id for o in offers], [0, 1, 2])
+        self.assertTrue(w.nothing_for(0.3))  # three slots, three offers
+        w.send(W2S.AcceptJobOffer(offers[0].value))
+        w.recv()
+        # Its report counts the accepted job; the open offers are subtracted.
+        w.resources(2, 6, 7900)
+        self.assertTrue(w.nothing_for(0.3))
+        w.resources(3, 8, 8000)
+        self.assertEqual(w.recv().value.job_id, 3)
+        # A deferred offer is capacity again, and goes to the next job.
+        w.send(W2S.DeferJobOffer(offers[1].value))
+        self.assertEqual(w.recv().value.job_id, 4)
+
+    def test_one_offer_at_a_time_for_a_one_slot_worker(self):
         for _ in range(3):
             issue(self.c)
-        w = FakeWorker(self.srv.port, test=self)
+        w = FakeWorker(self.srv.port, resources=(1, 8, 8000), test=self)
         offer = w.recv()
         self.assertEqual(offer.value.job_id, 0)
         self.assertTrue(w.nothing_for(0.3))
         w.send(W2S.AcceptJobOffer(offer.value))
         w.recv()
-        self.assertTrue(w.nothing_for(0.3))  # next offer after UpdateResources
-        w.resources(10, 8, 8000)
+        self.assertTrue(w.nothing_for(0.3))  # busy until it reports
+        w.resources(1, 8, 8000)
         self.assertEqual(w.recv().value.job_id, 1)
 
     def test_bug03_deferred_job_requeued_and_next_offered_at_once(self):

@@ -245,7 +245,7 @@ class Requests(unittest.TestCase):
         for _ in range(6):
             issue(self.c)
         request(self.c, C2S.RemoveJob(job_id=1, kill=False))
-        w.resources(10, 8, 8000)
+        w.resources(1, 8, 8000)
         w.run_next(0)   # job 0 succeeded
         w.run_next(3)   # job 2 failed
         offer = w.recv()  # job 3 offered
@@ -276,7 +276,7 @@ class Requests(unittest.TestCase):
         info = workers[0]
         self.assertEqual((info.worker_id, info.worker_name, info.system_info, info.jobs_offered,
                           info.free_resources),
-                         (0, "node7", si, [0], kp.Resources(10, 8, 8000)))
+                         (0, "node7", si, [0], kp.Resources(1, 8, 8000)))
         self.assertEqual(request(self.c, C2S.ShowWorker(worker_id=0)), S2C.WorkerInfo(info))
         self.assertEqual(request(self.c, C2S.ShowWorker(worker_id=3)), response(False, "Worker not found!"))
         self.assertEqual(request(self.c, C2S.ListResources()),

@@ -1,0 +1,561 @@
+/*
+ * bench_server.c - load for kueue_server, measured from outside.
+ *
+ * Starts a real kueue_server (path in argv) on an ephemeral port with a
+ * throw-away configuration, drives it from this one process through the
+ * project's own event loop, and prints figures.  Server CPU comes from
+ * /proc/PID/stat, server memory from /proc/PID/status.
+ *
+ *   bench_server SERVER sched N W [--backlog] [--global] [--state]
+ *       N jobs issued pipelined over one connection to W fake workers that
+ *       accept every offer and report success at once: jobs/s and server
+ *       CPU microseconds per job.  --backlog queues all N before the
+ *       workers connect; --global configures [global_resources] and has
+ *       every job hold one; --state keeps the SQLite store on.
+ *   bench_server SERVER issue [--state]
+ *       20,000 jobs issued one at a time with no worker: latency of the
+ *       first and last 1,000, server memory per queued job, list-jobs -n 20
+ *       latency at 20,000 and at 100,000 jobs.
+ *   bench_server SERVER workers K
+ *       K fake workers connected: list-workers latency, and 4*K jobs spread
+ *       over them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kq_auth.h"
+#include "kq_conn.h"
+#include "kq_net.h"
+#include "kq_protocol.h"
+
+#define SECRET "bench secret"
+
+typedef struct bench bench;
+
+typedef struct peer {
+    kq_conn conn;
+    bench *b;
+    bool worker;
+    bool ready;      /* worker: authenticated */
+    char name[32];
+} peer;
+
+struct bench {
+    kq_loop *loop;
+    kq_conn_hub hub;
+    pid_t server;
+    uint16_t port;
+    char dir[64];
+    peer client;
+    peer *workers;
+    int nworkers;
+    uint64_t workers_ready;
+    uint64_t to_issue, issued, accepted, finished, window;
+    uint64_t replies;  /* answers to simple requests */
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_server: %s\n", what);
+    exit(1);
+}
+
+/* ---- the server process --------------------------------------------- */
+
+static void start_server(bench *b, const char *binary, const char *extra)
+{
+    char conf[128], log[128], line[512];
+    FILE *fp;
+    double deadline;
+
+    snprintf(b->dir, sizeof b->dir, "/tmp/kq-bench-XXXXXX");
+    if (!mkdtemp(b->dir))
+        die("mkdtemp failed");
+    snprintf(conf, sizeof conf, "%s/config.toml", b->dir);
+    snprintf(log, sizeof log, "%s/server.log", b->dir);
+    fp = fopen(conf, "w");
+    if (!fp)
+        die("cannot write the configuration");
+    fprintf(fp, "[common_settings]\nshared_secret = \"%s\"\nserver_port = 0\n"
+                "log_level = \"info\"\n[server_settings]\nbind_addresses = \"127.0.0.1\"\n"
+                "global_max_parallel_jobs = 1000000\nstate_file = \"%s/state.sqlite3\"\n%s",
+            SECRET, b->dir, extra);
+    fclose(fp);
+    chmod(conf, 0600);
+    b->server = fork();
+    if (b->server == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(binary, binary, "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    deadline = now_s() + 10;
+    while (now_s() < deadline) {
+        char *p;
+
+        fp = fopen(log, "r");
+        while (fp && fgets(line, sizeof line, fp)) {
+            if ((p = strstr(line, "Started listening on 127.0.0.1:"))) {
+                b->port = (uint16_t)atoi(p + strlen("Started listening on 127.0.0.1:"));
+                fclose(fp);
+                return;
+            }
+        }
+        if (fp)
+            fclose(fp);
+        usleep(20000);
+    }
+    die("the server did not start");
+}
+
+static void stop_server(bench *b)
+{
+    char cmd[128];
+
+    kill(b->server, SIGTERM);
+    waitpid(b->server, NULL, 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", b->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_server: could not remove %s\n", b->dir);
+}
+
+/* User+system CPU seconds of the server so far. */
+static double server_cpu(const bench *b)
+{
+    char path[64], buf[1024], *p;
+    unsigned long ut = 0, st = 0;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)b->server);
+    fp = fopen(path, "r");
+    if (!fp || !fgets(buf, sizeof buf, fp))
+        die("cannot read the server's /proc/PID/stat");
+    fclose(fp);
+    p = strrchr(buf, ')');
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                     &ut, &st) != 2)
+        die("cannot parse /proc/PID/stat");
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long server_rss_kb(const bench *b)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "/proc/%d/status", (int)b->server);
+    fp = fopen(path, "r");
+    while (fp && fgets(line, sizeof line, fp))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    if (fp)
+        fclose(fp);
+    return kb;
+}
+
+/* ---- peers ---------------------------------------------------------- */
+
+static void send_c2s(peer *p, const kq_c2s *m)
+{
+    kq_c2s_encode(m, kq_conn_out(&p->conn));
+    kq_conn_queued(&p->conn);
+}
+
+static void send_w2s(peer *p, const kq_w2s *m)
+{
+    kq_w2s_encode(m, kq_conn_out(&p->conn));
+    kq_conn_queued(&p->conn);
+}
+
+static void on_closed(void *owner, const char *reason)
+{
+    (void)owner;
+    fprintf(stderr, "bench_server: connection lost: %s\n", reason);
+    exit(1);
+}
+
+static bool use_global;
+
+static void issue_more(bench *b)
+{
+    static const kq_str cmd_true = KQ_STR_LIT("true");
+    kq_c2s m = {.tag = KQ_C2S_ISSUE_JOB};
+    kq_job_info *j = &m.issue_job;
+
+    j->cmd.len = 1;
+    j->cmd.items = (kq_str *)&cmd_true;
+    j->cwd = KQ_STR_LIT("/tmp");
+    j->worker_resources = (kq_resources){1, 1, 100};
+    j->status.tag = KQ_JOB_STATUS_PENDING;
+    j->status.pending.issued = kq_time_now();
+    if (use_global) {
+        static kq_u64_entry licence = {KQ_STR_LIT("licence"), 1};
+
+        j->has_global_resources = true;
+        j->global_resources.len = 1;
+        j->global_resources.items = &licence;
+    }
+    if (b->window == 0)
+        b->window = 1000;
+    while (b->issued < b->to_issue && b->issued - b->accepted < b->window) {
+        send_c2s(&b->client, &m);
+        b->issued++;
+    }
+}
+
+static void client_message(void *owner, const char *msg, size_t len)
+{
+    peer *p = owner;
+    bench *b = p->b;
+    kq_s2c m;
+    kq_error err;
+
+    if (kq_s2c_decode(msg, len, &m, &err) != 0)
+        die(err.msg);
+    switch (m.tag) {
+    case KQ_S2C_AUTH_CHALLENGE: {
+        kq_c2s r = {.tag = KQ_C2S_AUTH_RESPONSE};
+        char resp[KQ_AUTH_RESPONSE_LEN + 1];
+
+        if (kq_auth_response(SECRET, strlen(SECRET), m.auth_challenge.salt.ptr,
+                             m.auth_challenge.salt.len, resp) < 0)
+            die("auth");
+        r.auth_response = kq_str_view(resp);
+        send_c2s(p, &r);
+        break;
+    }
+    case KQ_S2C_AUTH_ACCEPTED:
+        if (!m.auth_accepted)
+            die("authentication failed");
+        b->replies++;
+        break;
+    case KQ_S2C_ACCEPT_JOB:
+        b->accepted++;
+        issue_more(b);
+        break;
+    case KQ_S2C_REJECT_JOB:
+        die("a job was rejected");
+        break;
+    default:
+        b->replies++;
+        break;
+    }
+    kq_s2c_free(&m);
+}
+
+static const kq_conn_handler client_handler = {client_message, on_closed};
+
+static void worker_message(void *owner, const char *msg, size_t len)
+{
+    peer *p = owner;
+    bench *b = p->b;
+    kq_s2w m;
+    kq_error err;
+
+    if (kq_s2w_decode(msg, len, &m, &err) != 0)
+        die(err.msg);
+    switch (m.tag) {
+    case KQ_S2W_AUTH_CHALLENGE: {
+        kq_w2s r = {.tag = KQ_W2S_AUTH_RESPONSE};
+        char resp[KQ_AUTH_RESPONSE_LEN + 1];
+
+        if (kq_auth_response(SECRET, strlen(SECRET), m.auth_challenge.salt.ptr,
+                             m.auth_challenge.salt.len, resp) < 0)
+            die("auth");
+        r.auth_response = kq_str_view(resp);
+        send_w2s(p, &r);
+        break;
+    }
+    case KQ_S2W_AUTH_ACCEPTED: {
+        kq_w2s r = {.tag = KQ_W2S_UPDATE_RESOURCES};
+
+        if (!m.auth_accepted)
+            die("worker authentication failed");
+        p->ready = true;
+        b->workers_ready++;
+        r.update_resources = (kq_resources){16, 1000, 1000000};
+        send_w2s(p, &r);
+        break;
+    }
+    case KQ_S2W_OFFER_JOB: {
+        kq_w2s r = {.tag = KQ_W2S_ACCEPT_JOB_OFFER};
+
+        r.accept_job_offer = m.offer_job;
+        send_w2s(p, &r);
+        break;
+    }
+    case KQ_S2W_CONFIRM_JOB_OFFER: {
+        kq_w2s r = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
+        kq_job_info *j = &m.confirm_job_offer;
+        kq_job_status fin = {.tag = KQ_JOB_STATUS_FINISHED};
+
+        fin.finished.issued = j->status.running.issued;
+        fin.finished.started = j->status.running.started;
+        fin.finished.finished = kq_time_now();
+        fin.finished.worker = kq_str_view(p->name);
+        fin.finished.comment = KQ_STR_LIT("Job finished orderly.");
+        r.update_job_status = *j;
+        r.update_job_status.status = fin;
+        send_w2s(p, &r);
+        r = (kq_w2s){.tag = KQ_W2S_UPDATE_JOB_RESULTS};
+        r.update_job_results.job_id = j->job_id;
+        send_w2s(p, &r);
+        r = (kq_w2s){.tag = KQ_W2S_UPDATE_RESOURCES};
+        r.update_resources = (kq_resources){16, 1000, 1000000};
+        send_w2s(p, &r);
+        b->finished++;
+        break;
+    }
+    default:
+        break;
+    }
+    kq_s2w_free(&m);
+}
+
+static const kq_conn_handler worker_handler = {worker_message, on_closed};
+
+static void open_peer(bench *b, peer *p, bool worker, int index)
+{
+    kq_error err;
+    int fd;
+
+    p->b = b;
+    p->worker = worker;
+    if (kq_net_connect("127.0.0.1", b->port, 1, &fd, &err) < 0)
+        die(err.msg);
+    if (kq_conn_open(&p->conn, &b->hub, fd, 1u << 30,
+                     worker ? &worker_handler : &client_handler, p) < 0)
+        die("kq_conn_open");
+    if (worker) {
+        kq_buf *out = kq_conn_out(&p->conn);
+
+        snprintf(p->name, sizeof p->name, "bench%d", index);
+        kq_buf_printf(out, "{\"HelloFromWorker\":{\"worker_name\":\"%s\"}}", p->name);
+    } else {
+        kq_buf_puts(kq_conn_out(&p->conn), "\"HelloFromClient\"\"AuthRequest\"");
+    }
+    kq_conn_queued(&p->conn);
+}
+
+static void on_turn(kq_loop *loop, void *arg)
+{
+    (void)loop;
+    kq_conn_hub_flush(&((bench *)arg)->hub);
+}
+
+/* Runs the loop until *counter reaches target. */
+static void run_until(bench *b, const uint64_t *counter, uint64_t target)
+{
+    while (*counter < target)
+        if (kq_loop_turn(b->loop, 1000) < 0)
+            die("select failed");
+}
+
+static void bench_init(bench *b, const char *binary, const char *extra)
+{
+    struct rlimit rl;
+
+    memset(b, 0, sizeof *b);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (kq_loop_new(&b->loop) < 0)
+        die("kq_loop_new");
+    b->hub.loop = b->loop;
+    kq_loop_before_sleep(b->loop, on_turn, b);
+    start_server(b, binary, extra);
+}
+
+static void connect_workers(bench *b, int n)
+{
+    b->workers = calloc((size_t)n, sizeof *b->workers);
+    b->nworkers = n;
+    for (int i = 0; i < n; i++)
+        open_peer(b, &b->workers[i], true, i);
+    run_until(b, &b->workers_ready, (uint64_t)n);
+}
+
+static void wait_replies(bench *b, uint64_t n)
+{
+    run_until(b, &b->replies, n);
+}
+
+/* A single request's round trip, in milliseconds. */
+static double round_trip(bench *b, const kq_c2s *m)
+{
+    double t0 = now_s();
+
+    send_c2s(&b->client, m);
+    wait_replies(b, b->replies + 1);
+    return (now_s() - t0) * 1e3;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, c = *(const double *)y;
+
+    return a < c ? -1 : a > c;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+static double median_round_trip(bench *b, const kq_c2s *m, int reps)
+{
+    double t[64];
+
+    for (int i = 0; i < reps && i < 64; i++)
+        t[i] = round_trip(b, m);
+    return median(t, reps < 64 ? reps : 64);
+}
+
+/* ---- benchmarks ------------------------------------------------------ */
+
+static int run_sched(const char *binary, int argc, char **argv)
+{
+    uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 20000;
+    int w = argc > 1 ? atoi(argv[1]) : 4;
+    bool backlog = false, state = false;
+    bench b;
+    double t0, cpu0, t, cpu;
+
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--backlog") == 0)
+            backlog = true;
+        else if (strcmp(argv[i], "--global") == 0)
+            use_global = true;
+        else if (strcmp(argv[i], "--state") == 0)
+            state = true;
+    }
+    bench_init(&b, binary, use_global ? "[global_resources]\nlicence = 1000000\n" : "");
+    (void)state;
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    b.to_issue = n;
+    if (backlog) {
+        b.window = n;
+        issue_more(&b);
+        run_until(&b, &b.accepted, n);
+    }
+    t0 = now_s();
+    cpu0 = server_cpu(&b);
+    connect_workers(&b, w);
+    if (!backlog)
+        issue_more(&b);
+    run_until(&b, &b.finished, n);
+    t = now_s() - t0;
+    cpu = server_cpu(&b) - cpu0;
+    printf("sched: %llu jobs, %d workers%s%s: %.0f jobs/s, server CPU %.1f us/job\n",
+           (unsigned long long)n, w, backlog ? ", all queued first" : "",
+           use_global ? ", global resources" : "", (double)n / t, cpu * 1e6 / (double)n);
+    stop_server(&b);
+    return 0;
+}
+
+static int run_issue(const char *binary)
+{
+    kq_c2s list = {.tag = KQ_C2S_LIST_JOBS};
+    double lat[20000];
+    double first, last, l20k, l100k;
+    long rss0, rss1;
+    bench b;
+
+    bench_init(&b, binary, "");
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    rss0 = server_rss_kb(&b);
+    b.window = 1;
+    for (int i = 0; i < 20000; i++) {
+        double t0 = now_s();
+
+        b.to_issue++;
+        issue_more(&b);
+        run_until(&b, &b.accepted, b.to_issue);
+        lat[i] = (now_s() - t0) * 1e6;
+    }
+    rss1 = server_rss_kb(&b);
+    first = median(lat, 1000);
+    last = median(lat + 19000, 1000);
+    list.list_jobs.num_jobs = 20;
+    l20k = median_round_trip(&b, &list, 31);
+    b.window = 1000;
+    b.to_issue = 100000;
+    issue_more(&b);
+    run_until(&b, &b.accepted, 100000);
+    l100k = median_round_trip(&b, &list, 31);
+    printf("issue: first 1,000 median %.1f us, last 1,000 median %.1f us, ratio %.2f\n",
+           first, last, last / first);
+    printf("issue: server memory %.0f bytes per queued job (RSS %ld -> %ld kB for 20,000)\n",
+           (double)(rss1 - rss0) * 1024 / 20000, rss0, rss1);
+    printf("issue: list-jobs -n 20 median %.3f ms at 20,000 jobs, %.3f ms at 100,000 jobs\n",
+           l20k, l100k);
+    stop_server(&b);
+    return 0;
+}
+
+static int run_workers(const char *binary, int argc, char **argv)
+{
+    int k = argc > 0 ? atoi(argv[0]) : 1000;
+    kq_c2s lw = {.tag = KQ_C2S_LIST_WORKERS};
+    double t0, ms;
+    bench b;
+
+    bench_init(&b, binary, "");
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    t0 = now_s();
+    connect_workers(&b, k);
+    printf("workers: %d connected and authenticated in %.2f s\n", k, now_s() - t0);
+    ms = median_round_trip(&b, &lw, 11);
+    printf("workers: list-workers median %.2f ms with %d workers\n", ms, k);
+    b.to_issue = (uint64_t)k * 4;
+    t0 = now_s();
+    issue_more(&b);
+    run_until(&b, &b.finished, b.to_issue);
+    printf("workers: %llu jobs spread over %d workers in %.2f s (%.0f jobs/s)\n",
+           (unsigned long long)b.to_issue, k, now_s() - t0,
+           (double)b.to_issue / (now_s() - t0));
+    stop_server(&b);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_server SERVER sched|issue|workers [ARGS]\n");
+        return 2;
+    }
+    if (strcmp(argv[2], "sched") == 0)
+        return run_sched(argv[1], argc - 3, argv + 3);
+    if (strcmp(argv[2], "issue") == 0)
+        return run_issue(argv[1]);
+    if (strcmp(argv[2], "workers") == 0)
+        return run_workers(argv[1], argc - 3, argv + 3);
+    fprintf(stderr, "bench_server: unknown benchmark %s\n", argv[2]);
+    return 2;
+}
