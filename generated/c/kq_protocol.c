@@ -92,25 +92,36 @@ int kq_resources_encode(const kq_resources *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_resources_decode(const char *json, size_t len, kq_resources *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_resources_doc(kq_json_doc *doc, kq_resources *out, kq_error *err)
 {
-    return kq_resources_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_resources(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_resources_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_resources *out, kq_error *err)
+int kq_resources_decode(const char *json, size_t len, kq_resources *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_resources(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_resources_doc(&doc, out, err);
+}
+
+int kq_resources_decode_framed(const char *json, size_t len, kq_resources *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_resources_doc(&doc, out, err);
 }
 
 /* ---- JobStatus --------------------------------------------------------- */
@@ -649,25 +660,36 @@ int kq_job_status_encode(const kq_job_status *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_job_status_decode(const char *json, size_t len, kq_job_status *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_job_status_doc(kq_json_doc *doc, kq_job_status *out, kq_error *err)
 {
-    return kq_job_status_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_job_status(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_job_status_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_job_status *out, kq_error *err)
+int kq_job_status_decode(const char *json, size_t len, kq_job_status *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_job_status(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_job_status_doc(&doc, out, err);
+}
+
+int kq_job_status_decode_framed(const char *json, size_t len, kq_job_status *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_job_status_doc(&doc, out, err);
 }
 
 /* ---- JobInfo ----------------------------------------------------------- */
@@ -825,25 +847,36 @@ int kq_job_info_encode(const kq_job_info *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_job_info_decode(const char *json, size_t len, kq_job_info *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_job_info_doc(kq_json_doc *doc, kq_job_info *out, kq_error *err)
 {
-    return kq_job_info_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_job_info(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_job_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_job_info *out, kq_error *err)
+int kq_job_info_decode(const char *json, size_t len, kq_job_info *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_job_info(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_job_info_doc(&doc, out, err);
+}
+
+int kq_job_info_decode_framed(const char *json, size_t len, kq_job_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_job_info_doc(&doc, out, err);
 }
 
 void kq_job_info_list_free(kq_job_info_list *l)
@@ -987,25 +1020,36 @@ int kq_load_info_encode(const kq_load_info *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_load_info_decode(const char *json, size_t len, kq_load_info *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_load_info_doc(kq_json_doc *doc, kq_load_info *out, kq_error *err)
 {
-    return kq_load_info_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_load_info(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_load_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_load_info *out, kq_error *err)
+int kq_load_info_decode(const char *json, size_t len, kq_load_info *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_load_info(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_load_info_doc(&doc, out, err);
+}
+
+int kq_load_info_decode_framed(const char *json, size_t len, kq_load_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_load_info_doc(&doc, out, err);
 }
 
 /* ---- SystemInfo -------------------------------------------------------- */
@@ -1136,25 +1180,36 @@ int kq_system_info_encode(const kq_system_info *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_system_info_decode(const char *json, size_t len, kq_system_info *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_system_info_doc(kq_json_doc *doc, kq_system_info *out, kq_error *err)
 {
-    return kq_system_info_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_system_info(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_system_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_system_info *out, kq_error *err)
+int kq_system_info_decode(const char *json, size_t len, kq_system_info *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_system_info(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_system_info_doc(&doc, out, err);
+}
+
+int kq_system_info_decode_framed(const char *json, size_t len, kq_system_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_system_info_doc(&doc, out, err);
 }
 
 /* ---- WorkerInfo -------------------------------------------------------- */
@@ -1313,25 +1368,36 @@ int kq_worker_info_encode(const kq_worker_info *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_worker_info_decode(const char *json, size_t len, kq_worker_info *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_worker_info_doc(kq_json_doc *doc, kq_worker_info *out, kq_error *err)
 {
-    return kq_worker_info_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_worker_info(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_worker_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_worker_info *out, kq_error *err)
+int kq_worker_info_decode(const char *json, size_t len, kq_worker_info *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_worker_info(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_worker_info_doc(&doc, out, err);
+}
+
+int kq_worker_info_decode_framed(const char *json, size_t len, kq_worker_info *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_worker_info_doc(&doc, out, err);
 }
 
 void kq_worker_info_list_free(kq_worker_info_list *l)
@@ -1544,25 +1610,36 @@ int kq_hello_encode(const kq_hello *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_hello_decode(const char *json, size_t len, kq_hello *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_hello_doc(kq_json_doc *doc, kq_hello *out, kq_error *err)
 {
-    return kq_hello_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_hello(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_hello_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_hello *out, kq_error *err)
+int kq_hello_decode(const char *json, size_t len, kq_hello *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_hello(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_hello_doc(&doc, out, err);
+}
+
+int kq_hello_decode_framed(const char *json, size_t len, kq_hello *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_hello_doc(&doc, out, err);
 }
 
 /* ---- ClientToServerMessage --------------------------------------------- */
@@ -2164,25 +2241,36 @@ int kq_c2s_encode(const kq_c2s *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_c2s_decode(const char *json, size_t len, kq_c2s *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_c2s_doc(kq_json_doc *doc, kq_c2s *out, kq_error *err)
 {
-    return kq_c2s_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_c2s(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_c2s_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_c2s *out, kq_error *err)
+int kq_c2s_decode(const char *json, size_t len, kq_c2s *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_c2s(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_c2s_doc(&doc, out, err);
+}
+
+int kq_c2s_decode_framed(const char *json, size_t len, kq_c2s *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_c2s_doc(&doc, out, err);
 }
 
 /* ---- ServerToClientMessage --------------------------------------------- */
@@ -2923,25 +3011,36 @@ int kq_s2c_encode(const kq_s2c *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_s2c_decode(const char *json, size_t len, kq_s2c *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_s2c_doc(kq_json_doc *doc, kq_s2c *out, kq_error *err)
 {
-    return kq_s2c_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_s2c(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_s2c_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_s2c *out, kq_error *err)
+int kq_s2c_decode(const char *json, size_t len, kq_s2c *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_s2c(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_s2c_doc(&doc, out, err);
+}
+
+int kq_s2c_decode_framed(const char *json, size_t len, kq_s2c *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_s2c_doc(&doc, out, err);
 }
 
 /* ---- WorkerToServerMessage --------------------------------------------- */
@@ -3233,25 +3332,36 @@ int kq_w2s_encode(const kq_w2s *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_w2s_decode(const char *json, size_t len, kq_w2s *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_w2s_doc(kq_json_doc *doc, kq_w2s *out, kq_error *err)
 {
-    return kq_w2s_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_w2s(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_w2s_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_w2s *out, kq_error *err)
+int kq_w2s_decode(const char *json, size_t len, kq_w2s *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_w2s(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_w2s_doc(&doc, out, err);
+}
+
+int kq_w2s_decode_framed(const char *json, size_t len, kq_w2s *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_w2s_doc(&doc, out, err);
 }
 
 /* ---- ServerToWorkerMessage --------------------------------------------- */
@@ -3495,25 +3605,36 @@ int kq_s2w_encode(const kq_s2w *v, kq_buf *out)
     return out->oom ? -ENOMEM : 0;
 }
 
-int kq_s2w_decode(const char *json, size_t len, kq_s2w *out, kq_error *err)
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_s2w_doc(kq_json_doc *doc, kq_s2w *out, kq_error *err)
 {
-    return kq_s2w_decode_scanned(json, len, NULL, out, err);
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_s2w(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
 }
 
-int kq_s2w_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                     kq_s2w *out, kq_error *err)
+int kq_s2w_decode(const char *json, size_t len, kq_s2w *out, kq_error *err)
 {
     kq_json_doc doc;
-    kq_dec d = {.err = err};
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_json_parse_scanned(json, len, scan, &doc, err)) < 0)
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
         return rc;
-    d.doc = &doc;
-    rc = dec_s2w(&d, doc.root, out);
-    kq_json_free(&doc);
-    return rc;
+    return decode_s2w_doc(&doc, out, err);
+}
+
+int kq_s2w_decode_framed(const char *json, size_t len, kq_s2w *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_s2w_doc(&doc, out, err);
 }
 
 /* ---- generic access ------------------------------------------------- */

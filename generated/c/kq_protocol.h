@@ -15,8 +15,9 @@
  *        -EINVAL (JSON but not a valid T: err names the path of the first
  *        problem) or -ENOMEM.  out owns the result on success and holds
  *        nothing on failure.
- *   int  kq_T_decode_scanned(json, len, scan, out, err);
- *        the same for a value a kq_framer delimited, reusing its scan.
+ *   int  kq_T_decode_framed(json, len, out, err);
+ *        the same for a value a kq_framer delimited (its syntax is known
+ *        valid and not checked again).
  * Enums are tagged unions: v.tag is a kq_T_tag constant and the payload of
  * a newtype or struct variant is the union member named after the variant.
  * An option<string> is a kq_str with ptr == NULL for null; any other
@@ -53,8 +54,8 @@ void kq_resources_free(kq_resources *v);
 KQ_NODISCARD int kq_resources_copy(kq_resources *dst, const kq_resources *src);
 int kq_resources_encode(const kq_resources *v, kq_buf *out);
 KQ_NODISCARD int kq_resources_decode(const char *json, size_t len, kq_resources *out, kq_error *err);
-KQ_NODISCARD int kq_resources_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_resources *out, kq_error *err);
+KQ_NODISCARD int kq_resources_decode_framed(const char *json, size_t len, kq_resources *out,
+                                kq_error *err);
 
 /* JobStatus: Where a job is in its life cycle, with the times of each step. */
 typedef enum kq_job_status_tag {
@@ -121,8 +122,8 @@ void kq_job_status_free(kq_job_status *v);
 KQ_NODISCARD int kq_job_status_copy(kq_job_status *dst, const kq_job_status *src);
 int kq_job_status_encode(const kq_job_status *v, kq_buf *out);
 KQ_NODISCARD int kq_job_status_decode(const char *json, size_t len, kq_job_status *out, kq_error *err);
-KQ_NODISCARD int kq_job_status_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_job_status *out, kq_error *err);
+KQ_NODISCARD int kq_job_status_decode_framed(const char *json, size_t len, kq_job_status *out,
+                                kq_error *err);
 
 /* JobInfo: Everything about one job; the unit that clients, server and workers exchange. */
 typedef struct kq_job_info {
@@ -142,8 +143,8 @@ void kq_job_info_free(kq_job_info *v);
 KQ_NODISCARD int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src);
 int kq_job_info_encode(const kq_job_info *v, kq_buf *out);
 KQ_NODISCARD int kq_job_info_decode(const char *json, size_t len, kq_job_info *out, kq_error *err);
-KQ_NODISCARD int kq_job_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_job_info *out, kq_error *err);
+KQ_NODISCARD int kq_job_info_decode_framed(const char *json, size_t len, kq_job_info *out,
+                                kq_error *err);
 
 typedef struct kq_job_info_list {
     size_t len;
@@ -164,8 +165,8 @@ void kq_load_info_free(kq_load_info *v);
 KQ_NODISCARD int kq_load_info_copy(kq_load_info *dst, const kq_load_info *src);
 int kq_load_info_encode(const kq_load_info *v, kq_buf *out);
 KQ_NODISCARD int kq_load_info_decode(const char *json, size_t len, kq_load_info *out, kq_error *err);
-KQ_NODISCARD int kq_load_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_load_info *out, kq_error *err);
+KQ_NODISCARD int kq_load_info_decode_framed(const char *json, size_t len, kq_load_info *out,
+                                kq_error *err);
 
 /* SystemInfo: What a worker reports about its machine. */
 typedef struct kq_system_info {
@@ -182,8 +183,8 @@ void kq_system_info_free(kq_system_info *v);
 KQ_NODISCARD int kq_system_info_copy(kq_system_info *dst, const kq_system_info *src);
 int kq_system_info_encode(const kq_system_info *v, kq_buf *out);
 KQ_NODISCARD int kq_system_info_decode(const char *json, size_t len, kq_system_info *out, kq_error *err);
-KQ_NODISCARD int kq_system_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_system_info *out, kq_error *err);
+KQ_NODISCARD int kq_system_info_decode_framed(const char *json, size_t len, kq_system_info *out,
+                                kq_error *err);
 
 /* WorkerInfo: A worker as the server sees it. */
 typedef struct kq_worker_info {
@@ -202,8 +203,8 @@ void kq_worker_info_free(kq_worker_info *v);
 KQ_NODISCARD int kq_worker_info_copy(kq_worker_info *dst, const kq_worker_info *src);
 int kq_worker_info_encode(const kq_worker_info *v, kq_buf *out);
 KQ_NODISCARD int kq_worker_info_decode(const char *json, size_t len, kq_worker_info *out, kq_error *err);
-KQ_NODISCARD int kq_worker_info_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_worker_info *out, kq_error *err);
+KQ_NODISCARD int kq_worker_info_decode_framed(const char *json, size_t len, kq_worker_info *out,
+                                kq_error *err);
 
 typedef struct kq_worker_info_list {
     size_t len;
@@ -239,8 +240,8 @@ void kq_hello_free(kq_hello *v);
 KQ_NODISCARD int kq_hello_copy(kq_hello *dst, const kq_hello *src);
 int kq_hello_encode(const kq_hello *v, kq_buf *out);
 KQ_NODISCARD int kq_hello_decode(const char *json, size_t len, kq_hello *out, kq_error *err);
-KQ_NODISCARD int kq_hello_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_hello *out, kq_error *err);
+KQ_NODISCARD int kq_hello_decode_framed(const char *json, size_t len, kq_hello *out,
+                                kq_error *err);
 
 /* ClientToServerMessage: Requests from a client; the server answers each in order. */
 typedef enum kq_c2s_tag {
@@ -318,8 +319,8 @@ void kq_c2s_free(kq_c2s *v);
 KQ_NODISCARD int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src);
 int kq_c2s_encode(const kq_c2s *v, kq_buf *out);
 KQ_NODISCARD int kq_c2s_decode(const char *json, size_t len, kq_c2s *out, kq_error *err);
-KQ_NODISCARD int kq_c2s_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_c2s *out, kq_error *err);
+KQ_NODISCARD int kq_c2s_decode_framed(const char *json, size_t len, kq_c2s *out,
+                                kq_error *err);
 
 /* ServerToClientMessage: Answers and notifications from the server to a client. */
 typedef enum kq_s2c_tag {
@@ -409,8 +410,8 @@ void kq_s2c_free(kq_s2c *v);
 KQ_NODISCARD int kq_s2c_copy(kq_s2c *dst, const kq_s2c *src);
 int kq_s2c_encode(const kq_s2c *v, kq_buf *out);
 KQ_NODISCARD int kq_s2c_decode(const char *json, size_t len, kq_s2c *out, kq_error *err);
-KQ_NODISCARD int kq_s2c_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_s2c *out, kq_error *err);
+KQ_NODISCARD int kq_s2c_decode_framed(const char *json, size_t len, kq_s2c *out,
+                                kq_error *err);
 
 /* WorkerToServerMessage: Reports and answers from a worker. */
 typedef enum kq_w2s_tag {
@@ -455,8 +456,8 @@ void kq_w2s_free(kq_w2s *v);
 KQ_NODISCARD int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src);
 int kq_w2s_encode(const kq_w2s *v, kq_buf *out);
 KQ_NODISCARD int kq_w2s_decode(const char *json, size_t len, kq_w2s *out, kq_error *err);
-KQ_NODISCARD int kq_w2s_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_w2s *out, kq_error *err);
+KQ_NODISCARD int kq_w2s_decode_framed(const char *json, size_t len, kq_w2s *out,
+                                kq_error *err);
 
 /* ServerToWorkerMessage: Offers and orders from the server to a worker. */
 typedef enum kq_s2w_tag {
@@ -496,8 +497,8 @@ void kq_s2w_free(kq_s2w *v);
 KQ_NODISCARD int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src);
 int kq_s2w_encode(const kq_s2w *v, kq_buf *out);
 KQ_NODISCARD int kq_s2w_decode(const char *json, size_t len, kq_s2w *out, kq_error *err);
-KQ_NODISCARD int kq_s2w_decode_scanned(const char *json, size_t len, const kq_jscan_result *scan,
-                                 kq_s2w *out, kq_error *err);
+KQ_NODISCARD int kq_s2w_decode_framed(const char *json, size_t len, kq_s2w *out,
+                                kq_error *err);
 
 /* Every type by its schema name, for tests, fuzzers and tools that handle
  * messages generically.  The functions take a pointer to the type. */

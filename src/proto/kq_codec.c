@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kq_float.h"
+#include "kq_jscan.h"
 #include "kq_utf8.h"
 
 /* ---- strings ---------------------------------------------------------- */
@@ -407,18 +408,12 @@ static void quote_excerpt(kq_buf *b, const char *s, size_t len, size_t max)
 static void describe(const kq_dec *d, const cJSON *j, kq_buf *b)
 {
     if (cJSON_IsNumber(j)) {
-        const kq_jtoken *t = kq_json_number(d->doc, j);
+        kq_json_literal lit = kq_json_number(d->doc, j);
 
-        kq_buf_append(b, d->doc->text + t->off, t->len);
+        kq_buf_append(b, lit.text, lit.len);
     } else if (cJSON_IsString(j)) {
-        const kq_jtoken *raw = kq_json_nul_string(d->doc, j);
-
         kq_buf_puts(b, "the string ");
-        if (raw)
-            kq_buf_append(b, d->doc->text + raw->off,
-                          raw->len > 40 ? 40 : raw->len);
-        else
-            quote_excerpt(b, j->valuestring, strlen(j->valuestring), 40);
+        quote_excerpt(b, j->valuestring, kq_json_strlen(j), 40);
     } else if (cJSON_IsNull(j))
         kq_buf_puts(b, "null");
     else if (cJSON_IsTrue(j))
@@ -469,14 +464,21 @@ int kq_dec_fields(kq_dec *d, cJSON *j, const char *type_name,
 {
     memset(found, 0, n * sizeof *found);
     if (cJSON_IsObject(j)) {
+        size_t next = 0;
+
         for (cJSON *c = j->child; c; c = c->next) {
             size_t i;
 
-            for (i = 0; i < n; i++)
-                if (strcmp(c->string, names[i]) == 0)
-                    break;
+            /* Senders keep declaration order: try the next field first. */
+            if (next < n && strcmp(c->string, names[next]) == 0)
+                i = next;
+            else
+                for (i = 0; i < n; i++)
+                    if (strcmp(c->string, names[i]) == 0)
+                        break;
             if (i == n)
                 continue;
+            next = i + 1;
             if (found[i])
                 return kq_dec_fail(d, NULL, "duplicate field \"%s\"",
                                    names[i]);
@@ -547,11 +549,11 @@ int kq_dec_unit(kq_dec *d, const cJSON *payload)
     return 0;
 }
 
-/* Magnitude of the integer literal t; -ERANGE beyond u64. */
-static int literal_magnitude(const kq_dec *d, const kq_jtoken *t, uint64_t *out)
+/* Magnitude of an integer literal; -ERANGE beyond u64. */
+static int literal_magnitude(const kq_json_literal *lit, uint64_t *out)
 {
-    const char *p = d->doc->text + t->off;
-    const char *end = p + t->len;
+    const char *p = lit->text;
+    const char *end = p + lit->len;
     uint64_t v = 0;
 
     if (*p == '-')
@@ -569,14 +571,14 @@ static int literal_magnitude(const kq_dec *d, const kq_jtoken *t, uint64_t *out)
 
 int kq_dec_u64(kq_dec *d, const cJSON *j, uint64_t *out)
 {
-    const kq_jtoken *t;
+    kq_json_literal lit;
     uint64_t v;
 
     if (!cJSON_IsNumber(j))
         return kq_dec_fail(d, j, "expected an unsigned integer");
-    t = kq_json_number(d->doc, j);
-    if (!(t->flags & KQ_JTOK_INTEGER) || literal_magnitude(d, t, &v) < 0 ||
-        ((t->flags & KQ_JTOK_NEGATIVE) && v != 0))
+    lit = kq_json_number(d->doc, j);
+    if (!lit.integer || literal_magnitude(&lit, &v) < 0 ||
+        (lit.negative && v != 0))
         return kq_dec_fail(d, j, "expected an unsigned integer");
     *out = v;
     return 0;
@@ -586,15 +588,15 @@ int kq_dec_u64(kq_dec *d, const cJSON *j, uint64_t *out)
 static int dec_signed(kq_dec *d, const cJSON *j, int64_t min, int64_t max,
                       const char *what, int64_t *out)
 {
-    const kq_jtoken *t;
+    kq_json_literal lit;
     uint64_t mag;
     bool neg;
 
     if (!cJSON_IsNumber(j))
         return kq_dec_fail(d, j, "expected %s", what);
-    t = kq_json_number(d->doc, j);
-    neg = t->flags & KQ_JTOK_NEGATIVE;
-    if (!(t->flags & KQ_JTOK_INTEGER) || literal_magnitude(d, t, &mag) < 0 ||
+    lit = kq_json_number(d->doc, j);
+    neg = lit.negative;
+    if (!lit.integer || literal_magnitude(&lit, &mag) < 0 ||
         (neg ? mag > (uint64_t)0 - (uint64_t)min : mag > (uint64_t)max))
         return kq_dec_fail(d, j, "expected %s", what);
     *out = neg ? (int64_t)((uint64_t)0 - mag) : (int64_t)mag;
@@ -618,11 +620,22 @@ int kq_dec_i32(kq_dec *d, const cJSON *j, int32_t *out)
 
 int kq_dec_f64(kq_dec *d, const cJSON *j, double *out)
 {
+    char text[KQ_JSCAN_MAX_NUMBER + 1];
+    kq_json_literal lit;
+    double v;
+
     if (!cJSON_IsNumber(j))
         return kq_dec_fail(d, j, "expected a number");
-    if (!isfinite(j->valuedouble))
+    lit = kq_json_number(d->doc, j);
+    if (lit.len >= sizeof text)
+        return kq_dec_fail(d, j, "number literal too long");
+    memcpy(text, lit.text, lit.len);
+    text[lit.len] = '\0';
+    /* The programs never change LC_NUMERIC, so '.' is the decimal point. */
+    v = strtod(text, NULL);
+    if (!isfinite(v))
         return kq_dec_fail(d, j, "number out of range");
-    *out = j->valuedouble;
+    *out = v;
     return 0;
 }
 
@@ -634,90 +647,17 @@ int kq_dec_bool(kq_dec *d, const cJSON *j, bool *out)
     return 0;
 }
 
-static unsigned hex4(const char *p)
-{
-    unsigned v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-
-        v = v << 4 | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    return v;
-}
-
-/* Decodes a validated JSON string literal (quotes included) that contains
- * escaped NULs, which cJSON would cut short. */
-static int unescape_literal(const char *lit, size_t len, kq_str *out)
-{
-    kq_buf b = KQ_BUF_INIT;
-    size_t i = 1, end = len - 1;
-
-    while (i < end) {
-        unsigned cp;
-        char c = lit[i++];
-
-        if (c != '\\') {
-            kq_buf_putc(&b, c);
-            continue;
-        }
-        c = lit[i++];
-        switch (c) {
-        case 'b': kq_buf_putc(&b, '\b'); continue;
-        case 'f': kq_buf_putc(&b, '\f'); continue;
-        case 'n': kq_buf_putc(&b, '\n'); continue;
-        case 'r': kq_buf_putc(&b, '\r'); continue;
-        case 't': kq_buf_putc(&b, '\t'); continue;
-        case 'u': break;
-        default: kq_buf_putc(&b, c); continue;
-        }
-        cp = hex4(lit + i);
-        i += 4;
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-            /* The scanner guaranteed "\\uDC00".."\\uDFFF" follows. */
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(lit + i + 2) - 0xdc00);
-            i += 6;
-        }
-        if (cp < 0x80)
-            kq_buf_putc(&b, (char)cp);
-        else if (cp < 0x800) {
-            kq_buf_putc(&b, (char)(0xc0 | cp >> 6));
-            kq_buf_putc(&b, (char)(0x80 | (cp & 0x3f)));
-        } else if (cp < 0x10000) {
-            kq_buf_putc(&b, (char)(0xe0 | cp >> 12));
-            kq_buf_putc(&b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-            kq_buf_putc(&b, (char)(0x80 | (cp & 0x3f)));
-        } else {
-            kq_buf_putc(&b, (char)(0xf0 | cp >> 18));
-            kq_buf_putc(&b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-            kq_buf_putc(&b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-            kq_buf_putc(&b, (char)(0x80 | (cp & 0x3f)));
-        }
-    }
-    out->ptr = kq_buf_steal(&b, &out->len);
-    return out->ptr ? 0 : -ENOMEM;
-}
-
 int kq_dec_str(kq_dec *d, cJSON *j, size_t max, kq_str *out)
 {
-    const kq_jtoken *raw;
     size_t len;
 
     if (!cJSON_IsString(j))
         return kq_dec_fail(d, j, "expected a string");
-    raw = kq_json_nul_string(d->doc, j);
-    if (raw) {
-        if (unescape_literal(d->doc->text + raw->off, raw->len, out) < 0)
-            return kq_dec_fail(d, NULL, "out of memory");
-    } else {
-        len = strlen(j->valuestring);
-        if (kq_str_set(out, j->valuestring, len) < 0)
-            return kq_dec_fail(d, NULL, "out of memory");
-    }
-    if (out->len > max) {
-        kq_str_free(out);
+    len = kq_json_strlen(j);
+    if (len > max)
         return kq_dec_fail(d, NULL, "string longer than %zu bytes", max);
-    }
+    if (kq_str_set(out, j->valuestring, len) < 0)
+        return kq_dec_fail(d, NULL, "out of memory");
     return 0;
 }
 
@@ -736,7 +676,7 @@ int kq_dec_time(kq_dec *d, const cJSON *j, kq_time *out)
 
     if (!cJSON_IsString(j))
         return kq_dec_fail(d, j, "expected a timestamp string");
-    if (kq_time_parse(j->valuestring, strlen(j->valuestring), out, &why) < 0)
+    if (kq_time_parse(j->valuestring, kq_json_strlen(j), out, &why) < 0)
         return kq_dec_fail(d, j, "invalid timestamp (%s)", why);
     return 0;
 }

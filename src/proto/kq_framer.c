@@ -9,14 +9,12 @@ void kq_framer_init(kq_framer *f, size_t max_message)
 {
     *f = (kq_framer){0};
     f->max_message = max_message ? max_message : KQ_FRAMER_DEFAULT_MAX;
-    kq_jscan_init(&f->scan, &f->numbers, &f->nul_strings);
+    kq_jscan_init(&f->scan);
 }
 
 void kq_framer_free(kq_framer *f)
 {
     kq_buf_free(&f->in);
-    kq_jtokens_free(&f->numbers);
-    kq_jtokens_free(&f->nul_strings);
 }
 
 char *kq_framer_space(kq_framer *f, size_t want, size_t *avail)
@@ -56,9 +54,7 @@ int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
         kq_buf_consume(&f->in, f->taken);
         f->taken = 0;
         f->scanned = 0;
-        f->numbers.len = 0;
-        f->nul_strings.len = 0;
-        kq_jscan_init(&f->scan, &f->numbers, &f->nul_strings);
+        kq_jscan_init(&f->scan);
     }
     if (f->scanned == 0) {
         size_t ws = 0;
@@ -85,11 +81,6 @@ int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
     *len = f->scanned;
     f->taken = f->scanned;
     return 1;
-}
-
-kq_jscan_result kq_framer_scan(const kq_framer *f)
-{
-    return (kq_jscan_result){&f->numbers, &f->nul_strings};
 }
 
 bool kq_framer_partial(const kq_framer *f)

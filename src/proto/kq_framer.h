@@ -31,8 +31,6 @@ typedef struct kq_framer {
     size_t scanned;     /* bytes of in already fed to scan */
     size_t taken;       /* length of the value last returned */
     size_t max_message;
-    kq_jtokens numbers;     /* literals of the value at the front */
-    kq_jtokens nul_strings;
 } kq_framer;
 
 void kq_framer_init(kq_framer *f, size_t max_message);
@@ -52,16 +50,13 @@ KQ_NODISCARD int kq_framer_feed(kq_framer *f, const void *p, size_t n);
  * Takes the next complete value out.  Returns 1 with *msg and *len set (the
  * bytes stay valid until the next call on f); 0 when more input is needed;
  * -EBADMSG when the input is not JSON; -EMSGSIZE when the value exceeds
- * max_message; -ENOMEM.  err says what was wrong.  After an error the
+ * max_message; -ENOMEM.  err says what was wrong.  A value returned is
+ * valid JSON: decode it with kq_json_parse_valid or a generated
+ * *_decode_framed, which do not check the syntax again.  After an error the
  * stream cannot be resynchronised: close the connection.
  */
 KQ_NODISCARD int kq_framer_next(kq_framer *f, const char **msg, size_t *len,
                                 kq_error *err);
-
-/* What the scan of the value last returned by kq_framer_next recorded: pass
- * it to kq_json_parse_scanned or a generated *_decode_scanned, so the value
- * is not scanned twice.  Valid until the next call on f. */
-kq_jscan_result kq_framer_scan(const kq_framer *f);
 
 /* True if part of a value is buffered (EOF now would truncate it). */
 bool kq_framer_partial(const kq_framer *f);

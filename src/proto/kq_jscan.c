@@ -7,7 +7,6 @@
 #include "kq_jscan.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 enum {
     S_START,     /* before the top-level value */
@@ -43,41 +42,15 @@ static const bool plain_ascii[256] = {
     [0x5d ... 0x7f] = true,
 };
 
-void kq_jscan_init(kq_jscan *s, kq_jtokens *numbers, kq_jtokens *nul_strings)
+void kq_jscan_init(kq_jscan *s)
 {
     *s = (kq_jscan){0};
     s->state = S_START;
-    s->numbers = numbers;
-    s->nul_strings = nul_strings;
 }
 
 bool kq_jscan_idle(const kq_jscan *s)
 {
     return s->state == S_START;
-}
-
-void kq_jtokens_free(kq_jtokens *t)
-{
-    free(t->items);
-    *t = (kq_jtokens){0};
-}
-
-static int push_token(kq_jtokens *t, size_t off, size_t len, size_t ordinal,
-                      unsigned flags)
-{
-    if (!t)
-        return 0;
-    if (t->len == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        kq_jtoken *items = realloc(t->items, cap * sizeof *items);
-
-        if (!items)
-            return -ENOMEM;
-        t->items = items;
-        t->cap = cap;
-    }
-    t->items[t->len++] = (kq_jtoken){off, len, ordinal, flags};
-    return 0;
 }
 
 static int fail(const kq_jscan *s, kq_error *err, unsigned char c,
@@ -116,24 +89,15 @@ static void value_done(kq_jscan *s)
 
 static int end_number(kq_jscan *s, kq_error *err)
 {
-    unsigned flags = 0;
-
-    if (s->state == S_NUM_ZERO || s->state == S_NUM_INT)
-        flags |= KQ_JTOK_INTEGER;
     if (s->state != S_NUM_ZERO && s->state != S_NUM_INT &&
         s->state != S_NUM_FRAC && s->state != S_NUM_EXP)
         return fail(s, err, 0, "incomplete number");
-    if (s->pos - s->tok_start > KQ_JSCAN_MAX_NUMBER) {
+    if (s->pos - s->num_start > KQ_JSCAN_MAX_NUMBER) {
         kq_error_set(err, "invalid JSON at byte %zu: number literal longer "
-                          "than %d characters", s->tok_start,
+                          "than %d characters", s->num_start,
                      KQ_JSCAN_MAX_NUMBER);
         return -EBADMSG;
     }
-    if (s->num_neg)
-        flags |= KQ_JTOK_NEGATIVE;
-    if (push_token(s->numbers, s->tok_start, s->pos - s->tok_start, 0,
-                   flags) < 0)
-        return -ENOMEM;
     value_done(s);
     return 0;
 }
@@ -147,15 +111,13 @@ static int begin_value(kq_jscan *s, unsigned char c, bool is_key_pos,
             return fail(s, err, c, "expected a string as object key");
         s->state = S_STR;
         s->in_key = true;
-        s->tok_nul = false;
+        s->key_nul = false;
         return 0;
     }
     switch (c) {
     case '"':
         s->state = S_STR;
         s->in_key = false;
-        s->tok_nul = false;
-        s->tok_start = s->pos;
         return 0;
     case '{':
     case '[':
@@ -178,14 +140,12 @@ static int begin_value(kq_jscan *s, unsigned char c, bool is_key_pos,
         s->lit = "null";
         break;
     case '-':
-        s->tok_start = s->pos;
-        s->num_neg = true;
+        s->num_start = s->pos;
         s->state = S_NUM_MINUS;
         return 0;
     default:
         if (c >= '0' && c <= '9') {
-            s->tok_start = s->pos;
-            s->num_neg = false;
+            s->num_start = s->pos;
             s->state = c == '0' ? S_NUM_ZERO : S_NUM_INT;
             return 0;
         }
@@ -237,21 +197,17 @@ static bool utf8_lead(kq_jscan *s, unsigned char c)
 
 static int end_string(kq_jscan *s, kq_error *err)
 {
-    if (s->in_key) {
-        if (s->tok_nul) {
-            kq_error_set(err, "invalid JSON at byte %zu: object key contains "
-                              "a NUL character", s->pos);
-            return -EBADMSG;
-        }
-        s->state = S_COLON;
+    if (!s->in_key) {
+        value_done(s);
         return 0;
     }
-    if (s->tok_nul &&
-        push_token(s->nul_strings, s->tok_start, s->pos + 1 - s->tok_start,
-                   s->strings, 0) < 0)
-        return -ENOMEM;
-    s->strings++;
-    value_done(s);
+    /* Keys are C strings in the tree: a NUL would cut them short. */
+    if (s->key_nul) {
+        kq_error_set(err, "invalid JSON at byte %zu: object key contains "
+                          "a NUL character", s->pos);
+        return -EBADMSG;
+    }
+    s->state = S_COLON;
     return 0;
 }
 
@@ -269,8 +225,8 @@ static int end_escape(kq_jscan *s, unsigned char c, kq_error *err)
         return 0;
     } else if (v >= 0xdc00 && v <= 0xdfff)
         return fail(s, err, c, "lone low surrogate");
-    else if (v == 0)
-        s->tok_nul = true;
+    else if (v == 0 && s->in_key)
+        s->key_nul = true;
     s->state = S_STR;
     return 0;
 }

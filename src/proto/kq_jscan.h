@@ -8,11 +8,7 @@
  * in strings.  It keeps O(1) state (nesting up to KQ_JSCAN_MAX_DEPTH), so a
  * value split over many reads is scanned once, never rescanned.
  *
- * It can also record the position of every number literal and of every
- * string value that contains an escaped NUL, in document order; kq_json uses
- * that to recover what cJSON loses (integer exactness, embedded NULs).
- *
- * Never allocates except to grow the token list; never blocks.
+ * Never allocates; never blocks.
  */
 #ifndef KQ_JSCAN_H
 #define KQ_JSCAN_H
@@ -24,33 +20,9 @@
 #include "kq_error.h"
 
 #define KQ_JSCAN_MAX_DEPTH 64
-/* Longest number literal: cJSON cannot parse longer ones. */
+/* Longest number literal accepted (u64 needs 20 digits; the bound keeps
+ * float conversion in a fixed buffer). */
 #define KQ_JSCAN_MAX_NUMBER 63
-
-enum {
-    KQ_JTOK_INTEGER = 1, /* number without fraction or exponent */
-    KQ_JTOK_NEGATIVE = 2,
-};
-
-typedef struct kq_jtoken {
-    size_t off;     /* from the first byte of the value */
-    size_t len;
-    size_t ordinal; /* strings: how many string values precede this one */
-    unsigned flags;
-} kq_jtoken;
-
-/* Growable token lists, owned by whoever owns the scanner. */
-typedef struct kq_jtokens {
-    kq_jtoken *items;
-    size_t len, cap;
-} kq_jtokens;
-
-/* What a scan recorded, so that kq_json_parse_scanned need not scan the
- * same value again. */
-typedef struct kq_jscan_result {
-    const kq_jtokens *numbers;
-    const kq_jtokens *nul_strings;
-} kq_jscan_result;
 
 typedef struct kq_jscan {
     uint8_t state;
@@ -60,21 +32,17 @@ typedef struct kq_jscan {
     uint8_t utf8_need;   /* continuation bytes still due */
     uint8_t utf8_lo, utf8_hi; /* allowed range of the next one */
     bool in_key;         /* the current string is an object key */
-    bool tok_nul;        /* the current string has an escaped NUL */
-    bool num_neg;        /* the current number has a leading '-' */
+    bool key_nul;        /* the current key has an escaped NUL */
     uint16_t hex_val;
     uint16_t high;       /* pending high surrogate, 0 if none */
     const char *lit;
     uint64_t stack;      /* bit d set: nesting level d is an object */
     size_t pos;          /* bytes of the value consumed so far */
-    size_t tok_start;
-    size_t strings;      /* string values seen */
-    kq_jtokens *numbers; /* NULL: do not record */
-    kq_jtokens *nul_strings;
+    size_t num_start;    /* where the current number began */
 } kq_jscan;
 
-/* Starts scanning a new value.  numbers/nul_strings may be NULL. */
-void kq_jscan_init(kq_jscan *s, kq_jtokens *numbers, kq_jtokens *nul_strings);
+/* Starts scanning a new value. */
+void kq_jscan_init(kq_jscan *s);
 
 #define KQ_JSCAN_MORE 0
 #define KQ_JSCAN_DONE 1
@@ -84,8 +52,8 @@ void kq_jscan_init(kq_jscan *s, kq_jtokens *numbers, kq_jtokens *nul_strings);
  * *used set to the bytes of p that belong to it (a top-level number ends at
  * the first byte that cannot continue it, which is not used); KQ_JSCAN_MORE
  * when all n bytes were consumed and the value goes on; -EBADMSG with err
- * naming the offending byte on a syntax error; -ENOMEM if recording tokens
- * failed.  Leading whitespace is skipped and counted in *used.
+ * naming the offending byte on a syntax error.  Leading whitespace is
+ * skipped and counted in *used.
  */
 int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
                   kq_error *err);
@@ -96,7 +64,5 @@ int kq_jscan_finish(kq_jscan *s, kq_error *err);
 
 /* True if no byte of a value has been seen yet (only whitespace). */
 bool kq_jscan_idle(const kq_jscan *s);
-
-void kq_jtokens_free(kq_jtokens *t);
 
 #endif

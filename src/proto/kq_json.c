@@ -1,5 +1,5 @@
 /*
- * kq_json.c - strict scan, then cJSON, then link literals (see kq_json.h).
+ * kq_json.c - strict scan, then a tree-building pass (see kq_json.h).
  */
 #include "kq_json.h"
 
@@ -8,19 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_jscan.h"
+
 struct kq_json_block {
     struct kq_json_block *next;
     size_t used, cap;
     max_align_t data[];
 };
 
-/* The document cJSON allocates for; set only during cJSON_ParseWithLength
- * (the program is single-threaded). */
-static kq_json_doc *parsing;
-
-static void *arena_alloc(size_t n)
+static void *arena_alloc(kq_json_doc *doc, size_t n)
 {
-    struct kq_json_block *b = parsing->arena;
+    struct kq_json_block *b = doc->arena;
     size_t need = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
                   sizeof(max_align_t);
 
@@ -34,63 +32,293 @@ static void *arena_alloc(size_t n)
             return NULL;
         b->used = 0;
         b->cap = cap;
-        b->next = parsing->arena;
-        parsing->arena = b;
+        b->next = doc->arena;
+        doc->arena = b;
     }
     b->used += need;
     return (char *)b->data + b->used - need;
 }
 
-/* Nodes are freed all at once with their document. */
-static void arena_free(void *p)
-{
-    (void)p;
-}
-
-typedef struct link_state {
+typedef struct builder {
     kq_json_doc *doc;
-    size_t next_number;
-    size_t next_string;
-    size_t next_nul; /* index into nul_strings */
-} link_state;
+    const char *p, *end;
+    int depth;
+    int err; /* 0, -EBADMSG or -ENOMEM */
+} builder;
 
-/* Pre-order walk: cJSON keeps document order, as the scanner does, so the
- * n-th number node is the n-th number literal.  Depth is bounded by the
- * scanner's nesting limit. */
-static void link_literals(link_state *ls, cJSON *item)
+static bool is_ws(char c)
 {
-    for (; item; item = item->next) {
-        if (cJSON_IsNumber(item))
-            item->valueint = (int)ls->next_number++;
-        else if (cJSON_IsString(item)) {
-            const kq_jtokens *nul = ls->doc->nul_strings;
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
-            item->valueint = 0;
-            if (ls->next_nul < nul->len &&
-                nul->items[ls->next_nul].ordinal == ls->next_string)
-                item->valueint = (int)++ls->next_nul;
-            ls->next_string++;
-        } else if (item->child)
-            link_literals(ls, item->child);
+static void skip_ws(builder *b)
+{
+    while (b->p < b->end && is_ws(*b->p))
+        b->p++;
+}
+
+static cJSON *new_node(builder *b, int type)
+{
+    cJSON *n = arena_alloc(b->doc, sizeof *n);
+
+    if (!n) {
+        b->err = -ENOMEM;
+        return NULL;
+    }
+    memset(n, 0, sizeof *n);
+    n->type = type;
+    return n;
+}
+
+static unsigned hex4(const char *p)
+{
+    unsigned v = 0;
+
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+
+        v = v << 4 | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+static char *put_utf8(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        *o++ = (char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (char)(0xc0 | cp >> 6);
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xe0 | cp >> 12);
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    } else {
+        *o++ = (char)(0xf0 | cp >> 18);
+        *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    }
+    return o;
+}
+
+/*
+ * Decodes the string literal at b->p (its opening quote) into the arena,
+ * NUL-terminated, and moves past it.  Escapes are known valid (the scanner
+ * checked them); only the bounds are checked here.
+ */
+static char *build_string(builder *b, size_t *len)
+{
+    const char *s = b->p + 1, *q = s;
+    bool escaped = false;
+    char *out, *o;
+
+    while (q < b->end && *q != '"') {
+        if (*q == '\\') {
+            escaped = true;
+            q++;
+        }
+        q++;
+    }
+    if (q >= b->end) {
+        b->err = -EBADMSG;
+        return NULL;
+    }
+    out = arena_alloc(b->doc, (size_t)(q - s) + 1);
+    if (!out) {
+        b->err = -ENOMEM;
+        return NULL;
+    }
+    if (!escaped) {
+        memcpy(out, s, (size_t)(q - s));
+        o = out + (q - s);
+    } else {
+        o = out;
+        for (const char *p = s; p < q;) {
+            char c = *p++;
+
+            if (c != '\\') {
+                *o++ = c;
+                continue;
+            }
+            c = *p++;
+            switch (c) {
+            case 'b': *o++ = '\b'; break;
+            case 'f': *o++ = '\f'; break;
+            case 'n': *o++ = '\n'; break;
+            case 'r': *o++ = '\r'; break;
+            case 't': *o++ = '\t'; break;
+            case 'u': {
+                unsigned cp;
+
+                if (q - p < 4) {
+                    b->err = -EBADMSG;
+                    return NULL;
+                }
+                cp = hex4(p);
+                p += 4;
+                if (cp >= 0xd800 && cp <= 0xdbff && q - p >= 6) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(p + 2) - 0xdc00);
+                    p += 6;
+                }
+                o = put_utf8(o, cp);
+                break;
+            }
+            default: *o++ = c; break;
+            }
+        }
+    }
+    *o = '\0';
+    *len = (size_t)(o - out);
+    b->p = q + 1;
+    return out;
+}
+
+static cJSON *build_value(builder *b);
+
+/* Builds the members of an object or the items of an array. */
+static cJSON *build_container(builder *b, bool object)
+{
+    cJSON *node = new_node(b, object ? cJSON_Object : cJSON_Array), *last = NULL;
+    char close = object ? '}' : ']';
+
+    if (!node)
+        return NULL;
+    if (++b->depth > KQ_JSCAN_MAX_DEPTH) {
+        b->err = -EBADMSG;
+        return NULL;
+    }
+    b->p++;
+    skip_ws(b);
+    if (b->p < b->end && *b->p == close) {
+        b->p++;
+        b->depth--;
+        return node;
+    }
+    for (;;) {
+        char *key = NULL;
+        size_t klen;
+        cJSON *item;
+
+        if (object) {
+            skip_ws(b);
+            if (b->p >= b->end || *b->p != '"' || !(key = build_string(b, &klen)))
+                goto bad;
+            skip_ws(b);
+            if (b->p >= b->end || *b->p != ':')
+                goto bad;
+            b->p++;
+        }
+        if (!(item = build_value(b)))
+            return NULL;
+        item->string = key;
+        if (last) {
+            last->next = item;
+            item->prev = last;
+        } else
+            node->child = item;
+        node->child->prev = item; /* cJSON keeps the tail here */
+        last = item;
+        skip_ws(b);
+        if (b->p < b->end && *b->p == ',') {
+            b->p++;
+            continue;
+        }
+        if (b->p < b->end && *b->p == close) {
+            b->p++;
+            b->depth--;
+            return node;
+        }
+        goto bad;
+    }
+bad:
+    if (!b->err)
+        b->err = -EBADMSG;
+    return NULL;
+}
+
+static cJSON *literal(builder *b, const char *word, int type)
+{
+    size_t n = strlen(word);
+
+    if ((size_t)(b->end - b->p) < n || memcmp(b->p, word, n) != 0) {
+        b->err = -EBADMSG;
+        return NULL;
+    }
+    b->p += n;
+    return new_node(b, type);
+}
+
+static bool is_number_char(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+           c == 'e' || c == 'E';
+}
+
+static cJSON *build_value(builder *b)
+{
+    cJSON *node;
+    const char *start;
+
+    skip_ws(b);
+    if (b->p >= b->end) {
+        b->err = -EBADMSG;
+        return NULL;
+    }
+    switch (*b->p) {
+    case '{':
+        return build_container(b, true);
+    case '[':
+        return build_container(b, false);
+    case '"': {
+        size_t len;
+
+        if (!(node = new_node(b, cJSON_String)))
+            return NULL;
+        if (!(node->valuestring = build_string(b, &len)))
+            return NULL;
+        node->valueint = (int)len;
+        return node;
+    }
+    case 't':
+        return literal(b, "true", cJSON_True);
+    case 'f':
+        return literal(b, "false", cJSON_False);
+    case 'n':
+        return literal(b, "null", cJSON_NULL);
+    default:
+        start = b->p;
+        while (b->p < b->end && is_number_char(*b->p))
+            b->p++;
+        if (b->p == start) {
+            b->err = -EBADMSG;
+            return NULL;
+        }
+        if (!(node = new_node(b, cJSON_Number)))
+            return NULL;
+        node->valueint = (int)(start - b->doc->text);
+        return node;
     }
 }
 
-/* Builds the tree of a value whose literals are already recorded. */
-static int build(const char *text, size_t len, kq_json_doc *doc, kq_error *err)
+int kq_json_parse_valid(const char *text, size_t len, kq_json_doc *doc,
+                        kq_error *err)
 {
-    parsing = doc;
-    cJSON_InitHooks(&(cJSON_Hooks){arena_alloc, arena_free});
-    doc->root = cJSON_ParseWithLength(text, len);
-    cJSON_InitHooks(NULL);
-    parsing = NULL;
-    if (!doc->root) {
-        /* The scanner accepted it, so cJSON can only have run out of
-         * memory. */
-        kq_error_set(err, "out of memory parsing JSON");
+    builder b = {doc, text, text + len, 0, 0};
+
+    memset(doc, 0, sizeof *doc);
+    doc->text = text;
+    doc->len = len;
+    doc->root = build_value(&b);
+    skip_ws(&b);
+    if (doc->root && b.p != b.end)
+        b.err = -EBADMSG;
+    if (!doc->root || b.err) {
+        kq_error_set(err, b.err == -ENOMEM ? "out of memory parsing JSON"
+                                           : "invalid JSON");
         kq_json_free(doc);
-        return -ENOMEM;
+        return b.err ? b.err : -EBADMSG;
     }
-    link_literals(&(link_state){.doc = doc}, doc->root);
     return 0;
 }
 
@@ -102,41 +330,20 @@ int kq_json_parse(const char *text, size_t len, kq_json_doc *doc,
     int rc;
 
     memset(doc, 0, sizeof *doc);
-    doc->text = text;
-    doc->numbers = &doc->own_numbers;
-    doc->nul_strings = &doc->own_nul_strings;
-    kq_jscan_init(&scan, &doc->own_numbers, &doc->own_nul_strings);
+    kq_jscan_init(&scan);
     rc = kq_jscan_feed(&scan, text, len, &used, err);
     if (rc == KQ_JSCAN_MORE)
         rc = kq_jscan_finish(&scan, err);
     if (rc < 0)
-        goto fail;
+        return rc;
     for (size_t i = used; i < len; i++) {
-        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
-            text[i] != '\r') {
+        if (!is_ws(text[i])) {
             kq_error_set(err, "invalid JSON at byte %zu: trailing characters "
                               "after the value", i);
-            rc = -EBADMSG;
-            goto fail;
+            return -EBADMSG;
         }
     }
-    return build(text, len, doc, err);
-fail:
-    kq_json_free(doc);
-    return rc;
-}
-
-int kq_json_parse_scanned(const char *text, size_t len,
-                          const kq_jscan_result *scan, kq_json_doc *doc,
-                          kq_error *err)
-{
-    if (!scan)
-        return kq_json_parse(text, len, doc, err);
-    memset(doc, 0, sizeof *doc);
-    doc->text = text;
-    doc->numbers = scan->numbers;
-    doc->nul_strings = scan->nul_strings;
-    return build(text, len, doc, err);
+    return kq_json_parse_valid(text, len, doc, err);
 }
 
 void kq_json_free(kq_json_doc *doc)
@@ -148,17 +355,22 @@ void kq_json_free(kq_json_doc *doc)
         free(b);
     }
     doc->root = NULL;
-    kq_jtokens_free(&doc->own_numbers);
-    kq_jtokens_free(&doc->own_nul_strings);
 }
 
-const kq_jtoken *kq_json_number(const kq_json_doc *doc, const cJSON *item)
+kq_json_literal kq_json_number(const kq_json_doc *doc, const cJSON *item)
 {
-    return &doc->numbers->items[item->valueint];
-}
+    kq_json_literal lit = {doc->text + item->valueint, 0, true, false};
+    const char *end = doc->text + doc->len;
 
-const kq_jtoken *kq_json_nul_string(const kq_json_doc *doc, const cJSON *item)
-{
-    return item->valueint > 0 ? &doc->nul_strings->items[item->valueint - 1]
-                              : NULL;
+    lit.negative = lit.text < end && *lit.text == '-';
+    while (lit.text + lit.len < end) {
+        char c = lit.text[lit.len];
+
+        if (c == '.' || c == 'e' || c == 'E')
+            lit.integer = false;
+        else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9')))
+            break;
+        lit.len++;
+    }
+    return lit;
 }

@@ -84,10 +84,8 @@ static void on_hello(kq_peer *p, const char *msg, size_t len)
 {
     kq_hello h;
     kq_error err;
-    /* The framer scanned it already. */
-    kq_jscan_result scan = kq_framer_scan(&p->conn.in);
 
-    if (kq_hello_decode_scanned(msg, len, &scan, &h, &err) != 0) {
+    if (kq_hello_decode_framed(msg, len, &h, &err) != 0) {
         kq_srv_close(p, err.msg);
         return;
     }

@@ -384,10 +384,8 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
 {
     kq_c2s m;
     kq_error err;
-    /* The framer scanned it already. */
-    kq_jscan_result scan = kq_framer_scan(&p->conn.in);
 
-    if (kq_c2s_decode_scanned(msg, len, &scan, &m, &err) != 0) {
+    if (kq_c2s_decode_framed(msg, len, &m, &err) != 0) {
         kq_srv_close(p, err.msg);
         return;
     }

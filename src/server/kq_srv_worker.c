@@ -513,12 +513,10 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
     kq_worker *w = p->worker;
     kq_w2s m;
     kq_error err;
-    /* The framer scanned it already. */
-    kq_jscan_result scan = kq_framer_scan(&p->conn.in);
 
     if (!w)
         return;
-    if (kq_w2s_decode_scanned(msg, len, &scan, &m, &err) != 0) {
+    if (kq_w2s_decode_framed(msg, len, &m, &err) != 0) {
         kq_srv_close(p, err.msg);
         return;
     }
