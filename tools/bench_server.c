@@ -287,10 +287,19 @@ static void worker_message(void *owner, const char *msg, size_t len)
         break;
     }
     case KQ_S2W_AUTH_ACCEPTED: {
-        kq_w2s r = {.tag = KQ_W2S_UPDATE_RESOURCES};
+        kq_w2s r;
 
         if (!m.auth_accepted)
             die("worker authentication failed");
+        r = (kq_w2s){.tag = KQ_W2S_UPDATE_SYSTEM_INFO};
+        r.update_system_info.kernel = KQ_STR_LIT("6.1.0-18-amd64");
+        r.update_system_info.distribution = KQ_STR_LIT("Linux 12 Debian GNU/Linux");
+        r.update_system_info.cpu_cores = 16;
+        r.update_system_info.cpu_frequency = 2899;
+        r.update_system_info.total_ram_mb = 64215;
+        r.update_system_info.load_info = (kq_load_info){0.52, 1.37, 12.75};
+        send_w2s(p, &r);
+        r = (kq_w2s){.tag = KQ_W2S_UPDATE_RESOURCES};
         p->ready = true;
         b->workers_ready++;
         r.update_resources = (kq_resources){16, 1000, 1000000};

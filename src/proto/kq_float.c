@@ -10,6 +10,7 @@
  */
 #include "kq_float.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -116,7 +117,13 @@ static void shortest(double v, decimal *d)
     int lo = 0, hi = MAX_DIGITS - 1;
     decimal cand;
 
-    if (!small_integer(v, d)) {
+    /* Fast path for normal numbers: when the nearest 15-digit decimal reads
+     * back, any shorter decimal that reads back is that one with its
+     * trailing zeros (v lies within half an ulp of it, far inside half a
+     * 15-digit unit), so stripping them gives the shortest.  Most values
+     * stop here.  Subnormals have wider ulps and take the search. */
+    if (!small_integer(v, d) &&
+        (v < DBL_MIN || (nearest(v, 14, d), !reads_back(d, v)))) {
         memcpy(&bits, &v, sizeof bits);
         asymmetric = (bits & ((UINT64_C(1) << 52) - 1)) == 0
                      && (bits >> 52 & 0x7ff) > 1;
