@@ -79,6 +79,8 @@ static void die(const char *what)
 
 /* ---- the server process --------------------------------------------- */
 
+static bool use_state;
+
 static void start_server(bench *b, const char *binary, const char *extra)
 {
     char conf[128], log[128], line[512];
@@ -105,7 +107,8 @@ static void start_server(bench *b, const char *binary, const char *extra)
 
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(binary, binary, "-c", conf, (char *)NULL);
+        execl(binary, binary, "-c", conf, use_state ? NULL : "--no-state",
+              (char *)NULL);
         _exit(127);
     }
     deadline = now_s() + 10;
@@ -449,7 +452,7 @@ static int run_sched(const char *binary, int argc, char **argv)
 {
     uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 20000;
     int w = argc > 1 ? atoi(argv[1]) : 4;
-    bool backlog = false, state = false;
+    bool backlog = false;
     bench b;
     double t0, cpu0, t, cpu;
 
@@ -459,10 +462,9 @@ static int run_sched(const char *binary, int argc, char **argv)
         else if (strcmp(argv[i], "--global") == 0)
             use_global = true;
         else if (strcmp(argv[i], "--state") == 0)
-            state = true;
+            use_state = true;
     }
     bench_init(&b, binary, use_global ? "[global_resources]\nlicence = 1000000\n" : "");
-    (void)state;
     open_peer(&b, &b.client, false, 0);
     wait_replies(&b, 1);
     b.to_issue = n;
@@ -479,14 +481,15 @@ static int run_sched(const char *binary, int argc, char **argv)
     run_until(&b, &b.finished, n);
     t = now_s() - t0;
     cpu = server_cpu(&b) - cpu0;
-    printf("sched: %llu jobs, %d workers%s%s: %.0f jobs/s, server CPU %.1f us/job\n",
+    printf("sched: %llu jobs, %d workers%s%s%s: %.0f jobs/s, server CPU %.1f us/job\n",
            (unsigned long long)n, w, backlog ? ", all queued first" : "",
-           use_global ? ", global resources" : "", (double)n / t, cpu * 1e6 / (double)n);
+           use_global ? ", global resources" : "", use_state ? ", store on" : "",
+           (double)n / t, cpu * 1e6 / (double)n);
     stop_server(&b);
     return 0;
 }
 
-static int run_issue(const char *binary)
+static int run_issue(const char *binary, int argc, char **argv)
 {
     kq_c2s list = {.tag = KQ_C2S_LIST_JOBS};
     double lat[20000];
@@ -494,6 +497,7 @@ static int run_issue(const char *binary)
     long rss0, rss1;
     bench b;
 
+    use_state = argc > 0 && strcmp(argv[0], "--state") == 0;
     bench_init(&b, binary, "");
     open_peer(&b, &b.client, false, 0);
     wait_replies(&b, 1);
@@ -517,8 +521,8 @@ static int run_issue(const char *binary)
     issue_more(&b);
     run_until(&b, &b.accepted, 100000);
     l100k = median_round_trip(&b, &list, 31);
-    printf("issue: first 1,000 median %.1f us, last 1,000 median %.1f us, ratio %.2f\n",
-           first, last, last / first);
+    printf("issue%s: first 1,000 median %.1f us, last 1,000 median %.1f us, ratio %.2f\n",
+           use_state ? " (store on)" : "", first, last, last / first);
     printf("issue: server memory %.0f bytes per queued job (RSS %ld -> %ld kB for 20,000)\n",
            (double)(rss1 - rss0) * 1024 / 20000, rss0, rss1);
     printf("issue: list-jobs -n 20 median %.3f ms at 20,000 jobs, %.3f ms at 100,000 jobs\n",
@@ -562,7 +566,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[2], "sched") == 0)
         return run_sched(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "issue") == 0)
-        return run_issue(argv[1]);
+        return run_issue(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "workers") == 0)
         return run_workers(argv[1], argc - 3, argv + 3);
     fprintf(stderr, "bench_server: unknown benchmark %s\n", argv[2]);

@@ -221,9 +221,11 @@ bool kq_color_enabled(int fd)
     const char *clicolor = getenv("CLICOLOR");
     const char *term = getenv("TERM");
 
+    if (getenv("NO_COLOR"))
+        return false;
     if (force && strcmp(force, "0") != 0)
         return true;
-    if (!isatty(fd) || getenv("NO_COLOR") || !term || strcmp(term, "dumb") == 0)
+    if (!isatty(fd) || !term || strcmp(term, "dumb") == 0)
         return false;
     return !clicolor || strcmp(clicolor, "0") != 0;
 }

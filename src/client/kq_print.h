@@ -56,9 +56,10 @@ void kq_print_date(kq_buf *out, kq_time t, const kq_print_opts *o);
  * their sign: -3725 gives "-1h:-2m:-5s"). */
 void kq_print_elapsed(kq_buf *out, int64_t seconds);
 
-/* Whether to colour output written to fd: fd is a terminal, TERM is set
- * and not "dumb", NO_COLOR is unset and CLICOLOR is not "0"; or
- * CLICOLOR_FORCE is set and not "0". */
+/* Whether to colour output written to fd: never with NO_COLOR set;
+ * otherwise when CLICOLOR_FORCE is set and not "0" (an explicit request,
+ * also off a terminal), or fd is a terminal, TERM is set and not "dumb"
+ * and CLICOLOR is not "0". */
 bool kq_color_enabled(int fd);
 
 #endif

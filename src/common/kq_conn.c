@@ -43,10 +43,27 @@ int kq_conn_open(kq_conn *c, kq_conn_hub *hub, int fd, size_t max_message,
     return 0;
 }
 
+/* Takes c off the hub's list of connections to write, so that its memory
+ * may be reused or freed. */
+static void undirty(kq_conn *c)
+{
+    if (!c->dirty)
+        return;
+    for (kq_conn **p = &c->hub->dirty; *p; p = &(*p)->next_dirty) {
+        if (*p == c) {
+            *p = c->next_dirty;
+            break;
+        }
+    }
+    c->dirty = false;
+    c->next_dirty = NULL;
+}
+
 void kq_conn_close(kq_conn *c)
 {
     if (c->fd < 0)
         return;
+    undirty(c);
     kq_loop_unwatch(c->hub->loop, c->fd);
     kq_loop_timer_cancel(c->hub->loop, c->resume_timer);
     c->resume_timer = 0;

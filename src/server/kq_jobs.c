@@ -35,8 +35,10 @@ kq_job *kq_job_new(void)
 {
     kq_job *job = calloc(1, sizeof *job);
 
-    if (job)
+    if (job) {
         job->worker_id = KQ_NO_WORKER;
+        job->stored_cat = KQ_CAT_COUNT;
+    }
     return job;
 }
 
@@ -58,7 +60,41 @@ void kq_jobs_free(kq_jobs *t)
     free(t->slots);
     for (int c = 0; c < KQ_CAT_COUNT; c++)
         free(t->bits[c]);
+    free(t->removed);
     memset(t, 0, sizeof *t);
+}
+
+void kq_jobs_touch(kq_jobs *t, kq_job *job)
+{
+    if (!t->track || job->dirty)
+        return;
+    job->dirty = true;
+    job->dirty_prev = NULL;
+    job->dirty_next = t->dirty_head;
+    if (t->dirty_head)
+        t->dirty_head->dirty_prev = job;
+    t->dirty_head = job;
+}
+
+static void untouch(kq_jobs *t, kq_job *job)
+{
+    if (!job->dirty)
+        return;
+    if (job->dirty_prev)
+        job->dirty_prev->dirty_next = job->dirty_next;
+    else
+        t->dirty_head = job->dirty_next;
+    if (job->dirty_next)
+        job->dirty_next->dirty_prev = job->dirty_prev;
+    job->dirty = false;
+    job->dirty_prev = job->dirty_next = NULL;
+}
+
+void kq_jobs_clear_changes(kq_jobs *t)
+{
+    while (t->dirty_head)
+        untouch(t, t->dirty_head);
+    t->nremoved = 0;
 }
 
 kq_job *kq_jobs_get(const kq_jobs *t, uint64_t id)
@@ -190,6 +226,8 @@ int kq_jobs_insert(kq_jobs *t, kq_job *job, kq_time now)
     if ((KQ_CAT_BIT(job->cat) & KQ_CAT_DONE) && job->done_at.sec == 0)
         job->done_at = now;
     account(t, job, 1);
+    if (job->stored_cat != job->cat)
+        kq_jobs_touch(t, job);
     return 0;
 }
 
@@ -204,6 +242,7 @@ void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
     if (KQ_CAT_BIT(job->cat) & KQ_CAT_DONE)
         job->done_at = now;
     account(t, job, 1);
+    kq_jobs_touch(t, job);
 }
 
 /* Drops leading empty words once they are half the table. */
@@ -236,6 +275,22 @@ static void compact(kq_jobs *t)
 
 void kq_jobs_delete(kq_jobs *t, kq_job *job)
 {
+    untouch(t, job);
+    if (t->track && job->stored_cat != KQ_CAT_COUNT) {
+        if (t->nremoved == t->removed_cap) {
+            size_t cap = t->removed_cap ? t->removed_cap * 2 : 64;
+            uint64_t *r = realloc(t->removed, cap * sizeof *r);
+
+            /* Out of memory: the row stays and the job comes back after a
+             * restart; nothing else is affected. */
+            if (r) {
+                t->removed = r;
+                t->removed_cap = cap;
+            }
+        }
+        if (t->nremoved < t->removed_cap)
+            t->removed[t->nremoved++] = job->info.job_id;
+    }
     account(t, job, -1);
     t->slots[job->info.job_id - t->base] = NULL;
     kq_job_free(job);

@@ -11,7 +11,9 @@
  * Finished and canceled jobs are also kept in the order they ended, for
  * cleanup.
  *
- * Every status change goes through kq_jobs_set_status.  Nothing here does
+ * Every status change goes through kq_jobs_set_status.  When tracking is
+ * on, the table also remembers which jobs changed or went away since the
+ * last kq_jobs_clear_changes, for the store to write.  Nothing here does
  * I/O.
  */
 #ifndef KQ_JOBS_H
@@ -54,7 +56,10 @@ typedef struct kq_job {
     bool holds;           /* counts against global resources and slots */
     bool kill_pending;    /* canceled while running; the worker has not
                              reported the end yet */
+    bool dirty;           /* changed since the last store commit */
+    uint8_t stored_cat;   /* category as stored, KQ_CAT_COUNT if not */
     struct kq_job *prev, *next; /* running list, or done list */
+    struct kq_job *dirty_prev, *dirty_next;
 } kq_job;
 
 typedef struct kq_jobs {
@@ -68,6 +73,10 @@ typedef struct kq_jobs {
     uint64_t finished_n;
     kq_job *running;      /* Running jobs, for statistics */
     kq_job *done_head, *done_tail; /* ended jobs, oldest first */
+    bool track;           /* remember changes for a store */
+    kq_job *dirty_head;   /* changed jobs */
+    uint64_t *removed;    /* ids deleted */
+    size_t nremoved, removed_cap;
 } kq_jobs;
 
 /* The category of a status. */
@@ -99,6 +108,12 @@ void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
 
 /* Removes the job from the table and frees it. */
 void kq_jobs_delete(kq_jobs *t, kq_job *job);
+
+/* Notes a change that is not a status change (its output arrived). */
+void kq_jobs_touch(kq_jobs *t, kq_job *job);
+
+/* Forgets the changes noted so far (they were stored). */
+void kq_jobs_clear_changes(kq_jobs *t);
 
 /*
  * The last n jobs (highest ids) whose category is in cats, in ascending id

@@ -204,7 +204,35 @@ static void free_peer(kq_peer *p)
     free(p);
 }
 
-/* End of a loop turn: offers, output, then the dead. */
+static void on_store_retry(kq_loop *loop, void *arg)
+{
+    (void)loop;
+    ((kq_server *)arg)->store_retry = 0;
+}
+
+/* Writes this turn's changes.  False when the store failed: then nothing
+ * may leave (a client must not hear of a job that is not stored), and the
+ * commit is tried again in a second. */
+static bool commit(kq_server *srv)
+{
+    kq_error err;
+    uint64_t now;
+
+    if (!srv->store || kq_store_commit(srv->store, &srv->jobs,
+                                       srv->next_worker_id, &err) == 0)
+        return true;
+    now = kq_loop_now(srv->loop);
+    if (!srv->store_error_logged_ms || now - srv->store_error_logged_ms > 10000) {
+        kq_err("Cannot store the state, holding all answers until it works: %s",
+               err.msg);
+        srv->store_error_logged_ms = now;
+    }
+    if (!srv->store_retry)
+        srv->store_retry = kq_loop_timer(srv->loop, 1000, on_store_retry, srv);
+    return false;
+}
+
+/* End of a loop turn: offers, the store, output, then the dead. */
 static void on_turn_end(kq_loop *loop, void *arg)
 {
     kq_server *srv = arg;
@@ -214,7 +242,8 @@ static void on_turn_end(kq_loop *loop, void *arg)
         srv->dispatch_needed = false;
         kq_srv_dispatch(srv);
     }
-    kq_conn_hub_flush(&srv->hub);
+    if (commit(srv))
+        kq_conn_hub_flush(&srv->hub);
     while (srv->graveyard) {
         kq_peer *p = srv->graveyard;
 
@@ -321,6 +350,71 @@ static int bind_all(kq_server *srv, kq_error *err)
     return 0;
 }
 
+/* A job read back from the store takes its place again: pending jobs
+ * wait in the queue, running ones wait for their worker to come back. */
+static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
+                       kq_str *stderr_text, kq_time done_at)
+{
+    kq_server *srv = ctx;
+    kq_job *job = kq_job_new();
+    kq_worker *w;
+
+    if (!job)
+        return -ENOMEM;
+    job->info = *info;
+    memset(info, 0, sizeof *info);
+    job->stdout_text = *stdout_text;
+    job->stderr_text = *stderr_text;
+    *stdout_text = *stderr_text = KQ_STR_NULL;
+    job->done_at = done_at;
+    job->stored_cat = (uint8_t)kq_cat_of(&job->info.status);
+    if (kq_jobs_insert(&srv->jobs, job, kq_srv_now()) < 0) {
+        kq_job_free(job);
+        return -ENOMEM;
+    }
+    switch ((kq_cat)job->cat) {
+    case KQ_CAT_PENDING:
+        return kq_sched_enqueue(&srv->sched, job);
+    case KQ_CAT_RUNNING:
+        w = kq_srv_worker_ghost(srv, &job->info.status.running.worker);
+        if (!w || kq_u64_set_add(&w->info.jobs_running, job->info.job_id) < 0 ||
+            kq_sched_hold(&srv->sched, job) < 0)
+            return -ENOMEM;
+        job->worker_id = w->info.worker_id;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Opens the store and takes its jobs back. */
+static int load_state(kq_server *srv, const char *path, kq_error *err)
+{
+    uint64_t next_job = 0, next_worker = 0;
+    int rc;
+
+    if ((rc = kq_store_open(path, &srv->store, err)) < 0)
+        return rc;
+    rc = kq_store_load(srv->store, restore_job, srv, &next_job, &next_worker, err);
+    if (rc == -ENOMEM)
+        kq_error_set(err, "out of memory loading %s", path);
+    if (rc < 0)
+        return rc;
+    if (next_job > srv->jobs.next_id)
+        srv->jobs.next_id = next_job;
+    if (next_worker > srv->next_worker_id)
+        srv->next_worker_id = next_worker;
+    srv->jobs.track = true;
+    kq_info("State in %s: %llu jobs (%llu pending, %llu running), next job id %llu",
+            path, (unsigned long long)(srv->jobs.count[0] + srv->jobs.count[1] +
+                                       srv->jobs.count[2] + srv->jobs.count[3] +
+                                       srv->jobs.count[4] + srv->jobs.count[5]),
+            (unsigned long long)srv->jobs.count[KQ_CAT_PENDING],
+            (unsigned long long)srv->jobs.count[KQ_CAT_RUNNING],
+            (unsigned long long)srv->jobs.next_id);
+    return 0;
+}
+
 int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
                   kq_error *err)
 {
@@ -343,6 +437,8 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         goto fail;
     }
     srv->hub.loop = srv->loop;
+    if (srv->opts.state_path && (rc = load_state(srv, srv->opts.state_path, err)) < 0)
+        goto fail;
     nofile = kq_net_raise_nofile();
     if (nofile > 0)
         kq_debug("Open-files limit: %ld", nofile);
@@ -374,7 +470,8 @@ int kq_server_run(kq_server *srv)
         kq_err("select: %s", strerror(-rc));
         return 1;
     }
-    kq_conn_hub_flush(&srv->hub);
+    if (commit(srv))
+        kq_conn_hub_flush(&srv->hub);
     kq_info("Bye");
     return srv->exit_code;
 }
@@ -401,6 +498,7 @@ void kq_server_free(kq_server *srv)
     if (srv->spare_fd >= 0)
         close(srv->spare_fd);
     kq_srv_worker_free_all(srv);
+    kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);
     kq_sched_free(&srv->sched);
     kq_buf_free(&srv->scratch);

@@ -11,7 +11,8 @@
 #include "kq_error.h"
 
 typedef struct kq_server_opts {
-    size_t max_message;  /* bound on one incoming message; 0 = default */
+    size_t max_message;     /* bound on one incoming message; 0 = default */
+    const char *state_path; /* SQLite state file, or NULL for memory only */
 } kq_server_opts;
 
 typedef struct kq_server kq_server;

@@ -26,6 +26,7 @@
 #include "kq_protocol.h"
 #include "kq_sched.h"
 #include "kq_server.h"
+#include "kq_store.h"
 
 /* Failed client authentications before the connection is closed. */
 #define KQ_MAX_AUTH_FAILURES 5
@@ -91,6 +92,9 @@ typedef struct kq_server {
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
+    kq_store *store;         /* NULL: state in memory only */
+    uint64_t store_retry;    /* timer after a failed commit */
+    uint64_t store_error_logged_ms;
     int exit_code;
 } kq_server;
 
@@ -123,6 +127,10 @@ bool kq_srv_worker_reachable(kq_server *srv, const kq_job *job);
 /* Sends KillJob for a job just canceled while running; it keeps holding its
  * resources until the worker reports its end. */
 void kq_srv_kill(kq_server *srv, kq_job *job);
+/* The record of a worker that is known only from the store (it ran jobs
+ * before a restart): not connected, waiting to reconnect.  NULL when out
+ * of memory. */
+kq_worker *kq_srv_worker_ghost(kq_server *srv, const kq_str *name);
 /* Drops a worker record whose connection is gone: its jobs are queued
  * again. */
 void kq_srv_worker_forget(kq_server *srv, kq_worker *w, const char *why);

@@ -124,12 +124,12 @@ void kq_srv_worker_free_all(kq_server *srv)
     srv->nworkers = srv->workers_cap = 0;
 }
 
-void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
+/* A new record with the next id, in the registry; NULL when out of
+ * memory. */
+static kq_worker *worker_new(kq_server *srv, const kq_str *name)
 {
-    kq_server *srv = p->srv;
     kq_worker *w = calloc(1, sizeof *w);
     kq_time now = kq_srv_now();
-    kq_s2w m = {.tag = KQ_S2W_AUTH_CHALLENGE};
     kq_system_info *si;
 
     if (!w || kq_str_copy(&w->info.worker_name, name) < 0)
@@ -152,19 +152,46 @@ void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
     w->info.connected_since = now;
     w->info.last_updated = now;
     w->last_seen_ms = kq_loop_now(srv->loop);
+    srv->workers[srv->nworkers++] = w;
+    return w;
+oom:
+    if (w)
+        worker_free(w);
+    return NULL;
+}
+
+kq_worker *kq_srv_worker_ghost(kq_server *srv, const kq_str *name)
+{
+    kq_worker *w;
+
+    for (size_t i = 0; i < srv->nworkers; i++)
+        if (!srv->workers[i]->peer && kq_str_eq(&srv->workers[i]->info.worker_name, name))
+            return srv->workers[i];
+    w = worker_new(srv, name);
+    if (w) {
+        w->authenticated = true;
+        w->lost_ms = kq_loop_now(srv->loop);
+    }
+    return w;
+}
+
+void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
+{
+    kq_server *srv = p->srv;
+    kq_worker *w = worker_new(srv, name);
+    kq_s2w m = {.tag = KQ_S2W_AUTH_CHALLENGE};
+
+    if (!w) {
+        kq_srv_close(p, "out of memory for a new worker");
+        return;
+    }
     w->peer = p;
     p->worker = w;
-    srv->workers[srv->nworkers++] = w;
     kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
             (unsigned long long)w->info.worker_id, p->conn.peer);
     kq_srv_send_s2w(p, &(kq_s2w){.tag = KQ_S2W_WELCOME_WORKER});
     m.auth_challenge.salt = kq_str_view(p->salt);
     kq_srv_send_s2w(p, &m);
-    return;
-oom:
-    if (w)
-        worker_free(w);
-    kq_srv_close(p, "out of memory for a new worker");
 }
 
 /* ---- offers --------------------------------------------------------- */
@@ -466,6 +493,7 @@ static void on_job_results(kq_server *srv, kq_worker *w,
     job->stderr_text = r->stderr_text;
     r->stdout_text = KQ_STR_NULL;
     r->stderr_text = KQ_STR_NULL;
+    kq_jobs_touch(&srv->jobs, job);
 }
 
 /* A fresh report: what may be offered is what it has free, minus the

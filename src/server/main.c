@@ -2,6 +2,7 @@
  * kueue_server - entry point: command line, configuration, logging.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +18,45 @@ static void usage(FILE *out)
             "Usage: kueue_server [OPTIONS]\n\n"
             "Options:\n"
             "  -c, --config <PATH>  Path to the configuration file\n"
+            "      --state <PATH>   SQLite file keeping jobs across restarts\n"
+            "                       (default: server_settings.state_file, else\n"
+            "                       $XDG_DATA_HOME/kueue/server.sqlite3)\n"
+            "      --no-state       Keep everything in memory only\n"
             "  -h, --help           Print help\n"
             "  -V, --version        Print version\n");
+}
+
+/* server_settings.state_file, else $XDG_DATA_HOME/kueue/server.sqlite3,
+ * else ~/.local/share/kueue/server.sqlite3. */
+static const char *default_state_path(const kq_config *cfg, char *buf, size_t n)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+    if (cfg->server_settings.state_file[0])
+        return cfg->server_settings.state_file;
+    if (xdg && xdg[0] == '/')
+        snprintf(buf, n, "%s/kueue/server.sqlite3", xdg);
+    else if (home && home[0])
+        snprintf(buf, n, "%s/.local/share/kueue/server.sqlite3", home);
+    else
+        snprintf(buf, n, "kueue-server.sqlite3");
+    return buf;
 }
 
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
+        {"state", required_argument, NULL, 'S'},
+        {"no-state", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *config_path = NULL;
+    const char *config_path = NULL, *state_path = NULL;
+    bool no_state = false;
+    char default_state[4096];
+    kq_server_opts opts = {0};
     kq_config cfg;
     kq_server *srv;
     kq_log_level level;
@@ -40,6 +67,12 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'c':
             config_path = optarg;
+            break;
+        case 'S':
+            state_path = optarg;
+            break;
+        case 'N':
+            no_state = true;
             break;
         case 'h':
             usage(stdout);
@@ -67,7 +100,16 @@ int main(int argc, char **argv)
         return 1;
     }
     kq_log_init("kueue_server", level);
-    if (kq_server_new(&cfg, NULL, &srv, &err) < 0) {
+    if (no_state && state_path) {
+        fprintf(stderr, "error: --state and --no-state exclude each other\n");
+        kq_config_free(&cfg);
+        return 2;
+    }
+    if (!no_state)
+        opts.state_path = state_path ? state_path
+                                     : default_state_path(&cfg, default_state,
+                                                          sizeof default_state);
+    if (kq_server_new(&cfg, &opts, &srv, &err) < 0) {
         fprintf(stderr, "Error: Failed to start server: %s\n", err.msg);
         kq_config_free(&cfg);
         return 1;

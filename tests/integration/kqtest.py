@@ -117,7 +117,8 @@ class Server:
         self.secret = secret
         conf = {"common_settings": {"shared_secret": secret, "server_port": 0,
                                     "log_level": "debug"},
-                "server_settings": {"bind_addresses": "127.0.0.1"}}
+                "server_settings": {"bind_addresses": "127.0.0.1",
+                                    "state_file": os.path.join(self.dir, "state.sqlite3")}}
         for name, keys in sections.items():
             conf.setdefault(name, {}).update(keys)
         self.config = os.path.join(self.dir, "config.toml")

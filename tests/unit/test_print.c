@@ -752,7 +752,7 @@ static void test_color_enabled(void)
     setenv("CLICOLOR_FORCE", "1", 1);
     CHECK(kq_color_enabled(fds[1]));
     setenv("NO_COLOR", "1", 1);
-    CHECK(kq_color_enabled(fds[1])); /* forcing beats NO_COLOR */
+    CHECK(!kq_color_enabled(fds[1])); /* NO_COLOR always wins */
     unsetenv("CLICOLOR_FORCE");
     unsetenv("NO_COLOR");
     close(fds[0]);

@@ -1,0 +1,648 @@
+/*
+ * kq_cli.c - the command-line table, its parser and the help texts (see
+ * kq_cli.h).  Owns nothing beyond the parsed arguments' --resource list.
+ */
+#include "kq_cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kq_compiler.h"
+
+const char kq_cli_about[] =
+    "A robust, user-level, work-stealing, distributed task scheduler.";
+const char kq_cli_version[] = "kueue 0.19.0";
+
+/* ---- the table -------------------------------------------------------- */
+
+static const kq_cli_opt opt_config = {
+    KQ_OPT_CONFIG, 'c', "config", "PATH", KQ_ARG_PATH, false,
+    "Path to the configuration file"};
+static const kq_cli_opt opt_help = {
+    KQ_OPT_HELP, 'h', "help", NULL, KQ_ARG_FLAG, false, "Print help"};
+static const kq_cli_opt opt_version = {
+    KQ_OPT_VERSION, 'V', "version", NULL, KQ_ARG_FLAG, false, "Print version"};
+static const kq_cli_opt opt_job_slots = {
+    KQ_OPT_JOB_SLOTS, 'j', "job-slots", "N", KQ_ARG_U64, false,
+    "Job slots the job occupies [default: 1]"};
+static const kq_cli_opt opt_cpus = {
+    KQ_OPT_CPUS, 'c', "cpus", "N", KQ_ARG_U64, false,
+    "CPU cores the job needs [default: client_settings.job_default_cpus]"};
+static const kq_cli_opt opt_ram_mb = {
+    KQ_OPT_RAM_MB, 'r', "ram-mb", "N", KQ_ARG_U64, false,
+    "RAM in megabytes the job needs [default: client_settings.job_default_ram_mb]"};
+static const kq_cli_opt opt_resource = {
+    KQ_OPT_RESOURCE, 0, "resource", "NAME[=N]", KQ_ARG_TEXT, true,
+    "Global resource (e.g. a licence) the job holds while it runs; NAME alone "
+    "means 1; repeatable"};
+static const kq_cli_opt opt_stdout = {
+    KQ_OPT_STDOUT, 'o', "stdout", "PATH", KQ_ARG_PATH, false,
+    "Write stdout to this file (relative to the working directory); \"null\" "
+    "discards it"};
+static const kq_cli_opt opt_stderr = {
+    KQ_OPT_STDERR, 'e', "stderr", "PATH", KQ_ARG_PATH, false,
+    "Write stderr to this file (relative to the working directory); \"null\" "
+    "discards it"};
+static const kq_cli_opt opt_wait = {
+    KQ_OPT_WAIT, 'w', "wait", NULL, KQ_ARG_FLAG, false,
+    "Block until the job has ended; print its return code and exit with it"};
+static const kq_cli_opt opt_batch_wait = {
+    KQ_OPT_WAIT, 'w', "wait", NULL, KQ_ARG_FLAG, false,
+    "Block until every job has ended; exit 1 if any failed or was canceled"};
+static const kq_cli_opt opt_num_jobs = {
+    KQ_OPT_NUM_JOBS, 'n', "num-jobs", "N", KQ_ARG_U64, false,
+    "Number of most recent jobs to list [default: terminal height - 4, or "
+    "996 off a terminal]"};
+static const kq_cli_opt opt_pending = {
+    KQ_OPT_PENDING, 'p', "pending", NULL, KQ_ARG_FLAG, false, "List pending jobs"};
+static const kq_cli_opt opt_offered = {
+    KQ_OPT_OFFERED, 'o', "offered", NULL, KQ_ARG_FLAG, false, "List offered jobs"};
+static const kq_cli_opt opt_running = {
+    KQ_OPT_RUNNING, 'r', "running", NULL, KQ_ARG_FLAG, false, "List running jobs"};
+static const kq_cli_opt opt_succeeded = {
+    KQ_OPT_SUCCEEDED, 's', "succeeded", NULL, KQ_ARG_FLAG, false,
+    "List jobs that finished with code 0"};
+static const kq_cli_opt opt_failed = {
+    KQ_OPT_FAILED, 'f', "failed", NULL, KQ_ARG_FLAG, false,
+    "List jobs that finished with another code"};
+static const kq_cli_opt opt_canceled = {
+    KQ_OPT_CANCELED, 'c', "canceled", NULL, KQ_ARG_FLAG, false,
+    "List canceled jobs"};
+static const kq_cli_opt opt_kill = {
+    KQ_OPT_KILL, 'k', "kill", NULL, KQ_ARG_FLAG, false,
+    "Also kill the job if it is already running"};
+static const kq_cli_opt opt_all = {
+    KQ_OPT_ALL, 'a', "all", NULL, KQ_ARG_FLAG, false,
+    "Also remove jobs that failed"};
+static const kq_cli_opt opt_json = {
+    KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
+    "Print the server's answer as one JSON protocol message instead of text"};
+
+const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
+                                                &opt_version, NULL};
+
+static const kq_cli_opt *const opts_cmd[] = {
+    &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
+    &opt_stderr, &opt_wait, &opt_json, &opt_help, NULL};
+static const kq_cli_opt *const opts_batch[] = {
+    &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
+    &opt_stderr, &opt_batch_wait, &opt_help, NULL};
+static const kq_cli_opt *const opts_list_jobs[] = {
+    &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
+    &opt_failed, &opt_canceled, &opt_json, &opt_help, NULL};
+static const kq_cli_opt *const opts_json[] = {&opt_json, &opt_help, NULL};
+static const kq_cli_opt *const opts_remove_job[] = {&opt_kill, &opt_json,
+                                                    &opt_help, NULL};
+static const kq_cli_opt *const opts_clean_jobs[] = {&opt_all, &opt_json,
+                                                    &opt_help, NULL};
+static const kq_cli_opt *const opts_help_only[] = {&opt_help, NULL};
+
+static const kq_cli_pos pos_cmdline[] = {
+    {"COMMAND", KQ_ARG_CMDLINE, KQ_POS_TRAILING,
+     "The program to run (no shell), then its arguments, passed verbatim"}};
+static const kq_cli_pos pos_file[] = {
+    {"FILE", KQ_ARG_PATH, KQ_POS_OPTIONAL,
+     "One command line per job; standard input when absent or -"}};
+static const kq_cli_pos pos_job_id[] = {
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"}};
+static const kq_cli_pos pos_worker_id[] = {
+    {"WORKER_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the worker"}};
+static const kq_cli_pos pos_shell[] = {
+    {"SHELL", KQ_ARG_SHELL, KQ_POS_REQUIRED,
+     "Shell to generate the script for"}};
+static const kq_cli_pos pos_subcommand[] = {
+    {"COMMAND", KQ_ARG_SUBCOMMAND, KQ_POS_OPTIONAL,
+     "Subcommand to describe"}};
+
+#define POS(a) a, sizeof(a) / sizeof *(a)
+
+const kq_cli_cmd kq_cli_commands[] = {
+    {KQ_CMD_CMD, "cmd", "Issue a command to be run on a remote worker",
+     "Prints the ID of the new job.  With --wait, prints the job's return "
+     "code once it has ended and exits with it (codes outside 0-255 and "
+     "canceled jobs exit 1).\n\n"
+     "The first word that is not an option starts the command: it and "
+     "everything after it are the job's command line, verbatim, even words "
+     "that look like options.  The command runs without a shell in the "
+     "current directory (resolved to its real path).",
+     opts_cmd, POS(pos_cmdline), true},
+    {KQ_CMD_BATCH, "batch",
+     "Issue one job per line of a file, each run by sh -c",
+     "Reads FILE, or standard input when FILE is - or absent.  Every line "
+     "that is not empty and does not start with # becomes a job running "
+     "`sh -c LINE` with the given resources.  All jobs go over one "
+     "connection.  Prints the job IDs, one per line, in the order of the "
+     "lines.  With --wait, also waits until every job has ended and exits 1 "
+     "if any failed or was canceled.",
+     opts_batch, POS(pos_file), true},
+    {KQ_CMD_LIST_JOBS, "list-jobs",
+     "List pending, running and finished jobs",
+     "Without a filter flag all kinds of jobs are listed; with some, only "
+     "those kinds.",
+     opts_list_jobs, NULL, 0, true},
+    {KQ_CMD_SHOW_JOB, "show-job", "Show a job with its captured output", NULL,
+     opts_json, POS(pos_job_id), true},
+    {KQ_CMD_WAIT_JOB, "wait-job",
+     "Block until a job has ended and exit with its return code",
+     "Codes outside 0-255 and canceled jobs exit 1.", opts_json,
+     POS(pos_job_id), true},
+    {KQ_CMD_REMOVE_JOB, "remove-job", "Remove a job from the queue",
+     "A job that is already running keeps running unless --kill is given.",
+     opts_remove_job, POS(pos_job_id), true},
+    {KQ_CMD_CLEAN_JOBS, "clean-jobs",
+     "Remove finished and canceled jobs from the server",
+     "Jobs that failed are kept unless --all is given.", opts_clean_jobs,
+     NULL, 0, true},
+    {KQ_CMD_LIST_WORKERS, "list-workers", "List the connected workers", NULL,
+     opts_json, NULL, 0, true},
+    {KQ_CMD_SHOW_WORKER, "show-worker", "Show a worker", NULL, opts_json,
+     POS(pos_worker_id), true},
+    {KQ_CMD_LIST_RESOURCES, "list-resources",
+     "List the global resources configured on the server", NULL, opts_json,
+     NULL, 0, true},
+    {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
+     "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
+     "save the output where your shell looks for completions.",
+     opts_help_only, POS(pos_shell), false},
+    {KQ_CMD_HELP, "help",
+     "Print this message or the help of the given subcommand", NULL,
+     opts_help_only, POS(pos_subcommand), false},
+};
+const size_t kq_cli_command_count =
+    sizeof kq_cli_commands / sizeof *kq_cli_commands;
+
+const char *const kq_cli_shells[] = {"bash", "zsh", "fish", NULL};
+
+const kq_cli_cmd *kq_cli_find(const char *name)
+{
+    for (size_t i = 0; i < kq_cli_command_count; i++)
+        if (strcmp(kq_cli_commands[i].name, name) == 0)
+            return &kq_cli_commands[i];
+    return NULL;
+}
+
+/* ---- numbers ---------------------------------------------------------- */
+
+int kq_cli_parse_u64(const char *text, uint64_t *out, const char **why)
+{
+    const char *p = text;
+    uint64_t v = 0;
+
+    if (*p == '+')
+        p++;
+    if (*p == '\0') {
+        *why = *text ? "invalid digit found in string"
+                     : "cannot parse integer from empty string";
+        return -EINVAL;
+    }
+    for (; *p; p++) {
+        unsigned d = (unsigned)(*p - '0');
+
+        if (d > 9) {
+            *why = "invalid digit found in string";
+            return -EINVAL;
+        }
+        if (v > (UINT64_MAX - d) / 10) {
+            *why = "number too large to fit in target type";
+            return -EINVAL;
+        }
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* ---- help ------------------------------------------------------------- */
+
+/* Help text is wrapped to this many columns. */
+#define HELP_WIDTH 79
+
+/* "-j, --job-slots <N>" (long-only options are indented to line up). */
+static void opt_label(char *buf, size_t n, const kq_cli_opt *o)
+{
+    int w;
+
+    if (o->short_name)
+        w = snprintf(buf, n, "-%c, --%s", o->short_name, o->long_name);
+    else
+        w = snprintf(buf, n, "    --%s", o->long_name);
+    if (o->value_name && w > 0 && (size_t)w < n)
+        snprintf(buf + w, n - (size_t)w, " <%s>", o->value_name);
+}
+
+static void pos_label(char *buf, size_t n, const kq_cli_pos *p)
+{
+    switch (p->kind) {
+    case KQ_POS_REQUIRED:
+        snprintf(buf, n, "<%s>", p->name);
+        break;
+    case KQ_POS_OPTIONAL:
+        snprintf(buf, n, "[%s]", p->name);
+        break;
+    case KQ_POS_TRAILING:
+        snprintf(buf, n, "<%s> [ARGS]...", p->name);
+        break;
+    }
+}
+
+static bool has_real_options(const kq_cli_opt *const *opts)
+{
+    for (; *opts; opts++)
+        if ((*opts)->id != KQ_OPT_HELP)
+            return true;
+    return false;
+}
+
+static void print_usage_line(FILE *out, const kq_cli_cmd *cmd)
+{
+    char label[64];
+
+    if (!cmd) {
+        fprintf(out, "Usage: kueue [OPTIONS] <COMMAND>\n");
+        return;
+    }
+    fprintf(out, "Usage: kueue %s", cmd->name);
+    if (has_real_options(cmd->opts))
+        fprintf(out, " [OPTIONS]");
+    for (size_t i = 0; i < cmd->npos; i++) {
+        pos_label(label, sizeof label, &cmd->pos[i]);
+        fprintf(out, " %s", label);
+    }
+    fputc('\n', out);
+}
+
+/*
+ * Prints text from column col on, wrapped at HELP_WIDTH columns with
+ * continuation lines indented by indent, and ends the line.  A blank line
+ * in text separates paragraphs (which start at column 0).
+ */
+static void put_wrapped(FILE *out, const char *text, size_t col, size_t indent)
+{
+    const char *p = text;
+    bool first = true;
+
+    while (*p) {
+        size_t len;
+
+        if (p[0] == '\n') {
+            fputs("\n\n", out);
+            p += strspn(p, "\n");
+            col = 0;
+            first = true;
+            continue;
+        }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        len = strcspn(p, " \n");
+        if (!first && col + 1 + len > HELP_WIDTH && col > indent) {
+            fprintf(out, "\n%*s", (int)indent, "");
+            col = indent;
+            first = true;
+        }
+        if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(p, 1, len, out);
+        col += len;
+        p += len;
+        first = false;
+    }
+    fputc('\n', out);
+}
+
+/* Prints one "  label   help" line of a section whose labels are width
+ * columns wide. */
+static void help_line(FILE *out, const char *label, size_t width,
+                      const char *help)
+{
+    fprintf(out, "  %-*s  ", (int)width, label);
+    put_wrapped(out, help, width + 4, width + 4);
+}
+
+void kq_cli_help(FILE *out, const kq_cli_cmd *cmd)
+{
+    const kq_cli_opt *const *opts = cmd ? cmd->opts : kq_cli_global_opts;
+    char label[64];
+    size_t width = 0;
+
+    if (cmd) {
+        fprintf(out, "%s\n\n", cmd->about);
+        if (cmd->long_about) {
+            put_wrapped(out, cmd->long_about, 0, 0);
+            fputc('\n', out);
+        }
+    } else {
+        fprintf(out, "%s\n\n", kq_cli_about);
+    }
+    print_usage_line(out, cmd);
+
+    if (!cmd) {
+        for (size_t i = 0; i < kq_cli_command_count; i++) {
+            size_t n = strlen(kq_cli_commands[i].name);
+            width = n > width ? n : width;
+        }
+        fprintf(out, "\nCommands:\n");
+        for (size_t i = 0; i < kq_cli_command_count; i++)
+            help_line(out, kq_cli_commands[i].name, width,
+                      kq_cli_commands[i].about);
+        width = 0;
+    }
+    for (size_t i = 0; cmd && i < cmd->npos; i++) {
+        pos_label(label, sizeof label, &cmd->pos[i]);
+        width = strlen(label) > width ? strlen(label) : width;
+    }
+    for (const kq_cli_opt *const *o = opts; *o; o++) {
+        opt_label(label, sizeof label, *o);
+        width = strlen(label) > width ? strlen(label) : width;
+    }
+    if (cmd && cmd->npos) {
+        fprintf(out, "\nArguments:\n");
+        for (size_t i = 0; i < cmd->npos; i++) {
+            pos_label(label, sizeof label, &cmd->pos[i]);
+            help_line(out, label, width, cmd->pos[i].help);
+        }
+    }
+    fprintf(out, "\nOptions:\n");
+    for (const kq_cli_opt *const *o = opts; *o; o++) {
+        opt_label(label, sizeof label, *o);
+        help_line(out, label, width, (*o)->help);
+    }
+    if (cmd && cmd->id == KQ_CMD_COMPLETE) {
+        fprintf(out, "\nShells:");
+        for (const char *const *s = kq_cli_shells; *s; s++)
+            fprintf(out, " %s", *s);
+        fputc('\n', out);
+    }
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+typedef struct parser {
+    int argc;
+    char *const *argv;
+    int i;                  /* next word */
+    const kq_cli_cmd *cmd;  /* NULL while reading global options */
+    kq_cli_args *args;
+    FILE *out, *err;
+} parser;
+
+/* Prints "error: ..." and the usage; returns KQ_CLI_USAGE. */
+static int usage_error(const parser *p, const char *fmt, ...) KQ_PRINTF(2, 3);
+static int usage_error(const parser *p, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("error: ", p->err);
+    va_start(ap, fmt);
+    vfprintf(p->err, fmt, ap);
+    va_end(ap);
+    fputs("\n\n", p->err);
+    print_usage_line(p->err, p->cmd);
+    fputs("\nFor more information, try '--help'.\n", p->err);
+    return KQ_CLI_USAGE;
+}
+
+/* "--cpus <N>" as clap names an option in messages. */
+static void opt_name(char *buf, size_t n, const kq_cli_opt *o)
+{
+    if (o->value_name)
+        snprintf(buf, n, "--%s <%s>", o->long_name, o->value_name);
+    else
+        snprintf(buf, n, "--%s", o->long_name);
+}
+
+static const kq_cli_opt *find_long(const kq_cli_opt *const *opts,
+                                   const char *name, size_t len)
+{
+    for (; *opts; opts++)
+        if (strlen((*opts)->long_name) == len &&
+            memcmp((*opts)->long_name, name, len) == 0)
+            return *opts;
+    return NULL;
+}
+
+static const kq_cli_opt *find_short(const kq_cli_opt *const *opts, char c)
+{
+    for (; *opts; opts++)
+        if ((*opts)->short_name == c)
+            return *opts;
+    return NULL;
+}
+
+/*
+ * Records one occurrence of o with value (NULL for a flag).  Help and
+ * version are acted on at once, as clap does.  Returns KQ_CLI_RUN to go
+ * on, or a final parse result.
+ */
+static int store(parser *p, const kq_cli_opt *o, const char *value)
+{
+    kq_cli_args *a = p->args;
+    char name[64];
+    const char *why;
+
+    opt_name(name, sizeof name, o);
+    if (o->id == KQ_OPT_HELP) {
+        kq_cli_help(p->out, p->cmd);
+        return KQ_CLI_DONE;
+    }
+    if (o->id == KQ_OPT_VERSION) {
+        fprintf(p->out, "%s\n", kq_cli_version);
+        return KQ_CLI_DONE;
+    }
+    if (a->given[o->id] && !o->repeatable)
+        return usage_error(p, "the argument '%s' cannot be used multiple times",
+                           name);
+    a->given[o->id] = true;
+    if (o->type == KQ_ARG_U64 &&
+        kq_cli_parse_u64(value, &a->number[o->id], &why) < 0)
+        return usage_error(p, "invalid value '%s' for '%s': %s", value, name,
+                           why);
+    if (o->id == KQ_OPT_RESOURCE) {
+        /* argc bounds the number of values: allocated once, on first use. */
+        if (!a->resources &&
+            !(a->resources = calloc((size_t)p->argc, sizeof *a->resources)))
+            return -ENOMEM;
+        a->resources[a->nresources++] = value;
+    } else if (o->id == KQ_OPT_CONFIG) {
+        a->config_path = value;
+    }
+    a->value[o->id] = value;
+    return KQ_CLI_RUN;
+}
+
+/* Parses the option word argv[i] (which starts with '-') and its value. */
+static int parse_option(parser *p, const kq_cli_opt *const *opts)
+{
+    const char *word = p->argv[p->i++];
+    char name[64];
+
+    if (word[1] == '-') {
+        const char *eq = strchr(word + 2, '=');
+        size_t len = eq ? (size_t)(eq - word - 2) : strlen(word + 2);
+        const kq_cli_opt *o = find_long(opts, word + 2, len);
+
+        if (!o)
+            return usage_error(p, "unexpected argument '%s' found", word);
+        opt_name(name, sizeof name, o);
+        if (!o->value_name) {
+            if (eq)
+                return usage_error(p, "unexpected value '%s' for '%s' found; "
+                                      "no more were expected", eq + 1, name);
+            return store(p, o, NULL);
+        }
+        if (eq)
+            return store(p, o, eq + 1);
+        if (p->i >= p->argc)
+            return usage_error(p, "a value is required for '%s' but none was "
+                                  "supplied", name);
+        return store(p, o, p->argv[p->i++]);
+    }
+    for (const char *c = word + 1; *c; c++) {
+        const kq_cli_opt *o = find_short(opts, *c);
+        int rc;
+
+        if (!o)
+            return usage_error(p, "unexpected argument '-%c' found", *c);
+        if (!o->value_name) {
+            if ((rc = store(p, o, NULL)) != KQ_CLI_RUN)
+                return rc;
+            continue;
+        }
+        if (c[1])
+            return store(p, o, c + 1);
+        opt_name(name, sizeof name, o);
+        if (p->i >= p->argc)
+            return usage_error(p, "a value is required for '%s' but none was "
+                                  "supplied", name);
+        return store(p, o, p->argv[p->i++]);
+    }
+    return KQ_CLI_RUN;
+}
+
+/* Checks and stores the positional word argv[i]. */
+static int parse_positional(parser *p, size_t n)
+{
+    const kq_cli_pos *pos = &p->cmd->pos[n];
+    const char *word = p->argv[p->i];
+    const char *why;
+
+    if (pos->kind == KQ_POS_TRAILING) {
+        p->args->trailing = p->argv + p->i;
+        p->args->ntrailing = (size_t)(p->argc - p->i);
+        p->i = p->argc;
+        return KQ_CLI_RUN;
+    }
+    p->i++;
+    if (pos->type == KQ_ARG_U64 &&
+        kq_cli_parse_u64(word, &p->args->pos_number[n], &why) < 0)
+        return usage_error(p, "invalid value '%s' for '<%s>': %s", word,
+                           pos->name, why);
+    if (pos->type == KQ_ARG_SHELL) {
+        char values[64] = "";
+        size_t used = 0;
+        bool known = false;
+
+        for (const char *const *s = kq_cli_shells; *s; s++) {
+            known |= strcmp(*s, word) == 0;
+            if (used < sizeof values)
+                used += (size_t)snprintf(values + used, sizeof values - used,
+                                         "%s%s", used ? ", " : "", *s);
+        }
+        if (!known)
+            return usage_error(p, "invalid value '%s' for '<%s>'\n  "
+                                  "[possible values: %s]", word, pos->name, values);
+    }
+    if (pos->type == KQ_ARG_SUBCOMMAND && !kq_cli_find(word))
+        return usage_error(p, "unrecognized subcommand '%s'", word);
+    p->args->pos[n] = word;
+    return KQ_CLI_RUN;
+}
+
+static bool is_option(const char *word)
+{
+    return word[0] == '-' && word[1] != '\0';
+}
+
+/* Options and positionals of the subcommand p->cmd. */
+static int parse_subcommand(parser *p)
+{
+    const kq_cli_cmd *cmd = p->cmd;
+    bool options_done = false;
+    size_t npos = 0;
+    int rc;
+
+    while (p->i < p->argc) {
+        const char *word = p->argv[p->i];
+
+        if (!options_done && strcmp(word, "--") == 0) {
+            options_done = true;
+            p->i++;
+            continue;
+        }
+        if (!options_done && is_option(word)) {
+            if ((rc = parse_option(p, cmd->opts)) != KQ_CLI_RUN)
+                return rc;
+            continue;
+        }
+        if (npos >= cmd->npos)
+            return usage_error(p, "unexpected argument '%s' found", word);
+        if ((rc = parse_positional(p, npos++)) != KQ_CLI_RUN)
+            return rc;
+    }
+    for (size_t n = npos; n < cmd->npos; n++) {
+        char label[64];
+
+        if (cmd->pos[n].kind == KQ_POS_OPTIONAL)
+            continue;
+        pos_label(label, sizeof label, &cmd->pos[n]);
+        return usage_error(p, "the following required arguments were not "
+                              "provided:\n  %s", label);
+    }
+    return KQ_CLI_RUN;
+}
+
+int kq_cli_parse(int argc, char *const *argv, kq_cli_args *args, FILE *out,
+                 FILE *err)
+{
+    parser p = {argc, argv, 1, NULL, args, out, err};
+    int rc;
+
+    memset(args, 0, sizeof *args);
+    while (p.i < argc && is_option(argv[p.i])) {
+        if (strcmp(argv[p.i], "--") == 0) {
+            p.i++;
+            break;
+        }
+        if ((rc = parse_option(&p, kq_cli_global_opts)) != KQ_CLI_RUN)
+            goto done;
+    }
+    if (p.i >= argc) {
+        kq_cli_help(err, NULL);
+        rc = KQ_CLI_USAGE;
+        goto done;
+    }
+    if (!(p.cmd = kq_cli_find(argv[p.i]))) {
+        rc = usage_error(&p, "unrecognized subcommand '%s'", argv[p.i]);
+        goto done;
+    }
+    args->cmd = p.cmd;
+    p.i++;
+    rc = parse_subcommand(&p);
+done:
+    if (rc != KQ_CLI_RUN)
+        kq_cli_args_free(args);
+    return rc;
+}
+
+void kq_cli_args_free(kq_cli_args *args)
+{
+    free(args->resources);
+    args->resources = NULL;
+    args->nresources = 0;
+}

@@ -1,0 +1,399 @@
+/*
+ * kq_commands.c - the subcommands that talk to the server (see
+ * kq_commands.h).  Each runs one session: connect, authenticate when the
+ * request needs it, send, take the answer, print, say Bye.
+ */
+#include "kq_commands.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kq_batch.h"
+#include "kq_jobspec.h"
+#include "kq_print.h"
+#include "kq_wait.h"
+
+/* list-jobs -n off a terminal: the reference's 1000-line fallback - 4. */
+#define DEFAULT_NUM_JOBS 996
+
+typedef struct client {
+    const kq_cli_args *args;
+    const kq_config *cfg;
+    bool json;
+    kq_session s;
+} client;
+
+/* ---- output ----------------------------------------------------------- */
+
+/* Writes b to stdout; -ENOMEM if building it ran out of memory. */
+static int emit(kq_buf *b, kq_error *err)
+{
+    int rc = 0;
+
+    if (b->oom) {
+        kq_error_set(err, "out of memory formatting the output");
+        rc = -ENOMEM;
+    } else {
+        fwrite(kq_buf_ptr(b), 1, b->len, stdout);
+    }
+    kq_buf_free(b);
+    return rc;
+}
+
+/* Prints msg as one line of JSON. */
+static int emit_json(const kq_s2c *msg, kq_error *err)
+{
+    kq_buf b = KQ_BUF_INIT;
+
+    kq_s2c_encode(msg, &b);
+    kq_buf_putc(&b, '\n');
+    return emit(&b, err);
+}
+
+/* A reply that is not the expected answer: with --json a refusal is still
+ * printed, as the answer.  Returns the error from kq_session_unexpected. */
+static int bad_reply(const client *c, const kq_s2c *reply,
+                     const char *expected, kq_error *err)
+{
+    if (c->json && reply->tag == KQ_S2C_REQUEST_RESPONSE)
+        emit_json(reply, err);
+    return kq_session_unexpected(err, expected, reply);
+}
+
+/* Output options for stdout: now, the local time zone, the terminal width
+ * (0 when stdout is not a terminal: no width limit) and whether to colour. */
+static void print_opts(kq_print_opts *o)
+{
+    struct winsize ws;
+    struct tm tm;
+    time_t t;
+
+    memset(o, 0, sizeof *o);
+    o->now = kq_time_now();
+    t = (time_t)o->now.sec;
+    if (localtime_r(&t, &tm))
+        o->utc_offset_sec = tm.tm_gmtoff;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+        o->term_width = ws.ws_col;
+    o->color = kq_color_enabled(STDOUT_FILENO);
+}
+
+/* The default of list-jobs -n: the height of the first terminal among
+ * stdout, stderr and stdin (as the reference) minus 4, at least 1; 996
+ * when none is a terminal. */
+static uint64_t default_num_jobs(void)
+{
+    static const int fds[] = {STDOUT_FILENO, STDERR_FILENO, STDIN_FILENO};
+    struct winsize ws;
+
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+        if (isatty(fds[i]) && ioctl(fds[i], TIOCGWINSZ, &ws) == 0 &&
+            ws.ws_row > 0)
+            return ws.ws_row > 5 ? ws.ws_row - 4u : 1u;
+    return DEFAULT_NUM_JOBS;
+}
+
+/* ---- session ---------------------------------------------------------- */
+
+int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
+                        kq_error *err)
+{
+    int rc;
+
+    rc = kq_session_open(s, cfg->common_settings.server_name,
+                         cfg->common_settings.server_port, err);
+    if (rc < 0)
+        return rc;
+    if (auth && (rc = kq_session_auth(s, cfg->common_settings.shared_secret,
+                                      err)) < 0) {
+        kq_session_close(s);
+        return rc;
+    }
+    return 0;
+}
+
+/* ---- jobs ------------------------------------------------------------- */
+
+/*
+ * Reports how job ended after a wait: with --json the final JobUpdated;
+ * else its return code on stdout when print_code.  A canceled job or a
+ * code the exit status cannot carry is explained on stderr.  Returns the
+ * exit status (kq_wait_exit_code).
+ */
+static int report_end(const client *c, const kq_job_info *job,
+                      bool print_code, kq_error *err)
+{
+    const kq_job_status *st = &job->status;
+    int code = kq_wait_exit_code(st), rc = 0;
+
+    if (c->json) {
+        kq_s2c msg = {.tag = KQ_S2C_JOB_UPDATED, .job_updated = *job};
+
+        rc = emit_json(&msg, err);
+    } else if (print_code && st->tag == KQ_JOB_STATUS_FINISHED) {
+        printf("%" PRId32 "\n", st->finished.return_code);
+    }
+    if (rc < 0)
+        return rc;
+    if (st->tag == KQ_JOB_STATUS_CANCELED)
+        fprintf(stderr, "Error: Job %" PRIu64 " was canceled\n", job->job_id);
+    else if (code != st->finished.return_code)
+        fprintf(stderr, "Error: Job %" PRIu64 " failed with code %" PRId32
+                        ": %s\n", job->job_id, st->finished.return_code,
+                st->finished.comment.ptr ? st->finished.comment.ptr : "");
+    return code;
+}
+
+/* Waits for one job and reports its end. */
+static int wait_one(client *c, uint64_t id, bool print_code, kq_error *err)
+{
+    kq_job_info final;
+    int rc;
+
+    if ((rc = kq_wait_jobs(&c->s, &id, 1, &final, err)) < 0)
+        return rc;
+    rc = report_end(c, &final, print_code, err);
+    kq_job_info_free(&final);
+    return rc;
+}
+
+static int run_cmd(client *c, kq_error *err)
+{
+    const kq_cli_args *a = c->args;
+    kq_jobspec spec;
+    kq_str_list argv;
+    kq_c2s req = {.tag = KQ_C2S_ISSUE_JOB};
+    kq_s2c reply;
+    int rc;
+
+    if ((rc = kq_jobspec_init(&spec, a, c->cfg, err)) < 0)
+        return rc;
+    if ((rc = kq_jobspec_argv(a->trailing, a->ntrailing, &argv, err)) < 0)
+        goto out_spec;
+    if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0)
+        goto out_argv;
+    kq_jobspec_job(&spec, &argv, &req.issue_job);
+    if ((rc = kq_session_request(&c->s, &req, &reply, err)) < 0)
+        goto out_argv;
+    if (reply.tag == KQ_S2C_ACCEPT_JOB) {
+        uint64_t id = reply.accept_job.job_id;
+
+        if (a->given[KQ_OPT_WAIT])
+            rc = wait_one(c, id, true, err);
+        else if (c->json)
+            rc = emit_json(&reply, err);
+        else
+            printf("%" PRIu64 "\n", id);
+    } else if (reply.tag == KQ_S2C_REJECT_JOB) {
+        if (c->json)
+            emit_json(&reply, err);
+        kq_error_set(err, "Job rejected by server: %s",
+                     reply.reject_job.reason.ptr);
+        rc = -EPERM;
+    } else {
+        rc = bad_reply(c, &reply, "AcceptJob or RejectJob", err);
+    }
+    kq_s2c_free(&reply);
+out_argv:
+    free(argv.items);
+out_spec:
+    kq_jobspec_free(&spec);
+    return rc;
+}
+
+static int run_wait_job(client *c, kq_error *err)
+{
+    int rc = kq_commands_connect(c->cfg, false, &c->s, err);
+
+    return rc < 0 ? rc : wait_one(c, c->args->pos_number[0], false, err);
+}
+
+/*
+ * Sends req (after authenticating if auth) and takes the RequestResponse:
+ * its text on stdout when it succeeded, as the error otherwise.
+ */
+static int run_request_response(client *c, const kq_c2s *req, bool auth,
+                                kq_error *err)
+{
+    kq_s2c reply;
+    int rc;
+
+    if ((rc = kq_commands_connect(c->cfg, auth, &c->s, err)) < 0 ||
+        (rc = kq_session_request(&c->s, req, &reply, err)) < 0)
+        return rc;
+    if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
+        rc = bad_reply(c, &reply, "RequestResponse", err);
+    else if (c->json)
+        rc = emit_json(&reply, err);
+    else
+        printf("%s\n", reply.request_response.text.ptr);
+    kq_s2c_free(&reply);
+    return rc;
+}
+
+static int run_remove_job(client *c, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_REMOVE_JOB};
+
+    req.remove_job.job_id = c->args->pos_number[0];
+    req.remove_job.kill = c->args->given[KQ_OPT_KILL];
+    return run_request_response(c, &req, true, err);
+}
+
+static int run_clean_jobs(client *c, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_CLEAN_JOBS};
+
+    req.clean_jobs.all = c->args->given[KQ_OPT_ALL];
+    return run_request_response(c, &req, true, err);
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+/*
+ * Sends req and prints an answer of type want: as JSON, or as text by
+ * print.  Anything else is an error (a refusal's text, or "Expected ...").
+ */
+static int run_query(client *c, const kq_c2s *req, kq_s2c_tag want,
+                     void (*print)(kq_buf *, const kq_s2c *,
+                                   const kq_print_opts *),
+                     kq_error *err)
+{
+    kq_print_opts opts;
+    kq_s2c reply;
+    int rc;
+
+    if ((rc = kq_commands_connect(c->cfg, false, &c->s, err)) < 0 ||
+        (rc = kq_session_request(&c->s, req, &reply, err)) < 0)
+        return rc;
+    if (reply.tag != want) {
+        rc = bad_reply(c, &reply, kq_s2c_tag_name(want), err);
+    } else if (c->json) {
+        rc = emit_json(&reply, err);
+    } else {
+        kq_buf b = KQ_BUF_INIT;
+
+        print_opts(&opts);
+        print(&b, &reply, &opts);
+        rc = emit(&b, err);
+    }
+    kq_s2c_free(&reply);
+    return rc;
+}
+
+static void print_job_list(kq_buf *b, const kq_s2c *m, const kq_print_opts *o)
+{
+    kq_print_job_list(b, &m->job_list, o);
+}
+
+static void print_job_info(kq_buf *b, const kq_s2c *m, const kq_print_opts *o)
+{
+    kq_print_job_details(b, &m->job_info, o);
+}
+
+static void print_worker_list(kq_buf *b, const kq_s2c *m,
+                              const kq_print_opts *o)
+{
+    kq_print_worker_list(b, &m->worker_list, o);
+}
+
+static void print_worker_info(kq_buf *b, const kq_s2c *m,
+                              const kq_print_opts *o)
+{
+    kq_print_worker_details(b, &m->worker_info, o);
+}
+
+static void print_resource_list(kq_buf *b, const kq_s2c *m,
+                                const kq_print_opts *o)
+{
+    kq_print_resource_list(b, &m->resource_list, o);
+}
+
+static int run_list_jobs(client *c, kq_error *err)
+{
+    const kq_cli_args *a = c->args;
+    kq_c2s req = {.tag = KQ_C2S_LIST_JOBS};
+
+    req.list_jobs.num_jobs = a->given[KQ_OPT_NUM_JOBS]
+                                 ? a->number[KQ_OPT_NUM_JOBS]
+                                 : default_num_jobs();
+    req.list_jobs.pending = a->given[KQ_OPT_PENDING];
+    req.list_jobs.offered = a->given[KQ_OPT_OFFERED];
+    req.list_jobs.running = a->given[KQ_OPT_RUNNING];
+    req.list_jobs.succeeded = a->given[KQ_OPT_SUCCEEDED];
+    req.list_jobs.failed = a->given[KQ_OPT_FAILED];
+    req.list_jobs.canceled = a->given[KQ_OPT_CANCELED];
+    return run_query(c, &req, KQ_S2C_JOB_LIST, print_job_list, err);
+}
+
+static int run_show_job(client *c, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_SHOW_JOB};
+
+    req.show_job.job_id = c->args->pos_number[0];
+    return run_query(c, &req, KQ_S2C_JOB_INFO, print_job_info, err);
+}
+
+static int run_show_worker(client *c, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_SHOW_WORKER};
+
+    req.show_worker.worker_id = c->args->pos_number[0];
+    return run_query(c, &req, KQ_S2C_WORKER_INFO, print_worker_info, err);
+}
+
+int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
+                    kq_error *err)
+{
+    client c = {args, cfg, args->given[KQ_OPT_JSON], {.fd = -1}};
+    kq_c2s req = {0};
+    int rc;
+
+    switch (args->cmd->id) {
+    case KQ_CMD_CMD:
+        rc = run_cmd(&c, err);
+        break;
+    case KQ_CMD_BATCH:
+        return kq_batch_run(args, cfg, err);
+    case KQ_CMD_LIST_JOBS:
+        rc = run_list_jobs(&c, err);
+        break;
+    case KQ_CMD_SHOW_JOB:
+        rc = run_show_job(&c, err);
+        break;
+    case KQ_CMD_WAIT_JOB:
+        rc = run_wait_job(&c, err);
+        break;
+    case KQ_CMD_REMOVE_JOB:
+        rc = run_remove_job(&c, err);
+        break;
+    case KQ_CMD_CLEAN_JOBS:
+        rc = run_clean_jobs(&c, err);
+        break;
+    case KQ_CMD_LIST_WORKERS:
+        req.tag = KQ_C2S_LIST_WORKERS;
+        rc = run_query(&c, &req, KQ_S2C_WORKER_LIST, print_worker_list, err);
+        break;
+    case KQ_CMD_SHOW_WORKER:
+        rc = run_show_worker(&c, err);
+        break;
+    case KQ_CMD_LIST_RESOURCES:
+        req.tag = KQ_C2S_LIST_RESOURCES;
+        rc = run_query(&c, &req, KQ_S2C_RESOURCE_LIST, print_resource_list,
+                       err);
+        break;
+    default:
+        kq_error_set(err, "%s does not talk to the server", args->cmd->name);
+        return -EINVAL;
+    }
+    if (c.s.fd >= 0 && rc >= 0)
+        kq_session_bye(&c.s);
+    kq_session_close(&c.s);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * kq_jobspec.h - what `cmd` and `batch` put into an IssueJob: resources
+ * from -j/-c/-r and the configured defaults, global resources from
+ * --resource, the redirections, and the working directory.
+ *
+ * Everything is checked before connecting, so a bad --resource or a
+ * working directory the protocol cannot carry (not UTF-8) fails without
+ * touching the server.  A spec owns its strings; the JobInfo values built
+ * from it borrow them and are never freed.
+ */
+#ifndef KQ_JOBSPEC_H
+#define KQ_JOBSPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kq_cli.h"
+#include "kq_compiler.h"
+#include "kq_config.h"
+#include "kq_error.h"
+#include "kq_protocol.h"
+
+typedef struct kq_jobspec {
+    kq_resources resources;
+    bool has_global;
+    kq_u64_map global;
+    char *cwd; /* the current directory, resolved (realpath) */
+    const char *stdout_path, *stderr_path;
+} kq_jobspec;
+
+/* Fills spec from the parsed options and the configuration.  0 or -errno
+ * with err ("Failed to parse resource: ..."). */
+KQ_NODISCARD int kq_jobspec_init(kq_jobspec *spec, const kq_cli_args *args,
+                                 const kq_config *cfg, kq_error *err);
+
+void kq_jobspec_free(kq_jobspec *spec);
+
+/*
+ * Adds one --resource value to map: NAME means 1, NAME=N sets N (a
+ * repeated name keeps the last amount).  More than one '=' gives
+ * "Failed to parse resource: <arg>", a bad amount or an empty name
+ * "Failed to parse resource: '<arg>', <reason>".  0, -EINVAL or -ENOMEM.
+ */
+KQ_NODISCARD int kq_jobspec_add_resource(kq_u64_map *map, const char *arg,
+                                         kq_error *err);
+
+/*
+ * Fills job with a new job running cmd (which must stay valid while job is
+ * used) under spec: job id 0 and status Pending issued now, as the
+ * reference's client sends them.  job borrows everything: never free it.
+ */
+void kq_jobspec_job(const kq_jobspec *spec, const kq_str_list *cmd,
+                    kq_job_info *job);
+
+/* Views the words argv[0..argc) as a command, checking they are UTF-8.
+ * cmd->items is allocated (free it); 0, -EINVAL with err, or -ENOMEM. */
+KQ_NODISCARD int kq_jobspec_argv(char *const *argv, size_t argc,
+                                 kq_str_list *cmd, kq_error *err);
+
+#endif

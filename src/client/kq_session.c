@@ -1,0 +1,298 @@
+/*
+ * kq_session.c - the client's connection to the server (see
+ * kq_session.h).  Owns the socket and both buffers; the socket is
+ * non-blocking and every wait is a poll() on both directions.
+ */
+#include "kq_session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kq_auth.h"
+#include "kq_net.h"
+#include "kq_utf8.h"
+
+/* How much of an unexpected message an error message quotes. */
+#define UNEXPECTED_QUOTE 300
+/* Bytes asked of each read. */
+#define READ_CHUNK 65536
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes as much queued output as the socket takes now. */
+static int write_some(kq_session *s, kq_error *err)
+{
+    while (s->out.len > 0) {
+        ssize_t n = send(s->fd, kq_buf_ptr(&s->out), s->out.len, MSG_NOSIGNAL);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            kq_error_set(err, "send to the server: %s", strerror(errno));
+            return -errno;
+        }
+        kq_buf_consume(&s->out, (size_t)n);
+    }
+    return 0;
+}
+
+/* Reads what the socket has into the framer. */
+static int read_some(kq_session *s, kq_error *err)
+{
+    for (;;) {
+        size_t avail;
+        char *p = kq_framer_space(&s->in, READ_CHUNK, &avail);
+        ssize_t n;
+
+        if (!p) {
+            kq_error_set(err, "out of memory reading from the server");
+            return -ENOMEM;
+        }
+        n = recv(s->fd, p, avail, 0);
+        if (n > 0) {
+            kq_framer_commit(&s->in, (size_t)n);
+            if ((size_t)n < avail)
+                return 0;
+            continue;
+        }
+        if (n == 0) {
+            kq_error_set(err, kq_framer_partial(&s->in)
+                                  ? "the server closed the connection in the "
+                                    "middle of a message"
+                                  : "the server closed the connection");
+            return -EPIPE;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        kq_error_set(err, "receive from the server: %s", strerror(errno));
+        return -errno;
+    }
+}
+
+/*
+ * Waits until the socket is readable (reading what it has) or, with output
+ * queued, writable (writing what it takes), or until deadline_ms (< 0:
+ * never).  1 after progress, 0 on timeout, or -errno.
+ */
+static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
+{
+    struct pollfd pfd = {s->fd, POLLIN, 0};
+    int timeout = -1, n, rc;
+
+    if (s->out.len > 0)
+        pfd.events |= POLLOUT;
+    if (deadline_ms >= 0) {
+        int64_t left = deadline_ms - now_ms();
+
+        timeout = left <= 0 ? 0 : (left > 1000000000 ? 1000000000 : (int)left);
+    }
+    n = poll(&pfd, 1, timeout);
+    if (n < 0) {
+        if (errno == EINTR)
+            return 1;
+        kq_error_set(err, "poll: %s", strerror(errno));
+        return -errno;
+    }
+    if (n == 0)
+        return 0;
+    if ((pfd.revents & POLLOUT) && (rc = write_some(s, err)) < 0)
+        return rc;
+    if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+        (rc = read_some(s, err)) < 0)
+        return rc;
+    return 1;
+}
+
+int kq_session_queue(kq_session *s, const kq_c2s *msg)
+{
+    kq_c2s_encode(msg, &s->out);
+    return s->out.oom ? -ENOMEM : 0;
+}
+
+size_t kq_session_queued(const kq_session *s)
+{
+    return s->out.len;
+}
+
+int kq_session_flush(kq_session *s, kq_error *err)
+{
+    int rc;
+
+    if (s->out.oom) {
+        kq_error_set(err, "out of memory encoding a request");
+        return -ENOMEM;
+    }
+    if ((rc = write_some(s, err)) < 0)
+        return rc;
+    while (s->out.len > 0)
+        if ((rc = pump(s, -1, err)) < 0)
+            return rc;
+    return 0;
+}
+
+int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms, kq_error *err)
+{
+    int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    int rc;
+
+    if (s->out.oom) {
+        kq_error_set(err, "out of memory encoding a request");
+        return -ENOMEM;
+    }
+    if ((rc = write_some(s, err)) < 0)
+        return rc;
+    for (;;) {
+        const char *json;
+        size_t len;
+        kq_error why;
+
+        rc = kq_framer_next(&s->in, &json, &len, &why);
+        if (rc < 0) {
+            kq_error_set(err, "invalid data from the server: %s", why.msg);
+            return rc;
+        }
+        if (rc == 1) {
+            rc = kq_s2c_decode_framed(json, len, msg, &why);
+            if (rc < 0) {
+                kq_error_set(err, "invalid message from the server: %s",
+                             why.msg);
+                return rc;
+            }
+            return 1;
+        }
+        if ((rc = pump(s, deadline, err)) <= 0)
+            return rc;
+    }
+}
+
+int kq_session_request(kq_session *s, const kq_c2s *msg, kq_s2c *reply,
+                       kq_error *err)
+{
+    int rc;
+
+    if ((rc = kq_session_queue(s, msg)) < 0) {
+        kq_error_set(err, "out of memory encoding a request");
+        return rc;
+    }
+    rc = kq_session_recv(s, reply, -1, err);
+    return rc < 0 ? rc : 0;
+}
+
+int kq_session_open(kq_session *s, const char *host, uint16_t port,
+                    kq_error *err)
+{
+    kq_hello hello = {.tag = KQ_HELLO_HELLO_FROM_CLIENT};
+    kq_s2c reply;
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    if ((rc = kq_net_connect(host, port, 1, &s->fd, err)) < 0)
+        return rc;
+    kq_framer_init(&s->in, KQ_SESSION_MAX_MESSAGE);
+    kq_hello_encode(&hello, &s->out);
+    if ((rc = kq_session_recv(s, &reply, -1, err)) < 0)
+        goto fail;
+    if (reply.tag != KQ_S2C_WELCOME_CLIENT)
+        rc = kq_session_unexpected(err, "WelcomeClient", &reply);
+    kq_s2c_free(&reply);
+    if (rc >= 0)
+        return 0;
+fail:
+    kq_session_close(s);
+    return rc;
+}
+
+int kq_session_auth(kq_session *s, const char *secret, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_AUTH_REQUEST};
+    char response[KQ_AUTH_RESPONSE_LEN + 1];
+    kq_s2c reply;
+    int rc;
+
+    if ((rc = kq_session_request(s, &req, &reply, err)) < 0)
+        return rc;
+    if (reply.tag != KQ_S2C_AUTH_CHALLENGE) {
+        rc = kq_session_unexpected(err, "AuthChallenge", &reply);
+        kq_s2c_free(&reply);
+        return rc;
+    }
+    rc = kq_auth_response(secret, strlen(secret),
+                          reply.auth_challenge.salt.ptr,
+                          reply.auth_challenge.salt.len, response);
+    kq_s2c_free(&reply);
+    if (rc < 0) {
+        kq_error_set(err, "computing the authentication response failed");
+        return rc;
+    }
+    req.tag = KQ_C2S_AUTH_RESPONSE;
+    req.auth_response = kq_str_view(response);
+    if ((rc = kq_session_request(s, &req, &reply, err)) < 0)
+        return rc;
+    if (reply.tag != KQ_S2C_AUTH_ACCEPTED)
+        rc = kq_session_unexpected(err, "AuthAccepted", &reply);
+    else if (!reply.auth_accepted) {
+        kq_error_set(err, "Authentication failed! The shared_secret in the "
+                          "configuration must be the server's.");
+        rc = -EACCES;
+    }
+    kq_s2c_free(&reply);
+    return rc;
+}
+
+void kq_session_bye(kq_session *s)
+{
+    kq_c2s bye = {.tag = KQ_C2S_BYE};
+    kq_error ignored;
+
+    /* One try, without waiting: closing is as good as Bye to a server. */
+    if (kq_session_queue(s, &bye) == 0)
+        write_some(s, &ignored);
+}
+
+void kq_session_close(kq_session *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    kq_framer_free(&s->in);
+    kq_buf_free(&s->out);
+}
+
+int kq_session_unexpected(kq_error *err, const char *expected,
+                          const kq_s2c *got)
+{
+    kq_buf text = KQ_BUF_INIT;
+    size_t keep;
+
+    if (got->tag == KQ_S2C_REQUEST_RESPONSE && !got->request_response.success) {
+        kq_error_set(err, "%s", got->request_response.text.ptr
+                                    ? got->request_response.text.ptr : "");
+        return -EPERM;
+    }
+    if (got->tag == KQ_S2C_BYE) {
+        kq_error_set(err, "the server is shutting down (it said Bye)");
+        return -EPIPE;
+    }
+    kq_s2c_encode(got, &text);
+    keep = kq_utf8_truncate(kq_buf_ptr(&text), text.len, UNEXPECTED_QUOTE);
+    kq_error_set(err, "Expected %s, received: %.*s%s", expected, (int)keep,
+                 kq_buf_ptr(&text), keep < text.len ? "..." : "");
+    kq_buf_free(&text);
+    return -EPROTO;
+}

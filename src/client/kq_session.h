@@ -1,0 +1,87 @@
+/*
+ * kq_session.h - the client's connection to a kueue_server.
+ *
+ * Owns the socket, the input framer and the output queue of one
+ * connection.  The client is a command-line program, so the session blocks
+ * -- but it never blocks on writing alone: whenever it waits it polls for
+ * both directions, writing queued requests while reading answers.  That
+ * lets a caller queue many requests before reading the answers (batch
+ * submission) without the two ends deadlocking on full socket buffers.
+ * Incoming messages are split by kq_framer and validated by the generated
+ * decoder; a message may be up to KQ_SESSION_MAX_MESSAGE bytes (a JobList
+ * of a huge table).
+ */
+#ifndef KQ_SESSION_H
+#define KQ_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kq_buf.h"
+#include "kq_compiler.h"
+#include "kq_error.h"
+#include "kq_framer.h"
+#include "kq_protocol.h"
+
+#define KQ_SESSION_MAX_MESSAGE (1u << 30)
+
+typedef struct kq_session {
+    int fd;
+    kq_framer in;
+    kq_buf out; /* encoded requests not yet written */
+} kq_session;
+
+/*
+ * Connects to host:port and does the client handshake (HelloFromClient,
+ * WelcomeClient).  0 or -errno with err; on failure s holds nothing.
+ */
+KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
+                                 uint16_t port, kq_error *err);
+
+/* Authenticates with the shared secret (AuthRequest, AuthChallenge,
+ * AuthResponse, AuthAccepted).  0, -EACCES when refused, or -errno. */
+KQ_NODISCARD int kq_session_auth(kq_session *s, const char *secret,
+                                 kq_error *err);
+
+/* Queues a request for writing (the next recv or flush writes it).
+ * 0 or -ENOMEM. */
+KQ_NODISCARD int kq_session_queue(kq_session *s, const kq_c2s *msg);
+
+/* Bytes queued and not yet written. */
+size_t kq_session_queued(const kq_session *s);
+
+/* Writes everything queued.  0 or -errno with err. */
+KQ_NODISCARD int kq_session_flush(kq_session *s, kq_error *err);
+
+/*
+ * Takes the next message from the server into msg (release it with
+ * kq_s2c_free), writing queued requests while it waits.  timeout_ms < 0
+ * waits forever.  1 with msg filled, 0 on timeout, or -errno with err
+ * (-EPIPE when the server closed the connection, -EBADMSG for a message
+ * that is not valid).
+ */
+KQ_NODISCARD int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms,
+                                 kq_error *err);
+
+/* Queues msg and returns the next message, as recv without a timeout. */
+KQ_NODISCARD int kq_session_request(kq_session *s, const kq_c2s *msg,
+                                    kq_s2c *reply, kq_error *err);
+
+/* Says "Bye", the polite end of a session, with what is still queued, as
+ * far as the socket takes it now.  Best effort: by then every answer is
+ * in, and a server that has gone (or reads a close instead) loses nothing. */
+void kq_session_bye(kq_session *s);
+
+/* Closes the socket and frees the buffers.  Safe to repeat. */
+void kq_session_close(kq_session *s);
+
+/*
+ * Fills err with "Expected <expected>, received: <got as JSON>" (long
+ * messages shortened) and returns -EPROTO.  A refusal by the server
+ * (RequestResponse with success false) gives just its text and -EPERM,
+ * and a server that is shutting down ("Bye") says so.
+ */
+int kq_session_unexpected(kq_error *err, const char *expected,
+                          const kq_s2c *got);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * kq_wait.c - waiting for jobs to end (see kq_wait.h).  Owns the lookup
+ * index from job id to slot; the caller owns the results.
+ */
+#include "kq_wait.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Requests are queued only while less than this is waiting to be written,
+ * so thousands of jobs never build one huge output buffer. */
+#define QUEUE_LIMIT (64u << 10)
+
+typedef struct slot {
+    uint64_t id;
+    size_t index; /* into ids[] and final[] */
+} slot;
+
+typedef struct waiter {
+    kq_session *s;
+    const uint64_t *ids;
+    size_t n;
+    kq_job_info *final;
+    bool *done;
+    slot *by_id; /* sorted by id */
+    size_t remaining;
+    size_t cursor;  /* next id to send a request for */
+    kq_c2s_tag ask; /* ObserveJob first, ShowJob when resynchronising */
+} waiter;
+
+static int cmp_slot(const void *a, const void *b)
+{
+    uint64_t x = ((const slot *)a)->id, y = ((const slot *)b)->id;
+
+    return x < y ? -1 : x > y;
+}
+
+static bool ended(const kq_job_status *st)
+{
+    return st->tag == KQ_JOB_STATUS_FINISHED || st->tag == KQ_JOB_STATUS_CANCELED;
+}
+
+/* Records job if it is one we wait for and it has ended. */
+static int note(waiter *w, const kq_job_info *job, kq_error *err)
+{
+    slot key = {job->job_id, 0};
+    const slot *hit;
+
+    if (!ended(&job->status))
+        return 0;
+    hit = bsearch(&key, w->by_id, w->n, sizeof *w->by_id, cmp_slot);
+    while (hit && hit > w->by_id && hit[-1].id == job->job_id)
+        hit--;
+    for (; hit && hit < w->by_id + w->n && hit->id == job->job_id; hit++) {
+        if (w->done[hit->index])
+            continue;
+        if (kq_job_info_copy(&w->final[hit->index], job) < 0) {
+            kq_error_set(err, "out of memory");
+            return -ENOMEM;
+        }
+        w->done[hit->index] = true;
+        w->remaining--;
+    }
+    return 0;
+}
+
+/* Queues the next requests (ObserveJob or ShowJob) for open jobs. */
+static int queue_requests(waiter *w, kq_error *err)
+{
+    while (w->cursor < w->n && kq_session_queued(w->s) < QUEUE_LIMIT) {
+        size_t i = w->cursor++;
+        kq_c2s req = {.tag = w->ask};
+
+        if (w->done[i])
+            continue;
+        if (w->ask == KQ_C2S_OBSERVE_JOB)
+            req.observe_job.job_id = w->ids[i];
+        else
+            req.show_job.job_id = w->ids[i];
+        if (kq_session_queue(w->s, &req) < 0) {
+            kq_error_set(err, "out of memory");
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static int wait_loop(waiter *w, kq_error *err)
+{
+    int rc;
+
+    while (w->remaining > 0) {
+        kq_s2c msg;
+
+        if ((rc = queue_requests(w, err)) < 0)
+            return rc;
+        rc = kq_session_recv(w->s, &msg, KQ_WAIT_RESYNC_MS, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            /* Quiet for long: ask again about every job still open. */
+            if (w->cursor >= w->n) {
+                w->ask = KQ_C2S_SHOW_JOB;
+                w->cursor = 0;
+            }
+            continue;
+        }
+        if (msg.tag == KQ_S2C_JOB_UPDATED)
+            rc = note(w, &msg.job_updated, err);
+        else if (msg.tag == KQ_S2C_JOB_INFO)
+            rc = note(w, &msg.job_info.job_info, err);
+        else
+            rc = kq_session_unexpected(err, "JobUpdated", &msg);
+        kq_s2c_free(&msg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int kq_wait_jobs(kq_session *s, const uint64_t *ids, size_t n,
+                 kq_job_info *final, kq_error *err)
+{
+    waiter w = {.s = s, .ids = ids, .n = n, .final = final, .remaining = n,
+                .ask = KQ_C2S_OBSERVE_JOB};
+    int rc;
+
+    memset(final, 0, n * sizeof *final);
+    w.done = calloc(n ? n : 1, sizeof *w.done);
+    w.by_id = calloc(n ? n : 1, sizeof *w.by_id);
+    if (!w.done || !w.by_id) {
+        kq_error_set(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        w.by_id[i] = (slot){ids[i], i};
+    qsort(w.by_id, n, sizeof *w.by_id, cmp_slot);
+    rc = wait_loop(&w, err);
+out:
+    if (rc < 0)
+        for (size_t i = 0; i < n; i++)
+            kq_job_info_free(&final[i]);
+    free(w.done);
+    free(w.by_id);
+    return rc;
+}
+
+int kq_wait_exit_code(const kq_job_status *st)
+{
+    if (st->tag == KQ_JOB_STATUS_FINISHED && st->finished.return_code >= 0 &&
+        st->finished.return_code <= 255)
+        return st->finished.return_code;
+    return 1;
+}

@@ -1,0 +1,52 @@
+/*
+ * kq_store.h - the server's durable state in SQLite.
+ *
+ * Every accepted job, status change and result is written to one SQLite
+ * file (WAL mode, exclusive to this server) in one transaction per turn of
+ * the event loop: the server marks what changed, and kq_store_commit
+ * writes it before any answer of that turn leaves (so a client sees
+ * AcceptJob only for a committed job).  A job is stored as its protocol
+ * JSON (JobInfo) with its captured output; offers are not stored (an
+ * offered job is pending again after a restart).
+ *
+ * The file carries its schema version; a file that is not a Kueue-C store,
+ * is corrupt, or comes from a newer version is refused with a clear
+ * message and never modified.  Owns the database handle; never owns jobs.
+ */
+#ifndef KQ_STORE_H
+#define KQ_STORE_H
+
+#include <stdint.h>
+
+#include "kq_error.h"
+#include "kq_jobs.h"
+
+typedef struct kq_store kq_store;
+
+/* The schema version this build writes. */
+#define KQ_STORE_SCHEMA_VERSION 1
+
+/*
+ * Opens the store at path, creating it (mode 0600, and its directory) if
+ * missing.  0, or -errno with err naming the file and the reason.
+ */
+KQ_NODISCARD int kq_store_open(const char *path, kq_store **out, kq_error *err);
+void kq_store_close(kq_store *st);
+
+/* One job read back: the caller takes over info, stdout_text, stderr_text. */
+typedef int kq_store_load_fn(void *ctx, kq_job_info *info, kq_str *stdout_text,
+                             kq_str *stderr_text, kq_time done_at);
+
+/* Reads every job in id order, and the next ids to use.  0, a negative
+ * value returned by fn, or -EIO with err. */
+KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
+                               uint64_t *next_job_id, uint64_t *next_worker_id,
+                               kq_error *err);
+
+/* Writes, in one transaction, every job kq_jobs marked as changed (or
+ * removed) since the last commit, and the next ids.  0 or -EIO with err;
+ * on failure the marks are kept for the next attempt. */
+KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
+                                 uint64_t next_worker_id, kq_error *err);
+
+#endif

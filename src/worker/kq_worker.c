@@ -1,0 +1,651 @@
+/*
+ * kq_worker.c - the worker's jobs and its dialogue with the server (see
+ * kq_worker.h).
+ *
+ * Message order per job, as the reference: Accept (or Defer/Reject) for an
+ * offer; UpdateResources after a successful spawn (it asks the server for
+ * the next job); UpdateJobStatus, UpdateJobResults, UpdateResources when
+ * a job ends.  After a reconnect: UpdateSystemInfo, UpdateJobStatus with
+ * the Running status of every job still running, the reports of jobs that
+ * ended meanwhile, then UpdateResources.
+ */
+#include "kq_worker.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kq_log.h"
+#include "kq_resources.h"
+#include "kq_runner.h"
+#include "kq_sysinfo.h"
+#include "kq_utf8.h"
+#include "kq_wsession.h"
+
+typedef enum job_state {
+    JOB_ACCEPTED, /* offer accepted, resources reserved, not confirmed */
+    JOB_RUNNING,  /* spawned (or being killed) */
+    JOB_DONE,     /* ended; report not delivered yet */
+} job_state;
+
+typedef struct wjob {
+    struct wjob *prev, *next;
+    kq_worker *w;
+    kq_job_info info;     /* as last received; the final status once done */
+    job_state state;
+    kq_run *run;          /* while running */
+    kq_time spawned;
+    bool inflight;        /* done: report queued on the connection */
+    kq_str stdout_text, stderr_text;
+} wjob;
+
+/* The machine's figures for the free-resource rule, and when read. */
+typedef struct machine {
+    uint64_t read_ms; /* loop time; 0: never */
+    uint64_t cpu_cores, total_ram_mb, available_ram_mb;
+    double load1;
+} machine;
+
+struct kq_worker {
+    kq_loop *loop;
+    machine machine;
+    const kq_config *cfg;
+    char name[KQ_WORKER_NAME_MAX];
+    kq_runner *runner;
+    kq_wsession *session;
+    wjob *head, *tail;
+    uint64_t update_timer, bye_timer;
+    bool stopping;  /* SIGINT/SIGTERM seen: no new jobs */
+    bool finishing; /* every job ended: saying Bye */
+    int exit_code;
+    kq_error fatal;
+};
+
+/* ---- the job table -------------------------------------------------- */
+
+static wjob *find_job(kq_worker *w, uint64_t id)
+{
+    for (wjob *j = w->head; j; j = j->next)
+        if (j->info.job_id == id)
+            return j;
+    return NULL;
+}
+
+/* A new accepted job at the end of the table; takes over info (zeroed).
+ * NULL when out of memory (info untouched). */
+static wjob *add_job(kq_worker *w, kq_job_info *info)
+{
+    wjob *j = calloc(1, sizeof *j);
+
+    if (!j)
+        return NULL;
+    j->w = w;
+    j->info = *info;
+    memset(info, 0, sizeof *info);
+    j->prev = w->tail;
+    if (w->tail)
+        w->tail->next = j;
+    else
+        w->head = j;
+    w->tail = j;
+    return j;
+}
+
+/* Unlinks and frees j; a running job's run must already be gone. */
+static void remove_job(kq_worker *w, wjob *j)
+{
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        w->head = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        w->tail = j->prev;
+    kq_job_info_free(&j->info);
+    kq_str_free(&j->stdout_text);
+    kq_str_free(&j->stderr_text);
+    free(j);
+}
+
+/* Replaces the job's info with the one the server just sent. */
+static void take_info(wjob *j, kq_job_info *info)
+{
+    kq_job_info_free(&j->info);
+    j->info = *info;
+    memset(info, 0, sizeof *info);
+}
+
+/* ---- what the worker reports ---------------------------------------- */
+
+/* The machine's CPU, memory and load figures, read again when older than
+ * KQ_WORKER_MACHINE_TTL_MS (or when fresh is set).  Reading them costs
+ * about 40 us, several times per job; the load average itself only moves
+ * every 5 s, so a value a fraction of a second old decides the same. */
+static const machine *machine_figures(kq_worker *w, bool fresh)
+{
+    machine *m = &w->machine;
+    uint64_t now = kq_loop_now(w->loop);
+
+    if (!fresh && m->read_ms && now - m->read_ms < KQ_WORKER_MACHINE_TTL_MS)
+        return m;
+    m->read_ms = now ? now : 1;
+    m->cpu_cores = kq_sysinfo_cpu_cores(NULL);
+    m->load1 = w->cfg->worker_settings.dynamic_check_free_resources
+                   ? kq_sysinfo_load1(NULL)
+                   : 0.0;
+    if (kq_sysinfo_memory(NULL, &m->total_ram_mb, &m->available_ram_mb) < 0)
+        m->total_ram_mb = m->available_ram_mb = 0;
+    return m;
+}
+
+/* Free resources now (reference 4.5): the machine's figures minus what
+ * accepted and running jobs reserve. */
+static kq_resources compute_free(kq_worker *w, bool fresh)
+{
+    const typeof(w->cfg->worker_settings) *ws = &w->cfg->worker_settings;
+    const machine *m = machine_figures(w, fresh);
+    kq_free_inputs in = {
+        .max_parallel_jobs = ws->worker_max_parallel_jobs,
+        .dynamic = ws->dynamic_check_free_resources,
+        .cpu_load_scale_factor = ws->dynamic_cpu_load_scale_factor,
+        .cpu_cores = m->cpu_cores,
+        .load1 = m->load1,
+        .total_ram_mb = m->total_ram_mb,
+        .available_ram_mb = m->available_ram_mb,
+    };
+
+    for (wjob *j = w->head; j; j = j->next)
+        if (j->state != JOB_DONE)
+            kq_resources_add(&in.reserved, &j->info.worker_resources);
+    return kq_free_resources(&in);
+}
+
+/* UpdateResources; fresh reads the machine's figures again. */
+static void send_resources(kq_worker *w, bool fresh)
+{
+    kq_w2s m = {.tag = KQ_W2S_UPDATE_RESOURCES};
+
+    m.update_resources = compute_free(w, fresh);
+    kq_trace("Free resources: %llu job slots, %llu CPUs, %llu MiB RAM",
+             (unsigned long long)m.update_resources.job_slots,
+             (unsigned long long)m.update_resources.cpus,
+             (unsigned long long)m.update_resources.ram_mb);
+    kq_wsession_send(w->session, &m);
+}
+
+static void send_system_info(kq_worker *w)
+{
+    kq_w2s m = {.tag = KQ_W2S_UPDATE_SYSTEM_INFO};
+    int rc = kq_sysinfo_read(NULL, &m.update_system_info);
+
+    if (rc < 0) {
+        kq_err("Failed to read system information: %s", strerror(-rc));
+        return;
+    }
+    kq_wsession_send(w->session, &m);
+    kq_system_info_free(&m.update_system_info);
+}
+
+/* Status, results, resources of a done job; inflight if all were queued. */
+static void send_report(kq_worker *w, wjob *j)
+{
+    kq_w2s status = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
+    kq_w2s results = {.tag = KQ_W2S_UPDATE_JOB_RESULTS};
+
+    status.update_job_status = j->info;
+    results.update_job_results.job_id = j->info.job_id;
+    results.update_job_results.stdout_text = j->stdout_text;
+    results.update_job_results.stderr_text = j->stderr_text;
+    if (kq_wsession_send(w->session, &status) &&
+        kq_wsession_send(w->session, &results)) {
+        send_resources(w, false);
+        j->inflight = kq_wsession_ready(w->session);
+    }
+}
+
+static void on_update_timer(kq_loop *loop, void *arg)
+{
+    kq_worker *w = arg;
+
+    w->update_timer = kq_loop_timer(
+        loop, w->cfg->worker_settings.system_update_interval_seconds * 1000,
+        on_update_timer, w);
+    send_system_info(w);
+    send_resources(w, true);
+}
+
+/* ---- ending ----------------------------------------------------------- */
+
+static void on_bye_timeout(kq_loop *loop, void *arg)
+{
+    kq_worker *w = arg;
+
+    w->bye_timer = 0;
+    kq_warn("The server did not take the last messages in time");
+    kq_loop_stop(loop);
+}
+
+/* Once shutting down and every job has ended: Bye, then stop. */
+static void check_shutdown(kq_worker *w)
+{
+    if (!w->stopping || w->finishing || kq_runner_active(w->runner))
+        return;
+    w->finishing = true;
+    if (!kq_wsession_ready(w->session)) {
+        for (wjob *j = w->head; j; j = j->next)
+            if (j->state == JOB_DONE)
+                kq_warn("The result of job %llu is lost: no connection to the server",
+                        (unsigned long long)j->info.job_id);
+    }
+    if (kq_wsession_stop(w->session))
+        w->bye_timer = kq_loop_timer(w->loop, KQ_WORKER_BYE_MS, on_bye_timeout, w);
+    else
+        kq_loop_stop(w->loop);
+}
+
+/* The job's final status (reference 4.8): Running becomes Finished with
+ * the server's issued and started times; Canceled (killed) stays. */
+static void final_status(kq_worker *w, wjob *j, const kq_run_result *res)
+{
+    kq_job_status *st = &j->info.status;
+    kq_job_status fin = {.tag = KQ_JOB_STATUS_FINISHED};
+    kq_job_status_finished *f = &fin.finished;
+
+    switch (st->tag) {
+    case KQ_JOB_STATUS_RUNNING:
+        f->issued = st->running.issued;
+        f->started = st->running.started;
+        break;
+    case KQ_JOB_STATUS_PENDING:
+    case KQ_JOB_STATUS_OFFERED:
+        /* Not what a server confirms with; still report a finish. */
+        f->issued = st->tag == KQ_JOB_STATUS_PENDING ? st->pending.issued
+                                                     : st->offered.issued;
+        f->started = j->spawned;
+        break;
+    default:
+        return;
+    }
+    f->finished = res->finished;
+    f->return_code = res->return_code;
+    f->run_time_seconds = res->run_time_seconds;
+    if (kq_str_set(&f->worker, w->name, strlen(w->name)) < 0 ||
+        kq_str_set(&f->comment, res->comment, strlen(res->comment)) < 0)
+        kq_err("Out of memory for the status of job %llu",
+               (unsigned long long)j->info.job_id);
+    kq_job_status_free(st);
+    *st = fin;
+}
+
+/* A job ended (or failed to start): record the outcome and report it if
+ * the server is there; res is consumed. */
+static void job_ended(wjob *j, kq_run_result *res)
+{
+    kq_worker *w = j->w;
+
+    j->run = NULL;
+    j->state = JOB_DONE;
+    kq_info("Job %llu ended: return code %d (%s)",
+            (unsigned long long)j->info.job_id, res->return_code, res->comment);
+    final_status(w, j, res);
+    j->stdout_text = res->stdout_text;
+    j->stderr_text = res->stderr_text;
+    res->stdout_text = res->stderr_text = KQ_STR_NULL;
+    kq_run_result_free(res);
+    send_report(w, j);
+    check_shutdown(w);
+}
+
+static void on_run_done(void *arg, kq_run_result *res)
+{
+    job_ended(arg, res);
+}
+
+/* ---- server messages ------------------------------------------------ */
+
+static bool is_directory(const kq_str *path)
+{
+    struct stat st;
+
+    return path->ptr && strlen(path->ptr) == path->len &&
+           stat(path->ptr, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* OfferJob (reference 4.6): reject if cwd is no directory here, accept if
+ * it fits (reserving it), else defer.  The answer echoes the offer. */
+static void on_offer(kq_worker *w, kq_job_info *job)
+{
+    kq_w2s m = {.tag = KQ_W2S_DEFER_JOB_OFFER};
+    unsigned long long id = job->job_id;
+    kq_resources avail;
+    wjob *j;
+
+    m.defer_job_offer = *job;
+    if (w->stopping) {
+        kq_debug("Deferring job %llu: shutting down", id);
+    } else if (find_job(w, id)) {
+        kq_warn("Job %llu offered again while it is here; deferring", id);
+    } else if (!is_directory(&job->cwd)) {
+        kq_info("Rejecting job %llu: %s is not a directory here", id, job->cwd.ptr);
+        m.tag = KQ_W2S_REJECT_JOB_OFFER;
+        m.reject_job_offer = *job;
+    } else if (avail = compute_free(w, false),
+               !kq_resources_fit(&job->worker_resources, &avail)) {
+        kq_debug("Deferring job %llu: not enough free resources", id);
+    } else if (!(j = add_job(w, job))) {
+        kq_err("Out of memory accepting job %llu; deferring it", id);
+    } else {
+        kq_debug("Accepting job %llu", id);
+        m.tag = KQ_W2S_ACCEPT_JOB_OFFER;
+        m.accept_job_offer = j->info;
+    }
+    kq_wsession_send(w->session, &m);
+}
+
+static void log_start(const kq_job_info *job)
+{
+    kq_buf cmd = KQ_BUF_INIT;
+
+    if (kq_log_threshold > KQ_LOG_INFO)
+        return;
+    for (size_t i = 0; i < job->cmd.len; i++) {
+        if (i)
+            kq_buf_putc(&cmd, ' ');
+        kq_buf_append(&cmd, job->cmd.items[i].ptr, job->cmd.items[i].len);
+    }
+    kq_info("Started job %llu: %.200s", (unsigned long long)job->job_id,
+            kq_buf_ptr(&cmd));
+    kq_buf_free(&cmd);
+}
+
+/* ConfirmJobOffer (reference 4.7): run the accepted job. */
+static void on_confirm(kq_worker *w, kq_job_info *job)
+{
+    wjob *j = find_job(w, job->job_id);
+    kq_run_result failure;
+
+    if (!j || j->state != JOB_ACCEPTED) {
+        kq_err("Job %llu was confirmed but is not an accepted offer here; ignored",
+               (unsigned long long)job->job_id);
+        return;
+    }
+    if (w->stopping) {
+        /* Unreported, the server queues it again once we are gone. */
+        kq_info("Not starting job %llu: shutting down",
+                (unsigned long long)job->job_id);
+        remove_job(w, j);
+        return;
+    }
+    take_info(j, job);
+    j->state = JOB_RUNNING;
+    j->spawned = kq_time_now();
+    if (kq_runner_start(w->runner, &j->info, on_run_done, j, &j->run, &failure) < 0) {
+        job_ended(j, &failure);
+        return;
+    }
+    log_start(&j->info);
+    send_resources(w, false);
+}
+
+static void on_withdraw(kq_worker *w, const kq_job_info *job)
+{
+    wjob *j = find_job(w, job->job_id);
+
+    if (!j || j->state != JOB_ACCEPTED) {
+        kq_info("Job %llu was withdrawn but is not an accepted offer here; ignored",
+                (unsigned long long)job->job_id);
+        return;
+    }
+    kq_info("Offer of job %llu withdrawn", (unsigned long long)job->job_id);
+    remove_job(w, j);
+}
+
+/* KillJob (reference 4.9, fixed): the whole process group ends; the job
+ * keeps the status the server sent (Canceled). */
+static void on_kill(kq_worker *w, kq_job_info *job)
+{
+    wjob *j = find_job(w, job->job_id);
+
+    if (!j || j->state != JOB_RUNNING || !j->run) {
+        kq_err("Job %llu should be killed but is not running here; ignored",
+               (unsigned long long)job->job_id);
+        return;
+    }
+    kq_info("Killing job %llu", (unsigned long long)job->job_id);
+    take_info(j, job);
+    kq_runner_kill(w->runner, j->run, "Job killed!", false);
+}
+
+/* ---- session callbacks ---------------------------------------------- */
+
+static void on_session_ready(void *owner)
+{
+    kq_worker *w = owner;
+    kq_w2s m = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
+
+    send_system_info(w);
+    for (wjob *j = w->head; j; j = j->next) {
+        if (j->state == JOB_RUNNING &&
+            j->info.status.tag == KQ_JOB_STATUS_RUNNING) {
+            kq_info("Job %llu is still running here",
+                    (unsigned long long)j->info.job_id);
+            m.update_job_status = j->info;
+            kq_wsession_send(w->session, &m);
+        } else if (j->state == JOB_DONE && !j->inflight) {
+            send_report(w, j);
+        }
+    }
+    send_resources(w, true);
+    kq_loop_timer_cancel(w->loop, w->update_timer);
+    w->update_timer = kq_loop_timer(
+        w->loop, w->cfg->worker_settings.system_update_interval_seconds * 1000,
+        on_update_timer, w);
+    check_shutdown(w);
+}
+
+static void on_session_message(void *owner, kq_s2w *m)
+{
+    kq_worker *w = owner;
+
+    switch (m->tag) {
+    case KQ_S2W_OFFER_JOB:
+        on_offer(w, &m->offer_job);
+        break;
+    case KQ_S2W_CONFIRM_JOB_OFFER:
+        on_confirm(w, &m->confirm_job_offer);
+        break;
+    case KQ_S2W_WITHDRAW_JOB_OFFER:
+        on_withdraw(w, &m->withdraw_job_offer);
+        break;
+    case KQ_S2W_KILL_JOB:
+        on_kill(w, &m->kill_job);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Offers not yet confirmed are forgotten (the server queues them again);
+ * reports not completely written are sent again next time. */
+static void on_session_lost(void *owner)
+{
+    kq_worker *w = owner;
+
+    kq_loop_timer_cancel(w->loop, w->update_timer);
+    w->update_timer = 0;
+    for (wjob *j = w->head, *next; j; j = next) {
+        next = j->next;
+        if (j->state == JOB_ACCEPTED) {
+            kq_info("Forgetting the accepted offer of job %llu",
+                    (unsigned long long)j->info.job_id);
+            remove_job(w, j);
+        } else if (j->state == JOB_DONE) {
+            j->inflight = false;
+        }
+    }
+    if (w->finishing)
+        kq_loop_stop(w->loop);
+}
+
+static void on_session_fatal(void *owner, const char *reason)
+{
+    kq_worker *w = owner;
+
+    kq_error_set(&w->fatal, "%s", reason);
+    w->exit_code = 1;
+    kq_loop_stop(w->loop);
+}
+
+static const kq_wsession_handler session_handler = {
+    on_session_ready, on_session_message, on_session_lost, on_session_fatal};
+
+/* ---- the loop ------------------------------------------------------- */
+
+/* End of each loop turn: write the queued messages; reports whose bytes
+ * all reached the socket are delivered. */
+static void on_turn_end(kq_loop *loop, void *arg)
+{
+    kq_worker *w = arg;
+
+    (void)loop;
+    if (!kq_wsession_flush(w->session))
+        return;
+    for (wjob *j = w->head, *next; j; j = next) {
+        next = j->next;
+        if (j->state == JOB_DONE && j->inflight)
+            remove_job(w, j);
+    }
+}
+
+static void on_stop_signal(kq_loop *loop, int signo, void *arg)
+{
+    kq_worker *w = arg;
+    const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+
+    (void)loop;
+    if (w->stopping) {
+        kq_info("Received %s again: killing the remaining jobs now", name);
+        for (wjob *j = w->head; j; j = j->next)
+            if (j->run)
+                kq_runner_kill(w->runner, j->run, KQ_WORKER_SHUTDOWN_COMMENT, true);
+        return;
+    }
+    kq_info("Received %s, shutting down", name);
+    w->stopping = true;
+    kq_loop_timer_cancel(w->loop, w->update_timer);
+    w->update_timer = 0;
+    for (wjob *j = w->head; j; j = j->next)
+        if (j->run)
+            kq_runner_kill(w->runner, j->run, KQ_WORKER_SHUTDOWN_COMMENT, false);
+    check_shutdown(w);
+}
+
+static uint64_t grace_ms(double seconds)
+{
+    if (!(seconds > 0.0))
+        return 0;
+    if (seconds > 1e9)
+        return (uint64_t)1e12;
+    return (uint64_t)llround(seconds * 1000.0);
+}
+
+int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
+                  kq_error *err)
+{
+    const typeof(cfg->worker_settings) *ws = &cfg->worker_settings;
+    kq_worker *w = calloc(1, sizeof *w);
+    kq_runner_opts ropts = {0};
+    kq_wsession_opts sopts = {0};
+    int rc;
+
+    if (!w)
+        return -ENOMEM;
+    w->cfg = cfg;
+    snprintf(w->name, sizeof w->name, "%s", name);
+    ropts.output_limit = ws->output_limit_bytes > SIZE_MAX / 2
+                             ? SIZE_MAX / 2
+                             : (size_t)ws->output_limit_bytes;
+    ropts.kill_grace_ms = grace_ms(ws->kill_grace_seconds);
+    sopts.server_name = cfg->common_settings.server_name;
+    sopts.server_port = cfg->common_settings.server_port;
+    sopts.secret = cfg->common_settings.shared_secret;
+    sopts.worker_name = w->name;
+    sopts.max_backoff_ms = ws->reconnect_max_seconds > UINT64_MAX / 1000
+                               ? UINT64_MAX / 1000
+                               : ws->reconnect_max_seconds * 1000;
+    if ((rc = kq_loop_new(&w->loop)) < 0 ||
+        (rc = kq_runner_new(w->loop, &ropts, &w->runner)) < 0 ||
+        (rc = kq_wsession_new(w->loop, &sopts, &session_handler, w, &w->session)) < 0 ||
+        (rc = kq_loop_signal(w->loop, SIGINT, on_stop_signal, w)) < 0 ||
+        (rc = kq_loop_signal(w->loop, SIGTERM, on_stop_signal, w)) < 0) {
+        kq_error_set(err, "setting up the event loop: %s", strerror(-rc));
+        kq_worker_free(w);
+        return rc;
+    }
+    kq_loop_before_sleep(w->loop, on_turn_end, w);
+    *out = w;
+    return 0;
+}
+
+int kq_worker_run(kq_worker *w, kq_error *err)
+{
+    int rc;
+
+    kq_info("Worker \"%s\" starting", w->name);
+    kq_wsession_start(w->session);
+    rc = kq_loop_run(w->loop);
+    if (rc < 0) {
+        kq_error_set(err, "select: %s", strerror(-rc));
+        return 1;
+    }
+    if (w->exit_code)
+        *err = w->fatal;
+    else
+        kq_info("Bye");
+    return w->exit_code;
+}
+
+void kq_worker_free(kq_worker *w)
+{
+    if (!w)
+        return;
+    kq_wsession_free(w->session);
+    kq_runner_free(w->runner);
+    while (w->head)
+        remove_job(w, w->head);
+    kq_loop_free(w->loop);
+    free(w);
+}
+
+int kq_worker_host_name(char *out, size_t n)
+{
+    char host[HOST_NAME_MAX + 1];
+    kq_buf name = KQ_BUF_INIT;
+    size_t len;
+    char *dot;
+
+    if (n == 0)
+        return -EINVAL;
+    if (gethostname(host, sizeof host) < 0)
+        return -errno;
+    host[sizeof host - 1] = '\0';
+    if ((dot = strchr(host, '.')))
+        *dot = '\0';
+    kq_utf8_repair(&name, host, strlen(host));
+    if (name.oom) {
+        kq_buf_free(&name);
+        return -ENOMEM;
+    }
+    len = kq_utf8_truncate(kq_buf_ptr(&name), name.len, n - 1);
+    memcpy(out, kq_buf_ptr(&name), len);
+    out[len] = '\0';
+    kq_buf_free(&name);
+    return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * kq_worker.h - the worker: its jobs, its answers to the server and its
+ * reports (reference section 4, with the fixes the issue asks for).
+ *
+ * Owns: the event loop, the runner (kq_runner), the server session
+ * (kq_wsession) and the job table.  A job is accepted (resources
+ * reserved, waiting for ConfirmJobOffer), running, or done (its report not
+ * yet handed to the server).  Reports of jobs that end while the server is
+ * unreachable wait for the next session; jobs keep running and their
+ * output keeps being drained meanwhile.  A report counts as delivered once
+ * every byte of it was written to the socket.
+ *
+ * Never blocks: everything runs from the one loop; the only synchronous
+ * work is reading /proc for the free resources and name resolution when
+ * connecting.
+ */
+#ifndef KQ_WORKER_H
+#define KQ_WORKER_H
+
+#include <stddef.h>
+
+#include "kq_compiler.h"
+#include "kq_config.h"
+#include "kq_error.h"
+#include "kq_protocol.h"
+
+/* The comment of a job ended because the worker shut down. */
+#define KQ_WORKER_SHUTDOWN_COMMENT "Job killed: the worker shut down."
+/* How old the machine's figures (CPUs, memory, load) may be when an offer
+ * is decided; the periodic update always reads them afresh. */
+#define KQ_WORKER_MACHINE_TTL_MS 500
+/* How long the final Bye (and the reports before it) may take to leave. */
+#define KQ_WORKER_BYE_MS 3000
+
+/* Room for a worker name: as long as the protocol allows, plus the NUL. */
+#define KQ_WORKER_NAME_MAX (KQ_LIMIT_NAME + 1)
+
+typedef struct kq_worker kq_worker;
+
+/*
+ * A worker for cfg (which must outlive it) named name: its loop, signal
+ * handling (SIGINT, SIGTERM, SIGCHLD) and session.  Nothing connects before
+ * kq_worker_run.  0 or -errno with err.
+ */
+KQ_NODISCARD int kq_worker_new(const kq_config *cfg, const char *name,
+                               kq_worker **out, kq_error *err);
+
+/*
+ * Connects and serves until shut down by SIGINT/SIGTERM (0) or until the
+ * first connection fails (1, err says why, e.g. "Authentication failed!").
+ */
+int kq_worker_run(kq_worker *w, kq_error *err);
+
+void kq_worker_free(kq_worker *w);
+
+/* The host name up to its first dot, invalid UTF-8 repaired, at most n - 1
+ * bytes, into out.  0 or -errno. */
+KQ_NODISCARD int kq_worker_host_name(char *out, size_t n);
+
+#endif

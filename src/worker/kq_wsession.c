@@ -1,0 +1,450 @@
+/*
+ * kq_wsession.c - the worker's server session (see kq_wsession.h).
+ *
+ * States: idle -> connecting (non-blocking connect) -> welcome ->
+ * challenge -> accepted? -> ready -> (lost) -> waiting -> connecting ...
+ * The owner's lost and fatal callbacks always run from a timer of their
+ * own, never from inside kq_wsession_send or kq_wsession_flush, so the
+ * owner never sees its state change under its feet.
+ */
+#include "kq_wsession.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kq_auth.h"
+#include "kq_log.h"
+#include "kq_net.h"
+
+typedef enum state {
+    ST_IDLE,       /* not started */
+    ST_WAITING,    /* retry timer armed */
+    ST_CONNECTING, /* connect in progress */
+    ST_WELCOME,    /* Hello sent, WelcomeWorker expected */
+    ST_CHALLENGE,  /* AuthChallenge expected */
+    ST_ACCEPT,     /* AuthResponse sent, AuthAccepted expected */
+    ST_READY,
+    ST_CLOSING,    /* Bye being written */
+    ST_STOPPED,
+} state;
+
+struct kq_wsession {
+    kq_loop *loop;
+    kq_wsession_opts opts;
+    const kq_wsession_handler *handler;
+    void *owner;
+    kq_conn_hub hub;
+    kq_conn conn;            /* fd -1 when closed */
+    int connect_fd;          /* during ST_CONNECTING, else -1 */
+    state st;
+    bool established;        /* some session reached ready */
+    bool stopping;
+    unsigned failures;       /* consecutive failed attempts */
+    uint64_t retry_timer, handshake_timer, notify_timer;
+    bool notify_lost;        /* what the notify timer reports */
+    char fatal_reason[KQ_ERROR_MAX];
+    char where[300];         /* host:port, for messages */
+};
+
+static void on_conn_message(void *owner, const char *msg, size_t len);
+static void on_conn_closed(void *owner, const char *reason);
+static const kq_conn_handler conn_handler = {on_conn_message, on_conn_closed};
+
+static void attempt(kq_loop *loop, void *arg);
+
+/* ---- tearing down --------------------------------------------------- */
+
+/* Closes whatever connection or attempt exists and its timer. */
+static void drop_connection(kq_wsession *s)
+{
+    kq_loop_timer_cancel(s->loop, s->handshake_timer);
+    s->handshake_timer = 0;
+    if (s->connect_fd >= 0) {
+        kq_loop_unwatch(s->loop, s->connect_fd);
+        close(s->connect_fd);
+        s->connect_fd = -1;
+    }
+    kq_conn_close(&s->conn);
+    /* The hub serves this one connection: nothing else can be queued. */
+    s->hub.dirty = NULL;
+    s->conn.dirty = false;
+}
+
+/* Tells the owner what happened (lost, then fatal), from a timer of its
+ * own so that no owner call is ever interrupted by it. */
+static void on_notify(kq_loop *loop, void *arg)
+{
+    kq_wsession *s = arg;
+
+    (void)loop;
+    s->notify_timer = 0;
+    if (s->notify_lost) {
+        s->notify_lost = false;
+        s->handler->lost(s->owner);
+    }
+    if (s->fatal_reason[0]) {
+        char reason[KQ_ERROR_MAX];
+
+        memcpy(reason, s->fatal_reason, sizeof reason);
+        s->fatal_reason[0] = '\0';
+        s->handler->fatal(s->owner, reason);
+    }
+}
+
+static void notify_later(kq_wsession *s)
+{
+    if (!s->notify_timer)
+        s->notify_timer = kq_loop_timer(s->loop, 0, on_notify, s);
+}
+
+/* The next wait: 1 s doubling to the maximum, jittered by +-25 %. */
+static uint64_t backoff_ms(kq_wsession *s)
+{
+    uint64_t step = 1000, max = s->opts.max_backoff_ms;
+
+    for (unsigned i = 0; i < s->failures && step < max; i++)
+        step *= 2;
+    if (step > max)
+        step = max;
+    if (s->failures < 64)
+        s->failures++;
+    return step * 3 / 4 + (uint64_t)random() % (step / 2 + 1);
+}
+
+/*
+ * The attempt or the session failed.  First connection: fatal (reported
+ * to the owner, no retry).  Later: the owner hears of a lost session and a
+ * retry is scheduled; when stopping, the session just ends.
+ */
+static void failed(kq_wsession *s, const char *reason)
+{
+    bool was_session = s->st == ST_READY || s->st == ST_CLOSING;
+
+    drop_connection(s);
+    if (was_session) {
+        s->notify_lost = true;
+        notify_later(s);
+    }
+    if (s->stopping) {
+        s->st = ST_STOPPED;
+        return;
+    }
+    if (!s->established) {
+        s->st = ST_STOPPED;
+        snprintf(s->fatal_reason, sizeof s->fatal_reason, "%s", reason);
+        notify_later(s);
+        return;
+    }
+    s->st = ST_WAITING;
+    {
+        uint64_t wait = backoff_ms(s);
+
+        if (was_session)
+            kq_warn("Lost connection to server %s: %s; reconnecting in %.1f s",
+                    s->where, reason, (double)wait / 1000);
+        else
+            kq_warn("Failed to reconnect to server: %s; next attempt in %.1f s",
+                    reason, (double)wait / 1000);
+        s->retry_timer = kq_loop_timer(s->loop, wait, attempt, s);
+    }
+}
+
+/* ---- connecting ----------------------------------------------------- */
+
+/* Connected: the connection takes over fd and says hello. */
+static void open_conn(kq_wsession *s, int fd)
+{
+    kq_hello hello = {.tag = KQ_HELLO_HELLO_FROM_WORKER};
+    int rc;
+
+    if ((rc = kq_conn_open(&s->conn, &s->hub, fd, KQ_FRAMER_DEFAULT_MAX,
+                           &conn_handler, s)) < 0) {
+        char why[KQ_ERROR_MAX];
+
+        close(fd);
+        s->conn.fd = -1;
+        snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(-rc));
+        failed(s, why);
+        return;
+    }
+    s->st = ST_WELCOME;
+    hello.hello_from_worker.worker_name = kq_str_view(s->opts.worker_name);
+    kq_hello_encode(&hello, kq_conn_out(&s->conn));
+    kq_conn_queued(&s->conn);
+}
+
+/* The socket of a connect in progress became writable: connected or
+ * refused. */
+static void on_connected(kq_loop *loop, int fd, int events, void *arg)
+{
+    kq_wsession *s = arg;
+    kq_error err;
+    int rc;
+
+    (void)events;
+    kq_loop_unwatch(loop, fd);
+    s->connect_fd = -1;
+    if ((rc = kq_net_connect_finish(fd, &err)) < 0) {
+        char why[KQ_ERROR_MAX];
+
+        close(fd);
+        snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(-rc));
+        failed(s, why);
+        return;
+    }
+    open_conn(s, fd);
+}
+
+static void on_handshake_timeout(kq_loop *loop, void *arg)
+{
+    kq_wsession *s = arg;
+    char why[400];
+
+    (void)loop;
+    s->handshake_timer = 0;
+    snprintf(why, sizeof why, "%s %s: no answer within %u s",
+             s->st == ST_CONNECTING ? "connect" : "handshake with", s->where,
+             KQ_WSESSION_HANDSHAKE_MS / 1000);
+    failed(s, why);
+}
+
+/* One connection attempt: resolve, start a non-blocking connect, and arm
+ * the timer bounding connect plus handshake. */
+static void attempt(kq_loop *loop, void *arg)
+{
+    kq_wsession *s = arg;
+    char host[256];
+    uint16_t port;
+    kq_error err;
+    int fd, rc;
+
+    (void)loop;
+    s->retry_timer = 0;
+    if (kq_net_split(s->opts.server_name, s->opts.server_port, host, sizeof host,
+                     &port) < 0) {
+        snprintf(err.msg, sizeof err.msg, "invalid server_name \"%s\"",
+                 s->opts.server_name);
+        failed(s, err.msg);
+        return;
+    }
+    snprintf(s->where, sizeof s->where, strchr(host, ':') ? "[%s]:%u" : "%s:%u",
+             host, port);
+    s->st = ST_CONNECTING;
+    rc = kq_net_connect_start(host, port, &fd, &err);
+    if (rc < 0 && rc != -EINPROGRESS) {
+        failed(s, err.msg);
+        return;
+    }
+    s->handshake_timer = kq_loop_timer(s->loop, KQ_WSESSION_HANDSHAKE_MS,
+                                       on_handshake_timeout, s);
+    if (rc == 0) {
+        open_conn(s, fd);
+        return;
+    }
+    s->connect_fd = fd;
+    if ((rc = kq_loop_watch(s->loop, fd, KQ_WRITABLE, on_connected, s)) < 0) {
+        snprintf(err.msg, sizeof err.msg, "connect %s: %s", s->where,
+                 strerror(-rc));
+        failed(s, err.msg);
+    }
+}
+
+/* ---- the handshake and the session ---------------------------------- */
+
+/* "Expected X, received: <message>" with the message cut short. */
+static void unexpected(kq_wsession *s, const char *expected, const char *msg,
+                       size_t len)
+{
+    char why[KQ_ERROR_MAX];
+
+    snprintf(why, sizeof why, "Expected %s, received: %.*s%s", expected,
+             (int)(len > 200 ? 200 : len), msg, len > 200 ? "..." : "");
+    failed(s, why);
+}
+
+/* Answers the AuthChallenge with the shared secret's response. */
+static void on_challenge(kq_wsession *s, const kq_str *salt)
+{
+    char response[KQ_AUTH_RESPONSE_LEN + 1];
+    kq_w2s m = {.tag = KQ_W2S_AUTH_RESPONSE};
+
+    if (kq_auth_response(s->opts.secret, strlen(s->opts.secret), salt->ptr,
+                         salt->len, response) < 0) {
+        failed(s, "Failed to compute the authentication response");
+        return;
+    }
+    m.auth_response = kq_str_view(response);
+    kq_w2s_encode(&m, kq_conn_out(&s->conn));
+    kq_conn_queued(&s->conn);
+    s->st = ST_ACCEPT;
+}
+
+static void on_ready(kq_wsession *s)
+{
+    kq_loop_timer_cancel(s->loop, s->handshake_timer);
+    s->handshake_timer = 0;
+    s->st = ST_READY;
+    s->established = true;
+    s->failures = 0;
+    kq_info("Established connection to server %s!", s->where);
+    s->handler->ready(s->owner);
+}
+
+/* A message from the server: the handshake's next step, or, once ready,
+ * for the owner.  msg is only valid during the call, so any error text is
+ * made from it before the connection is closed. */
+static void on_conn_message(void *owner, const char *msg, size_t len)
+{
+    kq_wsession *s = owner;
+    kq_s2w m;
+    kq_error err;
+
+    if (s->st == ST_CLOSING)
+        return;
+    if (kq_s2w_decode_framed(msg, len, &m, &err) != 0) {
+        char why[KQ_ERROR_MAX + 32];
+
+        snprintf(why, sizeof why, "invalid message: %s", err.msg);
+        failed(s, why);
+        return;
+    }
+    switch (s->st) {
+    case ST_WELCOME:
+        if (m.tag == KQ_S2W_WELCOME_WORKER)
+            s->st = ST_CHALLENGE;
+        else
+            unexpected(s, "WelcomeWorker", msg, len);
+        break;
+    case ST_CHALLENGE:
+        if (m.tag == KQ_S2W_AUTH_CHALLENGE)
+            on_challenge(s, &m.auth_challenge.salt);
+        else
+            unexpected(s, "AuthChallenge", msg, len);
+        break;
+    case ST_ACCEPT:
+        if (m.tag != KQ_S2W_AUTH_ACCEPTED)
+            unexpected(s, "AuthAccepted", msg, len);
+        else if (!m.auth_accepted)
+            failed(s, "Authentication failed!");
+        else
+            on_ready(s);
+        break;
+    case ST_READY:
+        if (m.tag == KQ_S2W_WELCOME_WORKER || m.tag == KQ_S2W_AUTH_CHALLENGE ||
+            m.tag == KQ_S2W_AUTH_ACCEPTED)
+            kq_warn("Ignoring a repeated %s from the server",
+                    kq_s2w_tag_name(m.tag));
+        else if (m.tag == KQ_S2W_BYE)
+            failed(s, "the server said Bye");
+        else
+            s->handler->message(s->owner, &m);
+        break;
+    default:
+        break;
+    }
+    kq_s2w_free(&m);
+}
+
+static void on_conn_closed(void *owner, const char *reason)
+{
+    kq_wsession *s = owner;
+    char why[KQ_ERROR_MAX];
+
+    if (s->st == ST_CLOSING) {
+        failed(s, reason);
+        return;
+    }
+    if (s->st == ST_READY)
+        snprintf(why, sizeof why, "%s", reason);
+    else
+        snprintf(why, sizeof why, "handshake with %s: %s", s->where, reason);
+    failed(s, why);
+}
+
+/* ---- the interface -------------------------------------------------- */
+
+int kq_wsession_new(kq_loop *loop, const kq_wsession_opts *opts,
+                    const kq_wsession_handler *handler, void *owner,
+                    kq_wsession **out)
+{
+    kq_wsession *s = calloc(1, sizeof *s);
+    struct timespec ts;
+
+    if (!s)
+        return -ENOMEM;
+    s->loop = loop;
+    s->opts = *opts;
+    if (s->opts.max_backoff_ms < 1000)
+        s->opts.max_backoff_ms = 1000;
+    s->handler = handler;
+    s->owner = owner;
+    s->hub.loop = loop;
+    s->conn.fd = -1;
+    s->connect_fd = -1;
+    /* Jitter only has to differ between workers restarted together. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    srandom((unsigned)ts.tv_nsec ^ (unsigned)getpid());
+    *out = s;
+    return 0;
+}
+
+void kq_wsession_free(kq_wsession *s)
+{
+    if (!s)
+        return;
+    drop_connection(s);
+    kq_loop_timer_cancel(s->loop, s->retry_timer);
+    kq_loop_timer_cancel(s->loop, s->notify_timer);
+    free(s);
+}
+
+void kq_wsession_start(kq_wsession *s)
+{
+    if (s->st == ST_IDLE)
+        attempt(s->loop, s);
+}
+
+bool kq_wsession_ready(const kq_wsession *s)
+{
+    return s->st == ST_READY;
+}
+
+bool kq_wsession_send(kq_wsession *s, const kq_w2s *m)
+{
+    if (s->st != ST_READY)
+        return false;
+    kq_w2s_encode(m, kq_conn_out(&s->conn));
+    kq_conn_queued(&s->conn);
+    return true;
+}
+
+bool kq_wsession_flush(kq_wsession *s)
+{
+    kq_conn_hub_flush(&s->hub);
+    return s->st == ST_READY && s->conn.out.len == 0;
+}
+
+bool kq_wsession_stop(kq_wsession *s)
+{
+    kq_w2s bye = {.tag = KQ_W2S_BYE};
+
+    s->stopping = true;
+    kq_loop_timer_cancel(s->loop, s->retry_timer);
+    s->retry_timer = 0;
+    if (s->st == ST_READY) {
+        kq_w2s_encode(&bye, kq_conn_out(&s->conn));
+        kq_conn_queued(&s->conn);
+        s->st = ST_CLOSING;
+        kq_conn_close_after_flush(&s->conn);
+        return true;
+    }
+    if (s->st == ST_CLOSING)
+        return true;
+    drop_connection(s);
+    s->st = ST_STOPPED;
+    return false;
+}

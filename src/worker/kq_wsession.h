@@ -1,0 +1,83 @@
+/*
+ * kq_wsession.h - the worker's connection to the server: connect,
+ * handshake and authentication (reference 4.1, 4.2), and reconnecting
+ * with exponential backoff after a loss.
+ *
+ * Owns: the socket (through a kq_conn), the connection hub, the connect
+ * and retry timers.  The owner gets the server's messages once the session
+ * is authenticated (WelcomeWorker, AuthChallenge and AuthAccepted never
+ * reach it), is told when the session is lost, and sends through
+ * kq_wsession_send.  Never blocks: the connect is non-blocking (only name
+ * resolution may take a moment) and output is flushed by the loop.
+ *
+ * The first connection is special, as in the reference: if it fails
+ * entirely (resolve, connect, handshake, authentication) the owner's
+ * fatal callback runs and nothing is retried.  Once a session has been
+ * established, every later loss is retried forever, waiting 1 s doubling
+ * up to max_backoff_ms, each wait drawn between 3/4 and 5/4 of the step.
+ */
+#ifndef KQ_WSESSION_H
+#define KQ_WSESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kq_compiler.h"
+#include "kq_conn.h"
+#include "kq_loop.h"
+#include "kq_protocol.h"
+
+/* How long connect plus handshake may take before the attempt fails. */
+#define KQ_WSESSION_HANDSHAKE_MS 15000
+
+typedef struct kq_wsession kq_wsession;
+
+typedef struct kq_wsession_handler {
+    /* Authenticated: reports may be sent now. */
+    void (*ready)(void *owner);
+    /* A server message after authentication (Bye excluded).  The owner may
+     * take over payloads and zero them; the message is freed afterwards. */
+    void (*message)(void *owner, kq_s2w *m);
+    /* An established session ended; a reconnect is scheduled unless
+     * stopping. */
+    void (*lost)(void *owner);
+    /* The first connection failed: reason says why ("Authentication
+     * failed!", "connect localhost:11236: Connection refused"). */
+    void (*fatal)(void *owner, const char *reason);
+} kq_wsession_handler;
+
+typedef struct kq_wsession_opts {
+    const char *server_name;  /* "host", "host:port", "[v6]" or "[v6]:port" */
+    uint16_t server_port;
+    const char *secret;
+    const char *worker_name;
+    uint64_t max_backoff_ms;
+} kq_wsession_opts;
+
+/* A session on loop; strings in opts must outlive it.  Nothing happens
+ * until kq_wsession_start.  0 or -ENOMEM. */
+KQ_NODISCARD int kq_wsession_new(kq_loop *loop, const kq_wsession_opts *opts,
+                                 const kq_wsession_handler *handler,
+                                 void *owner, kq_wsession **out);
+void kq_wsession_free(kq_wsession *s);
+
+/* Starts the first connection attempt. */
+void kq_wsession_start(kq_wsession *s);
+
+/* True while authenticated and connected. */
+bool kq_wsession_ready(const kq_wsession *s);
+
+/* Queues m (written when the loop turn ends); false, sending nothing,
+ * unless ready. */
+bool kq_wsession_send(kq_wsession *s, const kq_w2s *m);
+
+/* Writes what was queued; true if nothing is left unwritten (all output
+ * reached the socket).  Call from the loop's before-sleep hook. */
+bool kq_wsession_flush(kq_wsession *s);
+
+/* Sends "Bye" and closes once it is written, or, when not ready, abandons
+ * any attempt in progress.  No reconnects afterwards.  True if the Bye is
+ * on its way (the lost callback follows once it is written or fails). */
+bool kq_wsession_stop(kq_wsession *s);
+
+#endif

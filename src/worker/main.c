@@ -1,0 +1,115 @@
+/*
+ * kueue_worker - entry point: command line, configuration, logging.
+ *
+ * Exit status: 0 after SIGINT/SIGTERM, 1 when the configuration is
+ * unusable or the first connection to the server fails (as the reference:
+ * "Error: Failed to start worker: <reason>" on stderr), 2 for bad usage.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kq_config.h"
+#include "kq_log.h"
+#include "kq_worker.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "The worker of Kueue: runs the jobs the server hands out.\n\n"
+            "Usage: kueue_worker [OPTIONS]\n\n"
+            "Options:\n"
+            "  -c, --config <PATH>  Path to the configuration file\n"
+            "  -h, --help           Print help\n"
+            "  -V, --version        Print version\n");
+}
+
+/* Jobs get fds 0-2 by dup2 from our own descriptors; none of ours may sit
+ * there, or a pipe could land on fd 1 and be clobbered. */
+static void hold_std_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) < 0) {
+            int null = open("/dev/null", O_RDWR);
+
+            if (null >= 0 && null != fd)
+                close(null);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config_path = NULL;
+    char name[KQ_WORKER_NAME_MAX];
+    kq_config cfg;
+    kq_worker *w;
+    kq_log_level level;
+    kq_error err;
+    int opt, code, rc;
+
+    while ((opt = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("kueue 0.19.0\n");
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "error: unexpected argument '%s'\n\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    hold_std_fds();
+    if (kq_config_load(config_path, true, &cfg, &err) < 0) {
+        fprintf(stderr, "Error: Failed to load config: %s\n", err.msg);
+        return 1;
+    }
+    if (kq_log_parse_level(cfg.common_settings.log_level, &level) < 0) {
+        fprintf(stderr, "Error: Log level must be one of: trace, debug, info, warn, error\n");
+        kq_config_free(&cfg);
+        return 1;
+    }
+    kq_log_init("kueue_worker", level);
+    if (cfg.worker_settings.worker_name[0]) {
+        snprintf(name, sizeof name, "%s", cfg.worker_settings.worker_name);
+    } else if ((rc = kq_worker_host_name(name, sizeof name)) < 0) {
+        fprintf(stderr, "Error: Failed to start worker: gethostname: %s\n",
+                strerror(-rc));
+        kq_config_free(&cfg);
+        return 1;
+    }
+    /* Writes to a vanished log reader must not kill the worker; jobs get
+     * SIGPIPE back at its default. */
+    signal(SIGPIPE, SIG_IGN);
+    if (kq_worker_new(&cfg, name, &w, &err) < 0) {
+        fprintf(stderr, "Error: Failed to start worker: %s\n", err.msg);
+        kq_config_free(&cfg);
+        return 1;
+    }
+    code = kq_worker_run(w, &err);
+    if (code)
+        fprintf(stderr, "Error: Failed to start worker: %s\n", err.msg);
+    kq_worker_free(w);
+    kq_config_free(&cfg);
+    return code;
+}

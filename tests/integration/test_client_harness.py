@@ -1,0 +1,139 @@
+"""Shared helpers of the kueue client tests (not a test itself).
+
+    srv = kqtest.Server(self, global_resources={"genus": 3})
+    cli = Client(self, srv)                 # its own config pointing at srv
+    r = cli.run("cmd", "true")              # a CompletedProcess (text)
+    msg = cli.json("list-jobs")             # stdout decoded as a server message
+
+The client runs with NO_COLOR set and stdin/stdout not terminals, so its
+output is the plain text of the reference.  Every run is checked for
+sanitizer reports (the ASan build runs the same tests).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import kqtest
+import kueue_protocol as kp
+
+S2C = kp.ServerToClientMessage
+KUEUE = os.environ.get("KQ_CLIENT")
+SUBCOMMANDS = ["cmd", "batch", "list-jobs", "show-job", "wait-job", "remove-job",
+               "clean-jobs", "list-workers", "show-worker", "list-resources",
+               "complete", "help"]
+
+
+def client_env(**extra):
+    env = dict(os.environ)
+    for key in ("CLICOLOR_FORCE", "CLICOLOR", "XDG_CONFIG_HOME"):
+        env.pop(key, None)
+    env["NO_COLOR"] = "1"
+    env.update(extra)
+    return env
+
+
+def check_clean(test, result):
+    """Fails on sanitizer reports in a run's stderr."""
+    if "Sanitizer" in result.stderr or "runtime error:" in result.stderr:
+        test.fail("sanitizer report:\n" + result.stderr[-6000:])
+
+
+def run_kueue(test, args, cwd=None, input=None, env=None, timeout=60):
+    result = subprocess.run([KUEUE] + list(args), cwd=cwd, input=input,
+                            stdin=None if input is not None else subprocess.DEVNULL,
+                            capture_output=True, text=True, env=env or client_env(),
+                            timeout=timeout)
+    check_clean(test, result)
+    return result
+
+
+class Client:
+    """The kueue binary with a config file of its own for one server."""
+
+    def __init__(self, test, server=None, secret=None, port=None, cpus=1, ram=100,
+                 log_level="info"):
+        self.test = test
+        self.dir = tempfile.mkdtemp(prefix="kq-client-")
+        test.addCleanup(shutil.rmtree, self.dir, True)
+        self.config = os.path.join(self.dir, "client.toml")
+        kqtest.write_config(self.config, {
+            "common_settings": {
+                "shared_secret": secret or (server.secret if server else kqtest.SECRET),
+                "server_name": "127.0.0.1",
+                "server_port": port if port is not None else server.port,
+                "log_level": log_level},
+            "client_settings": {"job_default_cpus": cpus, "job_default_ram_mb": ram}})
+
+    def run(self, *args, cwd=None, input=None, timeout=60):
+        return run_kueue(self.test, ["-c", self.config] + list(args),
+                         cwd=cwd or self.dir, input=input, timeout=timeout)
+
+    def popen(self, *args, cwd=None):
+        """Starts kueue in the background; finish with .communicate()."""
+        proc = subprocess.Popen([KUEUE, "-c", self.config] + list(args),
+                                cwd=cwd or self.dir, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=client_env())
+        self.test.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return proc
+
+    def ok(self, *args, **kw):
+        """Runs and asserts exit status 0 and an empty stderr; returns stdout."""
+        r = self.run(*args, **kw)
+        self.test.assertEqual((r.returncode, r.stderr), (0, ""), r)
+        return r.stdout
+
+    def fails(self, code, *args, **kw):
+        """Runs and asserts exit status code; returns stderr."""
+        r = self.run(*args, **kw)
+        self.test.assertEqual(r.returncode, code, r)
+        return r.stderr
+
+    def json(self, subcommand, *args, **kw):
+        """Runs with --json, asserts one line of output, decodes it."""
+        out = self.ok(subcommand, "--json", *args, **kw)
+        self.test.assertEqual(out.count("\n"), 1, out)
+        self.test.assertTrue(out.endswith("\n"))
+        msg = kp.decode(S2C, out)
+        # The client prints the message exactly as the generated encoder does.
+        self.test.assertEqual(kp.encode(msg).decode() + "\n", out)
+        return msg
+
+    def jobs(self, n=100000):
+        return self.json("list-jobs", "-n", str(n)).job_infos
+
+
+def wait_until(predicate, timeout=10.0, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for " + what)
+
+
+DATE = r"(?:today|yesterday) \d\d:\d\d:\d\d"
+
+
+def match_lines(test, text, patterns):
+    """Asserts text has exactly one line per pattern, each matching fully."""
+    lines = text.split("\n")
+    test.assertEqual(lines[-1], "", text)
+    test.assertEqual(len(lines) - 1, len(patterns), text)
+    for line, pattern in zip(lines, patterns):
+        test.assertRegex(line, "^" + pattern + "$")
+
+
+def cells(line):
+    """The cells of a table row '| a | b |', stripped."""
+    assert line.startswith("| ") and line.endswith(" |"), line
+    return [c.strip() for c in line[2:-2].split(" | ")]
+
+
+def escape(text):
+    return re.escape(text)

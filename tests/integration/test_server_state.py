@@ -1,0 +1,204 @@
+"""kueue_server's durable state: jobs, outputs and ids survive a clean stop,
+a crash (kill -9) and a restart; a bad state file is refused and never
+touched."""
+
+import hashlib
+import os
+import signal
+import sqlite3
+import stat
+import time
+import unittest
+
+import kueue_protocol as kp
+from kqtest import C2S, S2C, S2W, W2S, FakeWorker, Process, Server, issue, request
+
+JS = kp.JobStatus
+
+
+class Restarting(Server):
+    """A server that can be stopped and started again on the same files."""
+
+    def __init__(self, test, **sections):
+        super().__init__(test, **sections)
+        self.argv = self.process.proc.args
+        self.test = test
+        self.starts = 1
+
+    def restart(self, sig=signal.SIGTERM):
+        code = self.process.stop(sig)
+        self.starts += 1
+        self.process = Process(self.test, self.argv,
+                               os.path.join(self.dir, "server%d.log" % self.starts))
+        self.test.addCleanup(self.process.finish)
+        m = self.process.wait_for(r"Started listening on 127\.0\.0\.1:(\d+)")
+        self.port = int(m.group(1))
+        return code
+
+    @property
+    def state(self):
+        return os.path.join(self.dir, "state.sqlite3")
+
+
+def all_jobs(c, n=100000):
+    return {j.job_id: j for j in request(c, C2S.ListJobs(num_jobs=n)).job_infos}
+
+
+class Durability(unittest.TestCase):
+    def crash_with_queue_and_running_jobs(self, sig):
+        srv = Restarting(self, server_settings={"worker_timeout_seconds": 30})
+        c = srv.client(auth=True)
+        ids = [issue(c, cmd=["job", str(i)]) for i in range(1000)]
+        # Two run on a worker, one finished with output.
+        w = FakeWorker(srv.port, "node1", resources=(3, 8, 8000), test=self)
+        offers = [w.recv() for _ in range(3)]
+        running = []
+        for o in offers:
+            w.send(W2S.AcceptJobOffer(o.value))
+            running.append(w.recv().value)
+        w.finish(running[2], code=0, stdout="output of job 2\n\x00binary\n")
+        time.sleep(0.3)
+        before = all_jobs(c)
+        self.assertEqual(len(before), 1000)
+        c.sock.close()
+        w.conn.sock.close()
+        code = srv.restart(sig)
+        if sig == signal.SIGTERM:
+            self.assertEqual(code, 0)
+        c = srv.client(auth=True)
+        after = all_jobs(c)
+        self.assertEqual(sorted(after), ids)  # every job, once
+        for jid in ids[3:]:
+            self.assertIsInstance(after[jid].status, JS.Pending)
+            self.assertEqual(after[jid].cmd, ["job", str(jid)])
+        self.assertIsInstance(after[0].status, JS.Running)
+        self.assertIsInstance(after[1].status, JS.Running)
+        self.assertIsInstance(after[2].status, JS.Finished)
+        shown = request(c, C2S.ShowJob(job_id=2))
+        self.assertEqual(shown.stdout_text, "output of job 2\n\x00binary\n")
+        # Ids keep rising.
+        self.assertEqual(issue(c), 1000)
+        # The worker comes back and claims its two running jobs; another
+        # worker gets queued jobs, never those two.
+        other = FakeWorker(srv.port, "other", resources=(5, 8, 8000), test=self)
+        got = sorted(other.recv().value.job_id for _ in range(5))
+        self.assertEqual(got, [3, 4, 5, 6, 7])
+        back = FakeWorker(srv.port, "node1", resources=(1, 8, 8000), test=self)
+        for job in running[:2]:
+            back.send(W2S.UpdateJobStatus(job))
+        time.sleep(0.3)
+        workers = {w.worker_name: w for w in request(c, C2S.ListWorkers()).value}
+        self.assertEqual(workers["node1"].jobs_running, [0, 1])
+        for job in running[:2]:
+            back.finish(job, code=0, stdout="done %d\n" % job.job_id)
+        time.sleep(0.3)
+        for jid in (0, 1):
+            shown = request(c, C2S.ShowJob(job_id=jid))
+            self.assertIsInstance(shown.job_info.status, JS.Finished)
+            self.assertEqual(shown.stdout_text, "done %d\n" % jid)
+        worker_ids = sorted(w.worker_id for w in request(c, C2S.ListWorkers()).value)
+        self.assertTrue(all(i >= 1 for i in worker_ids), worker_ids)  # never reused
+
+    def test_kill_9_loses_nothing(self):
+        self.crash_with_queue_and_running_jobs(signal.SIGKILL)
+
+    def test_clean_stop_loses_nothing(self):
+        self.crash_with_queue_and_running_jobs(signal.SIGTERM)
+
+    def test_unclaimed_running_jobs_queued_again_after_timeout(self):
+        srv = Restarting(self, server_settings={"worker_timeout_seconds": 1,
+                                                "maintenance_interval_seconds": 1})
+        c = srv.client(auth=True)
+        issue(c)
+        w = FakeWorker(srv.port, "gone", test=self)
+        w.send(W2S.AcceptJobOffer(w.recv().value))
+        w.recv()
+        c.sock.close()
+        w.conn.sock.close()
+        srv.restart(signal.SIGKILL)
+        other = FakeWorker(srv.port, "other", test=self)
+        for _ in range(60):
+            other.keepalive()
+            if not other.nothing_for(0.1):
+                break
+        self.assertEqual(other.recv().value.job_id, 0)
+
+    def test_cleaned_jobs_leave_the_file(self):
+        srv = Restarting(self)
+        c = srv.client(auth=True)
+        for _ in range(50):
+            issue(c)
+        for i in range(50):
+            request(c, C2S.RemoveJob(job_id=i, kill=False))
+        request(c, C2S.CleanJobs(all=True))
+        c.sock.close()
+        self.assertEqual(srv.process.stop(), 0)
+        db = sqlite3.connect(srv.state)
+        self.assertEqual(db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0], 0)
+        db.close()
+        srv.restart()
+        self.assertEqual(issue(srv.client(auth=True)), 50)
+
+    def test_file_is_private(self):
+        srv = Restarting(self)
+        self.assertEqual(stat.S_IMODE(os.stat(srv.state).st_mode), 0o600)
+
+    def test_no_state_keeps_nothing(self):
+        srv = Server(self, extra_args=["--no-state"])
+        issue(srv.client(auth=True))
+        self.assertFalse(os.path.exists(os.path.join(srv.dir, "state.sqlite3")))
+
+
+class BadFiles(unittest.TestCase):
+    def refused(self, content_writer, message):
+        srv = Restarting(self)
+        srv.process.stop()
+        content_writer(srv.state)
+        with open(srv.state, "rb") as fh:
+            before = hashlib.sha256(fh.read()).hexdigest()
+        with self.assertRaises(AssertionError):
+            srv.restart()
+        srv.process.proc.wait(10)
+        self.assertEqual(srv.process.proc.returncode, 1)
+        self.assertIn(message, srv.process.text())
+        with open(srv.state, "rb") as fh:
+            self.assertEqual(hashlib.sha256(fh.read()).hexdigest(), before)
+
+    def test_corrupt_file_refused(self):
+        def corrupt(path):
+            with open(path, "r+b") as fh:
+                fh.seek(0)
+                fh.write(b"this is not an sqlite file at all" * 10)
+            for suffix in ("-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.unlink(path + suffix)
+        self.refused(corrupt, "is not a valid SQLite database (corrupt?); refusing to touch it")
+
+    def test_newer_schema_refused(self):
+        def newer(path):
+            db = sqlite3.connect(path)
+            db.execute("UPDATE kueue_meta SET value = 99 WHERE key = 'schema_version'")
+            db.commit()
+            db.close()
+        self.refused(newer, "was written by a newer Kueue-C (schema version 99")
+
+    def test_foreign_database_refused(self):
+        def foreign(path):
+            os.unlink(path)
+            db = sqlite3.connect(path)
+            db.execute("CREATE TABLE something (x)")
+            db.commit()
+            db.close()
+        self.refused(foreign, "is an SQLite database but not a Kueue-C state file")
+
+    def test_second_server_on_the_same_file_refused(self):
+        srv = Restarting(self)
+        second = Process(self, srv.argv, os.path.join(srv.dir, "second.log"))
+        second.proc.wait(10)
+        self.assertEqual(second.proc.returncode, 1)
+        self.assertIn("is in use by another kueue_server", second.text())
+        issue(srv.client(auth=True))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,315 @@
+/*
+ * test_worker_runner.c - kq_runner: the text of captured output (repair, cut at
+ * the limit on a UTF-8 boundary, the note), redirect paths, signal names,
+ * and real runs on a loop: output and exit status, start failures, a
+ * killed process group (grandchildren included), the EOF grace for a
+ * daemonised grandchild, redirection to one shared file.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kq_runner.h"
+#include "kq_test.h"
+
+static void check_text(const char *raw, size_t len, bool cut, size_t limit,
+                       const char *want)
+{
+    kq_str s;
+
+    CHECK_INT(kq_runner_text(raw, len, cut, limit, &s), 0);
+    if (!want) {
+        CHECK(s.ptr == NULL);
+    } else {
+        CHECK_STR(s.ptr, want);
+        CHECK_INT(s.len, strlen(want));
+    }
+    kq_str_free(&s);
+}
+
+static void test_text(void)
+{
+    check_text("", 0, false, 10, NULL);
+    check_text("hello\n", 6, false, 10, "hello\n");
+    /* Invalid bytes become U+FFFD, one per maximal invalid subpart. */
+    check_text("a\xff\xfe" "b", 4, false, 10, "a\xef\xbf\xbd\xef\xbf\xbd" "b");
+    /* The limit cut "\xc3\xa9" in half: the half goes, the note follows. */
+    check_text("abc\xc3", 4, true, 4,
+               "abc\n[kueue: output truncated after 4 bytes]\n");
+    check_text("ab\xe2\x82", 4, true, 4,
+               "ab\n[kueue: output truncated after 4 bytes]\n");
+    check_text("ab\xe2\x82\xac", 5, true, 5,
+               "ab\xe2\x82\xac\n[kueue: output truncated after 5 bytes]\n");
+    check_text("abcd", 4, true, 4,
+               "abcd\n[kueue: output truncated after 4 bytes]\n");
+}
+
+static void test_wire_bound(void)
+{
+    /* Control characters escape to six bytes each: the text is cut so
+     * that its JSON stays within KQ_RUNNER_WIRE_MAX. */
+    size_t n = KQ_RUNNER_WIRE_MAX / 2;
+    char *raw = calloc(n, 1);
+    kq_str s;
+
+    CHECK_INT(kq_runner_text(raw, n, false, n, &s), 0);
+    CHECK(s.ptr && s.len < KQ_RUNNER_WIRE_MAX / 6 + 100);
+    CHECK(s.ptr && memmem(s.ptr, s.len, "\n[kueue: output truncated after ", 31));
+    kq_str_free(&s);
+    free(raw);
+}
+
+static void test_paths(void)
+{
+    kq_buf b = KQ_BUF_INIT;
+
+    CHECK(kq_runner_is_null_path("null"));
+    CHECK(kq_runner_is_null_path(" NULL "));
+    CHECK(kq_runner_is_null_path("\tNuLl\n"));
+    CHECK(!kq_runner_is_null_path("nul"));
+    CHECK(!kq_runner_is_null_path("null.txt"));
+    CHECK(!kq_runner_is_null_path(""));
+    kq_runner_join_path(&b, "/home/u", "out.txt");
+    CHECK_STR(kq_buf_ptr(&b), "/home/u/out.txt");
+    kq_buf_clear(&b);
+    kq_runner_join_path(&b, "/home/u/", "out.txt");
+    CHECK_STR(kq_buf_ptr(&b), "/home/u/out.txt");
+    kq_buf_clear(&b);
+    kq_runner_join_path(&b, "/home/u", "/var/log/x");
+    CHECK_STR(kq_buf_ptr(&b), "/var/log/x");
+    kq_buf_free(&b);
+}
+
+static void test_signal_names(void)
+{
+    char buf[32];
+
+    CHECK_STR(kq_runner_signal_name(SIGKILL, buf, sizeof buf), "SIGKILL");
+    CHECK_STR(kq_runner_signal_name(SIGSEGV, buf, sizeof buf), "SIGSEGV");
+    CHECK_STR(kq_runner_signal_name(1000, buf, sizeof buf), "signal 1000");
+}
+
+/* ---- live runs ------------------------------------------------------ */
+
+typedef struct outcome {
+    bool done;
+    kq_run_result res;
+} outcome;
+
+static void on_done(void *arg, kq_run_result *res)
+{
+    outcome *o = arg;
+
+    o->done = true;
+    o->res = *res;
+    memset(res, 0, sizeof *res);
+}
+
+static kq_loop *loop;
+static kq_runner *runner;
+
+static void job_init(kq_job_info *job, const char *cwd, const char *const *argv)
+{
+    size_t n = 0;
+
+    kq_job_info_init(job);
+    while (argv[n])
+        n++;
+    job->cmd.len = n;
+    job->cmd.items = calloc(n ? n : 1, sizeof *job->cmd.items);
+    for (size_t i = 0; i < n; i++)
+        job->cmd.items[i] = kq_str_view(argv[i]);
+    job->cwd = kq_str_view(cwd);
+}
+
+static void job_done(kq_job_info *job)
+{
+    free(job->cmd.items);
+}
+
+/* Turns the loop until o is done or about timeout_ms passed. */
+static void wait_done(outcome *o, int timeout_ms)
+{
+    uint64_t end = kq_loop_now(loop) + (uint64_t)timeout_ms;
+
+    while (!o->done && kq_loop_now(loop) < end)
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+}
+
+/* Runs argv in cwd to its end; returns the result in o. */
+static void run(const char *cwd, const char *const *argv, const char *out_path,
+                const char *err_path, outcome *o)
+{
+    kq_job_info job;
+    kq_run *r;
+
+    memset(o, 0, sizeof *o);
+    job_init(&job, cwd, argv);
+    job.stdout_path = kq_str_view(out_path);
+    job.stderr_path = kq_str_view(err_path);
+    if (kq_runner_start(runner, &job, on_done, o, &r, &o->res) < 0)
+        o->done = true;
+    else
+        wait_done(o, 10000);
+    CHECK(o->done);
+    job_done(&job);
+}
+
+static void test_exit_and_output(void)
+{
+    static const char *const argv[] = {"sh", "-c", "echo out; echo err >&2; exit 3", NULL};
+    outcome o;
+
+    run("/", argv, NULL, NULL, &o);
+    CHECK_INT(o.res.return_code, 3);
+    CHECK_STR(o.res.comment, "Job finished orderly.");
+    CHECK_STR(o.res.stdout_text.ptr, "out\n");
+    CHECK_STR(o.res.stderr_text.ptr, "err\n");
+    CHECK(!o.res.killed);
+    kq_run_result_free(&o.res);
+}
+
+static void test_start_failures(void)
+{
+    static const char *const missing[] = {"kq-no-such-program-here", NULL};
+    static const char *const empty[] = {NULL};
+    static const char *const ok[] = {"true", NULL};
+    outcome o;
+
+    run("/", missing, NULL, NULL, &o);
+    CHECK_INT(o.res.return_code, KQ_RC_START_FAILED);
+    CHECK_STR(o.res.comment, "Failed to start job: No such file or directory (os error 2)");
+    kq_run_result_free(&o.res);
+    run("/", empty, NULL, NULL, &o);
+    CHECK_STR(o.res.comment, "Failed to start job: Empty command!");
+    kq_run_result_free(&o.res);
+    run("/kq-no-such-dir", ok, NULL, NULL, &o);
+    CHECK_STR(o.res.comment, "Failed to start job: No such file or directory (os error 2)");
+    kq_run_result_free(&o.res);
+    run("/", ok, "/kq-no-such-dir/out", NULL, &o);
+    CHECK_STR(o.res.comment, "Failed to start job: Failed to create file "
+                             "/kq-no-such-dir/out: No such file or directory (os error 2)");
+    kq_run_result_free(&o.res);
+    CHECK_INT(kq_runner_active(runner), 0);
+}
+
+static void test_signaled(void)
+{
+    static const char *const argv[] = {"sh", "-c", "kill -SEGV $$", NULL};
+    outcome o;
+
+    run("/", argv, NULL, NULL, &o);
+    CHECK_INT(o.res.return_code, KQ_RC_SIGNALED);
+    CHECK_STR(o.res.comment, "Job killed by signal 11 (SIGSEGV).");
+    kq_run_result_free(&o.res);
+}
+
+static void test_shared_file(const char *dir)
+{
+    static const char *const argv[] = {"sh", "-c", "echo one; echo two >&2; echo three", NULL};
+    char path[512], text[64] = "";
+    outcome o;
+    FILE *f;
+    size_t n;
+
+    run(dir, argv, "both.txt", "./both.txt", &o);
+    CHECK_INT(o.res.return_code, 0);
+    snprintf(path, sizeof path, "Redirected to %s/both.txt", dir);
+    CHECK_STR(o.res.stdout_text.ptr, path);
+    snprintf(path, sizeof path, "Redirected to %s/./both.txt", dir);
+    CHECK_STR(o.res.stderr_text.ptr, path);
+    snprintf(path, sizeof path, "%s/both.txt", dir);
+    f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (f) {
+        n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+    }
+    CHECK_STR(text, "one\ntwo\nthree\n");
+    unlink(path);
+    kq_run_result_free(&o.res);
+}
+
+static void test_eof_grace(void)
+{
+    /* The background sleep keeps stdout open; the run ends anyway. */
+    static const char *const argv[] = {"sh", "-c", "sleep 3 & echo started", NULL};
+    uint64_t t0 = kq_loop_now(loop);
+    outcome o;
+
+    run("/", argv, NULL, NULL, &o);
+    CHECK_INT(o.res.return_code, 0);
+    CHECK_STR(o.res.stdout_text.ptr, "started\n");
+    CHECK(kq_loop_now(loop) - t0 < 2500);
+    kq_run_result_free(&o.res);
+}
+
+static void test_kill_group(const char *dir)
+{
+    /* The grandchild ignores SIGTERM, so SIGKILL has to follow. */
+    static const char *const argv[] = {
+        "sh", "-c", "sh -c 'trap \"\" TERM; sleep 30' & echo $! > pid; wait", NULL};
+    char path[512];
+    kq_job_info job;
+    outcome o = {0};
+    kq_run *r;
+    long grandchild = 0;
+    FILE *f;
+
+    job_init(&job, dir, argv);
+    CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &r, &o.res), 0);
+    /* Let it start its child. */
+    for (int i = 0; i < 20; i++)
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+    kq_runner_kill(runner, r, "Job killed!", false);
+    wait_done(&o, 10000);
+    CHECK(o.done);
+    CHECK(o.res.killed);
+    CHECK_INT(o.res.return_code, KQ_RC_KILLED);
+    CHECK_STR(o.res.comment, "Job killed!");
+    CHECK(o.res.stdout_text.ptr == NULL);
+    snprintf(path, sizeof path, "%s/pid", dir);
+    f = fopen(path, "r");
+    CHECK(f && fscanf(f, "%ld", &grandchild) == 1 && grandchild > 0);
+    if (f)
+        fclose(f);
+    unlink(path);
+    /* Reaped already: the run ends only once its group is empty. */
+    CHECK(grandchild > 0 && kill((pid_t)grandchild, 0) < 0 && errno == ESRCH);
+    kq_run_result_free(&o.res);
+    job_done(&job);
+}
+
+int main(int argc, char **argv)
+{
+    kq_runner_opts opts = {.output_limit = 1 << 20, .kill_grace_ms = 300,
+                           .eof_grace_ms = 500};
+    char dir[] = "/tmp/kq-test-runner-XXXXXX";
+
+    (void)argc;
+    (void)argv;
+    test_text();
+    test_wire_bound();
+    test_paths();
+    test_signal_names();
+    if (kq_loop_new(&loop) < 0 || kq_runner_new(loop, &opts, &runner) < 0 ||
+        !mkdtemp(dir)) {
+        fprintf(stderr, "set-up failed\n");
+        return 1;
+    }
+    test_exit_and_output();
+    test_start_failures();
+    test_signaled();
+    test_shared_file(dir);
+    test_eof_grace();
+    test_kill_group(dir);
+    rmdir(dir);
+    kq_runner_free(runner);
+    kq_loop_free(loop);
+    KQ_TEST_DONE();
+}
