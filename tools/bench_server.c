@@ -21,6 +21,7 @@
  *       over them.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -136,6 +137,10 @@ static void stop_server(bench *b)
 
     kill(b->server, SIGTERM);
     waitpid(b->server, NULL, 0);
+    if (getenv("KQ_BENCH_KEEP")) {
+        fprintf(stderr, "bench_server: kept %s\n", b->dir);
+        return;
+    }
     snprintf(cmd, sizeof cmd, "rm -rf %s", b->dir);
     if (system(cmd) != 0)
         fprintf(stderr, "bench_server: could not remove %s\n", b->dir);
@@ -489,6 +494,20 @@ static int run_sched(const char *binary, int argc, char **argv)
     return 0;
 }
 
+/* Both processes on one CPU: a request/response ping-pong then costs the
+ * same all run long, instead of depending on where the scheduler puts
+ * the two processes from moment to moment. */
+static void pin_both(const bench *b)
+{
+    cpu_set_t one;
+
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    if (sched_setaffinity(0, sizeof one, &one) < 0 ||
+        sched_setaffinity(b->server, sizeof one, &one) < 0)
+        fprintf(stderr, "bench_server: could not pin to CPU 0; figures are noisier\n");
+}
+
 static int run_issue(const char *binary, int argc, char **argv)
 {
     kq_c2s list = {.tag = KQ_C2S_LIST_JOBS};
@@ -499,6 +518,7 @@ static int run_issue(const char *binary, int argc, char **argv)
 
     use_state = argc > 0 && strcmp(argv[0], "--state") == 0;
     bench_init(&b, binary, "");
+    pin_both(&b);
     open_peer(&b, &b.client, false, 0);
     wait_replies(&b, 1);
     rss0 = server_rss_kb(&b);

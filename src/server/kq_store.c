@@ -4,11 +4,15 @@
  * Tables:
  *   kueue_meta(key TEXT PRIMARY KEY, value INTEGER)
  *       schema_version, next_job_id, next_worker_id
- *   jobs(id INTEGER PRIMARY KEY, info TEXT, stdout BLOB, stderr BLOB,
- *        done_at_ns INTEGER)
- *       info is the JobInfo in the protocol's JSON; outputs are BLOBs so
- *       that NUL bytes survive; done_at_ns is the server's time the job
- *       ended (cleanup goes by it).
+ *   jobs(id INTEGER PRIMARY KEY, info TEXT)
+ *       the JobInfo as accepted (status Pending), in the protocol's JSON;
+ *       written once
+ *   states(id INTEGER PRIMARY KEY, status TEXT, stdout BLOB, stderr BLOB,
+ *          done_at_ns INTEGER)
+ *       for jobs past Pending: the JobStatus JSON, the outputs (BLOBs so
+ *       that NUL bytes survive) and the server's time the job ended
+ *       (cleanup goes by it).  Kept apart so that the frequent status
+ *       writes are small rows on few pages.
  * Migrations are the numbered steps below: a store of version v gets steps
  * v+1 .. KQ_STORE_SCHEMA_VERSION, each in its own transaction.
  */
@@ -28,8 +32,11 @@
 struct kq_store {
     sqlite3 *db;
     char *path;
-    sqlite3_stmt *upsert;
-    sqlite3_stmt *remove;
+    sqlite3_stmt *insert_job;
+    sqlite3_stmt *upsert_state;
+    sqlite3_stmt *update_state;
+    sqlite3_stmt *remove_job;
+    sqlite3_stmt *remove_state;
     sqlite3_stmt *set_meta;
     uint64_t saved_next_job_id, saved_next_worker_id;
     kq_buf json;
@@ -37,7 +44,8 @@ struct kq_store {
 
 /* Step n creates schema version n from version n - 1. */
 static const char *const migrations[KQ_STORE_SCHEMA_VERSION] = {
-    "CREATE TABLE jobs (id INTEGER PRIMARY KEY, info TEXT NOT NULL,"
+    "CREATE TABLE jobs (id INTEGER PRIMARY KEY, info TEXT NOT NULL);"
+    "CREATE TABLE states (id INTEGER PRIMARY KEY, status TEXT NOT NULL,"
     " stdout BLOB, stderr BLOB, done_at_ns INTEGER);"
     "INSERT OR REPLACE INTO kueue_meta VALUES ('next_job_id', 0);"
     "INSERT OR REPLACE INTO kueue_meta VALUES ('next_worker_id', 0);",
@@ -199,11 +207,20 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         (rc = exec(st, "PRAGMA synchronous=NORMAL", err)) < 0 ||
         (rc = migrate(st, version, fresh, err)) < 0)
         goto fail;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT OR REPLACE INTO jobs (id, info, stdout, stderr, done_at_ns)"
-                           " VALUES (?, ?, ?, ?, ?)", -1, &st->upsert, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "DELETE FROM jobs WHERE id = ?", -1, &st->remove,
+    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO jobs (id, info) VALUES (?, ?)",
+                           -1, &st->insert_job, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "INSERT OR REPLACE INTO states (id, status, stdout, stderr,"
+                           " done_at_ns) VALUES (?, ?, ?, ?, ?)", -1, &st->upsert_state,
                            NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "UPDATE states SET status = ?2, stdout = ?3, stderr = ?4,"
+                           " done_at_ns = ?5 WHERE id = ?1", -1, &st->update_state,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM jobs WHERE id = ?", -1, &st->remove_job,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM states WHERE id = ?", -1,
+                           &st->remove_state, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO kueue_meta VALUES (?, ?)", -1,
                            &st->set_meta, NULL) != SQLITE_OK) {
         rc = db_error(st, err, "prepare statements for");
@@ -220,8 +237,11 @@ void kq_store_close(kq_store *st)
 {
     if (!st)
         return;
-    sqlite3_finalize(st->upsert);
-    sqlite3_finalize(st->remove);
+    sqlite3_finalize(st->insert_job);
+    sqlite3_finalize(st->upsert_state);
+    sqlite3_finalize(st->update_state);
+    sqlite3_finalize(st->remove_job);
+    sqlite3_finalize(st->remove_state);
     sqlite3_finalize(st->set_meta);
     sqlite3_close(st->db);
     kq_buf_free(&st->json);
@@ -263,20 +283,23 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
                   kq_error *err)
 {
     sqlite3_stmt *q;
-    int rc = 0, step;
+    int rc = 0, row = SQLITE_DONE;
 
     *next_job_id = *next_worker_id = 0;
     if ((rc = load_meta(st, "next_job_id", next_job_id, err)) < 0 ||
         (rc = load_meta(st, "next_worker_id", next_worker_id, err)) < 0)
         return rc;
-    if (sqlite3_prepare_v2(st->db, "SELECT id, info, stdout, stderr, done_at_ns FROM jobs"
-                                   " ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT jobs.id, info, status, stdout, stderr, done_at_ns"
+                                   " FROM jobs LEFT JOIN states USING (id) ORDER BY jobs.id",
+                           -1, &q, NULL) != SQLITE_OK)
         return db_error(st, err, "read");
-    while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+    while (rc == 0 && (row = sqlite3_step(q)) == SQLITE_ROW) {
         const char *json = (const char *)sqlite3_column_text(q, 1);
-        int64_t done_ns = sqlite3_column_int64(q, 4);
+        const char *status = (const char *)sqlite3_column_text(q, 2);
+        int64_t done_ns = sqlite3_column_int64(q, 5);
         kq_time done = {done_ns / 1000000000, (uint32_t)(done_ns % 1000000000)};
         kq_str out_text = KQ_STR_NULL, err_text = KQ_STR_NULL;
+        kq_job_status st_later;
         kq_job_info info;
         kq_error e;
 
@@ -288,7 +311,20 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
             rc = -EPROTO;
             break;
         }
-        if (column_text(q, 2, &out_text) < 0 || column_text(q, 3, &err_text) < 0) {
+        if (status) {
+            if (kq_job_status_decode(status, (size_t)sqlite3_column_bytes(q, 2),
+                                     &st_later, &e) != 0) {
+                kq_error_set(err, "%s: the status of job %lld is unreadable (%s); "
+                                  "refusing to touch the file", st->path,
+                             (long long)info.job_id, e.msg);
+                kq_job_info_free(&info);
+                rc = -EPROTO;
+                break;
+            }
+            kq_job_status_free(&info.status);
+            info.status = st_later;
+        }
+        if (column_text(q, 3, &out_text) < 0 || column_text(q, 4, &err_text) < 0) {
             kq_str_free(&out_text);
             kq_job_info_free(&info);
             rc = -ENOMEM;
@@ -302,7 +338,7 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
         kq_str_free(&out_text);
         kq_str_free(&err_text);
     }
-    if (rc == 0 && step != SQLITE_DONE) {
+    if (rc == 0 && row != SQLITE_DONE) {
         kq_error_set(err, "read %s: %s", st->path, sqlite3_errmsg(st->db));
         rc = -EIO;
     }
@@ -312,14 +348,19 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
     return rc;
 }
 
+static int step(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 static int set_meta(kq_store *st, const char *key, uint64_t value)
 {
     sqlite3_bind_text(st->set_meta, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st->set_meta, 2, (int64_t)value);
-    int rc = sqlite3_step(st->set_meta);
-
-    sqlite3_reset(st->set_meta);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return step(st->set_meta);
 }
 
 static void bind_text(sqlite3_stmt *s, int col, const kq_str *t)
@@ -330,39 +371,70 @@ static void bind_text(sqlite3_stmt *s, int col, const kq_str *t)
         sqlite3_bind_null(s, col);
 }
 
-/* Writes one job as it should be found after a restart: an offer is not
- * worth keeping, the job is pending again. */
-static int write_job(kq_store *st, kq_job *job)
+/* Writes the JobInfo of a new job, as accepted. */
+static int write_info(kq_store *st, kq_job *job)
 {
     kq_job_info view = job->info;
-    int rc;
 
-    if (job->cat == KQ_CAT_OFFERED) {
-        view.status.tag = KQ_JOB_STATUS_PENDING;
-        view.status.pending.issued = job->info.status.offered.issued;
-    }
+    view.status.tag = KQ_JOB_STATUS_PENDING;
+    view.status.pending.issued = kq_job_issued(job);
     kq_buf_clear(&st->json);
     if (kq_job_info_encode(&view, &st->json) < 0)
         return -ENOMEM;
-    sqlite3_bind_int64(st->upsert, 1, (int64_t)job->info.job_id);
-    sqlite3_bind_text(st->upsert, 2, kq_buf_ptr(&st->json), (int)st->json.len,
+    sqlite3_bind_int64(st->insert_job, 1, (int64_t)job->info.job_id);
+    sqlite3_bind_text(st->insert_job, 2, kq_buf_ptr(&st->json), (int)st->json.len,
                       SQLITE_STATIC);
-    bind_text(st->upsert, 3, &job->stdout_text);
-    bind_text(st->upsert, 4, &job->stderr_text);
+    return step(st->insert_job);
+}
+
+/* Writes the state of a job past Pending: status, outputs, end time.  A
+ * row already there is updated in place. */
+static int write_state(kq_store *st, kq_job *job)
+{
+    bool exists = job->stored_cat != KQ_CAT_COUNT && job->stored_cat != KQ_CAT_PENDING;
+    sqlite3_stmt *s = exists ? st->update_state : st->upsert_state;
+
+    kq_buf_clear(&st->json);
+    if (kq_job_status_encode(&job->info.status, &st->json) < 0)
+        return -ENOMEM;
+    sqlite3_bind_int64(s, 1, (int64_t)job->info.job_id);
+    sqlite3_bind_text(s, 2, kq_buf_ptr(&st->json), (int)st->json.len, SQLITE_STATIC);
+    bind_text(s, 3, &job->stdout_text);
+    bind_text(s, 4, &job->stderr_text);
     if (KQ_CAT_BIT(job->cat) & KQ_CAT_DONE)
-        sqlite3_bind_int64(st->upsert, 5, job->done_at.sec * 1000000000 +
-                                              (int64_t)job->done_at.nsec);
+        sqlite3_bind_int64(s, 5, job->done_at.sec * 1000000000 + (int64_t)job->done_at.nsec);
     else
-        sqlite3_bind_null(st->upsert, 5);
-    rc = sqlite3_step(st->upsert);
-    sqlite3_reset(st->upsert);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+        sqlite3_bind_null(s, 5);
+    return step(s);
+}
+
+/* Writes what changed of one job, as it should be found after a restart:
+ * an offer is not worth keeping (the job is pending again). */
+static int write_job(kq_store *st, kq_job *job)
+{
+    bool pending = job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED;
+    int rc;
+
+    if (job->stored_cat == KQ_CAT_COUNT && (rc = write_info(st, job)) < 0)
+        return rc;
+    if (pending) {
+        /* Back in the queue (after a defer or a lost worker). */
+        if (job->stored_cat != KQ_CAT_COUNT && job->stored_cat != KQ_CAT_PENDING) {
+            sqlite3_bind_int64(st->remove_state, 1, (int64_t)job->info.job_id);
+            return step(st->remove_state);
+        }
+        return 0;
+    }
+    return write_state(st, job);
 }
 
 int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
                     kq_error *err)
 {
-    bool ids = jobs->next_id != st->saved_next_job_id ||
+    /* The next job id is the highest stored id + 1 unless the highest jobs
+     * were removed: so it is only written along with removals, which keeps
+     * the meta page out of most commits. */
+    bool ids = (jobs->nremoved && jobs->next_id != st->saved_next_job_id) ||
                next_worker_id != st->saved_next_worker_id;
     int rc;
 
@@ -371,19 +443,14 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     if ((rc = exec(st, "BEGIN", err)) < 0)
         return rc;
     for (size_t i = 0; i < jobs->nremoved; i++) {
-        sqlite3_bind_int64(st->remove, 1, (int64_t)jobs->removed[i]);
-        rc = sqlite3_step(st->remove) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_reset(st->remove);
-        if (rc < 0)
+        sqlite3_bind_int64(st->remove_job, 1, (int64_t)jobs->removed[i]);
+        sqlite3_bind_int64(st->remove_state, 1, (int64_t)jobs->removed[i]);
+        if ((rc = step(st->remove_job)) < 0 || (rc = step(st->remove_state)) < 0)
             goto fail;
     }
-    for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next) {
-        /* Pending and offered look the same on disk. */
-        if (job->cat == KQ_CAT_OFFERED && job->stored_cat == KQ_CAT_PENDING)
-            continue;
+    for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
         if ((rc = write_job(st, job)) < 0)
             goto fail;
-    }
     if (ids && ((rc = set_meta(st, "next_job_id", jobs->next_id)) < 0 ||
                 (rc = set_meta(st, "next_worker_id", next_worker_id)) < 0))
         goto fail;
@@ -391,8 +458,9 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
         goto fail;
     for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
         job->stored_cat = job->cat == KQ_CAT_OFFERED ? KQ_CAT_PENDING : job->cat;
+    if (ids)
+        st->saved_next_job_id = jobs->next_id;
     kq_jobs_clear_changes(jobs);
-    st->saved_next_job_id = jobs->next_id;
     st->saved_next_worker_id = next_worker_id;
     return 0;
 fail:

@@ -43,7 +43,7 @@ class CommandLine(unittest.TestCase):
         write_config(path, {"common_settings": {"server_port": port},
                             "server_settings": {"bind_addresses": "127.0.0.1 [::1 no.such.host.invalid"}})
         self.addCleanup(os.unlink, path)
-        r = self.run_server("-c", path)
+        r = self.run_server("-c", path, "--no-state")
         self.assertEqual(r.returncode, 1)
         self.assertIn("Failed to bind: bind 127.0.0.1:%d: Address already in use" % port, r.stdout)
         self.assertIn("Failed to bind [::1: not an address", r.stdout)
