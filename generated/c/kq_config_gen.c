@@ -23,8 +23,6 @@ static const char *const common_settings_log_level_choices[] = {
 int kq_config_init(kq_config *c)
 {
     memset(c, 0, sizeof *c);
-    if (kq_cfgval_random(&c->common_settings.shared_secret, 64) < 0)
-        goto fail;
     if (!(c->common_settings.server_name = strdup("localhost")))
         goto fail;
     c->common_settings.server_port = 11236;
@@ -55,6 +53,16 @@ int kq_config_init(kq_config *c)
 fail:
     kq_config_free(c);
     return -ENOMEM;
+}
+
+int kq_config_fill_random(kq_config *c)
+{
+    int rc;
+
+    if (!c->common_settings.shared_secret &&
+        (rc = kq_cfgval_random(&c->common_settings.shared_secret, 64)) < 0)
+        return rc;
+    return 0;
 }
 
 void kq_config_free(kq_config *c)

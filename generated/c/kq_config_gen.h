@@ -67,9 +67,15 @@ typedef struct kq_config {
 /* Called with each warning (unknown keys and sections) while applying. */
 typedef void kq_config_warn_fn(void *ctx, const char *message);
 
-/* Fills c with the defaults (drawing a fresh random shared secret).
- * 0, -ENOMEM or -EIO. */
+/* Fills c with the defaults, except those drawn at random (the shared
+ * secret), which stay NULL until kq_config_fill_random: drawing them costs
+ * a random-number generator start-up that most runs do not need.
+ * 0 or -ENOMEM. */
 KQ_NODISCARD int kq_config_init(kq_config *c);
+
+/* Draws the random defaults still unset (a file without shared_secret, or
+ * no file).  0, -ENOMEM or -EIO. */
+KQ_NODISCARD int kq_config_fill_random(kq_config *c);
 
 void kq_config_free(kq_config *c);
 

@@ -145,6 +145,30 @@ int kq_session_flush(kq_session *s, kq_error *err)
     return 0;
 }
 
+/* Checks (and releases) the answer to the hello or the authentication
+ * that was sent ahead of the request. */
+static int handshake_reply(kq_session *s, kq_s2c *msg, kq_error *err)
+{
+    int rc = 0;
+
+    if (s->await_welcome) {
+        s->await_welcome = false;
+        if (msg->tag != KQ_S2C_WELCOME_CLIENT)
+            rc = kq_session_unexpected(err, "WelcomeClient", msg);
+    } else {
+        s->await_auth = false;
+        if (msg->tag != KQ_S2C_AUTH_ACCEPTED)
+            rc = kq_session_unexpected(err, "AuthAccepted", msg);
+        else if (!msg->auth_accepted) {
+            kq_error_set(err, "Authentication failed! The shared_secret in the "
+                              "configuration must be the server's.");
+            rc = -EACCES;
+        }
+    }
+    kq_s2c_free(msg);
+    return rc;
+}
+
 int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms, kq_error *err)
 {
     int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -173,6 +197,11 @@ int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms, kq_error *err)
                              why.msg);
                 return rc;
             }
+            if (s->await_welcome || s->await_auth) {
+                if ((rc = handshake_reply(s, msg, err)) < 0)
+                    return rc;
+                continue;
+            }
             return 1;
         }
         if ((rc = pump(s, deadline, err)) <= 0)
@@ -197,7 +226,6 @@ int kq_session_open(kq_session *s, const char *host, uint16_t port,
                     kq_error *err)
 {
     kq_hello hello = {.tag = KQ_HELLO_HELLO_FROM_CLIENT};
-    kq_s2c reply;
     int rc;
 
     memset(s, 0, sizeof *s);
@@ -205,17 +233,13 @@ int kq_session_open(kq_session *s, const char *host, uint16_t port,
     if ((rc = kq_net_connect(host, port, 1, &s->fd, err)) < 0)
         return rc;
     kq_framer_init(&s->in, KQ_SESSION_MAX_MESSAGE);
-    kq_hello_encode(&hello, &s->out);
-    if ((rc = kq_session_recv(s, &reply, -1, err)) < 0)
-        goto fail;
-    if (reply.tag != KQ_S2C_WELCOME_CLIENT)
-        rc = kq_session_unexpected(err, "WelcomeClient", &reply);
-    kq_s2c_free(&reply);
-    if (rc >= 0)
-        return 0;
-fail:
-    kq_session_close(s);
-    return rc;
+    if (kq_hello_encode(&hello, &s->out) < 0) {
+        kq_error_set(err, "out of memory encoding the hello");
+        kq_session_close(s);
+        return -ENOMEM;
+    }
+    s->await_welcome = true;
+    return 0;
 }
 
 int kq_session_auth(kq_session *s, const char *secret, kq_error *err)
@@ -242,17 +266,12 @@ int kq_session_auth(kq_session *s, const char *secret, kq_error *err)
     }
     req.tag = KQ_C2S_AUTH_RESPONSE;
     req.auth_response = kq_str_view(response);
-    if ((rc = kq_session_request(s, &req, &reply, err)) < 0)
+    if ((rc = kq_session_queue(s, &req)) < 0) {
+        kq_error_set(err, "out of memory encoding a request");
         return rc;
-    if (reply.tag != KQ_S2C_AUTH_ACCEPTED)
-        rc = kq_session_unexpected(err, "AuthAccepted", &reply);
-    else if (!reply.auth_accepted) {
-        kq_error_set(err, "Authentication failed! The shared_secret in the "
-                          "configuration must be the server's.");
-        rc = -EACCES;
     }
-    kq_s2c_free(&reply);
-    return rc;
+    s->await_auth = true;
+    return 0;
 }
 
 void kq_session_bye(kq_session *s)

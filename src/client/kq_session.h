@@ -14,6 +14,7 @@
 #ifndef KQ_SESSION_H
 #define KQ_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,18 +29,24 @@
 typedef struct kq_session {
     int fd;
     kq_framer in;
-    kq_buf out; /* encoded requests not yet written */
+    kq_buf out;         /* encoded requests not yet written */
+    bool await_welcome; /* WelcomeClient comes before the next answer */
+    bool await_auth;    /* AuthAccepted comes before the next answer */
 } kq_session;
 
 /*
- * Connects to host:port and does the client handshake (HelloFromClient,
- * WelcomeClient).  0 or -errno with err; on failure s holds nothing.
+ * Connects to host:port and queues the client handshake
+ * (HelloFromClient); the server's WelcomeClient is checked by the first
+ * receive, so the hello costs no round trip of its own.  0 or -errno with
+ * err; on failure s holds nothing.
  */
 KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
                                  uint16_t port, kq_error *err);
 
-/* Authenticates with the shared secret (AuthRequest, AuthChallenge,
- * AuthResponse, AuthAccepted).  0, -EACCES when refused, or -errno. */
+/* Authenticates with the shared secret: AuthRequest, AuthChallenge, then
+ * AuthResponse is queued and its AuthAccepted checked by the next receive
+ * (the request that needs the authentication travels with it).  0 or
+ * -errno; a refusal shows as -EACCES from that receive. */
 KQ_NODISCARD int kq_session_auth(kq_session *s, const char *secret,
                                  kq_error *err);
 

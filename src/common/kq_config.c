@@ -113,6 +113,10 @@ int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
         return rc;
     }
     if (stat(path, &st) < 0 && errno == ENOENT) {
+        if ((rc = kq_config_fill_random(c)) < 0) {
+            kq_error_set(err, "cannot draw a random shared secret");
+            goto fail;
+        }
         if (write_tmpl && (rc = write_template(path, c, err)) < 0)
             goto fail;
         return 0;
@@ -126,6 +130,10 @@ int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
     kq_toml_free(&doc);
     if (rc < 0)
         goto fail;
+    if ((rc = kq_config_fill_random(c)) < 0) {
+        kq_error_set(err, "cannot draw a random shared secret");
+        goto fail;
+    }
     return 0;
 fail:
     kq_config_free(c);
