@@ -147,21 +147,50 @@ def snake(name):
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+def check_spec(spec, where, what, allowed, required):
+    """The checks every schema entry gets: a mapping, no unknown attribute,
+    every required one present."""
+    if not isinstance(spec, dict):
+        raise SchemaError("%s: a %s must be a mapping" % (where, what))
+    unknown = set(spec) - allowed
+    if unknown:
+        raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
+    for key in required:
+        if key not in spec:
+            raise SchemaError("%s: missing %r" % (where, key))
+
+
+SNAKE = (r"[a-z][a-z0-9_]*", "snake_case")
+CAMEL = (r"[A-Z][A-Za-z0-9]*", "CamelCase")
+
+
+def check_name(name, style, where, what):
+    if not re.fullmatch(style[0], str(name)):
+        raise SchemaError("%s: %s %r is not %s" % (where, what, name, style[1]))
+    return name
+
+
+def load_yaml(path, rel, allowed):
+    """The top-level mapping of a schema file."""
+    with open(path, encoding="utf-8") as fh:
+        try:
+            data = yaml.safe_load(fh)
+        except yaml.YAMLError as exc:
+            raise SchemaError("%s: %s" % (rel, exc))
+    if not isinstance(data, dict):
+        raise SchemaError("%s: expected a mapping at the top" % rel)
+    unknown = set(data) - allowed
+    if unknown:
+        raise SchemaError("%s: unknown top-level key %s" % (rel, ", ".join(sorted(unknown))))
+    return data
+
+
 class Field:
     ATTRS = {"name", "type", "doc", "max_len", "item_max_len", "key_max_len"}
 
     def __init__(self, spec, where, limits, named=True):
-        if not isinstance(spec, dict):
-            raise SchemaError("%s: a field must be a mapping" % where)
-        unknown = set(spec) - self.ATTRS
-        if unknown:
-            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
-        for key in ("name", "type", "doc"):
-            if key not in spec:
-                raise SchemaError("%s: missing %r" % (where, key))
-        self.name = spec["name"]
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.name)):
-            raise SchemaError("%s: field name %r is not snake_case" % (where, self.name))
+        check_spec(spec, where, "field", self.ATTRS, ("name", "type", "doc"))
+        self.name = check_name(spec["name"], SNAKE, where, "field name")
         if named:
             where = "%s (%s)" % (where, self.name)
         self.doc = str(spec["doc"]).strip()
@@ -210,17 +239,8 @@ class Variant:
     ATTRS = {"name", "doc", "type", "fields", "max_len"}
 
     def __init__(self, spec, where, limits, owner):
-        if not isinstance(spec, dict):
-            raise SchemaError("%s: a variant must be a mapping" % where)
-        unknown = set(spec) - self.ATTRS
-        if unknown:
-            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
-        for key in ("name", "doc"):
-            if key not in spec:
-                raise SchemaError("%s: missing %r" % (where, key))
-        self.name = spec["name"]
-        if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", str(self.name)):
-            raise SchemaError("%s: variant name %r is not CamelCase" % (where, self.name))
+        check_spec(spec, where, "variant", self.ATTRS, ("name", "doc"))
+        self.name = check_name(spec["name"], CAMEL, where, "variant name")
         where = "%s (%s)" % (where, self.name)
         self.doc = str(spec["doc"]).strip()
         self.snake = snake(self.name)
@@ -274,21 +294,10 @@ class TypeDef:
     ATTRS = {"kind", "c_name", "doc", "fields", "variants"}
 
     def __init__(self, name, spec, where, limits):
-        if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
-            raise SchemaError("%s: type name %r is not CamelCase" % (where, name))
-        if not isinstance(spec, dict):
-            raise SchemaError("%s: a type must be a mapping" % where)
-        unknown = set(spec) - self.ATTRS
-        if unknown:
-            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
-        for key in ("kind", "c_name", "doc"):
-            if key not in spec:
-                raise SchemaError("%s: missing %r" % (where, key))
-        self.name = name
+        self.name = check_name(name, CAMEL, where, "type name")
+        check_spec(spec, where, "type", self.ATTRS, ("kind", "c_name", "doc"))
         self.kind = spec["kind"]
-        self.c_name = spec["c_name"]
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.c_name)):
-            raise SchemaError("%s: c_name %r is not snake_case" % (where, self.c_name))
+        self.c_name = check_name(spec["c_name"], SNAKE, where, "c_name")
         self.c_type = "kq_" + self.c_name
         self.doc = str(spec["doc"]).strip()
         self.where = where
@@ -333,16 +342,7 @@ class Schema:
     def __init__(self, path):
         self.path = path
         self.rel = os.path.relpath(path, ROOT)
-        with open(path, encoding="utf-8") as fh:
-            try:
-                data = yaml.safe_load(fh)
-            except yaml.YAMLError as exc:
-                raise SchemaError("%s: %s" % (self.rel, exc))
-        if not isinstance(data, dict):
-            raise SchemaError("%s: expected a mapping at the top" % self.rel)
-        unknown = set(data) - {"schema_version", "reference", "limits", "types"}
-        if unknown:
-            raise SchemaError("%s: unknown top-level key %s" % (self.rel, ", ".join(sorted(unknown))))
+        data = load_yaml(path, self.rel, {"schema_version", "reference", "limits", "types"})
         self.version = data.get("schema_version")
         if not isinstance(self.version, int):
             raise SchemaError("%s: schema_version must be an integer" % self.rel)
@@ -420,17 +420,8 @@ class ConfigKey:
     ATTRS = {"name", "type", "default", "doc", "choices", "min", "ours"}
 
     def __init__(self, spec, where):
-        if not isinstance(spec, dict):
-            raise SchemaError("%s: a key must be a mapping" % where)
-        unknown = set(spec) - self.ATTRS
-        if unknown:
-            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
-        for key in ("name", "type", "doc"):
-            if key not in spec:
-                raise SchemaError("%s: missing %r" % (where, key))
-        self.name = spec["name"]
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.name)):
-            raise SchemaError("%s: key name %r is not snake_case" % (where, self.name))
+        check_spec(spec, where, "key", self.ATTRS, ("name", "type", "doc"))
+        self.name = check_name(spec["name"], SNAKE, where, "key name")
         where = "%s (%s)" % (where, self.name)
         self.type = spec["type"]
         if self.type not in CONFIG_TYPES:
@@ -479,17 +470,8 @@ class ConfigSection:
     ATTRS = {"name", "doc", "keys", "optional", "map"}
 
     def __init__(self, spec, where):
-        if not isinstance(spec, dict):
-            raise SchemaError("%s: a section must be a mapping" % where)
-        unknown = set(spec) - self.ATTRS
-        if unknown:
-            raise SchemaError("%s: unknown attribute %s" % (where, ", ".join(sorted(unknown))))
-        for key in ("name", "doc"):
-            if key not in spec:
-                raise SchemaError("%s: missing %r" % (where, key))
-        self.name = spec["name"]
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(self.name)):
-            raise SchemaError("%s: section name %r is not snake_case" % (where, self.name))
+        check_spec(spec, where, "section", self.ATTRS, ("name", "doc"))
+        self.name = check_name(spec["name"], SNAKE, where, "section name")
         where = "%s (%s)" % (where, self.name)
         self.doc = str(spec["doc"]).strip()
         self.optional = bool(spec.get("optional", False))
@@ -517,16 +499,7 @@ class ConfigSchema:
     def __init__(self, path):
         self.path = path
         self.rel = os.path.relpath(path, ROOT)
-        with open(path, encoding="utf-8") as fh:
-            try:
-                data = yaml.safe_load(fh)
-            except yaml.YAMLError as exc:
-                raise SchemaError("%s: %s" % (self.rel, exc))
-        if not isinstance(data, dict):
-            raise SchemaError("%s: expected a mapping at the top" % self.rel)
-        unknown = set(data) - {"schema_version", "sections"}
-        if unknown:
-            raise SchemaError("%s: unknown top-level key %s" % (self.rel, ", ".join(sorted(unknown))))
+        data = load_yaml(path, self.rel, {"schema_version", "sections"})
         self.version = data.get("schema_version")
         specs = data.get("sections")
         if not isinstance(specs, list) or not specs:

@@ -44,10 +44,8 @@ static int run_online(const kq_cli_args *args)
     kq_error err;
     int rc;
 
-    if (kq_config_load(args->config_path, true, &cfg, &err) < 0) {
-        fprintf(stderr, "Error: Failed to load config: %s\n", err.msg);
+    if (kq_config_start(NULL, args->config_path, true, &cfg) != 0)
         return 1;
-    }
     rc = kq_commands_run(args, &cfg, &err);
     kq_config_free(&cfg);
     if (rc < 0) {

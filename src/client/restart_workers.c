@@ -271,7 +271,6 @@ int main(int argc, char **argv)
     bool once = false, dry = false, ok;
     char path[4096];
     kq_config cfg;
-    kq_error err;
     int opt;
 
     while ((opt = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
@@ -305,10 +304,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: Failed to load config: path too long\n");
         return 1;
     }
-    if (kq_config_load(path, false, &cfg, &err) < 0) {
-        fprintf(stderr, "Error: Failed to load config: %s\n", err.msg);
+    if (kq_config_start(NULL, path, false, &cfg) != 0)
         return 1;
-    }
     if (!cfg.has_restart_workers) {
         fprintf(stderr, "Error: [restart_workers] missing in %s\n", path);
         kq_config_free(&cfg);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kq_dirs.h"
+#include "kq_log.h"
 #include "kq_toml.h"
 
 int kq_config_path(const char *explicit_path, char *out, size_t n)
@@ -36,33 +38,13 @@ static void warn_stderr(void *ctx, const char *message)
     fprintf(stderr, "Warning: %s\n", message);
 }
 
-/* mkdir -p of the directory part of path, private to the user. */
-static int make_parents(const char *path)
-{
-    char dir[4096];
-    size_t n = strlen(path);
-
-    if (n >= sizeof dir)
-        return -ENAMETOOLONG;
-    memcpy(dir, path, n + 1);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    return 0;
-}
-
 /* Writes the template of c to path, refusing to replace any file. */
 static int write_template(const char *path, const kq_config *c, kq_error *err)
 {
     kq_buf text = KQ_BUF_INIT;
     int fd, rc = 0;
 
-    if ((rc = make_parents(path)) < 0) {
+    if ((rc = kq_dirs_make_parents(path)) < 0) {
         kq_error_set(err, "create the directory of %s: %s", path, strerror(-rc));
         return rc;
     }
@@ -138,4 +120,25 @@ int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
 fail:
     kq_config_free(c);
     return rc;
+}
+
+int kq_config_start(const char *module, const char *explicit_path,
+                    bool write_template, kq_config *c)
+{
+    kq_log_level level;
+    kq_error err;
+
+    if (kq_config_load(explicit_path, write_template, c, &err) < 0) {
+        fprintf(stderr, "Error: Failed to load config: %s\n", err.msg);
+        return 1;
+    }
+    if (!module)
+        return 0;
+    if (kq_log_parse_level(c->common_settings.log_level, &level) < 0) {
+        fprintf(stderr, "Error: Log level must be one of: trace, debug, info, warn, error\n");
+        kq_config_free(c);
+        return 1;
+    }
+    kq_log_init(module, level);
+    return 0;
 }

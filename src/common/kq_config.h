@@ -32,4 +32,14 @@ KQ_NODISCARD int kq_config_path(const char *explicit_path, char *out,
 KQ_NODISCARD int kq_config_load(const char *explicit_path, bool write_template,
                                 kq_config *c, kq_error *err);
 
+/*
+ * What every program does first: loads the configuration (explicit_path
+ * or the default, the template written when asked) and, when module is
+ * not NULL, starts logging at the level it names.  On failure prints
+ * "Error: ..." on stderr and returns 1, the exit code; 0 on success (c then
+ * owns the configuration).
+ */
+int kq_config_start(const char *module, const char *explicit_path,
+                    bool write_template, kq_config *c);
+
 #endif

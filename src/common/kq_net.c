@@ -118,22 +118,36 @@ static void host_port(char *out, size_t n, const char *host, uint16_t port)
     snprintf(out, n, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-int kq_net_listen(const char *host, uint16_t port, int *out, kq_error *err)
+/* The addresses of host:port (flags as for getaddrinfo), and "host:port"
+ * in where for messages.  0, or -EHOSTUNREACH with err. */
+static int resolve(const char *host, uint16_t port, int flags,
+                   char where[300], struct addrinfo **res, kq_error *err)
 {
-    struct addrinfo hints = {0}, *res = NULL;
-    char where[300], portstr[8];
-    int fd = -1, one = 1, rc;
+    struct addrinfo hints = {0};
+    char portstr[8];
+    int rc;
 
-    host_port(where, sizeof where, host, port);
+    host_port(where, 300, host, port);
     snprintf(portstr, sizeof portstr, "%u", port);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    rc = getaddrinfo(host, portstr, &hints, &res);
+    hints.ai_flags = flags;
+    rc = getaddrinfo(host, portstr, &hints, res);
     if (rc != 0) {
         kq_error_set(err, "resolve %s: %s", where, gai_strerror(rc));
-        return -EINVAL;
+        return -EHOSTUNREACH;
     }
+    return 0;
+}
+
+int kq_net_listen(const char *host, uint16_t port, int *out, kq_error *err)
+{
+    struct addrinfo *res = NULL;
+    char where[300];
+    int fd = -1, one = 1, rc;
+
+    if ((rc = resolve(host, port, AI_PASSIVE, where, &res, err)) < 0)
+        return rc;
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         rc = -errno;
@@ -181,19 +195,12 @@ int kq_net_accept(int listen_fd, int *fd, char peer[KQ_PEER_MAX])
 int kq_net_connect(const char *host, uint16_t port, int nonblock, int *out,
                    kq_error *err)
 {
-    struct addrinfo hints = {0}, *res = NULL, *ai;
-    char where[300], portstr[8];
+    struct addrinfo *res = NULL, *ai;
+    char where[300];
     int fd = -1, rc, saved = ECONNREFUSED;
 
-    host_port(where, sizeof where, host, port);
-    snprintf(portstr, sizeof portstr, "%u", port);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(host, portstr, &hints, &res);
-    if (rc != 0) {
-        kq_error_set(err, "resolve %s: %s", where, gai_strerror(rc));
-        return -EHOSTUNREACH;
-    }
+    if ((rc = resolve(host, port, 0, where, &res, err)) < 0)
+        return rc;
     for (ai = res; ai; ai = ai->ai_next) {
         fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
@@ -238,19 +245,12 @@ long kq_net_raise_nofile(void)
 int kq_net_connect_start(const char *host, uint16_t port, int *out,
                          kq_error *err)
 {
-    struct addrinfo hints = {0}, *res = NULL;
-    char where[300], portstr[8];
+    struct addrinfo *res = NULL;
+    char where[300];
     int fd, rc;
 
-    host_port(where, sizeof where, host, port);
-    snprintf(portstr, sizeof portstr, "%u", port);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(host, portstr, &hints, &res);
-    if (rc != 0) {
-        kq_error_set(err, "resolve %s: %s", where, gai_strerror(rc));
-        return -EHOSTUNREACH;
-    }
+    if ((rc = resolve(host, port, 0, where, &res, err)) < 0)
+        return rc;
     fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         rc = -errno;

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kq_dirs.h"
 #include "kq_log.h"
 
 struct kq_store {
@@ -72,26 +73,6 @@ static int exec(kq_store *st, const char *sql, kq_error *err)
 {
     if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_error(st, err, "update");
-    return 0;
-}
-
-/* mkdir -p of the directory part of path, private to the user. */
-static int make_parents(const char *path)
-{
-    char dir[4096];
-    size_t n = strlen(path);
-
-    if (n >= sizeof dir)
-        return -ENAMETOOLONG;
-    memcpy(dir, path, n + 1);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
     return 0;
 }
 
@@ -173,7 +154,7 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         free(st);
         return -ENOMEM;
     }
-    if ((rc = make_parents(path)) < 0) {
+    if ((rc = kq_dirs_make_parents(path)) < 0) {
         kq_error_set(err, "create the directory of %s: %s", path, strerror(-rc));
         goto fail;
     }

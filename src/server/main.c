@@ -59,7 +59,6 @@ int main(int argc, char **argv)
     kq_server_opts opts = {0};
     kq_config cfg;
     kq_server *srv;
-    kq_log_level level;
     kq_error err;
     int opt, code;
 
@@ -90,16 +89,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (kq_config_load(config_path, true, &cfg, &err) < 0) {
-        fprintf(stderr, "Error: Failed to load config: %s\n", err.msg);
+    if (kq_config_start("kueue_server", config_path, true, &cfg) != 0)
         return 1;
-    }
-    if (kq_log_parse_level(cfg.common_settings.log_level, &level) < 0) {
-        fprintf(stderr, "Error: Log level must be one of: trace, debug, info, warn, error\n");
-        kq_config_free(&cfg);
-        return 1;
-    }
-    kq_log_init("kueue_server", level);
     if (no_state && state_path) {
         fprintf(stderr, "error: --state and --no-state exclude each other\n");
         kq_config_free(&cfg);

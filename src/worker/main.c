@@ -54,7 +54,6 @@ int main(int argc, char **argv)
     char name[KQ_WORKER_NAME_MAX];
     kq_config cfg;
     kq_worker *w;
-    kq_log_level level;
     kq_error err;
     int opt, code, rc;
 
@@ -80,16 +79,8 @@ int main(int argc, char **argv)
         return 2;
     }
     hold_std_fds();
-    if (kq_config_load(config_path, true, &cfg, &err) < 0) {
-        fprintf(stderr, "Error: Failed to load config: %s\n", err.msg);
+    if (kq_config_start("kueue_worker", config_path, true, &cfg) != 0)
         return 1;
-    }
-    if (kq_log_parse_level(cfg.common_settings.log_level, &level) < 0) {
-        fprintf(stderr, "Error: Log level must be one of: trace, debug, info, warn, error\n");
-        kq_config_free(&cfg);
-        return 1;
-    }
-    kq_log_init("kueue_worker", level);
     if (cfg.worker_settings.worker_name[0]) {
         snprintf(name, sizeof name, "%s", cfg.worker_settings.worker_name);
     } else if ((rc = kq_worker_host_name(name, sizeof name)) < 0) {
