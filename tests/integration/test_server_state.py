@@ -5,13 +5,15 @@ touched."""
 import hashlib
 import os
 import signal
+import socket
 import sqlite3
 import stat
 import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import C2S, S2C, S2W, W2S, FakeWorker, Process, Server, issue, request
+from kqtest import (C2S, S2C, S2W, W2S, FakeWorker, Process, Server, issue, request,
+                    write_config)
 
 JS = kp.JobStatus
 
@@ -147,6 +149,55 @@ class Durability(unittest.TestCase):
         srv = Server(self, extra_args=["--no-state"])
         issue(srv.client(auth=True))
         self.assertFalse(os.path.exists(os.path.join(srv.dir, "state.sqlite3")))
+
+
+class RealWorker(unittest.TestCase):
+    def test_kill_9_with_a_real_worker_runs_every_job_once(self):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        srv = Restarting(self, common_settings={"server_port": port},
+                         server_settings={"worker_timeout_seconds": 60})
+        work = os.path.join(srv.dir, "work")
+        os.mkdir(work)
+        config = os.path.join(srv.dir, "worker.toml")
+        write_config(config, {
+            "common_settings": {"shared_secret": srv.secret, "server_name": "127.0.0.1",
+                                "server_port": port, "log_level": "debug"},
+            "worker_settings": {"worker_name": "real", "worker_max_parallel_jobs": 2,
+                                "dynamic_check_free_resources": False,
+                                "reconnect_max_seconds": 1}})
+        worker = Process(self, [os.environ["KQ_WORKER"], "-c", config],
+                         os.path.join(srv.dir, "worker.log"))
+        self.addCleanup(worker.finish)
+        worker.wait_for("Established connection")
+        c = srv.client(auth=True)
+        # Two long jobs hold both slots; each notes every start in a file.
+        long = [issue(c, cwd=work, cpus=0, ram=1,
+                      cmd=["sh", "-c", "echo start >> runs.$0; sleep 3; echo done", str(i)])
+                for i in range(2)]
+        for jid in long:
+            worker.wait_for("Started job %d" % jid)
+        queued = [issue(c, cwd=work, cpus=0, ram=1, cmd=["true"]) for _ in range(1000)]
+        c.sock.close()
+        srv.restart(signal.SIGKILL)
+        worker.wait_for("Job %d is still running here" % long[0], timeout=20)
+        c = srv.client(auth=True)
+        deadline = time.time() + 60
+        while True:
+            jobs = all_jobs(c)
+            if all(isinstance(j.status, JS.Finished) for j in jobs.values()):
+                break
+            self.assertLess(time.time(), deadline, "not all jobs finished")
+            time.sleep(0.2)
+        self.assertEqual(sorted(jobs), long + queued)  # every job, once
+        for i, jid in enumerate(long):
+            self.assertEqual(jobs[jid].status.return_code, 0)
+            self.assertEqual(request(c, C2S.ShowJob(job_id=jid)).stdout_text, "done\n")
+            with open(os.path.join(work, "runs.%d" % i)) as fh:
+                self.assertEqual(fh.read(), "start\n")  # ran once
+        self.assertEqual(issue(c), 1002)
 
 
 class BadFiles(unittest.TestCase):

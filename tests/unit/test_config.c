@@ -1,0 +1,201 @@
+/*
+ * test_config.c - the configuration on top of the TOML reader: defaults,
+ * the template, type and range errors with file and line, warnings, the
+ * optional sections, and first-start writing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kq_config.h"
+#include "kq_test.h"
+
+static char warnings[2048];
+
+static void collect(void *ctx, const char *message)
+{
+    (void)ctx;
+    strncat(warnings, message, sizeof warnings - strlen(warnings) - 2);
+    strcat(warnings, "\n");
+}
+
+/* Applies text over the defaults; returns the rc, err holds the message. */
+static int apply(const char *text, kq_config *c, kq_error *err)
+{
+    kq_toml_doc doc;
+    int rc;
+
+    warnings[0] = '\0';
+    CHECK_INT(kq_config_init(c), 0);
+    if ((rc = kq_toml_parse(text, strlen(text), "test.toml", &doc, err)) < 0) {
+        kq_config_free(c);
+        return rc;
+    }
+    rc = kq_config_apply(c, &doc, "test.toml", collect, NULL, err);
+    kq_toml_free(&doc);
+    if (rc < 0)
+        kq_config_free(c);
+    return rc;
+}
+
+static void expect_error(const char *text, const char *message)
+{
+    kq_config c;
+    kq_error err = {{0}};
+
+    CHECK_INT(apply(text, &c, &err), -EINVAL);
+    CHECK_STR(err.msg, message);
+}
+
+static void test_defaults_and_values(void)
+{
+    kq_config c;
+    kq_error err;
+
+    CHECK_INT(apply("[common_settings]\nserver_port = 4242\nlog_level = \"DEBUG\"\n"
+                    "[worker_settings]\ndynamic_cpu_load_scale_factor = 2\n"
+                    "dynamic_check_free_resources = false\n"
+                    "[global_resources]\ngenus = 3\nprimelib = 31\n"
+                    "server_settings.worker_timeout_seconds = 5\n",
+                    &c, &err), -EINVAL);
+    /* A root key after a table belongs to that table in TOML; put it first. */
+    CHECK_INT(apply("server_settings.worker_timeout_seconds = 5\n"
+                    "[common_settings]\nserver_port = 4242\nlog_level = \"DEBUG\"\n"
+                    "[worker_settings]\ndynamic_cpu_load_scale_factor = 2\n"
+                    "dynamic_check_free_resources = false\n"
+                    "[global_resources]\ngenus = 3\nprimelib = 31\n",
+                    &c, &err), 0);
+    CHECK_INT(c.common_settings.server_port, 4242);
+    CHECK_STR(c.common_settings.log_level, "DEBUG");
+    CHECK_STR(c.common_settings.server_name, "localhost");
+    CHECK(c.common_settings.shared_secret == NULL); /* drawn only when needed */
+    CHECK_INT(c.server_settings.worker_timeout_seconds, 5);
+    CHECK_INT(c.server_settings.job_cleanup_after_minutes, 2880);
+    CHECK(c.worker_settings.dynamic_cpu_load_scale_factor == 2.0);
+    CHECK(!c.worker_settings.dynamic_check_free_resources);
+    CHECK(c.has_global_resources);
+    CHECK_INT(c.global_resources.len, 2);
+    CHECK_INT(kq_u64_map_get(&c.global_resources, "primelib")->value, 31);
+    CHECK(!c.has_restart_workers);
+    CHECK_INT(kq_config_fill_random(&c), 0);
+    CHECK_INT(strlen(c.common_settings.shared_secret), 64);
+    CHECK_STR(warnings, "");
+    kq_config_free(&c);
+}
+
+static void test_errors_name_file_line_and_key(void)
+{
+    expect_error("[server_settings]\n\nworker_timeout_seconds = \"300\"\n",
+                 "test.toml:3: server_settings.worker_timeout_seconds: expected an "
+                 "integer from 0 to 9223372036854775807, got the string \"300\"");
+    expect_error("[common_settings]\nserver_port = 70000\n",
+                 "test.toml:2: common_settings.server_port: expected an integer "
+                 "from 0 to 65535, got the integer 70000");
+    expect_error("[server_settings]\nmaintenance_interval_seconds = 0\n",
+                 "test.toml:2: server_settings.maintenance_interval_seconds: "
+                 "expected an integer from 1 to 9223372036854775807, got the integer 0");
+    expect_error("[common_settings]\nlog_level = \"loud\"\n",
+                 "test.toml:2: common_settings.log_level: expected one of trace, "
+                 "debug, info, warn, error, got \"loud\"");
+    expect_error("[worker_settings]\ndynamic_check_free_resources = 1\n",
+                 "test.toml:2: worker_settings.dynamic_check_free_resources: "
+                 "expected true or false, got the integer 1");
+    expect_error("[client_settings]\njob_default_cpus = 8.5\n",
+                 "test.toml:2: client_settings.job_default_cpus: expected an "
+                 "integer from 0 to 9223372036854775807, got the float 8.5");
+    expect_error("[global_resources]\ngenus = -1\n",
+                 "test.toml:2: global_resources.genus: expected an integer from 0 "
+                 "to 9223372036854775807, got the integer -1");
+    expect_error("[restart_workers]\nssh_user = \"alice\"\n",
+                 "test.toml: [restart_workers] needs the key hostnames");
+}
+
+static void test_unknown_keys_warn(void)
+{
+    kq_config c;
+    kq_error err;
+
+    CHECK_INT(apply("[common_settings]\nserver_prot = 1\n[sever_settings]\nx = 1\n",
+                    &c, &err), 0);
+    CHECK_STR(warnings, "test.toml:2: unknown key common_settings.server_prot is ignored\n"
+                        "test.toml:4: unknown key sever_settings.x is ignored\n"
+                        "test.toml:3: unknown section [sever_settings] is ignored\n");
+    kq_config_free(&c);
+}
+
+/* The template reads back to the same configuration. */
+static void test_template_round_trip(const char *dir)
+{
+    kq_config a, b;
+    kq_buf text = KQ_BUF_INIT, again = KQ_BUF_INIT;
+    kq_toml_doc doc;
+    kq_error err;
+    char path[512];
+
+    CHECK_INT(apply("[restart_workers]\nssh_user = \"a \\\"b\\\"\"\nhostnames = \"n1 n2\"\n"
+                    "[global_resources]\nlic = 2\n", &a, &err), 0);
+    CHECK_INT(kq_config_fill_random(&a), 0);
+    kq_config_write(&a, &text);
+    CHECK_INT(kq_toml_parse(kq_buf_ptr(&text), text.len, "template", &doc, &err), 0);
+    CHECK_INT(kq_config_init(&b), 0);
+    CHECK_INT(kq_config_apply(&b, &doc, "template", collect, NULL, &err), 0);
+    kq_toml_free(&doc);
+    kq_config_write(&b, &again);
+    CHECK_STR(kq_buf_ptr(&again), kq_buf_ptr(&text));
+    CHECK_STR(b.restart_workers.ssh_user, "a \"b\"");
+    kq_config_free(&a);
+    kq_config_free(&b);
+    kq_buf_free(&text);
+    kq_buf_free(&again);
+
+    /* The reference's own template is read as it is. */
+    snprintf(path, sizeof path, "%s/config/template.toml", dir);
+    CHECK_INT(kq_config_load(path, false, &a, &err), 0);
+    CHECK_INT(a.server_settings.global_max_parallel_jobs, 100);
+    CHECK_INT(strlen(a.common_settings.shared_secret), 64);
+    kq_config_free(&a);
+}
+
+static void test_first_start_writes_a_private_template(void)
+{
+    char dir[] = "/tmp/kq-config-XXXXXX", path[256];
+    kq_config a, b;
+    kq_error err;
+    struct stat st;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/sub/config.toml", dir);
+    CHECK_INT(kq_config_load(path, true, &a, &err), 0);
+    CHECK_INT(stat(path, &st), 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    CHECK_INT(kq_config_load(path, true, &b, &err), 0);
+    CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
+    kq_config_free(&a);
+    kq_config_free(&b);
+    /* Without write_template nothing is written. */
+    snprintf(path, sizeof path, "%s/other.toml", dir);
+    CHECK_INT(kq_config_load(path, false, &a, &err), 0);
+    CHECK(access(path, F_OK) != 0);
+    kq_config_free(&a);
+    /* The default path follows XDG_CONFIG_HOME. */
+    setenv("XDG_CONFIG_HOME", dir, 1);
+    CHECK_INT(kq_config_path(NULL, path, sizeof path), 0);
+    CHECK(strstr(path, "/kueue/config.toml") && strncmp(path, dir, strlen(dir)) == 0);
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    CHECK_INT(system(path), 0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "tests/data";
+
+    test_defaults_and_values();
+    test_errors_name_file_line_and_key();
+    test_unknown_keys_warn();
+    test_template_round_trip(dir);
+    test_first_start_writes_a_private_template();
+    KQ_TEST_DONE();
+}
