@@ -6,12 +6,17 @@
  * project's own event loop, and prints figures.  Server CPU comes from
  * /proc/PID/stat, server memory from /proc/PID/status.
  *
- *   bench_server SERVER sched N W [--backlog] [--global] [--state]
+ *   bench_server SERVER sched N W [--backlog] [--global|--configured] [--state]
  *       N jobs issued pipelined over one connection to W fake workers that
  *       accept every offer and report success at once: jobs/s and server
  *       CPU microseconds per job.  --backlog queues all N before the
- *       workers connect; --global configures [global_resources] and has
- *       every job hold one; --state keeps the SQLite store on.
+ *       workers connect; --configured configures [global_resources],
+ *       --global also has every job hold one; --state keeps the SQLite
+ *       store on.
+ *   bench_server SERVER compare [N W RUNS]
+ *       The sched variants above (plain, all queued first, global resources
+ *       configured, held, store on), interleaved run by run: medians and
+ *       ratios to the plain run.
  *   bench_server SERVER issue [--state]
  *       20,000 jobs issued one at a time with no worker: latency of the
  *       first and last 1,000, server memory per queued job, list-jobs -n 20
@@ -202,7 +207,8 @@ static void on_closed(void *owner, const char *reason)
     exit(1);
 }
 
-static bool use_global;
+static bool use_global;     /* jobs hold a global resource */
+static bool global_configured;
 
 static void issue_more(bench *b)
 {
@@ -453,28 +459,36 @@ static double median_round_trip(bench *b, const kq_c2s *m, int reps)
 
 /* ---- benchmarks ------------------------------------------------------ */
 
-static int run_sched(const char *binary, int argc, char **argv)
+/* Closes what bench_init and the peers opened. */
+static void bench_free(bench *b)
 {
-    uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 20000;
-    int w = argc > 1 ? atoi(argv[1]) : 4;
-    bool backlog = false;
-    bench b;
-    double t0, cpu0, t, cpu;
+    kq_conn_close(&b->client.conn);
+    for (int i = 0; i < b->nworkers; i++)
+        kq_conn_close(&b->workers[i].conn);
+    free(b->workers);
+    kq_loop_free(b->loop);
+}
 
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--backlog") == 0)
-            backlog = true;
-        else if (strcmp(argv[i], "--global") == 0)
-            use_global = true;
-        else if (strcmp(argv[i], "--state") == 0)
-            use_state = true;
-    }
-    bench_init(&b, binary, use_global ? "[global_resources]\nlicence = 1000000\n" : "");
+typedef struct sched_result {
+    double rate;   /* jobs per second */
+    double cpu_us; /* server CPU per job */
+} sched_result;
+
+/* One sched run with the variant set in the globals. */
+static sched_result sched_once(const char *binary, uint64_t n, int w, bool backlog)
+{
+    sched_result r;
+    bench b;
+    double t0, cpu0;
+
+    bench_init(&b, binary, global_configured ? "[global_resources]\nlicence = 1000000\n" : "");
     open_peer(&b, &b.client, false, 0);
     wait_replies(&b, 1);
     b.to_issue = n;
     if (backlog) {
-        b.window = n;
+        /* A bounded window: kq_conn stops reading while its own output
+         * is over the high-water mark, which suits a server, not a client
+         * queueing 100,000 requests at once. */
         issue_more(&b);
         run_until(&b, &b.accepted, n);
     }
@@ -484,13 +498,85 @@ static int run_sched(const char *binary, int argc, char **argv)
     if (!backlog)
         issue_more(&b);
     run_until(&b, &b.finished, n);
-    t = now_s() - t0;
-    cpu = server_cpu(&b) - cpu0;
+    r.rate = (double)n / (now_s() - t0);
+    r.cpu_us = (server_cpu(&b) - cpu0) * 1e6 / (double)n;
+    stop_server(&b);
+    bench_free(&b);
+    return r;
+}
+
+static int run_sched(const char *binary, int argc, char **argv)
+{
+    uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 20000;
+    int w = argc > 1 ? atoi(argv[1]) : 4;
+    bool backlog = false;
+    sched_result r;
+
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--backlog") == 0)
+            backlog = true;
+        else if (strcmp(argv[i], "--global") == 0)
+            use_global = global_configured = true;
+        else if (strcmp(argv[i], "--configured") == 0)
+            global_configured = true;
+        else if (strcmp(argv[i], "--state") == 0)
+            use_state = true;
+    }
+    r = sched_once(binary, n, w, backlog);
     printf("sched: %llu jobs, %d workers%s%s%s: %.0f jobs/s, server CPU %.1f us/job\n",
            (unsigned long long)n, w, backlog ? ", all queued first" : "",
-           use_global ? ", global resources" : "", use_state ? ", store on" : "",
-           (double)n / t, cpu * 1e6 / (double)n);
-    stop_server(&b);
+           use_global ? ", global resources held" :
+           global_configured ? ", global resources configured" : "",
+           use_state ? ", store on" : "", r.rate, r.cpu_us);
+    return 0;
+}
+
+/* Every sched variant, interleaved run by run so that a noisy stretch of
+ * the machine hits them all alike; medians, and ratios to the plain run. */
+static int run_compare(const char *binary, int argc, char **argv)
+{
+    static const struct variant {
+        const char *name;
+        bool backlog, configured, held, state;
+    } variants[] = {
+        {"plain", false, false, false, false},
+        {"all queued first", true, false, false, false},
+        {"global resources configured", false, true, false, false},
+        {"global resources held by every job", false, true, true, false},
+        {"store on", false, false, false, true},
+    };
+    enum { NV = sizeof variants / sizeof *variants, MAX_RUNS = 15 };
+    uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 100000;
+    int w = argc > 1 ? atoi(argv[1]) : 4;
+    int runs = argc > 2 ? atoi(argv[2]) : 5;
+    double rate[NV][MAX_RUNS], cpu[NV][MAX_RUNS], base_rate = 0, base_cpu = 0;
+
+    if (runs < 1 || runs > MAX_RUNS)
+        runs = 5;
+    for (int r = 0; r < runs; r++) {
+        for (int v = 0; v < NV; v++) {
+            sched_result res;
+
+            global_configured = variants[v].configured;
+            use_global = variants[v].held;
+            use_state = variants[v].state;
+            res = sched_once(binary, n, w, variants[v].backlog);
+            rate[v][r] = res.rate;
+            cpu[v][r] = res.cpu_us;
+        }
+    }
+    printf("sched: %llu jobs, %d workers, median of %d interleaved runs\n",
+           (unsigned long long)n, w, runs);
+    for (int v = 0; v < NV; v++) {
+        double mr = median(rate[v], runs), mc = median(cpu[v], runs);
+
+        if (v == 0) {
+            base_rate = mr;
+            base_cpu = mc;
+        }
+        printf("  %-36s %7.0f jobs/s (%3.0f %%)  server CPU %5.1f us/job (%3.0f %%)\n",
+               variants[v].name, mr, 100 * mr / base_rate, mc, 100 * mc / base_cpu);
+    }
     return 0;
 }
 
@@ -548,6 +634,7 @@ static int run_issue(const char *binary, int argc, char **argv)
     printf("issue: list-jobs -n 20 median %.3f ms at 20,000 jobs, %.3f ms at 100,000 jobs\n",
            l20k, l100k);
     stop_server(&b);
+    bench_free(&b);
     return 0;
 }
 
@@ -574,6 +661,7 @@ static int run_workers(const char *binary, int argc, char **argv)
            (unsigned long long)b.to_issue, k, now_s() - t0,
            (double)b.to_issue / (now_s() - t0));
     stop_server(&b);
+    bench_free(&b);
     return 0;
 }
 
@@ -585,6 +673,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[2], "sched") == 0)
         return run_sched(argv[1], argc - 3, argv + 3);
+    if (strcmp(argv[2], "compare") == 0)
+        return run_compare(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "issue") == 0)
         return run_issue(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "workers") == 0)
