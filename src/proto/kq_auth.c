@@ -1,19 +1,21 @@
 /*
- * kq_auth.c - the reference's shared-secret challenge-response: random
- * alphanumeric salts and secrets, and base64(SHA-256(secret || salt))
- * without padding, compared in constant time.
+ * kq_auth.c - the reference's shared-secret challenge-response:
+ * base64(SHA-256(secret || salt)) without padding, compared in constant
+ * time, and uniform random alphanumerics.  Salts, which only the server
+ * draws, come from OpenSSL's RAND_bytes in kq_salt.c; keeping that out of
+ * this file keeps the random-generator machinery out of the client.
  */
 #include "kq_auth.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 /* OpenSSL 3 deprecates the direct SHA-256 functions in favour of EVP, but
  * the first EVP use loads the provider machinery, about a millisecond that
  * every short-lived `kueue` process would pay for one 100-byte hash. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 static const char alphanumeric[] =
@@ -24,18 +26,15 @@ static const char alphanumeric[] =
  * dropped so that byte % 62 is uniform. */
 #define ACCEPT_BELOW (4 * ALPHABET_SIZE)
 
-/*
- * Fills out[0..KQ_AUTH_SALT_LEN) with uniform alphanumerics by rejection
- * sampling RAND_bytes output, and NUL-terminates it.  0 or -EIO.
- */
-static int random_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1])
+int kq_auth_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1],
+                         int (*fill)(unsigned char *p, size_t n))
 {
     unsigned char pool[KQ_AUTH_SALT_LEN + 16];
     size_t filled = 0;
     int rc = 0;
 
     while (filled < KQ_AUTH_SALT_LEN) {
-        if (RAND_bytes(pool, (int)sizeof pool) != 1) {
+        if (fill(pool, sizeof pool) < 0) {
             rc = -EIO;
             break;
         }
@@ -53,14 +52,27 @@ static int random_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1])
     return 0;
 }
 
-int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1])
+
+/* The kernel's CSPRNG, which OpenSSL seeds from too. */
+static int kernel_random(unsigned char *p, size_t n)
 {
-    return random_alphanumeric(out);
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += got;
+        n -= (size_t)got;
+    }
+    return 0;
 }
 
 int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1])
 {
-    return random_alphanumeric(out);
+    return kq_auth_alphanumeric(out, kernel_random);
 }
 
 /* Standard-alphabet base64 of the 32-byte digest without the trailing '='. */

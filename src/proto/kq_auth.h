@@ -2,7 +2,7 @@
  * kq_auth.h - the shared-secret challenge-response of the reference.
  *
  * Salt: 64 characters drawn uniformly from [A-Za-z0-9] with OpenSSL's
- * RAND_bytes (rejection sampling, no modulo bias).  Response:
+ * RAND_bytes (rejection sampling, no modulo bias; kq_salt.h).  Response:
  * base64 (standard alphabet, no padding) of SHA-256(secret || salt), always
  * 43 characters.  Comparison runs in constant time.
  */
@@ -17,12 +17,14 @@
 #define KQ_AUTH_SALT_LEN 64
 #define KQ_AUTH_RESPONSE_LEN 43
 
-/* Fills out with a fresh salt and a NUL.  0, or -EIO if the random source
- * failed. */
-KQ_NODISCARD int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1]);
+/* Fills out with 64 alphanumerics drawn uniformly (rejection sampling, no
+ * modulo bias) from the bytes fill writes, and a NUL.  fill returns 0 or
+ * a negative errno.  0 or -EIO. */
+KQ_NODISCARD int kq_auth_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1],
+                                      int (*fill)(unsigned char *p, size_t n));
 
-/* Fills out with 64 random alphanumerics and a NUL: the same generator,
- * used for new shared secrets.  0 or -EIO. */
+/* A new shared secret: 64 alphanumerics from the kernel's random source
+ * (getrandom).  0 or -EIO. */
 KQ_NODISCARD int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1]);
 
 /* Computes the response for secret and salt into out (NUL-terminated).

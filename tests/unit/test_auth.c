@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kq_auth.h"
+#include "kq_salt.h"
 #include "kq_test.h"
 
 #define SALT "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab"
