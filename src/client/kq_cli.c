@@ -14,7 +14,7 @@
 
 const char kq_cli_about[] =
     "A robust, user-level, work-stealing, distributed task scheduler.";
-const char kq_cli_version[] = "kueue 0.19.0";
+const char kq_cli_version[] = "kueue " KQ_VERSION;
 
 /* ---- the table -------------------------------------------------------- */
 

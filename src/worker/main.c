@@ -66,7 +66,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("kueue 0.19.0\n");
+            printf("kueue %s\n", KQ_VERSION);
             return 0;
         default:
             usage(stderr);
