@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds Kueue-C twice
 # (optimised, and with AddressSanitizer + LeakSanitizer + UndefinedBehavior-
-# Sanitizer), runs every test in both builds, then runs each fuzzer for a
-# short time.  Exits non-zero on the first failure.
+# Sanitizer), runs every test in both builds, checks that -O3 builds with gcc
+# and clang compile without a warning (each optimiser level and compiler
+# warns about different things), then runs each fuzzer for a short time.
+# Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/kq-deps.sh
@@ -19,6 +21,12 @@ echo "== sanitized build (ASan, LSan, UBSan) and tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKQ_SANITIZE=ON
 cmake --build build-asan -j"$jobs"
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== Release builds with gcc and clang (compile only)"
+cmake -S . -B build-release-gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
+cmake --build build-release-gcc -j"$jobs"
+cmake -S . -B build-release-clang -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang
+cmake --build build-release-clang -j"$jobs"
 
 echo "== fuzzing (libFuzzer, ${KQ_FUZZ_SECONDS:-20} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DKQ_FUZZ=ON

@@ -407,20 +407,20 @@ static void quote_excerpt(kq_buf *b, const char *s, size_t len, size_t max)
 
 static void describe(const kq_dec *d, const cJSON *j, kq_buf *b)
 {
-    if (cJSON_IsNumber(j)) {
+    if (kq_json_kind(j) == cJSON_Number) {
         kq_json_literal lit = kq_json_number(d->doc, j);
 
         kq_buf_append(b, lit.text, lit.len);
-    } else if (cJSON_IsString(j)) {
+    } else if (kq_json_kind(j) == cJSON_String) {
         kq_buf_puts(b, "the string ");
         quote_excerpt(b, j->valuestring, kq_json_strlen(j), 40);
-    } else if (cJSON_IsNull(j))
+    } else if (kq_json_kind(j) == cJSON_NULL)
         kq_buf_puts(b, "null");
-    else if (cJSON_IsTrue(j))
+    else if (kq_json_kind(j) == cJSON_True)
         kq_buf_puts(b, "true");
-    else if (cJSON_IsFalse(j))
+    else if (kq_json_kind(j) == cJSON_False)
         kq_buf_puts(b, "false");
-    else if (cJSON_IsArray(j))
+    else if (kq_json_kind(j) == cJSON_Array)
         kq_buf_puts(b, "an array");
     else
         kq_buf_puts(b, "an object");
@@ -463,7 +463,7 @@ int kq_dec_fields(kq_dec *d, cJSON *j, const char *type_name,
                   const char *const *names, size_t n, cJSON **found)
 {
     memset(found, 0, n * sizeof *found);
-    if (cJSON_IsObject(j)) {
+    if (kq_json_kind(j) == cJSON_Object) {
         size_t next = 0;
 
         for (cJSON *c = j->child; c; c = c->next) {
@@ -486,7 +486,7 @@ int kq_dec_fields(kq_dec *d, cJSON *j, const char *type_name,
         }
         return 0;
     }
-    if (cJSON_IsArray(j)) {
+    if (kq_json_kind(j) == cJSON_Array) {
         size_t count = 0;
 
         for (cJSON *c = j->child; c; c = c->next) {
@@ -509,13 +509,13 @@ int kq_dec_variant(kq_dec *d, cJSON *j, const char *type_name,
 {
     const char *name;
 
-    if (cJSON_IsString(j)) {
+    if (kq_json_kind(j) == cJSON_String) {
         name = j->valuestring;
         *payload = NULL;
-    } else if (cJSON_IsObject(j) && j->child && !j->child->next) {
+    } else if (kq_json_kind(j) == cJSON_Object && j->child && !j->child->next) {
         name = j->child->string;
         *payload = j->child;
-    } else if (cJSON_IsObject(j)) {
+    } else if (kq_json_kind(j) == cJSON_Object) {
         return kq_dec_fail(d, NULL, "expected %s (an object with exactly "
                                     "one key), got an object with %s keys",
                            type_name, j->child ? "several" : "no");
@@ -544,7 +544,7 @@ int kq_dec_variant(kq_dec *d, cJSON *j, const char *type_name,
 
 int kq_dec_unit(kq_dec *d, const cJSON *payload)
 {
-    if (payload && !cJSON_IsNull(payload))
+    if (payload && kq_json_kind(payload) != cJSON_NULL)
         return kq_dec_fail(d, payload, "expected no value (unit variant)");
     return 0;
 }
@@ -574,7 +574,7 @@ int kq_dec_u64(kq_dec *d, const cJSON *j, uint64_t *out)
     kq_json_literal lit;
     uint64_t v;
 
-    if (!cJSON_IsNumber(j))
+    if (kq_json_kind(j) != cJSON_Number)
         return kq_dec_fail(d, j, "expected an unsigned integer");
     lit = kq_json_number(d->doc, j);
     if (!lit.integer || literal_magnitude(&lit, &v) < 0 ||
@@ -592,7 +592,7 @@ static int dec_signed(kq_dec *d, const cJSON *j, int64_t min, int64_t max,
     uint64_t mag;
     bool neg;
 
-    if (!cJSON_IsNumber(j))
+    if (kq_json_kind(j) != cJSON_Number)
         return kq_dec_fail(d, j, "expected %s", what);
     lit = kq_json_number(d->doc, j);
     neg = lit.negative;
@@ -624,7 +624,7 @@ int kq_dec_f64(kq_dec *d, const cJSON *j, double *out)
     kq_json_literal lit;
     double v;
 
-    if (!cJSON_IsNumber(j))
+    if (kq_json_kind(j) != cJSON_Number)
         return kq_dec_fail(d, j, "expected a number");
     lit = kq_json_number(d->doc, j);
     if (lit.len >= sizeof text)
@@ -641,9 +641,9 @@ int kq_dec_f64(kq_dec *d, const cJSON *j, double *out)
 
 int kq_dec_bool(kq_dec *d, const cJSON *j, bool *out)
 {
-    if (!cJSON_IsBool(j))
+    if (kq_json_kind(j) != cJSON_True && kq_json_kind(j) != cJSON_False)
         return kq_dec_fail(d, j, "expected true or false");
-    *out = cJSON_IsTrue(j);
+    *out = kq_json_kind(j) == cJSON_True;
     return 0;
 }
 
@@ -651,7 +651,7 @@ int kq_dec_str(kq_dec *d, cJSON *j, size_t max, kq_str *out)
 {
     size_t len;
 
-    if (!cJSON_IsString(j))
+    if (kq_json_kind(j) != cJSON_String)
         return kq_dec_fail(d, j, "expected a string");
     len = kq_json_strlen(j);
     if (len > max)
@@ -674,7 +674,7 @@ int kq_dec_time(kq_dec *d, const cJSON *j, kq_time *out)
 {
     const char *why = NULL;
 
-    if (!cJSON_IsString(j))
+    if (kq_json_kind(j) != cJSON_String)
         return kq_dec_fail(d, j, "expected a timestamp string");
     if (kq_time_parse(j->valuestring, kq_json_strlen(j), out, &why) < 0)
         return kq_dec_fail(d, j, "invalid timestamp (%s)", why);
@@ -685,7 +685,7 @@ int kq_dec_array(kq_dec *d, const cJSON *j, size_t max, size_t *count)
 {
     size_t n = 0;
 
-    if (!cJSON_IsArray(j))
+    if (kq_json_kind(j) != cJSON_Array)
         return kq_dec_fail(d, j, "expected an array");
     for (const cJSON *c = j->child; c; c = c->next)
         if (++n > max)
@@ -697,7 +697,7 @@ int kq_dec_array(kq_dec *d, const cJSON *j, size_t max, size_t *count)
 int kq_dec_str_list(kq_dec *d, cJSON *j, size_t max, size_t item_max,
                     kq_str_list *out)
 {
-    size_t n, i = 0;
+    size_t n = 0, i = 0;
     int rc;
 
     *out = (kq_str_list){0};
@@ -733,7 +733,7 @@ int kq_dec_u64_map(kq_dec *d, const cJSON *j, size_t max, size_t key_max,
     int rc;
 
     *out = m;
-    if (!cJSON_IsObject(j))
+    if (kq_json_kind(j) != cJSON_Object)
         return kq_dec_fail(d, j, "expected an object of names to numbers");
     for (const cJSON *c = j->child; c; c = c->next)
         if (++n > max)
@@ -796,7 +796,7 @@ static int u64_cmp(const void *a, const void *b)
 int kq_dec_u64_set(kq_dec *d, const cJSON *j, size_t max, kq_u64_set *out)
 {
     kq_u64_set s = {0};
-    size_t n, i = 0;
+    size_t n = 0, i = 0;
     int rc;
 
     *out = s;

@@ -172,7 +172,7 @@ KQ_NODISCARD int kq_dec_array(kq_dec *d, const cJSON *j, size_t max,
 /* True if j is absent or JSON null (an option that is None). */
 static inline bool kq_dec_is_none(const cJSON *j)
 {
-    return j == NULL || cJSON_IsNull(j);
+    return j == NULL || kq_json_kind(j) == cJSON_NULL;
 }
 
 #endif

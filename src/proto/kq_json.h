@@ -63,6 +63,14 @@ typedef struct kq_json_literal {
 
 kq_json_literal kq_json_number(const kq_json_doc *doc, const cJSON *item);
 
+/* The kind of a node (cJSON_String, cJSON_Number, ...; cJSON_Invalid for
+ * NULL).  Decoders test a kind on every value: an inline load, not a call
+ * into libcjson per node. */
+static inline int kq_json_kind(const cJSON *item)
+{
+    return item ? item->type & 0xFF : cJSON_Invalid;
+}
+
 /* Length in bytes of a string node's valuestring (NULs included). */
 static inline size_t kq_json_strlen(const cJSON *item)
 {

@@ -220,7 +220,7 @@ static int parse_offset(const char *s, size_t len, size_t *pos,
  */
 int kq_time_parse(const char *s, size_t len, kq_time *out, const char **why)
 {
-    unsigned year, month, day, hour, minute, second;
+    unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     uint32_t nsec = 0;
     int32_t offset;
     size_t pos = 0;

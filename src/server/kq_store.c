@@ -33,6 +33,9 @@
 struct kq_store {
     sqlite3 *db;
     char *path;
+    /* BEGIN and COMMIT run once per turn: prepared once, not parsed each time. */
+    sqlite3_stmt *begin;
+    sqlite3_stmt *commit;
     sqlite3_stmt *insert_job;
     sqlite3_stmt *upsert_state;
     sqlite3_stmt *update_state;
@@ -188,7 +191,9 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         (rc = exec(st, "PRAGMA synchronous=NORMAL", err)) < 0 ||
         (rc = migrate(st, version, fresh, err)) < 0)
         goto fail;
-    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO jobs (id, info) VALUES (?, ?)",
+    if (sqlite3_prepare_v2(st->db, "BEGIN", -1, &st->begin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "COMMIT", -1, &st->commit, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO jobs (id, info) VALUES (?, ?)",
                            -1, &st->insert_job, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT OR REPLACE INTO states (id, status, stdout, stderr,"
@@ -218,6 +223,8 @@ void kq_store_close(kq_store *st)
 {
     if (!st)
         return;
+    sqlite3_finalize(st->begin);
+    sqlite3_finalize(st->commit);
     sqlite3_finalize(st->insert_job);
     sqlite3_finalize(st->upsert_state);
     sqlite3_finalize(st->update_state);
@@ -421,8 +428,8 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
 
     if (!jobs->dirty_head && !jobs->nremoved && !ids)
         return 0;
-    if ((rc = exec(st, "BEGIN", err)) < 0)
-        return rc;
+    if ((rc = step(st->begin)) < 0)
+        return db_error(st, err, "write");
     for (size_t i = 0; i < jobs->nremoved; i++) {
         sqlite3_bind_int64(st->remove_job, 1, (int64_t)jobs->removed[i]);
         sqlite3_bind_int64(st->remove_state, 1, (int64_t)jobs->removed[i]);
@@ -435,7 +442,7 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     if (ids && ((rc = set_meta(st, "next_job_id", jobs->next_id)) < 0 ||
                 (rc = set_meta(st, "next_worker_id", next_worker_id)) < 0))
         goto fail;
-    if ((rc = exec(st, "COMMIT", err)) < 0)
+    if ((rc = step(st->commit)) < 0)
         goto fail;
     for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
         job->stored_cat = job->cat == KQ_CAT_OFFERED ? KQ_CAT_PENDING : job->cat;
