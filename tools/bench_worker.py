@@ -247,6 +247,10 @@ def main():
     worker = n / statistics.median(rows["worker, pipelined over one connection"])
     raw = n / statistics.median(rows["raw sh -c true, 2 at a time"])
     print("  worker / raw: %.0f %%" % (100 * worker / raw))
+    cli, tsp = (rows.get("kueue cmd true, one process per job"),
+                rows.get("tsp -n true, 2 slots"))
+    if cli and tsp:
+        print("  kueue cmd / tsp: %.0f %%" % (100 * statistics.median(tsp) / statistics.median(cli)))
     print("  CPU per job: worker %.0f us, server %.0f us (whole run, medians)"
           % (1e6 * statistics.median(cpu["worker"]), 1e6 * statistics.median(cpu["server"])))
 
