@@ -414,7 +414,7 @@ int kq_job_observe(kq_job *job, void *observer)
         job->observers_cap = cap;
     }
     job->observers[job->nobservers++] = observer;
-    return 0;
+    return 1;
 }
 
 void kq_job_unobserve(kq_job *job, void *observer)

@@ -130,8 +130,9 @@ void kq_jobs_stats(const kq_jobs *t, kq_time now, kq_s2c_job_list *out);
 /* When the job was issued (every status carries it). */
 kq_time kq_job_issued(const kq_job *job);
 
-/* Registers and removes observers (opaque client sessions); duplicates
- * are kept once. */
+/* Registers and removes observers (opaque client sessions).  Observing
+ * returns 1 when observer was added, 0 when it already observed the job
+ * (kept once), -ENOMEM. */
 KQ_NODISCARD int kq_job_observe(kq_job *job, void *observer);
 void kq_job_unobserve(kq_job *job, void *observer);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_resources.h"
+
 int kq_sched_init(kq_sched *s, const kq_u64_map *total, uint64_t max_slots)
 {
     memset(s, 0, sizeof *s);
@@ -214,8 +216,7 @@ static bool entry_valid(const kq_jobs *jobs, struct kq_qentry e)
 static bool shape_fits(const kq_sched *s, const kq_shape *sh,
                        const kq_resources *free)
 {
-    if (sh->need.job_slots > free->job_slots || sh->need.cpus > free->cpus ||
-        sh->need.ram_mb > free->ram_mb)
+    if (!kq_resources_fit(&sh->need, free))
         return false;
     if (s->slots_held + sh->need.job_slots > s->max_slots)
         return false;

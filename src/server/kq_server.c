@@ -20,9 +20,12 @@
 
 #include "kq_net.h"
 
-kq_time kq_srv_now(void)
+bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response)
 {
-    return kq_time_now();
+    const char *secret = p->srv->cfg->common_settings.shared_secret;
+
+    return kq_auth_check(secret, strlen(secret), p->salt, strlen(p->salt),
+                         response->ptr, response->len);
 }
 
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m)
@@ -368,7 +371,7 @@ static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
     *stdout_text = *stderr_text = KQ_STR_NULL;
     job->done_at = done_at;
     job->stored_cat = (uint8_t)kq_cat_of(&job->info.status);
-    if (kq_jobs_insert(&srv->jobs, job, kq_srv_now()) < 0) {
+    if (kq_jobs_insert(&srv->jobs, job, kq_time_now()) < 0) {
         kq_job_free(job);
         return -ENOMEM;
     }
@@ -390,7 +393,7 @@ static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
 /* Opens the store and takes its jobs back. */
 static int load_state(kq_server *srv, const char *path, kq_error *err)
 {
-    uint64_t next_job = 0, next_worker = 0;
+    uint64_t next_job = 0, next_worker = 0, total = 0;
     int rc;
 
     if ((rc = kq_store_open(path, &srv->store, err)) < 0)
@@ -405,10 +408,10 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
     if (next_worker > srv->next_worker_id)
         srv->next_worker_id = next_worker;
     srv->jobs.track = true;
+    for (int c = 0; c < KQ_CAT_COUNT; c++)
+        total += srv->jobs.count[c];
     kq_info("State in %s: %llu jobs (%llu pending, %llu running), next job id %llu",
-            path, (unsigned long long)(srv->jobs.count[0] + srv->jobs.count[1] +
-                                       srv->jobs.count[2] + srv->jobs.count[3] +
-                                       srv->jobs.count[4] + srv->jobs.count[5]),
+            path, (unsigned long long)total,
             (unsigned long long)srv->jobs.count[KQ_CAT_PENDING],
             (unsigned long long)srv->jobs.count[KQ_CAT_RUNNING],
             (unsigned long long)srv->jobs.next_id);
@@ -531,7 +534,7 @@ void kq_srv_requeue(kq_server *srv, kq_job *job)
     kq_sched_release(&srv->sched, job);
     job->worker_id = KQ_NO_WORKER;
     job->kill_pending = false;
-    kq_jobs_set_status(&srv->jobs, job, &st, kq_srv_now());
+    kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
     if (kq_sched_enqueue(&srv->sched, job) < 0)
         kq_err("Out of memory queueing job %llu", (unsigned long long)job->info.job_id);
     srv->dispatch_needed = true;

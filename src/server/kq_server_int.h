@@ -100,7 +100,8 @@ typedef struct kq_server {
 } kq_server;
 
 /* kq_server.c */
-kq_time kq_srv_now(void);
+/* Whether response answers the peer's current challenge. */
+bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response);
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);

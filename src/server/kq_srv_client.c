@@ -37,10 +37,8 @@ static void respond(kq_peer *p, bool success, const char *fmt, ...)
 static void on_auth_response(kq_peer *p, const kq_str *response)
 {
     kq_s2c m = {.tag = KQ_S2C_AUTH_ACCEPTED};
-    const char *secret = p->srv->cfg->common_settings.shared_secret;
 
-    if (kq_auth_check(secret, strlen(secret), p->salt, strlen(p->salt),
-                      response->ptr, response->len)) {
+    if (kq_srv_auth_ok(p, response)) {
         p->authenticated = true;
         m.auth_accepted = true;
         kq_srv_send_s2c(p, &m);
@@ -141,9 +139,9 @@ static void on_issue_job(kq_peer *p, kq_job_info *in)
     memset(in, 0, sizeof *in);
     kq_job_status_free(&job->info.status);
     job->info.status.tag = KQ_JOB_STATUS_PENDING;
-    job->info.status.pending.issued = kq_srv_now();
+    job->info.status.pending.issued = kq_time_now();
     job->info.job_id = srv->jobs.next_id;
-    if (kq_jobs_insert(&srv->jobs, job, kq_srv_now()) < 0) {
+    if (kq_jobs_insert(&srv->jobs, job, kq_time_now()) < 0) {
         kq_job_free(job);
         goto oom;
     }
@@ -185,7 +183,7 @@ static void on_list_jobs(kq_peer *p, const kq_c2s_list_jobs *q)
         kq_srv_close(p, "out of memory listing jobs");
         return;
     }
-    kq_jobs_stats(&srv->jobs, kq_srv_now(), &m.job_list);
+    kq_jobs_stats(&srv->jobs, kq_time_now(), &m.job_list);
     /* The list borrows the jobs' infos: encoded, never freed. */
     m.job_list.job_infos.len = (size_t)n;
     m.job_list.job_infos.items = n ? malloc((size_t)n * sizeof(kq_job_info)) : NULL;
@@ -225,6 +223,9 @@ static void on_observe_job(kq_peer *p, uint64_t id)
         respond(p, false, "Job not found!");
         return;
     }
+    /* Fixed: observing a job again does not grow the session's list, so a
+     * client repeating ObserveJob cannot make the server grow without
+     * bound. */
     if (p->nobserved == p->observed_cap) {
         size_t cap = p->observed_cap ? p->observed_cap * 2 : 4;
         uint64_t *o = realloc(p->observed, cap * sizeof *o);
@@ -236,11 +237,16 @@ static void on_observe_job(kq_peer *p, uint64_t id)
         p->observed = o;
         p->observed_cap = cap;
     }
-    if (kq_job_observe(job, p) < 0) {
+    switch (kq_job_observe(job, p)) {
+    case 1:
+        p->observed[p->nobserved++] = id;
+        break;
+    case 0:
+        break;
+    default:
         kq_srv_close(p, "out of memory");
         return;
     }
-    p->observed[p->nobserved++] = id;
     m.job_updated = job->info;
     kq_srv_send_s2c(p, &m);
 }
@@ -250,8 +256,8 @@ static void set_canceled(kq_server *srv, kq_job *job)
     kq_job_status st = {.tag = KQ_JOB_STATUS_CANCELED};
 
     st.canceled.issued = kq_job_issued(job);
-    st.canceled.canceled = kq_srv_now();
-    kq_jobs_set_status(&srv->jobs, job, &st, kq_srv_now());
+    st.canceled.canceled = kq_time_now();
+    kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
 }
 
 static void on_remove_job(kq_peer *p, uint64_t id, bool kill)

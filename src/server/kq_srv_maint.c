@@ -43,8 +43,8 @@ void kq_srv_maintenance(kq_server *srv)
 {
     uint64_t now_ms = kq_loop_now(srv->loop);
     uint64_t timeout_ms = srv->cfg->server_settings.worker_timeout_seconds * 1000;
-    uint64_t cleanup_s = srv->cfg->server_settings.job_cleanup_after_minutes * 60;
-    kq_time now = kq_srv_now();
+    uint64_t cleanup_min = srv->cfg->server_settings.job_cleanup_after_minutes;
+    kq_time now = kq_time_now();
     size_t i = 0;
 
     while (i < srv->nworkers) {
@@ -71,7 +71,8 @@ void kq_srv_maintenance(kq_server *srv)
     }
     for (kq_job *job = srv->jobs.done_head, *next; job; job = next) {
         next = job->next;
-        if (kq_time_diff_sec(now, job->done_at) / 60 <= (int64_t)cleanup_s / 60)
+        /* Whole minutes, as the reference counts them. */
+        if (kq_time_diff_sec(now, job->done_at) / 60 <= (int64_t)cleanup_min)
             break;
         if (!job->kill_pending)
             kq_jobs_delete(&srv->jobs, job);

@@ -24,24 +24,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_resources.h"
+
 /* ---- registry ------------------------------------------------------- */
 
-kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id)
+/* Where a worker id is or would go in the registry (sorted by id). */
+static size_t registry_index(const kq_server *srv, uint64_t id)
 {
     size_t lo = 0, hi = srv->nworkers;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        uint64_t wid = srv->workers[mid]->info.worker_id;
 
-        if (wid == id)
-            return srv->workers[mid];
-        if (wid < id)
+        if (srv->workers[mid]->info.worker_id < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return NULL;
+    return lo;
+}
+
+kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id)
+{
+    size_t i = registry_index(srv, id);
+
+    return i < srv->nworkers && srv->workers[i]->info.worker_id == id
+               ? srv->workers[i]
+               : NULL;
 }
 
 static void idle_remove(kq_server *srv, kq_worker *w)
@@ -58,20 +67,6 @@ static void idle_remove(kq_server *srv, kq_worker *w)
         srv->idle_tail = w->idle_prev;
     w->idle_prev = w->idle_next = NULL;
     w->idle_linked = false;
-}
-
-static void res_add(kq_resources *a, const kq_resources *b)
-{
-    a->job_slots += b->job_slots;
-    a->cpus += b->cpus;
-    a->ram_mb += b->ram_mb;
-}
-
-static void res_sub(kq_resources *a, const kq_resources *b)
-{
-    a->job_slots -= a->job_slots < b->job_slots ? a->job_slots : b->job_slots;
-    a->cpus -= a->cpus < b->cpus ? a->cpus : b->cpus;
-    a->ram_mb -= a->ram_mb < b->ram_mb ? a->ram_mb : b->ram_mb;
 }
 
 /* A connected, authenticated worker with a free slot may take an offer; it
@@ -101,13 +96,12 @@ static void worker_free(kq_worker *w)
 
 static void registry_remove(kq_server *srv, kq_worker *w)
 {
-    for (size_t i = 0; i < srv->nworkers; i++) {
-        if (srv->workers[i] == w) {
-            memmove(&srv->workers[i], &srv->workers[i + 1],
-                    (srv->nworkers - i - 1) * sizeof *srv->workers);
-            srv->nworkers--;
-            break;
-        }
+    size_t i = registry_index(srv, w->info.worker_id);
+
+    if (i < srv->nworkers && srv->workers[i] == w) {
+        memmove(&srv->workers[i], &srv->workers[i + 1],
+                (srv->nworkers - i - 1) * sizeof *srv->workers);
+        srv->nworkers--;
     }
     idle_remove(srv, w);
     if (w->peer)
@@ -129,7 +123,7 @@ void kq_srv_worker_free_all(kq_server *srv)
 static kq_worker *worker_new(kq_server *srv, const kq_str *name)
 {
     kq_worker *w = calloc(1, sizeof *w);
-    kq_time now = kq_srv_now();
+    kq_time now = kq_time_now();
     kq_system_info *si;
 
     if (!w || kq_str_copy(&w->info.worker_name, name) < 0)
@@ -215,9 +209,9 @@ static bool offer_one(kq_server *srv, kq_worker *w)
         return false;
     }
     kq_sched_dequeue(&srv->sched, job);
-    res_sub(&w->avail, &job->info.worker_resources);
+    kq_resources_sub(&w->avail, &job->info.worker_resources);
     st.offered.issued = kq_job_issued(job);
-    st.offered.offered = kq_srv_now();
+    st.offered.offered = kq_time_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.offered.offered);
     job->worker_id = w->info.worker_id;
     kq_debug("Offering job %llu to worker \"%s\"",
@@ -261,7 +255,7 @@ static void detach(kq_server *srv, kq_job *job)
         kq_u64_set_remove(&w->info.jobs_running, job->info.job_id);
         /* An offer it will not take back is capacity again. */
         if (kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id)) {
-            res_add(&w->avail, &job->info.worker_resources);
+            kq_resources_add(&w->avail, &job->info.worker_resources);
             idle_add(srv, w);
         }
     }
@@ -335,7 +329,7 @@ static void on_accept_offer(kq_server *srv, kq_worker *w, uint64_t id)
     }
     kq_u64_set_remove(&w->info.jobs_offered, id);
     st.running.issued = kq_job_issued(job);
-    st.running.started = kq_srv_now();
+    st.running.started = kq_time_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.running.started);
     kq_srv_notify(srv, job);
     m.confirm_job_offer = job->info;
@@ -398,7 +392,7 @@ static bool adopt(kq_server *srv, kq_worker *w, kq_job *job,
     job->worker_id = w->info.worker_id;
     if (job->cat != KQ_CAT_CANCELED && reported->tag == KQ_JOB_STATUS_RUNNING &&
         kq_job_status_copy(&st, reported) == 0)
-        kq_jobs_set_status(&srv->jobs, job, &st, kq_srv_now());
+        kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
     kq_info("Worker \"%s\" took back job %llu, which it kept running",
             w->info.worker_name.ptr, (unsigned long long)job->info.job_id);
     kq_srv_notify(srv, job);
@@ -416,7 +410,7 @@ static void kill_stray(kq_worker *w, kq_job_info *reported)
     kq_job_status_free(&reported->status);
     reported->status.tag = KQ_JOB_STATUS_CANCELED;
     reported->status.canceled.issued = issued;
-    reported->status.canceled.canceled = kq_srv_now();
+    reported->status.canceled.canceled = kq_time_now();
     m.kill_job = *reported;
     kq_srv_send_s2w(w->peer, &m);
 }
@@ -471,7 +465,7 @@ static void on_job_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
                 (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
         return;
     }
-    kq_jobs_set_status(&srv->jobs, job, st, kq_srv_now());
+    kq_jobs_set_status(&srv->jobs, job, st, kq_time_now());
     kq_debug("Job %llu ended on worker \"%s\"",
              (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
     kq_srv_notify(srv, job);
@@ -506,7 +500,7 @@ static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
         kq_job *job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[i]);
 
         if (job)
-            res_sub(&w->avail, &job->info.worker_resources);
+            kq_resources_sub(&w->avail, &job->info.worker_resources);
     }
     kq_idset_clear(&w->deferred);
     kq_srv_try_offer(srv, w);
@@ -515,11 +509,8 @@ static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
 static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
 {
     kq_s2w m = {.tag = KQ_S2W_AUTH_ACCEPTED};
-    const char *secret = p->srv->cfg->common_settings.shared_secret;
 
-    m.auth_accepted = kq_auth_check(secret, strlen(secret), p->salt,
-                                    strlen(p->salt), response->ptr,
-                                    response->len);
+    m.auth_accepted = kq_srv_auth_ok(p, response);
     kq_srv_send_s2w(p, &m);
     if (!m.auth_accepted) {
         /* No second chance for workers. */
@@ -565,7 +556,7 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         kq_system_info_free(&w->info.system_info);
         w->info.system_info = m.update_system_info;
         memset(&m.update_system_info, 0, sizeof m.update_system_info);
-        w->info.last_updated = kq_srv_now();
+        w->info.last_updated = kq_time_now();
         w->last_seen_ms = kq_loop_now(srv->loop);
         break;
     case KQ_W2S_UPDATE_JOB_STATUS:

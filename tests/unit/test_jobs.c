@@ -158,11 +158,33 @@ static void test_select(void)
     kq_jobs_free(&t);
 }
 
+/* Regression: observing a job twice registers the observer once and says
+ * so, so that the server does not grow a session's list on repeats. */
+static void test_observe_once(void)
+{
+    kq_jobs t;
+    kq_job *job;
+    int a, b;
+
+    kq_jobs_init(&t, 0);
+    job = make(&t, 0, pending());
+    CHECK_INT(kq_job_observe(job, &a), 1);
+    CHECK_INT(kq_job_observe(job, &a), 0);
+    CHECK_INT(kq_job_observe(job, &b), 1);
+    CHECK_INT(job->nobservers, 2);
+    kq_job_unobserve(job, &a);
+    CHECK_INT(job->nobservers, 1);
+    CHECK(job->observers[0] == &b);
+    CHECK_INT(kq_job_observe(job, &a), 1);
+    kq_jobs_free(&t);
+}
+
 int main(void)
 {
     test_worked_example();
     test_stats_branches();
     test_transitions();
     test_select();
+    test_observe_once();
     KQ_TEST_DONE();
 }

@@ -1,6 +1,8 @@
 /*
  * kq_resources.h - the worker's free-resource arithmetic (spec 4.5) and the
- * component-wise operations on Resources that offer decisions use.
+ * component-wise operations on Resources that offer decisions use, on the
+ * worker (its reservations) and on the server (what a worker may still be
+ * offered).
  *
  * Pure functions over values: no I/O, no allocation, no state.  Callers
  * gather the inputs (kq_sysinfo, the job tables); this module must never
