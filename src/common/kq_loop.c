@@ -2,8 +2,9 @@
  * kq_loop.c - the select() event loop (see kq_loop.h).
  *
  * Owns: the per-fd table, the fd-set memory, the timer heap and the signal
- * self-pipe.  Timers are a binary min-heap by deadline; cancelled timers are
- * dropped when they reach the top.
+ * self-pipe.  Timers are a binary min-heap by deadline; a cancelled timer
+ * stays in the heap with no callback and is dropped when it reaches the
+ * top, so cancelling needs no memory and cannot fail.
  */
 #include "kq_loop.h"
 
@@ -30,7 +31,7 @@ typedef struct io_entry {
 typedef struct timer {
     uint64_t deadline;
     uint64_t id;
-    kq_timer_cb *cb;
+    kq_timer_cb *cb;  /* NULL once cancelled */
     void *arg;
 } timer;
 
@@ -50,8 +51,6 @@ struct kq_loop {
     timer *timers;
     size_t ntimers, timers_cap;
     uint64_t next_timer_id;
-    uint64_t *cancelled;
-    size_t ncancelled, cancelled_cap;
     signal_entry signals[8];
     int nsignals;
     int sig_pipe[2];
@@ -101,7 +100,6 @@ void kq_loop_free(kq_loop *loop)
         free(loop->sets[i]);
     free(loop->io);
     free(loop->timers);
-    free(loop->cancelled);
     free(loop);
 }
 
@@ -180,11 +178,6 @@ void kq_loop_set_events(kq_loop *loop, int fd, int events)
         loop->max_fd--;
 }
 
-int kq_loop_events(const kq_loop *loop, int fd)
-{
-    return fd >= 0 && fd < loop->io_cap ? loop->io[fd].events : 0;
-}
-
 void kq_loop_unwatch(kq_loop *loop, int fd)
 {
     kq_loop_set_events(loop, fd, 0);
@@ -252,36 +245,14 @@ static void heap_pop(kq_loop *loop)
 
 void kq_loop_timer_cancel(kq_loop *loop, uint64_t id)
 {
-    bool pending = false;
-
     if (!id)
         return;
-    for (size_t i = 0; i < loop->ntimers && !pending; i++)
-        pending = loop->timers[i].id == id;
-    if (!pending)
-        return;
-    if (loop->ncancelled == loop->cancelled_cap) {
-        size_t cap = loop->cancelled_cap ? loop->cancelled_cap * 2 : 16;
-        uint64_t *c = realloc(loop->cancelled, cap * sizeof *c);
-
-        if (!c)
+    for (size_t i = 0; i < loop->ntimers; i++) {
+        if (loop->timers[i].id == id) {
+            loop->timers[i].cb = NULL;
             return;
-        loop->cancelled = c;
-        loop->cancelled_cap = cap;
-    }
-    loop->cancelled[loop->ncancelled++] = id;
-}
-
-/* Takes id off the cancelled list if it is there. */
-static bool take_cancelled(kq_loop *loop, uint64_t id)
-{
-    for (size_t i = 0; i < loop->ncancelled; i++) {
-        if (loop->cancelled[i] == id) {
-            loop->cancelled[i] = loop->cancelled[--loop->ncancelled];
-            return true;
         }
     }
-    return false;
 }
 
 static void run_timers(kq_loop *loop)
@@ -291,7 +262,7 @@ static void run_timers(kq_loop *loop)
         timer t = loop->timers[0];
 
         heap_pop(loop);
-        if (!take_cancelled(loop, t.id))
+        if (t.cb)
             t.cb(loop, t.arg);
     }
 }
@@ -408,7 +379,7 @@ int kq_loop_turn(kq_loop *loop, int timeout_ms)
     if (loop->stop)
         return 0;
     /* Drop cancelled timers at the top so they cannot shorten the sleep. */
-    while (loop->ntimers && take_cancelled(loop, loop->timers[0].id))
+    while (loop->ntimers && !loop->timers[0].cb)
         heap_pop(loop);
     loop->now = monotonic_ms();
     if (loop->ntimers) {

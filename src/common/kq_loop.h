@@ -38,7 +38,6 @@ KQ_NODISCARD int kq_loop_watch(kq_loop *loop, int fd, int events,
                                kq_io_cb *cb, void *arg);
 /* Changes only the interest of an fd already watched. */
 void kq_loop_set_events(kq_loop *loop, int fd, int events);
-int kq_loop_events(const kq_loop *loop, int fd);
 void kq_loop_unwatch(kq_loop *loop, int fd);
 
 /* A one-shot timer after ms milliseconds; returns its id (never 0), or 0

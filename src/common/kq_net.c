@@ -112,8 +112,7 @@ void kq_net_local(int fd, char out[KQ_PEER_MAX])
         format_addr((struct sockaddr *)&ss, out);
 }
 
-/* "host:port" for messages, bracketing IPv6 literals. */
-static void host_port(char *out, size_t n, const char *host, uint16_t port)
+void kq_net_host_port(char *out, size_t n, const char *host, uint16_t port)
 {
     snprintf(out, n, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
 }
@@ -127,7 +126,7 @@ static int resolve(const char *host, uint16_t port, int flags,
     char portstr[8];
     int rc;
 
-    host_port(where, 300, host, port);
+    kq_net_host_port(where, 300, host, port);
     snprintf(portstr, sizeof portstr, "%u", port);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -242,27 +241,16 @@ long kq_net_raise_nofile(void)
     return (long)rl.rlim_cur;
 }
 
-int kq_net_connect_start(const char *host, uint16_t port, int *out,
-                         kq_error *err)
+int kq_net_connect_addr(const struct addrinfo *ai, int *out)
 {
-    struct addrinfo *res = NULL;
-    char where[300];
-    int fd, rc;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int rc;
 
-    if ((rc = resolve(host, port, 0, where, &res, err)) < 0)
-        return rc;
-    fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        rc = -errno;
-        kq_error_set(err, "socket %s: %s", where, strerror(errno));
-        freeaddrinfo(res);
-        return rc;
-    }
+    if (fd < 0)
+        return -errno;
     kq_net_set_nodelay(fd);
-    rc = connect(fd, res->ai_addr, res->ai_addrlen) == 0 ? 0 : -errno;
-    freeaddrinfo(res);
+    rc = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : -errno;
     if (rc < 0 && rc != -EINPROGRESS) {
-        kq_error_set(err, "connect %s: %s", where, strerror(-rc));
         close(fd);
         return rc;
     }
@@ -270,16 +258,12 @@ int kq_net_connect_start(const char *host, uint16_t port, int *out,
     return rc;
 }
 
-int kq_net_connect_finish(int fd, kq_error *err)
+int kq_net_connect_finish(int fd)
 {
     int soerr = 0;
     socklen_t len = sizeof soerr;
 
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
         soerr = errno;
-    if (soerr) {
-        kq_error_set(err, "connect: %s", strerror(soerr));
-        return -soerr;
-    }
-    return 0;
+    return -soerr;
 }

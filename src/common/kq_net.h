@@ -37,17 +37,20 @@ int kq_net_accept(int listen_fd, int *fd, char peer[KQ_PEER_MAX]);
 KQ_NODISCARD int kq_net_connect(const char *host, uint16_t port, int nonblock,
                                 int *fd, kq_error *err);
 
-/* Starts a non-blocking connect to the first address of host:port: 0 when
- * already connected, -EINPROGRESS when the caller must wait for the socket
- * to become writable and then call kq_net_connect_finish, or -errno with
- * err.  Name resolution itself may block briefly. */
-KQ_NODISCARD int kq_net_connect_start(const char *host, uint16_t port, int *fd,
-                                      kq_error *err);
-/* The outcome of a connect that was in progress: 0 or -errno with err. */
-int kq_net_connect_finish(int fd, kq_error *err);
+/* Starts a non-blocking connect to one resolved address (kq_resolve): 0
+ * when already connected, -EINPROGRESS when the caller must wait for the
+ * socket to become writable and then call kq_net_connect_finish, or -errno
+ * (no socket is left open). */
+struct addrinfo;
+KQ_NODISCARD int kq_net_connect_addr(const struct addrinfo *ai, int *fd);
+/* The outcome of a connect that was in progress: 0 or -errno. */
+int kq_net_connect_finish(int fd);
 
 int kq_net_set_nonblock(int fd);
 int kq_net_set_nodelay(int fd);
+
+/* "host:port" for messages, bracketing IPv6 literals: "[::1]:5555". */
+void kq_net_host_port(char *out, size_t n, const char *host, uint16_t port);
 
 /* "127.0.0.1:5555" or "[::1]:5555" of the socket's peer (or local end). */
 void kq_net_peer(int fd, char out[KQ_PEER_MAX]);

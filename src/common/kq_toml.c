@@ -106,14 +106,6 @@ static int fail_oom(parser *ps)
     return -ENOMEM;
 }
 
-/* Takes b's contents as an owned NUL-terminated string.  The empty append
- * makes sure a buffer that never received a byte is terminated too. */
-static char *take_string(kq_buf *b, size_t *len)
-{
-    kq_buf_append(b, "", 0);
-    return kq_buf_steal(b, len);
-}
-
 /* ---- Bytes and characters ---- */
 
 /* Length of the well-formed UTF-8 sequence starting with a non-ASCII byte
@@ -365,7 +357,7 @@ static char *render_path(const key_path *k, size_t n)
             kq_buf_putc(&b, '.');
         render_seg(&b, k->segs[i].s, k->segs[i].len);
     }
-    return take_string(&b, NULL);
+    return kq_buf_steal(&b, NULL);
 }
 
 static void key_path_free(key_path *k)
@@ -540,7 +532,7 @@ static int key_path_push(parser *ps, key_path *k, kq_buf *b)
         k->segs = segs;
         k->cap = cap;
     }
-    s = take_string(b, &len);
+    s = kq_buf_steal(b, &len);
     if (!s)
         return fail_oom(ps);
     k->segs[k->n].s = s;
@@ -707,7 +699,7 @@ static int add_table(parser *ps, uint32_t parent, const key_seg *seg,
         kq_buf_putc(&b, '.');
     }
     render_seg(&b, seg->s, seg->len);
-    name = take_string(&b, NULL);
+    name = kq_buf_steal(&b, NULL);
     if (!name)
         return fail_oom(ps);
     if (ps->doc.table_count == ps->table_cap) {
@@ -763,7 +755,7 @@ static int define_table(parser *ps, const key_path *k, const char *name,
                 const char *parent = table_name(ps, cur);
 
                 render_seg(&b, k->segs[i].s, k->segs[i].len);
-                seg = take_string(&b, NULL);
+                seg = kq_buf_steal(&b, NULL);
                 if (!seg)
                     return fail_oom(ps);
                 rc = fail(ps, line, "table [%s] conflicts with key " KEY_FMT
@@ -1041,7 +1033,7 @@ static int parse_value(parser *ps, const char *key, kq_toml_entry *e)
             kq_buf_free(&b);
             return rc;
         }
-        e->str = take_string(&b, &e->str_len);
+        e->str = kq_buf_steal(&b, &e->str_len);
         if (!e->str)
             return fail_oom(ps);
         e->type = KQ_TOML_STRING;

@@ -22,10 +22,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kq_log.h"
+#include "kq_net.h"
 #include "kq_utf8.h"
 
 /* Bytes read per readiness event of one pipe before yielding. */
@@ -66,14 +66,6 @@ struct kq_runner {
     kq_run *runs;
     size_t nruns;
 };
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Rust's io::Error text for an OS error. */
 static void os_error(kq_buf *out, int err)
@@ -124,7 +116,8 @@ static size_t escaped_len(unsigned char c)
 }
 
 /* Length of raw[0..len) without a trailing character the cut split: the
- * last lead byte announcing more continuation bytes than follow it. */
+ * last lead byte announcing more continuation bytes than follow it.  (The
+ * bytes after the cut are gone, so kq_utf8_truncate cannot tell.) */
 static size_t whole_chars(const char *raw, size_t len)
 {
     const unsigned char *s = (const unsigned char *)raw;
@@ -257,9 +250,13 @@ static void signal_group(const kq_run *run, int signo)
         killpg(run->pid, signo);
 }
 
-/* Whether the run is over (see the file comment). */
+/* Whether the run is over (see the file comment).  A killed run whose
+ * leader cannot even be reaped (stuck in the kernel) is over once the
+ * runner gave up on it. */
 static bool run_over(const kq_run *run)
 {
+    if (run->killed && run->gave_up)
+        return true;
     if (!run->exited)
         return false;
     if (run->killed)
@@ -356,7 +353,8 @@ static void finish(kq_run *run)
     res.comment = kq_buf_steal(&comment, NULL);
     if (!res.comment)
         res.comment = dup_text("");
-    res.run_time_seconds = (int64_t)((monotonic_ms() - run->start_ms) / 1000);
+    res.run_time_seconds =
+        (int64_t)((kq_loop_now(run->r->loop) - run->start_ms) / 1000);
     res.finished = kq_time_now();
     free_run(run);
     done(arg, &res);
@@ -398,7 +396,8 @@ static void on_eof_grace(kq_loop *loop, void *arg)
             close_stream(run, i);
         }
     }
-    finish_over(run->r);
+    if (run_over(run))
+        finish(run);
 }
 
 /* A reaped child whose pipes are still open gets the EOF grace. */
@@ -418,7 +417,7 @@ static void on_pipe(kq_loop *loop, int fd, int events, void *arg)
     (void)events;
     drain(run, run->out[0].fd == fd ? 0 : 1, READ_BUDGET);
     if (run_over(run))
-        finish_over(run->r);
+        finish(run);
 }
 
 static void on_sigchld(kq_loop *loop, int signo, void *arg)
@@ -455,7 +454,7 @@ static void on_give_up(kq_loop *loop, void *arg)
     if (group_alive(run))
         kq_warn("Process group %d survives SIGKILL; not waiting for it",
                 (int)run->pid);
-    finish_over(run->r);
+    finish(run);
 }
 
 /* SIGKILL to the whole group; the run ends when the group is empty or
@@ -484,7 +483,8 @@ static void on_check(kq_loop *loop, void *arg)
 
     (void)loop;
     run->check_timer = 0;
-    finish_over(run->r);
+    if (run_over(run))
+        finish(run);
 }
 
 void kq_runner_kill(kq_runner *r, kq_run *run, const char *comment, bool now)
@@ -566,9 +566,16 @@ static int open_target(kq_run *run, const kq_job_info *job, int i, targets *t,
     int p[2], rc = 0;
 
     if (!path->ptr) {
-        if (pipe2(p, O_CLOEXEC) < 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+        if (pipe2(p, O_CLOEXEC) < 0) {
             rc = -errno;
             os_error(why, errno);
+            return rc;
+        }
+        /* Only our end is non-blocking: the job writes as usual. */
+        if ((rc = kq_net_set_nonblock(p[0])) < 0) {
+            os_error(why, -rc);
+            close(p[0]);
+            close(p[1]);
             return rc;
         }
         run->out[i].fd = p[0];
@@ -647,7 +654,7 @@ static int spawn(kq_run *run, const kq_job_info *job, const targets *t)
         (rc = posix_spawn_file_actions_adddup2(&fa, t->fd[0], 1)) == 0 &&
         (rc = posix_spawn_file_actions_adddup2(&fa, t->fd[1], 2)) == 0 &&
         (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0) {
-        run->start_ms = monotonic_ms();
+        run->start_ms = kq_loop_now(run->r->loop);
         rc = posix_spawnp(&run->pid, argv[0], &fa, &attr, argv, environ);
     }
     posix_spawn_file_actions_destroy(&fa);

@@ -1,8 +1,11 @@
 /*
  * kq_wsession.c - the worker's server session (see kq_wsession.h).
  *
- * States: idle -> connecting (non-blocking connect) -> welcome ->
- * challenge -> accepted? -> ready -> (lost) -> waiting -> connecting ...
+ * States: idle -> resolving (kq_resolve, polled) -> connecting
+ * (non-blocking connect to each address in turn) -> welcome -> challenge
+ * -> accepted? -> ready -> (lost) -> waiting -> resolving ...  The name is
+ * looked up again on every attempt: a server may move to another address
+ * while workers wait for it.
  * The owner's lost and fatal callbacks always run from a timer of their
  * own, never from inside kq_wsession_send or kq_wsession_flush, so the
  * owner never sees its state change under its feet.
@@ -19,10 +22,12 @@
 #include "kq_auth.h"
 #include "kq_log.h"
 #include "kq_net.h"
+#include "kq_resolve.h"
 
 typedef enum state {
     ST_IDLE,       /* not started */
     ST_WAITING,    /* retry timer armed */
+    ST_RESOLVING,  /* name lookup in progress */
     ST_CONNECTING, /* connect in progress */
     ST_WELCOME,    /* Hello sent, WelcomeWorker expected */
     ST_CHALLENGE,  /* AuthChallenge expected */
@@ -40,11 +45,15 @@ struct kq_wsession {
     kq_conn_hub hub;
     kq_conn conn;            /* fd -1 when closed */
     int connect_fd;          /* during ST_CONNECTING, else -1 */
+    kq_resolve *lookup;      /* during ST_RESOLVING */
+    struct addrinfo *addrs;  /* the server's addresses, while connecting */
+    struct addrinfo *next_addr; /* the one to try after the current */
+    int last_error;          /* of the address tried last */
     state st;
     bool established;        /* some session reached ready */
     bool stopping;
     unsigned failures;       /* consecutive failed attempts */
-    uint64_t retry_timer, handshake_timer, notify_timer;
+    uint64_t retry_timer, handshake_timer, notify_timer, lookup_timer;
     bool notify_lost;        /* what the notify timer reports */
     char fatal_reason[KQ_ERROR_MAX];
     char where[300];         /* host:port, for messages */
@@ -58,20 +67,30 @@ static void attempt(kq_loop *loop, void *arg);
 
 /* ---- tearing down --------------------------------------------------- */
 
-/* Closes whatever connection or attempt exists and its timer. */
+/* Forgets the lookup and the addresses of the current attempt. */
+static void drop_addresses(kq_wsession *s)
+{
+    kq_loop_timer_cancel(s->loop, s->lookup_timer);
+    s->lookup_timer = 0;
+    kq_resolve_free(s->lookup);
+    s->lookup = NULL;
+    if (s->addrs)
+        freeaddrinfo(s->addrs);
+    s->addrs = s->next_addr = NULL;
+}
+
+/* Closes whatever connection or attempt exists and its timers. */
 static void drop_connection(kq_wsession *s)
 {
     kq_loop_timer_cancel(s->loop, s->handshake_timer);
     s->handshake_timer = 0;
+    drop_addresses(s);
     if (s->connect_fd >= 0) {
         kq_loop_unwatch(s->loop, s->connect_fd);
         close(s->connect_fd);
         s->connect_fd = -1;
     }
     kq_conn_close(&s->conn);
-    /* The hub serves this one connection: nothing else can be queued. */
-    s->hub.dirty = NULL;
-    s->conn.dirty = false;
 }
 
 /* Tells the owner what happened (lost, then fatal), from a timer of its
@@ -161,6 +180,8 @@ static void open_conn(kq_wsession *s, int fd)
     kq_hello hello = {.tag = KQ_HELLO_HELLO_FROM_WORKER};
     int rc;
 
+    drop_addresses(s);
+
     if ((rc = kq_conn_open(&s->conn, &s->hub, fd, KQ_FRAMER_DEFAULT_MAX,
                            &conn_handler, s)) < 0) {
         char why[KQ_ERROR_MAX];
@@ -177,26 +198,54 @@ static void open_conn(kq_wsession *s, int fd)
     kq_conn_queued(&s->conn);
 }
 
-/* The socket of a connect in progress became writable: connected or
- * refused. */
+static void connect_next(kq_wsession *s);
+
+/* The socket of a connect in progress became writable: connected, or
+ * refused (then the next address is tried). */
 static void on_connected(kq_loop *loop, int fd, int events, void *arg)
 {
     kq_wsession *s = arg;
-    kq_error err;
     int rc;
 
     (void)events;
     kq_loop_unwatch(loop, fd);
     s->connect_fd = -1;
-    if ((rc = kq_net_connect_finish(fd, &err)) < 0) {
-        char why[KQ_ERROR_MAX];
-
+    if ((rc = kq_net_connect_finish(fd)) < 0) {
         close(fd);
-        snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(-rc));
-        failed(s, why);
+        s->last_error = -rc;
+        connect_next(s);
         return;
     }
     open_conn(s, fd);
+}
+
+/* Starts a connect to the next address of the server; when none is left,
+ * the attempt failed with the error of the last one. */
+static void connect_next(kq_wsession *s)
+{
+    char why[KQ_ERROR_MAX];
+    int fd, rc;
+
+    while (s->next_addr) {
+        const struct addrinfo *ai = s->next_addr;
+
+        s->next_addr = ai->ai_next;
+        rc = kq_net_connect_addr(ai, &fd);
+        if (rc == 0) {
+            open_conn(s, fd);
+            return;
+        }
+        if (rc == -EINPROGRESS) {
+            if ((rc = kq_loop_watch(s->loop, fd, KQ_WRITABLE, on_connected, s)) == 0) {
+                s->connect_fd = fd;
+                return;
+            }
+            close(fd);
+        }
+        s->last_error = -rc;
+    }
+    snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(s->last_error));
+    failed(s, why);
 }
 
 static void on_handshake_timeout(kq_loop *loop, void *arg)
@@ -212,15 +261,44 @@ static void on_handshake_timeout(kq_loop *loop, void *arg)
     failed(s, why);
 }
 
-/* One connection attempt: resolve, start a non-blocking connect, and arm
- * the timer bounding connect plus handshake. */
+/* Polls the name lookup until it answers, then connects.  The resolver has
+ * its own time limits, so the lookup is not bounded here. */
+static void on_lookup(kq_loop *loop, void *arg)
+{
+    kq_wsession *s = arg;
+    kq_error err;
+    int rc;
+
+    (void)loop;
+    s->lookup_timer = 0;
+    rc = kq_resolve_poll(s->lookup, &s->addrs, &err);
+    if (rc == -EINPROGRESS) {
+        s->lookup_timer = kq_loop_timer(s->loop, KQ_WSESSION_LOOKUP_POLL_MS,
+                                        on_lookup, s);
+        return;
+    }
+    kq_resolve_free(s->lookup);
+    s->lookup = NULL;
+    if (rc < 0) {
+        failed(s, err.msg);
+        return;
+    }
+    s->st = ST_CONNECTING;
+    s->next_addr = s->addrs;
+    s->last_error = ECONNREFUSED;
+    s->handshake_timer = kq_loop_timer(s->loop, KQ_WSESSION_HANDSHAKE_MS,
+                                       on_handshake_timeout, s);
+    connect_next(s);
+}
+
+/* One connection attempt: look the server up, then connect to each of its
+ * addresses in turn; a timer bounds connect plus handshake. */
 static void attempt(kq_loop *loop, void *arg)
 {
     kq_wsession *s = arg;
     char host[256];
     uint16_t port;
     kq_error err;
-    int fd, rc;
 
     (void)loop;
     s->retry_timer = 0;
@@ -231,26 +309,13 @@ static void attempt(kq_loop *loop, void *arg)
         failed(s, err.msg);
         return;
     }
-    snprintf(s->where, sizeof s->where, strchr(host, ':') ? "[%s]:%u" : "%s:%u",
-             host, port);
-    s->st = ST_CONNECTING;
-    rc = kq_net_connect_start(host, port, &fd, &err);
-    if (rc < 0 && rc != -EINPROGRESS) {
+    kq_net_host_port(s->where, sizeof s->where, host, port);
+    s->st = ST_RESOLVING;
+    if (kq_resolve_start(host, port, &s->lookup, &err) < 0) {
         failed(s, err.msg);
         return;
     }
-    s->handshake_timer = kq_loop_timer(s->loop, KQ_WSESSION_HANDSHAKE_MS,
-                                       on_handshake_timeout, s);
-    if (rc == 0) {
-        open_conn(s, fd);
-        return;
-    }
-    s->connect_fd = fd;
-    if ((rc = kq_loop_watch(s->loop, fd, KQ_WRITABLE, on_connected, s)) < 0) {
-        snprintf(err.msg, sizeof err.msg, "connect %s: %s", s->where,
-                 strerror(-rc));
-        failed(s, err.msg);
-    }
+    on_lookup(s->loop, s);
 }
 
 /* ---- the handshake and the session ---------------------------------- */

@@ -29,6 +29,8 @@
 
 /* How long connect plus handshake may take before the attempt fails. */
 #define KQ_WSESSION_HANDSHAKE_MS 15000
+/* How often a name lookup in progress is looked at. */
+#define KQ_WSESSION_LOOKUP_POLL_MS 5
 
 typedef struct kq_wsession kq_wsession;
 

@@ -3,7 +3,8 @@
  * the limit on a UTF-8 boundary, the note), redirect paths, signal names,
  * and real runs on a loop: output and exit status, start failures, a
  * killed process group (grandchildren included), the EOF grace for a
- * daemonised grandchild, redirection to one shared file.
+ * daemonised grandchild, redirection to one shared file, giving up on a
+ * killed process that cannot be reaped.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kq_runner.h"
@@ -251,9 +253,12 @@ static void test_eof_grace(void)
 
 static void test_kill_group(const char *dir)
 {
-    /* The grandchild ignores SIGTERM, so SIGKILL has to follow. */
+    /* The grandchild ignores SIGTERM (sleep inherits the ignored signal
+     * through exec), so SIGKILL has to follow.  It names itself in "pid"
+     * only once the trap is set. */
     static const char *const argv[] = {
-        "sh", "-c", "sh -c 'trap \"\" TERM; sleep 30' & echo $! > pid; wait", NULL};
+        "sh", "-c", "sh -c 'trap \"\" TERM; echo $$ > pid.tmp; mv pid.tmp pid; "
+                    "exec sleep 30' & wait", NULL};
     char path[512];
     kq_job_info job;
     outcome o = {0};
@@ -261,11 +266,12 @@ static void test_kill_group(const char *dir)
     long grandchild = 0;
     FILE *f;
 
+    snprintf(path, sizeof path, "%s/pid", dir);
     job_init(&job, dir, argv);
     CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &r, &o.res), 0);
-    /* Let it start its child. */
-    for (int i = 0; i < 20; i++)
+    for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
         CHECK_INT(kq_loop_turn(loop, 50), 0);
+    CHECK(access(path, F_OK) == 0);
     kq_runner_kill(runner, r, "Job killed!", false);
     wait_done(&o, 10000);
     CHECK(o.done);
@@ -273,7 +279,6 @@ static void test_kill_group(const char *dir)
     CHECK_INT(o.res.return_code, KQ_RC_KILLED);
     CHECK_STR(o.res.comment, "Job killed!");
     CHECK(o.res.stdout_text.ptr == NULL);
-    snprintf(path, sizeof path, "%s/pid", dir);
     f = fopen(path, "r");
     CHECK(f && fscanf(f, "%ld", &grandchild) == 1 && grandchild > 0);
     if (f)
@@ -281,6 +286,35 @@ static void test_kill_group(const char *dir)
     unlink(path);
     /* Reaped already: the run ends only once its group is empty. */
     CHECK(grandchild > 0 && kill((pid_t)grandchild, 0) < 0 && errno == ESRCH);
+    kq_run_result_free(&o.res);
+    job_done(&job);
+}
+
+/* Regression: a killed job whose process cannot even be reaped (here:
+ * SIGCHLD is not handled, so the zombie stays) still ends once the runner
+ * gives up on it, instead of keeping the worker from ever shutting down. */
+static void test_give_up_unreaped(void)
+{
+    static const char *const argv[] = {"sleep", "30", NULL};
+    struct sigaction dfl, saved;
+    kq_job_info job;
+    outcome o = {0};
+    kq_run *r;
+
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    CHECK_INT(sigaction(SIGCHLD, &dfl, &saved), 0);
+    job_init(&job, "/", argv);
+    CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &r, &o.res), 0);
+    kq_runner_kill(runner, r, "Job killed!", true);
+    wait_done(&o, 5000);
+    CHECK(o.done);
+    CHECK_INT(o.res.return_code, KQ_RC_KILLED);
+    CHECK_INT(kq_runner_active(runner), 0);
+    CHECK_INT(sigaction(SIGCHLD, &saved, NULL), 0);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
     kq_run_result_free(&o.res);
     job_done(&job);
 }
@@ -308,6 +342,7 @@ int main(int argc, char **argv)
     test_shared_file(dir);
     test_eof_grace();
     test_kill_group(dir);
+    test_give_up_unreaped();
     rmdir(dir);
     kq_runner_free(runner);
     kq_loop_free(loop);
