@@ -18,9 +18,6 @@
 #include "kq_utf8.h"
 #include "kq_wait.h"
 
-/* Requests are encoded only while less than this waits to be written. */
-#define QUEUE_LIMIT (256u << 10)
-
 typedef struct batch_line {
     char *text;
     size_t number; /* 1-based line number in the input */
@@ -83,7 +80,7 @@ static int read_lines(batch *b, const char *path, kq_error *err)
     char *buf = NULL;
     size_t cap = 0, number = 0;
     ssize_t n;
-    int rc = 0;
+    int rc = 0, read_errno = 0;
 
     b->source = own ? path : "standard input";
     if (!f) {
@@ -91,7 +88,14 @@ static int read_lines(batch *b, const char *path, kq_error *err)
         kq_error_set(err, "cannot open %s: %s", path, strerror(-rc));
         return rc;
     }
-    while (rc == 0 && (n = getline(&buf, &cap, f)) >= 0) {
+    while (rc == 0) {
+        /* getline's -1 means end of file or an error: keep errno for the
+         * error, before anything else can change it. */
+        errno = 0;
+        if ((n = getline(&buf, &cap, f)) < 0) {
+            read_errno = errno;
+            break;
+        }
         number++;
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
             buf[--n] = '\0';
@@ -99,7 +103,8 @@ static int read_lines(batch *b, const char *path, kq_error *err)
     }
     if (rc == 0 && ferror(f)) {
         rc = -EIO;
-        kq_error_set(err, "cannot read %s: %s", b->source, strerror(errno));
+        kq_error_set(err, "cannot read %s: %s", b->source,
+                     strerror(read_errno ? read_errno : EIO));
     }
     free(buf);
     if (own)
@@ -130,7 +135,7 @@ static int issue_all(kq_session *s, const kq_jobspec *spec, batch *b,
         kq_s2c reply;
 
         while (sent < b->nlines && sent - answered < KQ_BATCH_WINDOW &&
-               kq_session_queued(s) < QUEUE_LIMIT) {
+               kq_session_can_queue(s)) {
             kq_c2s req = {.tag = KQ_C2S_ISSUE_JOB};
 
             words[2] = kq_str_view(b->lines[sent++].text);

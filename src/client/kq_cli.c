@@ -174,7 +174,12 @@ const kq_cli_cmd kq_cli_commands[] = {
 const size_t kq_cli_command_count =
     sizeof kq_cli_commands / sizeof *kq_cli_commands;
 
-const char *const kq_cli_shells[] = {"bash", "zsh", "fish", NULL};
+const char *const kq_cli_shells[KQ_SHELL_COUNT + 1] = {
+    [KQ_SHELL_BASH] = "bash",
+    [KQ_SHELL_ZSH] = "zsh",
+    [KQ_SHELL_FISH] = "fish",
+    [KQ_SHELL_COUNT] = NULL,
+};
 
 const kq_cli_cmd *kq_cli_find(const char *name)
 {
@@ -469,8 +474,6 @@ static int store(parser *p, const kq_cli_opt *o, const char *value)
             !(a->resources = calloc((size_t)p->argc, sizeof *a->resources)))
             return -ENOMEM;
         a->resources[a->nresources++] = value;
-    } else if (o->id == KQ_OPT_CONFIG) {
-        a->config_path = value;
     }
     a->value[o->id] = value;
     return KQ_CLI_RUN;

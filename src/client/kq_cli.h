@@ -113,17 +113,25 @@ extern const kq_cli_cmd kq_cli_commands[];
 extern const size_t kq_cli_command_count;
 /* Options before the subcommand, NULL-terminated. */
 extern const kq_cli_opt *const kq_cli_global_opts[];
-/* Shells `complete` knows, NULL-terminated. */
-extern const char *const kq_cli_shells[];
+/* Shells `complete` knows: kq_cli_shells[KQ_SHELL_ZSH] is "zsh". */
+typedef enum kq_shell {
+    KQ_SHELL_BASH,
+    KQ_SHELL_ZSH,
+    KQ_SHELL_FISH,
+    KQ_SHELL_COUNT
+} kq_shell;
+
+/* Their names, indexed by kq_shell, NULL-terminated. */
+extern const char *const kq_cli_shells[KQ_SHELL_COUNT + 1];
 extern const char kq_cli_about[];
 extern const char kq_cli_version[];
 
 /* The parsed command line.  Strings point into argv. */
 typedef struct kq_cli_args {
-    const char *config_path;          /* -c/--config, or NULL */
     const kq_cli_cmd *cmd;
     bool given[KQ_OPT_COUNT];
-    const char *value[KQ_OPT_COUNT];  /* value of a non-repeatable option */
+    const char *value[KQ_OPT_COUNT];  /* value of a non-repeatable option,
+                                         or NULL when not given */
     uint64_t number[KQ_OPT_COUNT];    /* the same parsed, for KQ_ARG_U64 */
     const char **resources;           /* every --resource value, in order */
     size_t nresources;

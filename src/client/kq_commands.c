@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kq_batch.h"
@@ -66,20 +65,22 @@ static int bad_reply(const client *c, const kq_s2c *reply,
     return kq_session_unexpected(err, expected, reply);
 }
 
+/* Whether fd is a terminal that reports its size (then in *ws). */
+static bool term_size(int fd, struct winsize *ws)
+{
+    return isatty(fd) && ioctl(fd, TIOCGWINSZ, ws) == 0;
+}
+
 /* Output options for stdout: now, the local time zone, the terminal width
  * (0 when stdout is not a terminal: no width limit) and whether to colour. */
 static void print_opts(kq_print_opts *o)
 {
     struct winsize ws;
-    struct tm tm;
-    time_t t;
 
     memset(o, 0, sizeof *o);
     o->now = kq_time_now();
-    t = (time_t)o->now.sec;
-    if (localtime_r(&t, &tm))
-        o->utc_offset_sec = tm.tm_gmtoff;
-    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+    o->utc_offset = kq_local_utc_offset;
+    if (term_size(STDOUT_FILENO, &ws))
         o->term_width = ws.ws_col;
     o->color = kq_color_enabled(STDOUT_FILENO);
 }
@@ -93,8 +94,7 @@ static uint64_t default_num_jobs(void)
     struct winsize ws;
 
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
-        if (isatty(fds[i]) && ioctl(fds[i], TIOCGWINSZ, &ws) == 0 &&
-            ws.ws_row > 0)
+        if (term_size(fds[i], &ws) && ws.ws_row > 0)
             return ws.ws_row > 5 ? ws.ws_row - 4u : 1u;
     return DEFAULT_NUM_JOBS;
 }
@@ -258,11 +258,10 @@ static int run_clean_jobs(client *c, kq_error *err)
 
 /*
  * Sends req and prints an answer of type want: as JSON, or as text by
- * print.  Anything else is an error (a refusal's text, or "Expected ...").
+ * kq_print_reply.  Anything else is an error (a refusal's text, or
+ * "Expected ...").
  */
 static int run_query(client *c, const kq_c2s *req, kq_s2c_tag want,
-                     void (*print)(kq_buf *, const kq_s2c *,
-                                   const kq_print_opts *),
                      kq_error *err)
 {
     kq_print_opts opts;
@@ -280,39 +279,11 @@ static int run_query(client *c, const kq_c2s *req, kq_s2c_tag want,
         kq_buf b = KQ_BUF_INIT;
 
         print_opts(&opts);
-        print(&b, &reply, &opts);
+        kq_print_reply(&b, &reply, &opts);
         rc = emit(&b, err);
     }
     kq_s2c_free(&reply);
     return rc;
-}
-
-static void print_job_list(kq_buf *b, const kq_s2c *m, const kq_print_opts *o)
-{
-    kq_print_job_list(b, &m->job_list, o);
-}
-
-static void print_job_info(kq_buf *b, const kq_s2c *m, const kq_print_opts *o)
-{
-    kq_print_job_details(b, &m->job_info, o);
-}
-
-static void print_worker_list(kq_buf *b, const kq_s2c *m,
-                              const kq_print_opts *o)
-{
-    kq_print_worker_list(b, &m->worker_list, o);
-}
-
-static void print_worker_info(kq_buf *b, const kq_s2c *m,
-                              const kq_print_opts *o)
-{
-    kq_print_worker_details(b, &m->worker_info, o);
-}
-
-static void print_resource_list(kq_buf *b, const kq_s2c *m,
-                                const kq_print_opts *o)
-{
-    kq_print_resource_list(b, &m->resource_list, o);
 }
 
 static int run_list_jobs(client *c, kq_error *err)
@@ -329,7 +300,7 @@ static int run_list_jobs(client *c, kq_error *err)
     req.list_jobs.succeeded = a->given[KQ_OPT_SUCCEEDED];
     req.list_jobs.failed = a->given[KQ_OPT_FAILED];
     req.list_jobs.canceled = a->given[KQ_OPT_CANCELED];
-    return run_query(c, &req, KQ_S2C_JOB_LIST, print_job_list, err);
+    return run_query(c, &req, KQ_S2C_JOB_LIST, err);
 }
 
 static int run_show_job(client *c, kq_error *err)
@@ -337,7 +308,7 @@ static int run_show_job(client *c, kq_error *err)
     kq_c2s req = {.tag = KQ_C2S_SHOW_JOB};
 
     req.show_job.job_id = c->args->pos_number[0];
-    return run_query(c, &req, KQ_S2C_JOB_INFO, print_job_info, err);
+    return run_query(c, &req, KQ_S2C_JOB_INFO, err);
 }
 
 static int run_show_worker(client *c, kq_error *err)
@@ -345,7 +316,7 @@ static int run_show_worker(client *c, kq_error *err)
     kq_c2s req = {.tag = KQ_C2S_SHOW_WORKER};
 
     req.show_worker.worker_id = c->args->pos_number[0];
-    return run_query(c, &req, KQ_S2C_WORKER_INFO, print_worker_info, err);
+    return run_query(c, &req, KQ_S2C_WORKER_INFO, err);
 }
 
 int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
@@ -378,15 +349,14 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
         break;
     case KQ_CMD_LIST_WORKERS:
         req.tag = KQ_C2S_LIST_WORKERS;
-        rc = run_query(&c, &req, KQ_S2C_WORKER_LIST, print_worker_list, err);
+        rc = run_query(&c, &req, KQ_S2C_WORKER_LIST, err);
         break;
     case KQ_CMD_SHOW_WORKER:
         rc = run_show_worker(&c, err);
         break;
     case KQ_CMD_LIST_RESOURCES:
         req.tag = KQ_C2S_LIST_RESOURCES;
-        rc = run_query(&c, &req, KQ_S2C_RESOURCE_LIST, print_resource_list,
-                       err);
+        rc = run_query(&c, &req, KQ_S2C_RESOURCE_LIST, err);
         break;
     default:
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);

@@ -10,7 +10,7 @@
 #include "kq_buf.h"
 #include "kq_compiler.h"
 
-/* Appends the script for shell ("bash", "zsh" or "fish") to out.  0, or
+/* Appends the script for shell (one of kq_cli_shells) to out.  0, or
  * -EINVAL for another shell. */
 KQ_NODISCARD int kq_complete_script(kq_buf *out, const char *shell);
 

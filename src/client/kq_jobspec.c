@@ -81,7 +81,7 @@ int kq_jobspec_init(kq_jobspec *spec, const kq_cli_args *args,
     if (!(spec->cwd = realpath(".", NULL))) {
         rc = -errno;
         kq_error_set(err, "cannot resolve the current directory: %s",
-                     strerror(errno));
+                     strerror(-rc));
         goto fail;
     }
     if (!kq_utf8_valid(spec->cwd, strlen(spec->cwd))) {

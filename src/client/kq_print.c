@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_utf8.h"
@@ -161,58 +162,56 @@ void kq_print_elapsed(kq_buf *out, int64_t seconds)
                   seconds / 3600, seconds % 3600 / 60, seconds % 60);
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+/* kq_time_format's text starts "YYYY-MM-DDTHH:MM:SS". */
+#define DATE_LEN 10
+#define TIME_AT (DATE_LEN + 1)
+#define TIME_LEN 8
+
+/* kq_time_format's text of t shifted by the offset in force at t: its date
+ * and time are the local ones. */
+static void local_text(kq_time t, const kq_print_opts *o,
+                       char text[KQ_TIME_TEXT_MAX])
 {
-    int64_t q = a / b;
-
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Proleptic Gregorian date of day z counted from 1970-01-01 (H. Hinnant's
- * civil_from_days). */
-static void civil_from_days(int64_t z, int64_t *year, unsigned *month,
-                            unsigned *day)
-{
-    int64_t era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = floor_div(z, 146097);
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *year = yoe + era * 400 + (*month <= 2);
+    t.sec += o->utc_offset(t.sec);
+    kq_time_format(t, text);
 }
 
 /*
  * Compares local calendar days rather than day-of-month numbers, so
  * "yesterday" also holds across month and year ends (the reference only
- * recognised it within one month).  A leap second (nsec >= 1e9) shows as
- * :60, as chrono shows it.
+ * recognised it within one month).  Each instant gets the offset in force
+ * at it, as chrono's Local does, so dates across a DST change are right.
+ * kq_time_format shows a leap second (nsec >= 1e9) as :60, as chrono does.
  */
 void kq_print_date(kq_buf *out, kq_time t, const kq_print_opts *o)
 {
-    int64_t local = t.sec + o->utc_offset_sec;
-    int64_t day = floor_div(local, 86400);
-    int64_t today = floor_div(o->now.sec + o->utc_offset_sec, 86400);
-    int64_t sod = local - day * 86400;
-    unsigned hh = (unsigned)(sod / 3600), mm = (unsigned)(sod % 3600 / 60);
-    unsigned ss = (unsigned)(sod % 60) + (t.nsec >= 1000000000u);
+    char text[KQ_TIME_TEXT_MAX], today[KQ_TIME_TEXT_MAX];
+    char yesterday[KQ_TIME_TEXT_MAX];
+    kq_time now = {o->now.sec, 0};
 
-    if (day == today) {
+    local_text(t, o, text);
+    now.sec += o->utc_offset(now.sec);
+    kq_time_format(now, today);
+    /* Shifted time has no DST jumps: a day back is the previous date. */
+    now.sec -= 86400;
+    kq_time_format(now, yesterday);
+    if (memcmp(text, today, DATE_LEN) == 0) {
         kq_buf_puts(out, "today ");
-    } else if (day == today - 1) {
+    } else if (memcmp(text, yesterday, DATE_LEN) == 0) {
         kq_buf_puts(out, "yesterday ");
     } else {
-        int64_t year;
-        unsigned month, mday;
-
-        civil_from_days(day, &year, &month, &mday);
-        kq_buf_printf(out, "%04" PRId64 "-%02u-%02u ", year, month, mday);
+        kq_buf_append(out, text, DATE_LEN);
+        kq_buf_putc(out, ' ');
     }
-    kq_buf_printf(out, "%02u:%02u:%02u", hh, mm, ss);
+    kq_buf_append(out, text + TIME_AT, TIME_LEN);
+}
+
+long kq_local_utc_offset(int64_t unix_sec)
+{
+    time_t t = (time_t)unix_sec;
+    struct tm tm;
+
+    return localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
 }
 
 bool kq_color_enabled(int fd)
@@ -961,10 +960,8 @@ void kq_print_resource_list(kq_buf *out, const kq_s2c_resource_list *r,
         unsigned st = ST_GREEN;
         char used[24], amount[24];
 
-        for (size_t k = 0; r->has_used_resources && k < r->used_resources.len;
-             k++)
-            if (kq_str_eq(&r->used_resources.items[k].key, &e->key))
-                u = &r->used_resources.items[k];
+        if (r->has_used_resources)
+            u = kq_u64_map_get(&r->used_resources, e->key.ptr);
         if (u)
             st = u->value == e->value ? ST_RED : ST_YELLOW;
         snprintf(used, sizeof used, "%" PRIu64, u ? u->value : 0);
@@ -977,5 +974,28 @@ void kq_print_resource_list(kq_buf *out, const kq_s2c_resource_list *r,
         kq_buf_puts(out, " | ");
         put_field(out, o, ST_NONE, amount, strlen(amount), 5, true);
         kq_buf_puts(out, " |\n");
+    }
+}
+
+void kq_print_reply(kq_buf *out, const kq_s2c *reply, const kq_print_opts *o)
+{
+    switch (reply->tag) {
+    case KQ_S2C_JOB_LIST:
+        kq_print_job_list(out, &reply->job_list, o);
+        break;
+    case KQ_S2C_JOB_INFO:
+        kq_print_job_details(out, &reply->job_info, o);
+        break;
+    case KQ_S2C_WORKER_LIST:
+        kq_print_worker_list(out, &reply->worker_list, o);
+        break;
+    case KQ_S2C_WORKER_INFO:
+        kq_print_worker_details(out, &reply->worker_info, o);
+        break;
+    case KQ_S2C_RESOURCE_LIST:
+        kq_print_resource_list(out, &reply->resource_list, o);
+        break;
+    default:
+        break;
     }
 }

@@ -3,7 +3,7 @@
  * tables, the job and worker details and their date/duration helpers.
  *
  * Pure text formatting: every function appends to a kq_buf and takes the
- * current time, time zone, terminal width and colour choice from
+ * current time, time zone rules, terminal width and colour choice from
  * kq_print_opts, so the output is a function of its arguments (the CLI
  * fills the options; tests fix them).  Plain output reproduces the
  * reference's byte for byte where the reference is correct; widths are
@@ -20,10 +20,12 @@
 #include "kq_time.h"
 
 typedef struct kq_print_opts {
-    kq_time now;         /* current time */
-    long utc_offset_sec; /* local time zone offset applied to every date */
-    int term_width;      /* columns; 0 = not a terminal: no width limit */
-    bool color;          /* emit ANSI styles */
+    kq_time now; /* current time */
+    /* Seconds east of UTC of local time at the instant unix_sec, asked per
+     * date so dates on either side of a DST change both print right. */
+    long (*utc_offset)(int64_t unix_sec);
+    int term_width; /* columns; 0 = not a terminal: no width limit */
+    bool color;     /* emit ANSI styles */
 } kq_print_opts;
 
 /* list-jobs: the table (only if the list is non-empty) and the two-line
@@ -48,9 +50,20 @@ void kq_print_worker_details(kq_buf *out, const kq_worker_info *w,
 void kq_print_resource_list(kq_buf *out, const kq_s2c_resource_list *r,
                             const kq_print_opts *o);
 
+/* The text of a query's answer: a JobList, JobInfo, WorkerList,
+ * WorkerInfo or ResourceList as the functions above print it; any other
+ * message appends nothing. */
+void kq_print_reply(kq_buf *out, const kq_s2c *reply, const kq_print_opts *o);
+
 /* "today HH:MM:SS", "yesterday HH:MM:SS" or "YYYY-MM-DD HH:MM:SS" in the
- * options' local time, relative to o->now. */
+ * options' local time, relative to o->now.  Instants whose local time is
+ * outside years 0000..9999 print clamped to that range. */
 void kq_print_date(kq_buf *out, kq_time t, const kq_print_opts *o);
+
+/* Seconds east of UTC of the local time zone (TZ) at the instant
+ * unix_sec, the kq_print_opts.utc_offset of the CLI; 0 (UTC) when the C
+ * library cannot tell. */
+long kq_local_utc_offset(int64_t unix_sec);
 
 /* "<h>h:<mm>m:<ss>s" with C truncating division (negative parts keep
  * their sign: -3725 gives "-1h:-2m:-5s"). */

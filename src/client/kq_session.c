@@ -37,12 +37,14 @@ static int write_some(kq_session *s, kq_error *err)
         ssize_t n = send(s->fd, kq_buf_ptr(&s->out), s->out.len, MSG_NOSIGNAL);
 
         if (n < 0) {
-            if (errno == EINTR)
+            int e = errno;
+
+            if (e == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            if (e == EAGAIN || e == EWOULDBLOCK)
                 return 0;
-            kq_error_set(err, "send to the server: %s", strerror(errno));
-            return -errno;
+            kq_error_set(err, "send to the server: %s", strerror(e));
+            return -e;
         }
         kq_buf_consume(&s->out, (size_t)n);
     }
@@ -56,6 +58,7 @@ static int read_some(kq_session *s, kq_error *err)
         size_t avail;
         char *p = kq_framer_space(&s->in, READ_CHUNK, &avail);
         ssize_t n;
+        int e;
 
         if (!p) {
             kq_error_set(err, "out of memory reading from the server");
@@ -75,12 +78,13 @@ static int read_some(kq_session *s, kq_error *err)
                                   : "the server closed the connection");
             return -EPIPE;
         }
-        if (errno == EINTR)
+        e = errno;
+        if (e == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (e == EAGAIN || e == EWOULDBLOCK)
             return 0;
-        kq_error_set(err, "receive from the server: %s", strerror(errno));
-        return -errno;
+        kq_error_set(err, "receive from the server: %s", strerror(e));
+        return -e;
     }
 }
 
@@ -103,10 +107,12 @@ static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
     }
     n = poll(&pfd, 1, timeout);
     if (n < 0) {
-        if (errno == EINTR)
+        int e = errno;
+
+        if (e == EINTR)
             return 1;
-        kq_error_set(err, "poll: %s", strerror(errno));
-        return -errno;
+        kq_error_set(err, "poll: %s", strerror(e));
+        return -e;
     }
     if (n == 0)
         return 0;
@@ -124,25 +130,9 @@ int kq_session_queue(kq_session *s, const kq_c2s *msg)
     return s->out.oom ? -ENOMEM : 0;
 }
 
-size_t kq_session_queued(const kq_session *s)
+bool kq_session_can_queue(const kq_session *s)
 {
-    return s->out.len;
-}
-
-int kq_session_flush(kq_session *s, kq_error *err)
-{
-    int rc;
-
-    if (s->out.oom) {
-        kq_error_set(err, "out of memory encoding a request");
-        return -ENOMEM;
-    }
-    if ((rc = write_some(s, err)) < 0)
-        return rc;
-    while (s->out.len > 0)
-        if ((rc = pump(s, -1, err)) < 0)
-            return rc;
-    return 0;
+    return s->out.len < KQ_SESSION_QUEUE_LIMIT;
 }
 
 /* Checks (and releases) the answer to the hello or the authentication

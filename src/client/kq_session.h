@@ -25,6 +25,9 @@
 #include "kq_protocol.h"
 
 #define KQ_SESSION_MAX_MESSAGE (1u << 30)
+/* Requests are queued only while less than this waits to be written, so
+ * thousands of them never build one huge output buffer. */
+#define KQ_SESSION_QUEUE_LIMIT (64u << 10)
 
 typedef struct kq_session {
     int fd;
@@ -50,15 +53,13 @@ KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
 KQ_NODISCARD int kq_session_auth(kq_session *s, const char *secret,
                                  kq_error *err);
 
-/* Queues a request for writing (the next recv or flush writes it).
- * 0 or -ENOMEM. */
+/* Queues a request for writing (the next recv writes it).  0 or
+ * -ENOMEM. */
 KQ_NODISCARD int kq_session_queue(kq_session *s, const kq_c2s *msg);
 
-/* Bytes queued and not yet written. */
-size_t kq_session_queued(const kq_session *s);
-
-/* Writes everything queued.  0 or -errno with err. */
-KQ_NODISCARD int kq_session_flush(kq_session *s, kq_error *err);
+/* Whether less than KQ_SESSION_QUEUE_LIMIT bytes wait to be written:
+ * whoever queues many requests (batch, wait) queues more only then. */
+bool kq_session_can_queue(const kq_session *s);
 
 /*
  * Takes the next message from the server into msg (release it with

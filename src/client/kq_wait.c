@@ -9,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Requests are queued only while less than this is waiting to be written,
- * so thousands of jobs never build one huge output buffer. */
-#define QUEUE_LIMIT (64u << 10)
-
 typedef struct slot {
     uint64_t id;
     size_t index; /* into ids[] and final[] */
@@ -22,8 +18,7 @@ typedef struct waiter {
     kq_session *s;
     const uint64_t *ids;
     size_t n;
-    kq_job_info *final;
-    bool *done;
+    kq_job_info *final; /* zeroed (Pending) until that job has ended */
     slot *by_id; /* sorted by id */
     size_t remaining;
     size_t cursor;  /* next id to send a request for */
@@ -36,6 +31,9 @@ static int cmp_slot(const void *a, const void *b)
 
     return x < y ? -1 : x > y;
 }
+
+/* final[] starts zeroed, which must read as a job that has not ended. */
+_Static_assert(KQ_JOB_STATUS_PENDING == 0, "a zeroed status is Pending");
 
 static bool ended(const kq_job_status *st)
 {
@@ -54,13 +52,12 @@ static int note(waiter *w, const kq_job_info *job, kq_error *err)
     while (hit && hit > w->by_id && hit[-1].id == job->job_id)
         hit--;
     for (; hit && hit < w->by_id + w->n && hit->id == job->job_id; hit++) {
-        if (w->done[hit->index])
+        if (ended(&w->final[hit->index].status))
             continue;
         if (kq_job_info_copy(&w->final[hit->index], job) < 0) {
             kq_error_set(err, "out of memory");
             return -ENOMEM;
         }
-        w->done[hit->index] = true;
         w->remaining--;
     }
     return 0;
@@ -69,11 +66,11 @@ static int note(waiter *w, const kq_job_info *job, kq_error *err)
 /* Queues the next requests (ObserveJob or ShowJob) for open jobs. */
 static int queue_requests(waiter *w, kq_error *err)
 {
-    while (w->cursor < w->n && kq_session_queued(w->s) < QUEUE_LIMIT) {
+    while (w->cursor < w->n && kq_session_can_queue(w->s)) {
         size_t i = w->cursor++;
         kq_c2s req = {.tag = w->ask};
 
-        if (w->done[i])
+        if (ended(&w->final[i].status))
             continue;
         if (w->ask == KQ_C2S_OBSERVE_JOB)
             req.observe_job.job_id = w->ids[i];
@@ -128,9 +125,8 @@ int kq_wait_jobs(kq_session *s, const uint64_t *ids, size_t n,
     int rc;
 
     memset(final, 0, n * sizeof *final);
-    w.done = calloc(n ? n : 1, sizeof *w.done);
     w.by_id = calloc(n ? n : 1, sizeof *w.by_id);
-    if (!w.done || !w.by_id) {
+    if (!w.by_id) {
         kq_error_set(err, "out of memory");
         rc = -ENOMEM;
         goto out;
@@ -143,7 +139,6 @@ out:
     if (rc < 0)
         for (size_t i = 0; i < n; i++)
             kq_job_info_free(&final[i]);
-    free(w.done);
     free(w.by_id);
     return rc;
 }

@@ -44,7 +44,7 @@ static int run_online(const kq_cli_args *args)
     kq_error err;
     int rc;
 
-    if (kq_config_start(NULL, args->config_path, true, &cfg) != 0)
+    if (kq_config_start(NULL, args->value[KQ_OPT_CONFIG], true, &cfg) != 0)
         return 1;
     rc = kq_commands_run(args, &cfg, &err);
     kq_config_free(&cfg);
@@ -60,6 +60,7 @@ int main(int argc, char **argv)
 {
     kq_cli_args args;
     int rc = kq_cli_parse(argc, argv, &args, stdout, stderr);
+    int werr;
 
     if (rc == -ENOMEM) {
         fprintf(stderr, "Error: out of memory\n");
@@ -69,8 +70,12 @@ int main(int argc, char **argv)
         return rc;
     rc = args.cmd->connects ? run_online(&args) : run_offline(&args);
     kq_cli_args_free(&args);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "Error: cannot write to stdout: %s\n", strerror(errno));
+    /* A write that failed before this flush left only the error flag: its
+     * errno is long gone, so that case says EIO. */
+    werr = fflush(stdout) != 0 ? errno : 0;
+    if (werr || ferror(stdout)) {
+        fprintf(stderr, "Error: cannot write to stdout: %s\n",
+                strerror(werr ? werr : EIO));
         return 1;
     }
     return rc;

@@ -28,6 +28,7 @@
 
 #include "kq_buf.h"
 #include "kq_config.h"
+#include "kq_shell_quote.h"
 
 extern char **environ;
 
@@ -84,6 +85,37 @@ static void last_line(const kq_buf *text, const char *fallback, char *out,
     snprintf(out, n, "%.*s", (int)(end - start), s + start);
 }
 
+/* Appends what comes from fd_out to out and from fd_err to err_text until
+ * both reach end of file (or fail: the text is only for messages). */
+static void collect(int fd_out, int fd_err, kq_buf *out, kq_buf *err_text)
+{
+    struct pollfd pfd[2] = {{fd_out, POLLIN, 0}, {fd_err, POLLIN, 0}};
+    kq_buf *dst[2] = {out, err_text};
+    int open_fds = 2;
+
+    while (open_fds > 0) {
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        for (int i = 0; i < 2; i++) {
+            char buf[4096];
+            ssize_t n;
+
+            if (pfd[i].fd < 0 || !pfd[i].revents)
+                continue;
+            n = read(pfd[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                kq_buf_append(dst[i], buf, (size_t)n);
+            } else if (n == 0 || errno != EINTR) {
+                pfd[i].fd = -1;
+                open_fds--;
+            }
+        }
+    }
+}
+
 /*
  * Runs argv with stdin from /dev/null, collecting stdout and stderr.
  * Returns the exit status (128 + signal if killed) or -errno.
@@ -111,33 +143,7 @@ static int run_capture(char *const argv[], kq_buf *out, kq_buf *err_text)
         rc = -rc;
         goto out;
     }
-    {
-        struct pollfd pfd[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-        kq_buf *dst[2] = {out, err_text};
-        int open_fds = 2;
-
-        while (open_fds > 0) {
-            if (poll(pfd, 2, -1) < 0) {
-                if (errno == EINTR)
-                    continue;
-                break;
-            }
-            for (int i = 0; i < 2; i++) {
-                char buf[4096];
-                ssize_t n;
-
-                if (pfd[i].fd < 0 || !pfd[i].revents)
-                    continue;
-                n = read(pfd[i].fd, buf, sizeof buf);
-                if (n > 0) {
-                    kq_buf_append(dst[i], buf, (size_t)n);
-                } else if (n == 0 || errno != EINTR) {
-                    pfd[i].fd = -1;
-                    open_fds--;
-                }
-            }
-        }
-    }
+    collect(po[0], pe[0], out, err_text);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
             rc = -errno;
@@ -152,24 +158,6 @@ out:
             close(pe[i]);
     }
     return rc;
-}
-
-/* Appends s quoted for a POSIX shell (for --dry-run output). */
-static void put_shell_word(kq_buf *out, const char *s)
-{
-    if (s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                          "0123456789@%+=:,./_-") == strlen(s)) {
-        kq_buf_puts(out, s);
-        return;
-    }
-    kq_buf_putc(out, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            kq_buf_puts(out, "'\\''");
-        else
-            kq_buf_putc(out, *s);
-    }
-    kq_buf_putc(out, '\'');
 }
 
 /*
@@ -196,7 +184,7 @@ static bool visit(const char *user, const char *host, bool dry)
         for (char **a = argv; *a; a++) {
             if (a != argv)
                 kq_buf_putc(&out, ' ');
-            put_shell_word(&out, *a);
+            kq_sh_put_word(&out, *a);
         }
         printf("%s: would run: %s\n", host, kq_buf_ptr(&out));
         fflush(stdout);

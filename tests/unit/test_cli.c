@@ -2,7 +2,8 @@
  * test_cli.c - the kueue command line without a server: parsing (the
  * reference's clap conventions, cmd's verbatim command, usage errors),
  * the table's consistency, help, --resource parsing, the exit status of a
- * waited-for job, "Expected ..." messages and the completion scripts.
+ * waited-for job, "Expected ..." messages, the completion scripts and
+ * shell quoting.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "kq_complete.h"
 #include "kq_jobspec.h"
 #include "kq_session.h"
+#include "kq_shell_quote.h"
 #include "kq_test.h"
 #include "kq_wait.h"
 
@@ -65,7 +67,7 @@ static void test_cmd_takes_the_rest_verbatim(void)
     PARSE(&p, "-c", "conf.toml", "cmd", "-c", "4", "-j2", "--ram-mb=5",
           "--resource", "a", "--resource=b=2", "-o", "out", "--", "-x", "-c");
     CHECK_INT(p.rc, KQ_CLI_RUN);
-    CHECK_STR(p.args.config_path, "conf.toml");
+    CHECK_STR(p.args.value[KQ_OPT_CONFIG], "conf.toml");
     CHECK_INT(p.args.number[KQ_OPT_CPUS], 4);
     CHECK_INT(p.args.number[KQ_OPT_JOB_SLOTS], 2);
     CHECK_INT(p.args.number[KQ_OPT_RAM_MB], 5);
@@ -81,7 +83,7 @@ static void test_cmd_takes_the_rest_verbatim(void)
     /* The command's own -c is not the global one. */
     PARSE(&p, "cmd", "sh", "-c", "exit 3");
     CHECK_INT(p.rc, KQ_CLI_RUN);
-    CHECK(p.args.config_path == NULL);
+    CHECK(p.args.value[KQ_OPT_CONFIG] == NULL);
     CHECK(!p.args.given[KQ_OPT_CPUS]);
     CHECK_INT(p.args.ntrailing, 3);
     done(&p);
@@ -371,6 +373,33 @@ static void test_completion_scripts(void)
     kq_buf_free(&b);
 }
 
+/* s as one shell word, and s between single quotes. */
+static void test_shell_quote(void)
+{
+    static const struct {
+        const char *in, *word, *quoted;
+    } cases[] = {
+        {"host-1.example.org", "host-1.example.org", "host-1.example.org"},
+        {"user@host:/a_b,c=d+e%", "user@host:/a_b,c=d+e%",
+         "user@host:/a_b,c=d+e%"},
+        {"", "''", ""},
+        {"a b", "'a b'", "a b"},
+        {"it's", "'it'\\''s'", "it'\\''s"},
+        {"$HOME;*", "'$HOME;*'", "$HOME;*"},
+    };
+    kq_buf b = KQ_BUF_INIT;
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kq_buf_clear(&b);
+        kq_sh_put_word(&b, cases[i].in);
+        CHECK_STR(kq_buf_ptr(&b), cases[i].word);
+        kq_buf_clear(&b);
+        kq_sh_put_quoted(&b, cases[i].in);
+        CHECK_STR(kq_buf_ptr(&b), cases[i].quoted);
+    }
+    kq_buf_free(&b);
+}
+
 int main(void)
 {
     test_cmd_takes_the_rest_verbatim();
@@ -383,5 +412,6 @@ int main(void)
     test_exit_codes();
     test_unexpected();
     test_completion_scripts();
+    test_shell_quote();
     KQ_TEST_DONE();
 }

@@ -2,10 +2,12 @@
  * test_print.c - kq_print: the spec's verified CLI outputs byte for byte
  * (job table and summary, job details, worker table and details, resource
  * table), narrow terminals and UTF-8-safe truncation, dates across month
- * and year ends, durations, the short footer off a terminal and colours.
+ * and year ends and DST changes, durations, the short footer off a
+ * terminal and colours.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_print.h"
@@ -21,9 +23,28 @@ static kq_time at(int h, int m, int s)
     return (kq_time){DAY0 + h * 3600 + m * 60 + s, 0};
 }
 
+/* Local time zones without DST: UTC, and one hour east or west. */
+static long utc(int64_t t)
+{
+    (void)t;
+    return 0;
+}
+
+static long east_1h(int64_t t)
+{
+    (void)t;
+    return 3600;
+}
+
+static long west_1h(int64_t t)
+{
+    (void)t;
+    return -3600;
+}
+
 static kq_print_opts plain(int term_width)
 {
-    return (kq_print_opts){{NOW, 0}, 0, term_width, false};
+    return (kq_print_opts){{NOW, 0}, utc, term_width, false};
 }
 
 static kq_str cwd_home = KQ_STR_LIT("/home/user/project");
@@ -575,8 +596,9 @@ static void test_resource_table(void)
     kq_buf_free(&b);
 }
 
-/* Formats t with the given now and offset. */
-static const char *date(kq_buf *b, int64_t now, int64_t t, long offset)
+/* Formats t with the given now and time zone. */
+static const char *date(kq_buf *b, int64_t now, int64_t t,
+                        long (*offset)(int64_t))
 {
     kq_print_opts o = {{now, 0}, offset, 0, false};
 
@@ -591,37 +613,90 @@ static void test_date(void)
     const int64_t mar1 = 1772323200, jan1 = 1767225600;
     kq_buf b = KQ_BUF_INIT;
 
-    CHECK_STR(date(&b, NOW, NOW, 0), "today 18:50:00");
-    CHECK_STR(date(&b, NOW, DAY0, 0), "today 00:00:00");
-    CHECK_STR(date(&b, NOW, DAY0 - 1, 0), "yesterday 23:59:59");
-    CHECK_STR(date(&b, NOW, DAY0 - 86400, 0), "yesterday 00:00:00");
-    CHECK_STR(date(&b, NOW, DAY0 - 86401, 0), "2024-01-28 23:59:59");
-    CHECK_STR(date(&b, NOW, DAY0 + 86400, 0), "2024-01-31 00:00:00");
+    CHECK_STR(date(&b, NOW, NOW, utc), "today 18:50:00");
+    CHECK_STR(date(&b, NOW, DAY0, utc), "today 00:00:00");
+    CHECK_STR(date(&b, NOW, DAY0 - 1, utc), "yesterday 23:59:59");
+    CHECK_STR(date(&b, NOW, DAY0 - 86400, utc), "yesterday 00:00:00");
+    CHECK_STR(date(&b, NOW, DAY0 - 86401, utc), "2024-01-28 23:59:59");
+    CHECK_STR(date(&b, NOW, DAY0 + 86400, utc), "2024-01-31 00:00:00");
     /* Across a month end (and a non-leap February) and a year end. */
-    CHECK_STR(date(&b, mar1 + 1800, mar1 - 3600, 0), "yesterday 23:00:00");
-    CHECK_STR(date(&b, mar1 + 1800, mar1 - 86400 - 1, 0),
+    CHECK_STR(date(&b, mar1 + 1800, mar1 - 3600, utc), "yesterday 23:00:00");
+    CHECK_STR(date(&b, mar1 + 1800, mar1 - 86400 - 1, utc),
               "2026-02-27 23:59:59");
-    CHECK_STR(date(&b, jan1 + 1800, jan1 - 3600, 0), "yesterday 23:00:00");
-    CHECK_STR(date(&b, jan1 + 1800, jan1 - 86400 - 3600, 0),
+    CHECK_STR(date(&b, jan1 + 1800, jan1 - 3600, utc), "yesterday 23:00:00");
+    CHECK_STR(date(&b, jan1 + 1800, jan1 - 86400 - 3600, utc),
               "2025-12-30 23:00:00");
     /* The same month and day one year earlier is not "today". */
-    CHECK_STR(date(&b, jan1 + 1800, jan1 - 365 * 86400 + 1800, 0),
+    CHECK_STR(date(&b, jan1 + 1800, jan1 - 365 * 86400 + 1800, utc),
               "2025-01-01 00:30:00");
     /* The offset moves both instants into local time. */
-    CHECK_STR(date(&b, mar1, mar1 - 3600, 3600), "today 00:00:00");
-    CHECK_STR(date(&b, mar1 + 1800, mar1 - 1800, 3600), "today 00:30:00");
-    CHECK_STR(date(&b, mar1 + 5400, mar1 - 1800, -3600),
+    CHECK_STR(date(&b, mar1, mar1 - 3600, east_1h), "today 00:00:00");
+    CHECK_STR(date(&b, mar1 + 1800, mar1 - 1800, east_1h), "today 00:30:00");
+    CHECK_STR(date(&b, mar1 + 5400, mar1 - 1800, west_1h),
               "yesterday 22:30:00");
-    CHECK_STR(date(&b, NOW, 951782400, 0), "2000-02-29 00:00:00");
-    CHECK_STR(date(&b, NOW, -1, 0), "1969-12-31 23:59:59");
+    CHECK_STR(date(&b, NOW, 951782400, utc), "2000-02-29 00:00:00");
+    CHECK_STR(date(&b, NOW, -1, utc), "1969-12-31 23:59:59");
     /* A leap second shows as :60. */
     {
-        kq_print_opts o = {{1483228800, 0}, 0, 0, false};
+        kq_print_opts o = {{1483228800, 0}, utc, 0, false};
 
         kq_buf_clear(&b);
         kq_print_date(&b, (kq_time){1483228799, 1000000000u}, &o);
         CHECK_STR(kq_buf_ptr(&b), "yesterday 23:59:60");
     }
+    kq_buf_free(&b);
+}
+
+/* Central European time in 2024: UTC+2 (CEST) from 03-31 01:00 UTC to
+ * 10-27 01:00 UTC, UTC+1 (CET) outside. */
+static long cet_2024(int64_t t)
+{
+    return t >= 1711846800 && t < 1729990800 ? 7200 : 3600;
+}
+
+/* Each date gets the offset in force at it, not the one at now. */
+static void test_date_dst(void)
+{
+    /* 2024-03-31 12:00 UTC, 14:00 CEST, and 2024-10-28 12:00 UTC. */
+    const int64_t spring = 1711886400, autumn = 1730116800;
+    kq_buf b = KQ_BUF_INIT;
+
+    CHECK_STR(date(&b, spring, spring - 3600, cet_2024), "today 13:00:00");
+    /* 2024-03-30 23:30 UTC, still CET: 00:30 local on the day of the
+     * change, not 01:30. */
+    CHECK_STR(date(&b, spring, 1711841400, cet_2024), "today 00:30:00");
+    CHECK_STR(date(&b, spring, spring - 86400, cet_2024),
+              "yesterday 13:00:00");
+    CHECK_STR(date(&b, spring, spring - 3 * 86400, cet_2024),
+              "2024-03-28 13:00:00");
+    /* From winter time back into summer time. */
+    CHECK_STR(date(&b, autumn, autumn, cet_2024), "today 13:00:00");
+    CHECK_STR(date(&b, autumn, autumn - 2 * 86400, cet_2024),
+              "2024-10-26 14:00:00");
+    kq_buf_free(&b);
+}
+
+/* The CLI's offset function follows TZ: German time as a POSIX rule
+ * (the same as Europe/Berlin, but needs no tzdata installed). */
+static void test_local_offset(void)
+{
+    const int64_t spring = 1711886400, autumn = 1730116800;
+    kq_buf b = KQ_BUF_INIT;
+
+    CHECK_INT(setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1), 0);
+    tzset();
+    /* The changes: 2024-03-31 and 2024-10-27, both at 01:00 UTC. */
+    CHECK_INT(kq_local_utc_offset(1711846799), 3600);
+    CHECK_INT(kq_local_utc_offset(1711846800), 7200);
+    CHECK_INT(kq_local_utc_offset(1729990799), 7200);
+    CHECK_INT(kq_local_utc_offset(1729990800), 3600);
+    CHECK_STR(date(&b, spring, 1711841400, kq_local_utc_offset),
+              "today 00:30:00");
+    CHECK_STR(date(&b, autumn, autumn - 2 * 86400, kq_local_utc_offset),
+              "2024-10-26 14:00:00");
+    CHECK_INT(setenv("TZ", "UTC0", 1), 0);
+    tzset();
+    CHECK_INT(kq_local_utc_offset(1711846800), 0);
     kq_buf_free(&b);
 }
 
@@ -771,6 +846,8 @@ int main(void)
     test_worker_details();
     test_resource_table();
     test_date();
+    test_date_dst();
+    test_local_offset();
     test_elapsed();
     test_colour();
     test_float_rounding();
