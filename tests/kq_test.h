@@ -10,6 +10,7 @@
 #define KQ_TEST_H
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,5 +60,18 @@ static int kq_test_checks;
         printf("%d checks passed\n", kq_test_checks);                        \
         return 0;                                                            \
     } while (0)
+
+/* A small deterministic generator (xorshift64) for randomized checks: the
+ * same seed gives the same sequence on every run, so a failure repeats.
+ * *state must not be 0. */
+static inline uint64_t kq_test_rng(uint64_t *state)
+{
+    uint64_t x = *state;
+
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
 
 #endif

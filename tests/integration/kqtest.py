@@ -7,8 +7,12 @@ of it, also when a test fails.  Binaries come from the environment
     srv = Server(self, server_settings={"job_offer_timeout_seconds": 5})
     c = srv.client(auth=True)        # a kueue_protocol.Connection
     w = FakeWorker(srv.port, "node1", srv.secret)
+    job = w.start_next()             # accepted and confirmed: Running
+    real = Worker(self, srv.port, worker_name="node2")
+    wait_until(lambda: request(c, C2S.ListWorkers()).value, what="the workers")
 """
 
+import itertools
 import os
 import re
 import select
@@ -36,6 +40,108 @@ def toml_value(v):
     return '"%s"' % str(v).replace("\\", "\\\\").replace('"', '\\"')
 
 
+def check_sanitizers(text, where):
+    """Fails if text holds a sanitizer report (leaks and UBSan included)."""
+    if "Sanitizer" in text or "runtime error:" in text:
+        raise AssertionError("sanitizer report from %s:\n%s" % (where, text[-6000:]))
+
+
+def wait_until(get, until=bool, timeout=10.0, what="condition", interval=0.02):
+    """Calls get() until until(value) holds and returns that value (by
+    default: until get() returns something true); fails after timeout
+    seconds.  what names the condition, or is a function giving the text
+    (called only on failure, e.g. to add a log)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = get()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %g s waiting for %s; last value: %r"
+                                 % (timeout, what() if callable(what) else what, value))
+        time.sleep(interval)
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that was free a moment ago: for a server
+    that must come back on the same port, or a client that must find
+    nobody listening."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def check_command_line(test, argv, usage, mentions=(), env=None):
+    """What every binary shares: -V prints the version, --help the usage
+    (with each of mentions) on stdout, an unknown option exits 2 with the
+    usage on stderr.  argv: the binary and leading options.  Returns the
+    --help text."""
+    def run(option):
+        r = subprocess.run(list(argv) + [option], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, env=env, timeout=30)
+        check_sanitizers(r.stderr, "%s %s" % (argv[0], option))
+        return r
+    r = run("-V")
+    test.assertEqual((r.returncode, r.stdout, r.stderr), (0, "kueue 0.19.0\n", ""))
+    r = run("--help")
+    test.assertEqual((r.returncode, r.stderr), (0, ""), r)
+    test.assertIn("Usage: " + usage, r.stdout)
+    for text in mentions:
+        test.assertIn(text, r.stdout)
+    help_text = r.stdout
+    r = run("--kq-no-such-option")
+    test.assertEqual((r.returncode, r.stdout), (2, ""), r)
+    test.assertIn("Usage: " + usage, r.stderr)
+    return help_text
+
+
+_marks = itertools.count()
+
+
+def sleep_marker(test, seconds=None):
+    """An argument for `sleep` that no other process uses, so pids_of()
+    finds the sleeps a test started: about 15 minutes by default, else
+    seconds plus a fraction.  Jobs run in process groups of their own, so
+    a failed test would leave them behind: every process with the mark is
+    killed on cleanup."""
+    if seconds is None:
+        seconds = 900 + os.getpid() % 90
+    usec = (int(time.time() * 1e6) + os.getpid() * 7919 + next(_marks)) % 1000000
+    mark = "%d.%06d" % (seconds, usec)
+    test.addCleanup(lambda: kill_pids(pids_of(mark)))
+    return mark
+
+
+def pids_of(mark):
+    """The processes whose command line has `sleep <mark>`."""
+    out = subprocess.run(["pgrep", "-f", "sleep " + mark], capture_output=True, text=True)
+    assert out.returncode in (0, 1), out  # 1: none
+    return [int(p) for p in out.stdout.split()]
+
+
+def wait_pids(mark, count=1, timeout=5.0):
+    """Waits until at least count processes have the mark; returns them."""
+    return wait_until(lambda: pids_of(mark), lambda pids: len(pids) >= count, timeout,
+                      "%d processes with `sleep %s`" % (count, mark), 0.05)
+
+
+def wait_gone(mark, timeout=3.0):
+    """Waits until no process has the mark; returns those left (none, if
+    all went away in time)."""
+    deadline = time.monotonic() + timeout
+    while pids_of(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pids_of(mark)
+
+
+def kill_pids(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def write_config(path, sections):
     """sections: {"server_settings": {"key": value}, ...}"""
     with open(path, "w") as fh:
@@ -50,12 +156,13 @@ def write_config(path, sections):
 class Process:
     """A child process whose output goes to a log file; stopped on cleanup."""
 
-    def __init__(self, test, argv, log_path, env=None):
+    def __init__(self, test, argv, log_path, env=None, popen=subprocess.Popen):
+        """popen: what starts the process (subprocess.Popen's signature),
+        e.g. to add a preexec_fn."""
         self.log_path = log_path
         self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env,
-                                     start_new_session=True)
+        self.proc = popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         test.addCleanup(self.kill)
 
     def text(self):
@@ -64,8 +171,8 @@ class Process:
 
     def wait_for(self, pattern, timeout=10.0):
         """Waits until the log matches pattern; returns the match."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             m = re.search(pattern, self.text())
             if m:
                 return m
@@ -86,9 +193,7 @@ class Process:
 
     def check_clean(self):
         """Fails if a sanitizer reported anything (leaks included)."""
-        text = self.text()
-        if "Sanitizer" in text or "runtime error:" in text:
-            raise AssertionError("sanitizer report from %s:\n%s" % (self.log_path, text[-6000:]))
+        check_sanitizers(self.text(), self.log_path)
 
     def finish(self):
         """Stops the process politely and checks it ended cleanly."""
@@ -109,9 +214,11 @@ class Process:
 
 
 class Server:
-    """A kueue_server on 127.0.0.1 with an ephemeral port and its own config."""
+    """A kueue_server on 127.0.0.1 with an ephemeral port (unless the
+    config names one) and its own config and state file."""
 
-    def __init__(self, test, secret=SECRET, extra_args=(), **sections):
+    def __init__(self, test, secret=SECRET, extra_args=(), popen=subprocess.Popen,
+                 **sections):
         self.dir = tempfile.mkdtemp(prefix="kq-server-")
         test.addCleanup(shutil.rmtree, self.dir, True)
         self.secret = secret
@@ -123,13 +230,30 @@ class Server:
             conf.setdefault(name, {}).update(keys)
         self.config = os.path.join(self.dir, "config.toml")
         write_config(self.config, conf)
-        self.process = Process(test, [os.environ["KQ_SERVER"], "-c", self.config]
-                               + list(extra_args),
-                               os.path.join(self.dir, "server.log"))
-        test.addCleanup(self.process.finish)
+        self.argv = [os.environ["KQ_SERVER"], "-c", self.config] + list(extra_args)
+        self.test = test
+        self.starts = 0
+        self._start(popen)
+
+    def _start(self, popen=subprocess.Popen):
+        self.starts += 1
+        log = "server.log" if self.starts == 1 else "server%d.log" % self.starts
+        self.process = Process(self.test, self.argv, os.path.join(self.dir, log), popen=popen)
+        self.test.addCleanup(self.process.finish)
         m = self.process.wait_for(r"Started listening on 127\.0\.0\.1:(\d+)")
         self.port = int(m.group(1))
-        self.test = test
+
+    def restart(self, sig=signal.SIGTERM):
+        """Stops the server with sig and starts it again on the same config
+        and state file (so on the same port only if the config names one);
+        returns the exit code of the stopped one."""
+        code = self.process.stop(sig)
+        self._start()
+        return code
+
+    @property
+    def state(self):
+        return os.path.join(self.dir, "state.sqlite3")
 
     def client(self, auth=False):
         c = kp.Connection("127.0.0.1", self.port, timeout=10)
@@ -166,6 +290,37 @@ def issue(conn, **kw):
     reply = request(conn, C2S.IssueJob(new_job(**kw)))
     assert isinstance(reply, S2C.AcceptJob), reply
     return reply.value.job_id
+
+
+class Worker(Process):
+    """A real kueue_worker with a config of its own, connecting to
+    127.0.0.1:port.  Stopped on cleanup, and then checked to have exited 0
+    (if it was still running) without sanitizer reports."""
+
+    def __init__(self, test, port, secret=SECRET, directory=None, log_level="debug",
+                 **worker_settings):
+        """worker_settings: the [worker_settings] section (none if empty).
+        directory: where the config and log go (a new temporary one if
+        None); several workers may share one."""
+        if directory is None:
+            directory = tempfile.mkdtemp(prefix="kq-worker-")
+            test.addCleanup(shutil.rmtree, directory, True)
+        n = 1
+        while os.path.exists(os.path.join(directory, self._name(n, "toml"))):
+            n += 1
+        self.config = os.path.join(directory, self._name(n, "toml"))
+        sections = {"common_settings": {"shared_secret": secret, "server_name": "127.0.0.1",
+                                        "server_port": port, "log_level": log_level}}
+        if worker_settings:
+            sections["worker_settings"] = worker_settings
+        write_config(self.config, sections)
+        super().__init__(test, [os.environ["KQ_WORKER"], "-c", self.config],
+                         os.path.join(directory, self._name(n, "log")))
+        test.addCleanup(self.finish)
+
+    @staticmethod
+    def _name(n, ext):
+        return "worker.%s" % ext if n == 1 else "worker%d.%s" % (n, ext)
 
 
 class FakeWorker:
@@ -222,15 +377,25 @@ class FakeWorker:
         # As a real worker does: free resources after every job.
         self.send(W2S.UpdateResources(self.free))
 
-    def run_next(self, code=0, stdout=None):
-        """Accepts the next offer, confirms it and reports it finished."""
-        offer = self.recv()
+    def accept(self, offer):
+        """Accepts offer (an OfferJob received); returns the job as the
+        server confirmed it."""
         assert isinstance(offer, S2W.OfferJob), offer
         self.send(W2S.AcceptJobOffer(offer.value))
         confirm = self.recv()
         assert isinstance(confirm, S2W.ConfirmJobOffer), confirm
-        self.finish(confirm.value, code, stdout)
-        return confirm.value.job_id
+        assert confirm.value.job_id == offer.value.job_id, (offer, confirm)
+        return confirm.value
+
+    def start_next(self):
+        """Accepts the next offer; returns the job as confirmed (Running)."""
+        return self.accept(self.recv())
+
+    def run_next(self, code=0, stdout=None):
+        """Accepts the next offer and reports it finished; returns its id."""
+        job = self.start_next()
+        self.finish(job, code, stdout)
+        return job.job_id
 
 
 class FakeServer:

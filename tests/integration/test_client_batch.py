@@ -5,7 +5,7 @@ import time
 import unittest
 
 import kqtest
-from test_client_harness import KUEUE, Client
+from test_client_harness import KUEUE, Client, finished
 
 
 class Batch(unittest.TestCase):
@@ -56,20 +56,17 @@ class Batch(unittest.TestCase):
         proc = self.cli.popen("batch", "--wait", self.write("true\nexit 2\ntrue\n"))
         codes = {0: 0, 1: 2, 2: 0}
         for _ in range(3):
-            offer = worker.recv()
-            worker.send(kqtest.W2S.AcceptJobOffer(offer.value))
-            confirm = worker.recv()
-            worker.finish(confirm.value, codes[confirm.value.job_id])
-        out, err = proc.communicate(timeout=30)
-        self.assertEqual((proc.returncode, out), (1, "0\n1\n2\n"))
+            job = worker.start_next()
+            worker.finish(job, codes[job.job_id])
+        code, out, err = finished(self, proc)
+        self.assertEqual((code, out), (1, "0\n1\n2\n"))
         self.assertEqual(err, "Job 1 (line 2) failed with code 2\nError: 1 of 3 jobs were "
                               "rejected, failed or were canceled\n")
 
         proc = self.cli.popen("batch", "-w", self.write("true\ntrue\n"))
         worker.run_next(0)
         worker.run_next(0)
-        out, err = proc.communicate(timeout=30)
-        self.assertEqual((proc.returncode, out, err), (0, "3\n4\n", ""))
+        self.assertEqual(finished(self, proc), (0, "3\n4\n", ""))
 
     def test_errors(self):
         r = self.cli.run("batch", "-j", "1000", self.write("true\nfalse\n"))

@@ -3,6 +3,7 @@ and --json, decoded with the generated Python module), exit codes, usage
 errors, configuration handling and unexpected answers."""
 
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -10,9 +11,9 @@ import unittest
 
 import kqtest
 import kueue_protocol as kp
+from kqtest import free_port, wait_until
 from test_client_harness import (DATE, KUEUE, S2C, SUBCOMMANDS, Client, cells,
-                                 client_env, escape, match_lines, run_kueue,
-                                 wait_until)
+                                 client_env, match_lines, run_kueue)
 
 C2S = kp.ClientToServerMessage
 RESOURCES = {"genus": 3, "lic": 4}
@@ -126,10 +127,7 @@ class Config(unittest.TestCase):
         self.assertRegex(r.stderr, "^Error: .*trace, debug, info, warn, error")
 
     def test_connection_refused(self):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = free_port()
         cli = Client(self, port=port)
         self.assertEqual(cli.fails(1, "list-jobs"),
                          "Error: connect 127.0.0.1:%d: Connection refused\n" % port)
@@ -166,7 +164,7 @@ class Commands(unittest.TestCase):
             "=== job information ===",
             "job id: 0",
             "command: ./script.sh --flag -x a b",
-            "working directory: " + escape(os.path.realpath(real)),
+            "working directory: " + re.escape(os.path.realpath(real)),
             "required job slots: 2",
             "required CPU cores: 3",
             "required RAM: 400 megabytes",
@@ -232,9 +230,7 @@ class Commands(unittest.TestCase):
             self.cli.ok("cmd", *cmd)
         w.run_next(0)
         w.run_next(3)
-        offer = w.recv()
-        w.send(kqtest.W2S.AcceptJobOffer(offer.value))
-        w.recv()  # ConfirmJobOffer: job 2 runs
+        w.start_next()  # job 2 runs
         self.cli.ok("cmd", "ls", "-l")         # 3 stays pending (the worker is busy)
         self.cli.ok("cmd", "--resource", "genus=2", "echo", "x")  # 4
         self.assertEqual(self.cli.ok("remove-job", "4"), "Canceled job ID=4!\n")
@@ -303,7 +299,7 @@ class Commands(unittest.TestCase):
         self.assertEqual(info.stdout_text, "hello\n")
         match_lines(self, self.cli.ok("show-job", "0"), [
             "=== job information ===", "job id: 0", "command: echo hello",
-            "working directory: " + escape(os.path.realpath(self.cli.dir)),
+            "working directory: " + re.escape(os.path.realpath(self.cli.dir)),
             "required job slots: 1", "required CPU cores: 2", "required RAM: 300 megabytes",
             "", "job status: finished", "   issued on: " + DATE, "   started on: " + DATE,
             "   finished on: " + DATE, "   return code: 0", "   executed on: node1",
@@ -321,9 +317,7 @@ class Commands(unittest.TestCase):
             self.cli.ok("cmd", cmd)
         w.run_next(0)
         w.run_next(1)
-        offer = w.recv()
-        w.send(kqtest.W2S.AcceptJobOffer(offer.value))
-        w.recv()  # job 2 runs
+        w.start_next()  # job 2 runs
         self.assertEqual(self.cli.ok("remove-job", "3"), "Canceled job ID=3!\n")
         self.assertEqual(self.cli.fails(1, "remove-job", "3"),
                          "Error: Job ID=3 is already canceled!\n")
@@ -394,9 +388,7 @@ class Commands(unittest.TestCase):
     def test_resources(self):
         w = kqtest.FakeWorker(self.srv.port, "node1", self.srv.secret, test=self)
         self.cli.ok("cmd", "--resource", "genus=2", "true")
-        offer = w.recv()
-        w.send(kqtest.W2S.AcceptJobOffer(offer.value))
-        w.recv()
+        w.start_next()
         self.assertEqual(self.cli.ok("list-resources"),
                          "| resource | used | total |\n"
                          "| genus    |    2 |     3 |\n"

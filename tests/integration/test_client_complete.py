@@ -32,9 +32,6 @@ class Scripts(unittest.TestCase):
 
     def test_syntax(self):
         for shell, flag in (("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")):
-            if not shutil.which(shell):
-                print("%s not installed: its syntax check is skipped" % shell)
-                continue
             with tempfile.NamedTemporaryFile("w", suffix="." + shell) as fh:
                 fh.write(script(self, shell))
                 fh.flush()
@@ -87,8 +84,6 @@ class Scripts(unittest.TestCase):
         self.assertEqual(b(["kueue", "show-job", "3", ""]), [])
 
     def test_fish_completes_from_the_table(self):
-        if not shutil.which("fish"):
-            self.skipTest("fish is not installed")
         with tempfile.NamedTemporaryFile("w", suffix=".fish") as fh:
             fh.write(script(self, "fish"))
             fh.flush()
@@ -110,18 +105,14 @@ class Install(unittest.TestCase):
         build = os.path.dirname(os.path.realpath(KUEUE))
         while not os.path.exists(os.path.join(build, "CMakeCache.txt")):
             parent = os.path.dirname(build)
-            if parent == build:
-                self.skipTest("no build directory above " + KUEUE)
+            self.assertNotEqual(parent, build, "no build directory above " + KUEUE)
             build = parent
         prefix = tempfile.mkdtemp(prefix="kq-install-")
         self.addCleanup(shutil.rmtree, prefix)
         r = subprocess.run(["cmake", "--install", build, "--prefix", prefix],
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
-        programs = ["kueue", "kueue_server", "kueue_restart_workers"]
-        if os.environ.get("KQ_WORKER"):
-            programs.append("kueue_worker")
-        for name in programs:
+        for name in ("kueue", "kueue_server", "kueue_worker", "kueue_restart_workers"):
             self.assertTrue(os.access(os.path.join(prefix, "bin", name), os.X_OK), name)
         for shell, path in (("bash", "share/bash-completion/completions/kueue"),
                             ("zsh", "share/zsh/site-functions/_kueue"),

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 import kqtest
-from test_client_harness import Client
+from test_client_harness import Client, finished, spawn
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
                        "tools", "kueue_client_example.py")
@@ -19,13 +19,11 @@ class Example(unittest.TestCase):
         self.cli = Client(self, self.srv)  # writes a kueue config for the server
 
     def example(self, *args):
-        return subprocess.Popen([sys.executable, EXAMPLE, "-c", self.cli.config] + list(args),
-                                cwd=self.cli.dir, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return spawn(self, [sys.executable, EXAMPLE, "-c", self.cli.config] + list(args),
+                     cwd=self.cli.dir)
 
     def finished(self, proc):
-        out, err = proc.communicate(timeout=30)
-        return proc.returncode, out, err
+        return finished(self, proc)
 
     def test_run_submit_wait_list(self):
         worker = kqtest.FakeWorker(self.srv.port, "node1", self.srv.secret, test=self)

@@ -11,11 +11,9 @@ sanitizer reports (the ASan build runs the same tests).
 """
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
-import time
 
 import kqtest
 import kueue_protocol as kp
@@ -38,8 +36,24 @@ def client_env(**extra):
 
 def check_clean(test, result):
     """Fails on sanitizer reports in a run's stderr."""
-    if "Sanitizer" in result.stderr or "runtime error:" in result.stderr:
-        test.fail("sanitizer report:\n" + result.stderr[-6000:])
+    kqtest.check_sanitizers(result.stderr, " ".join(result.args[:3]))
+
+
+def spawn(test, argv, **kw):
+    """Popen with stdout and stderr as text pipes and no stdin; the process
+    is killed on cleanup if it is still running.  Finish with finished()."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+    test.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+    return proc
+
+
+def finished(test, proc, timeout=30):
+    """(exit code, stdout, stderr) of a spawned process, once it ended;
+    fails on sanitizer reports."""
+    out, err = proc.communicate(timeout=timeout)
+    kqtest.check_sanitizers(err, " ".join(proc.args[:3]))
+    return proc.returncode, out, err
 
 
 def run_kueue(test, args, cwd=None, input=None, env=None, timeout=60):
@@ -73,13 +87,9 @@ class Client:
                          cwd=cwd or self.dir, input=input, timeout=timeout)
 
     def popen(self, *args, cwd=None):
-        """Starts kueue in the background; finish with .communicate()."""
-        proc = subprocess.Popen([KUEUE, "-c", self.config] + list(args),
-                                cwd=cwd or self.dir, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=client_env())
-        self.test.addCleanup(lambda: proc.poll() is None and proc.kill())
-        return proc
+        """Starts kueue in the background; finish with finished()."""
+        return spawn(self.test, [KUEUE, "-c", self.config] + list(args),
+                     cwd=cwd or self.dir, env=client_env())
 
     def ok(self, *args, **kw):
         """Runs and asserts exit status 0 and an empty stderr; returns stdout."""
@@ -107,16 +117,6 @@ class Client:
         return self.json("list-jobs", "-n", str(n)).job_infos
 
 
-def wait_until(predicate, timeout=10.0, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
-
-
 DATE = r"(?:today|yesterday) \d\d:\d\d:\d\d"
 
 
@@ -133,7 +133,3 @@ def cells(line):
     """The cells of a table row '| a | b |', stripped."""
     assert line.startswith("| ") and line.endswith(" |"), line
     return [c.strip() for c in line[2:-2].split(" | ")]
-
-
-def escape(text):
-    return re.escape(text)

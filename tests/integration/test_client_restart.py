@@ -12,11 +12,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 import unittest
 
 import kqtest
-from test_client_harness import wait_until
+from kqtest import wait_until
+from test_client_harness import spawn
 
 TOOL = os.environ.get("KQ_RESTART_WORKERS")
 
@@ -133,8 +133,7 @@ class RestartWorkers(unittest.TestCase):
 
     def test_rounds_repeat(self):
         self.configure("up1", sleep=0.001)
-        proc = subprocess.Popen([TOOL, "-c", self.config], env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = spawn(self, [TOOL, "-c", self.config], env=self.env)
         try:
             wait_until(lambda: len(self.lines("ssh.log")) >= 3, what="three rounds")
         finally:
@@ -155,13 +154,8 @@ class RestartWorkers(unittest.TestCase):
         self.assertFalse(os.path.exists(missing))
 
     def test_command_line(self):
-        r = subprocess.run([TOOL, "-V"], capture_output=True, text=True)
-        self.assertEqual((r.returncode, r.stdout), (0, "kueue 0.19.0\n"))
-        r = subprocess.run([TOOL, "--help"], capture_output=True, text=True)
-        self.assertEqual(r.returncode, 0)
-        self.assertIn("--dry-run", r.stdout)
-        r = subprocess.run([TOOL, "--bogus"], capture_output=True, text=True)
-        self.assertEqual(r.returncode, 2)
+        kqtest.check_command_line(self, [TOOL], "kueue_restart_workers [OPTIONS]",
+                                  ["--config <PATH>", "--once", "--dry-run"])
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 server (a FakeWorker runs it) and exit with its return code; canceled and
 killed jobs exit 1 with a message; codes outside 0..255 exit 1."""
 
-import os
 import unittest
 
 import kqtest
 import kueue_protocol as kp
-from test_client_harness import KUEUE, S2C, Client, wait_until
+from kqtest import wait_until
+from test_client_harness import KUEUE, S2C, Client, finished
 
 
 class Wait(unittest.TestCase):
@@ -17,9 +17,7 @@ class Wait(unittest.TestCase):
         self.worker = kqtest.FakeWorker(self.srv.port, "node1", self.srv.secret, test=self)
 
     def finished(self, proc):
-        out, err = proc.communicate(timeout=30)
-        self.assertNotIn("Sanitizer", err)
-        return proc.returncode, out, err
+        return finished(self, proc)
 
     def test_cmd_wait_exits_with_the_return_code(self):
         for code in (0, 3, 255):
@@ -56,9 +54,7 @@ class Wait(unittest.TestCase):
 
     def test_kill_while_waiting_exits_1(self):
         proc = self.cli.popen("cmd", "--wait", "sleep", "1000")
-        offer = self.worker.recv()
-        self.worker.send(kqtest.W2S.AcceptJobOffer(offer.value))
-        self.worker.recv()  # ConfirmJobOffer
+        self.worker.start_next()  # a fake worker: nothing really runs
         self.assertEqual(self.cli.ok("remove-job", "-k", "0"), "Canceled job ID=0!\n")
         kill = self.worker.recv()
         self.assertIsInstance(kill, kqtest.S2W.KillJob)
@@ -80,22 +76,14 @@ class Wait(unittest.TestCase):
 
 
 class RealWorker(unittest.TestCase):
-    """The same with the real kueue_worker running the jobs, when built."""
+    """The same with the real kueue_worker running the jobs."""
 
     def setUp(self):
-        if not os.environ.get("KQ_WORKER") or not os.path.exists(os.environ["KQ_WORKER"]):
-            self.skipTest("no kueue_worker built")
         self.srv = kqtest.Server(self)
         self.cli = Client(self, self.srv)
-        config = os.path.join(self.cli.dir, "worker.toml")
-        kqtest.write_config(config, {
-            "common_settings": {"shared_secret": self.srv.secret, "server_name": "127.0.0.1",
-                                "server_port": self.srv.port, "log_level": "debug"},
-            "worker_settings": {"worker_name": "real", "dynamic_check_free_resources": False,
-                                "system_update_interval_seconds": 1}})
-        self.worker = kqtest.Process(self, [os.environ["KQ_WORKER"], "-c", config],
-                                     os.path.join(self.cli.dir, "worker.log"))
-        self.addCleanup(self.worker.finish)
+        self.worker = kqtest.Worker(self, self.srv.port, worker_name="real",
+                                    dynamic_check_free_resources=False,
+                                    system_update_interval_seconds=1)
         wait_until(lambda: self.cli.json("list-workers").value, what="the worker")
 
     def test_cmd_wait_and_batch(self):

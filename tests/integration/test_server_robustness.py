@@ -2,15 +2,15 @@
 garbage, oversized messages, silent connections, peers that stop reading,
 descriptor exhaustion and shutdown.  A bad peer only ever hurts itself."""
 
-import os
 import resource
 import signal
 import socket
+import subprocess
 import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import C2S, S2C, SECRET, FakeWorker, Process, Server, issue, request
+from kqtest import C2S, S2C, SECRET, FakeWorker, Server, issue, request, wait_until
 
 
 def raw(port):
@@ -141,20 +141,14 @@ class Limits(unittest.TestCase):
     def test_descriptor_exhaustion_refuses_cleanly_and_recovers(self):
         def low_limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
-        import kqtest
-        original = kqtest.subprocess.Popen
 
         def popen(*a, **kw):
-            kw["preexec_fn"] = low_limit
-            return original(*a, **kw)
-        kqtest.subprocess.Popen = popen
-        try:
-            srv = Server(self)
-        finally:
-            kqtest.subprocess.Popen = original
+            return subprocess.Popen(*a, preexec_fn=low_limit, **kw)
+        srv = Server(self, popen=popen)
         conns = []
         for _ in range(60):
             s = raw(srv.port)
+            self.addCleanup(s.close)
             s.sendall(b'"HelloFromClient"')
             conns.append(s)
         served = 0
@@ -170,8 +164,22 @@ class Limits(unittest.TestCase):
         self.assertIn("Too many open files: refusing new connections", srv.log())
         for s in conns:
             s.close()
-        time.sleep(0.3)
-        self.assertEqual(request(srv.client(), C2S.ListWorkers()), S2C.WorkerList([]))
+        # Once the descriptors are free again, new clients are served.
+        wait_until(lambda: self.try_list_workers(srv), what="a client to be served again")
+
+    @staticmethod
+    def try_list_workers(srv):
+        try:
+            c = kp.Connection("127.0.0.1", srv.port, timeout=2)
+        except OSError:
+            return False
+        try:
+            c.hello_client()
+            return request(c, C2S.ListWorkers()) == S2C.WorkerList([])
+        except (OSError, kp.ProtocolError):
+            return False
+        finally:
+            c.sock.close()
 
     def test_secret_never_logged(self):
         srv = Server(self, common_settings={"log_level": "trace"})

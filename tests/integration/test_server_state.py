@@ -5,41 +5,15 @@ touched."""
 import hashlib
 import os
 import signal
-import socket
 import sqlite3
 import stat
-import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import (C2S, S2C, S2W, W2S, FakeWorker, Process, Server, issue, request,
-                    write_config)
+from kqtest import (C2S, W2S, FakeWorker, Process, Server, Worker, free_port, issue, request,
+                    wait_until)
 
 JS = kp.JobStatus
-
-
-class Restarting(Server):
-    """A server that can be stopped and started again on the same files."""
-
-    def __init__(self, test, **sections):
-        super().__init__(test, **sections)
-        self.argv = self.process.proc.args
-        self.test = test
-        self.starts = 1
-
-    def restart(self, sig=signal.SIGTERM):
-        code = self.process.stop(sig)
-        self.starts += 1
-        self.process = Process(self.test, self.argv,
-                               os.path.join(self.dir, "server%d.log" % self.starts))
-        self.test.addCleanup(self.process.finish)
-        m = self.process.wait_for(r"Started listening on 127\.0\.0\.1:(\d+)")
-        self.port = int(m.group(1))
-        return code
-
-    @property
-    def state(self):
-        return os.path.join(self.dir, "state.sqlite3")
 
 
 def all_jobs(c, n=100000):
@@ -48,18 +22,16 @@ def all_jobs(c, n=100000):
 
 class Durability(unittest.TestCase):
     def crash_with_queue_and_running_jobs(self, sig):
-        srv = Restarting(self, server_settings={"worker_timeout_seconds": 30})
+        srv = Server(self, server_settings={"worker_timeout_seconds": 30})
         c = srv.client(auth=True)
         ids = [issue(c, cmd=["job", str(i)]) for i in range(1000)]
         # Two run on a worker, one finished with output.
         w = FakeWorker(srv.port, "node1", resources=(3, 8, 8000), test=self)
         offers = [w.recv() for _ in range(3)]
-        running = []
-        for o in offers:
-            w.send(W2S.AcceptJobOffer(o.value))
-            running.append(w.recv().value)
+        running = [w.accept(o) for o in offers]
         w.finish(running[2], code=0, stdout="output of job 2\n\x00binary\n")
-        time.sleep(0.3)
+        wait_until(lambda: request(c, C2S.ShowJob(job_id=2)).stdout_text,
+                   what="the output of job 2")
         before = all_jobs(c)
         self.assertEqual(len(before), 1000)
         c.sock.close()
@@ -88,18 +60,19 @@ class Durability(unittest.TestCase):
         back = FakeWorker(srv.port, "node1", resources=(1, 8, 8000), test=self)
         for job in running[:2]:
             back.send(W2S.UpdateJobStatus(job))
-        time.sleep(0.3)
-        workers = {w.worker_name: w for w in request(c, C2S.ListWorkers()).value}
-        self.assertEqual(workers["node1"].jobs_running, [0, 1])
+        wait_until(lambda: {w.worker_name: w.jobs_running
+                            for w in request(c, C2S.ListWorkers()).value}.get("node1") == [0, 1],
+                   what="node1 to run jobs 0 and 1 again")
         for job in running[:2]:
             back.finish(job, code=0, stdout="done %d\n" % job.job_id)
-        time.sleep(0.3)
         for jid in (0, 1):
-            shown = request(c, C2S.ShowJob(job_id=jid))
+            shown = wait_until(lambda: request(c, C2S.ShowJob(job_id=jid)),
+                               lambda r: r.stdout_text is not None, what="the results")
             self.assertIsInstance(shown.job_info.status, JS.Finished)
             self.assertEqual(shown.stdout_text, "done %d\n" % jid)
         worker_ids = sorted(w.worker_id for w in request(c, C2S.ListWorkers()).value)
-        self.assertTrue(all(i >= 1 for i in worker_ids), worker_ids)  # never reused
+        self.assertEqual(len(worker_ids), 2, worker_ids)
+        self.assertTrue(all(i >= 1 for i in worker_ids), worker_ids)  # 0 never reused
 
     def test_kill_9_loses_nothing(self):
         self.crash_with_queue_and_running_jobs(signal.SIGKILL)
@@ -108,13 +81,12 @@ class Durability(unittest.TestCase):
         self.crash_with_queue_and_running_jobs(signal.SIGTERM)
 
     def test_unclaimed_running_jobs_queued_again_after_timeout(self):
-        srv = Restarting(self, server_settings={"worker_timeout_seconds": 1,
+        srv = Server(self, server_settings={"worker_timeout_seconds": 1,
                                                 "maintenance_interval_seconds": 1})
         c = srv.client(auth=True)
         issue(c)
         w = FakeWorker(srv.port, "gone", test=self)
-        w.send(W2S.AcceptJobOffer(w.recv().value))
-        w.recv()
+        w.start_next()
         c.sock.close()
         w.conn.sock.close()
         srv.restart(signal.SIGKILL)
@@ -126,7 +98,7 @@ class Durability(unittest.TestCase):
         self.assertEqual(other.recv().value.job_id, 0)
 
     def test_cleaned_jobs_leave_the_file(self):
-        srv = Restarting(self)
+        srv = Server(self)
         c = srv.client(auth=True)
         for _ in range(50):
             issue(c)
@@ -142,7 +114,7 @@ class Durability(unittest.TestCase):
         self.assertEqual(issue(srv.client(auth=True)), 50)
 
     def test_file_is_private(self):
-        srv = Restarting(self)
+        srv = Server(self)
         self.assertEqual(stat.S_IMODE(os.stat(srv.state).st_mode), 0o600)
 
     def test_no_state_keeps_nothing(self):
@@ -153,24 +125,14 @@ class Durability(unittest.TestCase):
 
 class RealWorker(unittest.TestCase):
     def test_kill_9_with_a_real_worker_runs_every_job_once(self):
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
-        srv = Restarting(self, common_settings={"server_port": port},
-                         server_settings={"worker_timeout_seconds": 60})
+        port = free_port()
+        srv = Server(self, common_settings={"server_port": port},
+                     server_settings={"worker_timeout_seconds": 60})
         work = os.path.join(srv.dir, "work")
         os.mkdir(work)
-        config = os.path.join(srv.dir, "worker.toml")
-        write_config(config, {
-            "common_settings": {"shared_secret": srv.secret, "server_name": "127.0.0.1",
-                                "server_port": port, "log_level": "debug"},
-            "worker_settings": {"worker_name": "real", "worker_max_parallel_jobs": 2,
-                                "dynamic_check_free_resources": False,
-                                "reconnect_max_seconds": 1}})
-        worker = Process(self, [os.environ["KQ_WORKER"], "-c", config],
-                         os.path.join(srv.dir, "worker.log"))
-        self.addCleanup(worker.finish)
+        worker = Worker(self, port, directory=srv.dir, worker_name="real",
+                        worker_max_parallel_jobs=2, dynamic_check_free_resources=False,
+                        reconnect_max_seconds=1)
         worker.wait_for("Established connection")
         c = srv.client(auth=True)
         # Two long jobs hold both slots; each notes every start in a file.
@@ -184,13 +146,10 @@ class RealWorker(unittest.TestCase):
         srv.restart(signal.SIGKILL)
         worker.wait_for("Job %d is still running here" % long[0], timeout=20)
         c = srv.client(auth=True)
-        deadline = time.time() + 60
-        while True:
-            jobs = all_jobs(c)
-            if all(isinstance(j.status, JS.Finished) for j in jobs.values()):
-                break
-            self.assertLess(time.time(), deadline, "not all jobs finished")
-            time.sleep(0.2)
+        jobs = wait_until(lambda: all_jobs(c),
+                          lambda jobs: all(isinstance(j.status, JS.Finished)
+                                           for j in jobs.values()),
+                          timeout=60, what="every job to finish", interval=0.2)
         self.assertEqual(sorted(jobs), long + queued)  # every job, once
         for i, jid in enumerate(long):
             self.assertEqual(jobs[jid].status.return_code, 0)
@@ -202,7 +161,7 @@ class RealWorker(unittest.TestCase):
 
 class BadFiles(unittest.TestCase):
     def refused(self, content_writer, message):
-        srv = Restarting(self)
+        srv = Server(self)
         srv.process.stop()
         content_writer(srv.state)
         with open(srv.state, "rb") as fh:
@@ -243,7 +202,7 @@ class BadFiles(unittest.TestCase):
         self.refused(foreign, "is an SQLite database but not a Kueue-C state file")
 
     def test_second_server_on_the_same_file_refused(self):
-        srv = Restarting(self)
+        srv = Server(self)
         second = Process(self, srv.argv, os.path.join(srv.dir, "second.log"))
         second.proc.wait(10)
         self.assertEqual(second.proc.returncode, 1)

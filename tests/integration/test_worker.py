@@ -6,42 +6,16 @@ shares."""
 
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import S2W, W2S, SECRET, FakeServer, Process, write_config
+from kqtest import S2W, W2S, FakeServer, Worker, pids_of, sleep_marker, wait_gone, wait_pids, \
+    wait_until
 
 JS = kp.JobStatus
 PERIODIC = (W2S.UpdateSystemInfo, W2S.UpdateResources)
-
-
-def marker():
-    """A sleep duration no other process uses, to find ours with pgrep."""
-    return "%d.%06d" % (900 + os.getpid() % 90, int(time.time() * 1e6) % 1000000)
-
-
-def pids_of(mark):
-    out = subprocess.run(["pgrep", "-f", "sleep " + mark], capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split()]
-
-
-def wait_gone(mark, timeout=3.0):
-    deadline = time.time() + timeout
-    while pids_of(mark) and time.time() < deadline:
-        time.sleep(0.05)
-    return pids_of(mark)
-
-
-def kill_pids(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 class WorkerTest(unittest.TestCase):
@@ -68,14 +42,16 @@ class WorkerTest(unittest.TestCase):
               "system_update_interval_seconds": 60, "kill_grace_seconds": 0.5,
               "reconnect_max_seconds": 1, "output_limit_bytes": 1048576}
         ws.update(worker_settings)
-        config = os.path.join(self.dir, "worker-%d.toml" % len(os.listdir(self.dir)))
-        write_config(config, {"common_settings": {"shared_secret": SECRET,
-                                                  "server_name": "127.0.0.1",
-                                                  "server_port": port,
-                                                  "log_level": "debug"},
-                              "worker_settings": ws})
-        return Process(self, [os.environ["KQ_WORKER"], "-c", config],
-                       os.path.join(self.dir, "worker.log"))
+        return Worker(self, port, directory=self.dir, **ws)
+
+    def ready_file(self, name="ready"):
+        """A path in the job directory that a job creates once it is set
+        up (e.g. after installing a trap); wait_ready() waits for it."""
+        return os.path.join(self.dir, name)
+
+    def wait_ready(self, path):
+        wait_until(lambda: os.path.exists(path), timeout=10,
+                   what=lambda: "%s\n%s" % (path, self.worker.text()))
 
     def recv(self, timeout=10, conn=None, skip_periodic=False):
         conn = conn or self.conn
@@ -284,34 +260,32 @@ class Capped(WorkerTest):
 
 class Processes(WorkerTest):
     def test_kill_job_kills_process_group(self):
-        mark = marker()
-        script = ("sleep %s & sh -c 'trap \"\" TERM; sleep %s' & wait" % (mark, mark))
+        mark = sleep_marker(self)
+        ready = self.ready_file()
+        # A background sleep, and a shell that ignores SIGTERM (so SIGKILL
+        # has to follow) and says when its trap is in place.
+        script = ("sleep %s & sh -c 'trap \"\" TERM; : > %s; sleep %s' & wait"
+                  % (mark, ready, mark))
         job = self.start(self.job(["sh", "-c", script]))
         self.assertIsInstance(self.recv(), W2S.UpdateResources)
-        deadline = time.time() + 5
-        while len(pids_of(mark)) < 3 and time.time() < deadline:
-            time.sleep(0.05)
-        self.assertGreaterEqual(len(pids_of(mark)), 2)
+        self.wait_ready(ready)
+        wait_pids(mark, 3)
         job.status = JS.Canceled(issued=job.status.issued, canceled=kp.Timestamp.now())
         self.send(S2W.KillJob(job))
         st, results, res = self.report(job.job_id)
         self.assertEqual(st, job.status)  # left Canceled
         self.assertEqual((results.stdout_text, results.stderr_text), (None, None))
         self.assertEqual(res.job_slots, 4)
-        left = wait_gone(mark)
-        kill_pids(left)
-        self.assertEqual(left, [])
+        self.assertEqual(wait_gone(mark), [])
         self.worker.wait_for("Job %d ended: return code -46 \\(Job killed!\\)" % job.job_id)
         self.stop_worker()
 
     def test_daemonised_grandchild(self):
-        mark = marker()
+        mark = sleep_marker(self)
         t0 = time.time()
         st, results, _ = self.run_job(["sh", "-c", "(sleep %s &); echo parent done" % mark])
         elapsed = time.time() - t0
-        left = pids_of(mark)
-        kill_pids(left)
-        self.assertEqual(len(left), 1)  # it really held stdout open
+        self.assertEqual(len(pids_of(mark)), 1)  # it really held stdout open
         self.assertLess(elapsed, 5)
         self.assertEqual((st.return_code, results.stdout_text), (0, "parent done\n"))
         self.stop_worker()

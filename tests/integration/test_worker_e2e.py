@@ -4,15 +4,12 @@ removed with kill ends with its whole process group."""
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import tempfile
-import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import C2S, S2C, Process, Server, issue, request, write_config
+from kqtest import (C2S, S2C, Server, Worker, free_port, issue, request, sleep_marker,
+                    wait_gone, wait_pids, wait_until)
 
 JS = kp.JobStatus
 
@@ -22,17 +19,9 @@ class EndToEnd(unittest.TestCase):
         self.srv = Server(self)
         self.dir = tempfile.mkdtemp(prefix="kq-e2e-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        config = os.path.join(self.dir, "worker.toml")
-        write_config(config, {
-            "common_settings": {"shared_secret": self.srv.secret,
-                                "server_name": "127.0.0.1",
-                                "server_port": self.srv.port, "log_level": "debug"},
-            "worker_settings": {"worker_name": "e2e", "worker_max_parallel_jobs": 2,
-                                "dynamic_check_free_resources": False,
-                                "kill_grace_seconds": 0.5}})
-        self.worker = Process(self, [os.environ["KQ_WORKER"], "-c", config],
-                              os.path.join(self.dir, "worker.log"))
-        self.addCleanup(self.worker.finish)
+        self.worker = Worker(self, self.srv.port, directory=self.dir, worker_name="e2e",
+                             worker_max_parallel_jobs=2, dynamic_check_free_resources=False,
+                             kill_grace_seconds=0.5)
         self.worker.wait_for("Established connection")
         self.c = self.srv.client(auth=True)
 
@@ -44,15 +33,10 @@ class EndToEnd(unittest.TestCase):
     def wait_for(self, job_id, kinds, timeout=15):
         """ShowJob until the status is one of kinds and, once the job has
         ended, its results arrived."""
-        deadline = time.time() + timeout
-        while True:
-            reply = self.show(job_id)
-            st = reply.job_info.status
-            if isinstance(st, kinds):
-                return reply
-            if time.time() > deadline:
-                self.fail("job %d is still %r\n%s" % (job_id, st, self.worker.text()))
-            time.sleep(0.05)
+        return wait_until(lambda: self.show(job_id),
+                          lambda reply: isinstance(reply.job_info.status, kinds), timeout,
+                          lambda: "job %d to be %r\n%s" % (job_id, kinds, self.worker.text()),
+                          0.05)
 
     def test_jobs_run_on_the_worker(self):
         hello = issue(self.c, cmd=["sh", "-c", "echo hello; echo oops >&2"], cwd=self.dir, cpus=0)
@@ -78,77 +62,46 @@ class EndToEnd(unittest.TestCase):
         for job in many:
             self.assertEqual(self.wait_for(job, JS.Finished).job_info.status.return_code, 0)
         # Every slot is free again.
-        deadline = time.time() + 5
-        while True:
-            workers = request(self.c, C2S.ListWorkers()).value
-            self.assertEqual([w.worker_name for w in workers], ["e2e"])
-            if workers[0].free_resources.job_slots == 2 or time.time() > deadline:
-                break
-            time.sleep(0.05)
-        self.assertEqual(workers[0].free_resources.job_slots, 2)
+        workers = wait_until(lambda: request(self.c, C2S.ListWorkers()).value,
+                             lambda ws: ws and ws[0].free_resources.job_slots == 2,
+                             what="both slots to be free")
+        self.assertEqual([w.worker_name for w in workers], ["e2e"])
         self.assertEqual(list(workers[0].jobs_running), [])
 
     def test_remove_with_kill(self):
-        mark = "%d.%06d" % (800 + os.getpid() % 90, int(time.time() * 1e6) % 1000000)
+        mark = sleep_marker(self)
         job = issue(self.c, cmd=["sh", "-c", "sleep %s & sleep %s; true" % (mark, mark)],
                     cwd=self.dir, cpus=0)
         self.wait_for(job, JS.Running)
-        deadline = time.time() + 5
-        pgrep = ["pgrep", "-f", "sleep " + mark]
-        while subprocess.run(pgrep, capture_output=True).returncode != 0 and time.time() < deadline:
-            time.sleep(0.05)
-        request(self.c, C2S.RemoveJob(job_id=job, kill=True))
+        wait_pids(mark, 3)  # the shell and both sleeps
+        self.assertEqual(request(self.c, C2S.RemoveJob(job_id=job, kill=True)),
+                         S2C.RequestResponse(True, "Canceled job ID=%d!" % job))
         self.worker.wait_for("Job %d ended: return code -46" % job)
         self.assertIsInstance(self.show(job).job_info.status, JS.Canceled)
-        deadline = time.time() + 3
-        while True:
-            left = [int(p) for p in subprocess.run(pgrep, capture_output=True,
-                                                   text=True).stdout.split()]
-            if not left or time.time() > deadline:
-                break
-            time.sleep(0.05)
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
-        self.assertEqual(left, [])
+        self.assertEqual(wait_gone(mark), [])
 
 
 class ServerRestart(unittest.TestCase):
     def test_job_survives_a_server_restart(self):
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
-        self.dir = tempfile.mkdtemp(prefix="kq-e2e-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        state = os.path.join(self.dir, "state.sqlite3")
-        sections = {"common_settings": {"server_port": port},
-                    "server_settings": {"state_file": state}}
-        srv = Server(self, **sections)
-        config = os.path.join(self.dir, "worker.toml")
-        write_config(config, {
-            "common_settings": {"shared_secret": srv.secret, "server_name": "127.0.0.1",
-                                "server_port": port, "log_level": "debug"},
-            "worker_settings": {"worker_name": "e2e", "dynamic_check_free_resources": False,
-                                "reconnect_max_seconds": 1}})
-        worker = Process(self, [os.environ["KQ_WORKER"], "-c", config],
-                         os.path.join(self.dir, "worker.log"))
-        self.addCleanup(worker.finish)
+        # A port of its own in the config: the restarted server is found
+        # where the worker expects it.
+        port = free_port()
+        srv = Server(self, common_settings={"server_port": port})
+        self.dir = srv.dir
+        worker = Worker(self, port, directory=self.dir, worker_name="e2e",
+                        dynamic_check_free_resources=False, reconnect_max_seconds=1)
         worker.wait_for("Established connection")
         c = srv.client(auth=True)
-        job = issue(c, cmd=["sh", "-c", "sleep 3; echo survived"], cwd=self.dir, cpus=0)
+        mark = sleep_marker(self, 3)
+        job = issue(c, cmd=["sh", "-c", "sleep %s; echo survived" % mark], cwd=self.dir, cpus=0)
         worker.wait_for("Started job %d" % job)
         c.sock.close()
-        self.assertEqual(srv.stop(), 0)
-        srv = Server(self, **sections)
+        self.assertEqual(srv.restart(), 0)
         worker.wait_for("Job %d is still running here" % job)
         c = srv.client()
-        deadline = time.time() + 10
-        while True:
-            reply = request(c, C2S.ShowJob(job_id=job))
-            if isinstance(reply.job_info.status, JS.Finished) and reply.stdout_text:
-                break
-            self.assertLess(time.time(), deadline, reply)
-            time.sleep(0.05)
+        reply = wait_until(lambda: request(c, C2S.ShowJob(job_id=job)),
+                           lambda r: isinstance(r.job_info.status, JS.Finished)
+                           and r.stdout_text, what="the job's results", interval=0.05)
         self.assertEqual(reply.job_info.status.return_code, 0)
         self.assertEqual(reply.stdout_text, "survived\n")
         self.assertEqual(worker.text().count("Started job %d" % job), 1)

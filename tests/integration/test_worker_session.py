@@ -5,26 +5,24 @@ jobs kept and reported, shutdown on SIGTERM/SIGINT, the update interval."""
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import S2W, W2S, SECRET, FakeServer, Process, write_config
-from test_worker import WorkerTest, kill_pids, marker, pids_of, wait_gone
+from kqtest import (S2W, W2S, SECRET, FakeServer, Worker, check_command_line, free_port,
+                    sleep_marker, wait_gone, wait_pids)
+from test_worker import WorkerTest
 
 JS = kp.JobStatus
 
 
 class Lifecycle(WorkerTest):
     def test_shutdown_kills_and_reports(self):
-        mark = marker()
+        mark = sleep_marker(self)
         job = self.start(self.job(["sh", "-c", "sleep %s; true" % mark]))
         self.assertIsInstance(self.recv(), W2S.UpdateResources)
-        deadline = time.time() + 5
-        while not pids_of(mark) and time.time() < deadline:
-            time.sleep(0.05)
+        wait_pids(mark, 2)  # the shell and its sleep
         self.worker.proc.send_signal(signal.SIGTERM)
         st, results, _ = self.report(job.job_id)
         self.assertIsInstance(st, JS.Finished)
@@ -32,15 +30,14 @@ class Lifecycle(WorkerTest):
         self.assertIsInstance(self.recv(), W2S.Bye)
         self.assertEqual(self.worker.proc.wait(10), 0)
         self.worker.check_clean()
-        left = wait_gone(mark)
-        kill_pids(left)
-        self.assertEqual(left, [])
+        self.assertEqual(wait_gone(mark), [])
 
     def test_offers_deferred_while_stopping(self):
-        mark = marker()
-        job = self.start(self.job(["sh", "-c", "trap '' TERM; sleep %s" % mark]))
+        mark = sleep_marker(self)
+        ready = self.ready_file()
+        job = self.start(self.job(["sh", "-c", "trap '' TERM; : > %s; sleep %s" % (ready, mark)]))
         self.assertIsInstance(self.recv(), W2S.UpdateResources)
-        time.sleep(0.2)
+        self.wait_ready(ready)  # the trap is in place: only SIGKILL ends it
         self.worker.proc.send_signal(signal.SIGINT)
         self.worker.wait_for("shutting down")
         self.assertIsInstance(self.offer(self.job(["true"])), W2S.DeferJobOffer)
@@ -49,7 +46,7 @@ class Lifecycle(WorkerTest):
         self.assertIsInstance(self.recv(), W2S.Bye)
         self.assertEqual(self.worker.proc.wait(10), 0)
         self.worker.check_clean()
-        kill_pids(wait_gone(mark))
+        self.assertEqual(wait_gone(mark), [])
 
     def test_server_bye_then_reconnect(self):
         self.send(S2W.Bye())
@@ -81,9 +78,11 @@ class Periodic(WorkerTest):
 
 class Reconnect(WorkerTest):
     def test_server_goes_away_and_comes_back(self):
-        running = self.start(self.job(["sh", "-c", "sleep 6; echo late"]))
+        late = sleep_marker(self, 6)
+        running = self.start(self.job(["sh", "-c", "sleep %s; echo late" % late]))
         self.assertIsInstance(self.recv(), W2S.UpdateResources)
-        short = self.start(self.job(["sh", "-c", "sleep 0.5; echo early"]))
+        early = sleep_marker(self, 1)
+        short = self.start(self.job(["sh", "-c", "sleep %s; echo early" % early]))
         self.assertIsInstance(self.recv(), W2S.UpdateResources)
         pending = self.job(["true"])
         self.assertIsInstance(self.offer(pending), W2S.AcceptJobOffer)
@@ -91,7 +90,11 @@ class Reconnect(WorkerTest):
         port = self.srv.port
         self.conn.sock.close()
         self.srv.listener.close()
-        time.sleep(1.2)
+        # It notices, the short job ends meanwhile, and attempts are refused.
+        self.worker.wait_for("Lost connection to server 127\\.0\\.0\\.1:%d" % port)
+        self.worker.wait_for("Job %d ended: return code 0" % short.job_id)
+        self.worker.wait_for(r"Failed to reconnect to server: connect 127\.0\.0\.1:%d: "
+                             "Connection refused" % port)
         self.srv = FakeServer(self, port=port)
         conn = self.srv.accept(timeout=10)
         self.assertIsInstance(self.recv(conn=conn), W2S.UpdateSystemInfo)
@@ -119,26 +122,14 @@ class Startup(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.dir, True)
 
     def worker(self, port, secret=SECRET):
-        config = os.path.join(self.dir, "config.toml")
-        write_config(config, {"common_settings": {"shared_secret": secret,
-                                                  "server_name": "127.0.0.1",
-                                                  "server_port": port}})
-        return Process(self, [os.environ["KQ_WORKER"], "-c", config],
-                       os.path.join(self.dir, "worker.log"))
+        return Worker(self, port, secret=secret, directory=self.dir)
 
-    def test_version_and_help(self):
-        out = subprocess.run([os.environ["KQ_WORKER"], "-V"], capture_output=True, text=True)
-        self.assertEqual((out.returncode, out.stdout), (0, "kueue 0.19.0\n"))
-        out = subprocess.run([os.environ["KQ_WORKER"], "--help"], capture_output=True, text=True)
-        self.assertEqual(out.returncode, 0)
-        self.assertIn("--config", out.stdout)
-        out = subprocess.run([os.environ["KQ_WORKER"], "--bogus"], capture_output=True, text=True)
-        self.assertEqual(out.returncode, 2)
+    def test_version_help_and_usage_error(self):
+        check_command_line(self, [os.environ["KQ_WORKER"]], "kueue_worker [OPTIONS]",
+                           ["--config <PATH>"])
 
     def test_no_server_is_fatal_at_first(self):
-        srv = FakeServer(self)
-        port = srv.port
-        srv.listener.close()
+        port = free_port()
         w = self.worker(port)
         self.assertEqual(w.proc.wait(10), 1)
         self.assertIn("Error: Failed to start worker: connect 127.0.0.1:%d: Connection refused"
@@ -155,12 +146,7 @@ class Startup(unittest.TestCase):
 
     def test_host_name(self):
         srv = FakeServer(self)
-        config = os.path.join(self.dir, "config.toml")
-        write_config(config, {"common_settings": {"shared_secret": SECRET,
-                                                  "server_name": "127.0.0.1",
-                                                  "server_port": srv.port}})
-        w = Process(self, [os.environ["KQ_WORKER"], "-c", config],
-                    os.path.join(self.dir, "worker.log"))
+        w = self.worker(srv.port)
         conn = srv.accept()
         self.assertEqual(conn.worker_name, os.uname().nodename.split(".")[0])
         self.assertEqual(w.stop(), 0)

@@ -147,10 +147,7 @@ static uint64_t rng_state = 0x2545F4914F6CDD1Du;
 
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return kq_test_rng(&rng_state);
 }
 
 /* Random finite doubles: raw bit patterns, short decimals and integers. */

@@ -237,10 +237,7 @@ static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return kq_test_rng(&rng_state);
 }
 
 /* A random instant in 0000..9999 with nanoseconds of every precision class,

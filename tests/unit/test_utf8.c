@@ -213,10 +213,7 @@ static uint64_t rng_state = 0xD1B54A32D192ED03u;
 
 static uint64_t rng(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
+    return kq_test_rng(&rng_state);
 }
 
 /* Random bytes biased toward UTF-8 structure so that every branch of the
