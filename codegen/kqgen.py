@@ -417,7 +417,7 @@ CONFIG_TYPES = {"string": "char *", "u16": "uint16_t", "u64": "uint64_t", "f64":
 
 
 class ConfigKey:
-    ATTRS = {"name", "type", "default", "doc", "choices", "min", "ours"}
+    ATTRS = {"name", "type", "default", "doc", "choices", "min", "max", "above", "ours"}
 
     def __init__(self, spec, where):
         check_spec(spec, where, "key", self.ATTRS, ("name", "type", "doc"))
@@ -432,9 +432,7 @@ class ConfigKey:
         self.choices = spec.get("choices")
         if self.choices is not None and (self.type != "string" or not isinstance(self.choices, list)):
             raise SchemaError("%s: choices must be a list, on a string key" % where)
-        self.min = spec.get("min", 0)
-        if "min" in spec and self.type not in ("u16", "u64"):
-            raise SchemaError("%s: min only applies to integer keys" % where)
+        self.check_bounds(spec, where)
         self.required = "default" not in spec
         self.random = None
         default = spec.get("default")
@@ -453,7 +451,69 @@ class ConfigKey:
                 raise SchemaError("%s: default %r is not a %s" % (where, default, self.type))
             if self.choices and default not in self.choices:
                 raise SchemaError("%s: default %r is not one of the choices" % (where, default))
+            if not self.in_bounds(default):
+                raise SchemaError("%s: default %r is not %s" % (where, default, self.range_text))
         self.default = default
+
+    def check_bounds(self, spec, where):
+        """min and max (inclusive) bound numbers, above (exclusive) floats;
+        the generated code passes them to kq_cfgval_u16/u64/f64."""
+        integer = self.type in ("u16", "u64")
+        for attr in ("min", "max", "above"):
+            if attr not in spec:
+                continue
+            value = spec[attr]
+            if self.type not in ("u16", "u64", "f64") or (attr == "above" and integer):
+                raise SchemaError("%s: %s only applies to %s keys"
+                                  % (where, attr, "f64" if attr == "above" else "number"))
+            if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+                raise SchemaError("%s: %s must be %s" % (where, attr, "an integer" if integer else "a number"))
+        if "min" in spec and "above" in spec:
+            raise SchemaError("%s: give min or above, not both" % where)
+        top = {"u16": 65535, "u64": 2**63 - 1}.get(self.type)
+        self.min = spec.get("min", 0 if integer else None)
+        self.max = spec.get("max")
+        self.above = spec.get("above")
+        if integer and not 0 <= self.min <= (self.max if self.max is not None else top) <= top:
+            raise SchemaError("%s: bounds must satisfy 0 <= min <= max <= %d" % (where, top))
+        low = self.min if self.min is not None else self.above
+        if not integer and low is not None and self.max is not None and low >= self.max:
+            raise SchemaError("%s: the lower bound must be below max" % where)
+
+    def in_bounds(self, v):
+        if self.type not in ("u16", "u64", "f64"):
+            return True
+        return ((self.min is None or v >= self.min) and (self.above is None or v > self.above)
+                and (self.max is None or v <= self.max))
+
+    @property
+    def range_text(self):
+        """What the generated check says it expected."""
+        if self.type in ("u16", "u64"):
+            return "an integer from %d to %d" % (self.min, self.max)
+        if self.min is not None and self.max is not None:
+            return "a number from %s to %s" % (c_number(self.min), c_number(self.max))
+        parts = []
+        if self.min is not None:
+            parts.append("at least %s" % c_number(self.min))
+        if self.above is not None:
+            parts.append("greater than %s" % c_number(self.above))
+        if self.max is not None:
+            parts.append("at most %s" % c_number(self.max))
+        return "a number " + " and ".join(parts)
+
+    @property
+    def c_bounds(self):
+        """The bound arguments of the key's kq_cfgval_u16/u64/f64 call."""
+        if self.type == "u16":
+            return "%d, %d" % (self.min, 65535 if self.max is None else self.max)
+        if self.type == "u64":
+            return "%s, %s" % (c_number(self.min, "u64"),
+                               "UINT64_MAX" if self.max is None else c_number(self.max, "u64"))
+        low = self.min if self.min is not None else self.above
+        return "%s, %s, %s" % ("-INFINITY" if low is None else c_number(low, "f64"),
+                               "true" if self.above is not None else "false",
+                               "INFINITY" if self.max is None else c_number(self.max, "f64"))
 
     @property
     def c_default(self):
@@ -515,6 +575,16 @@ class ConfigSchema:
 # ------------------------------------------------------------ rendering --
 
 
+def c_number(v, c_kind=None):
+    """v as a C constant for a c_kind key ("f64" makes it a double), or as
+    people read it in a message (no trailing ".0")."""
+    if c_kind == "f64":
+        return repr(float(v))
+    if c_kind in ("u16", "u64"):
+        return "UINT64_C(%d)" % v
+    return ("%d" % v) if float(v).is_integer() else repr(float(v))
+
+
 def c_string(text):
     """A C string literal for text, and its length in bytes."""
     out = []
@@ -551,7 +621,6 @@ def make_env():
     env.filters["c_append"] = c_append
     env.filters["c_comment"] = c_comment
     env.filters["py_string"] = lambda s: repr(s)
-    env.filters["upper_snake"] = lambda s: snake(s).upper()
     return env
 
 

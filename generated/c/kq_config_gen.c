@@ -6,6 +6,8 @@
 #include "kq_config_gen.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,7 +100,7 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                 rc = kq_cfgval_string(e, file, "common_settings.server_name", NULL, &c->common_settings.server_name, err);
             } else if (strcmp(key, "server_port") == 0) {
                 seen[2] = true;
-                rc = kq_cfgval_u16(e, file, "common_settings.server_port", 0, &c->common_settings.server_port, err);
+                rc = kq_cfgval_u16(e, file, "common_settings.server_port", 0, 65535, &c->common_settings.server_port, err);
             } else if (strcmp(key, "log_level") == 0) {
                 seen[3] = true;
                 rc = kq_cfgval_string(e, file, "common_settings.log_level", common_settings_log_level_choices, &c->common_settings.log_level, err);
@@ -111,19 +113,19 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                 rc = kq_cfgval_string(e, file, "server_settings.bind_addresses", NULL, &c->server_settings.bind_addresses, err);
             } else if (strcmp(key, "maintenance_interval_seconds") == 0) {
                 seen[5] = true;
-                rc = kq_cfgval_u64(e, file, "server_settings.maintenance_interval_seconds", 1, &c->server_settings.maintenance_interval_seconds, err);
+                rc = kq_cfgval_u64(e, file, "server_settings.maintenance_interval_seconds", UINT64_C(1), UINT64_C(1000000000), &c->server_settings.maintenance_interval_seconds, err);
             } else if (strcmp(key, "worker_timeout_seconds") == 0) {
                 seen[6] = true;
-                rc = kq_cfgval_u64(e, file, "server_settings.worker_timeout_seconds", 0, &c->server_settings.worker_timeout_seconds, err);
+                rc = kq_cfgval_u64(e, file, "server_settings.worker_timeout_seconds", UINT64_C(0), UINT64_C(1000000000), &c->server_settings.worker_timeout_seconds, err);
             } else if (strcmp(key, "job_offer_timeout_seconds") == 0) {
                 seen[7] = true;
-                rc = kq_cfgval_u64(e, file, "server_settings.job_offer_timeout_seconds", 0, &c->server_settings.job_offer_timeout_seconds, err);
+                rc = kq_cfgval_u64(e, file, "server_settings.job_offer_timeout_seconds", UINT64_C(0), UINT64_C(1000000000), &c->server_settings.job_offer_timeout_seconds, err);
             } else if (strcmp(key, "job_cleanup_after_minutes") == 0) {
                 seen[8] = true;
-                rc = kq_cfgval_u64(e, file, "server_settings.job_cleanup_after_minutes", 0, &c->server_settings.job_cleanup_after_minutes, err);
+                rc = kq_cfgval_u64(e, file, "server_settings.job_cleanup_after_minutes", UINT64_C(0), UINT64_C(1000000000), &c->server_settings.job_cleanup_after_minutes, err);
             } else if (strcmp(key, "global_max_parallel_jobs") == 0) {
                 seen[9] = true;
-                rc = kq_cfgval_u64(e, file, "server_settings.global_max_parallel_jobs", 0, &c->server_settings.global_max_parallel_jobs, err);
+                rc = kq_cfgval_u64(e, file, "server_settings.global_max_parallel_jobs", UINT64_C(0), UINT64_MAX, &c->server_settings.global_max_parallel_jobs, err);
             } else if (strcmp(key, "state_file") == 0) {
                 seen[10] = true;
                 rc = kq_cfgval_string(e, file, "server_settings.state_file", NULL, &c->server_settings.state_file, err);
@@ -133,38 +135,38 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
         } else if ((key = kq_cfgval_in_section(e, "worker_settings"))) {
             if (strcmp(key, "system_update_interval_seconds") == 0) {
                 seen[11] = true;
-                rc = kq_cfgval_u64(e, file, "worker_settings.system_update_interval_seconds", 1, &c->worker_settings.system_update_interval_seconds, err);
+                rc = kq_cfgval_u64(e, file, "worker_settings.system_update_interval_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.system_update_interval_seconds, err);
             } else if (strcmp(key, "worker_max_parallel_jobs") == 0) {
                 seen[12] = true;
-                rc = kq_cfgval_u64(e, file, "worker_settings.worker_max_parallel_jobs", 0, &c->worker_settings.worker_max_parallel_jobs, err);
+                rc = kq_cfgval_u64(e, file, "worker_settings.worker_max_parallel_jobs", UINT64_C(0), UINT64_MAX, &c->worker_settings.worker_max_parallel_jobs, err);
             } else if (strcmp(key, "dynamic_check_free_resources") == 0) {
                 seen[13] = true;
                 rc = kq_cfgval_bool(e, file, "worker_settings.dynamic_check_free_resources", &c->worker_settings.dynamic_check_free_resources, err);
             } else if (strcmp(key, "dynamic_cpu_load_scale_factor") == 0) {
                 seen[14] = true;
-                rc = kq_cfgval_f64(e, file, "worker_settings.dynamic_cpu_load_scale_factor", &c->worker_settings.dynamic_cpu_load_scale_factor, err);
+                rc = kq_cfgval_f64(e, file, "worker_settings.dynamic_cpu_load_scale_factor", -INFINITY, false, INFINITY, &c->worker_settings.dynamic_cpu_load_scale_factor, err);
             } else if (strcmp(key, "worker_name") == 0) {
                 seen[15] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.worker_name", NULL, &c->worker_settings.worker_name, err);
             } else if (strcmp(key, "output_limit_bytes") == 0) {
                 seen[16] = true;
-                rc = kq_cfgval_u64(e, file, "worker_settings.output_limit_bytes", 1024, &c->worker_settings.output_limit_bytes, err);
+                rc = kq_cfgval_u64(e, file, "worker_settings.output_limit_bytes", UINT64_C(1024), UINT64_MAX, &c->worker_settings.output_limit_bytes, err);
             } else if (strcmp(key, "kill_grace_seconds") == 0) {
                 seen[17] = true;
-                rc = kq_cfgval_f64(e, file, "worker_settings.kill_grace_seconds", &c->worker_settings.kill_grace_seconds, err);
+                rc = kq_cfgval_f64(e, file, "worker_settings.kill_grace_seconds", 0.0, false, 3600.0, &c->worker_settings.kill_grace_seconds, err);
             } else if (strcmp(key, "reconnect_max_seconds") == 0) {
                 seen[18] = true;
-                rc = kq_cfgval_u64(e, file, "worker_settings.reconnect_max_seconds", 1, &c->worker_settings.reconnect_max_seconds, err);
+                rc = kq_cfgval_u64(e, file, "worker_settings.reconnect_max_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.reconnect_max_seconds, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "client_settings"))) {
             if (strcmp(key, "job_default_cpus") == 0) {
                 seen[19] = true;
-                rc = kq_cfgval_u64(e, file, "client_settings.job_default_cpus", 0, &c->client_settings.job_default_cpus, err);
+                rc = kq_cfgval_u64(e, file, "client_settings.job_default_cpus", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_cpus, err);
             } else if (strcmp(key, "job_default_ram_mb") == 0) {
                 seen[20] = true;
-                rc = kq_cfgval_u64(e, file, "client_settings.job_default_ram_mb", 0, &c->client_settings.job_default_ram_mb, err);
+                rc = kq_cfgval_u64(e, file, "client_settings.job_default_ram_mb", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_ram_mb, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
@@ -177,7 +179,7 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                 rc = kq_cfgval_string(e, file, "restart_workers.hostnames", NULL, &c->restart_workers.hostnames, err);
             } else if (strcmp(key, "sleep_minutes_before_recheck") == 0) {
                 seen[23] = true;
-                rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", &c->restart_workers.sleep_minutes_before_recheck, err);
+                rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", 0.0, true, 1000000000.0, &c->restart_workers.sleep_minutes_before_recheck, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }

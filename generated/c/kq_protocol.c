@@ -924,7 +924,7 @@ static int dec_job_info_list(kq_dec *d, cJSON *j, size_t max, kq_job_info_list *
     if ((rc = kq_dec_array(d, j, max, &n)) < 0)
         return rc;
     if (n && !(out->items = calloc(n, sizeof *out->items)))
-        return kq_dec_fail(d, NULL, "out of memory");
+        return kq_dec_oom(d);
     for (cJSON *c = j->child; c; c = c->next, i++) {
         kq_dec_push_index(d, i);
         if ((rc = dec_job_info(d, c, &out->items[i])) < 0) {
@@ -1445,7 +1445,7 @@ static int dec_worker_info_list(kq_dec *d, cJSON *j, size_t max, kq_worker_info_
     if ((rc = kq_dec_array(d, j, max, &n)) < 0)
         return rc;
     if (n && !(out->items = calloc(n, sizeof *out->items)))
-        return kq_dec_fail(d, NULL, "out of memory");
+        return kq_dec_oom(d);
     for (cJSON *c = j->child; c; c = c->next, i++) {
         kq_dec_push_index(d, i);
         if ((rc = dec_worker_info(d, c, &out->items[i])) < 0) {

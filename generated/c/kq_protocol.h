@@ -12,6 +12,7 @@
  *        appends the reference's compact JSON; 0 or -ENOMEM
  *   int  kq_T_decode(const char *json, size_t len, kq_T *out, kq_error *err);
  *        parses and validates one JSON value; 0, -EBADMSG (not JSON),
+ *        -EMSGSIZE (more values than kq_json_max_nodes(len) allows),
  *        -EINVAL (JSON but not a valid T: err names the path of the first
  *        problem) or -ENOMEM.  out owns the result on success and holds
  *        nothing on failure.
@@ -65,7 +66,6 @@ typedef enum kq_job_status_tag {
     KQ_JOB_STATUS_FINISHED, /* Finished: Ran to completion, failed to start, or was killed by a signal. */
     KQ_JOB_STATUS_CANCELED, /* Canceled: Removed by a user before it finished. */
 } kq_job_status_tag;
-#define KQ_JOB_STATUS_VARIANTS 5
 
 /* JobStatus::Pending: Waiting in the queue for a worker. */
 typedef struct kq_job_status_pending {
@@ -218,7 +218,6 @@ typedef enum kq_hello_tag {
     KQ_HELLO_HELLO_FROM_CLIENT, /* HelloFromClient: A kueue client. */
     KQ_HELLO_HELLO_FROM_WORKER, /* HelloFromWorker: A worker, with its name. */
 } kq_hello_tag;
-#define KQ_HELLO_VARIANTS 2
 
 /* HelloMessage::HelloFromWorker: A worker, with its name. */
 typedef struct kq_hello_hello_from_worker {
@@ -258,7 +257,6 @@ typedef enum kq_c2s_tag {
     KQ_C2S_LIST_RESOURCES, /* ListResources: Global resources configured and in use. */
     KQ_C2S_BYE, /* Bye: The client leaves. */
 } kq_c2s_tag;
-#define KQ_C2S_VARIANTS 12
 
 /* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
 typedef struct kq_c2s_list_jobs {
@@ -338,7 +336,6 @@ typedef enum kq_s2c_tag {
     KQ_S2C_REQUEST_RESPONSE, /* RequestResponse: Outcome of a request that has no other answer. */
     KQ_S2C_BYE, /* Bye: The server shuts down. */
 } kq_s2c_tag;
-#define KQ_S2C_VARIANTS 13
 
 /* ServerToClientMessage::AuthChallenge: A challenge to answer with AuthResponse. */
 typedef struct kq_s2c_auth_challenge {
@@ -425,7 +422,6 @@ typedef enum kq_w2s_tag {
     KQ_W2S_REJECT_JOB_OFFER, /* RejectJobOffer: This worker can never run the job (no such cwd). */
     KQ_W2S_BYE, /* Bye: The worker leaves. */
 } kq_w2s_tag;
-#define KQ_W2S_VARIANTS 9
 
 /* WorkerToServerMessage::UpdateJobResults: Captured output of a job that ended. */
 typedef struct kq_w2s_update_job_results {
@@ -470,7 +466,6 @@ typedef enum kq_s2w_tag {
     KQ_S2W_KILL_JOB, /* KillJob: Kill the running job (status Canceled). */
     KQ_S2W_BYE, /* Bye: The server shuts down. */
 } kq_s2w_tag;
-#define KQ_S2W_VARIANTS 8
 
 /* ServerToWorkerMessage::AuthChallenge: The challenge, sent unprompted after WelcomeWorker. */
 typedef struct kq_s2w_auth_challenge {

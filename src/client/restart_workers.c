@@ -299,12 +299,6 @@ int main(int argc, char **argv)
         kq_config_free(&cfg);
         return 1;
     }
-    if (!(cfg.restart_workers.sleep_minutes_before_recheck > 0)) {
-        fprintf(stderr, "Error: restart_workers.sleep_minutes_before_recheck "
-                        "must be positive in %s\n", path);
-        kq_config_free(&cfg);
-        return 1;
-    }
     for (;;) {
         ok = check_all_hosts(&cfg, dry);
         if (once || dry)

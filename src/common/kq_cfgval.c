@@ -107,33 +107,66 @@ static int get_uint(const kq_toml_entry *e, const char *file, const char *name,
 }
 
 int kq_cfgval_u64(const kq_toml_entry *e, const char *file, const char *name,
-                  uint64_t min, uint64_t *out, kq_error *err)
+                  uint64_t min, uint64_t max, uint64_t *out, kq_error *err)
 {
     /* TOML integers are signed 64-bit, so that is the largest possible. */
-    return get_uint(e, file, name, min, INT64_MAX, out, err);
+    return get_uint(e, file, name, min, max < INT64_MAX ? max : INT64_MAX, out, err);
 }
 
 int kq_cfgval_u16(const kq_toml_entry *e, const char *file, const char *name,
-                  uint64_t min, uint16_t *out, kq_error *err)
+                  uint16_t min, uint16_t max, uint16_t *out, kq_error *err)
 {
     uint64_t v = 0;
-    int rc = get_uint(e, file, name, min, 65535, &v, err);
+    int rc = get_uint(e, file, name, min, max, &v, err);
 
     if (rc == 0)
         *out = (uint16_t)v;
     return rc;
 }
 
-int kq_cfgval_f64(const kq_toml_entry *e, const char *file, const char *name,
-                  double *out, kq_error *err)
+/* "a number from 1.0 to 2.0", "a number greater than 0.0 and at most
+ * 1000000000.0", "a finite number", ... */
+static void f64_range_text(kq_buf *b, double low, bool low_open, double high)
 {
+    char t[KQ_FLOAT_TEXT_MAX];
+
+    if (!isfinite(low) && !isfinite(high)) {
+        kq_buf_puts(b, "a finite number");
+        return;
+    }
+    kq_buf_puts(b, "a number");
+    if (isfinite(low)) {
+        kq_buf_puts(b, low_open ? " greater than " : isfinite(high) ? " from " : " at least ");
+        kq_buf_append(b, t, kq_float_format(low, t));
+    }
+    if (isfinite(high)) {
+        kq_buf_puts(b, !isfinite(low) ? " at most " : low_open ? " and at most " : " to ");
+        kq_buf_append(b, t, kq_float_format(high, t));
+    }
+}
+
+int kq_cfgval_f64(const kq_toml_entry *e, const char *file, const char *name,
+                  double low, bool low_open, double high, double *out,
+                  kq_error *err)
+{
+    kq_buf expected = KQ_BUF_INIT;
+    double v;
+    int rc;
+
     if (e->type == KQ_TOML_INTEGER)
-        *out = (double)e->integer;
+        v = (double)e->integer;
     else if (e->type == KQ_TOML_FLOAT && isfinite(e->real))
-        *out = e->real;
+        v = e->real;
     else
-        return wrong(e, file, name, "a finite number", err);
-    return 0;
+        v = NAN;
+    if (v >= low && !(low_open && v == low) && v <= high) {
+        *out = v;
+        return 0;
+    }
+    f64_range_text(&expected, low, low_open, high);
+    rc = wrong(e, file, name, kq_buf_ptr(&expected), err);
+    kq_buf_free(&expected);
+    return rc;
 }
 
 int kq_cfgval_bool(const kq_toml_entry *e, const char *file, const char *name,
@@ -159,7 +192,7 @@ int kq_cfgval_map_u64(const kq_toml_entry *e, const char *key,
                           "(letters, digits, '_' and '-')", file, e->line, name);
         return -EINVAL;
     }
-    if ((rc = kq_cfgval_u64(e, file, name, 0, &v, err)) < 0)
+    if ((rc = kq_cfgval_u64(e, file, name, 0, UINT64_MAX, &v, err)) < 0)
         return rc;
     return kq_u64_map_put(out, key, v) < 0 ? -ENOMEM : 0;
 }

@@ -29,14 +29,19 @@ const char *kq_cfgval_in_section(const kq_toml_entry *e, const char *section);
 KQ_NODISCARD int kq_cfgval_string(const kq_toml_entry *e, const char *file,
                                   const char *name, const char *const *choices,
                                   char **out, kq_error *err);
+/* Integers from min to max (inclusive; max is capped at INT64_MAX, the
+ * largest TOML integer). */
 KQ_NODISCARD int kq_cfgval_u64(const kq_toml_entry *e, const char *file,
-                               const char *name, uint64_t min, uint64_t *out,
-                               kq_error *err);
+                               const char *name, uint64_t min, uint64_t max,
+                               uint64_t *out, kq_error *err);
 KQ_NODISCARD int kq_cfgval_u16(const kq_toml_entry *e, const char *file,
-                               const char *name, uint64_t min, uint16_t *out,
-                               kq_error *err);
+                               const char *name, uint16_t min, uint16_t max,
+                               uint16_t *out, kq_error *err);
+/* Finite numbers (an integer is accepted) from low (excluded when low_open)
+ * to high; -INFINITY and INFINITY leave a side unbounded. */
 KQ_NODISCARD int kq_cfgval_f64(const kq_toml_entry *e, const char *file,
-                               const char *name, double *out, kq_error *err);
+                               const char *name, double low, bool low_open,
+                               double high, double *out, kq_error *err);
 KQ_NODISCARD int kq_cfgval_bool(const kq_toml_entry *e, const char *file,
                                 const char *name, bool *out, kq_error *err);
 /* One "name = amount" line of a map section such as [global_resources]. */

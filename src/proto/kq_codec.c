@@ -58,11 +58,6 @@ bool kq_str_eq(const kq_str *a, const kq_str *b)
     return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
 }
 
-bool kq_str_eq_cstr(const kq_str *a, const char *s)
-{
-    return a->ptr && strlen(s) == a->len && memcmp(a->ptr, s, a->len) == 0;
-}
-
 /* ---- lists, maps, sets ------------------------------------------------ */
 
 void kq_str_list_free(kq_str_list *l)
@@ -454,6 +449,12 @@ int kq_dec_fail(kq_dec *d, const cJSON *got, const char *fmt, ...)
     return -EINVAL;
 }
 
+int kq_dec_oom(kq_dec *d)
+{
+    kq_dec_fail(d, NULL, "out of memory");
+    return -ENOMEM;
+}
+
 int kq_dec_missing(kq_dec *d, const char *field)
 {
     return kq_dec_fail(d, NULL, "missing field \"%s\"", field);
@@ -508,12 +509,17 @@ int kq_dec_variant(kq_dec *d, cJSON *j, const char *type_name,
                    cJSON **payload)
 {
     const char *name;
+    size_t len;
 
+    /* A string value may hold "\u0000" (the scanner rejects it only in
+     * keys), so names are compared by length, not up to the first NUL. */
     if (kq_json_kind(j) == cJSON_String) {
         name = j->valuestring;
+        len = kq_json_strlen(j);
         *payload = NULL;
     } else if (kq_json_kind(j) == cJSON_Object && j->child && !j->child->next) {
         name = j->child->string;
+        len = strlen(name);
         *payload = j->child;
     } else if (kq_json_kind(j) == cJSON_Object) {
         return kq_dec_fail(d, NULL, "expected %s (an object with exactly "
@@ -524,7 +530,7 @@ int kq_dec_variant(kq_dec *d, cJSON *j, const char *type_name,
                                  "one key)", type_name);
     }
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(name, names[i]) == 0) {
+        if (strlen(names[i]) == len && memcmp(name, names[i], len) == 0) {
             *tag = (int)i;
             kq_dec_push(d, names[i]);
             return 0;
@@ -534,7 +540,7 @@ int kq_dec_variant(kq_dec *d, cJSON *j, const char *type_name,
         kq_buf b = KQ_BUF_INIT;
         int rc;
 
-        quote_excerpt(&b, name, strlen(name), 64);
+        quote_excerpt(&b, name, len, 64);
         rc = kq_dec_fail(d, NULL, "unknown variant %s of %s",
                          b.oom ? "?" : kq_buf_ptr(&b), type_name);
         kq_buf_free(&b);
@@ -657,7 +663,7 @@ int kq_dec_str(kq_dec *d, cJSON *j, size_t max, kq_str *out)
     if (len > max)
         return kq_dec_fail(d, NULL, "string longer than %zu bytes", max);
     if (kq_str_set(out, j->valuestring, len) < 0)
-        return kq_dec_fail(d, NULL, "out of memory");
+        return kq_dec_oom(d);
     return 0;
 }
 
@@ -704,7 +710,7 @@ int kq_dec_str_list(kq_dec *d, cJSON *j, size_t max, size_t item_max,
     if ((rc = kq_dec_array(d, j, max, &n)) < 0)
         return rc;
     if (n && !(out->items = calloc(n, sizeof *out->items)))
-        return kq_dec_fail(d, NULL, "out of memory");
+        return kq_dec_oom(d);
     for (cJSON *c = j->child; c; c = c->next, i++) {
         kq_dec_push_index(d, i);
         rc = kq_dec_str(d, c, item_max, &out->items[i]);
@@ -718,18 +724,32 @@ int kq_dec_str_list(kq_dec *d, cJSON *j, size_t max, size_t item_max,
     return 0;
 }
 
-static int entry_cmp(const void *a, const void *b)
-{
-    const kq_u64_entry *x = a, *y = b;
+/* An entry as decoded, before sorting: pos (its place in the object) breaks
+ * ties so that the last of equal keys wins, as serde's BTreeMap insertion
+ * does, although qsort is not stable. */
+typedef struct map_item {
+    const char *key;
+    size_t klen;
+    uint64_t value;
+    size_t pos;
+} map_item;
 
-    return key_cmp(x->key.ptr, x->key.len, y->key.ptr, y->key.len);
+static int map_item_cmp(const void *a, const void *b)
+{
+    const map_item *x = a, *y = b;
+    int c = key_cmp(x->key, x->klen, y->key, y->klen);
+
+    if (c)
+        return c;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 int kq_dec_u64_map(kq_dec *d, const cJSON *j, size_t max, size_t key_max,
                    kq_u64_map *out)
 {
     kq_u64_map m = {0};
-    size_t n = 0;
+    map_item *items = NULL;
+    size_t n = 0, i = 0;
     int rc;
 
     *out = m;
@@ -738,50 +758,49 @@ int kq_dec_u64_map(kq_dec *d, const cJSON *j, size_t max, size_t key_max,
     for (const cJSON *c = j->child; c; c = c->next)
         if (++n > max)
             return kq_dec_fail(d, NULL, "more than %zu entries", max);
-    if (n && !(m.items = calloc(n, sizeof *m.items)))
-        return kq_dec_fail(d, NULL, "out of memory");
-    for (const cJSON *c = j->child; c; c = c->next) {
-        kq_u64_entry *e = &m.items[m.len];
-        size_t klen = strlen(c->string);
+    if (n == 0)
+        return 0;
+    items = malloc(n * sizeof *items);
+    m.items = calloc(n, sizeof *m.items);
+    if (!items || !m.items) {
+        rc = kq_dec_oom(d);
+        goto fail;
+    }
+    /* Keys hold no NUL: the scanner rejects "\u0000" in keys. */
+    for (const cJSON *c = j->child; c; c = c->next, i++) {
+        map_item *it = &items[i];
 
         kq_dec_push(d, c->string);
-        if (klen > key_max) {
+        it->key = c->string;
+        it->klen = strlen(c->string);
+        it->pos = i;
+        if (it->klen > key_max) {
             rc = kq_dec_fail(d, NULL, "name longer than %zu bytes", key_max);
             goto fail;
         }
-        if ((rc = kq_dec_u64(d, c, &e->value)) < 0)
+        if ((rc = kq_dec_u64(d, c, &it->value)) < 0)
             goto fail;
         kq_dec_pop(d);
-        if (kq_str_set(&e->key, c->string, klen) < 0) {
-            rc = kq_dec_fail(d, NULL, "out of memory");
+    }
+    qsort(items, n, sizeof *items, map_item_cmp);
+    for (i = 0; i < n; i++) {
+        kq_u64_entry *e = &m.items[m.len];
+
+        if (i + 1 < n && key_cmp(items[i].key, items[i].klen, items[i + 1].key,
+                                 items[i + 1].klen) == 0)
+            continue;
+        if (kq_str_set(&e->key, items[i].key, items[i].klen) < 0) {
+            rc = kq_dec_oom(d);
             goto fail;
         }
+        e->value = items[i].value;
         m.len++;
     }
-    /* Sort stably by key, then keep the last of equal keys, as serde's
-     * BTreeMap insertion does. */
-    for (size_t i = 1; i < m.len; i++) {
-        kq_u64_entry e = m.items[i];
-        size_t k = i;
-
-        while (k > 0 && entry_cmp(&m.items[k - 1], &e) > 0) {
-            m.items[k] = m.items[k - 1];
-            k--;
-        }
-        m.items[k] = e;
-    }
-    n = 0;
-    for (size_t i = 0; i < m.len; i++) {
-        if (n > 0 && entry_cmp(&m.items[n - 1], &m.items[i]) == 0) {
-            kq_str_free(&m.items[n - 1].key);
-            m.items[n - 1] = m.items[i];
-        } else
-            m.items[n++] = m.items[i];
-    }
-    m.len = n;
+    free(items);
     *out = m;
     return 0;
 fail:
+    free(items);
     kq_u64_map_free(&m);
     return rc;
 }
@@ -803,7 +822,7 @@ int kq_dec_u64_set(kq_dec *d, const cJSON *j, size_t max, kq_u64_set *out)
     if ((rc = kq_dec_array(d, j, max, &n)) < 0)
         return rc;
     if (n && !(s.items = malloc(n * sizeof *s.items)))
-        return kq_dec_fail(d, NULL, "out of memory");
+        return kq_dec_oom(d);
     for (const cJSON *c = j->child; c; c = c->next, i++) {
         kq_dec_push_index(d, i);
         if ((rc = kq_dec_u64(d, c, &s.items[i])) < 0) {

@@ -45,7 +45,6 @@ KQ_NODISCARD int kq_str_set(kq_str *dst, const char *p, size_t len);
 KQ_NODISCARD int kq_str_copy(kq_str *dst, const kq_str *src);
 void kq_str_free(kq_str *s);
 bool kq_str_eq(const kq_str *a, const kq_str *b);
-bool kq_str_eq_cstr(const kq_str *a, const char *s);
 
 typedef struct kq_str_list {
     size_t len;
@@ -131,6 +130,10 @@ int kq_dec_fail(kq_dec *d, const cJSON *got, const char *fmt, ...)
 KQ_NODISCARD int kq_dec_fields(kq_dec *d, cJSON *j, const char *type_name,
                                const char *const *names, size_t n,
                                cJSON **found);
+
+/* For an allocation that failed: records "path: out of memory" and
+ * returns -ENOMEM, so callers can tell it from invalid input (-EINVAL). */
+int kq_dec_oom(kq_dec *d);
 
 /* For a required field found absent. */
 int kq_dec_missing(kq_dec *d, const char *field);

@@ -19,7 +19,4 @@ typedef struct kq_error {
 /* Formats the message into err (truncating); err may be NULL. */
 void kq_error_set(kq_error *err, const char *fmt, ...) KQ_PRINTF(2, 3);
 
-/* Prepends "prefix: " to the message already in err; err may be NULL. */
-void kq_error_prefix(kq_error *err, const char *fmt, ...) KQ_PRINTF(2, 3);
-
 #endif

@@ -40,11 +40,6 @@ int kq_framer_feed(kq_framer *f, const void *p, size_t n)
     return f->in.oom ? -ENOMEM : 0;
 }
 
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
 {
     size_t used;
@@ -60,7 +55,7 @@ int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
         size_t ws = 0;
         const char *p = kq_buf_ptr(&f->in);
 
-        while (ws < f->in.len && is_ws(p[ws]))
+        while (ws < f->in.len && kq_jscan_is_ws((unsigned char)p[ws]))
             ws++;
         kq_buf_consume(&f->in, ws);
     }
@@ -88,7 +83,7 @@ bool kq_framer_partial(const kq_framer *f)
     const char *p = kq_buf_ptr(&f->in);
 
     for (size_t i = f->taken; i < f->in.len; i++)
-        if (!is_ws(p[i]))
+        if (!kq_jscan_is_ws((unsigned char)p[i]))
             return true;
     return false;
 }

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 
+#include "kq_utf8.h"
+
 enum {
     S_START,     /* before the top-level value */
     S_VALUE,     /* after ':' or ',' in an array */
@@ -48,11 +50,6 @@ void kq_jscan_init(kq_jscan *s)
     s->state = S_START;
 }
 
-bool kq_jscan_idle(const kq_jscan *s)
-{
-    return s->state == S_START;
-}
-
 static int fail(const kq_jscan *s, kq_error *err, unsigned char c,
                 const char *what)
 {
@@ -63,11 +60,6 @@ static int fail(const kq_jscan *s, kq_error *err, unsigned char c,
         kq_error_set(err, "invalid JSON at byte %zu (0x%02x): %s", s->pos, c,
                      what);
     return -EBADMSG;
-}
-
-static bool is_ws(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 static int hex_digit(unsigned char c)
@@ -87,11 +79,9 @@ static void value_done(kq_jscan *s)
     s->state = s->depth == 0 ? S_DONE : S_AFTER;
 }
 
+/* Called only in a state where the number is complete (a digit last). */
 static int end_number(kq_jscan *s, kq_error *err)
 {
-    if (s->state != S_NUM_ZERO && s->state != S_NUM_INT &&
-        s->state != S_NUM_FRAC && s->state != S_NUM_EXP)
-        return fail(s, err, 0, "incomplete number");
     if (s->pos - s->num_start > KQ_JSCAN_MAX_NUMBER) {
         kq_error_set(err, "invalid JSON at byte %zu: number literal longer "
                           "than %d characters", s->num_start,
@@ -170,28 +160,16 @@ static int close_container(kq_jscan *s, unsigned char c, kq_error *err)
     return 0;
 }
 
-/* A lead byte of a multi-byte UTF-8 sequence; sets the continuation rules.
- * The ranges exclude overlongs, surrogates and code points past U+10FFFF. */
+/* A lead byte of a multi-byte UTF-8 sequence; sets the continuation rules. */
 static bool utf8_lead(kq_jscan *s, unsigned char c)
 {
-    s->utf8_lo = 0x80;
-    s->utf8_hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf)
-        s->utf8_need = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-        s->utf8_need = 2;
-        if (c == 0xe0)
-            s->utf8_lo = 0xa0;
-        else if (c == 0xed)
-            s->utf8_hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        s->utf8_need = 3;
-        if (c == 0xf0)
-            s->utf8_lo = 0x90;
-        else if (c == 0xf4)
-            s->utf8_hi = 0x8f;
-    } else
+    kq_utf8_lead lead = kq_utf8_lead_of(c);
+
+    if (lead.len < 2)
         return false;
+    s->utf8_need = lead.len - 1;
+    s->utf8_lo = lead.lo;
+    s->utf8_hi = lead.hi;
     return true;
 }
 
@@ -311,11 +289,11 @@ int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
             break;
         case S_START:
         case S_VALUE:
-            if (!is_ws(c) && (rc = begin_value(s, c, false, err)) < 0)
+            if (!kq_jscan_is_ws(c) && (rc = begin_value(s, c, false, err)) < 0)
                 return rc;
             break;
         case S_ARR_FIRST:
-            if (is_ws(c))
+            if (kq_jscan_is_ws(c))
                 break;
             if (c == ']')
                 rc = close_container(s, c, err);
@@ -326,7 +304,7 @@ int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
             break;
         case S_OBJ_FIRST:
         case S_OBJ_KEY:
-            if (is_ws(c))
+            if (kq_jscan_is_ws(c))
                 break;
             if (c == '}' && s->state == S_OBJ_FIRST)
                 rc = close_container(s, c, err);
@@ -336,14 +314,14 @@ int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
                 return rc;
             break;
         case S_COLON:
-            if (is_ws(c))
+            if (kq_jscan_is_ws(c))
                 break;
             if (c != ':')
                 return fail(s, err, c, "expected ':' after object key");
             s->state = S_VALUE;
             break;
         case S_AFTER:
-            if (is_ws(c))
+            if (kq_jscan_is_ws(c))
                 break;
             if (c == ',')
                 s->state = top_is_object(s) ? S_OBJ_KEY : S_VALUE;

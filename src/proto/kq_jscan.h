@@ -62,7 +62,10 @@ int kq_jscan_feed(kq_jscan *s, const char *p, size_t n, size_t *used,
  * (a top-level number needs no delimiter then), else -EBADMSG "truncated". */
 int kq_jscan_finish(kq_jscan *s, kq_error *err);
 
-/* True if no byte of a value has been seen yet (only whitespace). */
-bool kq_jscan_idle(const kq_jscan *s);
+/* JSON whitespace (RFC 8259): what may surround and separate values. */
+static inline bool kq_jscan_is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 #endif

@@ -9,6 +9,11 @@
 #include <string.h>
 
 #include "kq_jscan.h"
+#include "kq_utf8.h"
+
+/* Blocks double up to this size, then stay there: a large document wastes
+ * at most one partly used block instead of up to half of what it holds. */
+#define BLOCK_MAX ((size_t)1 << 20)
 
 struct kq_json_block {
     struct kq_json_block *next;
@@ -23,7 +28,7 @@ static void *arena_alloc(kq_json_doc *doc, size_t n)
                   sizeof(max_align_t);
 
     if (!b || b->cap - b->used < need) {
-        size_t cap = b ? b->cap * 2 : 4096;
+        size_t cap = !b ? 4096 : b->cap < BLOCK_MAX ? b->cap * 2 : BLOCK_MAX;
 
         while (cap < need)
             cap *= 2;
@@ -43,24 +48,26 @@ typedef struct builder {
     kq_json_doc *doc;
     const char *p, *end;
     int depth;
-    int err; /* 0, -EBADMSG or -ENOMEM */
+    size_t nodes_left;
+    int err; /* 0, -EBADMSG, -EMSGSIZE or -ENOMEM */
 } builder;
-
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
 
 static void skip_ws(builder *b)
 {
-    while (b->p < b->end && is_ws(*b->p))
+    while (b->p < b->end && kq_jscan_is_ws((unsigned char)*b->p))
         b->p++;
 }
 
 static cJSON *new_node(builder *b, int type)
 {
-    cJSON *n = arena_alloc(b->doc, sizeof *n);
+    cJSON *n;
 
+    if (b->nodes_left == 0) {
+        b->err = -EMSGSIZE;
+        return NULL;
+    }
+    b->nodes_left--;
+    n = arena_alloc(b->doc, sizeof *n);
     if (!n) {
         b->err = -ENOMEM;
         return NULL;
@@ -80,26 +87,6 @@ static unsigned hex4(const char *p)
         v = v << 4 | (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
     }
     return v;
-}
-
-static char *put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xc0 | cp >> 6);
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        *o++ = (char)(0xe0 | cp >> 12);
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else {
-        *o++ = (char)(0xf0 | cp >> 18);
-        *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    }
-    return o;
 }
 
 /*
@@ -161,7 +148,7 @@ static char *build_string(builder *b, size_t *len)
                     cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(p + 2) - 0xdc00);
                     p += 6;
                 }
-                o = put_utf8(o, cp);
+                o += kq_utf8_put(o, cp);
                 break;
             }
             default: *o++ = c; break;
@@ -304,7 +291,7 @@ static cJSON *build_value(builder *b)
 int kq_json_parse_valid(const char *text, size_t len, kq_json_doc *doc,
                         kq_error *err)
 {
-    builder b = {doc, text, text + len, 0, 0};
+    builder b = {doc, text, text + len, 0, kq_json_max_nodes(len), 0};
 
     memset(doc, 0, sizeof *doc);
     doc->text = text;
@@ -314,8 +301,14 @@ int kq_json_parse_valid(const char *text, size_t len, kq_json_doc *doc,
     if (doc->root && b.p != b.end)
         b.err = -EBADMSG;
     if (!doc->root || b.err) {
-        kq_error_set(err, b.err == -ENOMEM ? "out of memory parsing JSON"
-                                           : "invalid JSON");
+        if (b.err == -EMSGSIZE)
+            kq_error_set(err, "JSON message of %zu bytes has more than %zu "
+                              "values (the limit is %d plus one per %d bytes)",
+                         len, kq_json_max_nodes(len), KQ_JSON_MIN_NODES,
+                         KQ_JSON_BYTES_PER_NODE);
+        else
+            kq_error_set(err, b.err == -ENOMEM ? "out of memory parsing JSON"
+                                               : "invalid JSON");
         kq_json_free(doc);
         return b.err ? b.err : -EBADMSG;
     }
@@ -337,7 +330,7 @@ int kq_json_parse(const char *text, size_t len, kq_json_doc *doc,
     if (rc < 0)
         return rc;
     for (size_t i = used; i < len; i++) {
-        if (!is_ws(text[i])) {
+        if (!kq_jscan_is_ws((unsigned char)text[i])) {
             kq_error_set(err, "invalid JSON at byte %zu: trailing characters "
                               "after the value", i);
             return -EBADMSG;

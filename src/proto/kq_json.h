@@ -15,6 +15,10 @@
  * Nodes and strings live in an arena owned by the document: a message
  * costs a few block allocations, and freeing it one pass over the blocks.
  * Decoders copy values out; nothing in the tree is taken over.
+ *
+ * A node costs about 64 bytes but can take as little as 2 bytes of text
+ * ("0,"), so the number of nodes is bounded (kq_json_max_nodes): without
+ * that a 16 MiB message of tiny values would cost over 500 MB.
  */
 #ifndef KQ_JSON_H
 #define KQ_JSON_H
@@ -28,6 +32,20 @@
 
 struct kq_json_block;
 
+/* Any message gets KQ_JSON_MIN_NODES nodes, which covers the largest
+ * message a well-behaved peer sends in few bytes (an IssueJob of 4096
+ * one-letter arguments and 1024 resources), plus one per
+ * KQ_JSON_BYTES_PER_NODE bytes: real messages take 8 to 30 bytes a node,
+ * so long job lists still fit, while hostile input is held to 8 node bytes
+ * per text byte. */
+#define KQ_JSON_MIN_NODES 65536
+#define KQ_JSON_BYTES_PER_NODE 8
+
+static inline size_t kq_json_max_nodes(size_t len)
+{
+    return KQ_JSON_MIN_NODES + len / KQ_JSON_BYTES_PER_NODE;
+}
+
 /* A parsed document.  Owns its tree (in its arena); text is borrowed and
  * must outlive the document. */
 typedef struct kq_json_doc {
@@ -40,7 +58,9 @@ typedef struct kq_json_doc {
 /*
  * Parses text[0..len), which must hold exactly one JSON value with optional
  * whitespace around it.  0 on success; -EBADMSG with err describing the
- * first syntax problem; -ENOMEM.  On failure doc holds nothing to free.
+ * first syntax problem; -EMSGSIZE if it has more than kq_json_max_nodes(len)
+ * values (objects, arrays and scalars); -ENOMEM.  On failure doc holds
+ * nothing to free.
  */
 KQ_NODISCARD int kq_json_parse(const char *text, size_t len, kq_json_doc *doc,
                                kq_error *err);

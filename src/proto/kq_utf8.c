@@ -21,40 +21,22 @@ static const char replacement[3] = {'\xEF', '\xBF', '\xBD'};
  */
 static size_t sequence(const unsigned char *s, size_t len, size_t *bad)
 {
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need, k;
+    kq_utf8_lead lead = kq_utf8_lead_of(s[0]);
+    size_t k;
 
-    if (c < 0x80)
+    if (lead.len == 1)
         return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
+    if (lead.len == 0 || len < 2 || s[1] < lead.lo || s[1] > lead.hi) {
         *bad = 1;
         return 0;
     }
-    if (len < 2 || s[1] < lo || s[1] > hi) {
-        *bad = 1;
-        return 0;
-    }
-    for (k = 2; k < need; k++) {
+    for (k = 2; k < lead.len; k++) {
         if (k >= len || (s[k] & 0xC0) != 0x80) {
             *bad = k;
             return 0;
         }
     }
-    return need;
+    return lead.len;
 }
 
 /* The code point of a well-formed sequence of n bytes. */
@@ -127,22 +109,9 @@ size_t kq_utf8_repair(kq_buf *out, const char *str, size_t len)
     return count;
 }
 
-/* The sequence length announced by a lead byte; 1 for anything else, so
- * invalid bytes are never treated as the start of a longer unit. */
-static size_t lead_length(unsigned char c)
-{
-    if (c >= 0xC2 && c <= 0xDF)
-        return 2;
-    if (c >= 0xE0 && c <= 0xEF)
-        return 3;
-    if (c >= 0xF0 && c <= 0xF4)
-        return 4;
-    return 1;
-}
-
 /* Cuts at max, then backs up to the lead byte if a sequence announced there
- * would run past the cut.  Stray continuation bytes are not a sequence and
- * may be cut anywhere. */
+ * would run past the cut.  Stray continuation bytes and bytes that announce
+ * no sequence are units of their own and may be cut anywhere. */
 size_t kq_utf8_truncate(const char *str, size_t len, size_t max)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -155,7 +124,7 @@ size_t kq_utf8_truncate(const char *str, size_t len, size_t max)
         i--;
         back++;
     }
-    if (i > 0 && i - 1 + lead_length(s[i - 1]) > max)
+    if (i > 0 && i - 1 + kq_utf8_lead_of(s[i - 1]).len > max)
         return i - 1;
     return max;
 }

@@ -547,15 +547,6 @@ static void on_stop_signal(kq_loop *loop, int signo, void *arg)
     check_shutdown(w);
 }
 
-static uint64_t grace_ms(double seconds)
-{
-    if (!(seconds > 0.0))
-        return 0;
-    if (seconds > 1e9)
-        return (uint64_t)1e12;
-    return (uint64_t)llround(seconds * 1000.0);
-}
-
 int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
                   kq_error *err)
 {
@@ -572,7 +563,8 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
     ropts.output_limit = ws->output_limit_bytes > SIZE_MAX / 2
                              ? SIZE_MAX / 2
                              : (size_t)ws->output_limit_bytes;
-    ropts.kill_grace_ms = grace_ms(ws->kill_grace_seconds);
+    /* The configuration bounds it to 0 .. 3600 s. */
+    ropts.kill_grace_ms = (uint64_t)llround(ws->kill_grace_seconds * 1000.0);
     sopts.server_name = cfg->common_settings.server_name;
     sopts.server_port = cfg->common_settings.server_port;
     sopts.secret = cfg->common_settings.shared_secret;

@@ -111,6 +111,67 @@ class SchemaChecks(unittest.TestCase):
         self.assertIn("unknown type 'u46'", run.stderr)
 
 
+CONFIG = """
+schema_version: 1
+sections:
+  - name: s
+    doc: A section.
+    keys:
+      - {name: n, type: u64, default: 5, min: 1, max: 10, doc: A count.}
+      - {name: f, type: f64, default: 1.5, above: 0, max: 60, doc: A time.}
+"""
+
+
+def config_error(text):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+        fh.write(textwrap.dedent(text))
+    try:
+        kqgen.ConfigSchema(fh.name)
+    except kqgen.SchemaError as exc:
+        return str(exc).split(": ", 1)[1]
+    finally:
+        os.unlink(fh.name)
+    return None
+
+
+class ConfigBounds(unittest.TestCase):
+    def check(self, old, new, message):
+        text = CONFIG.replace(old, new, 1)
+        self.assertNotEqual(text, CONFIG, old)
+        self.assertEqual(config_error(text), message)
+
+    def test_bounds_are_checked(self):
+        self.assertIsNone(config_error(CONFIG))
+        self.check("default: 5,", "default: 11,",
+                   "sections[0] (s).keys[0] (n): default 11 is not an integer from 1 to 10")
+        self.check("default: 1.5,", "default: 0,",
+                   "sections[0] (s).keys[1] (f): default 0 is not a number greater than 0 and at most 60")
+        self.check("min: 1, max: 10", "min: 10, max: 1",
+                   "sections[0] (s).keys[0] (n): bounds must satisfy 0 <= min <= max <= 9223372036854775807")
+        self.check("min: 1,", "above: 0,",
+                   "sections[0] (s).keys[0] (n): above only applies to f64 keys")
+        self.check("above: 0,", "min: 0, above: 0,",
+                   "sections[0] (s).keys[1] (f): give min or above, not both")
+        self.check("max: 10,", "max: 2.5,",
+                   "sections[0] (s).keys[0] (n): max must be an integer")
+        self.check("above: 0, max: 60", "above: 60, max: 60",
+                   "sections[0] (s).keys[1] (f): the lower bound must be below max")
+
+    def test_generated_check_names_key_and_range(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+            fh.write(CONFIG)
+        try:
+            config = kqgen.ConfigSchema(fh.name)
+        finally:
+            os.unlink(fh.name)
+        source = kqgen.make_env().get_template("c_config.c.j2").render(
+            config=config, sections=config.sections, source="x", generator="y")
+        self.assertIn('rc = kq_cfgval_u64(e, file, "s.n", UINT64_C(1), UINT64_C(10), '
+                      '&c->s.n, err);', source)
+        self.assertIn('rc = kq_cfgval_f64(e, file, "s.f", 0.0, true, 60.0, &c->s.f, err);',
+                      source)
+
+
 class Check(unittest.TestCase):
     def test_check_notices_a_change(self):
         tmp = tempfile.mkdtemp()

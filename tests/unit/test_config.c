@@ -90,13 +90,13 @@ static void test_errors_name_file_line_and_key(void)
 {
     expect_error("[server_settings]\n\nworker_timeout_seconds = \"300\"\n",
                  "test.toml:3: server_settings.worker_timeout_seconds: expected an "
-                 "integer from 0 to 9223372036854775807, got the string \"300\"");
+                 "integer from 0 to 1000000000, got the string \"300\"");
     expect_error("[common_settings]\nserver_port = 70000\n",
                  "test.toml:2: common_settings.server_port: expected an integer "
                  "from 0 to 65535, got the integer 70000");
     expect_error("[server_settings]\nmaintenance_interval_seconds = 0\n",
                  "test.toml:2: server_settings.maintenance_interval_seconds: "
-                 "expected an integer from 1 to 9223372036854775807, got the integer 0");
+                 "expected an integer from 1 to 1000000000, got the integer 0");
     expect_error("[common_settings]\nlog_level = \"loud\"\n",
                  "test.toml:2: common_settings.log_level: expected one of trace, "
                  "debug, info, warn, error, got \"loud\"");
@@ -109,6 +109,21 @@ static void test_errors_name_file_line_and_key(void)
     expect_error("[global_resources]\ngenus = -1\n",
                  "test.toml:2: global_resources.genus: expected an integer from 0 "
                  "to 9223372036854775807, got the integer -1");
+    expect_error("[server_settings]\nworker_timeout_seconds = 1000000001\n",
+                 "test.toml:2: server_settings.worker_timeout_seconds: expected an "
+                 "integer from 0 to 1000000000, got the integer 1000000001");
+    expect_error("[worker_settings]\nkill_grace_seconds = 3600.5\n",
+                 "test.toml:2: worker_settings.kill_grace_seconds: expected a number "
+                 "from 0.0 to 3600.0, got the float 3600.5");
+    expect_error("[worker_settings]\nkill_grace_seconds = -1\n",
+                 "test.toml:2: worker_settings.kill_grace_seconds: expected a number "
+                 "from 0.0 to 3600.0, got the integer -1");
+    expect_error("[worker_settings]\nkill_grace_seconds = nan\n",
+                 "test.toml:2: worker_settings.kill_grace_seconds: expected a number "
+                 "from 0.0 to 3600.0, got the float nan");
+    expect_error("[restart_workers]\nhostnames = \"a\"\nsleep_minutes_before_recheck = 0\n",
+                 "test.toml:3: restart_workers.sleep_minutes_before_recheck: expected a "
+                 "number greater than 0.0 and at most 1000000000.0, got the integer 0");
     expect_error("[restart_workers]\nssh_user = \"alice\"\n",
                  "test.toml: [restart_workers] needs the key hostnames");
 }

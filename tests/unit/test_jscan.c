@@ -2,6 +2,7 @@
  * test_jscan.c - the strict JSON grammar, whole and split at every byte.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kq_jscan.h"
@@ -120,9 +121,52 @@ static void test_literals(void)
     CHECK_INT(kq_json_parse_valid("\"\\", 2, &doc, &err), -EBADMSG);
 }
 
+/* An array of n zeros. */
+static char *zeros(size_t n, size_t *len)
+{
+    char *text = malloc(2 * n + 1);
+
+    text[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        text[1 + 2 * i] = '0';
+        text[2 + 2 * i] = ',';
+    }
+    text[2 * n] = ']';
+    *len = 2 * n + 1;
+    return text;
+}
+
+/* The node budget: kq_json_max_nodes(len) values (the array included) fit,
+ * one more is -EMSGSIZE with a message, whichever parse is used. */
+static void test_node_budget(void)
+{
+    kq_json_doc doc;
+    kq_error err;
+    size_t len, n;
+    char *text;
+
+    /* n + 1 nodes in 2n + 1 bytes: the largest n within the budget. */
+    for (n = 1; n + 2 <= kq_json_max_nodes(2 * (n + 1) + 1); n++)
+        ;
+    CHECK(n + 1 <= kq_json_max_nodes(2 * n + 1));
+    text = zeros(n, &len);
+    CHECK_INT(kq_json_parse(text, len, &doc, &err), 0);
+    CHECK_INT(cJSON_GetArraySize(doc.root), (int)n);
+    kq_json_free(&doc);
+    free(text);
+
+    text = zeros(n + 1, &len);
+    CHECK_INT(kq_json_parse(text, len, &doc, &err), -EMSGSIZE);
+    CHECK(doc.root == NULL && doc.arena == NULL);
+    CHECK(strstr(err.msg, "has more than") != NULL);
+    CHECK_INT(kq_json_parse_valid(text, len, &doc, &err), -EMSGSIZE);
+    free(text);
+}
+
 int main(void)
 {
     test_grammar();
     test_literals();
+    test_node_budget();
     KQ_TEST_DONE();
 }

@@ -143,6 +143,8 @@ static void test_error_paths(void)
                  -EINVAL, "ShowJob: duplicate field \"job_id\"");
     expect_error("ClientToServerMessage", "\"Hello\"", -EINVAL,
                  "unknown variant \"Hello\" of ClientToServerMessage");
+    expect_error("ClientToServerMessage", "\"Bye\\u0000\"", -EINVAL,
+                 "unknown variant \"Bye\\u0000\" of ClientToServerMessage");
     expect_error("ClientToServerMessage", "\"ShowJob\"", -EINVAL,
                  "ShowJob: expected {\"ShowJob\": value}, got a bare string");
     expect_error("ClientToServerMessage", "{\"Bye\":{}}", -EINVAL,
@@ -233,6 +235,45 @@ static void test_limits(void)
     kq_buf_free(&in);
 }
 
+/* An allocation failure is -ENOMEM with the path, not -EINVAL: callers
+ * must not blame the peer for it. */
+static void test_oom(void)
+{
+    kq_error err = {{0}};
+    kq_dec d = {.err = &err};
+
+    kq_dec_push(&d, "IssueJob");
+    kq_dec_push(&d, "cmd");
+    kq_dec_push_index(&d, 3);
+    CHECK_INT(kq_dec_oom(&d), -ENOMEM);
+    CHECK_STR(err.msg, "IssueJob.cmd[3]: out of memory");
+}
+
+/* A 16 MiB message of one-byte numbers would cost over 500 MB of nodes:
+ * the node budget rejects it while the tree is built, on the framed path
+ * the server uses as on the checking one. */
+static void test_node_budget(void)
+{
+    size_t len = 16u << 20, n = (len - 1) / 2;
+    char *text = malloc(len);
+    kq_c2s m;
+    kq_error err;
+
+    CHECK(text != NULL);
+    text[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        text[1 + 2 * i] = '0';
+        text[2 + 2 * i] = ',';
+    }
+    text[2 * n] = ']';
+    len = 2 * n + 1;
+    CHECK_INT(kq_c2s_decode_framed(text, len, &m, &err), -EMSGSIZE);
+    CHECK(strstr(err.msg, "values (the limit is 65536 plus one per 8 bytes)")
+          != NULL);
+    CHECK_INT(kq_c2s_decode(text, len, &m, &err), -EMSGSIZE);
+    free(text);
+}
+
 static void test_copy_and_free(const char *dir)
 {
     kq_tsv t;
@@ -270,6 +311,8 @@ int main(int argc, char **argv)
     test_exact_numbers();
     test_embedded_nul();
     test_limits();
+    test_oom();
+    test_node_budget();
     test_copy_and_free(dir);
     KQ_TEST_DONE();
 }
