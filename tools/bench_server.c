@@ -364,7 +364,7 @@ static void open_peer(bench *b, peer *p, bool worker, int index)
 
     p->b = b;
     p->worker = worker;
-    if (kq_net_connect("127.0.0.1", b->port, 1, &fd, &err) < 0)
+    if (kq_net_connect("127.0.0.1", b->port, &fd, &err) < 0)
         die(err.msg);
     if (kq_conn_open(&p->conn, &b->hub, fd, 1u << 30,
                      worker ? &worker_handler : &client_handler, p) < 0)

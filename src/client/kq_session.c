@@ -220,7 +220,7 @@ int kq_session_open(kq_session *s, const char *host, uint16_t port,
 
     memset(s, 0, sizeof *s);
     s->fd = -1;
-    if ((rc = kq_net_connect(host, port, 1, &s->fd, err)) < 0)
+    if ((rc = kq_net_connect(host, port, &s->fd, err)) < 0)
         return rc;
     kq_framer_init(&s->in, KQ_SESSION_MAX_MESSAGE);
     if (kq_hello_encode(&hello, &s->out) < 0) {

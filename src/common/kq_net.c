@@ -63,12 +63,21 @@ int kq_net_set_nonblock(int fd)
     return 0;
 }
 
-int kq_net_set_nodelay(int fd)
+int kq_net_tune(int fd)
 {
-    int one = 1;
+    static const struct { int level, name, value; } opts[] = {
+        {IPPROTO_TCP, TCP_NODELAY, 1},
+        {SOL_SOCKET, SO_KEEPALIVE, 1},
+        {IPPROTO_TCP, TCP_KEEPIDLE, KQ_NET_KEEPALIVE_IDLE_S},
+        {IPPROTO_TCP, TCP_KEEPINTVL, KQ_NET_KEEPALIVE_INTVL_S},
+        {IPPROTO_TCP, TCP_KEEPCNT, KQ_NET_KEEPALIVE_CNT},
+        {IPPROTO_TCP, TCP_USER_TIMEOUT, KQ_NET_USER_TIMEOUT_MS},
+    };
 
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
-        return -errno;
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (setsockopt(fd, opts[i].level, opts[i].name, &opts[i].value,
+                       sizeof opts[i].value) < 0)
+            return -errno;
     return 0;
 }
 
@@ -185,14 +194,13 @@ int kq_net_accept(int listen_fd, int *fd, char peer[KQ_PEER_MAX])
 
     if (c < 0)
         return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-    kq_net_set_nodelay(c);
+    kq_net_tune(c);
     format_addr((struct sockaddr *)&ss, peer);
     *fd = c;
     return 0;
 }
 
-int kq_net_connect(const char *host, uint16_t port, int nonblock, int *out,
-                   kq_error *err)
+int kq_net_connect(const char *host, uint16_t port, int *out, kq_error *err)
 {
     struct addrinfo *res = NULL, *ai;
     char where[300];
@@ -217,8 +225,8 @@ int kq_net_connect(const char *host, uint16_t port, int nonblock, int *out,
         kq_error_set(err, "connect %s: %s", where, strerror(saved));
         return -saved;
     }
-    kq_net_set_nodelay(fd);
-    if (nonblock && (rc = kq_net_set_nonblock(fd)) < 0) {
+    kq_net_tune(fd);
+    if ((rc = kq_net_set_nonblock(fd)) < 0) {
         kq_error_set(err, "fcntl %s: %s", where, strerror(-rc));
         close(fd);
         return rc;
@@ -248,7 +256,7 @@ int kq_net_connect_addr(const struct addrinfo *ai, int *out)
 
     if (fd < 0)
         return -errno;
-    kq_net_set_nodelay(fd);
+    kq_net_tune(fd);
     rc = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : -errno;
     if (rc < 0 && rc != -EINPROGRESS) {
         close(fd);

@@ -27,15 +27,26 @@ KQ_NODISCARD int kq_net_split(const char *addr, uint16_t default_port,
 KQ_NODISCARD int kq_net_listen(const char *host, uint16_t port, int *fd,
                                kq_error *err);
 
-/* Accepts one connection: non-blocking, close-on-exec, TCP_NODELAY, its
+/* Every connected socket (accepted or connected) gets TCP_NODELAY and TCP
+ * keepalive: idle KQ_NET_KEEPALIVE_IDLE_S, then a probe every
+ * KQ_NET_KEEPALIVE_INTVL_S, and a peer that has not answered (or
+ * acknowledged data sent) for KQ_NET_USER_TIMEOUT_MS is given up on, so a
+ * machine that vanished without closing its connections (power cut,
+ * reboot, cable) is noticed within minutes, not hours. */
+#define KQ_NET_KEEPALIVE_IDLE_S 60
+#define KQ_NET_KEEPALIVE_INTVL_S 10
+#define KQ_NET_KEEPALIVE_CNT 6
+#define KQ_NET_USER_TIMEOUT_MS 120000
+
+/* Accepts one connection: non-blocking, close-on-exec, tuned as above, its
  * peer written to peer.  0, -EAGAIN when none is waiting, or -errno. */
 int kq_net_accept(int listen_fd, int *fd, char peer[KQ_PEER_MAX]);
 
 /* Connects to host:port (first address that answers), blocking until
- * connected; the socket is then non-blocking if nonblock.  0 or -errno
- * with err ("connect localhost:11236: Connection refused"). */
-KQ_NODISCARD int kq_net_connect(const char *host, uint16_t port, int nonblock,
-                                int *fd, kq_error *err);
+ * connected; the socket is then non-blocking.  0 or -errno with err
+ * ("connect localhost:11236: Connection refused"). */
+KQ_NODISCARD int kq_net_connect(const char *host, uint16_t port, int *fd,
+                                kq_error *err);
 
 /* Starts a non-blocking connect to one resolved address (kq_resolve): 0
  * when already connected, -EINPROGRESS when the caller must wait for the
@@ -47,7 +58,8 @@ KQ_NODISCARD int kq_net_connect_addr(const struct addrinfo *ai, int *fd);
 int kq_net_connect_finish(int fd);
 
 int kq_net_set_nonblock(int fd);
-int kq_net_set_nodelay(int fd);
+/* TCP_NODELAY and the keepalive above; 0 or -errno of the first failure. */
+int kq_net_tune(int fd);
 
 /* "host:port" for messages, bracketing IPv6 literals: "[::1]:5555". */
 void kq_net_host_port(char *out, size_t n, const char *host, uint16_t port);
