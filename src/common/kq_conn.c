@@ -82,7 +82,7 @@ static void update_interest(kq_conn *c)
         return;
     if (!c->paused && !c->draining)
         ev |= KQ_READABLE;
-    if (c->out.len)
+    if (c->released_abs > c->sent_abs)
         ev |= KQ_WRITABLE;
     kq_loop_set_events(c->hub->loop, c->fd, ev);
 }
@@ -91,8 +91,9 @@ static void update_interest(kq_conn *c)
  * connection failed (and was reported). */
 static int write_out(kq_conn *c)
 {
-    while (c->out.len) {
-        ssize_t n = send(c->fd, kq_buf_ptr(&c->out), c->out.len, MSG_NOSIGNAL);
+    while (c->released_abs > c->sent_abs) {
+        ssize_t n = send(c->fd, kq_buf_ptr(&c->out),
+                         (size_t)(c->released_abs - c->sent_abs), MSG_NOSIGNAL);
 
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -103,6 +104,7 @@ static int write_out(kq_conn *c)
             return -1;
         }
         kq_buf_consume(&c->out, (size_t)n);
+        c->sent_abs += (uint64_t)n;
     }
     if (c->paused && c->out.len < KQ_CONN_HIGH_WATER / 2) {
         c->paused = false;
@@ -120,6 +122,12 @@ static int write_out(kq_conn *c)
 }
 
 void kq_conn_queued(kq_conn *c)
+{
+    c->hold_wanted = true;
+    kq_conn_queued_unheld(c);
+}
+
+void kq_conn_queued_unheld(kq_conn *c)
 {
     if (c->fd < 0) {
         kq_buf_clear(&c->out);
@@ -162,15 +170,39 @@ void kq_conn_close_after_flush(kq_conn *c)
     }
 }
 
+/* Releases everything queued and writes what the socket takes. */
+static void release(kq_conn *c)
+{
+    c->dirty = false;
+    c->next_dirty = NULL;
+    c->hold_wanted = false;
+    if (c->fd < 0)
+        return;
+    c->released_abs = c->sent_abs + c->out.len;
+    write_out(c);
+}
+
 void kq_conn_hub_flush(kq_conn_hub *hub)
 {
     while (hub->dirty) {
         kq_conn *c = hub->dirty;
 
         hub->dirty = c->next_dirty;
-        c->dirty = false;
-        if (c->fd >= 0)
-            write_out(c);
+        release(c);
+    }
+}
+
+void kq_conn_hub_flush_unheld(kq_conn_hub *hub)
+{
+    for (kq_conn **p = &hub->dirty; *p;) {
+        kq_conn *c = *p;
+
+        if (c->hold_wanted) {
+            p = &c->next_dirty;
+            continue;
+        }
+        *p = c->next_dirty;
+        release(c);
     }
 }
 

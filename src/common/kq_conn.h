@@ -8,6 +8,13 @@
  * peer that stops reading only makes its own queue grow, and once the
  * queue passes the high-water mark the connection stops reading requests
  * (which would only add answers) until the peer catches up.
+ *
+ * Output is written only once the turn that queued it is flushed, so a
+ * server can make a turn's changes durable before anyone hears of them
+ * (even a connection that becomes writable mid-turn sends only what
+ * earlier flushes released).  Messages that promise nothing
+ * (kq_conn_queued_unheld) can go out before that, with
+ * kq_conn_hub_flush_unheld.
  */
 #ifndef KQ_CONN_H
 #define KQ_CONN_H
@@ -54,7 +61,11 @@ struct kq_conn {
     void *owner;
     kq_conn *next_dirty;
     uint64_t resume_timer; /* takes buffered requests after a pause */
+    /* Stream positions (bytes ever queued): written so far, and how far
+     * writing may go. */
+    uint64_t sent_abs, released_abs;
     bool dirty;
+    bool hold_wanted;      /* output queued this turn waits for the flush */
     bool paused;           /* reading paused by back-pressure */
     bool draining;         /* closing once the output is written */
 };
@@ -71,8 +82,12 @@ static inline kq_buf *kq_conn_out(kq_conn *c)
     return &c->out;
 }
 
-/* Schedules what was appended to the output queue for writing. */
+/* Schedules what was appended to the output queue for writing at the
+ * end of the turn (kq_conn_hub_flush). */
 void kq_conn_queued(kq_conn *c);
+/* The same for output that depends on nothing the turn must first make
+ * durable: kq_conn_hub_flush_unheld may write it earlier. */
+void kq_conn_queued_unheld(kq_conn *c);
 
 /* Appends bytes and schedules them. */
 void kq_conn_send(kq_conn *c, const void *p, size_t n);
@@ -92,5 +107,8 @@ static inline bool kq_conn_is_open(const kq_conn *c)
 /* Writes the output of every connection that queued some this turn.
  * Call from the loop's before-sleep hook. */
 void kq_conn_hub_flush(kq_conn_hub *hub);
+/* Writes, ahead of kq_conn_hub_flush, the output of the connections that
+ * queued only unheld output since their last flush. */
+void kq_conn_hub_flush_unheld(kq_conn_hub *hub);
 
 #endif

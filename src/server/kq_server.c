@@ -41,7 +41,12 @@ void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m)
     if (!kq_conn_is_open(&p->conn))
         return;
     kq_s2w_encode(m, kq_conn_out(&p->conn));
-    kq_conn_queued(&p->conn);
+    /* An offer binds nothing until confirmed, so it need not wait for the
+     * turn's commit (kq_conn_hub_flush_unheld). */
+    if (m->tag == KQ_S2W_OFFER_JOB || m->tag == KQ_S2W_WITHDRAW_JOB_OFFER)
+        kq_conn_queued_unheld(&p->conn);
+    else
+        kq_conn_queued(&p->conn);
 }
 
 /* Session bookkeeping when a connection ends, however it ends. */
@@ -235,7 +240,8 @@ static bool commit(kq_server *srv)
     return false;
 }
 
-/* End of a loop turn: offers, the store, output, then the dead. */
+/* End of a loop turn: offers (sent at once), the store, the rest of the
+ * output, then the dead. */
 static void on_turn_end(kq_loop *loop, void *arg)
 {
     kq_server *srv = arg;
@@ -245,6 +251,7 @@ static void on_turn_end(kq_loop *loop, void *arg)
         srv->dispatch_needed = false;
         kq_srv_dispatch(srv);
     }
+    kq_conn_hub_flush_unheld(&srv->hub);
     if (commit(srv))
         kq_conn_hub_flush(&srv->hub);
     while (srv->graveyard) {
