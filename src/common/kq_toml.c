@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "kq_buf.h"
+#include "kq_utf8.h"
 
 #define NO_NODE UINT32_MAX
 #define TOKEN_SHOWN 80 /* longest value text quoted in a message */
@@ -112,32 +113,14 @@ static int fail_oom(parser *ps)
  * at s (no overlongs, surrogates or code points above U+10FFFF), or 0. */
 static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t n, i;
+    kq_utf8_lead lead = kq_utf8_lead_of(s[0]);
 
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        n = 2;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3;
-        if (s[0] == 0xE0)
-            lo = 0xA0;
-        else if (s[0] == 0xED)
-            hi = 0x9F;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4;
-        if (s[0] == 0xF0)
-            lo = 0x90;
-        else if (s[0] == 0xF4)
-            hi = 0x8F;
-    } else {
+    if (lead.len < 2 || avail < lead.len || s[1] < lead.lo || s[1] > lead.hi)
         return 0;
-    }
-    if (avail < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (i = 2; i < n; i++)
+    for (size_t i = 2; i < lead.len; i++)
         if ((s[i] & 0xC0) != 0x80)
             return 0;
-    return n;
+    return lead.len;
 }
 
 /* The code point of the (already validated) UTF-8 sequence at s. */
@@ -152,33 +135,6 @@ static uint32_t utf8_decode(const unsigned char *s)
                (s[2] & 0x3F);
     return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
            (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
-}
-
-static void utf8_put(kq_buf *out, uint32_t cp)
-{
-    char s[4];
-    size_t n;
-
-    if (cp < 0x80) {
-        s[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        s[0] = (char)(0xC0 | cp >> 6);
-        s[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | cp >> 12);
-        s[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        s[0] = (char)(0xF0 | cp >> 18);
-        s[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        s[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        s[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    kq_buf_append(out, s, n);
 }
 
 /* Checks the whole text once: valid UTF-8, no control characters other
@@ -377,6 +333,7 @@ static void key_path_free(key_path *k)
 static int parse_unicode_escape(parser *ps, kq_buf *out, int digits)
 {
     const char *s = ps->text + ps->pos;
+    char utf8[4];
     uint32_t cp = 0;
     int i, h;
 
@@ -392,7 +349,7 @@ static int parse_unicode_escape(parser *ps, kq_buf *out, int digits)
         return fail(ps, ps->line,
                     "invalid escape %.*s: not a Unicode scalar value",
                     digits + 2, s);
-    utf8_put(out, cp);
+    kq_buf_append(out, utf8, kq_utf8_put(utf8, cp));
     ps->pos += (size_t)digits + 2;
     return 0;
 }
