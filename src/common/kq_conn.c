@@ -4,7 +4,9 @@
 #include "kq_conn.h"
 
 #include <errno.h>
+#include <linux/sockios.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -57,6 +59,16 @@ static void undirty(kq_conn *c)
     }
     c->dirty = false;
     c->next_dirty = NULL;
+}
+
+uint64_t kq_conn_acked(const kq_conn *c)
+{
+    int unacked;
+
+    if (c->fd < 0 || ioctl(c->fd, SIOCOUTQ, &unacked) < 0 || unacked < 0 ||
+        (uint64_t)unacked > c->sent_abs)
+        return c->sent_abs;
+    return c->sent_abs - (uint64_t)unacked;
 }
 
 void kq_conn_close(kq_conn *c)

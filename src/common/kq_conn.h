@@ -92,6 +92,17 @@ void kq_conn_queued_unheld(kq_conn *c);
 /* Appends bytes and schedules them. */
 void kq_conn_send(kq_conn *c, const void *p, size_t n);
 
+/* The stream position (bytes ever queued) after everything queued. */
+static inline uint64_t kq_conn_end(const kq_conn *c)
+{
+    return c->sent_abs + c->out.len;
+}
+
+/* How far the peer's TCP acknowledged the stream: what was written minus
+ * what the kernel still holds (SIOCOUTQ); what was written when it cannot
+ * tell. */
+uint64_t kq_conn_acked(const kq_conn *c);
+
 /* Closes now, dropping unsent output; no callback.  Safe to repeat. */
 void kq_conn_close(kq_conn *c);
 

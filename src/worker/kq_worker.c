@@ -31,7 +31,7 @@
 typedef enum job_state {
     JOB_ACCEPTED, /* offer accepted, resources reserved, not confirmed */
     JOB_RUNNING,  /* spawned (or being killed) */
-    JOB_DONE,     /* ended; report not delivered yet */
+    JOB_DONE,     /* ended; report not known to be delivered yet */
 } job_state;
 
 typedef struct wjob {
@@ -42,6 +42,8 @@ typedef struct wjob {
     kq_run *run;          /* while running */
     kq_time spawned;
     bool inflight;        /* done: report queued on the connection */
+    uint64_t report_end;  /* ... up to this stream position */
+    uint64_t reported_ms; /* ... at this loop time */
     kq_str stdout_text, stderr_text;
 } wjob;
 
@@ -60,7 +62,7 @@ struct kq_worker {
     kq_runner *runner;
     kq_wsession *session;
     wjob *head, *tail;
-    uint64_t update_timer, bye_timer;
+    uint64_t update_timer, bye_timer, retire_timer;
     bool stopping;  /* SIGINT/SIGTERM seen: no new jobs */
     bool finishing; /* every job ended: saying Bye */
     int exit_code;
@@ -193,6 +195,8 @@ static void send_system_info(kq_worker *w)
     kq_system_info_free(&m.update_system_info);
 }
 
+static void on_retire_timer(kq_loop *loop, void *arg);
+
 /* Status, results, resources of a done job; inflight if all were queued. */
 static void send_report(kq_worker *w, wjob *j)
 {
@@ -207,7 +211,42 @@ static void send_report(kq_worker *w, wjob *j)
         kq_wsession_send(w->session, &results)) {
         send_resources(w, false);
         j->inflight = kq_wsession_ready(w->session);
+        j->report_end = kq_wsession_queued_end(w->session);
+        j->reported_ms = kq_loop_now(w->loop);
+        if (j->inflight && !w->retire_timer)
+            w->retire_timer = kq_loop_timer(w->loop, KQ_WORKER_REPORT_GRACE_MS / 4,
+                                            on_retire_timer, w);
     }
+}
+
+/* Forgets the reports the server's machine acknowledged at least
+ * KQ_WORKER_REPORT_GRACE_MS ago; looks again later while some remain. */
+static void retire_reports(kq_worker *w)
+{
+    uint64_t acked = kq_wsession_acked(w->session), now = kq_loop_now(w->loop);
+    bool waiting = false;
+
+    for (wjob *j = w->head, *next; j; j = next) {
+        next = j->next;
+        if (j->state != JOB_DONE || !j->inflight)
+            continue;
+        if (acked >= j->report_end && now - j->reported_ms >= KQ_WORKER_REPORT_GRACE_MS)
+            remove_job(w, j);
+        else
+            waiting = true;
+    }
+    if (waiting && !w->retire_timer)
+        w->retire_timer = kq_loop_timer(w->loop, KQ_WORKER_REPORT_GRACE_MS / 4,
+                                        on_retire_timer, w);
+}
+
+static void on_retire_timer(kq_loop *loop, void *arg)
+{
+    kq_worker *w = arg;
+
+    (void)loop;
+    w->retire_timer = 0;
+    retire_reports(w);
 }
 
 static void on_update_timer(kq_loop *loop, void *arg)
@@ -473,7 +512,7 @@ static void on_session_message(void *owner, kq_s2w *m)
 }
 
 /* Offers not yet confirmed are forgotten (the server queues them again);
- * reports not completely written are sent again next time. */
+ * reports not known to be delivered are sent again next time. */
 static void on_session_lost(void *owner)
 {
     kq_worker *w = owner;
@@ -508,20 +547,13 @@ static const kq_wsession_handler session_handler = {
 
 /* ---- the loop ------------------------------------------------------- */
 
-/* End of each loop turn: write the queued messages; reports whose bytes
- * all reached the socket are delivered. */
+/* End of each loop turn: write the queued messages. */
 static void on_turn_end(kq_loop *loop, void *arg)
 {
     kq_worker *w = arg;
 
     (void)loop;
-    if (!kq_wsession_flush(w->session))
-        return;
-    for (wjob *j = w->head, *next; j; j = next) {
-        next = j->next;
-        if (j->state == JOB_DONE && j->inflight)
-            remove_job(w, j);
-    }
+    kq_wsession_flush(w->session);
 }
 
 static void on_stop_signal(kq_loop *loop, int signo, void *arg)

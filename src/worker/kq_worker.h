@@ -31,6 +31,11 @@
 #define KQ_WORKER_MACHINE_TTL_MS 500
 /* How long the final Bye (and the reports before it) may take to leave. */
 #define KQ_WORKER_BYE_MS 3000
+/* A job's report is kept, to be sent again over a new connection, until
+ * the server's machine acknowledged it and this long has passed: a server
+ * that crashes between reading a report and storing it, or a connection
+ * that breaks with the report still in a socket buffer, loses nothing. */
+#define KQ_WORKER_REPORT_GRACE_MS 1000
 
 /* Room for a worker name: as long as the protocol allows, plus the NUL. */
 #define KQ_WORKER_NAME_MAX (KQ_LIMIT_NAME + 1)

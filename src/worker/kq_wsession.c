@@ -487,10 +487,19 @@ bool kq_wsession_send(kq_wsession *s, const kq_w2s *m)
     return true;
 }
 
-bool kq_wsession_flush(kq_wsession *s)
+void kq_wsession_flush(kq_wsession *s)
 {
     kq_conn_hub_flush(&s->hub);
-    return s->st == ST_READY && s->conn.out.len == 0;
+}
+
+uint64_t kq_wsession_queued_end(const kq_wsession *s)
+{
+    return kq_conn_end(&s->conn);
+}
+
+uint64_t kq_wsession_acked(const kq_wsession *s)
+{
+    return kq_conn_acked(&s->conn);
 }
 
 bool kq_wsession_stop(kq_wsession *s)

@@ -73,9 +73,15 @@ bool kq_wsession_ready(const kq_wsession *s);
  * unless ready. */
 bool kq_wsession_send(kq_wsession *s, const kq_w2s *m);
 
-/* Writes what was queued; true if nothing is left unwritten (all output
- * reached the socket).  Call from the loop's before-sleep hook. */
-bool kq_wsession_flush(kq_wsession *s);
+/* Writes what was queued.  Call from the loop's before-sleep hook. */
+void kq_wsession_flush(kq_wsession *s);
+
+/* Positions in the current connection's output stream: after everything
+ * queued, and as far as the server's TCP acknowledged it.  A message is
+ * known to have reached the server's machine once acked passes the end it
+ * was queued at; a new connection starts again from 0. */
+uint64_t kq_wsession_queued_end(const kq_wsession *s);
+uint64_t kq_wsession_acked(const kq_wsession *s);
 
 /* Sends "Bye" and closes once it is written, or, when not ready, abandons
  * any attempt in progress.  No reconnects afterwards.  True if the Bye is

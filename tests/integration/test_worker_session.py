@@ -116,6 +116,37 @@ class Reconnect(WorkerTest):
         self.stop_worker()
 
 
+class Delivery(WorkerTest):
+    def reconnect(self):
+        self.conn.sock.close()
+        conn = self.srv.accept(timeout=10)
+        self.assertIsInstance(self.recv(conn=conn), W2S.UpdateSystemInfo)
+        return conn
+
+    def test_report_the_server_may_not_have_stored_is_sent_again(self):
+        # Regression: a report written to the socket counted as delivered,
+        # so a server that crashed before storing it lost the job's end.
+        job = self.start(self.job(["sh", "-c", "echo done"]))
+        st, results, _ = self.report(job.job_id)
+        self.assertEqual((st.return_code, results.stdout_text), (0, "done\n"))
+        conn = self.reconnect()  # at once: within KQ_WORKER_REPORT_GRACE_MS
+        st, results, _ = self.report(job.job_id, conn=conn)
+        self.assertEqual((st.return_code, results.stdout_text), (0, "done\n"))
+        self.conn = conn
+        self.stop_worker()
+
+    def test_acknowledged_report_is_forgotten(self):
+        job = self.start(self.job(["true"]))
+        self.report(job.job_id)
+        # Acknowledged by this machine's TCP at once; gone once the grace
+        # (1 s) is over and the worker looked again (every 0.25 s).
+        time.sleep(1.5)
+        conn = self.reconnect()
+        self.assertIsInstance(self.recv(conn=conn), W2S.UpdateResources)
+        self.conn = conn
+        self.stop_worker()
+
+
 class Startup(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="kq-worker-")
