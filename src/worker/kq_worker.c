@@ -41,8 +41,7 @@ typedef struct wjob {
     job_state state;
     kq_run *run;          /* while running */
     kq_time spawned;
-    bool inflight;        /* done: report queued on the connection */
-    uint64_t report_end;  /* ... up to this stream position */
+    uint64_t report_end;  /* sent: queued up to this stream position */
     uint64_t reported_ms; /* ... at this loop time */
     kq_str stdout_text, stderr_text;
 } wjob;
@@ -62,6 +61,10 @@ struct kq_worker {
     kq_runner *runner;
     kq_wsession *session;
     wjob *head, *tail;
+    /* Done jobs whose reports are queued or sent but not yet known to be
+     * delivered: apart, so that offers and resource counts need not walk
+     * past them. */
+    wjob *sent_head, *sent_tail;
     uint64_t update_timer, bye_timer, retire_timer;
     bool stopping;  /* SIGINT/SIGTERM seen: no new jobs */
     bool finishing; /* every job ended: saying Bye */
@@ -79,6 +82,30 @@ static wjob *find_job(kq_worker *w, uint64_t id)
     return NULL;
 }
 
+static void link_job(wjob **head, wjob **tail, wjob *j)
+{
+    j->next = NULL;
+    j->prev = *tail;
+    if (*tail)
+        (*tail)->next = j;
+    else
+        *head = j;
+    *tail = j;
+}
+
+static void unlink_job(wjob **head, wjob **tail, wjob *j)
+{
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        *head = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        *tail = j->prev;
+    j->prev = j->next = NULL;
+}
+
 /* A new accepted job at the end of the table; takes over info (zeroed).
  * NULL when out of memory (info untouched). */
 static wjob *add_job(kq_worker *w, kq_job_info *info)
@@ -90,30 +117,24 @@ static wjob *add_job(kq_worker *w, kq_job_info *info)
     j->w = w;
     j->info = *info;
     memset(info, 0, sizeof *info);
-    j->prev = w->tail;
-    if (w->tail)
-        w->tail->next = j;
-    else
-        w->head = j;
-    w->tail = j;
+    link_job(&w->head, &w->tail, j);
     return j;
 }
 
-/* Unlinks and frees j; a running job's run must already be gone. */
-static void remove_job(kq_worker *w, wjob *j)
+static void free_job(wjob *j)
 {
-    if (j->prev)
-        j->prev->next = j->next;
-    else
-        w->head = j->next;
-    if (j->next)
-        j->next->prev = j->prev;
-    else
-        w->tail = j->prev;
     kq_job_info_free(&j->info);
     kq_str_free(&j->stdout_text);
     kq_str_free(&j->stderr_text);
     free(j);
+}
+
+/* Unlinks and frees a job of the table; a running job's run must already
+ * be gone. */
+static void remove_job(kq_worker *w, wjob *j)
+{
+    unlink_job(&w->head, &w->tail, j);
+    free_job(j);
 }
 
 /* Replaces the job's info with the one the server just sent. */
@@ -197,7 +218,8 @@ static void send_system_info(kq_worker *w)
 
 static void on_retire_timer(kq_loop *loop, void *arg);
 
-/* Status, results, resources of a done job; inflight if all were queued. */
+/* Status, results, resources of a done job; once queued, the job waits in
+ * the sent list until known to be delivered. */
 static void send_report(kq_worker *w, wjob *j)
 {
     kq_w2s status = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
@@ -210,10 +232,11 @@ static void send_report(kq_worker *w, wjob *j)
     if (kq_wsession_send(w->session, &status) &&
         kq_wsession_send(w->session, &results)) {
         send_resources(w, false);
-        j->inflight = kq_wsession_ready(w->session);
         j->report_end = kq_wsession_queued_end(w->session);
         j->reported_ms = kq_loop_now(w->loop);
-        if (j->inflight && !w->retire_timer)
+        unlink_job(&w->head, &w->tail, j);
+        link_job(&w->sent_head, &w->sent_tail, j);
+        if (!w->retire_timer)
             w->retire_timer = kq_loop_timer(w->loop, KQ_WORKER_REPORT_GRACE_MS / 4,
                                             on_retire_timer, w);
     }
@@ -226,14 +249,14 @@ static void retire_reports(kq_worker *w)
     uint64_t acked = kq_wsession_acked(w->session), now = kq_loop_now(w->loop);
     bool waiting = false;
 
-    for (wjob *j = w->head, *next; j; j = next) {
+    for (wjob *j = w->sent_head, *next; j; j = next) {
         next = j->next;
-        if (j->state != JOB_DONE || !j->inflight)
-            continue;
-        if (acked >= j->report_end && now - j->reported_ms >= KQ_WORKER_REPORT_GRACE_MS)
-            remove_job(w, j);
-        else
+        if (acked >= j->report_end && now - j->reported_ms >= KQ_WORKER_REPORT_GRACE_MS) {
+            unlink_job(&w->sent_head, &w->sent_tail, j);
+            free_job(j);
+        } else {
             waiting = true;
+        }
     }
     if (waiting && !w->retire_timer)
         w->retire_timer = kq_loop_timer(w->loop, KQ_WORKER_REPORT_GRACE_MS / 4,
@@ -470,14 +493,15 @@ static void on_session_ready(void *owner)
     kq_w2s m = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
 
     send_system_info(w);
-    for (wjob *j = w->head; j; j = j->next) {
+    for (wjob *j = w->head, *next; j; j = next) {
+        next = j->next; /* send_report moves j to the sent list */
         if (j->state == JOB_RUNNING &&
             j->info.status.tag == KQ_JOB_STATUS_RUNNING) {
             kq_info("Job %llu is still running here",
                     (unsigned long long)j->info.job_id);
             m.update_job_status = j->info;
             kq_wsession_send(w->session, &m);
-        } else if (j->state == JOB_DONE && !j->inflight) {
+        } else if (j->state == JOB_DONE) {
             send_report(w, j);
         }
     }
@@ -525,9 +549,13 @@ static void on_session_lost(void *owner)
             kq_info("Forgetting the accepted offer of job %llu",
                     (unsigned long long)j->info.job_id);
             remove_job(w, j);
-        } else if (j->state == JOB_DONE) {
-            j->inflight = false;
         }
+    }
+    while (w->sent_head) {
+        wjob *j = w->sent_head;
+
+        unlink_job(&w->sent_head, &w->sent_tail, j);
+        link_job(&w->head, &w->tail, j);
     }
     if (w->finishing)
         kq_loop_stop(w->loop);
@@ -644,6 +672,12 @@ void kq_worker_free(kq_worker *w)
     kq_runner_free(w->runner);
     while (w->head)
         remove_job(w, w->head);
+    while (w->sent_head) {
+        wjob *j = w->sent_head;
+
+        unlink_job(&w->sent_head, &w->sent_tail, j);
+        free_job(j);
+    }
     kq_loop_free(w->loop);
     free(w);
 }
