@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kq_jobenv.h"
 #include "kq_log.h"
 #include "kq_net.h"
 #include "kq_utf8.h"
@@ -34,7 +35,6 @@
 /* Room kept for the truncation note (escaped). */
 #define NOTE_MAX 128
 
-extern char **environ;
 
 typedef struct stream {
     int fd;           /* read end of the pipe; -1 when closed or unused */
@@ -47,6 +47,7 @@ struct kq_run {
     kq_runner *r;
     kq_run *prev, *next;
     pid_t pid;            /* direct child; also its process group id */
+    uint64_t job_id;      /* its processes carry it (kq_jobenv) */
     int wait_status;
     bool exited;          /* reaped */
     stream out[2];        /* stdout, stderr */
@@ -243,11 +244,13 @@ static bool group_alive(const kq_run *run)
 }
 
 /* Signals run's process group, unless its leader was reaped and the group
- * is empty: its id may then belong to someone else. */
+ * is empty (its id may then belong to someone else), and every process
+ * that left the group but carries the job's marks. */
 static void signal_group(const kq_run *run, int signo)
 {
     if (!run->exited || group_alive(run))
         killpg(run->pid, signo);
+    kq_jobenv_signal(run->job_id, signo);
 }
 
 /* Whether the run is over (see the file comment).  A killed run whose
@@ -330,6 +333,9 @@ static void finish(kq_run *run)
 
     res.killed = run->killed;
     if (run->killed) {
+        /* The group is gone: whatever still carries the job's marks (it
+         * left the group and shrugged off SIGTERM) goes now. */
+        kq_jobenv_signal(run->job_id, SIGKILL);
         res.return_code = KQ_RC_KILLED;
         kq_buf_puts(&comment, run->kill_comment ? run->kill_comment : "Job killed!");
     } else if (WIFEXITED(st)) {
@@ -631,11 +637,13 @@ static int spawn(kq_run *run, const kq_job_info *job, const targets *t)
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
     sigset_t none, dfl;
-    char **argv = calloc(job->cmd.len + 1, sizeof *argv);
+    char **argv = calloc(job->cmd.len + 1, sizeof *argv), **env = NULL;
     int rc;
 
-    if (!argv)
+    if (!argv || kq_jobenv_new(job->job_id, &env) < 0) {
+        free(argv);
         return ENOMEM;
+    }
     for (size_t i = 0; i < job->cmd.len; i++)
         argv[i] = job->cmd.items[i].ptr;
     sigemptyset(&none);
@@ -655,10 +663,11 @@ static int spawn(kq_run *run, const kq_job_info *job, const targets *t)
         (rc = posix_spawn_file_actions_adddup2(&fa, t->fd[1], 2)) == 0 &&
         (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0) {
         run->start_ms = kq_loop_now(run->r->loop);
-        rc = posix_spawnp(&run->pid, argv[0], &fa, &attr, argv, environ);
+        rc = posix_spawnp(&run->pid, argv[0], &fa, &attr, argv, env);
     }
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
+    kq_jobenv_free(env);
     free(argv);
     return rc;
 }
@@ -690,6 +699,7 @@ int kq_runner_start(kq_runner *r, const kq_job_info *job, kq_run_done_cb *done,
         return start_failed(failure, &why, -ENOMEM);
     }
     run->r = r;
+    run->job_id = job->job_id;
     run->out[0].fd = run->out[1].fd = -1;
     run->done = done;
     run->arg = arg;

@@ -4,9 +4,10 @@
  *
  * A job runs by direct exec of its cmd (no shell; PATH lookup for a name
  * without '/'; a relative path resolved against the job's cwd, where the
- * child goes first), with stdin from /dev/null, the worker's environment,
- * SIGPIPE at its default, an empty signal mask, and in a process group of
- * its own so that a kill reaches every process it started.  stdout and
+ * child goes first), with stdin from /dev/null, the worker's environment
+ * plus the job's marks (kq_jobenv), SIGPIPE at its default, an empty
+ * signal mask, and in a process group of its own, so that a kill reaches
+ * every process it started (those that left the group through the marks).  stdout and
  * stderr are captured through non-blocking pipes drained by the loop, or go
  * straight to the file named by stdout_path/stderr_path.
  *

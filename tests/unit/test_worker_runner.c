@@ -175,6 +175,33 @@ static void test_exit_and_output(void)
     kq_run_result_free(&o.res);
 }
 
+/* Jobs get the worker's environment plus their marks (kq_jobenv); marks a
+ * worker inherited itself (it runs inside a job) are replaced. */
+static void test_job_environment(void)
+{
+    static const char *const argv[] = {
+        "sh", "-c", "echo $KUEUE_JOB_ID $KUEUE_WORKER_PID $KQ_TEST_VAR; "
+                    "env | grep -c '^KUEUE_JOB_ID='", NULL};
+    char want[64];
+    kq_job_info job;
+    outcome o = {0};
+    kq_run *r;
+
+    setenv("KUEUE_JOB_ID", "1", 1);
+    setenv("KQ_TEST_VAR", "kept", 1);
+    job_init(&job, "/", argv);
+    job.job_id = 77;
+    CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &r, &o.res), 0);
+    wait_done(&o, 10000);
+    CHECK(o.done);
+    snprintf(want, sizeof want, "77 %ld kept\n1\n", (long)getpid());
+    CHECK_STR(o.res.stdout_text.ptr, want);
+    unsetenv("KUEUE_JOB_ID");
+    unsetenv("KQ_TEST_VAR");
+    kq_run_result_free(&o.res);
+    job_done(&job);
+}
+
 static void test_start_failures(void)
 {
     static const char *const missing[] = {"kq-no-such-program-here", NULL};
@@ -290,6 +317,49 @@ static void test_kill_group(const char *dir)
     job_done(&job);
 }
 
+/* A process that left the job's group (setsid) and ignores SIGTERM is
+ * still killed: it carries the job's environment marks (kq_jobenv). */
+static void test_kill_reaches_setsid(const char *dir)
+{
+    static const char *const argv[] = {
+        "sh", "-c", "setsid sh -c 'trap \"\" TERM; echo $$ > sid.tmp; mv sid.tmp sid; "
+                    "exec sleep 30' & wait", NULL};
+    char path[512];
+    kq_job_info job;
+    outcome o = {0};
+    kq_run *r;
+    long escaped = 0;
+    bool gone = false;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/sid", dir);
+    job_init(&job, dir, argv);
+    job.job_id = 4242;
+    CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &r, &o.res), 0);
+    for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+    f = fopen(path, "r");
+    CHECK(f && fscanf(f, "%ld", &escaped) == 1 && escaped > 0);
+    if (f)
+        fclose(f);
+    unlink(path);
+    CHECK(escaped > 0 && getsid((pid_t)escaped) == (pid_t)escaped);
+    kq_runner_kill(runner, r, "Job killed!", false);
+    wait_done(&o, 10000);
+    CHECK(o.done);
+    CHECK_INT(o.res.return_code, KQ_RC_KILLED);
+    /* SIGKILL after the grace; then it is reaped here (the subreaper). */
+    for (int i = 0; i < 100 && escaped > 0 && !gone; i++) {
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+        gone = kill((pid_t)escaped, 0) < 0 && errno == ESRCH;
+    }
+    CHECK(gone);
+    if (!gone && escaped > 0)
+        kill((pid_t)escaped, SIGKILL);
+    kq_run_result_free(&o.res);
+    job_done(&job);
+}
+
 /* Regression: a killed job whose process cannot even be reaped (here:
  * SIGCHLD is not handled, so the zombie stays) still ends once the runner
  * gives up on it, instead of keeping the worker from ever shutting down. */
@@ -337,11 +407,13 @@ int main(int argc, char **argv)
         return 1;
     }
     test_exit_and_output();
+    test_job_environment();
     test_start_failures();
     test_signaled();
     test_shared_file(dir);
     test_eof_grace();
     test_kill_group(dir);
+    test_kill_reaches_setsid(dir);
     test_give_up_unreaped();
     rmdir(dir);
     kq_runner_free(runner);

@@ -1,0 +1,30 @@
+/*
+ * kq_jobenv.h - marking a job's processes through their environment, so
+ * that a kill reaches those that left the job's process group.
+ *
+ * Every job starts with the worker's environment plus KUEUE_JOB_ID (the
+ * job's id, for the job's own use too) and KUEUE_WORKER_PID (this worker),
+ * and every process it starts inherits them, even one that called setsid()
+ * or was orphaned (a daemon).  A kill then signals, besides the process
+ * group, every process of this user whose environment carries both marks.
+ * A process that scrubs its environment escapes; nothing short of a cgroup
+ * catches everything, and unprivileged users cannot count on one.
+ */
+#ifndef KQ_JOBENV_H
+#define KQ_JOBENV_H
+
+#include <stdint.h>
+
+#include "kq_compiler.h"
+
+/* The worker's environment (minus any marks it inherited itself, from
+ * running inside a job) with job_id's marks first; NULL-terminated.  0 or
+ * -ENOMEM; free with kq_jobenv_free. */
+KQ_NODISCARD int kq_jobenv_new(uint64_t job_id, char ***out);
+void kq_jobenv_free(char **env);
+
+/* Sends signo to every process of this user, other than the worker, that
+ * carries job_id's marks; the number signalled. */
+int kq_jobenv_signal(uint64_t job_id, int signo);
+
+#endif
