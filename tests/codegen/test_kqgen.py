@@ -41,16 +41,22 @@ types:
 """
 
 
-def schema_error(text):
+def load_error(loader, text):
+    """The message of the SchemaError loader raises on text, without the
+    file name; None if it loads."""
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
         fh.write(textwrap.dedent(text))
     try:
-        kqgen.Schema(fh.name)
+        loader(fh.name)
     except kqgen.SchemaError as exc:
         return str(exc).split(": ", 1)[1]
     finally:
         os.unlink(fh.name)
     return None
+
+
+def schema_error(text):
+    return load_error(kqgen.Schema, text)
 
 
 class SchemaChecks(unittest.TestCase):
@@ -123,15 +129,7 @@ sections:
 
 
 def config_error(text):
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
-        fh.write(textwrap.dedent(text))
-    try:
-        kqgen.ConfigSchema(fh.name)
-    except kqgen.SchemaError as exc:
-        return str(exc).split(": ", 1)[1]
-    finally:
-        os.unlink(fh.name)
-    return None
+    return load_error(kqgen.ConfigSchema, text)
 
 
 class ConfigBounds(unittest.TestCase):

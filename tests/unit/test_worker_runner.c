@@ -278,6 +278,27 @@ static void test_eof_grace(void)
     kq_run_result_free(&o.res);
 }
 
+/* Starts job and waits until it named a process of its own in dir/name
+ * (written with mv, so complete once there); that pid, 0 if none came. */
+static long start_until_named(kq_job_info *job, const char *dir, const char *name,
+                              outcome *o, kq_run **r)
+{
+    char path[512];
+    long pid = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    CHECK_INT(kq_runner_start(runner, job, on_done, o, r, &o->res), 0);
+    for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+    f = fopen(path, "r");
+    CHECK(f && fscanf(f, "%ld", &pid) == 1 && pid > 0);
+    if (f)
+        fclose(f);
+    unlink(path);
+    return pid;
+}
+
 static void test_kill_group(const char *dir)
 {
     /* The grandchild ignores SIGTERM (sleep inherits the ignored signal
@@ -286,19 +307,13 @@ static void test_kill_group(const char *dir)
     static const char *const argv[] = {
         "sh", "-c", "sh -c 'trap \"\" TERM; echo $$ > pid.tmp; mv pid.tmp pid; "
                     "exec sleep 30' & wait", NULL};
-    char path[512];
     kq_job_info job;
     outcome o = {0};
     kq_run *r;
-    long grandchild = 0;
-    FILE *f;
+    long grandchild;
 
-    snprintf(path, sizeof path, "%s/pid", dir);
     job_init(&job, dir, argv);
-    CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &r, &o.res), 0);
-    for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
-        CHECK_INT(kq_loop_turn(loop, 50), 0);
-    CHECK(access(path, F_OK) == 0);
+    grandchild = start_until_named(&job, dir, "pid", &o, &r);
     kq_runner_kill(runner, r, "Job killed!", false);
     wait_done(&o, 10000);
     CHECK(o.done);
@@ -306,11 +321,6 @@ static void test_kill_group(const char *dir)
     CHECK_INT(o.res.return_code, KQ_RC_KILLED);
     CHECK_STR(o.res.comment, "Job killed!");
     CHECK(o.res.stdout_text.ptr == NULL);
-    f = fopen(path, "r");
-    CHECK(f && fscanf(f, "%ld", &grandchild) == 1 && grandchild > 0);
-    if (f)
-        fclose(f);
-    unlink(path);
     /* Reaped already: the run ends only once its group is empty. */
     CHECK(grandchild > 0 && kill((pid_t)grandchild, 0) < 0 && errno == ESRCH);
     kq_run_result_free(&o.res);
@@ -324,31 +334,22 @@ static void test_kill_reaches_setsid(const char *dir)
     static const char *const argv[] = {
         "sh", "-c", "setsid sh -c 'trap \"\" TERM; echo $$ > sid.tmp; mv sid.tmp sid; "
                     "exec sleep 30' & wait", NULL};
-    char path[512];
     kq_job_info job;
     outcome o = {0};
     kq_run *r;
-    long escaped = 0;
+    long escaped;
     bool gone = false;
-    FILE *f;
 
-    snprintf(path, sizeof path, "%s/sid", dir);
     job_init(&job, dir, argv);
     job.job_id = 4242;
-    CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &r, &o.res), 0);
-    for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
-        CHECK_INT(kq_loop_turn(loop, 50), 0);
-    f = fopen(path, "r");
-    CHECK(f && fscanf(f, "%ld", &escaped) == 1 && escaped > 0);
-    if (f)
-        fclose(f);
-    unlink(path);
+    escaped = start_until_named(&job, dir, "sid", &o, &r);
     CHECK(escaped > 0 && getsid((pid_t)escaped) == (pid_t)escaped);
     kq_runner_kill(runner, r, "Job killed!", false);
     wait_done(&o, 10000);
     CHECK(o.done);
     CHECK_INT(o.res.return_code, KQ_RC_KILLED);
-    /* SIGKILL after the grace; then it is reaped here (the subreaper). */
+    /* SIGKILL once the group is gone; then it is reaped here (the
+     * subreaper). */
     for (int i = 0; i < 100 && escaped > 0 && !gone; i++) {
         CHECK_INT(kq_loop_turn(loop, 50), 0);
         gone = kill((pid_t)escaped, 0) < 0 && errno == ESRCH;
