@@ -294,11 +294,11 @@ def issue(conn, **kw):
 
 class Worker(Process):
     """A real kueue_worker with a config of its own, connecting to
-    127.0.0.1:port.  Stopped on cleanup, and then checked to have exited 0
+    server_name (127.0.0.1 unless given):port.  Stopped on cleanup, and then checked to have exited 0
     (if it was still running) without sanitizer reports."""
 
     def __init__(self, test, port, secret=SECRET, directory=None, log_level="debug",
-                 **worker_settings):
+                 server_name="127.0.0.1", **worker_settings):
         """worker_settings: the [worker_settings] section (none if empty).
         directory: where the config and log go (a new temporary one if
         None); several workers may share one."""
@@ -309,7 +309,7 @@ class Worker(Process):
         while os.path.exists(os.path.join(directory, self._name(n, "toml"))):
             n += 1
         self.config = os.path.join(directory, self._name(n, "toml"))
-        sections = {"common_settings": {"shared_secret": secret, "server_name": "127.0.0.1",
+        sections = {"common_settings": {"shared_secret": secret, "server_name": server_name,
                                         "server_port": port, "log_level": log_level}}
         if worker_settings:
             sections["worker_settings"] = worker_settings

@@ -152,8 +152,8 @@ class Startup(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="kq-worker-")
         self.addCleanup(shutil.rmtree, self.dir, True)
 
-    def worker(self, port, secret=SECRET):
-        return Worker(self, port, secret=secret, directory=self.dir)
+    def worker(self, port, secret=SECRET, server_name="127.0.0.1"):
+        return Worker(self, port, secret=secret, directory=self.dir, server_name=server_name)
 
     def test_version_help_and_usage_error(self):
         check_command_line(self, [os.environ["KQ_WORKER"]], "kueue_worker [OPTIONS]",
@@ -165,6 +165,25 @@ class Startup(unittest.TestCase):
         self.assertEqual(w.proc.wait(10), 1)
         self.assertIn("Error: Failed to start worker: connect 127.0.0.1:%d: Connection refused"
                       % port, w.text())
+        w.check_clean()
+
+    def test_server_by_name(self):
+        # Looked up off the loop (not a numeric address), every address
+        # tried in turn: "localhost" may give ::1 first, where nothing
+        # listens.
+        srv = FakeServer(self)
+        w = self.worker(srv.port, server_name="localhost")
+        srv.accept()
+        w.wait_for("Established connection to server localhost:%d" % srv.port)
+        self.assertEqual(w.stop(), 0)
+        w.check_clean()
+
+    def test_unknown_server_name_is_fatal_at_first(self):
+        port = free_port()
+        w = self.worker(port, server_name="no..such.host")  # fails without DNS
+        self.assertEqual(w.proc.wait(10), 1)
+        self.assertIn("Error: Failed to start worker: resolve no..such.host:%d: " % port,
+                      w.text())
         w.check_clean()
 
     def test_wrong_secret_is_fatal(self):
