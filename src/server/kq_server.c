@@ -218,26 +218,72 @@ static void on_store_retry(kq_loop *loop, void *arg)
     ((kq_server *)arg)->store_retry = 0;
 }
 
+static void log_store_error(kq_server *srv, const char *what, const char *msg)
+{
+    uint64_t now = kq_loop_now(srv->loop);
+
+    if (!srv->store_error_logged_ms || now - srv->store_error_logged_ms > 10000) {
+        kq_err("%s: %s", what, msg);
+        srv->store_error_logged_ms = now;
+    }
+}
+
 /* Writes this turn's changes.  False when the store failed: then nothing
  * may leave (a client must not hear of a job that is not stored), and the
  * commit is tried again in a second. */
 static bool commit(kq_server *srv)
 {
+    uint64_t before = srv->store ? kq_store_log_bytes(srv->store) : 0;
     kq_error err;
-    uint64_t now;
 
-    if (!srv->store || kq_store_commit(srv->store, &srv->jobs,
-                                       srv->next_worker_id, &err) == 0)
+    if (!srv->store)
         return true;
-    now = kq_loop_now(srv->loop);
-    if (!srv->store_error_logged_ms || now - srv->store_error_logged_ms > 10000) {
-        kq_err("Cannot store the state, holding all answers until it works: %s",
-               err.msg);
-        srv->store_error_logged_ms = now;
+    if (kq_store_commit(srv->store, &srv->jobs, srv->next_worker_id, &err) == 0) {
+        if (kq_store_log_bytes(srv->store) != before)
+            srv->store_written_ms = kq_loop_now(srv->loop);
+        return true;
     }
+    log_store_error(srv, "Cannot store the state, holding all answers until it works",
+                    err.msg);
     if (!srv->store_retry)
         srv->store_retry = kq_loop_timer(srv->loop, 1000, on_store_retry, srv);
     return false;
+}
+
+static void on_fold(kq_loop *loop, void *arg);
+
+/* Folds one batch of the store's log: when the server has been idle for
+ * KQ_SRV_FOLD_IDLE_MS (one batch a turn, so that a request arriving
+ * meanwhile waits for at most one), or at once while the log is over
+ * KQ_STORE_LOG_MAX.  Keeps a timer while there is log left. */
+static void fold(kq_server *srv)
+{
+    uint64_t now = kq_loop_now(srv->loop), idle = now - srv->store_written_ms, wait = 0;
+    kq_error err;
+
+    if (!srv->store || !kq_store_log_bytes(srv->store) || srv->fold_timer)
+        return;
+    if (idle >= KQ_SRV_FOLD_IDLE_MS || kq_store_log_bytes(srv->store) > KQ_STORE_LOG_MAX) {
+        if (kq_store_fold(srv->store, KQ_STORE_FOLD_BATCH, &err) < 0) {
+            log_store_error(srv, "Cannot fold the store's log (tried again later)", err.msg);
+            wait = KQ_SRV_FOLD_IDLE_MS;
+        }
+    } else {
+        wait = KQ_SRV_FOLD_IDLE_MS - idle;
+    }
+    if (kq_store_log_bytes(srv->store))
+        srv->fold_timer = kq_loop_timer(srv->loop, wait, on_fold, srv);
+    else
+        kq_debug("Folded the state log into the tables");
+}
+
+static void on_fold(kq_loop *loop, void *arg)
+{
+    kq_server *srv = arg;
+
+    (void)loop;
+    srv->fold_timer = 0;
+    fold(srv);
 }
 
 /* End of a loop turn: offers (sent at once), the store, the rest of the
@@ -252,8 +298,10 @@ static void on_turn_end(kq_loop *loop, void *arg)
         kq_srv_dispatch(srv);
     }
     kq_conn_hub_flush_unheld(&srv->hub);
-    if (commit(srv))
+    if (commit(srv)) {
         kq_conn_hub_flush(&srv->hub);
+        fold(srv);
+    }
     while (srv->graveyard) {
         kq_peer *p = srv->graveyard;
 

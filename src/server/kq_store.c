@@ -13,6 +13,14 @@
  *       that NUL bytes survive) and the server's time the job ended
  *       (cleanup goes by it).  Kept apart so that the frequent status
  *       writes are small rows on few pages.
+ *   log(seq INTEGER PRIMARY KEY, data BLOB)
+ *       what each commit changed, as records (below), not yet folded into
+ *       the tables above.
+ * A turn's commit appends one log row: one B-tree insert instead of a row
+ * write per change, which is what keeps durability cheap when jobs pour
+ * in.  The log is folded into the tables, oldest rows first, in batches:
+ * when the server is idle, when it grows past KQ_STORE_LOG_MAX, when the
+ * store is opened (so loading reads the tables only) and when it closes.
  * Migrations are the numbered steps below: a store of version v gets steps
  * v+1 .. KQ_STORE_SCHEMA_VERSION, each in its own transaction.
  */
@@ -38,12 +46,25 @@ struct kq_store {
     sqlite3_stmt *commit;
     sqlite3_stmt *insert_job;
     sqlite3_stmt *upsert_state;
-    sqlite3_stmt *update_state;
     sqlite3_stmt *remove_job;
     sqlite3_stmt *remove_state;
     sqlite3_stmt *set_meta;
+    sqlite3_stmt *log_append;
+    sqlite3_stmt *log_oldest;
+    sqlite3_stmt *log_delete;
     uint64_t saved_next_job_id, saved_next_worker_id;
-    kq_buf json;
+    uint64_t log_bytes;   /* in the log (about: record bytes) */
+    bool opened;          /* open succeeded: closing folds the log */
+    kq_buf json, records;
+};
+
+/* Record kinds of a log row: a byte, the job id, then the fields listed. */
+enum {
+    REC_INFO = 1, /* JobInfo JSON as accepted: the jobs row */
+    REC_STATE,    /* status JSON, stdout, stderr, done_at_ns: the states row */
+    REC_UNSTATE,  /* the job is pending again: no states row */
+    REC_REMOVE,   /* neither row */
+    REC_META,     /* next_job_id (in place of the id), next_worker_id */
 };
 
 /* Step n creates schema version n from version n - 1. */
@@ -53,6 +74,7 @@ static const char *const migrations[KQ_STORE_SCHEMA_VERSION] = {
     " stdout BLOB, stderr BLOB, done_at_ns INTEGER);"
     "INSERT OR REPLACE INTO kueue_meta VALUES ('next_job_id', 0);"
     "INSERT OR REPLACE INTO kueue_meta VALUES ('next_worker_id', 0);",
+    "CREATE TABLE log (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);",
 };
 
 static int db_error(kq_store *st, kq_error *err, const char *what)
@@ -199,19 +221,27 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
                            "INSERT OR REPLACE INTO states (id, status, stdout, stderr,"
                            " done_at_ns) VALUES (?, ?, ?, ?, ?)", -1, &st->upsert_state,
                            NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
-                           "UPDATE states SET status = ?2, stdout = ?3, stderr = ?4,"
-                           " done_at_ns = ?5 WHERE id = ?1", -1, &st->update_state,
-                           NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "DELETE FROM jobs WHERE id = ?", -1, &st->remove_job,
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "DELETE FROM states WHERE id = ?", -1,
                            &st->remove_state, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO kueue_meta VALUES (?, ?)", -1,
-                           &st->set_meta, NULL) != SQLITE_OK) {
+                           &st->set_meta, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT INTO log (data) VALUES (?)", -1,
+                           &st->log_append, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "SELECT seq, data FROM log ORDER BY seq LIMIT ?", -1,
+                           &st->log_oldest, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM log WHERE seq <= ?", -1,
+                           &st->log_delete, NULL) != SQLITE_OK) {
         rc = db_error(st, err, "prepare statements for");
         goto fail;
     }
+    /* What a crash left in the log goes into the tables before loading. */
+    while ((rc = kq_store_fold(st, KQ_STORE_FOLD_BATCH, err)) > 0)
+        ;
+    if (rc < 0)
+        goto fail;
+    st->opened = true;
     *out = st;
     return 0;
 fail:
@@ -223,16 +253,29 @@ void kq_store_close(kq_store *st)
 {
     if (!st)
         return;
+    if (st->opened) {
+        kq_error err;
+        int rc;
+
+        /* A clean stop leaves the tables complete and the log empty. */
+        while ((rc = kq_store_fold(st, KQ_STORE_FOLD_BATCH, &err)) > 0)
+            ;
+        if (rc < 0)
+            kq_err("%s (the log stays; it is folded at the next start)", err.msg);
+    }
     sqlite3_finalize(st->begin);
     sqlite3_finalize(st->commit);
     sqlite3_finalize(st->insert_job);
     sqlite3_finalize(st->upsert_state);
-    sqlite3_finalize(st->update_state);
     sqlite3_finalize(st->remove_job);
     sqlite3_finalize(st->remove_state);
     sqlite3_finalize(st->set_meta);
+    sqlite3_finalize(st->log_append);
+    sqlite3_finalize(st->log_oldest);
+    sqlite3_finalize(st->log_delete);
     sqlite3_close(st->db);
     kq_buf_free(&st->json);
+    kq_buf_free(&st->records);
     free(st->path);
     free(st);
 }
@@ -351,109 +394,231 @@ static int set_meta(kq_store *st, const char *key, uint64_t value)
     return step(st->set_meta);
 }
 
-static void bind_text(sqlite3_stmt *s, int col, const kq_str *t)
+/* ---- records ---- */
+
+static void put_u64(kq_buf *b, uint64_t v)
 {
-    if (t->ptr)
-        sqlite3_bind_blob(s, col, t->ptr, (int)t->len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, col);
+    kq_buf_append(b, &v, sizeof v);
 }
 
-/* Writes the JobInfo of a new job, as accepted. */
-static int write_info(kq_store *st, kq_job *job)
+/* A length-prefixed byte string; UINT64_MAX as length means NULL. */
+static void put_bytes(kq_buf *b, const void *p, size_t n, bool present)
 {
-    kq_job_info view = job->info;
-
-    view.status.tag = KQ_JOB_STATUS_PENDING;
-    view.status.pending.issued = kq_job_issued(job);
-    kq_buf_clear(&st->json);
-    if (kq_job_info_encode(&view, &st->json) < 0)
-        return -ENOMEM;
-    sqlite3_bind_int64(st->insert_job, 1, (int64_t)job->info.job_id);
-    sqlite3_bind_text(st->insert_job, 2, kq_buf_ptr(&st->json), (int)st->json.len,
-                      SQLITE_STATIC);
-    return step(st->insert_job);
+    put_u64(b, present ? (uint64_t)n : UINT64_MAX);
+    if (present)
+        kq_buf_append(b, p, n);
 }
 
-/* Writes the state of a job past Pending: status, outputs, end time.  A
- * row already there is updated in place. */
-static int write_state(kq_store *st, kq_job *job)
+static void put_head(kq_buf *b, char kind, uint64_t id)
 {
-    bool exists = job->stored_cat != KQ_CAT_COUNT && job->stored_cat != KQ_CAT_PENDING;
-    sqlite3_stmt *s = exists ? st->update_state : st->upsert_state;
+    kq_buf_putc(b, kind);
+    put_u64(b, id);
+}
 
+/* The records of what changed of one job, as it should be found after a
+ * restart: an offer is not worth keeping (the job is pending again). */
+static int record_job(kq_store *st, kq_job *job, kq_buf *b)
+{
+    bool pending = job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED;
+    uint64_t id = job->info.job_id;
+
+    if (job->stored_cat == KQ_CAT_COUNT) {
+        kq_job_info view = job->info;
+
+        view.status.tag = KQ_JOB_STATUS_PENDING;
+        view.status.pending.issued = kq_job_issued(job);
+        kq_buf_clear(&st->json);
+        if (kq_job_info_encode(&view, &st->json) < 0)
+            return -ENOMEM;
+        put_head(b, REC_INFO, id);
+        put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
+    }
+    if (pending) {
+        /* Back in the queue (after a defer or a lost worker). */
+        if (job->stored_cat != KQ_CAT_COUNT && job->stored_cat != KQ_CAT_PENDING)
+            put_head(b, REC_UNSTATE, id);
+        return 0;
+    }
     kq_buf_clear(&st->json);
     if (kq_job_status_encode(&job->info.status, &st->json) < 0)
         return -ENOMEM;
-    sqlite3_bind_int64(s, 1, (int64_t)job->info.job_id);
-    sqlite3_bind_text(s, 2, kq_buf_ptr(&st->json), (int)st->json.len, SQLITE_STATIC);
-    bind_text(s, 3, &job->stdout_text);
-    bind_text(s, 4, &job->stderr_text);
-    if (KQ_CAT_BIT(job->cat) & KQ_CAT_DONE)
-        sqlite3_bind_int64(s, 5, job->done_at.sec * 1000000000 + (int64_t)job->done_at.nsec);
-    else
-        sqlite3_bind_null(s, 5);
-    return step(s);
-}
-
-/* Writes what changed of one job, as it should be found after a restart:
- * an offer is not worth keeping (the job is pending again). */
-static int write_job(kq_store *st, kq_job *job)
-{
-    bool pending = job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED;
-    int rc;
-
-    if (job->stored_cat == KQ_CAT_COUNT && (rc = write_info(st, job)) < 0)
-        return rc;
-    if (pending) {
-        /* Back in the queue (after a defer or a lost worker). */
-        if (job->stored_cat != KQ_CAT_COUNT && job->stored_cat != KQ_CAT_PENDING) {
-            sqlite3_bind_int64(st->remove_state, 1, (int64_t)job->info.job_id);
-            return step(st->remove_state);
-        }
-        return 0;
-    }
-    return write_state(st, job);
+    put_head(b, REC_STATE, id);
+    put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
+    put_bytes(b, job->stdout_text.ptr, job->stdout_text.len, job->stdout_text.ptr);
+    put_bytes(b, job->stderr_text.ptr, job->stderr_text.len, job->stderr_text.ptr);
+    put_u64(b, KQ_CAT_BIT(job->cat) & KQ_CAT_DONE
+                   ? (uint64_t)(job->done_at.sec * 1000000000 + (int64_t)job->done_at.nsec)
+                   : UINT64_MAX);
+    return 0;
 }
 
 int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
                     kq_error *err)
 {
     /* The next job id is the highest stored id + 1 unless the highest jobs
-     * were removed: so it is only written along with removals, which keeps
-     * the meta page out of most commits. */
+     * were removed: so it is only written along with removals. */
     bool ids = (jobs->nremoved && jobs->next_id != st->saved_next_job_id) ||
                next_worker_id != st->saved_next_worker_id;
-    int rc;
+    kq_buf *b = &st->records;
+    int rc = 0;
 
     if (!jobs->dirty_head && !jobs->nremoved && !ids)
         return 0;
-    if ((rc = step(st->begin)) < 0)
-        return db_error(st, err, "write");
-    for (size_t i = 0; i < jobs->nremoved; i++) {
-        sqlite3_bind_int64(st->remove_job, 1, (int64_t)jobs->removed[i]);
-        sqlite3_bind_int64(st->remove_state, 1, (int64_t)jobs->removed[i]);
-        if ((rc = step(st->remove_job)) < 0 || (rc = step(st->remove_state)) < 0)
-            goto fail;
+    kq_buf_clear(b);
+    for (size_t i = 0; i < jobs->nremoved; i++)
+        put_head(b, REC_REMOVE, jobs->removed[i]);
+    for (kq_job *job = jobs->dirty_head; job && rc == 0; job = job->dirty_next)
+        rc = record_job(st, job, b);
+    if (ids) {
+        put_head(b, REC_META, jobs->next_id);
+        put_u64(b, next_worker_id);
     }
-    for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
-        if ((rc = write_job(st, job)) < 0)
-            goto fail;
-    if (ids && ((rc = set_meta(st, "next_job_id", jobs->next_id)) < 0 ||
-                (rc = set_meta(st, "next_worker_id", next_worker_id)) < 0))
-        goto fail;
-    if ((rc = step(st->commit)) < 0)
-        goto fail;
+    if (rc < 0 || b->oom) {
+        kq_error_set(err, "out of memory writing %s", st->path);
+        return -ENOMEM;
+    }
+    if (step(st->begin) < 0)
+        return db_error(st, err, "write");
+    sqlite3_bind_blob(st->log_append, 1, kq_buf_ptr(b), (int)b->len, SQLITE_STATIC);
+    if ((rc = step(st->log_append)) < 0 || (rc = step(st->commit)) < 0) {
+        db_error(st, err, "write");
+        exec(st, "ROLLBACK", NULL);
+        return rc;
+    }
+    st->log_bytes += b->len;
     for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
         job->stored_cat = job->cat == KQ_CAT_OFFERED ? KQ_CAT_PENDING : job->cat;
     if (ids)
         st->saved_next_job_id = jobs->next_id;
-    kq_jobs_clear_changes(jobs);
     st->saved_next_worker_id = next_worker_id;
+    kq_jobs_clear_changes(jobs);
     return 0;
-fail:
-    if (rc == -EIO)
-        db_error(st, err, "write");
-    exec(st, "ROLLBACK", NULL);
-    return rc;
+}
+
+/* ---- folding the log into the tables ---- */
+
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+static bool get_u64(cursor *c, uint64_t *v)
+{
+    if ((size_t)(c->end - c->p) < sizeof *v)
+        return false;
+    memcpy(v, c->p, sizeof *v);
+    c->p += sizeof *v;
+    return true;
+}
+
+/* Binds a length-prefixed byte string (NULL as SQL NULL) as col. */
+static bool bind_bytes(cursor *c, sqlite3_stmt *s, int col, bool text)
+{
+    uint64_t n;
+
+    if (!get_u64(c, &n))
+        return false;
+    if (n == UINT64_MAX) {
+        sqlite3_bind_null(s, col);
+        return true;
+    }
+    if (n > (uint64_t)(c->end - c->p) || n > INT32_MAX)
+        return false;
+    if (text)
+        sqlite3_bind_text(s, col, c->p, (int)n, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(s, col, c->p, (int)n, SQLITE_STATIC);
+    c->p += n;
+    return true;
+}
+
+/* Applies one record to the tables: 0, -EIO, or -EPROTO (malformed). */
+static int apply_record(kq_store *st, cursor *c)
+{
+    sqlite3_stmt *s = st->upsert_state;
+    char kind = *c->p++;
+    uint64_t id, v;
+    int rc;
+
+    if (!get_u64(c, &id))
+        return -EPROTO;
+    switch (kind) {
+    case REC_INFO:
+        sqlite3_bind_int64(st->insert_job, 1, (int64_t)id);
+        if (!bind_bytes(c, st->insert_job, 2, true))
+            return -EPROTO;
+        return step(st->insert_job);
+    case REC_STATE:
+        sqlite3_bind_int64(s, 1, (int64_t)id);
+        if (!bind_bytes(c, s, 2, true) || !bind_bytes(c, s, 3, false) ||
+            !bind_bytes(c, s, 4, false) || !get_u64(c, &v))
+            return -EPROTO;
+        if (v == UINT64_MAX)
+            sqlite3_bind_null(s, 5);
+        else
+            sqlite3_bind_int64(s, 5, (int64_t)v);
+        return step(s);
+    case REC_UNSTATE:
+        sqlite3_bind_int64(st->remove_state, 1, (int64_t)id);
+        return step(st->remove_state);
+    case REC_REMOVE:
+        sqlite3_bind_int64(st->remove_job, 1, (int64_t)id);
+        sqlite3_bind_int64(st->remove_state, 1, (int64_t)id);
+        if ((rc = step(st->remove_job)) < 0)
+            return rc;
+        return step(st->remove_state);
+    case REC_META:
+        if (!get_u64(c, &v))
+            return -EPROTO;
+        if ((rc = set_meta(st, "next_job_id", id)) < 0)
+            return rc;
+        return set_meta(st, "next_worker_id", v);
+    default:
+        return -EPROTO;
+    }
+}
+
+int kq_store_fold(kq_store *st, int rows, kq_error *err)
+{
+    int64_t last = -1;
+    uint64_t bytes = 0;
+    int n = 0, rc = 0, row;
+
+    if (step(st->begin) < 0)
+        return db_error(st, err, "write");
+    sqlite3_bind_int(st->log_oldest, 1, rows);
+    while (rc == 0 && (row = sqlite3_step(st->log_oldest)) == SQLITE_ROW) {
+        const char *data = sqlite3_column_blob(st->log_oldest, 1);
+        cursor c = {data, data + sqlite3_column_bytes(st->log_oldest, 1)};
+
+        last = sqlite3_column_int64(st->log_oldest, 0);
+        bytes += (uint64_t)(c.end - c.p);
+        while (rc == 0 && c.p < c.end)
+            rc = apply_record(st, &c);
+        n++;
+    }
+    sqlite3_reset(st->log_oldest);
+    if (rc == 0 && row != SQLITE_DONE && row != SQLITE_ROW)
+        rc = -EIO;
+    if (rc == 0 && n) {
+        sqlite3_bind_int64(st->log_delete, 1, last);
+        rc = step(st->log_delete);
+    }
+    if (rc == 0)
+        rc = step(st->commit);
+    if (rc < 0) {
+        if (rc == -EPROTO)
+            kq_error_set(err, "%s: log row %lld is malformed; refusing to touch the file",
+                         st->path, (long long)last);
+        else
+            db_error(st, err, "fold the log of");
+        exec(st, "ROLLBACK", NULL);
+        return rc;
+    }
+    st->log_bytes = n < rows || bytes > st->log_bytes ? 0 : st->log_bytes - bytes;
+    return n;
+}
+
+uint64_t kq_store_log_bytes(const kq_store *st)
+{
+    return st->log_bytes;
 }

@@ -4,10 +4,12 @@
  * Every accepted job, status change and result is written to one SQLite
  * file (WAL mode, exclusive to this server) in one transaction per turn of
  * the event loop: the server marks what changed, and kq_store_commit
- * writes it before any answer of that turn leaves (so a client sees
- * AcceptJob only for a committed job).  A job is stored as its protocol
- * JSON (JobInfo) with its captured output; offers are not stored (an
- * offered job is pending again after a restart).
+ * appends it to a log before any answer of that turn leaves (so a client
+ * sees AcceptJob only for a committed job).  The log is folded into one
+ * row per job (kq_store_fold) when the server has time, at open and at
+ * close.  A job is stored as its protocol JSON (JobInfo) with its captured
+ * output; offers are not stored (an offered job is pending again after a
+ * restart).
  *
  * The file carries its schema version; a file that is not a Kueue-C store,
  * is corrupt, or comes from a newer version is refused with a clear
@@ -24,7 +26,7 @@
 typedef struct kq_store kq_store;
 
 /* The schema version this build writes. */
-#define KQ_STORE_SCHEMA_VERSION 1
+#define KQ_STORE_SCHEMA_VERSION 2
 
 /*
  * Opens the store at path, creating it (mode 0600, and its directory) if
@@ -43,10 +45,24 @@ KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
                                uint64_t *next_job_id, uint64_t *next_worker_id,
                                kq_error *err);
 
-/* Writes, in one transaction, every job kq_jobs marked as changed (or
- * removed) since the last commit, and the next ids.  0 or -EIO with err;
- * on failure the marks are kept for the next attempt. */
+/* Appends, in one transaction, every job kq_jobs marked as changed (or
+ * removed) since the last commit, and the next ids, to the log.  0, or
+ * -EIO / -ENOMEM with err; on failure the marks are kept for the next
+ * attempt. */
 KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
                                  uint64_t next_worker_id, kq_error *err);
+
+/* Log rows folded per transaction: a few milliseconds of work, so that the
+ * server can fold between turns without keeping anyone waiting. */
+#define KQ_STORE_FOLD_BATCH 16
+/* Beyond this much log the server folds every turn, not only when idle. */
+#define KQ_STORE_LOG_MAX (256u << 20)
+
+/* Folds up to rows of the oldest log rows into the tables, in one
+ * transaction: the number folded (0: the log is empty), or -EIO / -EPROTO
+ * with err (the log is left as it was). */
+KQ_NODISCARD int kq_store_fold(kq_store *st, int rows, kq_error *err);
+/* About how much the log holds, in bytes; 0 when empty. */
+uint64_t kq_store_log_bytes(const kq_store *st);
 
 #endif

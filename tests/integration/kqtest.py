@@ -251,6 +251,11 @@ class Server:
         self._start()
         return code
 
+    def start_again(self):
+        """Starts the stopped server again on the same config and state
+        file."""
+        self._start()
+
     @property
     def state(self):
         return os.path.join(self.dir, "state.sqlite3")

@@ -113,6 +113,57 @@ class Durability(unittest.TestCase):
         srv.restart()
         self.assertEqual(issue(srv.client(auth=True)), 50)
 
+    def table_sizes(self, srv):
+        """(log rows, jobs rows) of the stopped server's file."""
+        db = sqlite3.connect(srv.state)
+        try:
+            return tuple(db.execute("SELECT COUNT(*) FROM %s" % t).fetchone()[0]
+                         for t in ("log", "jobs"))
+        finally:
+            db.close()
+
+    def test_log_replayed_after_a_crash_and_folded_at_a_clean_stop(self):
+        srv = Server(self)
+        c = srv.client(auth=True)
+        ids = [issue(c) for _ in range(20)]
+        c.sock.close()
+        srv.stop(signal.SIGKILL)  # well within the idle second before folding
+        log_rows, job_rows = self.table_sizes(srv)
+        self.assertGreater(log_rows, 0)
+        self.assertLess(job_rows, 20)
+        srv.start_again()
+        c = srv.client(auth=True)
+        self.assertEqual(sorted(all_jobs(c)), ids)
+        self.assertEqual(issue(c), 20)
+        c.sock.close()
+        self.assertEqual(srv.stop(), 0)
+        self.assertEqual(self.table_sizes(srv), (0, 21))
+
+    def test_log_folded_when_idle(self):
+        srv = Server(self)
+        c = srv.client(auth=True)
+        for _ in range(20):
+            issue(c)
+        srv.process.wait_for("Folded the state log into the tables", timeout=10)
+        c.sock.close()
+        srv.stop(signal.SIGKILL)
+        self.assertEqual(self.table_sizes(srv), (0, 20))
+
+    def test_version_1_file_upgraded(self):
+        srv = Server(self)
+        issue(srv.client(auth=True))
+        self.assertEqual(srv.stop(), 0)
+        db = sqlite3.connect(srv.state)
+        db.execute("DROP TABLE log")
+        db.execute("UPDATE kueue_meta SET value = 1 WHERE key = 'schema_version'")
+        db.commit()
+        db.close()
+        srv.start_again()
+        self.assertIn("Upgraded %s to schema version 2" % srv.state, srv.log())
+        c = srv.client(auth=True)
+        self.assertEqual(sorted(all_jobs(c)), [0])
+        self.assertEqual(issue(c), 1)
+
     def test_file_is_private(self):
         srv = Server(self)
         self.assertEqual(stat.S_IMODE(os.stat(srv.state).st_mode), 0o600)
@@ -191,6 +242,14 @@ class BadFiles(unittest.TestCase):
             db.commit()
             db.close()
         self.refused(newer, "was written by a newer Kueue-C (schema version 99")
+
+    def test_malformed_log_refused(self):
+        def malformed(path):
+            db = sqlite3.connect(path)
+            db.execute("INSERT INTO log (data) VALUES (x'07')")
+            db.commit()
+            db.close()
+        self.refused(malformed, "log row 1 is malformed; refusing to touch the file")
 
     def test_foreign_database_refused(self):
         def foreign(path):
