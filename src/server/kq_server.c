@@ -252,8 +252,8 @@ static bool commit(kq_server *srv)
 
 static void on_fold(kq_loop *loop, void *arg);
 
-/* Folds one batch of the store's log: when the server has been idle for
- * KQ_SRV_FOLD_IDLE_MS (one batch a turn, so that a request arriving
+/* Folds a batch of the store's log: when the server has been idle for
+ * KQ_SRV_FOLD_IDLE_MS (a batch a turn, so that a request arriving
  * meanwhile waits for at most one), or at once while the log is over
  * KQ_STORE_LOG_MAX.  Keeps a timer while there is log left. */
 static void fold(kq_server *srv)
@@ -264,7 +264,7 @@ static void fold(kq_server *srv)
     if (!srv->store || !kq_store_log_bytes(srv->store) || srv->fold_timer)
         return;
     if (idle >= KQ_SRV_FOLD_IDLE_MS || kq_store_log_bytes(srv->store) > KQ_STORE_LOG_MAX) {
-        if (kq_store_fold(srv->store, KQ_STORE_FOLD_BATCH, &err) < 0) {
+        if (kq_store_fold(srv->store, &err) < 0) {
             log_store_error(srv, "Cannot fold the store's log (tried again later)", err.msg);
             wait = KQ_SRV_FOLD_IDLE_MS;
         }

@@ -233,7 +233,7 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
                            &st->set_meta, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT INTO log (data) VALUES (?)", -1,
                            &st->log_append, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "SELECT seq, data FROM log ORDER BY seq LIMIT ?", -1,
+        sqlite3_prepare_v2(st->db, "SELECT seq, data FROM log ORDER BY seq", -1,
                            &st->log_oldest, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "DELETE FROM log WHERE seq <= ?", -1,
                            &st->log_delete, NULL) != SQLITE_OK) {
@@ -241,7 +241,7 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         goto fail;
     }
     /* What a crash left in the log goes into the tables before loading. */
-    while ((rc = kq_store_fold(st, KQ_STORE_FOLD_BATCH, err)) > 0)
+    while ((rc = kq_store_fold(st, err)) > 0)
         ;
     if (rc < 0)
         goto fail;
@@ -262,7 +262,7 @@ void kq_store_close(kq_store *st)
         int rc;
 
         /* A clean stop leaves the tables complete and the log empty. */
-        while ((rc = kq_store_fold(st, KQ_STORE_FOLD_BATCH, &err)) > 0)
+        while ((rc = kq_store_fold(st, &err)) > 0)
             ;
         if (rc < 0)
             kq_err("%s (the log stays; it is folded at the next start)", err.msg);
@@ -481,14 +481,10 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
         kq_error_set(err, "out of memory writing %s", st->path);
         return -ENOMEM;
     }
-    if (step(st->begin) < 0)
-        return db_error(st, err, "write");
+    /* One statement: its own transaction, no BEGIN and COMMIT to run. */
     sqlite3_bind_blob(st->log_append, 1, kq_buf_ptr(b), (int)b->len, SQLITE_STATIC);
-    if ((rc = step(st->log_append)) < 0 || (rc = step(st->commit)) < 0) {
-        db_error(st, err, "write");
-        exec(st, "ROLLBACK", NULL);
-        return rc;
-    }
+    if ((rc = step(st->log_append)) < 0)
+        return db_error(st, err, "write");
     st->log_bytes += b->len;
     for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
         job->stored_cat = job->cat == KQ_CAT_OFFERED ? KQ_CAT_PENDING : job->cat;
@@ -581,16 +577,16 @@ static int apply_record(kq_store *st, cursor *c)
     }
 }
 
-int kq_store_fold(kq_store *st, int rows, kq_error *err)
+int kq_store_fold(kq_store *st, kq_error *err)
 {
     int64_t last = -1;
     uint64_t bytes = 0;
-    int n = 0, rc = 0, row;
+    int n = 0, rc = 0, row = SQLITE_DONE;
 
     if (step(st->begin) < 0)
         return db_error(st, err, "write");
-    sqlite3_bind_int(st->log_oldest, 1, rows);
-    while (rc == 0 && (row = sqlite3_step(st->log_oldest)) == SQLITE_ROW) {
+    while (rc == 0 && bytes < KQ_STORE_FOLD_BYTES &&
+           (row = sqlite3_step(st->log_oldest)) == SQLITE_ROW) {
         const char *data = sqlite3_column_blob(st->log_oldest, 1);
         cursor c = {data, data + sqlite3_column_bytes(st->log_oldest, 1)};
 
@@ -618,7 +614,7 @@ int kq_store_fold(kq_store *st, int rows, kq_error *err)
         exec(st, "ROLLBACK", NULL);
         return rc;
     }
-    st->log_bytes = n < rows || bytes > st->log_bytes ? 0 : st->log_bytes - bytes;
+    st->log_bytes = row == SQLITE_DONE || bytes > st->log_bytes ? 0 : st->log_bytes - bytes;
     return n;
 }
 

@@ -52,16 +52,17 @@ KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
 KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
                                  uint64_t next_worker_id, kq_error *err);
 
-/* Log rows folded per transaction: a few milliseconds of work, so that the
- * server can fold between turns without keeping anyone waiting. */
-#define KQ_STORE_FOLD_BATCH 16
+/* Log folded per transaction (at least one row): a few milliseconds of
+ * work, so that the server can fold between turns without keeping anyone
+ * waiting long. */
+#define KQ_STORE_FOLD_BYTES (1u << 20)
 /* Beyond this much log the server folds every turn, not only when idle. */
 #define KQ_STORE_LOG_MAX (256u << 20)
 
-/* Folds up to rows of the oldest log rows into the tables, in one
- * transaction: the number folded (0: the log is empty), or -EIO / -EPROTO
- * with err (the log is left as it was). */
-KQ_NODISCARD int kq_store_fold(kq_store *st, int rows, kq_error *err);
+/* Folds the oldest log rows, about KQ_STORE_FOLD_BYTES of them, into the
+ * tables in one transaction: the number of rows folded (0: the log is
+ * empty), or -EIO / -EPROTO with err (the log is left as it was). */
+KQ_NODISCARD int kq_store_fold(kq_store *st, kq_error *err);
 /* About how much the log holds, in bytes; 0 when empty. */
 uint64_t kq_store_log_bytes(const kq_store *st);
 
