@@ -162,7 +162,7 @@ static int migrate(kq_store *st, int64_t version, bool fresh, kq_error *err)
             exec(st, "ROLLBACK", NULL);
             return rc;
         }
-        if (v > 0)
+        if (!fresh)
             kq_info("Upgraded %s to schema version %lld", st->path, (long long)v + 1);
     }
     return 0;

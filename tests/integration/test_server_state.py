@@ -164,6 +164,13 @@ class Durability(unittest.TestCase):
         self.assertEqual(sorted(all_jobs(c)), [0])
         self.assertEqual(issue(c), 1)
 
+    def test_new_file_is_not_reported_as_upgraded(self):
+        # Regression: creating a file ran migrations 1 and 2 and said
+        # "Upgraded ... to schema version 2".
+        srv = Server(self)
+        self.assertIn("State in %s: 0 jobs" % srv.state, srv.log())
+        self.assertNotIn("Upgraded", srv.log())
+
     def test_file_is_private(self):
         srv = Server(self)
         self.assertEqual(stat.S_IMODE(os.stat(srv.state).st_mode), 0o600)
