@@ -18,6 +18,7 @@
 #ifndef KQ_STORE_H
 #define KQ_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kq_error.h"
@@ -65,5 +66,13 @@ KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
 KQ_NODISCARD int kq_store_fold(kq_store *st, kq_error *err);
 /* About how much the log holds, in bytes; 0 when empty. */
 uint64_t kq_store_log_bytes(const kq_store *st);
+
+/* WAL pages beyond which a write checkpoints at once (32 MiB). */
+#define KQ_STORE_WAL_MAX_PAGES 8192
+/* Whether the WAL holds pages a checkpoint would copy into the file. */
+bool kq_store_wal_pending(const kq_store *st);
+/* Copies the WAL into the file and empties it (an fsync: for idle time).
+ * 0 or -EIO with err. */
+KQ_NODISCARD int kq_store_checkpoint(kq_store *st, kq_error *err);
 
 #endif

@@ -139,12 +139,15 @@ class Durability(unittest.TestCase):
         self.assertEqual(srv.stop(), 0)
         self.assertEqual(self.table_sizes(srv), (0, 21))
 
-    def test_log_folded_when_idle(self):
+    def test_log_folded_and_checkpointed_when_idle(self):
         srv = Server(self)
         c = srv.client(auth=True)
         for _ in range(20):
             issue(c)
+        self.assertGreater(os.path.getsize(srv.state + "-wal"), 0)
         srv.process.wait_for("Folded the state log into the tables", timeout=10)
+        srv.process.wait_for("Checkpointed the state file", timeout=10)
+        self.assertEqual(os.path.getsize(srv.state + "-wal"), 0)
         c.sock.close()
         srv.stop(signal.SIGKILL)
         self.assertEqual(self.table_sizes(srv), (0, 20))
