@@ -133,6 +133,17 @@ class Config(unittest.TestCase):
                          "Error: connect 127.0.0.1:%d: Connection refused\n" % port)
 
 
+    def test_server_by_name(self):
+        # kueue is linked statically: its glibc looks names up by itself
+        # (/etc/hosts here; "localhost" may also give ::1, tried in turn).
+        srv = kqtest.Server(self)
+        cli = Client(self, srv, server_name="localhost")
+        self.assertEqual(cli.ok("cmd", "true").strip(), "0")
+        self.assertEqual(Client(self, srv, server_name="no..such.host").fails(1, "list-jobs"),
+                         "Error: resolve no..such.host:%d: Name or service not known\n"
+                         % srv.port)
+
+
 class Commands(unittest.TestCase):
     def setUp(self):
         self.srv = kqtest.Server(self, global_resources=RESOURCES)

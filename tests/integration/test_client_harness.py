@@ -69,7 +69,7 @@ class Client:
     """The kueue binary with a config file of its own for one server."""
 
     def __init__(self, test, server=None, secret=None, port=None, cpus=1, ram=100,
-                 log_level="info"):
+                 log_level="info", server_name="127.0.0.1"):
         self.test = test
         self.dir = tempfile.mkdtemp(prefix="kq-client-")
         test.addCleanup(shutil.rmtree, self.dir, True)
@@ -77,7 +77,7 @@ class Client:
         kqtest.write_config(self.config, {
             "common_settings": {
                 "shared_secret": secret or (server.secret if server else kqtest.SECRET),
-                "server_name": "127.0.0.1",
+                "server_name": server_name,
                 "server_port": port if port is not None else server.port,
                 "log_level": log_level},
             "client_settings": {"job_default_cpus": cpus, "job_default_ram_mb": ram}})
