@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "kq_buf.h"
+#include "kq_cmdline.h"
 #include "kq_config.h"
 #include "kq_shell_quote.h"
 
@@ -272,22 +273,12 @@ int main(int argc, char **argv)
         case OPT_DRY_RUN:
             dry = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'V':
-            printf("kueue %s\n", KQ_VERSION);
-            return 0;
         default:
-            usage(stderr);
-            return 2;
+            return kq_cmdline_exit(opt, usage);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "error: unexpected argument '%s'\n\n", argv[optind]);
-        usage(stderr);
+    if (kq_cmdline_no_operands(argc, argv, usage))
         return 2;
-    }
     if (kq_config_path(config_path, path, sizeof path) < 0) {
         fprintf(stderr, "Error: Failed to load config: path too long\n");
         return 1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_cmdline.h"
 #include "kq_config.h"
 #include "kq_log.h"
 #include "kq_server.h"
@@ -73,22 +74,12 @@ int main(int argc, char **argv)
         case 'N':
             no_state = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'V':
-            printf("kueue %s\n", KQ_VERSION);
-            return 0;
         default:
-            usage(stderr);
-            return 2;
+            return kq_cmdline_exit(opt, usage);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "error: unexpected argument '%s'\n\n", argv[optind]);
-        usage(stderr);
+    if (kq_cmdline_no_operands(argc, argv, usage))
         return 2;
-    }
     if (kq_config_start("kueue_server", config_path, true, &cfg) != 0)
         return 1;
     if (no_state && state_path) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kq_cmdline.h"
 #include "kq_config.h"
 #include "kq_log.h"
 #include "kq_worker.h"
@@ -62,22 +63,12 @@ int main(int argc, char **argv)
         case 'c':
             config_path = optarg;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'V':
-            printf("kueue %s\n", KQ_VERSION);
-            return 0;
         default:
-            usage(stderr);
-            return 2;
+            return kq_cmdline_exit(opt, usage);
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "error: unexpected argument '%s'\n\n", argv[optind]);
-        usage(stderr);
+    if (kq_cmdline_no_operands(argc, argv, usage))
         return 2;
-    }
     hold_std_fds();
     if (kq_config_start("kueue_worker", config_path, true, &cfg) != 0)
         return 1;
