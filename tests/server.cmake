@@ -2,6 +2,8 @@
 kq_unit_test(test_jobs SOURCES unit/test_jobs.c LIBS kueue_server_lib)
 kq_unit_test(test_sched SOURCES unit/test_sched.c LIBS kueue_server_lib)
 kq_unit_test(test_idset SOURCES unit/test_idset.c LIBS kueue_server_lib)
+kq_unit_test(test_journal SOURCES unit/test_journal.c LIBS kueue_server_lib)
+kq_unit_test(test_store SOURCES unit/test_store.c LIBS kueue_server_lib)
 kq_integration_test(server_requests test_server_requests.py)
 kq_integration_test(server_lifecycle test_server_lifecycle.py)
 kq_integration_test(server_robustness test_server_robustness.py)

@@ -470,9 +470,37 @@ static void bench_free(bench *b)
 }
 
 typedef struct sched_result {
-    double rate;   /* jobs per second */
-    double cpu_us; /* server CPU per job */
+    double rate;    /* jobs per second */
+    double cpu_us;  /* server CPU per job */
+    double fold_us; /* store on: server CPU per job folding the journal when idle */
 } sched_result;
+
+static off_t file_size(const char *dir, const char *name)
+{
+    char path[160];
+    struct stat sb;
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* Store on: waits (60 s at most) until the server, idle, has folded its
+ * journal into the tables and checkpointed them; the server CPU this took
+ * per job. */
+static double fold_cost_us(bench *b, uint64_t n)
+{
+    double cpu0 = server_cpu(b), deadline = now_s() + 60;
+
+    while (now_s() < deadline) {
+        /* The journal keeps just its header, the WAL is empty. */
+        if (file_size(b->dir, "state.sqlite3-changes") == 32 &&
+            file_size(b->dir, "state.sqlite3-wal") <= 0)
+            return (server_cpu(b) - cpu0) * 1e6 / (double)n;
+        usleep(10000);
+    }
+    die("the server did not fold its journal within 60 s");
+    return 0;
+}
 
 /* One sched run with the variant set in the globals. */
 static sched_result sched_once(const char *binary, uint64_t n, int w, bool backlog)
@@ -500,6 +528,7 @@ static sched_result sched_once(const char *binary, uint64_t n, int w, bool backl
     run_until(&b, &b.finished, n);
     r.rate = (double)n / (now_s() - t0);
     r.cpu_us = (server_cpu(&b) - cpu0) * 1e6 / (double)n;
+    r.fold_us = use_state ? fold_cost_us(&b, n) : 0;
     stop_server(&b);
     bench_free(&b);
     return r;
@@ -523,11 +552,14 @@ static int run_sched(const char *binary, int argc, char **argv)
             use_state = true;
     }
     r = sched_once(binary, n, w, backlog);
-    printf("sched: %llu jobs, %d workers%s%s%s: %.0f jobs/s, server CPU %.1f us/job\n",
+    printf("sched: %llu jobs, %d workers%s%s%s: %.0f jobs/s, server CPU %.1f us/job",
            (unsigned long long)n, w, backlog ? ", all queued first" : "",
            use_global ? ", global resources held" :
            global_configured ? ", global resources configured" : "",
            use_state ? ", store on" : "", r.rate, r.cpu_us);
+    if (use_state)
+        printf(", then %.1f us/job folding when idle", r.fold_us);
+    printf("\n");
     return 0;
 }
 
@@ -549,7 +581,7 @@ static int run_compare(const char *binary, int argc, char **argv)
     uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 100000;
     int w = argc > 1 ? atoi(argv[1]) : 4;
     int runs = argc > 2 ? atoi(argv[2]) : 5;
-    double rate[NV][MAX_RUNS], cpu[NV][MAX_RUNS], base_rate = 0, base_cpu = 0;
+    double rate[NV][MAX_RUNS], cpu[NV][MAX_RUNS], fold[MAX_RUNS], base_rate = 0, base_cpu = 0;
 
     if (runs < 1 || runs > MAX_RUNS)
         runs = 5;
@@ -563,6 +595,8 @@ static int run_compare(const char *binary, int argc, char **argv)
             res = sched_once(binary, n, w, variants[v].backlog);
             rate[v][r] = res.rate;
             cpu[v][r] = res.cpu_us;
+            if (variants[v].state)
+                fold[r] = res.fold_us;
         }
     }
     printf("sched: %llu jobs, %d workers, median of %d interleaved runs\n",
@@ -576,6 +610,9 @@ static int run_compare(const char *binary, int argc, char **argv)
         }
         printf("  %-36s %7.0f jobs/s (%3.0f %%)  server CPU %5.1f us/job (%3.0f %%)\n",
                variants[v].name, mr, 100 * mr / base_rate, mc, 100 * mc / base_cpu);
+        if (variants[v].state)
+            printf("  %-36s %30s then %5.1f us/job folding when idle\n", "", "",
+                   median(fold, runs));
     }
     return 0;
 }

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/kq-deps.sh
 
-kq_need_packages "${KQ_BUILD_PACKAGES[@]}" clang libclang-rt-dev procps
+# zsh and fish: the completion tests run the generated scripts in them.
+kq_need_packages "${KQ_BUILD_PACKAGES[@]}" clang libclang-rt-dev procps zsh fish
 jobs=$(nproc)
 
 echo "== optimised build and tests"

@@ -252,30 +252,32 @@ static bool commit(kq_server *srv)
 
 static void on_fold(kq_loop *loop, void *arg);
 
-/* Folds a batch of the store's log, then checkpoints it: when the server
- * has been idle for KQ_SRV_FOLD_IDLE_MS (a batch a turn, so that a request
- * arriving meanwhile waits for at most one), or, folding only, at once
- * while the log is over KQ_STORE_LOG_MAX.  Keeps a timer while there is
- * work left. */
+/* Folds a batch of the store's journal, then checkpoints (which empties
+ * the journal): when the server has been idle for KQ_SRV_FOLD_IDLE_MS (a
+ * batch a turn, so that a request arriving meanwhile waits for at most
+ * one), or at once while the journal is over KQ_STORE_LOG_MAX.  Keeps a
+ * timer while there is work left. */
 static void fold(kq_server *srv)
 {
     uint64_t now = kq_loop_now(srv->loop), idle = now - srv->store_written_ms, wait = 0;
-    bool log, quiet = idle >= KQ_SRV_FOLD_IDLE_MS;
+    bool log, due;
     kq_error err;
 
     if (!srv->store || srv->fold_timer)
         return;
     log = kq_store_log_bytes(srv->store) > 0;
-    if (!log && !kq_store_wal_pending(srv->store))
+    if (!log && !kq_store_checkpoint_pending(srv->store))
         return;
-    if (log && (quiet || kq_store_log_bytes(srv->store) > KQ_STORE_LOG_MAX)) {
+    due = idle >= KQ_SRV_FOLD_IDLE_MS || kq_store_journal_bytes(srv->store) > KQ_STORE_LOG_MAX;
+    if (log && due) {
         if (kq_store_fold(srv->store, &err) < 0) {
-            log_store_error(srv, "Cannot fold the store's log (tried again later)", err.msg);
+            log_store_error(srv, "Cannot fold the store's journal (tried again later)",
+                            err.msg);
             wait = KQ_SRV_FOLD_IDLE_MS;
         } else if (!kq_store_log_bytes(srv->store)) {
-            kq_debug("Folded the state log into the tables");
+            kq_debug("Folded the state journal into the tables");
         }
-    } else if (!log && quiet) {
+    } else if (due) {
         if (kq_store_checkpoint(srv->store, &err) < 0) {
             log_store_error(srv, "Cannot checkpoint the store (tried again later)", err.msg);
             wait = KQ_SRV_FOLD_IDLE_MS;
@@ -285,7 +287,7 @@ static void fold(kq_server *srv)
     } else {
         wait = KQ_SRV_FOLD_IDLE_MS - idle;
     }
-    if (kq_store_log_bytes(srv->store) || kq_store_wal_pending(srv->store))
+    if (kq_store_log_bytes(srv->store) || kq_store_checkpoint_pending(srv->store))
         srv->fold_timer = kq_loop_timer(srv->loop, wait, on_fold, srv);
 }
 

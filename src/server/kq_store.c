@@ -3,7 +3,9 @@
  *
  * Tables:
  *   kueue_meta(key TEXT PRIMARY KEY, value INTEGER)
- *       schema_version, next_job_id, next_worker_id
+ *       schema_version, next_job_id, next_worker_id; store_id (random,
+ *       names the journal's owner), journal_generation and journal_offset
+ *       (the journal is folded up to there)
  *   jobs(id INTEGER PRIMARY KEY, info TEXT)
  *       the JobInfo as accepted (status Pending), in the protocol's JSON;
  *       written once
@@ -13,35 +15,39 @@
  *       that NUL bytes survive) and the server's time the job ended
  *       (cleanup goes by it).  Kept apart so that the frequent status
  *       writes are small rows on few pages.
- *   log(seq INTEGER PRIMARY KEY, data BLOB)
- *       what each commit changed, as records (below), not yet folded into
- *       the tables above.
- * A turn's commit appends one log row: one B-tree insert instead of a row
- * write per change, which is what keeps durability cheap when jobs pour
- * in.  The log is folded into the tables, oldest rows first, in batches:
- * when the server is idle, when it grows past KQ_STORE_LOG_MAX, when the
- * store is opened (so loading reads the tables only) and when it closes.
+ * A turn's commit appends one frame of records (below) to the journal,
+ * PATH-changes (kq_journal): one write() of about the records' bytes, where
+ * a database commit would rewrite several pages.  The journal is folded
+ * into the tables, oldest frames first, in transactions that also move
+ * journal_offset, so that a frame is applied once however a fold ends:
+ * when the server is idle, when the journal grows past KQ_STORE_LOG_MAX,
+ * when the store is opened (so loading reads the tables only) and when it
+ * closes.  Once all of it is folded and the database synced (a
+ * checkpoint), the journal is emptied and its generation goes up.
  * Migrations are the numbered steps below: a store of version v gets steps
  * v+1 .. KQ_STORE_SCHEMA_VERSION, each in its own transaction.
  */
 #include "kq_store.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kq_dirs.h"
+#include "kq_journal.h"
 #include "kq_log.h"
 
 struct kq_store {
     sqlite3 *db;
     char *path;
-    /* BEGIN and COMMIT run once per turn: prepared once, not parsed each time. */
+    /* BEGIN and COMMIT run once per fold: prepared once, not parsed each time. */
     sqlite3_stmt *begin;
     sqlite3_stmt *commit;
     sqlite3_stmt *insert_job;
@@ -49,17 +55,18 @@ struct kq_store {
     sqlite3_stmt *remove_job;
     sqlite3_stmt *remove_state;
     sqlite3_stmt *set_meta;
-    sqlite3_stmt *log_append;
-    sqlite3_stmt *log_oldest;
-    sqlite3_stmt *log_delete;
+    kq_journal journal;
+    uint64_t id;                 /* store_id: the journal's owner */
+    uint64_t fold_off;           /* journal bytes below this are in the tables */
     uint64_t saved_next_job_id, saved_next_worker_id;
-    uint64_t log_bytes;   /* in the log (about: record bytes) */
-    int wal_pages;        /* in the WAL since the last checkpoint */
-    bool opened;          /* open succeeded: closing folds the log */
-    kq_buf json, records;
+    int wal_pages;               /* in the WAL since the last checkpoint */
+    bool opened;                 /* open succeeded: closing folds the journal */
+    kq_buf json, records, frame;
 };
 
-/* Record kinds of a log row: a byte, the job id, then the fields listed. */
+/* Record kinds: a byte, the job id, then the fields listed; numbers are
+ * little-endian u64, byte strings a u64 length (UINT64_MAX: NULL) and the
+ * bytes. */
 enum {
     REC_INFO = 1, /* JobInfo JSON as accepted: the jobs row */
     REC_STATE,    /* status JSON, stdout, stderr, done_at_ns: the states row */
@@ -68,14 +75,23 @@ enum {
     REC_META,     /* next_job_id (in place of the id), next_worker_id */
 };
 
-/* Step n creates schema version n from version n - 1. */
-static const char *const migrations[KQ_STORE_SCHEMA_VERSION] = {
-    "CREATE TABLE jobs (id INTEGER PRIMARY KEY, info TEXT NOT NULL);"
-    "CREATE TABLE states (id INTEGER PRIMARY KEY, status TEXT NOT NULL,"
-    " stdout BLOB, stderr BLOB, done_at_ns INTEGER);"
-    "INSERT OR REPLACE INTO kueue_meta VALUES ('next_job_id', 0);"
-    "INSERT OR REPLACE INTO kueue_meta VALUES ('next_worker_id', 0);",
-    "CREATE TABLE log (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);",
+static int migrate_log_table(kq_store *st, kq_error *err);
+
+/* Step n creates schema version n from version n - 1: SQL, or code. */
+static const struct migration {
+    const char *sql;
+    int (*run)(kq_store *st, kq_error *err);
+} migrations[KQ_STORE_SCHEMA_VERSION] = {
+    {"CREATE TABLE jobs (id INTEGER PRIMARY KEY, info TEXT NOT NULL);"
+     "CREATE TABLE states (id INTEGER PRIMARY KEY, status TEXT NOT NULL,"
+     " stdout BLOB, stderr BLOB, done_at_ns INTEGER);"
+     "INSERT OR REPLACE INTO kueue_meta VALUES ('next_job_id', 0);"
+     "INSERT OR REPLACE INTO kueue_meta VALUES ('next_worker_id', 0);", NULL},
+    /* Version 2 appended each commit to this table. */
+    {"CREATE TABLE log (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);", NULL},
+    /* Version 3: the journal file instead; what a crash left in the log is
+     * applied first. */
+    {NULL, migrate_log_table},
 };
 
 static int db_error(kq_store *st, kq_error *err, const char *what)
@@ -109,6 +125,21 @@ static int exec(kq_store *st, const char *sql, kq_error *err)
     if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_error(st, err, "update");
     return 0;
+}
+
+static int step(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int set_meta(kq_store *st, const char *key, uint64_t value)
+{
+    sqlite3_bind_text(st->set_meta, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st->set_meta, 2, (int64_t)value);
+    return step(st->set_meta);
 }
 
 /* The schema version of an existing store; -EPROTO when the file is not
@@ -150,6 +181,30 @@ static int read_version(kq_store *st, int64_t *version, bool *fresh,
     return 0;
 }
 
+/* The statements on the job tables (which exist from version 1 on);
+ * again is a no-op. */
+static int prepare(kq_store *st, kq_error *err)
+{
+    if (st->begin)
+        return 0;
+    if (sqlite3_prepare_v2(st->db, "BEGIN", -1, &st->begin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "COMMIT", -1, &st->commit, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO jobs (id, info) VALUES (?, ?)",
+                           -1, &st->insert_job, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "INSERT OR REPLACE INTO states (id, status, stdout, stderr,"
+                           " done_at_ns) VALUES (?, ?, ?, ?, ?)", -1, &st->upsert_state,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM jobs WHERE id = ?", -1, &st->remove_job,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM states WHERE id = ?", -1,
+                           &st->remove_state, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO kueue_meta VALUES (?, ?)", -1,
+                           &st->set_meta, NULL) != SQLITE_OK)
+        return db_error(st, err, "prepare statements for");
+    return 0;
+}
+
 /* Brings the schema of a store known to be ours to this build's version,
  * one migration at a time. */
 static int migrate(kq_store *st, int64_t version, bool fresh, kq_error *err)
@@ -160,13 +215,15 @@ static int migrate(kq_store *st, int64_t version, bool fresh, kq_error *err)
                                 " value INTEGER NOT NULL)", err)) < 0)
         return rc;
     for (int64_t v = version; v < KQ_STORE_SCHEMA_VERSION; v++) {
+        const struct migration *m = &migrations[v];
         char bump[128];
 
         snprintf(bump, sizeof bump, "INSERT OR REPLACE INTO kueue_meta "
                                     "VALUES ('schema_version', %lld);",
                  (long long)v + 1);
         if ((rc = exec(st, "BEGIN", err)) < 0 ||
-            (rc = exec(st, migrations[v], err)) < 0 ||
+            (m->sql && (rc = exec(st, m->sql, err)) < 0) ||
+            (m->run && (rc = m->run(st, err)) < 0) ||
             (rc = exec(st, bump, err)) < 0 ||
             (rc = exec(st, "COMMIT", err)) < 0) {
             exec(st, "ROLLBACK", NULL);
@@ -174,6 +231,289 @@ static int migrate(kq_store *st, int64_t version, bool fresh, kq_error *err)
         }
         if (!fresh)
             kq_info("Upgraded %s to schema version %lld", st->path, (long long)v + 1);
+    }
+    return 0;
+}
+
+static int load_meta(kq_store *st, const char *key, uint64_t *out, kq_error *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM kueue_meta WHERE key = ?", -1, &q,
+                           NULL) != SQLITE_OK)
+        return db_error(st, err, "read");
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = (uint64_t)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_error(st, err, "read");
+    return 0;
+}
+
+/* ---- records ---- */
+
+static void put_u64(kq_buf *b, uint64_t v)
+{
+    v = htole64(v);
+    kq_buf_append(b, &v, sizeof v);
+}
+
+/* A length-prefixed byte string; UINT64_MAX as length means NULL. */
+static void put_bytes(kq_buf *b, const void *p, size_t n, bool present)
+{
+    put_u64(b, present ? (uint64_t)n : UINT64_MAX);
+    if (present)
+        kq_buf_append(b, p, n);
+}
+
+static void put_head(kq_buf *b, char kind, uint64_t id)
+{
+    kq_buf_putc(b, kind);
+    put_u64(b, id);
+}
+
+/* The records of what changed of one job, as it should be found after a
+ * restart: an offer is not worth keeping (the job is pending again). */
+static int record_job(kq_store *st, kq_job *job, kq_buf *b)
+{
+    bool pending = job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED;
+    uint64_t id = job->info.job_id;
+
+    if (job->stored_cat == KQ_CAT_COUNT) {
+        kq_job_info view = job->info;
+
+        view.status.tag = KQ_JOB_STATUS_PENDING;
+        view.status.pending.issued = kq_job_issued(job);
+        kq_buf_clear(&st->json);
+        if (kq_job_info_encode(&view, &st->json) < 0)
+            return -ENOMEM;
+        put_head(b, REC_INFO, id);
+        put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
+    }
+    if (pending) {
+        /* Back in the queue (after a defer or a lost worker). */
+        if (job->stored_cat != KQ_CAT_COUNT && job->stored_cat != KQ_CAT_PENDING)
+            put_head(b, REC_UNSTATE, id);
+        return 0;
+    }
+    kq_buf_clear(&st->json);
+    if (kq_job_status_encode(&job->info.status, &st->json) < 0)
+        return -ENOMEM;
+    put_head(b, REC_STATE, id);
+    put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
+    put_bytes(b, job->stdout_text.ptr, job->stdout_text.len, job->stdout_text.ptr);
+    put_bytes(b, job->stderr_text.ptr, job->stderr_text.len, job->stderr_text.ptr);
+    put_u64(b, KQ_CAT_BIT(job->cat) & KQ_CAT_DONE
+                   ? (uint64_t)(job->done_at.sec * 1000000000 + (int64_t)job->done_at.nsec)
+                   : UINT64_MAX);
+    return 0;
+}
+
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+static bool get_u64(cursor *c, uint64_t *v)
+{
+    if ((size_t)(c->end - c->p) < sizeof *v)
+        return false;
+    memcpy(v, c->p, sizeof *v);
+    *v = le64toh(*v);
+    c->p += sizeof *v;
+    return true;
+}
+
+/* Binds a length-prefixed byte string (NULL as SQL NULL) as col. */
+static bool bind_bytes(cursor *c, sqlite3_stmt *s, int col, bool text)
+{
+    uint64_t n;
+
+    if (!get_u64(c, &n))
+        return false;
+    if (n == UINT64_MAX) {
+        sqlite3_bind_null(s, col);
+        return true;
+    }
+    if (n > (uint64_t)(c->end - c->p) || n > INT32_MAX)
+        return false;
+    if (text)
+        sqlite3_bind_text(s, col, c->p, (int)n, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(s, col, c->p, (int)n, SQLITE_STATIC);
+    c->p += n;
+    return true;
+}
+
+/* Applies one record to the tables: 0, -EIO, or -EPROTO (malformed). */
+static int apply_record(kq_store *st, cursor *c)
+{
+    sqlite3_stmt *s = st->upsert_state;
+    char kind = *c->p++;
+    uint64_t id, v;
+    int rc;
+
+    if (!get_u64(c, &id))
+        return -EPROTO;
+    switch (kind) {
+    case REC_INFO:
+        sqlite3_bind_int64(st->insert_job, 1, (int64_t)id);
+        if (!bind_bytes(c, st->insert_job, 2, true))
+            return -EPROTO;
+        return step(st->insert_job);
+    case REC_STATE:
+        sqlite3_bind_int64(s, 1, (int64_t)id);
+        if (!bind_bytes(c, s, 2, true) || !bind_bytes(c, s, 3, false) ||
+            !bind_bytes(c, s, 4, false) || !get_u64(c, &v))
+            return -EPROTO;
+        if (v == UINT64_MAX)
+            sqlite3_bind_null(s, 5);
+        else
+            sqlite3_bind_int64(s, 5, (int64_t)v);
+        return step(s);
+    case REC_UNSTATE:
+        sqlite3_bind_int64(st->remove_state, 1, (int64_t)id);
+        return step(st->remove_state);
+    case REC_REMOVE:
+        sqlite3_bind_int64(st->remove_job, 1, (int64_t)id);
+        sqlite3_bind_int64(st->remove_state, 1, (int64_t)id);
+        if ((rc = step(st->remove_job)) < 0)
+            return rc;
+        return step(st->remove_state);
+    case REC_META:
+        if (!get_u64(c, &v))
+            return -EPROTO;
+        if ((rc = set_meta(st, "next_job_id", id)) < 0)
+            return rc;
+        return set_meta(st, "next_worker_id", v);
+    default:
+        return -EPROTO;
+    }
+}
+
+/* Applies the records of one frame (or version 2 log row). */
+static int apply_records(kq_store *st, const char *data, size_t n)
+{
+    cursor c = {data, data + n};
+    int rc = 0;
+
+    while (rc == 0 && c.p < c.end)
+        rc = apply_record(st, &c);
+    return rc;
+}
+
+/* Migration to version 3 (inside its transaction): applies the version 2
+ * log, drops it, and names the journal's owner. */
+static int migrate_log_table(kq_store *st, kq_error *err)
+{
+    sqlite3_stmt *q;
+    uint64_t id = 0;
+    int rc, row;
+
+    if ((rc = prepare(st, err)) < 0)
+        return rc;
+    if (sqlite3_prepare_v2(st->db, "SELECT seq, data FROM log ORDER BY seq", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_error(st, err, "read");
+    rc = 0;
+    while (rc == 0 && (row = sqlite3_step(q)) == SQLITE_ROW) {
+        rc = apply_records(st, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        if (rc == -EPROTO)
+            kq_error_set(err, "%s: log row %lld is malformed; refusing to touch the file",
+                         st->path, (long long)sqlite3_column_int64(q, 0));
+    }
+    if (rc == 0 && row != SQLITE_DONE)
+        rc = -EIO;
+    sqlite3_finalize(q);
+    if (rc == -EIO)
+        return db_error(st, err, "upgrade");
+    if (rc < 0)
+        return rc;
+    while (!id) {
+        if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id) {
+            kq_error_set(err, "getrandom: %s", strerror(errno));
+            return -EIO;
+        }
+        id &= INT64_MAX;
+    }
+    if ((rc = exec(st, "DROP TABLE log", err)) < 0 ||
+        (rc = set_meta(st, "store_id", id)) < 0 ||
+        (rc = set_meta(st, "journal_generation", 0)) < 0 ||
+        (rc = set_meta(st, "journal_offset", 0)) < 0)
+        return rc == -EIO ? db_error(st, err, "upgrade") : rc;
+    return 0;
+}
+
+/* ---- opening and closing ---- */
+
+/* The journal at PATH-changes, checked against what the database says of
+ * it: its owner, and which of its frames are already folded. */
+static int open_journal(kq_store *st, bool new_store, kq_error *err)
+{
+    kq_journal *j = &st->journal;
+    uint64_t gen = 0, off = 0;
+    size_t n = strlen(st->path) + sizeof "-changes";
+    char *path = malloc(n);
+    int rc;
+
+    if (!path)
+        return -ENOMEM;
+    snprintf(path, n, "%s-changes", st->path);
+    rc = kq_journal_open(j, path, err);
+    free(path);
+    if (rc < 0 || (rc = load_meta(st, "store_id", &st->id, err)) < 0 ||
+        (rc = load_meta(st, "journal_generation", &gen, err)) < 0 ||
+        (rc = load_meta(st, "journal_offset", &off, err)) < 0)
+        return rc;
+    if (j->end == 0) {
+        if (j->created && !new_store)
+            kq_warn("%s was missing: started a new one (changes not yet folded into %s, "
+                    "if any, are lost)", j->path, st->path);
+        st->fold_off = KQ_JOURNAL_HEADER;
+        return kq_journal_reset(j, st->id, gen + 1, err);
+    }
+    if (j->owner != st->id) {
+        kq_error_set(err, "%s belongs to another state file than %s; refusing to touch "
+                          "either (move it aside if %s was replaced on purpose)",
+                     j->path, st->path, st->path);
+        return -EPROTO;
+    }
+    if (j->generation == gen + 1) {
+        /* Emptied after a fold that the database has recorded. */
+        st->fold_off = KQ_JOURNAL_HEADER;
+    } else if (j->generation == gen) {
+        /* Folded up to off; a journal shorter than that lost an unsynced
+         * tail in a power loss, and all it holds is in the tables. */
+        st->fold_off = off < KQ_JOURNAL_HEADER ? KQ_JOURNAL_HEADER
+                       : off > j->end          ? j->end
+                                               : off;
+    } else {
+        kq_error_set(err, "%s is of generation %llu, but %s expects %llu or %llu (one of "
+                          "them restored from an older copy?); refusing to touch either",
+                     j->path, (unsigned long long)j->generation, st->path,
+                     (unsigned long long)gen, (unsigned long long)gen + 1);
+        return -EPROTO;
+    }
+    return 0;
+}
+
+/* Makes the tables durable (a checkpoint: the WAL is copied into the
+ * file, both synced, and the WAL emptied), then empties a journal that is
+ * folded to its end: only then may its frames go. */
+static int settle(kq_store *st, kq_error *err)
+{
+    int rc;
+
+    if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+        SQLITE_OK)
+        return db_error(st, err, "checkpoint");
+    st->wal_pages = 0;
+    if (st->fold_off == st->journal.end && st->journal.end > KQ_JOURNAL_HEADER) {
+        if ((rc = kq_journal_reset(&st->journal, st->id, st->journal.generation + 1, err)) < 0)
+            return rc;
+        st->fold_off = KQ_JOURNAL_HEADER;
     }
     return 0;
 }
@@ -189,6 +529,7 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         free(st);
         return -ENOMEM;
     }
+    st->journal.fd = -1;
     if ((rc = kq_dirs_make_parents(path)) < 0) {
         kq_error_set(err, "create the directory of %s: %s", path, strerror(-rc));
         goto fail;
@@ -219,41 +560,21 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         rc = -EPROTO;
         goto fail;
     }
-    if ((rc = exec(st, "PRAGMA journal_mode=WAL", err)) < 0 ||
-        (rc = exec(st, "PRAGMA synchronous=NORMAL", err)) < 0 ||
-        (rc = migrate(st, version, fresh, err)) < 0)
-        goto fail;
     /* Checkpoints are ours (this replaces SQLite's automatic ones): when
      * the server is idle, or past KQ_STORE_WAL_MAX_PAGES (see
      * after_write). */
     sqlite3_wal_hook(st->db, on_wal, st);
-    if (sqlite3_prepare_v2(st->db, "BEGIN", -1, &st->begin, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "COMMIT", -1, &st->commit, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO jobs (id, info) VALUES (?, ?)",
-                           -1, &st->insert_job, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
-                           "INSERT OR REPLACE INTO states (id, status, stdout, stderr,"
-                           " done_at_ns) VALUES (?, ?, ?, ?, ?)", -1, &st->upsert_state,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "DELETE FROM jobs WHERE id = ?", -1, &st->remove_job,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "DELETE FROM states WHERE id = ?", -1,
-                           &st->remove_state, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO kueue_meta VALUES (?, ?)", -1,
-                           &st->set_meta, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "INSERT INTO log (data) VALUES (?)", -1,
-                           &st->log_append, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "SELECT seq, data FROM log ORDER BY seq", -1,
-                           &st->log_oldest, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db, "DELETE FROM log WHERE seq <= ?", -1,
-                           &st->log_delete, NULL) != SQLITE_OK) {
-        rc = db_error(st, err, "prepare statements for");
+    if ((rc = exec(st, "PRAGMA journal_mode=WAL", err)) < 0 ||
+        (rc = exec(st, "PRAGMA synchronous=NORMAL", err)) < 0 ||
+        (rc = migrate(st, version, fresh, err)) < 0 ||
+        (rc = prepare(st, err)) < 0 ||
+        (rc = open_journal(st, fresh || version < 3, err)) < 0)
         goto fail;
-    }
-    /* What a crash left in the log goes into the tables before loading. */
+    /* What a crash left in the journal goes into the tables before
+     * loading, and the journal starts empty. */
     while ((rc = kq_store_fold(st, err)) > 0)
         ;
-    if (rc < 0)
+    if (rc < 0 || (rc = settle(st, err)) < 0)
         goto fail;
     st->opened = true;
     *out = st;
@@ -271,11 +592,12 @@ void kq_store_close(kq_store *st)
         kq_error err;
         int rc;
 
-        /* A clean stop leaves the tables complete and the log empty. */
+        /* A clean stop leaves the tables complete and synced, and the
+         * journal empty. */
         while ((rc = kq_store_fold(st, &err)) > 0)
             ;
-        if (rc < 0)
-            kq_err("%s (the log stays; it is folded at the next start)", err.msg);
+        if (rc < 0 || (rc = settle(st, &err)) < 0)
+            kq_err("%s (the journal stays; it is folded at the next start)", err.msg);
     }
     sqlite3_finalize(st->begin);
     sqlite3_finalize(st->commit);
@@ -284,33 +606,16 @@ void kq_store_close(kq_store *st)
     sqlite3_finalize(st->remove_job);
     sqlite3_finalize(st->remove_state);
     sqlite3_finalize(st->set_meta);
-    sqlite3_finalize(st->log_append);
-    sqlite3_finalize(st->log_oldest);
-    sqlite3_finalize(st->log_delete);
     sqlite3_close(st->db);
+    kq_journal_close(&st->journal);
     kq_buf_free(&st->json);
     kq_buf_free(&st->records);
+    kq_buf_free(&st->frame);
     free(st->path);
     free(st);
 }
 
-static int load_meta(kq_store *st, const char *key, uint64_t *out, kq_error *err)
-{
-    sqlite3_stmt *q;
-    int rc;
-
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM kueue_meta WHERE key = ?", -1, &q,
-                           NULL) != SQLITE_OK)
-        return db_error(st, err, "read");
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *out = (uint64_t)sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_error(st, err, "read");
-    return 0;
-}
+/* ---- loading ---- */
 
 static int column_text(sqlite3_stmt *q, int col, kq_str *out)
 {
@@ -393,83 +698,11 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
     return rc;
 }
 
-static int step(sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s);
 
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
-static int set_meta(kq_store *st, const char *key, uint64_t value)
-{
-    sqlite3_bind_text(st->set_meta, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st->set_meta, 2, (int64_t)value);
-    return step(st->set_meta);
-}
-
-/* ---- records ---- */
-
-static void put_u64(kq_buf *b, uint64_t v)
-{
-    kq_buf_append(b, &v, sizeof v);
-}
-
-/* A length-prefixed byte string; UINT64_MAX as length means NULL. */
-static void put_bytes(kq_buf *b, const void *p, size_t n, bool present)
-{
-    put_u64(b, present ? (uint64_t)n : UINT64_MAX);
-    if (present)
-        kq_buf_append(b, p, n);
-}
-
-static void put_head(kq_buf *b, char kind, uint64_t id)
-{
-    kq_buf_putc(b, kind);
-    put_u64(b, id);
-}
-
-/* The records of what changed of one job, as it should be found after a
- * restart: an offer is not worth keeping (the job is pending again). */
-static int record_job(kq_store *st, kq_job *job, kq_buf *b)
-{
-    bool pending = job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED;
-    uint64_t id = job->info.job_id;
-
-    if (job->stored_cat == KQ_CAT_COUNT) {
-        kq_job_info view = job->info;
-
-        view.status.tag = KQ_JOB_STATUS_PENDING;
-        view.status.pending.issued = kq_job_issued(job);
-        kq_buf_clear(&st->json);
-        if (kq_job_info_encode(&view, &st->json) < 0)
-            return -ENOMEM;
-        put_head(b, REC_INFO, id);
-        put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
-    }
-    if (pending) {
-        /* Back in the queue (after a defer or a lost worker). */
-        if (job->stored_cat != KQ_CAT_COUNT && job->stored_cat != KQ_CAT_PENDING)
-            put_head(b, REC_UNSTATE, id);
-        return 0;
-    }
-    kq_buf_clear(&st->json);
-    if (kq_job_status_encode(&job->info.status, &st->json) < 0)
-        return -ENOMEM;
-    put_head(b, REC_STATE, id);
-    put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
-    put_bytes(b, job->stdout_text.ptr, job->stdout_text.len, job->stdout_text.ptr);
-    put_bytes(b, job->stderr_text.ptr, job->stderr_text.len, job->stderr_text.ptr);
-    put_u64(b, KQ_CAT_BIT(job->cat) & KQ_CAT_DONE
-                   ? (uint64_t)(job->done_at.sec * 1000000000 + (int64_t)job->done_at.nsec)
-                   : UINT64_MAX);
-    return 0;
-}
+/* ---- writing ---- */
 
 /* A checkpoint (copying the WAL into the file, then fsync) cannot wait
- * for idle time once the WAL is this big; the log is written once, so
- * checkpoints of 32 MiB instead of SQLite's usual 4 MiB also cost less
- * per page. */
+ * for idle time once the WAL is this big. */
 static void after_write(kq_store *st)
 {
     if (st->wal_pages > KQ_STORE_WAL_MAX_PAGES &&
@@ -478,21 +711,29 @@ static void after_write(kq_store *st)
         st->wal_pages = 0;
 }
 
-int kq_store_checkpoint(kq_store *st, kq_error *err)
+/* Writes the records gathered in b as one frame and empties b. */
+static int write_frame(kq_store *st, kq_buf *b, kq_error *err)
 {
-    if (!st->wal_pages)
-        return 0;
-    /* TRUNCATE: the WAL file shrinks to nothing while the server idles. */
-    if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
-        SQLITE_OK)
-        return db_error(st, err, "checkpoint");
-    st->wal_pages = 0;
-    return 0;
-}
+    int rc;
 
-bool kq_store_wal_pending(const kq_store *st)
-{
-    return st->wal_pages > 0;
+    if (b->oom) {
+        kq_error_set(err, "out of memory writing %s", st->path);
+        return -ENOMEM;
+    }
+    /* Nothing to write when the changes were offers only. */
+    if (!b->len)
+        return 0;
+    /* A reset that failed (in settle) is tried again first. */
+    if (st->journal.end == 0) {
+        if ((rc = kq_journal_reset(&st->journal, st->id, st->journal.generation + 1,
+                                   err)) < 0)
+            return rc;
+        st->fold_off = KQ_JOURNAL_HEADER;
+    }
+    if ((rc = kq_journal_append(&st->journal, kq_buf_ptr(b), b->len, err)) < 0)
+        return rc;
+    kq_buf_clear(b);
+    return 0;
 }
 
 int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
@@ -510,22 +751,24 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     kq_buf_clear(b);
     for (size_t i = 0; i < jobs->nremoved; i++)
         put_head(b, REC_REMOVE, jobs->removed[i]);
-    for (kq_job *job = jobs->dirty_head; job && rc == 0; job = job->dirty_next)
+    for (kq_job *job = jobs->dirty_head; job && rc == 0; job = job->dirty_next) {
         rc = record_job(st, job, b);
+        /* Every record states a job in full, so a turn may take several
+         * frames: a huge one would hold up the fold of everything after
+         * it, and frames are bounded. */
+        if (rc == 0 && b->len >= KQ_STORE_FRAME_SPLIT)
+            rc = write_frame(st, b, err);
+        else if (rc < 0)
+            kq_error_set(err, "out of memory writing %s", st->path);
+    }
+    if (rc < 0)
+        return rc;
     if (ids) {
         put_head(b, REC_META, jobs->next_id);
         put_u64(b, next_worker_id);
     }
-    if (rc < 0 || b->oom) {
-        kq_error_set(err, "out of memory writing %s", st->path);
-        return -ENOMEM;
-    }
-    /* One statement: its own transaction, no BEGIN and COMMIT to run. */
-    sqlite3_bind_blob(st->log_append, 1, kq_buf_ptr(b), (int)b->len, SQLITE_STATIC);
-    if ((rc = step(st->log_append)) < 0)
-        return db_error(st, err, "write");
-    after_write(st);
-    st->log_bytes += b->len;
+    if ((rc = write_frame(st, b, err)) < 0)
+        return rc;
     for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
         job->stored_cat = job->cat == KQ_CAT_OFFERED ? KQ_CAT_PENDING : job->cat;
     if (ids)
@@ -535,131 +778,59 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     return 0;
 }
 
-/* ---- folding the log into the tables ---- */
-
-typedef struct cursor {
-    const char *p, *end;
-} cursor;
-
-static bool get_u64(cursor *c, uint64_t *v)
-{
-    if ((size_t)(c->end - c->p) < sizeof *v)
-        return false;
-    memcpy(v, c->p, sizeof *v);
-    c->p += sizeof *v;
-    return true;
-}
-
-/* Binds a length-prefixed byte string (NULL as SQL NULL) as col. */
-static bool bind_bytes(cursor *c, sqlite3_stmt *s, int col, bool text)
-{
-    uint64_t n;
-
-    if (!get_u64(c, &n))
-        return false;
-    if (n == UINT64_MAX) {
-        sqlite3_bind_null(s, col);
-        return true;
-    }
-    if (n > (uint64_t)(c->end - c->p) || n > INT32_MAX)
-        return false;
-    if (text)
-        sqlite3_bind_text(s, col, c->p, (int)n, SQLITE_STATIC);
-    else
-        sqlite3_bind_blob(s, col, c->p, (int)n, SQLITE_STATIC);
-    c->p += n;
-    return true;
-}
-
-/* Applies one record to the tables: 0, -EIO, or -EPROTO (malformed). */
-static int apply_record(kq_store *st, cursor *c)
-{
-    sqlite3_stmt *s = st->upsert_state;
-    char kind = *c->p++;
-    uint64_t id, v;
-    int rc;
-
-    if (!get_u64(c, &id))
-        return -EPROTO;
-    switch (kind) {
-    case REC_INFO:
-        sqlite3_bind_int64(st->insert_job, 1, (int64_t)id);
-        if (!bind_bytes(c, st->insert_job, 2, true))
-            return -EPROTO;
-        return step(st->insert_job);
-    case REC_STATE:
-        sqlite3_bind_int64(s, 1, (int64_t)id);
-        if (!bind_bytes(c, s, 2, true) || !bind_bytes(c, s, 3, false) ||
-            !bind_bytes(c, s, 4, false) || !get_u64(c, &v))
-            return -EPROTO;
-        if (v == UINT64_MAX)
-            sqlite3_bind_null(s, 5);
-        else
-            sqlite3_bind_int64(s, 5, (int64_t)v);
-        return step(s);
-    case REC_UNSTATE:
-        sqlite3_bind_int64(st->remove_state, 1, (int64_t)id);
-        return step(st->remove_state);
-    case REC_REMOVE:
-        sqlite3_bind_int64(st->remove_job, 1, (int64_t)id);
-        sqlite3_bind_int64(st->remove_state, 1, (int64_t)id);
-        if ((rc = step(st->remove_job)) < 0)
-            return rc;
-        return step(st->remove_state);
-    case REC_META:
-        if (!get_u64(c, &v))
-            return -EPROTO;
-        if ((rc = set_meta(st, "next_job_id", id)) < 0)
-            return rc;
-        return set_meta(st, "next_worker_id", v);
-    default:
-        return -EPROTO;
-    }
-}
+/* ---- folding the journal into the tables ---- */
 
 int kq_store_fold(kq_store *st, kq_error *err)
 {
-    int64_t last = -1;
-    uint64_t bytes = 0;
-    int n = 0, rc = 0, row = SQLITE_DONE;
+    uint64_t off = st->fold_off, at = off, bytes = 0;
+    int n = 0, rc = 0;
 
+    if (off >= st->journal.end)
+        return 0;
     if (step(st->begin) < 0)
         return db_error(st, err, "write");
-    while (rc == 0 && bytes < KQ_STORE_FOLD_BYTES &&
-           (row = sqlite3_step(st->log_oldest)) == SQLITE_ROW) {
-        const char *data = sqlite3_column_blob(st->log_oldest, 1);
-        cursor c = {data, data + sqlite3_column_bytes(st->log_oldest, 1)};
-
-        last = sqlite3_column_int64(st->log_oldest, 0);
-        bytes += (uint64_t)(c.end - c.p);
-        while (rc == 0 && c.p < c.end)
-            rc = apply_record(st, &c);
+    while (rc == 0 && bytes < KQ_STORE_FOLD_BYTES && off < st->journal.end) {
+        at = off;
+        if ((rc = kq_journal_read(&st->journal, &off, &st->frame, err)) < 0)
+            break;
+        bytes += st->frame.len;
+        rc = apply_records(st, kq_buf_ptr(&st->frame), st->frame.len);
+        if (rc == -EPROTO)
+            kq_error_set(err, "%s: the frame at byte %llu is malformed; refusing to touch "
+                              "the files", st->journal.path, (unsigned long long)at);
+        else if (rc < 0)
+            db_error(st, err, "fold the journal into");
         n++;
     }
-    sqlite3_reset(st->log_oldest);
-    if (rc == 0 && row != SQLITE_DONE && row != SQLITE_ROW)
-        rc = -EIO;
-    if (rc == 0 && n) {
-        sqlite3_bind_int64(st->log_delete, 1, last);
-        rc = step(st->log_delete);
-    }
-    if (rc == 0)
-        rc = step(st->commit);
+    if (rc == 0 && ((rc = set_meta(st, "journal_generation", st->journal.generation)) < 0 ||
+                    (rc = set_meta(st, "journal_offset", off)) < 0 ||
+                    (rc = step(st->commit)) < 0))
+        db_error(st, err, "fold the journal into");
     if (rc < 0) {
-        if (rc == -EPROTO)
-            kq_error_set(err, "%s: log row %lld is malformed; refusing to touch the file",
-                         st->path, (long long)last);
-        else
-            db_error(st, err, "fold the log of");
         exec(st, "ROLLBACK", NULL);
         return rc;
     }
-    st->log_bytes = row == SQLITE_DONE || bytes > st->log_bytes ? 0 : st->log_bytes - bytes;
+    st->fold_off = off;
     after_write(st);
     return n;
 }
 
 uint64_t kq_store_log_bytes(const kq_store *st)
 {
-    return st->log_bytes;
+    return st->journal.end > st->fold_off ? st->journal.end - st->fold_off : 0;
+}
+
+uint64_t kq_store_journal_bytes(const kq_store *st)
+{
+    return st->journal.end;
+}
+
+bool kq_store_checkpoint_pending(const kq_store *st)
+{
+    return st->wal_pages > 0 || st->journal.end > KQ_JOURNAL_HEADER;
+}
+
+int kq_store_checkpoint(kq_store *st, kq_error *err)
+{
+    return kq_store_checkpoint_pending(st) ? settle(st, err) : 0;
 }

@@ -3,10 +3,12 @@ a crash (kill -9) and a restart; a bad state file is refused and never
 touched."""
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
 import stat
+import struct
 import unittest
 
 import kueue_protocol as kp
@@ -18,6 +20,77 @@ JS = kp.JobStatus
 
 def all_jobs(c, n=100000):
     return {j.job_id: j for j in request(c, C2S.ListJobs(num_jobs=n)).job_infos}
+
+
+HEADER = 32  # bytes of the journal's header (src/server/kq_journal.h)
+M64 = (1 << 64) - 1
+
+
+def journal(srv):
+    return srv.state + "-changes"
+
+
+def checksum(seed, data):
+    """The journal's checksum (kq_journal.c), to write frames that pass."""
+    a, b = seed ^ 0x9e3779b97f4a7c15, (seed + len(data)) & M64
+    padded = data + b"\0" * (-len(data) % 8)
+    for (w,) in struct.iter_unpack("<Q", padded):
+        a = (a + w) & M64
+        b = (b + a) & M64
+    b ^= b >> 31
+    b = (b * 0xbf58476d1ce4e5b9) & M64
+    return a ^ b ^ (b >> 29)
+
+
+def header_generation(data):
+    return struct.unpack_from("<Q", data, 16)[0]
+
+
+def frame(journal_bytes, payload):
+    """A frame that passes its check in the journal whose bytes are given."""
+    owner, gen = struct.unpack_from("<QQ", journal_bytes, 8)
+    s = checksum(((gen * 0x94d049bb133111eb) & M64) ^ owner ^ len(payload), payload)
+    return struct.pack("<II", len(payload), (s ^ (s >> 32)) & 0xffffffff) + payload
+
+
+def frame_ends(data):
+    """The offset after each frame of a journal's bytes."""
+    ends, off = [], HEADER
+    while off < len(data):
+        off += 8 + struct.unpack_from("<I", data, off)[0]
+        ends.append(off)
+    return ends
+
+
+def header(owner, gen):
+    head = b"KQJOURN1" + struct.pack("<QQ", owner, gen)
+    return head + struct.pack("<Q", checksum(0, head))
+
+
+def log_row_with_job(state, job_id, word):
+    """A version 2 log row (records as in kq_store.c) holding job_id as a
+    copy of job 0 with cmd [word]."""
+    db = sqlite3.connect(state)
+    info = json.loads(db.execute("SELECT info FROM jobs WHERE id = 0").fetchone()[0])
+    db.close()
+    info["job_id"] = job_id
+    info["cmd"] = [word]
+    text = json.dumps(info, separators=(",", ":")).encode()
+    return b"\x01" + struct.pack("<QQ", job_id, len(text)) + text
+
+
+def make_version_2(state, journal_path, log_rows):
+    """Turns a cleanly stopped store into a version 2 one with log_rows."""
+    db = sqlite3.connect(state)
+    db.execute("DELETE FROM kueue_meta WHERE key IN "
+               "('store_id', 'journal_generation', 'journal_offset')")
+    db.execute("UPDATE kueue_meta SET value = 2 WHERE key = 'schema_version'")
+    db.execute("CREATE TABLE log (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+    for row in log_rows:
+        db.execute("INSERT INTO log (data) VALUES (?)", (row,))
+    db.commit()
+    db.close()
+    os.unlink(journal_path)
 
 
 class Durability(unittest.TestCase):
@@ -113,23 +186,24 @@ class Durability(unittest.TestCase):
         srv.restart()
         self.assertEqual(issue(srv.client(auth=True)), 50)
 
-    def table_sizes(self, srv):
-        """(log rows, jobs rows) of the stopped server's file."""
+    def sizes(self, srv):
+        """(journal bytes past its header, jobs rows) of the stopped
+        server's files."""
         db = sqlite3.connect(srv.state)
         try:
-            return tuple(db.execute("SELECT COUNT(*) FROM %s" % t).fetchone()[0]
-                         for t in ("log", "jobs"))
+            rows = db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
         finally:
             db.close()
+        return os.path.getsize(journal(srv)) - HEADER, rows
 
-    def test_log_replayed_after_a_crash_and_folded_at_a_clean_stop(self):
+    def test_journal_replayed_after_a_crash_and_folded_at_a_clean_stop(self):
         srv = Server(self)
         c = srv.client(auth=True)
         ids = [issue(c) for _ in range(20)]
         c.sock.close()
         srv.stop(signal.SIGKILL)  # well within the idle second before folding
-        log_rows, job_rows = self.table_sizes(srv)
-        self.assertGreater(log_rows, 0)
+        journal_bytes, job_rows = self.sizes(srv)
+        self.assertGreater(journal_bytes, 0)
         self.assertLess(job_rows, 20)
         srv.start_again()
         c = srv.client(auth=True)
@@ -137,35 +211,135 @@ class Durability(unittest.TestCase):
         self.assertEqual(issue(c), 20)
         c.sock.close()
         self.assertEqual(srv.stop(), 0)
-        self.assertEqual(self.table_sizes(srv), (0, 21))
+        self.assertEqual(self.sizes(srv), (0, 21))
+        # Folded once: a start after the clean stop finds the same jobs.
+        srv.start_again()
+        self.assertEqual(sorted(all_jobs(srv.client(auth=True))), list(range(21)))
 
-    def test_log_folded_and_checkpointed_when_idle(self):
+    def test_frames_below_the_folded_offset_are_not_applied_again(self):
+        srv = Server(self)
+        c = srv.client(auth=True)
+        for _ in range(3):
+            issue(c)  # a turn, so a frame, each
+        c.sock.close()
+        srv.stop(signal.SIGKILL)
+        with open(journal(srv), "rb") as fh:
+            kept = fh.read()
+        ends = frame_ends(kept)
+        self.assertEqual(len(ends), 3)
+        srv.start_again()  # folds all three, then empties the journal
+        srv.stop(signal.SIGKILL)
+
+        def replay(offset):
+            # As if the server had died after folding up to offset: the
+            # journal is back, and the rows of jobs 0 and 2 are gone, so
+            # that applying a frame twice would show.
+            db = sqlite3.connect(srv.state)
+            db.execute("DELETE FROM jobs WHERE id IN (0, 2)")
+            db.execute("UPDATE kueue_meta SET value = ? WHERE key = 'journal_generation'",
+                       (header_generation(kept),))
+            db.execute("UPDATE kueue_meta SET value = ? WHERE key = 'journal_offset'",
+                       (offset,))
+            db.commit()
+            db.close()
+            with open(journal(srv), "wb") as fh:
+                fh.write(kept)
+            srv.start_again()
+            jobs = sorted(all_jobs(srv.client(auth=True)))
+            srv.stop(signal.SIGKILL)
+            return jobs
+
+        self.assertEqual(replay(ends[0]), [1, 2])  # frames 2 and 3 applied
+        self.assertEqual(replay(ends[2]), [1])     # all folded already
+        # A journal shorter than what was folded (an unsynced tail lost in
+        # a power loss) holds nothing new.
+        self.assertEqual(replay(ends[2] + 1000), [1])
+        with open(journal(srv), "rb") as fh:
+            self.assertEqual(len(fh.read()), HEADER)  # emptied at start
+
+    def test_turn_with_only_an_offer_still_answers(self):
+        # Regression: an offer changes a job but writes no record, and the
+        # empty frame was refused, holding every answer from then on.
+        srv = Server(self)
+        c = srv.client(auth=True)
+        issue(c)
+        w = FakeWorker(srv.port, "node1", test=self)
+        self.assertEqual(w.recv().value.job_id, 0)
+        self.assertEqual(sorted(all_jobs(c)), [0])
+        self.assertNotIn("Cannot store the state", srv.log())
+
+    def test_torn_frame_dropped_and_overwritten(self):
+        srv = Server(self)
+        c = srv.client(auth=True)
+        issue(c)
+        c.sock.close()
+        srv.stop(signal.SIGKILL)
+        with open(journal(srv), "ab") as fh:
+            fh.write(struct.pack("<II", 500, 12345) + b"cut short")
+        srv.start_again()
+        self.assertIn("dropping 17 bytes at its end, a write cut short by a crash", srv.log())
+        c = srv.client(auth=True)
+        self.assertEqual(issue(c), 1)
+        c.sock.close()
+        srv.stop(signal.SIGKILL)
+        srv.start_again()
+        self.assertEqual(sorted(all_jobs(srv.client(auth=True))), [0, 1])
+
+    def test_missing_journal_warned(self):
+        srv = Server(self)
+        issue(srv.client(auth=True))
+        self.assertEqual(srv.stop(), 0)
+        os.unlink(journal(srv))
+        srv.start_again()
+        self.assertIn("-changes was missing: started a new one", srv.log())
+        self.assertEqual(sorted(all_jobs(srv.client(auth=True))), [0])
+
+    def test_journal_folded_and_checkpointed_when_idle(self):
         srv = Server(self)
         c = srv.client(auth=True)
         for _ in range(20):
             issue(c)
-        self.assertGreater(os.path.getsize(srv.state + "-wal"), 0)
-        srv.process.wait_for("Folded the state log into the tables", timeout=10)
+        self.assertGreater(os.path.getsize(journal(srv)), HEADER)
+        srv.process.wait_for("Folded the state journal into the tables", timeout=10)
         srv.process.wait_for("Checkpointed the state file", timeout=10)
         self.assertEqual(os.path.getsize(srv.state + "-wal"), 0)
+        self.assertEqual(os.path.getsize(journal(srv)), HEADER)
         c.sock.close()
         srv.stop(signal.SIGKILL)
-        self.assertEqual(self.table_sizes(srv), (0, 20))
+        self.assertEqual(self.sizes(srv), (0, 20))
 
     def test_version_1_file_upgraded(self):
         srv = Server(self)
         issue(srv.client(auth=True))
         self.assertEqual(srv.stop(), 0)
         db = sqlite3.connect(srv.state)
-        db.execute("DROP TABLE log")
+        db.execute("DELETE FROM kueue_meta WHERE key IN "
+                   "('store_id', 'journal_generation', 'journal_offset')")
         db.execute("UPDATE kueue_meta SET value = 1 WHERE key = 'schema_version'")
         db.commit()
         db.close()
+        os.unlink(journal(srv))
         srv.start_again()
         self.assertIn("Upgraded %s to schema version 2" % srv.state, srv.log())
+        self.assertIn("Upgraded %s to schema version 3" % srv.state, srv.log())
+        self.assertNotIn("was missing", srv.log())
         c = srv.client(auth=True)
         self.assertEqual(sorted(all_jobs(c)), [0])
         self.assertEqual(issue(c), 1)
+
+    def test_version_2_log_applied_on_upgrade(self):
+        # A version 2 server killed with job 1 only in its log table.
+        srv = Server(self)
+        issue(srv.client(auth=True), cmd=["first"])
+        self.assertEqual(srv.stop(), 0)
+        make_version_2(srv.state, journal(srv), [log_row_with_job(srv.state, 1, "second")])
+        srv.start_again()
+        self.assertIn("Upgraded %s to schema version 3" % srv.state, srv.log())
+        c = srv.client(auth=True)
+        jobs = all_jobs(c)
+        self.assertEqual(sorted(jobs), [0, 1])
+        self.assertEqual(jobs[1].cmd, ["second"])
+        self.assertEqual(issue(c), 2)
 
     def test_new_file_is_not_reported_as_upgraded(self):
         # Regression: creating a file ran migrations 1 and 2 and said
@@ -220,51 +394,102 @@ class RealWorker(unittest.TestCase):
         self.assertEqual(issue(c), 1002)
 
 
+def digest(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
 class BadFiles(unittest.TestCase):
-    def refused(self, content_writer, message):
+    def refused(self, content_writer, message, jobs=0):
+        """content_writer(srv) spoils the files of a server stopped by
+        kill -9 after jobs jobs; the next start must fail with message and
+        leave both files as they were."""
         srv = Server(self)
-        srv.process.stop()
-        content_writer(srv.state)
-        with open(srv.state, "rb") as fh:
-            before = hashlib.sha256(fh.read()).hexdigest()
+        c = srv.client(auth=True)
+        for i in range(jobs):
+            issue(c)
+        c.sock.close()
+        srv.process.stop(signal.SIGKILL)
+        content_writer(srv)
+        before = digest(srv.state), digest(journal(srv))
         with self.assertRaises(AssertionError):
-            srv.restart()
+            srv.start_again()
         srv.process.proc.wait(10)
         self.assertEqual(srv.process.proc.returncode, 1)
         self.assertIn(message, srv.process.text())
-        with open(srv.state, "rb") as fh:
-            self.assertEqual(hashlib.sha256(fh.read()).hexdigest(), before)
+        self.assertEqual((digest(srv.state), digest(journal(srv))), before)
 
     def test_corrupt_file_refused(self):
-        def corrupt(path):
-            with open(path, "r+b") as fh:
+        def corrupt(srv):
+            with open(srv.state, "r+b") as fh:
                 fh.seek(0)
                 fh.write(b"this is not an sqlite file at all" * 10)
             for suffix in ("-wal", "-shm"):
-                if os.path.exists(path + suffix):
-                    os.unlink(path + suffix)
+                if os.path.exists(srv.state + suffix):
+                    os.unlink(srv.state + suffix)
         self.refused(corrupt, "is not a valid SQLite database (corrupt?); refusing to touch it")
 
     def test_newer_schema_refused(self):
-        def newer(path):
-            db = sqlite3.connect(path)
+        def newer(srv):
+            db = sqlite3.connect(srv.state)
             db.execute("UPDATE kueue_meta SET value = 99 WHERE key = 'schema_version'")
             db.commit()
             db.close()
         self.refused(newer, "was written by a newer Kueue-C (schema version 99")
 
-    def test_malformed_log_refused(self):
-        def malformed(path):
-            db = sqlite3.connect(path)
-            db.execute("INSERT INTO log (data) VALUES (x'07')")
-            db.commit()
-            db.close()
-        self.refused(malformed, "log row 1 is malformed; refusing to touch the file")
+    def test_malformed_version_2_log_refused(self):
+        self.refused(lambda srv: make_version_2(srv.state, journal(srv), [b"\x07"]),
+                     "log row 1 is malformed; refusing to touch the file")
+
+    def test_malformed_frame_refused(self):
+        def malformed(srv):
+            with open(journal(srv), "rb") as fh:
+                data = fh.read()
+            with open(journal(srv), "ab") as fh:
+                fh.write(frame(data, b"\x07" + bytes(8)))
+        self.refused(malformed, "-changes: the frame at byte 32 is malformed; refusing to "
+                                "touch the files")
+
+    def test_damaged_frame_refused(self):
+        def damaged(srv):
+            with open(journal(srv), "r+b") as fh:
+                fh.seek(HEADER + 20)
+                c = fh.read(1)
+                fh.seek(HEADER + 20)
+                fh.write(bytes([c[0] ^ 1]))
+        self.refused(damaged, "-changes: the frame at byte 32 is damaged and more follows; "
+                              "refusing to touch it", jobs=3)
+
+    def test_journal_of_another_store_refused(self):
+        def foreign(srv):
+            with open(journal(srv), "r+b") as fh:
+                gen = header_generation(fh.read())
+                fh.seek(0)
+                fh.write(header(12345, gen))
+        self.refused(foreign, "-changes belongs to another state file than", jobs=1)
+
+    def test_journal_of_another_generation_refused(self):
+        def older(srv):
+            with open(journal(srv), "r+b") as fh:
+                data = fh.read()
+                owner = struct.unpack_from("<Q", data, 8)[0]
+                fh.seek(0)
+                fh.write(header(owner, header_generation(data) + 5))
+        self.refused(older, "(one of them restored from an older copy?); refusing to "
+                            "touch either", jobs=1)
+
+    def test_not_a_journal_refused(self):
+        def text(srv):
+            with open(journal(srv), "wb") as fh:
+                fh.write(b"some notes the user kept here\n" * 3)
+        self.refused(text, "-changes is not a Kueue-C journal; refusing to touch it")
 
     def test_foreign_database_refused(self):
-        def foreign(path):
-            os.unlink(path)
-            db = sqlite3.connect(path)
+        def foreign(srv):
+            os.unlink(srv.state)
+            db = sqlite3.connect(srv.state)
             db.execute("CREATE TABLE something (x)")
             db.commit()
             db.close()

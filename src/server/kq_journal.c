@@ -1,0 +1,347 @@
+/*
+ * kq_journal.c - an append-only file of checksummed frames (see
+ * kq_journal.h).
+ */
+#include "kq_journal.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "kq_log.h"
+
+static const char magic[8] = {'K', 'Q', 'J', 'O', 'U', 'R', 'N', '1'};
+
+enum { FRAME_HEAD = 8 };
+
+/*
+ * Fletcher-style sums over 64-bit words, as SQLite's WAL does over 32-bit
+ * ones: a few bytes a cycle, and a frame cut short, zeroed or shifted
+ * fails.  Torn writes are what it guards against, not an adversary.
+ */
+static uint64_t checksum(uint64_t seed, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t a = seed ^ 0x9e3779b97f4a7c15u, b = seed + n, w;
+
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        a += le64toh(w);
+        b += a;
+    }
+    if (n) {
+        unsigned char last[8] = {0};
+
+        memcpy(last, s, n);
+        memcpy(&w, last, 8);
+        a += le64toh(w);
+        b += a;
+    }
+    b ^= b >> 31;
+    b *= 0xbf58476d1ce4e5b9u;
+    return a ^ b ^ (b >> 29);
+}
+
+static uint32_t frame_sum(const kq_journal *j, uint32_t len, const void *p)
+{
+    uint64_t s = checksum(j->generation * 0x94d049bb133111ebu ^ j->owner ^ len, p, len);
+
+    return (uint32_t)(s ^ (s >> 32));
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    v = htole64(v);
+    memcpy(p, &v, 8);
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, 8);
+    return le64toh(v);
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    v = htole32(v);
+    memcpy(p, &v, 4);
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return le32toh(v);
+}
+
+/* Reads exactly n bytes at off: 0, -errno, or -ENODATA at the end of the
+ * file. */
+static int read_at(int fd, void *p, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t r = pread(fd, p, n, (off_t)off);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        if (r == 0)
+            return -ENODATA;
+        p = (char *)p + r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return 0;
+}
+
+/* Whether the file holds only zero bytes from off on (what a power loss
+ * can leave of data never written back). */
+static int zeros_from(int fd, uint64_t off, uint64_t size, bool *zero)
+{
+    unsigned char chunk[4096];
+
+    *zero = true;
+    while (off < size && *zero) {
+        size_t n = size - off < sizeof chunk ? (size_t)(size - off) : sizeof chunk;
+        int rc = read_at(fd, chunk, n, off);
+
+        if (rc < 0)
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            if (chunk[i]) {
+                *zero = false;
+                break;
+            }
+        off += n;
+    }
+    return 0;
+}
+
+/* Checks the frame at *off (below size): 1 and *off moved past it if it
+ * is whole and passes its check, 0 if not, or -errno.  The payload is left
+ * in buf. */
+static int check_frame(kq_journal *j, uint64_t *off, uint64_t size, kq_buf *buf,
+                       uint32_t *len)
+{
+    unsigned char head[FRAME_HEAD];
+    int rc;
+
+    *len = 0;
+    if (size - *off < FRAME_HEAD)
+        return 0;
+    if ((rc = read_at(j->fd, head, FRAME_HEAD, *off)) < 0)
+        return rc;
+    *len = get_le32(head);
+    if (*len == 0 || *len > KQ_JOURNAL_FRAME_MAX || size - *off - FRAME_HEAD < *len)
+        return 0;
+    kq_buf_clear(buf);
+    if (kq_buf_reserve(buf, *len) < 0)
+        return -ENOMEM;
+    if ((rc = read_at(j->fd, buf->data, *len, *off + FRAME_HEAD)) < 0)
+        return rc == -ENODATA ? 0 : rc;
+    buf->len = *len;
+    buf->data[buf->len] = '\0';
+    if (frame_sum(j, *len, buf->data) != get_le32(head + 4))
+        return 0;
+    *off += FRAME_HEAD + *len;
+    return 1;
+}
+
+/* Reads the header and finds the end of the valid frames. */
+static int scan(kq_journal *j, uint64_t size, kq_error *err)
+{
+    unsigned char head[KQ_JOURNAL_HEADER];
+    kq_buf buf = KQ_BUF_INIT;
+    uint64_t off = KQ_JOURNAL_HEADER;
+    uint32_t len;
+    bool zero;
+    int rc;
+
+    if (size < KQ_JOURNAL_HEADER) {
+        /* A reset cut short: no frame was ever written after it. */
+        kq_warn("%s: %llu bytes, less than a header (a reset cut short?); started anew",
+                j->path, (unsigned long long)size);
+        return 0;
+    }
+    if ((rc = read_at(j->fd, head, sizeof head, 0)) < 0)
+        goto io;
+    if (memcmp(head, magic, sizeof magic) != 0) {
+        kq_error_set(err, "%s is not a Kueue-C journal; refusing to touch it", j->path);
+        return -EPROTO;
+    }
+    if (checksum(0, head, 24) != get_le64(head + 24)) {
+        kq_error_set(err, "%s: the header is damaged; refusing to touch it", j->path);
+        return -EPROTO;
+    }
+    j->owner = get_le64(head + 8);
+    j->generation = get_le64(head + 16);
+    while (off < size && (rc = check_frame(j, &off, size, &buf, &len)) == 1)
+        ;
+    kq_buf_free(&buf);
+    if (rc < 0)
+        goto io;
+    j->end = off;
+    if (off == size)
+        return 0;
+    j->torn = true;
+    /* The last frame was cut short (the tail is cut off by the next
+     * write), unless more follows it: then the file was damaged. */
+    if ((uint64_t)FRAME_HEAD + len < size - off &&
+        ((rc = zeros_from(j->fd, off, size, &zero)) < 0 || !zero)) {
+        if (rc < 0)
+            goto io;
+        kq_error_set(err, "%s: the frame at byte %llu is damaged and more follows; "
+                          "refusing to touch it (move it aside to start without "
+                          "the changes it holds)", j->path, (unsigned long long)off);
+        return -EPROTO;
+    }
+    kq_warn("%s: dropping %llu bytes at its end, a write cut short by a crash",
+            j->path, (unsigned long long)(size - off));
+    return 0;
+io:
+    kq_buf_free(&buf);
+    kq_error_set(err, "read %s: %s", j->path,
+                 rc == -ENODATA ? "the file shrank while being read" : strerror(-rc));
+    return rc == -ENODATA ? -EIO : rc;
+}
+
+int kq_journal_open(kq_journal *j, const char *path, kq_error *err)
+{
+    struct stat sb;
+    int rc;
+
+    memset(j, 0, sizeof *j);
+    j->fd = -1;
+    if (!(j->path = strdup(path)))
+        return -ENOMEM;
+    j->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (j->fd >= 0)
+        j->created = true;
+    else if (errno == EEXIST)
+        j->fd = open(path, O_RDWR | O_CLOEXEC);
+    if (j->fd < 0) {
+        rc = -errno;
+        kq_error_set(err, "open %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
+        rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        if (rc == -EBUSY)
+            kq_error_set(err, "%s is in use by another kueue_server", path);
+        else
+            kq_error_set(err, "flock %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (fstat(j->fd, &sb) < 0) {
+        rc = -errno;
+        kq_error_set(err, "fstat %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (sb.st_size > 0 && (rc = scan(j, (uint64_t)sb.st_size, err)) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_journal_close(j);
+    return rc;
+}
+
+void kq_journal_close(kq_journal *j)
+{
+    if (j->fd >= 0)
+        close(j->fd);
+    free(j->path);
+    j->fd = -1;
+    j->path = NULL;
+}
+
+int kq_journal_reset(kq_journal *j, uint64_t owner, uint64_t generation, kq_error *err)
+{
+    unsigned char head[KQ_JOURNAL_HEADER];
+    const char *what = "ftruncate";
+
+    memcpy(head, magic, sizeof magic);
+    put_le64(head + 8, owner);
+    put_le64(head + 16, generation);
+    put_le64(head + 24, checksum(0, head, 24));
+    j->end = 0;
+    j->torn = false;
+    if (ftruncate(j->fd, 0) < 0 ||
+        (what = "write", pwrite(j->fd, head, sizeof head, 0) != (ssize_t)sizeof head) ||
+        (what = "fdatasync", fdatasync(j->fd) < 0)) {
+        int e = errno ? errno : EIO;
+
+        kq_error_set(err, "%s %s: %s", what, j->path, strerror(e));
+        return -e;
+    }
+    j->owner = owner;
+    j->generation = generation;
+    j->end = KQ_JOURNAL_HEADER;
+    return 0;
+}
+
+int kq_journal_append(kq_journal *j, const void *p, size_t n, kq_error *err)
+{
+    unsigned char head[FRAME_HEAD];
+    struct iovec iov[2] = {{head, sizeof head}, {(void *)p, n}};
+    ssize_t r;
+    int e;
+
+    if (n == 0 || n > KQ_JOURNAL_FRAME_MAX || j->end < KQ_JOURNAL_HEADER) {
+        kq_error_set(err, "write %s: a frame of %zu bytes (1 to %u fit)", j->path, n,
+                     KQ_JOURNAL_FRAME_MAX);
+        return -EINVAL;
+    }
+    /* What a crash left past the frames goes before anything follows them. */
+    if (j->torn && ftruncate(j->fd, (off_t)j->end) < 0) {
+        e = errno;
+        kq_error_set(err, "ftruncate %s: %s", j->path, strerror(e));
+        return -e;
+    }
+    j->torn = false;
+    put_le32(head, (uint32_t)n);
+    put_le32(head + 4, frame_sum(j, (uint32_t)n, p));
+    do
+        r = pwritev(j->fd, iov, 2, (off_t)j->end);
+    while (r < 0 && errno == EINTR);
+    if (r == (ssize_t)(sizeof head + n)) {
+        j->end += (uint64_t)r;
+        return 0;
+    }
+    e = r < 0 ? errno : ENOSPC;
+    /* A partial frame would pass for a torn one at the next start, and
+     * the next frame would follow it: cut it off. */
+    if (r > 0 && ftruncate(j->fd, (off_t)j->end) < 0)
+        j->torn = true;
+    kq_error_set(err, "write %s: %s", j->path, strerror(e));
+    return -e;
+}
+
+int kq_journal_read(kq_journal *j, uint64_t *off, kq_buf *out, kq_error *err)
+{
+    uint32_t len;
+    int rc;
+
+    if (*off < KQ_JOURNAL_HEADER || *off >= j->end) {
+        kq_error_set(err, "read %s: no frame at byte %llu", j->path, (unsigned long long)*off);
+        return -EINVAL;
+    }
+    rc = check_frame(j, off, j->end, out, &len);
+    if (rc == 1)
+        return 0;
+    if (rc == 0) {
+        kq_error_set(err, "%s: the frame at byte %llu is damaged (changed since it was "
+                          "written?)", j->path, (unsigned long long)*off);
+        return -EPROTO;
+    }
+    kq_error_set(err, "read %s: %s", j->path, strerror(-rc));
+    return rc;
+}

@@ -1,0 +1,303 @@
+/*
+ * test_store.c - the store on its own: what is committed comes back after
+ * a clean close and after a crash (a child process that exits without
+ * closing), a huge turn is split into frames, and a turn of offers only
+ * writes nothing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kq_journal.h"
+#include "kq_store.h"
+#include "kq_test.h"
+
+static char dir[64], path[128], journal_path[160];
+
+static void set_str(kq_str *s, const char *p, size_t n)
+{
+    CHECK_INT(kq_str_set(s, p, n), 0);
+}
+
+/* A pending job under the next id. */
+static kq_job *add_job(kq_jobs *t, const char *word)
+{
+    kq_job *job = kq_job_new();
+
+    job->info.job_id = t->next_id;
+    job->info.status.tag = KQ_JOB_STATUS_PENDING;
+    job->info.status.pending.issued = (kq_time){1700000000, 5};
+    set_str(&job->info.cwd, "/tmp", 4);
+    job->info.cmd.items = calloc(1, sizeof *job->info.cmd.items);
+    job->info.cmd.len = 1;
+    set_str(&job->info.cmd.items[0], word, strlen(word));
+    job->info.worker_resources = (kq_resources){1, 1, 100};
+    CHECK_INT(kq_jobs_insert(t, job, (kq_time){1700000000, 5}), 0);
+    return job;
+}
+
+static void set_running(kq_jobs *t, kq_job *job)
+{
+    kq_job_status st = {.tag = KQ_JOB_STATUS_RUNNING};
+
+    st.running.issued = kq_job_issued(job);
+    st.running.started = (kq_time){1700000001, 0};
+    set_str(&st.running.worker, "node1", 5);
+    kq_jobs_set_status(t, job, &st, (kq_time){1700000001, 0});
+}
+
+static void set_finished(kq_jobs *t, kq_job *job, const char *out, size_t n)
+{
+    kq_job_status st = {.tag = KQ_JOB_STATUS_FINISHED};
+
+    st.finished.issued = kq_job_issued(job);
+    st.finished.started = (kq_time){1700000001, 0};
+    st.finished.finished = (kq_time){1700000002, 0};
+    st.finished.return_code = 3;
+    set_str(&st.finished.worker, "node1", 5);
+    kq_jobs_set_status(t, job, &st, (kq_time){1700000002, 0});
+    set_str(&job->stdout_text, out, n);
+    kq_jobs_touch(t, job);
+}
+
+typedef struct loaded {
+    int n;
+    kq_job_status_tag tag[8];
+    char word[8][16];
+    kq_str out[8];
+} loaded;
+
+static int on_job(void *ctx, kq_job_info *info, kq_str *out, kq_str *err_text, kq_time done)
+{
+    loaded *l = ctx;
+
+    (void)err_text;
+    (void)done;
+    if (l->n >= 8 || info->job_id != (uint64_t)l->n)
+        return -EINVAL;
+    l->tag[l->n] = info->status.tag;
+    snprintf(l->word[l->n], sizeof l->word[0], "%.*s", (int)info->cmd.items[0].len,
+             info->cmd.items[0].ptr);
+    l->out[l->n] = *out;
+    *out = KQ_STR_NULL;
+    l->n++;
+    return 0;
+}
+
+/* Opens the store and reads it back into l (freed by drop). */
+static void reopen(loaded *l, uint64_t *next_job)
+{
+    kq_store *st;
+    kq_error err;
+    uint64_t next_worker;
+
+    memset(l, 0, sizeof *l);
+    CHECK_INT(kq_store_open(path, &st, &err), 0);
+    CHECK_INT(kq_store_load(st, on_job, l, next_job, &next_worker, &err), 0);
+    CHECK_INT(next_worker, 4);
+    kq_store_close(st);
+}
+
+static void drop(loaded *l)
+{
+    for (int i = 0; i < l->n; i++)
+        kq_str_free(&l->out[i]);
+}
+
+/* A child writes with the store and exits without closing it: a crash
+ * as far as the files are concerned.  body returns its exit code. */
+static void in_crashing_child(int (*body)(void))
+{
+    pid_t pid = fork();
+    int status;
+
+    if (pid == 0)
+        _exit(body());
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+    CHECK_INT(WEXITSTATUS(status), 0);
+}
+
+static int frames_in_journal(void)
+{
+    kq_buf b = KQ_BUF_INIT;
+    kq_journal j;
+    kq_error err;
+    uint64_t off = KQ_JOURNAL_HEADER;
+    int n = 0;
+
+    if (kq_journal_open(&j, journal_path, &err) < 0)
+        return -1;
+    while (off < j.end && kq_journal_read(&j, &off, &b, &err) == 0)
+        n++;
+    kq_journal_close(&j);
+    kq_buf_free(&b);
+    return n;
+}
+
+static void test_clean_close(void)
+{
+    static const char out[] = "line\0with NUL\n";
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+    kq_job *jobs[3];
+    uint64_t next_job;
+    loaded l;
+
+    unlink(path);
+    unlink(journal_path);
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, &st, &err), 0);
+    for (int i = 0; i < 3; i++)
+        jobs[i] = add_job(&t, i == 0 ? "zero" : i == 1 ? "one" : "two");
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    set_running(&t, jobs[1]);
+    set_running(&t, jobs[2]);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    set_finished(&t, jobs[2], out, sizeof out - 1);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    CHECK(kq_store_log_bytes(st) > 0);
+    kq_store_close(st);
+    kq_jobs_free(&t);
+    /* Closing folded all of it and emptied the journal. */
+    CHECK_INT(frames_in_journal(), 0);
+    reopen(&l, &next_job);
+    CHECK_INT(l.n, 3);
+    CHECK_INT(next_job, 3);
+    CHECK_INT(l.tag[0], KQ_JOB_STATUS_PENDING);
+    CHECK_INT(l.tag[1], KQ_JOB_STATUS_RUNNING);
+    CHECK_INT(l.tag[2], KQ_JOB_STATUS_FINISHED);
+    CHECK_STR(l.word[1], "one");
+    CHECK(l.out[1].ptr == NULL);
+    CHECK(l.out[2].len == sizeof out - 1 && memcmp(l.out[2].ptr, out, sizeof out - 1) == 0);
+    drop(&l);
+}
+
+static int crash_after_commits(void)
+{
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    if (kq_store_open(path, &st, &err) < 0)
+        return 1;
+    add_job(&t, "a");
+    if (kq_store_commit(st, &t, 4, &err) < 0)
+        return 2;
+    set_running(&t, add_job(&t, "b"));
+    return kq_store_commit(st, &t, 4, &err) < 0 ? 3 : 0;
+}
+
+static void test_crash_replayed(void)
+{
+    uint64_t next_job;
+    loaded l;
+
+    unlink(path);
+    unlink(journal_path);
+    in_crashing_child(crash_after_commits);
+    CHECK_INT(frames_in_journal(), 2);
+    reopen(&l, &next_job);
+    CHECK_INT(l.n, 2);
+    CHECK_STR(l.word[1], "b");
+    CHECK_INT(l.tag[1], KQ_JOB_STATUS_RUNNING);
+    CHECK_INT(next_job, 2);
+    drop(&l);
+    CHECK_INT(frames_in_journal(), 0);
+}
+
+enum { BIG = 15u << 20, NBIG = 5 };
+
+static int crash_after_a_huge_turn(void)
+{
+    char *out = malloc(BIG);
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+    int rc;
+
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    if (!out || kq_store_open(path, &st, &err) < 0)
+        return 1;
+    for (int i = 0; i < NBIG; i++) {
+        memset(out, 'a' + i, BIG);
+        set_finished(&t, add_job(&t, "big"), out, BIG);
+    }
+    rc = kq_store_commit(st, &t, 4, &err);
+    free(out);
+    return rc < 0 ? 2 : 0;
+}
+
+static void test_huge_turn_split(void)
+{
+    uint64_t next_job;
+    loaded l;
+
+    unlink(path);
+    unlink(journal_path);
+    in_crashing_child(crash_after_a_huge_turn);
+    /* 75 MiB of output: a frame at the first record past 64 MiB. */
+    CHECK_INT(frames_in_journal(), 2);
+    reopen(&l, &next_job);
+    CHECK_INT(l.n, NBIG);
+    for (int i = 0; i < l.n; i++)
+        CHECK(l.out[i].len == BIG && l.out[i].ptr[0] == 'a' + i &&
+              l.out[i].ptr[BIG - 1] == 'a' + i);
+    drop(&l);
+}
+
+static void test_offer_writes_nothing(void)
+{
+    kq_job_status st = {.tag = KQ_JOB_STATUS_OFFERED};
+    struct stat before, after;
+    kq_store *s;
+    kq_jobs t;
+    kq_error err;
+    kq_job *job;
+
+    unlink(path);
+    unlink(journal_path);
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, &s, &err), 0);
+    job = add_job(&t, "x");
+    CHECK_INT(kq_store_commit(s, &t, 4, &err), 0);
+    CHECK_INT(stat(journal_path, &before), 0);
+    st.offered.issued = kq_job_issued(job);
+    set_str(&st.offered.worker, "node1", 5);
+    kq_jobs_set_status(&t, job, &st, (kq_time){1700000001, 0});
+    CHECK_INT(kq_store_commit(s, &t, 4, &err), 0);
+    CHECK(t.dirty_head == NULL);
+    CHECK_INT(stat(journal_path, &after), 0);
+    CHECK_INT(after.st_size, before.st_size);
+    kq_store_close(s);
+    kq_jobs_free(&t);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/kq-store-XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(path, sizeof path, "%s/state.sqlite3", dir);
+    snprintf(journal_path, sizeof journal_path, "%s-changes", path);
+    test_clean_close();
+    test_crash_replayed();
+    test_huge_turn_split();
+    test_offer_writes_nothing();
+    for (const char *suffix = ""; suffix; suffix = *suffix ? NULL : "-changes") {
+        char p[192];
+
+        snprintf(p, sizeof p, "%s%s", path, suffix);
+        unlink(p);
+    }
+    rmdir(dir);
+    KQ_TEST_DONE();
+}
