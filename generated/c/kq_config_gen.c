@@ -247,7 +247,7 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_puts(out, "# Most job slots offered or running at once across all workers.\nglobal_max_parallel_jobs = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.global_max_parallel_jobs);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: SQLite file holding jobs across restarts; empty means $XDG_DATA_HOME/kueue/server.sqlite3.\nstate_file = ");
+    kq_buf_puts(out, "# Kueue-C: SQLite file holding jobs across restarts, beside its journal (the same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3.\nstate_file = ");
     kq_cfgval_write_string(out, c->server_settings.state_file);
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of kueue_worker.\n[worker_settings]\n");

@@ -34,7 +34,7 @@ typedef struct kq_config {
         uint64_t job_offer_timeout_seconds; /* An offer unanswered this long goes back to the queue. */
         uint64_t job_cleanup_after_minutes; /* Finished and canceled jobs are removed after this many minutes. */
         uint64_t global_max_parallel_jobs; /* Most job slots offered or running at once across all workers. */
-        char *state_file; /* SQLite file holding jobs across restarts; empty means $XDG_DATA_HOME/kueue/server.sqlite3. */
+        char *state_file; /* SQLite file holding jobs across restarts, beside its journal (the same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3. */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {

@@ -348,9 +348,10 @@ class Durability(unittest.TestCase):
         self.assertIn("State in %s: 0 jobs" % srv.state, srv.log())
         self.assertNotIn("Upgraded", srv.log())
 
-    def test_file_is_private(self):
+    def test_files_are_private(self):
         srv = Server(self)
         self.assertEqual(stat.S_IMODE(os.stat(srv.state).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(journal(srv)).st_mode), 0o600)
 
     def test_no_state_keeps_nothing(self):
         srv = Server(self, extra_args=["--no-state"])
