@@ -127,12 +127,13 @@ static int zeros_from(int fd, uint64_t off, uint64_t size, bool *zero)
 }
 
 /* Checks the frame at *off (below size): 1 and *off moved past it if it
- * is whole and passes its check, 0 if not, or -errno.  The payload is left
- * in buf. */
+ * is whole and passes its check, 0 if not, or -errno.  The payload is
+ * appended to buf (only kept there when it passes). */
 static int check_frame(kq_journal *j, uint64_t *off, uint64_t size, kq_buf *buf,
                        uint32_t *len)
 {
     unsigned char head[FRAME_HEAD];
+    char *p;
     int rc;
 
     *len = 0;
@@ -143,15 +144,15 @@ static int check_frame(kq_journal *j, uint64_t *off, uint64_t size, kq_buf *buf,
     *len = get_le32(head);
     if (*len == 0 || *len > KQ_JOURNAL_FRAME_MAX || size - *off - FRAME_HEAD < *len)
         return 0;
-    kq_buf_clear(buf);
     if (kq_buf_reserve(buf, *len) < 0)
         return -ENOMEM;
-    if ((rc = read_at(j->fd, buf->data, *len, *off + FRAME_HEAD)) < 0)
+    p = kq_buf_ptr(buf) + buf->len;
+    if ((rc = read_at(j->fd, p, *len, *off + FRAME_HEAD)) < 0)
         return rc == -ENODATA ? 0 : rc;
-    buf->len = *len;
-    buf->data[buf->len] = '\0';
-    if (frame_sum(j, *len, buf->data) != get_le32(head + 4))
+    if (frame_sum(j, *len, p) != get_le32(head + 4))
         return 0;
+    buf->len += *len;
+    p[*len] = '\0';
     *off += FRAME_HEAD + *len;
     return 1;
 }
@@ -184,8 +185,11 @@ static int scan(kq_journal *j, uint64_t size, kq_error *err)
     }
     j->owner = get_le64(head + 8);
     j->generation = get_le64(head + 16);
-    while (off < size && (rc = check_frame(j, &off, size, &buf, &len)) == 1)
-        ;
+    while (off < size) {
+        kq_buf_clear(&buf);
+        if ((rc = check_frame(j, &off, size, &buf, &len)) != 1)
+            break;
+    }
     kq_buf_free(&buf);
     if (rc < 0)
         goto io;

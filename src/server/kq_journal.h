@@ -75,8 +75,8 @@ KQ_NODISCARD int kq_journal_reset(kq_journal *j, uint64_t owner, uint64_t genera
 KQ_NODISCARD int kq_journal_append(kq_journal *j, const void *p, size_t n, kq_error *err);
 
 /*
- * Reads the frame at *off (a frame boundary below end) into out (cleared
- * first) and moves *off past it.  0, -EPROTO if it fails its check (the
+ * Reads the frame at *off (a frame boundary below end), appends its
+ * payload to out and moves *off past it.  0, -EPROTO if it fails its check (the
  * file changed under us), -errno, with err.
  */
 KQ_NODISCARD int kq_journal_read(kq_journal *j, uint64_t *off, kq_buf *out, kq_error *err);

@@ -61,8 +61,19 @@ struct kq_store {
     uint64_t saved_next_job_id, saved_next_worker_id;
     int wal_pages;               /* in the WAL since the last checkpoint */
     bool opened;                 /* open succeeded: closing folds the journal */
-    kq_buf json, records, frame;
+    kq_buf json, records;
+    /* Frames being folded, and where each record starts in them. */
+    kq_buf batch;
+    struct batch_rec *recs;
+    size_t nrecs, recs_cap;
 };
+
+typedef struct batch_rec {
+    size_t at;       /* offset in batch */
+    uint64_t id;
+    uint8_t kind;
+    bool moot;       /* a later record of the batch rewrites all it writes */
+} batch_rec;
 
 /* Record kinds: a byte, the job id, then the fields listed; numbers are
  * little-endian u64, byte strings a u64 length (UINT64_MAX: NULL) and the
@@ -610,7 +621,8 @@ void kq_store_close(kq_store *st)
     kq_journal_close(&st->journal);
     kq_buf_free(&st->json);
     kq_buf_free(&st->records);
-    kq_buf_free(&st->frame);
+    kq_buf_free(&st->batch);
+    free(st->recs);
     free(st->path);
     free(st);
 }
@@ -780,33 +792,165 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
 
 /* ---- folding the journal into the tables ---- */
 
+/* Moves c past one record, checking its shape: 0 or -EPROTO. */
+static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
+{
+    int strings = 0, numbers = 0;
+    uint64_t n;
+
+    if (c->p == c->end)
+        return -EPROTO;
+    *kind = (uint8_t)*c->p++;
+    if (!get_u64(c, id))
+        return -EPROTO;
+    switch (*kind) {
+    case REC_INFO:
+        strings = 1;
+        break;
+    case REC_STATE:
+        strings = 3;
+        numbers = 1;
+        break;
+    case REC_UNSTATE:
+    case REC_REMOVE:
+        break;
+    case REC_META:
+        numbers = 1;
+        break;
+    default:
+        return -EPROTO;
+    }
+    while (strings--) {
+        if (!get_u64(c, &n))
+            return -EPROTO;
+        if (n != UINT64_MAX) {
+            if (n > (uint64_t)(c->end - c->p) || n > INT32_MAX)
+                return -EPROTO;
+            c->p += n;
+        }
+    }
+    while (numbers--)
+        if (!get_u64(c, &n))
+            return -EPROTO;
+    return 0;
+}
+
+/* Lists the records of the batch from byte from on. */
+static int index_records(kq_store *st, size_t from)
+{
+    cursor c = {kq_buf_ptr(&st->batch) + from, kq_buf_ptr(&st->batch) + st->batch.len};
+
+    while (c.p < c.end) {
+        batch_rec *r;
+
+        if (st->nrecs == st->recs_cap) {
+            size_t cap = st->recs_cap ? 2 * st->recs_cap : 1024;
+            batch_rec *grown = realloc(st->recs, cap * sizeof *grown);
+
+            if (!grown)
+                return -ENOMEM;
+            st->recs = grown;
+            st->recs_cap = cap;
+        }
+        r = &st->recs[st->nrecs];
+        r->at = (size_t)(c.p - kq_buf_ptr(&st->batch));
+        if (skip_record(&c, &r->kind, &r->id) < 0)
+            return -EPROTO;
+        st->nrecs++;
+    }
+    return 0;
+}
+
+enum { SEEN_JOB = 1, SEEN_STATE = 2 };
+
+/*
+ * Marks the records a later one in the batch makes moot: every record
+ * states a row in full, so only the last write of each row counts (a
+ * job's Running state is gone by the time its Finished state is folded,
+ * most of the time).  Walks the batch backwards with a table of the rows
+ * seen so far.
+ */
+static int mark_moot(kq_store *st)
+{
+    size_t cap = 16, mask;
+    bool meta_seen = false;
+    struct seen {
+        uint64_t id;
+        uint8_t rows; /* SEEN_*; 0: free */
+    } *seen;
+
+    while (cap < 2 * st->nrecs)
+        cap *= 2;
+    if (!(seen = calloc(cap, sizeof *seen)))
+        return -ENOMEM;
+    mask = cap - 1;
+    for (size_t i = st->nrecs; i-- > 0;) {
+        batch_rec *r = &st->recs[i];
+        uint8_t rows = r->kind == REC_INFO                              ? SEEN_JOB
+                       : r->kind == REC_STATE || r->kind == REC_UNSTATE ? SEEN_STATE
+                       : r->kind == REC_REMOVE                          ? SEEN_JOB | SEEN_STATE
+                                                                        : 0;
+        size_t h = (size_t)((r->id * 0x9e3779b97f4a7c15u) >> 32) & mask;
+
+        if (!rows) {
+            r->moot = meta_seen;
+            meta_seen = true;
+            continue;
+        }
+        while (seen[h].rows && seen[h].id != r->id)
+            h = (h + 1) & mask;
+        r->moot = (seen[h].rows & rows) == rows;
+        seen[h].id = r->id;
+        seen[h].rows |= rows;
+    }
+    free(seen);
+    return 0;
+}
+
 int kq_store_fold(kq_store *st, kq_error *err)
 {
-    uint64_t off = st->fold_off, at = off, bytes = 0;
+    uint64_t off = st->fold_off, at;
     int n = 0, rc = 0;
 
     if (off >= st->journal.end)
         return 0;
+    kq_buf_clear(&st->batch);
+    st->nrecs = 0;
+    while (st->batch.len < KQ_STORE_FOLD_BYTES && off < st->journal.end) {
+        size_t from = st->batch.len;
+
+        at = off;
+        if ((rc = kq_journal_read(&st->journal, &off, &st->batch, err)) < 0)
+            return rc;
+        if ((rc = index_records(st, from)) < 0) {
+            if (rc == -EPROTO)
+                kq_error_set(err, "%s: the frame at byte %llu is malformed; refusing to "
+                                  "touch the files", st->journal.path, (unsigned long long)at);
+            else
+                kq_error_set(err, "out of memory folding %s", st->journal.path);
+            return rc;
+        }
+        n++;
+    }
+    if (mark_moot(st) < 0) {
+        kq_error_set(err, "out of memory folding %s", st->journal.path);
+        return -ENOMEM;
+    }
     if (step(st->begin) < 0)
         return db_error(st, err, "write");
-    while (rc == 0 && bytes < KQ_STORE_FOLD_BYTES && off < st->journal.end) {
-        at = off;
-        if ((rc = kq_journal_read(&st->journal, &off, &st->frame, err)) < 0)
-            break;
-        bytes += st->frame.len;
-        rc = apply_records(st, kq_buf_ptr(&st->frame), st->frame.len);
-        if (rc == -EPROTO)
-            kq_error_set(err, "%s: the frame at byte %llu is malformed; refusing to touch "
-                              "the files", st->journal.path, (unsigned long long)at);
-        else if (rc < 0)
-            db_error(st, err, "fold the journal into");
-        n++;
+    for (size_t i = 0; i < st->nrecs && rc == 0; i++) {
+        cursor c = {kq_buf_ptr(&st->batch) + st->recs[i].at,
+                    kq_buf_ptr(&st->batch) + st->batch.len};
+
+        if (!st->recs[i].moot)
+            rc = apply_record(st, &c);
     }
     if (rc == 0 && ((rc = set_meta(st, "journal_generation", st->journal.generation)) < 0 ||
                     (rc = set_meta(st, "journal_offset", off)) < 0 ||
                     (rc = step(st->commit)) < 0))
-        db_error(st, err, "fold the journal into");
+        rc = -EIO;
     if (rc < 0) {
+        rc = db_error(st, err, "fold the journal into");
         exec(st, "ROLLBACK", NULL);
         return rc;
     }

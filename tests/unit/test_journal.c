@@ -73,7 +73,7 @@ static int read_all(char *joined, size_t cap, uint64_t *end)
     joined[0] = '\0';
     if (kq_journal_open(&j, path, &err) < 0)
         return -1;
-    while (off < j.end && kq_journal_read(&j, &off, &b, &err) == 0) {
+    while (off < j.end && (kq_buf_clear(&b), kq_journal_read(&j, &off, &b, &err) == 0)) {
         strncat(joined, kq_buf_ptr(&b), cap - strlen(joined) - 2);
         strcat(joined, ";");
         n++;

@@ -130,7 +130,7 @@ static int frames_in_journal(void)
 
     if (kq_journal_open(&j, journal_path, &err) < 0)
         return -1;
-    while (off < j.end && kq_journal_read(&j, &off, &b, &err) == 0)
+    while (off < j.end && (kq_buf_clear(&b), kq_journal_read(&j, &off, &b, &err) == 0))
         n++;
     kq_journal_close(&j);
     kq_buf_free(&b);
@@ -182,6 +182,7 @@ static int crash_after_commits(void)
     kq_store *st;
     kq_jobs t;
     kq_error err;
+    kq_job *c, *d;
 
     kq_jobs_init(&t, 0);
     t.track = true;
@@ -191,7 +192,21 @@ static int crash_after_commits(void)
     if (kq_store_commit(st, &t, 4, &err) < 0)
         return 2;
     set_running(&t, add_job(&t, "b"));
-    return kq_store_commit(st, &t, 4, &err) < 0 ? 3 : 0;
+    if (kq_store_commit(st, &t, 4, &err) < 0)
+        return 3;
+    /* Folded in one batch: rows written twice or more, and removed. */
+    c = add_job(&t, "c");
+    if (kq_store_commit(st, &t, 4, &err) < 0)
+        return 4;
+    set_running(&t, c);
+    if (kq_store_commit(st, &t, 4, &err) < 0)
+        return 5;
+    set_finished(&t, c, "out", 3);
+    d = add_job(&t, "d");
+    if (kq_store_commit(st, &t, 4, &err) < 0)
+        return 6;
+    kq_jobs_delete(&t, d);
+    return kq_store_commit(st, &t, 4, &err) < 0 ? 7 : 0;
 }
 
 static void test_crash_replayed(void)
@@ -202,12 +217,16 @@ static void test_crash_replayed(void)
     unlink(path);
     unlink(journal_path);
     in_crashing_child(crash_after_commits);
-    CHECK_INT(frames_in_journal(), 2);
+    CHECK_INT(frames_in_journal(), 6);
     reopen(&l, &next_job);
-    CHECK_INT(l.n, 2);
+    CHECK_INT(l.n, 3);
     CHECK_STR(l.word[1], "b");
+    CHECK_INT(l.tag[0], KQ_JOB_STATUS_PENDING);
     CHECK_INT(l.tag[1], KQ_JOB_STATUS_RUNNING);
-    CHECK_INT(next_job, 2);
+    CHECK_INT(l.tag[2], KQ_JOB_STATUS_FINISHED);
+    CHECK(l.out[2].len == 3 && memcmp(l.out[2].ptr, "out", 3) == 0);
+    /* Job 3 was removed; its id is not given again. */
+    CHECK_INT(next_job, 4);
     drop(&l);
     CHECK_INT(frames_in_journal(), 0);
 }
