@@ -820,8 +820,11 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     default:
         return -EPROTO;
     }
-    while (strings--) {
+    for (int i = 0; i < strings; i++) {
         if (!get_u64(c, &n))
+            return -EPROTO;
+        /* The JobInfo and the status cannot be NULL; the outputs can. */
+        if (n == UINT64_MAX && i == 0)
             return -EPROTO;
         if (n != UINT64_MAX) {
             if (n > (uint64_t)(c->end - c->p) || n > INT32_MAX)

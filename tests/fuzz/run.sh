@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs each fuzz target for a while, seeded with the reference's encodings.
+# Runs each fuzz target for a while, the decoders and the framer seeded with
+# the reference's encodings (the store's journal starts from nothing).
 # usage: tests/fuzz/run.sh BUILD_DIR SECONDS
 set -euo pipefail
 build=$1
@@ -8,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/decode" "$work/framer"
+mkdir -p "$work/decode" "$work/framer" "$work/store"
 n=0
 while IFS=$'\t' read -r name json; do
     n=$((n + 1))
@@ -20,7 +21,7 @@ while IFS=$'\t' read -r type input verdict rest; do
     printf '%s' "$input" > "$work/decode/case$n"
 done < "$here/../data/decode-cases.tsv"
 
-for target in fuzz_decode fuzz_framer; do
+for target in fuzz_decode fuzz_framer fuzz_store; do
     corpus=$work/${target#fuzz_}
     echo "-- $target for $seconds s"
     "$build/tests/fuzz/$target" -max_total_time="$seconds" -print_final_stats=1 \

@@ -453,6 +453,16 @@ class BadFiles(unittest.TestCase):
         self.refused(malformed, "-changes: the frame at byte 32 is malformed; refusing to "
                                 "touch the files")
 
+    def test_frame_with_a_null_status_refused(self):
+        # Regression (found by fuzz_store): a state record without its
+        # status JSON failed SQLite's NOT NULL as an I/O error.
+        def null_status(srv):
+            with open(journal(srv), "rb") as fh:
+                data = fh.read()
+            with open(journal(srv), "ab") as fh:
+                fh.write(frame(data, b"\x02" + struct.pack("<QQQQQ", 0, M64, M64, M64, M64)))
+        self.refused(null_status, "-changes: the frame at byte 32 is malformed")
+
     def test_damaged_frame_refused(self):
         def damaged(srv):
             with open(journal(srv), "r+b") as fh:

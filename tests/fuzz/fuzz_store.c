@@ -1,0 +1,128 @@
+/*
+ * fuzz_store.c - libFuzzer target: the store opened on any journal.
+ *
+ * The input becomes the journal of a pristine store: after the first byte,
+ * either frames (a 2-byte length, then that many bytes of records, each
+ * written as a valid frame) when the first byte is even, or raw bytes
+ * after the header when it is odd (torn and damaged frames).  Opening must
+ * fold it or refuse it with -EPROTO, never crash, leak or read out of
+ * bounds; what it accepts must load and close again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kq_journal.h"
+#include "kq_log.h"
+#include "kq_store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[64], path[128], journal_path[160];
+static char *pristine;
+static size_t pristine_len;
+static uint64_t owner, generation;
+
+static int write_file(const char *p, const void *bytes, size_t n)
+{
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int ok = fd >= 0 && write(fd, bytes, n) == (ssize_t)n;
+
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
+/* A store with no jobs, kept as bytes to start every run from. */
+static void setup(void)
+{
+    kq_store *st;
+    kq_journal j;
+    kq_error err;
+    FILE *fp;
+
+    kq_log_threshold = KQ_LOG_ERROR;
+    snprintf(dir, sizeof dir, "/tmp/kq-fuzz-store-XXXXXX");
+    if (!mkdtemp(dir))
+        abort();
+    snprintf(path, sizeof path, "%s/state.sqlite3", dir);
+    snprintf(journal_path, sizeof journal_path, "%s-changes", path);
+    if (kq_store_open(path, &st, &err) < 0)
+        abort();
+    kq_store_close(st);
+    if (kq_journal_open(&j, journal_path, &err) < 0)
+        abort();
+    owner = j.owner;
+    generation = j.generation;
+    kq_journal_close(&j);
+    fp = fopen(path, "rb");
+    if (!fp || fseek(fp, 0, SEEK_END) < 0)
+        abort();
+    pristine_len = (size_t)ftell(fp);
+    rewind(fp);
+    pristine = malloc(pristine_len);
+    if (!pristine || fread(pristine, 1, pristine_len, fp) != pristine_len)
+        abort();
+    fclose(fp);
+}
+
+static int drop_job(void *ctx, kq_job_info *info, kq_str *out, kq_str *err_text,
+                    kq_time done)
+{
+    (void)ctx;
+    (void)info;
+    (void)out;
+    (void)err_text;
+    (void)done;
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint64_t next_job, next_worker;
+    kq_store *st;
+    kq_journal j;
+    kq_error err;
+    int rc;
+
+    if (!pristine)
+        setup();
+    if (size == 0)
+        return 0;
+    if (write_file(path, pristine, pristine_len) < 0)
+        abort();
+    unlink(journal_path);
+    if (kq_journal_open(&j, journal_path, &err) < 0 ||
+        kq_journal_reset(&j, owner, generation, &err) < 0)
+        abort();
+    if (data[0] % 2 == 0) {
+        for (size_t i = 1; i + 2 <= size;) {
+            size_t n = (size_t)data[i] | (size_t)data[i + 1] << 8;
+
+            i += 2;
+            if (n > size - i)
+                n = size - i;
+            if (n && kq_journal_append(&j, data + i, n, &err) < 0)
+                abort();
+            i += n;
+        }
+    } else if (size > 1 && pwrite(j.fd, data + 1, size - 1, KQ_JOURNAL_HEADER) < 0) {
+        abort();
+    }
+    kq_journal_close(&j);
+    rc = kq_store_open(path, &st, &err);
+    if (rc == 0) {
+        if (kq_store_load(st, drop_job, NULL, &next_job, &next_worker, &err) < 0 &&
+            strstr(err.msg, "unreadable") == NULL)
+            abort();
+        kq_store_close(st);
+    } else if (rc != -EPROTO) {
+        fprintf(stderr, "kq_store_open: %d: %s\n", rc, err.msg);
+        abort();
+    }
+    return 0;
+}
