@@ -748,8 +748,16 @@ static int write_frame(kq_store *st, kq_buf *b, kq_error *err)
     return 0;
 }
 
-int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
-                    kq_error *err)
+/* A buffer that grew for a huge turn or frame is not kept that big. */
+static void trim(kq_buf *b)
+{
+    if (b->cap > 4 * KQ_STORE_FOLD_BYTES)
+        kq_buf_free(b);
+}
+
+/* kq_store_commit without the trimming. */
+static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
+                          kq_error *err)
 {
     /* The next job id is the highest stored id + 1 unless the highest jobs
      * were removed: so it is only written along with removals. */
@@ -788,6 +796,15 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     st->saved_next_worker_id = next_worker_id;
     kq_jobs_clear_changes(jobs);
     return 0;
+}
+
+int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
+                    kq_error *err)
+{
+    int rc = commit_records(st, jobs, next_worker_id, err);
+
+    trim(&st->records);
+    return rc;
 }
 
 /* ---- folding the journal into the tables ---- */
@@ -910,7 +927,8 @@ static int mark_moot(kq_store *st)
     return 0;
 }
 
-int kq_store_fold(kq_store *st, kq_error *err)
+/* kq_store_fold without the trimming. */
+static int fold_batch(kq_store *st, kq_error *err)
 {
     uint64_t off = st->fold_off, at;
     int n = 0, rc = 0;
@@ -960,6 +978,19 @@ int kq_store_fold(kq_store *st, kq_error *err)
     st->fold_off = off;
     after_write(st);
     return n;
+}
+
+int kq_store_fold(kq_store *st, kq_error *err)
+{
+    int rc = fold_batch(st, err);
+
+    trim(&st->batch);
+    if (st->recs_cap > KQ_STORE_FOLD_BYTES / 8) {
+        free(st->recs);
+        st->recs = NULL;
+        st->nrecs = st->recs_cap = 0;
+    }
+    return rc;
 }
 
 uint64_t kq_store_log_bytes(const kq_store *st)
