@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds Kueue-C twice
 # (optimised, and with AddressSanitizer + LeakSanitizer + UndefinedBehavior-
-# Sanitizer), runs every test in both builds, checks that -O3 builds with gcc
+# Sanitizer), runs every test in both builds, the server's again under
+# ThreadSanitizer, checks that -O3 builds with gcc
 # and clang compile without a warning (each optimiser level and compiler
 # warns about different things), then runs each fuzzer for a short time.
 # Exits non-zero on the first failure.
@@ -22,6 +23,11 @@ echo "== sanitized build (ASan, LSan, UBSan) and tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKQ_SANITIZE=ON
 cmake --build build-asan -j"$jobs"
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== ThreadSanitizer build, the server's tests (the store's folder thread)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DKQ_TSAN=ON
+cmake --build build-tsan -j"$jobs"
+ctest --test-dir build-tsan --output-on-failure -j"$jobs" -R '^(server_|test_store$|test_journal$)'
 
 echo "== Release builds with gcc and clang (compile only)"
 cmake -S . -B build-release-gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc

@@ -35,6 +35,7 @@ typedef struct kq_config {
         uint64_t job_cleanup_after_minutes; /* Finished and canceled jobs are removed after this many minutes. */
         uint64_t global_max_parallel_jobs; /* Most job slots offered or running at once across all workers. */
         char *state_file; /* SQLite file holding jobs across restarts, beside its journal (the same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3. */
+        uint64_t state_journal_max_mb; /* MiB the state journal may hold before it is folded into the SQLite file even while the server is busy (it is folded anyway after a second without changes); it is replayed at a start after a crash. */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {

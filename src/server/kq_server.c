@@ -233,71 +233,17 @@ static void log_store_error(kq_server *srv, const char *what, const char *msg)
  * commit is tried again in a second. */
 static bool commit(kq_server *srv)
 {
-    uint64_t before = srv->store ? kq_store_log_bytes(srv->store) : 0;
     kq_error err;
 
     if (!srv->store)
         return true;
-    if (kq_store_commit(srv->store, &srv->jobs, srv->next_worker_id, &err) == 0) {
-        if (kq_store_log_bytes(srv->store) != before)
-            srv->store_written_ms = kq_loop_now(srv->loop);
+    if (kq_store_commit(srv->store, &srv->jobs, srv->next_worker_id, &err) == 0)
         return true;
-    }
     log_store_error(srv, "Cannot store the state, holding all answers until it works",
                     err.msg);
     if (!srv->store_retry)
         srv->store_retry = kq_loop_timer(srv->loop, 1000, on_store_retry, srv);
     return false;
-}
-
-static void on_fold(kq_loop *loop, void *arg);
-
-/* Folds a batch of the store's journal, then checkpoints (which empties
- * the journal): when the server has been idle for KQ_SRV_FOLD_IDLE_MS (a
- * batch a turn, so that a request arriving meanwhile waits for at most
- * one), or at once while the journal is over KQ_STORE_LOG_MAX.  Keeps a
- * timer while there is work left. */
-static void fold(kq_server *srv)
-{
-    uint64_t now = kq_loop_now(srv->loop), idle = now - srv->store_written_ms, wait = 0;
-    bool log, due;
-    kq_error err;
-
-    if (!srv->store || srv->fold_timer)
-        return;
-    log = kq_store_log_bytes(srv->store) > 0;
-    if (!log && !kq_store_checkpoint_pending(srv->store))
-        return;
-    due = idle >= KQ_SRV_FOLD_IDLE_MS || kq_store_journal_bytes(srv->store) > KQ_STORE_LOG_MAX;
-    if (log && due) {
-        if (kq_store_fold(srv->store, &err) < 0) {
-            log_store_error(srv, "Cannot fold the store's journal (tried again later)",
-                            err.msg);
-            wait = KQ_SRV_FOLD_IDLE_MS;
-        } else if (!kq_store_log_bytes(srv->store)) {
-            kq_debug("Folded the state journal into the tables");
-        }
-    } else if (due) {
-        if (kq_store_checkpoint(srv->store, &err) < 0) {
-            log_store_error(srv, "Cannot checkpoint the store (tried again later)", err.msg);
-            wait = KQ_SRV_FOLD_IDLE_MS;
-        } else {
-            kq_debug("Checkpointed the state file");
-        }
-    } else {
-        wait = KQ_SRV_FOLD_IDLE_MS - idle;
-    }
-    if (kq_store_log_bytes(srv->store) || kq_store_checkpoint_pending(srv->store))
-        srv->fold_timer = kq_loop_timer(srv->loop, wait, on_fold, srv);
-}
-
-static void on_fold(kq_loop *loop, void *arg)
-{
-    kq_server *srv = arg;
-
-    (void)loop;
-    srv->fold_timer = 0;
-    fold(srv);
 }
 
 /* End of a loop turn: offers (sent at once), the store, the rest of the
@@ -312,10 +258,8 @@ static void on_turn_end(kq_loop *loop, void *arg)
         kq_srv_dispatch(srv);
     }
     kq_conn_hub_flush_unheld(&srv->hub);
-    if (commit(srv)) {
+    if (commit(srv))
         kq_conn_hub_flush(&srv->hub);
-        fold(srv);
-    }
     while (srv->graveyard) {
         kq_peer *p = srv->graveyard;
 
@@ -470,7 +414,10 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
     rc = kq_store_load(srv->store, restore_job, srv, &next_job, &next_worker, err);
     if (rc == -ENOMEM)
         kq_error_set(err, "out of memory loading %s", path);
-    if (rc < 0)
+    if (rc < 0 ||
+        (rc = kq_store_start_folding(srv->store,
+                                     srv->cfg->server_settings.state_journal_max_mb << 20,
+                                     err)) < 0)
         return rc;
     if (next_job > srv->jobs.next_id)
         srv->jobs.next_id = next_job;

@@ -35,8 +35,6 @@
 #define KQ_HELLO_TIMEOUT_MS 30000
 /* Shutdown waits this long for peers to take their "Bye". */
 #define KQ_SHUTDOWN_GRACE_MS 2000
-/* The store's journal is folded once no commit wrote for this long. */
-#define KQ_SRV_FOLD_IDLE_MS 1000
 
 typedef enum kq_peer_kind { KQ_PEER_NEW, KQ_PEER_CLIENT, KQ_PEER_WORKER } kq_peer_kind;
 
@@ -97,8 +95,6 @@ typedef struct kq_server {
     kq_buf scratch;          /* encoding shared by several receivers */
     kq_store *store;         /* NULL: state in memory only */
     uint64_t store_retry;    /* timer after a failed commit */
-    uint64_t store_written_ms; /* loop time of the last commit that wrote */
-    uint64_t fold_timer;     /* folds the store's journal (kq_server.c fold) */
     uint64_t store_error_logged_ms;
     int exit_code;
 } kq_server;

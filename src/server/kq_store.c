@@ -20,10 +20,12 @@
  * a database commit would rewrite several pages.  The journal is folded
  * into the tables, oldest frames first, in transactions that also move
  * journal_offset, so that a frame is applied once however a fold ends:
- * when the server is idle, when the journal grows past KQ_STORE_LOG_MAX,
- * when the store is opened (so loading reads the tables only) and when it
- * closes.  Once all of it is folded and the database synced (a
- * checkpoint), the journal is emptied and its generation goes up.
+ * by the folder thread when the server is idle or the journal grows past
+ * its limit, and when the store is opened (so loading reads the tables
+ * only) and closes.  Once all of it is folded and the database synced (a
+ * checkpoint), the journal is emptied and its generation goes up.  On two
+ * cores or more the folding costs the server's loop nothing but the
+ * moments the folder holds the journal to empty it.
  * Migrations are the numbered steps below: a store of version v gets steps
  * v+1 .. KQ_STORE_SCHEMA_VERSION, each in its own transaction.
  */
@@ -32,12 +34,15 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_dirs.h"
@@ -57,7 +62,9 @@ struct kq_store {
     sqlite3_stmt *set_meta;
     kq_journal journal;
     uint64_t id;                 /* store_id: the journal's owner */
-    uint64_t fold_off;           /* journal bytes below this are in the tables */
+    /* Journal bytes of generation fold_gen below fold_off are in the
+     * tables (a journal of a newer generation is not folded at all). */
+    uint64_t fold_off, fold_gen;
     uint64_t saved_next_job_id, saved_next_worker_id;
     int wal_pages;               /* in the WAL since the last checkpoint */
     bool opened;                 /* open succeeded: closing folds the journal */
@@ -66,6 +73,22 @@ struct kq_store {
     kq_buf batch;
     struct batch_rec *recs;
     size_t nrecs, recs_cap;
+    /*
+     * Once kq_store_start_folding ran, the folder thread owns the database,
+     * the fold_* fields, wal_pages and the batch; the server's thread owns
+     * the records.  Under mu: the journal (appended by the server, emptied
+     * by the folder), last_write_ms, folded/folded_gen (fold_off as last
+     * published), the wake_* flags and stop.
+     */
+    pthread_mutex_t mu;
+    pthread_cond_t wake;
+    pthread_t folder;
+    bool folding, stop;
+    uint64_t log_max;            /* journal bytes folded even when busy */
+    bool wake_on_write;          /* the folder waits for any write */
+    bool wake_on_big;            /* ... for idle time, or the journal past its limit */
+    uint64_t last_write_ms;      /* CLOCK_MONOTONIC */
+    uint64_t folded, folded_gen;
 };
 
 typedef struct batch_rec {
@@ -483,6 +506,7 @@ static int open_journal(kq_store *st, bool new_store, kq_error *err)
             kq_warn("%s was missing: started a new one (changes not yet folded into %s, "
                     "if any, are lost)", j->path, st->path);
         st->fold_off = KQ_JOURNAL_HEADER;
+        st->fold_gen = gen + 1;
         return kq_journal_reset(j, st->id, gen + 1, err);
     }
     if (j->owner != st->id) {
@@ -507,27 +531,54 @@ static int open_journal(kq_store *st, bool new_store, kq_error *err)
                      (unsigned long long)gen, (unsigned long long)gen + 1);
         return -EPROTO;
     }
+    st->fold_gen = j->generation;
     return 0;
 }
 
-/* Makes the tables durable (a checkpoint: the WAL is copied into the
- * file, both synced, and the WAL emptied), then empties a journal that is
- * folded to its end: only then may its frames go. */
-static int settle(kq_store *st, kq_error *err)
+/* Makes the tables durable: a checkpoint (the WAL is copied into the
+ * file, both synced, and the WAL emptied). */
+static int checkpoint_db(kq_store *st, kq_error *err)
 {
-    int rc;
-
     if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
         SQLITE_OK)
         return db_error(st, err, "checkpoint");
     st->wal_pages = 0;
-    if (st->fold_off == st->journal.end && st->journal.end > KQ_JOURNAL_HEADER) {
-        if ((rc = kq_journal_reset(&st->journal, st->id, st->journal.generation + 1, err)) < 0)
-            return rc;
-        st->fold_off = KQ_JOURNAL_HEADER;
-    }
     return 0;
 }
+
+/* Makes fold_off visible to the server's thread (under mu). */
+static void publish(kq_store *st)
+{
+    st->folded = st->fold_off;
+    st->folded_gen = st->fold_gen;
+}
+
+/* Empties a journal that is folded to its end, once the tables are
+ * durable (checkpoint_db): only then may its frames go.  Under mu. */
+static int drop_folded(kq_store *st, kq_error *err)
+{
+    kq_journal *j = &st->journal;
+    int rc;
+
+    if (st->fold_gen != j->generation || st->fold_off != j->end || j->end <= KQ_JOURNAL_HEADER)
+        return 0;
+    if ((rc = kq_journal_reset(j, st->id, j->generation + 1, err)) < 0)
+        return rc;
+    st->fold_off = KQ_JOURNAL_HEADER;
+    st->fold_gen = j->generation;
+    publish(st);
+    return 0;
+}
+
+/* checkpoint_db, then drop_folded: with no folder thread running. */
+static int settle(kq_store *st, kq_error *err)
+{
+    int rc = checkpoint_db(st, err);
+
+    return rc < 0 ? rc : drop_folded(st, err);
+}
+
+static int fold_step(kq_store *st, kq_journal *j, kq_error *err);
 
 int kq_store_open(const char *path, kq_store **out, kq_error *err)
 {
@@ -536,11 +587,19 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
     bool fresh = false;
     int fd, rc;
 
+    pthread_condattr_t attr;
+
     if (!st || !(st->path = strdup(path))) {
         free(st);
         return -ENOMEM;
     }
     st->journal.fd = -1;
+    /* Waits measure idle time: on the monotonic clock. */
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&st->wake, &attr);
+    pthread_condattr_destroy(&attr);
     if ((rc = kq_dirs_make_parents(path)) < 0) {
         kq_error_set(err, "create the directory of %s: %s", path, strerror(-rc));
         goto fail;
@@ -583,10 +642,11 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         goto fail;
     /* What a crash left in the journal goes into the tables before
      * loading, and the journal starts empty. */
-    while ((rc = kq_store_fold(st, err)) > 0)
+    while ((rc = fold_step(st, &st->journal, err)) > 0)
         ;
     if (rc < 0 || (rc = settle(st, err)) < 0)
         goto fail;
+    publish(st);
     st->opened = true;
     *out = st;
     return 0;
@@ -599,13 +659,20 @@ void kq_store_close(kq_store *st)
 {
     if (!st)
         return;
+    if (st->folding) {
+        pthread_mutex_lock(&st->mu);
+        st->stop = true;
+        pthread_cond_signal(&st->wake);
+        pthread_mutex_unlock(&st->mu);
+        pthread_join(st->folder, NULL);
+    }
     if (st->opened) {
         kq_error err;
         int rc;
 
         /* A clean stop leaves the tables complete and synced, and the
          * journal empty. */
-        while ((rc = kq_store_fold(st, &err)) > 0)
+        while ((rc = fold_step(st, &st->journal, &err)) > 0)
             ;
         if (rc < 0 || (rc = settle(st, &err)) < 0)
             kq_err("%s (the journal stays; it is folded at the next start)", err.msg);
@@ -624,6 +691,8 @@ void kq_store_close(kq_store *st)
     kq_buf_free(&st->batch);
     free(st->recs);
     free(st->path);
+    pthread_cond_destroy(&st->wake);
+    pthread_mutex_destroy(&st->mu);
     free(st);
 }
 
@@ -713,6 +782,14 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
 
 /* ---- writing ---- */
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* A checkpoint (copying the WAL into the file, then fsync) cannot wait
  * for idle time once the WAL is this big. */
 static void after_write(kq_store *st)
@@ -735,17 +812,22 @@ static int write_frame(kq_store *st, kq_buf *b, kq_error *err)
     /* Nothing to write when the changes were offers only. */
     if (!b->len)
         return 0;
-    /* A reset that failed (in settle) is tried again first. */
-    if (st->journal.end == 0) {
-        if ((rc = kq_journal_reset(&st->journal, st->id, st->journal.generation + 1,
-                                   err)) < 0)
-            return rc;
-        st->fold_off = KQ_JOURNAL_HEADER;
+    pthread_mutex_lock(&st->mu);
+    /* A reset that failed (in drop_folded) is tried again first. */
+    rc = st->journal.end ? 0
+                         : kq_journal_reset(&st->journal, st->id, st->journal.generation + 1,
+                                            err);
+    if (rc == 0 && (rc = kq_journal_append(&st->journal, kq_buf_ptr(b), b->len, err)) == 0) {
+        st->last_write_ms = now_ms();
+        if (st->wake_on_write || (st->wake_on_big && st->journal.end > st->log_max)) {
+            st->wake_on_write = st->wake_on_big = false;
+            pthread_cond_signal(&st->wake);
+        }
     }
-    if ((rc = kq_journal_append(&st->journal, kq_buf_ptr(b), b->len, err)) < 0)
-        return rc;
-    kq_buf_clear(b);
-    return 0;
+    pthread_mutex_unlock(&st->mu);
+    if (rc == 0)
+        kq_buf_clear(b);
+    return rc;
 }
 
 /* A buffer that grew for a huge turn or frame is not kept that big. */
@@ -927,34 +1009,40 @@ static int mark_moot(kq_store *st)
     return 0;
 }
 
-/* kq_store_fold without the trimming. */
-static int fold_batch(kq_store *st, kq_error *err)
+/* fold_step without the trimming. */
+static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
 {
-    uint64_t off = st->fold_off, at;
+    uint64_t off, at;
     int n = 0, rc = 0;
 
-    if (off >= st->journal.end)
+    /* A journal emptied since: its frames are all new. */
+    if (st->fold_gen != j->generation) {
+        st->fold_off = KQ_JOURNAL_HEADER;
+        st->fold_gen = j->generation;
+    }
+    off = st->fold_off;
+    if (off >= j->end)
         return 0;
     kq_buf_clear(&st->batch);
     st->nrecs = 0;
-    while (st->batch.len < KQ_STORE_FOLD_BYTES && off < st->journal.end) {
+    while (st->batch.len < KQ_STORE_FOLD_BYTES && off < j->end) {
         size_t from = st->batch.len;
 
         at = off;
-        if ((rc = kq_journal_read(&st->journal, &off, &st->batch, err)) < 0)
+        if ((rc = kq_journal_read(j, &off, &st->batch, err)) < 0)
             return rc;
         if ((rc = index_records(st, from)) < 0) {
             if (rc == -EPROTO)
                 kq_error_set(err, "%s: the frame at byte %llu is malformed; refusing to "
-                                  "touch the files", st->journal.path, (unsigned long long)at);
+                                  "touch the files", j->path, (unsigned long long)at);
             else
-                kq_error_set(err, "out of memory folding %s", st->journal.path);
+                kq_error_set(err, "out of memory folding %s", j->path);
             return rc;
         }
         n++;
     }
     if (mark_moot(st) < 0) {
-        kq_error_set(err, "out of memory folding %s", st->journal.path);
+        kq_error_set(err, "out of memory folding %s", j->path);
         return -ENOMEM;
     }
     if (step(st->begin) < 0)
@@ -966,7 +1054,7 @@ static int fold_batch(kq_store *st, kq_error *err)
         if (!st->recs[i].moot)
             rc = apply_record(st, &c);
     }
-    if (rc == 0 && ((rc = set_meta(st, "journal_generation", st->journal.generation)) < 0 ||
+    if (rc == 0 && ((rc = set_meta(st, "journal_generation", j->generation)) < 0 ||
                     (rc = set_meta(st, "journal_offset", off)) < 0 ||
                     (rc = step(st->commit)) < 0))
         rc = -EIO;
@@ -980,9 +1068,13 @@ static int fold_batch(kq_store *st, kq_error *err)
     return n;
 }
 
-int kq_store_fold(kq_store *st, kq_error *err)
+/* Folds about KQ_STORE_FOLD_BYTES of j's unfolded frames into the tables
+ * in one transaction: the number of frames folded (0: none left), or
+ * -errno with err (-EPROTO: a damaged or malformed frame; the tables are
+ * left as they were).  j is the journal, or the folder's copy of it. */
+static int fold_step(kq_store *st, kq_journal *j, kq_error *err)
 {
-    int rc = fold_batch(st, err);
+    int rc = fold_batch(st, j, err);
 
     trim(&st->batch);
     if (st->recs_cap > KQ_STORE_FOLD_BYTES / 8) {
@@ -993,22 +1085,157 @@ int kq_store_fold(kq_store *st, kq_error *err)
     return rc;
 }
 
-uint64_t kq_store_log_bytes(const kq_store *st)
+/* ---- the folder thread ---- */
+
+/* What the folder does next, seen under mu. */
+typedef enum { IDLE, FOLD, SETTLE } chore;
+
+/* Journal bytes not folded yet (under mu). */
+static uint64_t unfolded(const kq_store *st)
 {
-    return st->journal.end > st->fold_off ? st->journal.end - st->fold_off : 0;
+    const kq_journal *j = &st->journal;
+
+    if (j->end <= KQ_JOURNAL_HEADER)
+        return 0;
+    return st->fold_gen != j->generation ? j->end - KQ_JOURNAL_HEADER : j->end - st->fold_off;
 }
 
-uint64_t kq_store_journal_bytes(const kq_store *st)
+/*
+ * When idle (no write for KQ_STORE_IDLE_MS): fold everything, then settle.
+ * While the journal is over log_max, busy or not: fold until
+ * less than a batch is left, then settle, which folds that last bit with
+ * the server's writes held, so that the journal can be emptied at all.
+ */
+static chore next_chore(kq_store *st, uint64_t now, uint64_t retry_at)
 {
-    return st->journal.end;
+    bool quiet = now >= st->last_write_ms + KQ_STORE_IDLE_MS;
+    bool big = st->journal.end > st->log_max;
+
+    if (!(quiet || big) || now < retry_at)
+        return IDLE;
+    if (unfolded(st) > (quiet ? 0 : KQ_STORE_FOLD_BYTES))
+        return FOLD;
+    return st->wal_pages > 0 || st->journal.end > KQ_JOURNAL_HEADER ? SETTLE : IDLE;
 }
 
-bool kq_store_checkpoint_pending(const kq_store *st)
+/* Sleeps (under mu) until there may be a chore: a write when there is
+ * nothing to fold or settle, else idle time, the journal past its limit,
+ * or the retry after a failure. */
+static void wait_for_chore(kq_store *st, uint64_t retry_at)
 {
-    return st->wal_pages > 0 || st->journal.end > KQ_JOURNAL_HEADER;
+    if (st->wal_pages == 0 && st->journal.end <= KQ_JOURNAL_HEADER) {
+        st->wake_on_write = true;
+        pthread_cond_wait(&st->wake, &st->mu);
+    } else {
+        uint64_t until = st->last_write_ms + KQ_STORE_IDLE_MS;
+        struct timespec ts;
+
+        if (until < retry_at)
+            until = retry_at;
+        ts.tv_sec = (time_t)(until / 1000);
+        ts.tv_nsec = (long)(until % 1000) * 1000000;
+        st->wake_on_big = true;
+        pthread_cond_timedwait(&st->wake, &st->mu, &ts);
+    }
+    st->wake_on_write = st->wake_on_big = false;
 }
 
-int kq_store_checkpoint(kq_store *st, kq_error *err)
+/* The settle chore, entered and left under mu: the bulk of the
+ * checkpoint without it, then, if little is left to fold, that and a
+ * short checkpoint with the server's writes held, and the journal is
+ * emptied.  0, 1 if too much came in meanwhile (fold again first), or
+ * -errno with err. */
+static int settle_chore(kq_store *st, kq_error *err)
 {
-    return kq_store_checkpoint_pending(st) ? settle(st, err) : 0;
+    int rc, n = 0;
+
+    pthread_mutex_unlock(&st->mu);
+    rc = checkpoint_db(st, err);
+    pthread_mutex_lock(&st->mu);
+    if (rc < 0)
+        return rc;
+    if (unfolded(st) > KQ_STORE_FOLD_BYTES)
+        return 1;
+    while ((rc = fold_step(st, &st->journal, err)) > 0)
+        n += rc;
+    if (rc == 0 && n)
+        rc = checkpoint_db(st, err);
+    return rc < 0 ? rc : drop_folded(st, err);
+}
+
+static void *folder_main(void *arg)
+{
+    kq_store *st = arg;
+    uint64_t retry_at = 0, logged_at = 0;
+
+    pthread_mutex_lock(&st->mu);
+    while (!st->stop) {
+        uint64_t now = now_ms();
+        chore c = next_chore(st, now, retry_at);
+        kq_journal snapshot;
+        kq_error err;
+        int rc;
+
+        if (c == IDLE) {
+            wait_for_chore(st, retry_at);
+            continue;
+        }
+        if (c == FOLD) {
+            /* The server appends meanwhile: fold what was there, through
+             * a copy whose end stays put. */
+            snapshot = st->journal;
+            pthread_mutex_unlock(&st->mu);
+            rc = fold_step(st, &snapshot, &err);
+            pthread_mutex_lock(&st->mu);
+        } else {
+            rc = settle_chore(st, &err);
+        }
+        publish(st);
+        if (rc < 0) {
+            retry_at = now + KQ_STORE_IDLE_MS;
+            if (!logged_at || now - logged_at > 10000) {
+                kq_err("Cannot %s the store (tried again later): %s",
+                       c == FOLD ? "fold the journal into" : "checkpoint", err.msg);
+                logged_at = now;
+            }
+        } else if (c == SETTLE && rc == 0) {
+            kq_debug("Checkpointed the state file");
+        } else if (c == FOLD && !unfolded(st)) {
+            kq_debug("Folded the state journal into the tables");
+        }
+    }
+    pthread_mutex_unlock(&st->mu);
+    return NULL;
+}
+
+int kq_store_start_folding(kq_store *st, uint64_t log_max, kq_error *err)
+{
+    sigset_t all, old;
+    int rc;
+
+    /* Signals are the server thread's business. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    st->last_write_ms = now_ms();
+    st->log_max = log_max;
+    rc = pthread_create(&st->folder, NULL, folder_main, st);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        kq_error_set(err, "pthread_create (the store's folder): %s", strerror(rc));
+        return -rc;
+    }
+    st->folding = true;
+    return 0;
+}
+
+uint64_t kq_store_log_bytes(kq_store *st)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&st->mu);
+    n = st->journal.end <= KQ_JOURNAL_HEADER           ? 0
+        : st->folded_gen != st->journal.generation ? st->journal.end - KQ_JOURNAL_HEADER
+                                                   : st->journal.end - st->folded;
+    pthread_mutex_unlock(&st->mu);
+    return n;
 }

@@ -6,8 +6,9 @@
  * server marks what changed, and kq_store_commit appends it as one frame
  * to the store's journal (PATH-changes, kq_journal) before any answer of
  * that turn leaves, so a client sees AcceptJob only for a stored job.  The
- * journal is folded into one row per job (kq_store_fold) when the server
- * has time, at open and at close.  A job is stored as its protocol JSON
+ * journal is folded into one row per job by the store's folder thread
+ * (kq_store_start_folding) when the server has time, and at open and
+ * close.  A job is stored as its protocol JSON
  * (JobInfo) with its captured output; offers are not stored (an offered
  * job is pending again after a restart).
  *
@@ -51,39 +52,34 @@ KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
 
 /* Appends every job kq_jobs marked as changed (or removed) since the last
  * commit, and the next ids, to the journal as one frame.  0, or -errno
- * with err; on failure the marks are kept for the next attempt. */
+ * with err; on failure the marks are kept for the next attempt.  The
+ * server's thread only (kq_jobs is its). */
 KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
                                  uint64_t next_worker_id, kq_error *err);
 
 /* A turn's records beyond this size go in more than one frame. */
 #define KQ_STORE_FRAME_SPLIT (64u << 20)
-
-/* Journal folded per transaction (at least one frame): a few milliseconds
- * of work, so that the server can fold between turns without keeping
- * anyone waiting long. */
+/* Journal folded per transaction (at least one frame): a few
+ * milliseconds of work. */
 #define KQ_STORE_FOLD_BYTES (1u << 20)
-/* Beyond this much journal the server folds every turn, not only when
- * idle, and empties the journal once all of it is folded. */
-#define KQ_STORE_LOG_MAX (256u << 20)
-
-/* Folds the oldest unfolded frames, about KQ_STORE_FOLD_BYTES of them,
- * into the tables in one transaction: the number of frames folded (0:
- * nothing left), or -errno with err (-EPROTO: a damaged or malformed
- * frame; the tables are left as they were). */
-KQ_NODISCARD int kq_store_fold(kq_store *st, kq_error *err);
-/* Bytes of the journal not yet folded; 0 when all are. */
-uint64_t kq_store_log_bytes(const kq_store *st);
-/* Bytes the journal file holds, folded or not. */
-uint64_t kq_store_journal_bytes(const kq_store *st);
-
-/* WAL pages beyond which a write checkpoints at once (32 MiB). */
+/* The journal is folded once no commit wrote for this long, or, busy or
+ * not, while it holds more than the limit given to kq_store_start_folding;
+ * once all of it is folded and the tables synced, it is emptied. */
+#define KQ_STORE_IDLE_MS 1000
+/* WAL pages beyond which a fold checkpoints at once (32 MiB). */
 #define KQ_STORE_WAL_MAX_PAGES 8192
-/* Whether the WAL holds pages a checkpoint would copy into the file, or
- * the journal frames it would drop. */
-bool kq_store_checkpoint_pending(const kq_store *st);
-/* Copies the WAL into the file and empties it, then empties the journal
- * if it is folded to its end (fsyncs: for idle time).  0 or -errno with
- * err. */
-KQ_NODISCARD int kq_store_checkpoint(kq_store *st, kq_error *err);
+
+/*
+ * Starts the folder: a thread of the store's own that folds the journal
+ * into the tables and checkpoints them as said above (log_max: the
+ * journal's limit in bytes), so that the server's loop only ever appends.
+ * From then on only kq_store_commit, kq_store_log_bytes and
+ * kq_store_close may be called (kq_store_close stops it first).  0, or
+ * -errno with err.
+ */
+KQ_NODISCARD int kq_store_start_folding(kq_store *st, uint64_t log_max, kq_error *err);
+
+/* Bytes of the journal not yet folded; 0 when all are. */
+uint64_t kq_store_log_bytes(kq_store *st);
 
 #endif

@@ -9,11 +9,12 @@ import signal
 import sqlite3
 import stat
 import struct
+import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import (C2S, W2S, FakeWorker, Process, Server, Worker, free_port, issue, request,
-                    wait_until)
+from kqtest import (C2S, S2C, W2S, FakeWorker, Process, Server, Worker, free_port, issue,
+                    new_job, request, wait_until)
 
 JS = kp.JobStatus
 
@@ -215,6 +216,31 @@ class Durability(unittest.TestCase):
         # Folded once: a start after the clean stop finds the same jobs.
         srv.start_again()
         self.assertEqual(sorted(all_jobs(srv.client(auth=True))), list(range(21)))
+
+    def test_journal_folded_while_busy_past_its_limit(self):
+        # Jobs stream in without a pause for the idle second: the folder
+        # folds and empties the journal each time it passes its limit.
+        srv = Server(self, server_settings={"state_journal_max_mb": 1})
+        c = srv.client(auth=True)
+        cmd = ["x" * 200]
+        written, largest, issued = 0, 0, 0
+        deadline = time.monotonic() + 20
+        while written < 6 << 20 and time.monotonic() < deadline:
+            for _ in range(100):
+                c.send(C2S.IssueJob(new_job(cmd=cmd)))
+            for _ in range(100):
+                self.assertIsInstance(c.recv(S2C), S2C.AcceptJob)
+            issued += 100
+            written = issued * 380  # about a job's record in the journal
+            largest = max(largest, os.path.getsize(journal(srv)))
+        self.assertGreaterEqual(written, 6 << 20)
+        self.assertLess(largest, 3 << 20)
+        self.assertIn("Checkpointed the state file", srv.log())
+        c.sock.close()
+        srv.stop(signal.SIGKILL)
+        srv.start_again()
+        jobs = request(srv.client(auth=True), C2S.ListJobs(num_jobs=1))
+        self.assertEqual(jobs.jobs_pending, issued)
 
     def test_frames_below_the_folded_offset_are_not_applied_again(self):
         srv = Server(self)
