@@ -421,6 +421,17 @@ class RealWorker(unittest.TestCase):
         self.assertEqual(issue(c), 1002)
 
 
+def appending_frame(payload):
+    """A content writer for BadFiles.refused: appends a frame that passes
+    its check, holding payload."""
+    def append(srv):
+        with open(journal(srv), "rb") as fh:
+            data = fh.read()
+        with open(journal(srv), "ab") as fh:
+            fh.write(frame(data, payload))
+    return append
+
+
 def digest(path):
     if not os.path.exists(path):
         return None
@@ -471,23 +482,14 @@ class BadFiles(unittest.TestCase):
                      "log row 1 is malformed; refusing to touch the file")
 
     def test_malformed_frame_refused(self):
-        def malformed(srv):
-            with open(journal(srv), "rb") as fh:
-                data = fh.read()
-            with open(journal(srv), "ab") as fh:
-                fh.write(frame(data, b"\x07" + bytes(8)))
-        self.refused(malformed, "-changes: the frame at byte 32 is malformed; refusing to "
-                                "touch the files")
+        self.refused(appending_frame(b"\x07" + bytes(8)),
+                     "-changes: the frame at byte 32 is malformed; refusing to touch the files")
 
     def test_frame_with_a_null_status_refused(self):
         # Regression (found by fuzz_store): a state record without its
         # status JSON failed SQLite's NOT NULL as an I/O error.
-        def null_status(srv):
-            with open(journal(srv), "rb") as fh:
-                data = fh.read()
-            with open(journal(srv), "ab") as fh:
-                fh.write(frame(data, b"\x02" + struct.pack("<QQQQQ", 0, M64, M64, M64, M64)))
-        self.refused(null_status, "-changes: the frame at byte 32 is malformed")
+        self.refused(appending_frame(b"\x02" + struct.pack("<QQQQQ", 0, M64, M64, M64, M64)),
+                     "-changes: the frame at byte 32 is malformed")
 
     def test_damaged_frame_refused(self):
         def damaged(srv):
