@@ -295,8 +295,8 @@ int kq_journal_reset(kq_journal *j, uint64_t owner, uint64_t generation, kq_erro
 int kq_journal_append(kq_journal *j, const void *p, size_t n, kq_error *err)
 {
     unsigned char head[FRAME_HEAD];
-    struct iovec iov[2] = {{head, sizeof head}, {(void *)p, n}};
-    ssize_t r;
+    size_t done = 0;
+    ssize_t r = 0;
     int e;
 
     if (n == 0 || n > KQ_JOURNAL_FRAME_MAX || j->end < KQ_JOURNAL_HEADER) {
@@ -313,17 +313,31 @@ int kq_journal_append(kq_journal *j, const void *p, size_t n, kq_error *err)
     j->torn = false;
     put_le32(head, (uint32_t)n);
     put_le32(head + 4, frame_sum(j, (uint32_t)n, p));
-    do
-        r = pwritev(j->fd, iov, 2, (off_t)j->end);
-    while (r < 0 && errno == EINTR);
-    if (r == (ssize_t)(sizeof head + n)) {
-        j->end += (uint64_t)r;
+    /* A short write goes on with the rest, so that a failure reports its
+     * real cause (a full disk, a file size limit). */
+    while (done < sizeof head + n) {
+        size_t skip = done > sizeof head ? done - sizeof head : 0;
+        struct iovec iov[2];
+        int k = 0;
+
+        if (done < sizeof head)
+            iov[k++] = (struct iovec){head + done, sizeof head - done};
+        iov[k++] = (struct iovec){(char *)p + skip, n - skip};
+        r = pwritev(j->fd, iov, k, (off_t)(j->end + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        done += (size_t)r;
+    }
+    if (done == sizeof head + n) {
+        j->end += done;
         return 0;
     }
-    e = r < 0 ? errno : ENOSPC;
+    e = r < 0 ? errno : EIO;
     /* A partial frame would pass for a torn one at the next start, and
      * the next frame would follow it: cut it off. */
-    if (r > 0 && ftruncate(j->fd, (off_t)j->end) < 0)
+    if (done && ftruncate(j->fd, (off_t)j->end) < 0)
         j->torn = true;
     kq_error_set(err, "write %s: %s", j->path, strerror(e));
     return -e;

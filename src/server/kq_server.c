@@ -456,6 +456,10 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         goto fail;
     }
     srv->hub.loop = srv->loop;
+    /* A peer gone, or a file size limit (ulimit -f) reached by the store:
+     * errors to handle, not reasons to die. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     if (srv->opts.state_path && (rc = load_state(srv, srv->opts.state_path, err)) < 0)
         goto fail;
     nofile = kq_net_raise_nofile();
@@ -469,7 +473,6 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         kq_error_set(err, "sigaction: %s", strerror(-rc));
         goto fail;
     }
-    signal(SIGPIPE, SIG_IGN);
     kq_loop_before_sleep(srv->loop, on_turn_end, srv);
     srv->maint_timer = kq_loop_timer(
         srv->loop, cfg->server_settings.maintenance_interval_seconds * 1000,

@@ -5,6 +5,7 @@ touched."""
 import hashlib
 import json
 import os
+import resource
 import signal
 import sqlite3
 import stat
@@ -282,6 +283,37 @@ class Durability(unittest.TestCase):
         self.assertEqual(replay(ends[2] + 1000), [1])
         with open(journal(srv), "rb") as fh:
             self.assertEqual(len(fh.read()), HEADER)  # emptied at start
+
+    def test_failed_write_holds_the_answer_until_it_is_stored(self):
+        # The journal cannot grow (a file size limit, as a full disk
+        # would): the job is not accepted until it is stored, and then it
+        # is, once; the server neither dies (SIGXFSZ) nor loses it.
+        srv = Server(self)
+        c = srv.client(auth=True)
+        # Big jobs: the limit stops the journal, not the (smaller) log.
+        big = "x" * 100000
+        self.assertEqual(issue(c, cmd=["first", big]), 0)
+        pid = srv.process.proc.pid
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(pid, resource.RLIMIT_FSIZE,
+                         (os.path.getsize(journal(srv)) + 1000, hard))
+        c.send(C2S.IssueJob(new_job(cmd=["second", big])))
+        srv.process.wait_for(r"Cannot store the state, holding all answers until it works: "
+                             r"write \S+-changes: File too large")
+        c.sock.settimeout(1.5)
+        with self.assertRaises(TimeoutError):
+            c.recv(S2C)
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (soft, hard))
+        c.sock.settimeout(10)
+        reply = c.recv(S2C)
+        self.assertIsInstance(reply, S2C.AcceptJob)
+        self.assertEqual(reply.value.job_id, 1)
+        c.sock.close()
+        srv.stop(signal.SIGKILL)
+        srv.start_again()
+        jobs = all_jobs(srv.client(auth=True))
+        self.assertEqual(sorted(jobs), [0, 1])
+        self.assertEqual(jobs[1].cmd, ["second", big])
 
     def test_turn_with_only_an_offer_still_answers(self):
         # Regression: an offer changes a job but writes no record, and the

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +213,50 @@ static void test_generation_seeds_the_sums(void)
     CHECK(strstr(err.msg, "the frame at byte 32 is damaged"));
 }
 
+/* In a child with a file size limit: a frame that would cross it fails
+ * with the real cause (it was reported as ENOSPC after a short write) and
+ * leaves the file as it was. */
+static int append_past_the_limit(void)
+{
+    struct rlimit lim = {0, RLIM_INFINITY};
+    char big[4096] = {0};
+    kq_journal j;
+    kq_error err;
+    uint64_t end;
+
+    signal(SIGXFSZ, SIG_IGN);
+    if (kq_journal_open(&j, path, &err) < 0)
+        return 1;
+    end = j.end;
+    lim.rlim_cur = end + 100;
+    if (setrlimit(RLIMIT_FSIZE, &lim) < 0)
+        return 2;
+    if (kq_journal_append(&j, big, sizeof big, &err) != -EFBIG ||
+        !strstr(err.msg, "File too large"))
+        return 3;
+    if (j.end != end || file_size() != end)
+        return 4;
+    kq_journal_close(&j);
+    return 0;
+}
+
+static void test_failed_write_leaves_the_file(void)
+{
+    char text[256];
+    uint64_t end;
+    pid_t pid;
+    int status;
+
+    make(2, 1);
+    pid = fork();
+    if (pid == 0)
+        _exit(append_past_the_limit());
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+    CHECK_INT(WEXITSTATUS(status), 0);
+    CHECK_INT(read_all(text, sizeof text, &end), 2);
+    CHECK_INT(end, file_size());
+}
+
 static void test_one_process_at_a_time(void)
 {
     kq_journal j, k;
@@ -243,6 +289,7 @@ int main(void)
     test_torn_tail_cut_off();
     test_damage_refused();
     test_generation_seeds_the_sums();
+    test_failed_write_leaves_the_file();
     test_one_process_at_a_time();
     unlink(path);
     rmdir(dir);
