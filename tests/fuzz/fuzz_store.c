@@ -37,6 +37,20 @@ static int write_file(const char *p, const void *bytes, size_t n)
     return ok ? 0 : -1;
 }
 
+/* Leaves nothing in /tmp when libFuzzer exits. */
+static void cleanup(void)
+{
+    char wal[192], shm[192];
+
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    unlink(path);
+    unlink(journal_path);
+    unlink(wal);
+    unlink(shm);
+    rmdir(dir);
+}
+
 /* A store with no jobs, kept as bytes to start every run from. */
 static void setup(void)
 {
@@ -51,6 +65,7 @@ static void setup(void)
         abort();
     snprintf(path, sizeof path, "%s/state.sqlite3", dir);
     snprintf(journal_path, sizeof journal_path, "%s-changes", path);
+    atexit(cleanup);
     if (kq_store_open(path, &st, &err) < 0)
         abort();
     kq_store_close(st);
