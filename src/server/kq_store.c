@@ -381,7 +381,8 @@ static bool bind_bytes(cursor *c, sqlite3_stmt *s, int col, bool text)
     return true;
 }
 
-/* Applies one record to the tables: 0, -EIO, or -EPROTO (malformed). */
+/* Applies one record, as index_records checked it, to the tables: 0 or
+ * -EIO (-EPROTO only for a record it did not check). */
 static int apply_record(kq_store *st, cursor *c)
 {
     sqlite3_stmt *s = st->upsert_state;
@@ -427,16 +428,8 @@ static int apply_record(kq_store *st, cursor *c)
     }
 }
 
-/* Applies the records of one frame (or version 2 log row). */
-static int apply_records(kq_store *st, const char *data, size_t n)
-{
-    cursor c = {data, data + n};
-    int rc = 0;
-
-    while (rc == 0 && c.p < c.end)
-        rc = apply_record(st, &c);
-    return rc;
-}
+static int index_records(kq_store *st, size_t from);
+static int apply_batch(kq_store *st);
 
 /* Migration to version 3 (inside its transaction): applies the version 2
  * log, drops it, and names the journal's owner. */
@@ -452,17 +445,25 @@ static int migrate_log_table(kq_store *st, kq_error *err)
         SQLITE_OK)
         return db_error(st, err, "read");
     rc = 0;
+    /* A row is a batch, checked and applied as a fold would. */
     while (rc == 0 && (row = sqlite3_step(q)) == SQLITE_ROW) {
-        rc = apply_records(st, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        kq_buf_clear(&st->batch);
+        st->nrecs = 0;
+        kq_buf_append(&st->batch, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        rc = st->batch.oom ? -ENOMEM : index_records(st, 0);
         if (rc == -EPROTO)
             kq_error_set(err, "%s: log row %lld is malformed; refusing to touch the file",
                          st->path, (long long)sqlite3_column_int64(q, 0));
+        else if (rc == 0)
+            rc = apply_batch(st);
     }
     if (rc == 0 && row != SQLITE_DONE)
         rc = -EIO;
     sqlite3_finalize(q);
     if (rc == -EIO)
         return db_error(st, err, "upgrade");
+    if (rc == -ENOMEM)
+        kq_error_set(err, "out of memory upgrading %s", st->path);
     if (rc < 0)
         return rc;
     while (!id) {
@@ -1009,6 +1010,22 @@ static int mark_moot(kq_store *st)
     return 0;
 }
 
+/* Applies the records of the batch (index_records) that no later one
+ * makes moot: 0, -ENOMEM or -EIO. */
+static int apply_batch(kq_store *st)
+{
+    int rc = mark_moot(st);
+
+    for (size_t i = 0; i < st->nrecs && rc == 0; i++) {
+        cursor c = {kq_buf_ptr(&st->batch) + st->recs[i].at,
+                    kq_buf_ptr(&st->batch) + st->batch.len};
+
+        if (!st->recs[i].moot)
+            rc = apply_record(st, &c);
+    }
+    return rc;
+}
+
 /* fold_step without the trimming. */
 static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
 {
@@ -1041,18 +1058,13 @@ static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
         }
         n++;
     }
-    if (mark_moot(st) < 0) {
-        kq_error_set(err, "out of memory folding %s", j->path);
-        return -ENOMEM;
-    }
     if (step(st->begin) < 0)
         return db_error(st, err, "write");
-    for (size_t i = 0; i < st->nrecs && rc == 0; i++) {
-        cursor c = {kq_buf_ptr(&st->batch) + st->recs[i].at,
-                    kq_buf_ptr(&st->batch) + st->batch.len};
-
-        if (!st->recs[i].moot)
-            rc = apply_record(st, &c);
+    rc = apply_batch(st);
+    if (rc == -ENOMEM) {
+        exec(st, "ROLLBACK", NULL);
+        kq_error_set(err, "out of memory folding %s", j->path);
+        return rc;
     }
     if (rc == 0 && ((rc = set_meta(st, "journal_generation", j->generation)) < 0 ||
                     (rc = set_meta(st, "journal_offset", off)) < 0 ||
@@ -1090,14 +1102,19 @@ static int fold_step(kq_store *st, kq_journal *j, kq_error *err)
 /* What the folder does next, seen under mu. */
 typedef enum { IDLE, FOLD, SETTLE } chore;
 
-/* Journal bytes not folded yet (under mu). */
-static uint64_t unfolded(const kq_store *st)
+/* Bytes of j past offset off of generation gen: all its frames if j is of
+ * a newer generation. */
+static uint64_t bytes_past(const kq_journal *j, uint64_t off, uint64_t gen)
 {
-    const kq_journal *j = &st->journal;
-
     if (j->end <= KQ_JOURNAL_HEADER)
         return 0;
-    return st->fold_gen != j->generation ? j->end - KQ_JOURNAL_HEADER : j->end - st->fold_off;
+    return gen != j->generation ? j->end - KQ_JOURNAL_HEADER : j->end - off;
+}
+
+/* Journal bytes not folded yet (the folder's view, under mu). */
+static uint64_t unfolded(const kq_store *st)
+{
+    return bytes_past(&st->journal, st->fold_off, st->fold_gen);
 }
 
 /*
@@ -1233,9 +1250,7 @@ uint64_t kq_store_log_bytes(kq_store *st)
     uint64_t n;
 
     pthread_mutex_lock(&st->mu);
-    n = st->journal.end <= KQ_JOURNAL_HEADER           ? 0
-        : st->folded_gen != st->journal.generation ? st->journal.end - KQ_JOURNAL_HEADER
-                                                   : st->journal.end - st->folded;
+    n = bytes_past(&st->journal, st->folded, st->folded_gen);
     pthread_mutex_unlock(&st->mu);
     return n;
 }

@@ -513,6 +513,12 @@ class BadFiles(unittest.TestCase):
         self.refused(lambda srv: make_version_2(srv.state, journal(srv), [b"\x07"]),
                      "log row 1 is malformed; refusing to touch the file")
 
+    def test_version_2_log_row_with_a_null_status_refused(self):
+        # The upgrade checks log rows as a fold checks frames.
+        row = b"\x02" + struct.pack("<QQQQQ", 0, M64, M64, M64, M64)
+        self.refused(lambda srv: make_version_2(srv.state, journal(srv), [row]),
+                     "log row 1 is malformed; refusing to touch the file")
+
     def test_malformed_frame_refused(self):
         self.refused(appending_frame(b"\x07" + bytes(8)),
                      "-changes: the frame at byte 32 is malformed; refusing to touch the files")
