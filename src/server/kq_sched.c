@@ -1,5 +1,5 @@
 /*
- * kq_sched.c - the offer queue (see kq_sched.h).
+ * kq_sched.c - the scheduler (see kq_sched.h).
  */
 #include "kq_sched.h"
 
@@ -9,18 +9,49 @@
 
 #include "kq_resources.h"
 
-int kq_sched_init(kq_sched *s, const kq_u64_map *total, uint64_t max_slots)
+#define MIN_BUCKETS 64
+
+struct kq_shape {
+    kq_resources need;
+    bool has_global;
+    kq_u64_map global;
+    bool never;                  /* needs a global resource not configured */
+    bool in_tree;
+    bool aside;                  /* set aside in this pass */
+    uint32_t held;               /* of its entries, set aside in this pass */
+    uint32_t prio;               /* treap priority */
+    struct kq_qentry *heap;
+    size_t len, cap;
+    size_t stale;                /* entries of jobs no longer waiting */
+    kq_qkey tree_key;            /* its head's key when it joined the treap */
+    kq_shape *left, *right;      /* treap */
+    kq_shape *next;              /* hash chain */
+    kq_shape *aside_next;
+    uint64_t hash;
+    uint64_t dim[];              /* need per dimension, then the minimum of
+                                    its subtree */
+};
+
+/* ---- set-up ---------------------------------------------------------- */
+
+int kq_sched_init(kq_sched *s, const kq_jobs *jobs, const kq_u64_map *total,
+                  uint64_t max_slots)
 {
     memset(s, 0, sizeof *s);
+    s->jobs = jobs;
     s->max_slots = max_slots;
+    s->rng = 0x2545f4914f6cdd1dULL;
+    kq_idle_init(&s->idle);
     if (total) {
         s->has_total = true;
         if (kq_u64_map_copy(&s->total, total) < 0)
             return -ENOMEM;
     }
-    s->nbuckets = 64;
+    s->ndims = 3 + s->total.len;
+    s->nbuckets = MIN_BUCKETS;
     s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
-    return s->buckets ? 0 : -ENOMEM;
+    s->bound = calloc(s->ndims, sizeof *s->bound);
+    return s->buckets && s->bound ? 0 : -ENOMEM;
 }
 
 static void shape_free(kq_shape *sh)
@@ -32,15 +63,228 @@ static void shape_free(kq_shape *sh)
 
 void kq_sched_free(kq_sched *s)
 {
-    for (size_t i = 0; i < s->nshapes; i++)
-        shape_free(s->shapes[i]);
-    free(s->shapes);
+    for (size_t b = 0; b < s->nbuckets; b++) {
+        while (s->buckets[b]) {
+            kq_shape *sh = s->buckets[b];
+
+            s->buckets[b] = sh->next;
+            shape_free(sh);
+        }
+    }
     free(s->buckets);
-    free(s->scratch);
+    free(s->bound);
+    free(s->held);
+    kq_idle_free(&s->idle);
     kq_u64_map_free(&s->total);
     kq_u64_map_free(&s->used);
     memset(s, 0, sizeof *s);
 }
+
+/* ---- the queue key and heaps ------------------------------------------ */
+
+static kq_qkey key_of(const kq_job *job)
+{
+    return (kq_qkey){job->info.job_id};
+}
+
+static bool key_eq(kq_qkey a, kq_qkey b)
+{
+    return !kq_qkey_before(a, b) && !kq_qkey_before(b, a);
+}
+
+static bool entry_valid(const kq_sched *s, struct kq_qentry e)
+{
+    const kq_job *job = kq_jobs_get(s->jobs, e.key.id);
+
+    return job && job->waiting && job->wait_seq == e.seq;
+}
+
+static void sift_up(kq_shape *sh, size_t i)
+{
+    struct kq_qentry e = sh->heap[i];
+
+    while (i > 0 && kq_qkey_before(e.key, sh->heap[(i - 1) / 2].key)) {
+        sh->heap[i] = sh->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    sh->heap[i] = e;
+}
+
+static void sift_down(kq_shape *sh, size_t i)
+{
+    struct kq_qentry e = sh->heap[i];
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+
+        if (c >= sh->len)
+            break;
+        if (c + 1 < sh->len && kq_qkey_before(sh->heap[c + 1].key, sh->heap[c].key))
+            c++;
+        if (!kq_qkey_before(sh->heap[c].key, e.key))
+            break;
+        sh->heap[i] = sh->heap[c];
+        i = c;
+    }
+    sh->heap[i] = e;
+}
+
+/* Needs len + held < cap (see reserve). */
+static void heap_push(kq_shape *sh, struct kq_qentry e)
+{
+    sh->heap[sh->len] = e;
+    sift_up(sh, sh->len++);
+}
+
+static struct kq_qentry heap_pop(kq_shape *sh)
+{
+    struct kq_qentry top = sh->heap[0];
+
+    sh->heap[0] = sh->heap[--sh->len];
+    if (sh->len)
+        sift_down(sh, 0);
+    return top;
+}
+
+/* Room for one more entry besides those set aside, which must be able to
+ * come back without memory. */
+static int reserve(kq_shape *sh)
+{
+    if (sh->len + sh->held < sh->cap)
+        return 0;
+    size_t cap = sh->cap ? sh->cap * 2 : 2;
+    struct kq_qentry *h = realloc(sh->heap, cap * sizeof *h);
+
+    if (!h)
+        return -ENOMEM;
+    sh->heap = h;
+    sh->cap = cap;
+    return 0;
+}
+
+/* ---- the treap of shapes ---------------------------------------------- */
+
+static uint64_t *sub_min(const kq_sched *s, kq_shape *sh)
+{
+    return sh->dim + s->ndims;
+}
+
+static void min_into(const kq_sched *s, uint64_t *m, const kq_shape *c)
+{
+    const uint64_t *cm;
+
+    if (!c)
+        return;
+    cm = c->dim + s->ndims;
+    for (size_t d = 0; d < s->ndims; d++)
+        if (cm[d] < m[d])
+            m[d] = cm[d];
+}
+
+static void pull(const kq_sched *s, kq_shape *t)
+{
+    uint64_t *m = sub_min(s, t);
+
+    memcpy(m, t->dim, s->ndims * sizeof *m);
+    min_into(s, m, t->left);
+    min_into(s, m, t->right);
+}
+
+/* Splits t into the shapes before key and the rest. */
+static void split(const kq_sched *s, kq_shape *t, kq_qkey key, kq_shape **l,
+                  kq_shape **r)
+{
+    if (!t) {
+        *l = *r = NULL;
+    } else if (kq_qkey_before(t->tree_key, key)) {
+        split(s, t->right, key, &t->right, r);
+        pull(s, t);
+        *l = t;
+    } else {
+        split(s, t->left, key, l, &t->left);
+        pull(s, t);
+        *r = t;
+    }
+}
+
+/* Every key of a is before every key of b. */
+static kq_shape *merge(const kq_sched *s, kq_shape *a, kq_shape *b)
+{
+    if (!a || !b)
+        return a ? a : b;
+    if (a->prio > b->prio) {
+        a->right = merge(s, a->right, b);
+        pull(s, a);
+        return a;
+    }
+    b->left = merge(s, a, b->left);
+    pull(s, b);
+    return b;
+}
+
+static kq_shape *insert_in(const kq_sched *s, kq_shape *t, kq_shape *sh)
+{
+    if (!t)
+        return sh;
+    if (sh->prio > t->prio) {
+        split(s, t, sh->tree_key, &sh->left, &sh->right);
+        pull(s, sh);
+        return sh;
+    }
+    if (kq_qkey_before(sh->tree_key, t->tree_key))
+        t->left = insert_in(s, t->left, sh);
+    else
+        t->right = insert_in(s, t->right, sh);
+    pull(s, t);
+    return t;
+}
+
+static kq_shape *erase_in(const kq_sched *s, kq_shape *t, kq_shape *sh)
+{
+    if (!t)
+        return NULL;
+    if (t == sh)
+        return merge(s, t->left, t->right);
+    if (kq_qkey_before(sh->tree_key, t->tree_key))
+        t->left = erase_in(s, t->left, sh);
+    else
+        t->right = erase_in(s, t->right, sh);
+    pull(s, t);
+    return t;
+}
+
+static uint32_t next_prio(kq_sched *s)
+{
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    return (uint32_t)(s->rng >> 16);
+}
+
+static bool dims_fit(const kq_sched *s, const uint64_t *need, const uint64_t *bound)
+{
+    for (size_t d = 0; d < s->ndims; d++)
+        if (need[d] > bound[d])
+            return false;
+    return true;
+}
+
+/* The first shape in key order whose need fits bound. */
+static kq_shape *first_fit(const kq_sched *s, kq_shape *t, const uint64_t *bound)
+{
+    while (t && dims_fit(s, sub_min(s, t), bound)) {
+        kq_shape *r = first_fit(s, t->left, bound);
+
+        if (r)
+            return r;
+        if (dims_fit(s, t->dim, bound))
+            return t;
+        t = t->right;
+    }
+    return NULL;
+}
+
+/* ---- shapes -------------------------------------------------------------- */
 
 static uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -64,6 +308,10 @@ static uint64_t shape_hash(const kq_job_info *info)
         }
         h = mix(h, 1);
     }
+    /* Spread the low bits, which pick the bucket. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
     return h;
 }
 
@@ -86,100 +334,154 @@ static bool shape_matches(const kq_shape *sh, const kq_job_info *info)
     return true;
 }
 
+static kq_shape *shape_find(const kq_sched *s, const kq_job_info *info, uint64_t h)
+{
+    kq_shape *sh;
+
+    for (sh = s->buckets[h & (s->nbuckets - 1)]; sh; sh = sh->next)
+        if (sh->hash == h && shape_matches(sh, info))
+            return sh;
+    return NULL;
+}
+
+/* Rehashes into n buckets; out of memory, the table stays as it is. */
+static void rehash(kq_sched *s, size_t n)
+{
+    kq_shape **b = calloc(n, sizeof *b);
+
+    if (!b)
+        return;
+    for (size_t i = 0; i < s->nbuckets; i++) {
+        while (s->buckets[i]) {
+            kq_shape *sh = s->buckets[i];
+
+            s->buckets[i] = sh->next;
+            sh->next = b[sh->hash & (n - 1)];
+            b[sh->hash & (n - 1)] = sh;
+        }
+    }
+    free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
+}
+
+/* Its need per dimension; never when a resource is not configured. */
+static void shape_dims(const kq_sched *s, kq_shape *sh)
+{
+    sh->dim[0] = sh->need.job_slots;
+    sh->dim[1] = sh->need.cpus;
+    sh->dim[2] = sh->need.ram_mb;
+    for (size_t i = 0; i < sh->global.len; i++) {
+        const kq_u64_entry *e = &sh->global.items[i];
+        size_t d;
+
+        for (d = 0; d < s->total.len; d++)
+            if (kq_str_eq(&s->total.items[d].key, &e->key))
+                break;
+        if (d == s->total.len)
+            sh->never = true;
+        else
+            sh->dim[3 + d] = e->value;
+    }
+    if (sh->has_global && !s->has_total)
+        sh->never = true;
+}
+
 static kq_shape *shape_get(kq_sched *s, const kq_job_info *info)
 {
     uint64_t h = shape_hash(info);
-    size_t b = (size_t)h & (s->nbuckets - 1);
-    kq_shape *sh, **all;
+    kq_shape *sh = shape_find(s, info, h);
+    size_t b;
 
-    for (sh = s->buckets[b]; sh; sh = sh->next)
-        if (sh->hash == h && shape_matches(sh, info))
-            return sh;
-    sh = calloc(1, sizeof *sh);
-    all = realloc(s->shapes, (s->nshapes + 1) * sizeof *all);
-    if (!sh || !all) {
-        free(sh);
-        if (all)
-            s->shapes = all;
+    if (sh)
+        return sh;
+    sh = calloc(1, sizeof *sh + 2 * s->ndims * sizeof *sh->dim);
+    if (!sh)
         return NULL;
-    }
-    s->shapes = all;
     sh->need = info->worker_resources;
     sh->hash = h;
+    sh->prio = next_prio(s);
     sh->has_global = info->has_global_resources;
     if (sh->has_global && kq_u64_map_copy(&sh->global, &info->global_resources) < 0) {
         shape_free(sh);
         return NULL;
     }
+    shape_dims(s, sh);
+    if (s->nshapes >= s->nbuckets)
+        rehash(s, 2 * s->nbuckets);
+    b = h & (s->nbuckets - 1);
     sh->next = s->buckets[b];
     s->buckets[b] = sh;
-    s->shapes[s->nshapes++] = sh;
+    s->nshapes++;
     return sh;
 }
 
 /* Forgets an empty shape. */
-static void shape_drop(kq_sched *s, size_t index)
+static void shape_drop(kq_sched *s, kq_shape *sh)
 {
-    kq_shape *sh = s->shapes[index], **p;
+    kq_shape **p = &s->buckets[sh->hash & (s->nbuckets - 1)];
 
-    for (p = &s->buckets[(size_t)sh->hash & (s->nbuckets - 1)]; *p != sh;
-         p = &(*p)->next)
-        ;
+    while (*p != sh)
+        p = &(*p)->next;
     *p = sh->next;
-    s->shapes[index] = s->shapes[--s->nshapes];
+    s->nshapes--;
+    if (s->cur == sh)
+        s->cur = NULL;
     shape_free(sh);
+    if (s->nbuckets > MIN_BUCKETS && 8 * s->nshapes < s->nbuckets)
+        rehash(s, s->nbuckets / 2);
 }
 
-static void heap_up(kq_shape *sh, size_t i)
+/* Puts the shape where its state says: in the treap under its head's key
+ * if it has waiting jobs and is not set aside, dropped if nothing refers
+ * to it any more. */
+static void shape_place(kq_sched *s, kq_shape *sh)
 {
-    while (i > 0 && sh->heap[i].id < sh->heap[(i - 1) / 2].id) {
-        struct kq_qentry t = sh->heap[i];
+    bool want = sh->len && !sh->aside && !sh->never;
 
-        sh->heap[i] = sh->heap[(i - 1) / 2];
-        sh->heap[(i - 1) / 2] = t;
-        i = (i - 1) / 2;
+    if (sh->in_tree && (!want || !key_eq(sh->tree_key, sh->heap[0].key))) {
+        s->root = erase_in(s, s->root, sh);
+        sh->in_tree = false;
     }
+    if (want && !sh->in_tree) {
+        sh->tree_key = sh->heap[0].key;
+        sh->left = sh->right = NULL;
+        pull(s, sh);
+        s->root = insert_in(s, s->root, sh);
+        sh->in_tree = true;
+    }
+    if (!sh->len && !sh->held && !sh->aside)
+        shape_drop(s, sh);
 }
 
-static int heap_push(kq_shape *sh, uint64_t id, uint32_t seq)
+/* Pops entries of jobs no longer waiting off the head, then places the
+ * shape. */
+static void settle(kq_sched *s, kq_shape *sh)
 {
-    if (sh->len == sh->cap) {
-        size_t cap = sh->cap ? sh->cap * 2 : 8;
-        struct kq_qentry *h = realloc(sh->heap, cap * sizeof *h);
-
-        if (!h)
-            return -ENOMEM;
-        sh->heap = h;
-        sh->cap = cap;
+    while (sh->len && !entry_valid(s, sh->heap[0])) {
+        heap_pop(sh);
+        if (sh->stale)
+            sh->stale--;
     }
-    sh->heap[sh->len] = (struct kq_qentry){id, seq};
-    heap_up(sh, sh->len++);
-    return 0;
+    shape_place(s, sh);
 }
 
-static struct kq_qentry heap_pop(kq_shape *sh)
+/* Drops the stale entries from the heap once they are half of it. */
+static void filter_stale(kq_sched *s, kq_shape *sh)
 {
-    struct kq_qentry top = sh->heap[0];
-    size_t i = 0;
+    size_t n = 0;
 
-    sh->heap[0] = sh->heap[--sh->len];
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-
-        if (l < sh->len && sh->heap[l].id < sh->heap[m].id)
-            m = l;
-        if (r < sh->len && sh->heap[r].id < sh->heap[m].id)
-            m = r;
-        if (m == i)
-            break;
-        struct kq_qentry t = sh->heap[i];
-
-        sh->heap[i] = sh->heap[m];
-        sh->heap[m] = t;
-        i = m;
-    }
-    return top;
+    for (size_t i = 0; i < sh->len; i++)
+        if (entry_valid(s, sh->heap[i]))
+            sh->heap[n++] = sh->heap[i];
+    sh->len = n;
+    sh->stale = 0;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(sh, i);
+    shape_place(s, sh);
 }
+
+/* ---- the queue ---------------------------------------------------------- */
 
 int kq_sched_enqueue(kq_sched *s, kq_job *job)
 {
@@ -188,117 +490,155 @@ int kq_sched_enqueue(kq_sched *s, kq_job *job)
     if (job->waiting)
         return 0;
     sh = shape_get(s, &job->info);
-    if (!sh || heap_push(sh, job->info.job_id, job->wait_seq + 1) < 0)
+    if (!sh)
         return -ENOMEM;
+    if (reserve(sh) < 0) {
+        shape_place(s, sh); /* drops it if it is new */
+        return -ENOMEM;
+    }
     job->wait_seq++;
     job->waiting = true;
     s->waiting++;
+    heap_push(sh, (struct kq_qentry){key_of(job), job->wait_seq});
+    shape_place(s, sh);
     return 0;
 }
 
 void kq_sched_dequeue(kq_sched *s, kq_job *job)
 {
+    kq_shape *sh;
+
     if (!job->waiting)
         return;
     job->waiting = false;
     job->wait_seq++;
     s->waiting--;
+    sh = s->cur && s->cur->len && s->cur->heap[0].key.id == job->info.job_id
+             ? s->cur
+             : shape_find(s, &job->info, shape_hash(&job->info));
+    if (!sh)
+        return;
+    if (sh->len && sh->heap[0].key.id == job->info.job_id) {
+        heap_pop(sh);
+        settle(s, sh);
+    } else if (++sh->stale > sh->len / 2) {
+        filter_stale(s, sh);
+    }
 }
 
-static bool entry_valid(const kq_jobs *jobs, struct kq_qentry e)
+/* ---- passes ---------------------------------------------------------- */
+
+/* What may be offered now, per dimension; false when nothing can. */
+static bool fill_bound(kq_sched *s)
 {
-    const kq_job *job = kq_jobs_get(jobs, e.id);
+    kq_resources max;
 
-    return job && job->waiting && job->wait_seq == e.seq;
-}
-
-/* Whether a job of this shape may be offered to a worker with free. */
-static bool shape_fits(const kq_sched *s, const kq_shape *sh,
-                       const kq_resources *free)
-{
-    if (!kq_resources_fit(&sh->need, free))
+    if (s->slots_held > s->max_slots || !kq_idle_bound(&s->idle, &max))
         return false;
-    if (s->slots_held + sh->need.job_slots > s->max_slots)
-        return false;
-    for (size_t i = 0; sh->has_global && i < sh->global.len; i++) {
-        const char *name = sh->global.items[i].key.ptr;
-        const kq_u64_entry *total = kq_u64_map_get(&s->total, name);
-        const kq_u64_entry *used = kq_u64_map_get(&s->used, name);
-        uint64_t in_use = used ? used->value : 0;
+    s->bound[0] = max.job_slots < s->max_slots - s->slots_held
+                      ? max.job_slots
+                      : s->max_slots - s->slots_held;
+    s->bound[1] = max.cpus;
+    s->bound[2] = max.ram_mb;
+    for (size_t d = 0; d < s->total.len; d++) {
+        const kq_u64_entry *used = kq_u64_map_get(&s->used, s->total.items[d].key.ptr);
+        uint64_t in_use = used ? used->value : 0, total = s->total.items[d].value;
 
-        if (!total || in_use > total->value ||
-            total->value - in_use < sh->global.items[i].value)
-            return false;
+        s->bound[3 + d] = in_use < total ? total - in_use : 0;
     }
     return true;
 }
 
-static bool skipped(uint64_t id, const kq_idset *a, const kq_idset *b)
+static void set_aside_shape(kq_sched *s, kq_shape *sh)
 {
-    return (a && kq_idset_has(a, id)) || (b && kq_idset_has(b, id));
+    sh->aside = true;
+    sh->aside_next = s->aside;
+    s->aside = sh;
+    shape_place(s, sh);
 }
 
-/* Sets e aside during a pick; false when out of memory. */
-static bool set_aside(kq_sched *s, size_t n, struct kq_qentry e)
+/* Sets the shape's head aside (the whole shape when out of memory). */
+static void set_aside_head(kq_sched *s, kq_shape *sh)
 {
-    if (n == s->scratch_cap) {
-        size_t cap = s->scratch_cap ? s->scratch_cap * 2 : 64;
-        struct kq_qentry *p = realloc(s->scratch, cap * sizeof *p);
+    if (s->nheld == s->held_cap) {
+        size_t cap = s->held_cap ? 2 * s->held_cap : 64;
+        struct kq_held *h = realloc(s->held, cap * sizeof *h);
 
-        if (!p)
-            return false;
-        s->scratch = p;
-        s->scratch_cap = cap;
+        if (!h) {
+            set_aside_shape(s, sh);
+            return;
+        }
+        s->held = h;
+        s->held_cap = cap;
     }
-    s->scratch[n] = e;
-    return true;
+    s->held[s->nheld].shape = sh;
+    s->held[s->nheld++].e = heap_pop(sh);
+    sh->held++;
+    settle(s, sh);
 }
 
-kq_job *kq_sched_pick(kq_sched *s, const kq_jobs *jobs,
-                      const kq_resources *free, const kq_idset *skip1,
-                      const kq_idset *skip2)
+/* Queues again what the pass set aside. */
+static void pass_end(kq_sched *s)
 {
-    kq_job *best = NULL;
+    for (size_t i = 0; i < s->nheld; i++) {
+        kq_shape *sh = s->held[i].shape;
 
-    for (size_t i = 0; i < s->nshapes; i++) {
-        kq_shape *sh = s->shapes[i];
-        size_t nheld = 0;
-        bool complete = true;
+        if (entry_valid(s, s->held[i].e))
+            heap_push(sh, s->held[i].e);
+        else if (sh->stale)
+            sh->stale--;
+        sh->held--;
+        shape_place(s, sh);
+    }
+    s->nheld = 0;
+    while (s->aside) {
+        kq_shape *sh = s->aside;
 
-        while (sh->len && !entry_valid(jobs, sh->heap[0]))
-            heap_pop(sh);
-        if (sh->len == 0) {
-            shape_drop(s, i--);
+        s->aside = sh->aside_next;
+        sh->aside = false;
+        shape_place(s, sh);
+    }
+    s->cur = NULL;
+}
+
+bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker)
+{
+    while (s->root && fill_bound(s)) {
+        kq_shape *sh = first_fit(s, s->root, s->bound);
+        kq_idle_worker *w;
+        bool fits_some;
+
+        if (!sh)
+            break;
+        if (!entry_valid(s, sh->heap[0])) {
+            settle(s, sh); /* not expected: heads are kept valid */
             continue;
         }
-        if ((best && sh->heap[0].id > best->info.job_id) ||
-            !shape_fits(s, sh, free))
-            continue;
-        /* Set this worker's deferred and rejected jobs aside, putting them
-         * back afterwards: they cost what they are, nothing more. */
-        while (sh->len && (!entry_valid(jobs, sh->heap[0]) ||
-                           skipped(sh->heap[0].id, skip1, skip2))) {
-            struct kq_qentry e = sh->heap[0];
-
-            if (entry_valid(jobs, e) && !set_aside(s, nheld, e)) {
-                complete = false;
-                break;
-            }
-            heap_pop(sh);
-            if (entry_valid(jobs, e))
-                nheld++;
+        w = kq_idle_best(&s->idle, &sh->need, sh->heap[0].key.id, &fits_some);
+        if (w) {
+            s->cur = sh;
+            *job = kq_jobs_get(s->jobs, sh->heap[0].key.id);
+            *worker = w;
+            return true;
         }
-        if (complete && sh->len && (!best || sh->heap[0].id < best->info.job_id))
-            best = kq_jobs_get(jobs, sh->heap[0].id);
-        /* Re-pushing entries that were just popped cannot need memory. */
-        while (nheld > 0) {
-            nheld--;
-            if (heap_push(sh, s->scratch[nheld].id, s->scratch[nheld].seq) < 0)
-                break;
-        }
+        if (fits_some)
+            set_aside_head(s, sh);
+        else
+            set_aside_shape(s, sh);
     }
-    return best;
+    pass_end(s);
+    return false;
 }
+
+void kq_sched_skip(kq_sched *s, kq_job *job)
+{
+    kq_shape *sh = s->cur;
+
+    if (sh && sh->len && sh->heap[0].key.id == job->info.job_id)
+        set_aside_head(s, sh);
+}
+
+/* ---- what jobs hold --------------------------------------------------- */
 
 int kq_sched_hold(kq_sched *s, kq_job *job)
 {

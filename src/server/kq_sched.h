@@ -1,20 +1,53 @@
 /*
- * kq_sched.h - the offer queue: which waiting job a worker gets next.
+ * kq_sched.h - the scheduler: which waiting job is offered next, and to
+ * which idle worker.
  *
- * The rule is the reference's: the lowest job id that fits the worker's
- * free resources and the free global resources, skipping jobs the worker
- * deferred or rejected (FIFO with back-filling).  To avoid scanning every
- * waiting job, jobs are grouped by shape (slots, cpus, RAM and global
- * resources requested); each shape keeps its waiting jobs in a min-heap by
- * id.  A pick looks at the head of each shape that fits, so it costs the
- * number of distinct shapes, not the number of waiting jobs, and
- * configuring global resources adds one map lookup per shape.
+ * The rule: waiting jobs are offered in queue order (today their id: FIFO),
+ * each to the idle worker that fits it with the most copies of it to spare
+ * (kq_idle.h; ties to the lowest worker id).  A job that fits no idle
+ * worker, or that its global resources or global_max_parallel_jobs hold
+ * back for now, waits without blocking the jobs behind it (back-filling),
+ * and a worker is never offered a job in its skip sets (rejected,
+ * deferred).  Offers come in passes (kq_sched_next until it says no more):
+ * what the pass sets aside is back in the queue when it ends.
+ *
+ * How it stays fast with many jobs, shapes and workers:
+ * - Jobs are grouped by shape (slots, cpus, RAM and global resources
+ *   requested), found through a hash table that doubles as shapes come
+ *   and halves as they go: enqueue is O(1) amortised plus the heap push.
+ * - Each shape keeps its waiting jobs in a min-heap by queue key, whose
+ *   head is always a waiting job: a job leaving from the head is popped
+ *   at once, one from inside is left stale and counted, and the heap is
+ *   filtered when stale entries pass half of it.
+ * - The shapes with waiting jobs form a treap ordered by the key of their
+ *   head, each node holding the per-dimension minimum of the needs in its
+ *   subtree; the dimensions are slots, cpus, RAM, then each configured
+ *   global resource.  An offer looks for the first shape in key order
+ *   whose need fits the bound of the moment: per dimension, the most that
+ *   any idle worker has free, the slots global_max_parallel_jobs leaves,
+ *   and what is left of each global resource.  A subtree whose minimum
+ *   does not fit is skipped whole, so shapes too big for every worker cost
+ *   nothing: an offer is O(log shapes) to find the job plus O(log workers)
+ *   to place it.
+ * - A shape that fits the bound but no single worker (the maxima come from
+ *   different workers), and a head job that only workers skipping it would
+ *   fit, are set aside for the rest of the pass at O(log shapes) each.
+ *   Shapes requesting a global resource that is not configured never fit
+ *   and stay out of the treap.
+ *
+ * Priorities (a later feature): the queue order is kq_qkey, compared only
+ * by kq_qkey_before.  Making the key (-priority, id) - a field and one
+ * comparison more - orders every heap and the treap by priority, FIFO
+ * within one, back-filling unchanged, and offers stay O(log n) per shape;
+ * a job's shape stays its resources, so jobs of one shape but different
+ * priorities share a heap.
  *
  * Also accounts what jobs hold while offered or running: global resources
  * and job slots (for global_max_parallel_jobs).
  *
- * Removal is lazy: a job leaving the queue bumps its wait_seq and its heap
- * entry is discarded when it surfaces.  Owns the shapes; never owns jobs.
+ * Owns the shapes, the pass's set-aside lists and the idle-worker index
+ * (idle, kq_idle.h: callers register, update and remove their workers
+ * there); never owns jobs or workers.
  */
 #ifndef KQ_SCHED_H
 #define KQ_SCHED_H
@@ -22,39 +55,55 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kq_idset.h"
+#include "kq_idle.h"
 #include "kq_jobs.h"
 
-typedef struct kq_shape {
-    kq_resources need;
-    bool has_global;
-    kq_u64_map global;
-    struct kq_qentry {
-        uint64_t id;
-        uint32_t seq;
-    } *heap;
-    size_t len, cap;
-    uint64_t hash;
-    struct kq_shape *next; /* hash chain */
-} kq_shape;
+/* A job's place in the queue: lower first. */
+typedef struct kq_qkey {
+    uint64_t id;
+} kq_qkey;
+
+static inline bool kq_qkey_before(kq_qkey a, kq_qkey b)
+{
+    return a.id < b.id;
+}
+
+struct kq_qentry {
+    kq_qkey key;
+    uint32_t seq;                /* the job's wait_seq when queued */
+};
+
+typedef struct kq_shape kq_shape;
 
 typedef struct kq_sched {
+    const kq_jobs *jobs;
     kq_shape **buckets;
     size_t nbuckets, nshapes;
-    kq_shape **shapes;    /* every shape, for picks */
+    kq_shape *root;              /* treap of shapes with waiting jobs */
+    size_t ndims;                /* 3 + configured global resources */
+    uint64_t *bound;             /* ndims: what may be offered now */
+    uint64_t rng;                /* treap priorities */
     bool has_total;
-    kq_u64_map total;     /* configured [global_resources] */
-    kq_u64_map used;      /* held by offered and running jobs */
-    uint64_t max_slots;   /* global_max_parallel_jobs */
+    kq_u64_map total;            /* configured [global_resources] */
+    kq_u64_map used;             /* held by offered and running jobs */
+    uint64_t max_slots;          /* global_max_parallel_jobs */
     uint64_t slots_held;
-    uint64_t waiting;     /* jobs in the queue */
-    struct kq_qentry *scratch; /* entries set aside during a pick */
-    size_t scratch_cap;
+    uint64_t waiting;            /* jobs in the queue */
+    kq_idle idle;                /* workers that may take an offer */
+    kq_shape *aside;             /* shapes set aside in this pass */
+    struct kq_held {
+        kq_shape *shape;
+        struct kq_qentry e;
+    } *held;                     /* head jobs set aside in this pass */
+    size_t nheld, held_cap;
+    kq_shape *cur;               /* shape of the job kq_sched_next gave */
 } kq_sched;
 
-/* total may be NULL (no [global_resources]); it is copied. */
-KQ_NODISCARD int kq_sched_init(kq_sched *s, const kq_u64_map *total,
-                               uint64_t max_slots);
+/* jobs is where queued ids are looked up (kept, not owned); total may be
+ * NULL (no [global_resources]) and is copied.  0 or -ENOMEM. */
+KQ_NODISCARD int kq_sched_init(kq_sched *s, const kq_jobs *jobs,
+                               const kq_u64_map *total, uint64_t max_slots);
+/* Frees what s owns; touches neither jobs nor workers. */
 void kq_sched_free(kq_sched *s);
 
 /* Puts the job in the queue (job->waiting set).  0 or -ENOMEM. */
@@ -63,13 +112,17 @@ KQ_NODISCARD int kq_sched_enqueue(kq_sched *s, kq_job *job);
 void kq_sched_dequeue(kq_sched *s, kq_job *job);
 
 /*
- * The waiting job with the lowest id that fits free and the global limits
- * and is in neither skip set (either may be NULL), or NULL.  Does not
- * dequeue it.
+ * The next offer of this pass: the first waiting job in queue order that
+ * some idle worker fits and the global limits allow, and its best idle
+ * worker; false when there is none, which ends the pass (everything set
+ * aside is queued again).  The caller must then either offer the job
+ * (kq_sched_dequeue, kq_sched_hold, and kq_idle_set for the worker's new
+ * free resources) or call kq_sched_skip; otherwise the same pair comes
+ * again.
  */
-kq_job *kq_sched_pick(kq_sched *s, const kq_jobs *jobs,
-                      const kq_resources *free, const kq_idset *skip1,
-                      const kq_idset *skip2);
+bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker);
+/* Sets the job kq_sched_next just gave aside until the pass ends. */
+void kq_sched_skip(kq_sched *s, kq_job *job);
 
 /* Starts and stops counting what the job holds while it is offered or
  * running (global resources, job slots).  Idempotent per job. */

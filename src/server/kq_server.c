@@ -448,7 +448,7 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         srv->opts = *opts;
     srv->spare_fd = -1;
     kq_jobs_init(&srv->jobs, 0);
-    if ((rc = kq_sched_init(&srv->sched,
+    if ((rc = kq_sched_init(&srv->sched, &srv->jobs,
                             cfg->has_global_resources ? &cfg->global_resources : NULL,
                             cfg->server_settings.global_max_parallel_jobs)) < 0 ||
         (rc = kq_loop_new(&srv->loop)) < 0) {

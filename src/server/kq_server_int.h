@@ -64,12 +64,13 @@ struct kq_worker {
                                 minus the offers not answered yet */
     kq_peer *peer;           /* NULL once disconnected */
     bool authenticated;
-    bool idle_linked;        /* in the idle list: may take an offer */
+    kq_idle_worker idle;     /* its entry in the scheduler's idle index:
+                                idle while connected, authenticated and
+                                with a free slot */
     kq_idset rejected;       /* jobs it can never run (this session) */
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
     uint64_t lost_ms;        /* monotonic time the connection was lost */
-    kq_worker *idle_prev, *idle_next;
 };
 
 typedef struct kq_server {
@@ -88,8 +89,7 @@ typedef struct kq_server {
     kq_worker **workers;     /* registry, ascending id */
     size_t nworkers, workers_cap;
     uint64_t next_worker_id;
-    kq_worker *idle_head, *idle_tail; /* may get an offer now */
-    bool dispatch_needed;
+    bool dispatch_needed;    /* a job or a worker's resources came */
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
@@ -119,9 +119,9 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_worker_closed(kq_peer *p);
 kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id);
 void kq_srv_worker_free_all(kq_server *srv);
-/* Offers a job to every idle worker that can take one. */
+/* Offers every waiting job that an idle worker can take, each to the
+ * best one (kq_sched.h). */
 void kq_srv_dispatch(kq_server *srv);
-void kq_srv_try_offer(kq_server *srv, kq_worker *w);
 /* Takes an offered job back from its worker (WithdrawJobOffer sent). */
 void kq_srv_withdraw(kq_server *srv, kq_job *job);
 /* Whether the worker running the job is connected. */

@@ -8,7 +8,12 @@
  * once, instead of one offer per round trip; the worker still decides (a
  * job it cannot take comes back deferred).  The account is exact because a
  * report arrives after every answer the worker sent before it, and those
- * reservations are in the report.  Answers are matched
+ * reservations are in the report.  Offers are job-driven: at the end of
+ * each turn that brought jobs or free resources, a pass gives each waiting
+ * job that fits to the idle worker with the most room for it (kq_sched.h,
+ * kq_idle.h), so work spreads over the machines instead of filling the
+ * first idle one (where the reference let busy workers yield to idle
+ * ones).  Answers are matched
  * by worker id (not name).  Also fixed: deferred and rejected jobs go
  * straight back to the queue and
  * the worker is offered the next job at once; late or unknown answers are
@@ -21,6 +26,7 @@
 #include "kq_server_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,37 +59,16 @@ kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id)
                : NULL;
 }
 
-static void idle_remove(kq_server *srv, kq_worker *w)
+/* Tells the scheduler what w can take now, after its free resources or
+ * its state changed: a connected, authenticated worker with a free slot
+ * is idle, and a pass of offers follows at the end of the turn. */
+static void idle_update(kq_server *srv, kq_worker *w)
 {
-    if (!w->idle_linked)
-        return;
-    if (w->idle_prev)
-        w->idle_prev->idle_next = w->idle_next;
-    else
-        srv->idle_head = w->idle_next;
-    if (w->idle_next)
-        w->idle_next->idle_prev = w->idle_prev;
-    else
-        srv->idle_tail = w->idle_prev;
-    w->idle_prev = w->idle_next = NULL;
-    w->idle_linked = false;
-}
+    bool idle = w->peer && w->authenticated && w->avail.job_slots > 0;
 
-/* A connected, authenticated worker with a free slot may take an offer; it
- * joins the end of the idle list (round robin). */
-static void idle_add(kq_server *srv, kq_worker *w)
-{
-    if (w->idle_linked || !w->peer || !w->authenticated ||
-        w->avail.job_slots == 0)
-        return;
-    w->idle_prev = srv->idle_tail;
-    w->idle_next = NULL;
-    if (srv->idle_tail)
-        srv->idle_tail->idle_next = w;
-    else
-        srv->idle_head = w;
-    srv->idle_tail = w;
-    w->idle_linked = true;
+    kq_idle_set(&srv->sched.idle, &w->idle, idle);
+    if (idle)
+        srv->dispatch_needed = true;
 }
 
 static void worker_free(kq_worker *w)
@@ -103,7 +88,7 @@ static void registry_remove(kq_server *srv, kq_worker *w)
                 (srv->nworkers - i - 1) * sizeof *srv->workers);
         srv->nworkers--;
     }
-    idle_remove(srv, w);
+    kq_idle_remove(&srv->sched.idle, &w->idle);
     if (w->peer)
         w->peer->worker = NULL;
     worker_free(w);
@@ -141,8 +126,15 @@ static kq_worker *worker_new(kq_server *srv, const kq_str *name)
         srv->workers = all;
         srv->workers_cap = cap;
     }
-    /* Ids only grow, so appending keeps the registry sorted. */
+    /* Ids only grow, so appending keeps the registry and the idle index
+     * sorted. */
     w->info.worker_id = srv->next_worker_id++;
+    w->idle.id = w->info.worker_id;
+    w->idle.free = &w->avail;
+    w->idle.skip[0] = &w->rejected;
+    w->idle.skip[1] = &w->deferred;
+    if (kq_idle_add(&srv->sched.idle, &w->idle) < 0)
+        goto oom;
     w->info.connected_since = now;
     w->info.last_updated = now;
     w->last_seen_ms = kq_loop_now(srv->loop);
@@ -190,26 +182,30 @@ void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
 
 /* ---- offers --------------------------------------------------------- */
 
-/* Offers one job to w; false when nothing fits. */
-static bool offer_one(kq_server *srv, kq_worker *w)
+static kq_worker *worker_of(kq_idle_worker *iw)
+{
+    return (kq_worker *)(void *)((char *)iw - offsetof(kq_worker, idle));
+}
+
+/* Offers job to w, the scheduler's choice.  Sending may close w's
+ * connection and free w. */
+static void offer(kq_server *srv, kq_worker *w, kq_job *job)
 {
     kq_job_status st = {.tag = KQ_JOB_STATUS_OFFERED};
     kq_s2w m = {.tag = KQ_S2W_OFFER_JOB};
-    kq_job *job = kq_sched_pick(&srv->sched, &srv->jobs, &w->avail,
-                                &w->rejected, &w->deferred);
 
-    if (!job)
-        return false;
     if (kq_u64_set_add(&w->info.jobs_offered, job->info.job_id) < 0 ||
         kq_str_copy(&st.offered.worker, &w->info.worker_name) < 0 ||
         kq_sched_hold(&srv->sched, job) < 0) {
         kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id);
         kq_str_free(&st.offered.worker);
         kq_err("Out of memory offering job %llu", (unsigned long long)job->info.job_id);
-        return false;
+        kq_sched_skip(&srv->sched, job);
+        return;
     }
     kq_sched_dequeue(&srv->sched, job);
     kq_resources_sub(&w->avail, &job->info.worker_resources);
+    kq_idle_set(&srv->sched.idle, &w->idle, w->avail.job_slots > 0);
     st.offered.issued = kq_job_issued(job);
     st.offered.offered = kq_time_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.offered.offered);
@@ -219,31 +215,17 @@ static bool offer_one(kq_server *srv, kq_worker *w)
     kq_srv_notify(srv, job);
     m.offer_job = job->info;
     kq_srv_send_s2w(w->peer, &m);
-    return true;
-}
-
-void kq_srv_try_offer(kq_server *srv, kq_worker *w)
-{
-    if (!w->peer || !w->authenticated || srv->stopping)
-        return;
-    while (offer_one(srv, w))
-        ;
-    if (w->avail.job_slots)
-        idle_add(srv, w);
-    else
-        idle_remove(srv, w);
 }
 
 void kq_srv_dispatch(kq_server *srv)
 {
-    kq_worker *w = srv->idle_head;
+    kq_idle_worker *iw;
+    kq_job *job;
 
-    while (w && srv->sched.waiting) {
-        kq_worker *next = w->idle_next;
-
-        kq_srv_try_offer(srv, w);
-        w = next;
-    }
+    if (srv->stopping)
+        return;
+    while (kq_sched_next(&srv->sched, &job, &iw))
+        offer(srv, worker_of(iw), job);
 }
 
 /* Detaches a job from the worker it was offered to or ran on. */
@@ -256,7 +238,7 @@ static void detach(kq_server *srv, kq_job *job)
         /* An offer it will not take back is capacity again. */
         if (kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id)) {
             kq_resources_add(&w->avail, &job->info.worker_resources);
-            idle_add(srv, w);
+            idle_update(srv, w);
         }
     }
     kq_sched_release(&srv->sched, job);
@@ -348,9 +330,9 @@ static void on_defer_or_reject(kq_server *srv, kq_worker *w, uint64_t id,
         kq_srv_close(w->peer, "out of memory");
         return;
     }
+    /* Its offer is capacity again, for the next job (detach). */
     detach(srv, job);
     kq_srv_requeue(srv, job);
-    kq_srv_try_offer(srv, w);
 }
 
 /* ---- reports ---------------------------------------------------------- */
@@ -503,7 +485,7 @@ static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
             kq_resources_sub(&w->avail, &job->info.worker_resources);
     }
     kq_idset_clear(&w->deferred);
-    kq_srv_try_offer(srv, w);
+    idle_update(srv, w);
 }
 
 static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
@@ -523,7 +505,7 @@ static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
         kq_info("Worker \"%s\" (id %llu) authenticated", w->info.worker_name.ptr,
                 (unsigned long long)w->info.worker_id);
     w->authenticated = true;
-    idle_add(p->srv, w);
+    idle_update(p->srv, w);
 }
 
 void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
@@ -622,7 +604,7 @@ void kq_srv_worker_closed(kq_peer *p)
     w->peer = NULL;
     p->worker = NULL;
     w->lost_ms = kq_loop_now(srv->loop);
-    idle_remove(srv, w);
+    idle_update(srv, w);
     offered = w->info.jobs_offered;
     memset(&w->info.jobs_offered, 0, sizeof w->info.jobs_offered);
     for (size_t i = 0; i < offered.len; i++) {

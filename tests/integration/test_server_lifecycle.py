@@ -131,6 +131,45 @@ class LifeCycle(unittest.TestCase):
         self.assertTrue(w.nothing_for(0.3))
         self.assertEqual(request(c, C2S.ListWorkers()).value[0].jobs_offered, [1])
 
+    def idle_workers(self, *free):
+        """FakeWorkers node0, node1, ... with these free resources, once
+        the server has their reports."""
+        workers = [FakeWorker(self.srv.port, "node%d" % i, resources=r, test=self)
+                   for i, r in enumerate(free)]
+        wait_until(lambda: request(self.c, C2S.ListWorkers()).value,
+                   lambda ws: [(w.free_resources.job_slots, w.free_resources.cpus)
+                               for w in ws] == [r[:2] for r in free],
+                   what="the workers' reports")
+        return workers
+
+    def offered_ids(self, worker):
+        ids = []
+        while not worker.nothing_for(0.3):
+            ids.append(worker.recv().value.job_id)
+        return ids
+
+    def test_jobs_spread_over_idle_workers(self):
+        # Each job goes to the worker with the most copies of it free (the
+        # first idle worker used to take all 8).
+        a, b = self.idle_workers((16, 16, 64000), (16, 16, 64000))
+        for _ in range(8):
+            issue(self.c, cpus=1)
+        self.assertEqual(self.offered_ids(a), [0, 2, 4, 6])
+        self.assertEqual(self.offered_ids(b), [1, 3, 5, 7])
+
+    def test_busier_worker_gets_fewer_jobs(self):
+        # node1 reports 8 cpus free (others' load): node0 takes jobs until
+        # it has as many left, then ties go to the lower id.
+        a, b = self.idle_workers((16, 16, 64000), (16, 8, 64000))
+        for _ in range(12):
+            issue(self.c, cpus=1)
+        self.assertEqual(self.offered_ids(a), [0, 1, 2, 3, 4, 5, 6, 7, 8, 10])
+        self.assertEqual(self.offered_ids(b), [9, 11])
+        # Its own free resources count as it takes jobs.
+        b.resources(16, 16, 64000)
+        issue(self.c, cpus=1)
+        self.assertEqual(b.recv().value.job_id, 12)
+
     def test_bug05_global_max_parallel_jobs_counts_offered_and_running(self):
         srv = Server(self, server_settings={"global_max_parallel_jobs": 2})
         c = srv.client(auth=True)
