@@ -16,15 +16,24 @@
  *   bench_server SERVER compare [N W RUNS]
  *       The sched variants above (plain, all queued first, global resources
  *       configured, held, store on), interleaved run by run: medians and
- *       ratios to the plain run.
+ *       ratios to the plain run, and how the jobs spread over the workers
+ *       (fewest and most per worker).
  *   bench_server SERVER issue [--plain|--state]
  *       20,000 jobs issued one at a time with no worker: latency of the
  *       first and last 1,000, server memory per queued job, list-jobs -n 20
  *       latency at 20,000 and at 100,000 jobs, and how long the clean stop
  *       takes; without the store, then with it (or only one of them).
  *   bench_server SERVER workers K
- *       K fake workers connected: list-workers latency, and 4*K jobs spread
- *       over them.
+ *       K fake workers connected: list-workers latency, then K/5 jobs and
+ *       4*K jobs spread over them: rate, fewest and most jobs per worker.
+ *   bench_server SERVER shapes [N W RUNS]
+ *       Server CPU per job, one shape against N distinct shapes (each job
+ *       its own RAM), interleaved run by run: queueing N jobs, running them
+ *       on W workers, and running 20,000 jobs of one shape while N shapes
+ *       too big for every worker wait, against with nothing waiting.
+ *   --base OLD_SERVER (compare, workers, shapes)
+ *       Runs everything with OLD_SERVER too, interleaved: before and after
+ *       in one session.
  */
 #include <errno.h>
 #include <sched.h>
@@ -53,6 +62,7 @@ typedef struct peer {
     bench *b;
     bool worker;
     bool ready;      /* worker: authenticated */
+    uint64_t jobs;   /* worker: jobs run */
     char name[32];
 } peer;
 
@@ -210,6 +220,8 @@ static void on_closed(void *owner, const char *reason)
 
 static bool use_global;     /* jobs hold a global resource */
 static bool global_configured;
+static uint64_t job_ram = 100;  /* the n-th job issued asks for */
+static uint64_t job_ram_step;   /* job_ram + n * job_ram_step MB */
 
 static void issue_more(bench *b)
 {
@@ -233,6 +245,7 @@ static void issue_more(bench *b)
     if (b->window == 0)
         b->window = 1000;
     while (b->issued < b->to_issue && b->issued - b->accepted < b->window) {
+        j->worker_resources.ram_mb = job_ram + b->issued * job_ram_step;
         send_c2s(&b->client, &m);
         b->issued++;
     }
@@ -347,6 +360,7 @@ static void worker_message(void *owner, const char *msg, size_t len)
         r = (kq_w2s){.tag = KQ_W2S_UPDATE_RESOURCES};
         r.update_resources = (kq_resources){16, 1000, 1000000};
         send_w2s(p, &r);
+        p->jobs++;
         b->finished++;
         break;
     }
@@ -474,7 +488,24 @@ typedef struct sched_result {
     double rate;    /* jobs per second */
     double cpu_us;  /* server CPU per job */
     double fold_us; /* store on: server CPU per job folding the journal when idle */
+    double lo, hi;  /* fewest and most jobs a worker ran */
 } sched_result;
+
+/* Fewest and most jobs a worker ran, and how many workers ran any. */
+static int spread(const bench *b, double *lo, double *hi)
+{
+    int used = 0;
+
+    *lo = *hi = b->nworkers ? (double)b->workers[0].jobs : 0;
+    for (int i = 0; i < b->nworkers; i++) {
+        double n = (double)b->workers[i].jobs;
+
+        *lo = n < *lo ? n : *lo;
+        *hi = n > *hi ? n : *hi;
+        used += n > 0;
+    }
+    return used;
+}
 
 static off_t file_size(const char *dir, const char *name)
 {
@@ -531,6 +562,7 @@ static sched_result sched_once(const char *binary, uint64_t n, int w, bool backl
     r.rate = (double)n / (now_s() - t0);
     r.cpu_us = (server_cpu(&b) - cpu0) * 1e6 / (double)n;
     r.fold_us = use_state ? fold_cost_us(&b, n) : 0;
+    spread(&b, &r.lo, &r.hi);
     stop_server(&b);
     bench_free(&b);
     return r;
@@ -565,8 +597,24 @@ static int run_sched(const char *binary, int argc, char **argv)
     return 0;
 }
 
+static const char *base_binary; /* --base: runs it too, interleaved */
+
+/* The binaries to run: the server, then the base one if given. */
+static int binaries(const char *binary, const char *out[2])
+{
+    out[0] = binary;
+    out[1] = base_binary;
+    return base_binary ? 2 : 1;
+}
+
+static const char *binary_label(int k)
+{
+    return k ? "base (--base)" : "this server";
+}
+
 /* Every sched variant, interleaved run by run so that a noisy stretch of
- * the machine hits them all alike; medians, and ratios to the plain run. */
+ * the machine hits them all alike; medians, and ratios to the plain run
+ * (and to the base server's same variant). */
 static int run_compare(const char *binary, int argc, char **argv)
 {
     static const struct variant {
@@ -583,38 +631,55 @@ static int run_compare(const char *binary, int argc, char **argv)
     uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 100000;
     int w = argc > 1 ? atoi(argv[1]) : 4;
     int runs = argc > 2 ? atoi(argv[2]) : 5;
-    double rate[NV][MAX_RUNS], cpu[NV][MAX_RUNS], fold[MAX_RUNS], base_rate = 0, base_cpu = 0;
+    static double rate[2][NV][MAX_RUNS], cpu[2][NV][MAX_RUNS], lo[2][NV][MAX_RUNS],
+        hi[2][NV][MAX_RUNS], fold[2][MAX_RUNS];
+    double mr[2][NV], mc[2][NV];
+    const char *bin[2];
+    int nb = binaries(binary, bin);
 
     if (runs < 1 || runs > MAX_RUNS)
         runs = 5;
     for (int r = 0; r < runs; r++) {
         for (int v = 0; v < NV; v++) {
-            sched_result res;
+            for (int k = 0; k < nb; k++) {
+                sched_result res;
 
-            global_configured = variants[v].configured;
-            use_global = variants[v].held;
-            use_state = variants[v].state;
-            res = sched_once(binary, n, w, variants[v].backlog);
-            rate[v][r] = res.rate;
-            cpu[v][r] = res.cpu_us;
-            if (variants[v].state)
-                fold[r] = res.fold_us;
+                global_configured = variants[v].configured;
+                use_global = variants[v].held;
+                use_state = variants[v].state;
+                res = sched_once(bin[k], n, w, variants[v].backlog);
+                rate[k][v][r] = res.rate;
+                cpu[k][v][r] = res.cpu_us;
+                lo[k][v][r] = res.lo;
+                hi[k][v][r] = res.hi;
+                if (variants[v].state)
+                    fold[k][r] = res.fold_us;
+            }
         }
     }
     printf("sched: %llu jobs, %d workers, median of %d interleaved runs\n",
            (unsigned long long)n, w, runs);
-    for (int v = 0; v < NV; v++) {
-        double mr = median(rate[v], runs), mc = median(cpu[v], runs);
-
-        if (v == 0) {
-            base_rate = mr;
-            base_cpu = mc;
+    for (int k = 0; k < nb; k++) {
+        if (nb > 1)
+            printf(" %s:\n", binary_label(k));
+        for (int v = 0; v < NV; v++) {
+            mr[k][v] = median(rate[k][v], runs);
+            mc[k][v] = median(cpu[k][v], runs);
+            printf("  %-36s %7.0f jobs/s (%3.0f %%)  server CPU %5.1f us/job (%3.0f %%)"
+                   "  jobs per worker %.0f-%.0f\n",
+                   variants[v].name, mr[k][v], 100 * mr[k][v] / mr[k][0], mc[k][v],
+                   100 * mc[k][v] / mc[k][0], median(lo[k][v], runs),
+                   median(hi[k][v], runs));
+            if (variants[v].state)
+                printf("  %-36s %30s then %5.1f us/job folding when idle\n", "", "",
+                       median(fold[k], runs));
         }
-        printf("  %-36s %7.0f jobs/s (%3.0f %%)  server CPU %5.1f us/job (%3.0f %%)\n",
-               variants[v].name, mr, 100 * mr / base_rate, mc, 100 * mc / base_cpu);
-        if (variants[v].state)
-            printf("  %-36s %30s then %5.1f us/job folding when idle\n", "", "",
-                   median(fold, runs));
+    }
+    if (nb > 1) {
+        printf(" this server / base:\n");
+        for (int v = 0; v < NV; v++)
+            printf("  %-36s %7.0f %% jobs/s, %3.0f %% server CPU\n", variants[v].name,
+                   100 * mr[0][v] / mr[1][v], 100 * mc[0][v] / mc[1][v]);
     }
     return 0;
 }
@@ -695,37 +760,164 @@ static int run_issue(const char *binary, int argc, char **argv)
     return 0;
 }
 
+/* Issues n jobs to the connected workers and prints the rate and the
+ * spread. */
+static void workers_jobs(bench *b, uint64_t n)
+{
+    double t0 = now_s(), lo, hi, s;
+    int used;
+
+    for (int i = 0; i < b->nworkers; i++)
+        b->workers[i].jobs = 0;
+    b->finished = 0;
+    b->to_issue += n;
+    issue_more(b);
+    run_until(b, &b->finished, n);
+    s = now_s() - t0;
+    used = spread(b, &lo, &hi);
+    printf("workers: %llu jobs over %d workers in %.2f s (%.0f jobs/s): %d workers "
+           "used, %.0f-%.0f jobs per worker\n",
+           (unsigned long long)n, b->nworkers, s, (double)n / s, used, lo, hi);
+}
+
 static int run_workers(const char *binary, int argc, char **argv)
 {
     int k = argc > 0 ? atoi(argv[0]) : 1000;
     kq_c2s lw = {.tag = KQ_C2S_LIST_WORKERS};
-    double t0, ms;
+    const char *bin[2];
+    int nb = binaries(binary, bin);
+
+    for (int i = 0; i < nb; i++) {
+        double t0, ms;
+        bench b;
+
+        if (nb > 1)
+            printf("%s:\n", binary_label(i));
+        bench_init(&b, bin[i], "");
+        open_peer(&b, &b.client, false, 0);
+        wait_replies(&b, 1);
+        t0 = now_s();
+        connect_workers(&b, k);
+        printf("workers: %d connected and authenticated in %.2f s\n", k, now_s() - t0);
+        ms = median_round_trip(&b, &lw, 11);
+        printf("workers: list-workers median %.2f ms with %d workers\n", ms, k);
+        workers_jobs(&b, (uint64_t)(k / 5 ? k / 5 : 1));
+        workers_jobs(&b, (uint64_t)k * 4);
+        stop_server(&b);
+        bench_free(&b);
+    }
+    return 0;
+}
+
+/* Server CPU per job queueing n jobs (each with its own RAM when
+ * distinct) with no worker, then running them on w workers. */
+static void shapes_once(const char *binary, uint64_t n, int w, bool distinct,
+                        double *queue_us, double *run_us)
+{
+    double cpu0;
     bench b;
 
     bench_init(&b, binary, "");
     open_peer(&b, &b.client, false, 0);
     wait_replies(&b, 1);
-    t0 = now_s();
-    connect_workers(&b, k);
-    printf("workers: %d connected and authenticated in %.2f s\n", k, now_s() - t0);
-    ms = median_round_trip(&b, &lw, 11);
-    printf("workers: list-workers median %.2f ms with %d workers\n", ms, k);
-    b.to_issue = (uint64_t)k * 4;
-    t0 = now_s();
+    job_ram = 100;
+    job_ram_step = distinct;
+    b.to_issue = n;
+    cpu0 = server_cpu(&b);
     issue_more(&b);
-    run_until(&b, &b.finished, b.to_issue);
-    printf("workers: %llu jobs spread over %d workers in %.2f s (%.0f jobs/s)\n",
-           (unsigned long long)b.to_issue, k, now_s() - t0,
-           (double)b.to_issue / (now_s() - t0));
+    run_until(&b, &b.accepted, n);
+    *queue_us = (server_cpu(&b) - cpu0) * 1e6 / (double)n;
+    cpu0 = server_cpu(&b);
+    connect_workers(&b, w);
+    run_until(&b, &b.finished, n);
+    *run_us = (server_cpu(&b) - cpu0) * 1e6 / (double)n;
     stop_server(&b);
     bench_free(&b);
+}
+
+/* Server CPU per job running m jobs of one shape on w workers while n
+ * jobs of distinct shapes too big for every worker wait (n may be 0). */
+static double shapes_behind(const char *binary, uint64_t n, uint64_t m, int w)
+{
+    double cpu0, us;
+    bench b;
+
+    bench_init(&b, binary, "");
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    job_ram = 2000000; /* the fake workers have 1,000,000 MB */
+    job_ram_step = 1;
+    b.to_issue = n;
+    issue_more(&b);
+    run_until(&b, &b.accepted, n);
+    connect_workers(&b, w);
+    job_ram = 100;
+    job_ram_step = 0;
+    cpu0 = server_cpu(&b);
+    b.to_issue += m;
+    issue_more(&b);
+    run_until(&b, &b.finished, m);
+    us = (server_cpu(&b) - cpu0) * 1e6 / (double)m;
+    stop_server(&b);
+    bench_free(&b);
+    return us;
+}
+
+static int run_shapes(const char *binary, int argc, char **argv)
+{
+    enum { MAX_RUNS = 15, BEHIND = 20000 };
+    uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 100000;
+    int w = argc > 1 ? atoi(argv[1]) : 4;
+    int runs = argc > 2 ? atoi(argv[2]) : 3;
+    /* [binary][one shape, distinct][run] */
+    static double queue[2][2][MAX_RUNS], run[2][2][MAX_RUNS], behind[2][2][MAX_RUNS];
+    const char *bin[2];
+    int nb = binaries(binary, bin);
+
+    if (runs < 1 || runs > MAX_RUNS)
+        runs = 3;
+    for (int r = 0; r < runs; r++) {
+        for (int k = 0; k < nb; k++) {
+            for (int d = 0; d < 2; d++) {
+                shapes_once(bin[k], n, w, d, &queue[k][d][r], &run[k][d][r]);
+                behind[k][d][r] = shapes_behind(bin[k], d ? n : 0, BEHIND, w);
+            }
+        }
+    }
+    printf("shapes: %llu jobs, %d workers, server CPU per job, median of %d interleaved "
+           "runs\n", (unsigned long long)n, w, runs);
+    for (int k = 0; k < nb; k++) {
+        double q0 = median(queue[k][0], runs), q1 = median(queue[k][1], runs);
+        double r0 = median(run[k][0], runs), r1 = median(run[k][1], runs);
+        double b0 = median(behind[k][0], runs), b1 = median(behind[k][1], runs);
+
+        if (nb > 1)
+            printf(" %s:\n", binary_label(k));
+        printf("  queue them, no worker yet     one shape %7.1f us  %llu shapes %9.1f us  "
+               "(%.2fx)\n", q0, (unsigned long long)n, q1, q1 / q0);
+        printf("  then run them                 one shape %7.1f us  %llu shapes %9.1f us  "
+               "(%.2fx)\n", r0, (unsigned long long)n, r1, r1 / r0);
+        printf("  %d jobs of one shape   nothing waiting %7.1f us  behind %llu shapes "
+               "fitting no worker %9.1f us  (%.2fx)\n", BEHIND, b0, (unsigned long long)n,
+               b1, b1 / b0);
+    }
     return 0;
 }
 
 int main(int argc, char **argv)
 {
+    /* --base OLD_SERVER, wherever it is. */
+    for (int i = 3; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--base") == 0) {
+            base_binary = argv[i + 1];
+            memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 1) * sizeof *argv);
+            argc -= 2;
+            break;
+        }
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_server SERVER sched|issue|workers [ARGS]\n");
+        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes [ARGS] "
+                        "[--base OLD_SERVER]\n");
         return 2;
     }
     if (strcmp(argv[2], "sched") == 0)
@@ -736,6 +928,8 @@ int main(int argc, char **argv)
         return run_issue(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "workers") == 0)
         return run_workers(argv[1], argc - 3, argv + 3);
+    if (strcmp(argv[2], "shapes") == 0)
+        return run_shapes(argv[1], argc - 3, argv + 3);
     fprintf(stderr, "bench_server: unknown benchmark %s\n", argv[2]);
     return 2;
 }
