@@ -336,6 +336,55 @@ static void test_worker_choice(void)
     kq_jobs_free(&t);
 }
 
+/* Jobs queued while a pass has set some aside (the server requeues the
+ * offers of a worker whose connection fails as it is offered a job):
+ * nothing is lost, and what the pass set aside comes back after it. */
+static void test_enqueue_during_a_pass(void)
+{
+    kq_jobs t;
+    kq_sched s;
+    fake_worker a, b;
+    kq_idle_worker *iw;
+    kq_job *job, *j0, *j2, *j3;
+
+    kq_jobs_init(&t, 0);
+    CHECK_INT(kq_sched_init(&s, &t, NULL, 1000), 0);
+    worker_add(&s, &a, (kq_resources){4, 4, 1000});
+    worker_add(&s, &b, (kq_resources){4, 1, 8000});
+    j0 = add_job(&t, &s, (kq_resources){1, 1, 100}, NULL, 0);
+    add_job(&t, &s, (kq_resources){1, 2, 2000}, NULL, 0); /* a has the cpus, b the RAM */
+    j2 = add_job(&t, &s, (kq_resources){1, 1, 50}, NULL, 0);
+    CHECK_INT(kq_idset_add(&a.rejected, 0), 0);
+    CHECK_INT(kq_idset_add(&b.rejected, 0), 0);
+    CHECK(kq_sched_next(&s, &job, &iw));
+    CHECK(job == j2 && iw == &a.iw);
+    /* Into the shape whose head is set aside, and into the set-aside
+     * shape. */
+    j3 = add_job(&t, &s, (kq_resources){1, 1, 100}, NULL, 0);
+    add_job(&t, &s, (kq_resources){1, 2, 2000}, NULL, 0);
+    offer(&s, job, iw);
+    CHECK(kq_sched_next(&s, &job, &iw));
+    CHECK(job == j3 && iw == &a.iw);
+    offer(&s, job, iw);
+    CHECK(!kq_sched_next(&s, &job, &iw));
+    CHECK_INT(s.waiting, 3);
+    /* After the pass, all of them are there again. */
+    kq_idset_clear(&b.rejected);
+    b.free = (kq_resources){4, 8, 8000};
+    kq_idle_set(&s.idle, &b.iw, true);
+    CHECK(kq_sched_next(&s, &job, &iw));
+    CHECK(job == j0 && iw == &b.iw);
+    offer(&s, job, iw);
+    CHECK_INT(run_pass(&s), 2);
+    CHECK_INT(b.offers, 3);
+    CHECK_INT(s.waiting, 0);
+    CHECK_INT(s.nshapes, 0);
+    worker_remove(&s, &a);
+    worker_remove(&s, &b);
+    kq_sched_free(&s);
+    kq_jobs_free(&t);
+}
+
 /* ---- random work against a plain scan ----------------------------- */
 
 enum { NW = 6, NJ = 3000 };
@@ -507,6 +556,7 @@ int main(void)
     test_global_resources_and_slots();
     test_many_shapes();
     test_worker_choice();
+    test_enqueue_during_a_pass();
     test_random_against_scan();
     KQ_TEST_DONE();
 }
