@@ -211,6 +211,17 @@ class Results(WorkerTest):
         self.assertEqual(results.stdout_text, "ok\ufffd\ufffd caf\u00e9\n")
         self.stop_worker()
 
+    def test_command_logged_on_one_line(self):
+        # Issue 12.6: a job argument cannot forge worker log lines.
+        forged = "2024-01-30T12:34:56.123Z ERROR [kueue_worker] forged"
+        st, results, _ = self.run_job(["echo", "a\n" + forged, "\x1b[2J"])
+        self.assertEqual(results.stdout_text, "a\n%s \x1b[2J\n" % forged)
+        self.stop_worker()
+        log = self.worker.text()
+        self.assertIn("Started job %d: echo a\\n%s \\x1b[2J\n" % (self.next_id - 1, forged), log)
+        self.assertNotIn("\n" + forged, log)
+        self.assertNotIn("\x1b", log)
+
     def test_redirection(self):
         st, results, _ = self.run_job(["sh", "-c", "echo to-file; echo e >&2"], stdout="out.txt")
         path = os.path.join(self.dir, "out.txt")
