@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_utf8.h"
+
 static void respond(kq_peer *p, bool success, const char *fmt, ...)
     KQ_PRINTF(3, 4);
 
@@ -81,6 +83,16 @@ static const char *reject_reason(kq_server *srv, const kq_job_info *job,
         srv->cfg->server_settings.global_max_parallel_jobs)
         return "Job requires more slots than the server will allow at once! "
                "See global_max_parallel_jobs setting in config.";
+    /* No worker could run these: refused now, not offered forever. */
+    if (job->cwd.len && memchr(job->cwd.ptr, '\0', job->cwd.len))
+        return "The working directory contains a NUL character.";
+    if (job->cwd.len == 0 || job->cwd.ptr[0] != '/') {
+        snprintf(buf, n, "The working directory must be an absolute path, "
+                         "not \"%.*s\".",
+                 (int)kq_utf8_truncate(job->cwd.ptr, job->cwd.len, 200),
+                 job->cwd.ptr);
+        return buf;
+    }
     if (!job->has_global_resources)
         return NULL;
     if (!srv->cfg->has_global_resources) {
