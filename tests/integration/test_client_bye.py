@@ -7,15 +7,12 @@ A recording fake server answers each request as a scenario says and keeps
 what the client sent on each connection until the client closed it."""
 
 import os
-import queue
-import socket
 import tempfile
-import threading
 import unittest
 
 import kqtest
 import kueue_protocol as kp
-from test_client_harness import KUEUE, Client
+from test_client_harness import KUEUE, Client, RecordingServer
 
 C2S = kp.ClientToServerMessage
 S2C = kp.ServerToClientMessage
@@ -74,70 +71,6 @@ def answer_unexpected(msg, state):
     if isinstance(msg, C2S.ListResources):
         return [S2C.WorkerList([])]
     return [S2C.ResourceList()]
-
-
-class RecordingServer(threading.Thread):
-    """Serves one client connection after another; for each, puts the list
-    of messages the client sent into self.sessions once the client closed
-    the connection."""
-
-    def __init__(self, test, answer, accept_auth=True):
-        super().__init__(daemon=True)
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(4)
-        self.port = self.listener.getsockname()[1]
-        self.answer = answer
-        self.accept_auth = accept_auth
-        self.sessions = queue.Queue()
-        test.addCleanup(self.listener.close)
-        self.start()
-
-    def run(self):
-        while True:
-            try:
-                sock, _ = self.listener.accept()
-            except OSError:
-                return
-            with sock:
-                self.sessions.put(self.serve(sock))
-
-    def serve(self, sock):
-        framer = kp.Framer()
-        got, state = [], {}
-        sock.settimeout(30)
-        try:
-            while True:
-                data = sock.recv(65536)
-                if not data:
-                    return got
-                for raw in framer.feed(data):
-                    if not got:
-                        got.append(kp.decode(kp.HelloMessage, raw))
-                        sock.sendall(kp.encode(S2C.WelcomeClient()))
-                        continue
-                    msg = kp.decode(C2S, raw)
-                    got.append(msg)
-                    if isinstance(msg, C2S.AuthRequest):
-                        out = [S2C.AuthChallenge(salt="s" * 64)]
-                    elif isinstance(msg, C2S.AuthResponse):
-                        out = [S2C.AuthAccepted(self.accept_auth)]
-                    elif isinstance(msg, C2S.Bye):
-                        out = []
-                    else:
-                        out = self.answer(msg, state)
-                    try:
-                        for reply in out:
-                            sock.sendall(kp.encode(reply))
-                    except OSError:
-                        pass  # a client gone after an error: read what it sent
-        except ConnectionResetError as e:
-            # Closing with answers unread (a request sent along with a
-            # failed authentication) resets the connection; after Bye that
-            # is fine: servers stop reading there.
-            return got if got and isinstance(got[-1], C2S.Bye) else got + [e]
-        except Exception as e:  # the test fails on it, not the thread
-            return got + [e]
 
 
 class Bye(unittest.TestCase):
