@@ -221,8 +221,6 @@ int kq_batch_run(const kq_cli_args *args, const kq_config *cfg,
     fflush(stdout);
     if (rc == 0 && args->given[KQ_OPT_WAIT])
         rc = wait_all(&s, &b, &failed, err);
-    if (rc == 0)
-        kq_session_bye(&s);
     kq_session_close(&s);
     if (rc == 0 && failed > 0) {
         fprintf(stderr, "Error: %zu of %zu jobs were rejected, failed or "

@@ -362,8 +362,6 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);
         return -EINVAL;
     }
-    if (c.s.fd >= 0 && rc >= 0)
-        kq_session_bye(&c.s);
     kq_session_close(&c.s);
     return rc;
 }

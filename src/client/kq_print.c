@@ -237,6 +237,7 @@ typedef enum col_kind {
     COL_FIXED,     /* always as wide as its widest cell */
     COL_KEEP_HEAD, /* elastic; cut to its head + "..." */
     COL_KEEP_TAIL, /* elastic; cut to "..." + its tail */
+    COL_OVERFLOW,  /* elastic, never cut: a wider cell overflows its width */
 } col_kind;
 
 typedef struct col_spec {
@@ -380,15 +381,16 @@ static void table_widths(const table *t, const kq_print_opts *o, size_t *w)
     }
 }
 
-/* Appends one cell fitted to width columns: elastic cells that are too
- * wide lose their tail or head to "..." on a character boundary. */
+/* Appends one cell fitted to width columns: cells of a cut column that
+ * are too wide lose their tail or head to "..." on a character boundary. */
 static void put_cell(kq_buf *out, kq_buf *scratch, const kq_print_opts *o,
                      const col_spec *col, unsigned st, const char *s,
                      size_t len, size_t width)
 {
     size_t keep = width > 3 ? width - 3 : 0;
 
-    if (col->kind != COL_FIXED && kq_utf8_width(s, len) > width) {
+    if ((col->kind == COL_KEEP_HEAD || col->kind == COL_KEEP_TAIL) &&
+        kq_utf8_width(s, len) > width) {
         kq_buf_clear(scratch);
         if (col->kind == COL_KEEP_TAIL) {
             size_t from = tail_fit(s, len, keep);
@@ -534,9 +536,9 @@ static const col_spec job_cols[] = {
     {"command", COL_KEEP_HEAD, false},
     {"cpus", COL_FIXED, true},
     {"memory", COL_FIXED, true},
-    /* The reference never cuts "other"; cutting it keeps the table within
-     * the terminal like every other elastic column. */
-    {"other", COL_KEEP_HEAD, false},
+    /* As in the reference, "other" gets its share of the width but is
+     * never cut: which resources a job holds is shown whole. */
+    {"other", COL_OVERFLOW, false},
     {"worker", COL_KEEP_HEAD, false},
     {"status", COL_KEEP_HEAD, false},
 };

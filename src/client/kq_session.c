@@ -264,20 +264,24 @@ int kq_session_auth(kq_session *s, const char *secret, kq_error *err)
     return 0;
 }
 
-void kq_session_bye(kq_session *s)
+/* Queues "Bye" and writes what the socket takes now. */
+static void say_bye(kq_session *s)
 {
     kq_c2s bye = {.tag = KQ_C2S_BYE};
     kq_error ignored;
 
-    /* One try, without waiting: closing is as good as Bye to a server. */
+    /* One try, without waiting: the answers are in (or never come), and a
+     * server that reads no Bye only logs the close. */
     if (kq_session_queue(s, &bye) == 0)
         write_some(s, &ignored);
 }
 
 void kq_session_close(kq_session *s)
 {
-    if (s->fd >= 0)
+    if (s->fd >= 0) {
+        say_bye(s);
         close(s->fd);
+    }
     s->fd = -1;
     kq_framer_free(&s->in);
     kq_buf_free(&s->out);

@@ -75,12 +75,13 @@ KQ_NODISCARD int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms,
 KQ_NODISCARD int kq_session_request(kq_session *s, const kq_c2s *msg,
                                     kq_s2c *reply, kq_error *err);
 
-/* Says "Bye", the polite end of a session, with what is still queued, as
- * far as the socket takes it now.  Best effort: by then every answer is
- * in, and a server that has gone (or reads a close instead) loses nothing. */
-void kq_session_bye(kq_session *s);
-
-/* Closes the socket and frees the buffers.  Safe to repeat. */
+/*
+ * Ends the session: says "Bye" (with what is still queued, as far as the
+ * socket takes it now), closes the socket and frees the buffers.  Every
+ * session ends so, whatever the answers were (refusals and errors too): an
+ * original server logs an error for a connection closed without Bye.  Best
+ * effort: a server that has gone loses nothing.  Safe to repeat.
+ */
 void kq_session_close(kq_session *s);
 
 /*

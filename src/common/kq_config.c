@@ -77,8 +77,44 @@ out:
     return rc;
 }
 
-int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
-                   kq_error *err)
+int kq_config_check_shared(const kq_config *c, const kq_toml_doc *doc,
+                           const char *file, kq_config_warn_fn *warn,
+                           void *ctx, kq_error *err)
+{
+    uint64_t timeout = c->server_settings.worker_timeout_seconds;
+    uint64_t interval = c->worker_settings.system_update_interval_seconds;
+    const kq_toml_entry *t = NULL, *i = NULL;
+    char message[512];
+
+    if (timeout > interval)
+        return 0;
+    if (doc) {
+        t = kq_toml_get(doc, "server_settings", "worker_timeout_seconds");
+        i = kq_toml_get(doc, "worker_settings", "system_update_interval_seconds");
+    }
+    if (t && i) {
+        kq_error_set(err, "%s:%d: server_settings.worker_timeout_seconds = %llu "
+                          "must be longer than worker_settings."
+                          "system_update_interval_seconds = %llu (line %d): "
+                          "the server would drop workers between their updates",
+                     file, t->line, (unsigned long long)timeout,
+                     (unsigned long long)interval, i->line);
+        return -EINVAL;
+    }
+    snprintf(message, sizeof message,
+             "server_settings.worker_timeout_seconds = %llu%s is not longer than "
+             "worker_settings.system_update_interval_seconds = %llu%s: the server "
+             "drops workers between their updates unless the other side's "
+             "configuration differs",
+             (unsigned long long)timeout, t ? "" : " (the default)",
+             (unsigned long long)interval, i ? "" : " (the default)");
+    warn(ctx, message);
+    return 0;
+}
+
+/* Loads the file; with check_shared also runs kq_config_check_shared. */
+static int load(const char *explicit_path, bool write_tmpl, bool check_shared,
+                kq_config *c, kq_error *err)
 {
     char path[4096];
     kq_toml_doc doc = {0};
@@ -101,6 +137,9 @@ int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
         }
         if (write_tmpl && (rc = write_template(path, c, err)) < 0)
             goto fail;
+        if (check_shared &&
+            (rc = kq_config_check_shared(c, NULL, path, warn_stderr, NULL, err)) < 0)
+            goto fail;
         return 0;
     }
     if ((rc = kq_toml_load(path, &doc, err)) < 0)
@@ -109,6 +148,8 @@ int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
         fprintf(stderr, "Warning: %s can be read by other users but holds the "
                         "shared secret; run: chmod 600 %s\n", path, path);
     rc = kq_config_apply(c, &doc, path, warn_stderr, NULL, err);
+    if (rc == 0 && check_shared)
+        rc = kq_config_check_shared(c, &doc, path, warn_stderr, NULL, err);
     kq_toml_free(&doc);
     if (rc < 0)
         goto fail;
@@ -122,13 +163,19 @@ fail:
     return rc;
 }
 
+int kq_config_load(const char *explicit_path, bool write_tmpl, kq_config *c,
+                   kq_error *err)
+{
+    return load(explicit_path, write_tmpl, false, c, err);
+}
+
 int kq_config_start(const char *module, const char *explicit_path,
                     bool write_template, kq_config *c)
 {
     kq_log_level level;
     kq_error err;
 
-    if (kq_config_load(explicit_path, write_template, c, &err) < 0) {
+    if (load(explicit_path, write_template, module != NULL, c, &err) < 0) {
         fprintf(stderr, "Error: Failed to load config: %s\n", err.msg);
         return 1;
     }

@@ -33,9 +33,28 @@ KQ_NODISCARD int kq_config_load(const char *explicit_path, bool write_template,
                                 kq_config *c, kq_error *err);
 
 /*
+ * Checks what the server and the workers must agree on; both read the same
+ * file format, so each program checks the file it reads.  A worker reports
+ * every worker_settings.system_update_interval_seconds, and the server
+ * drops a worker silent for server_settings.worker_timeout_seconds, so the
+ * timeout must be longer than the interval.  When both keys are set in
+ * doc (the file, or NULL for none) and disagree, that is an error naming
+ * file, lines and values (-EINVAL with err); when one is a default (the
+ * other side's file may say otherwise), a warning naming both keys, through
+ * warn.  0 otherwise.
+ */
+KQ_NODISCARD int kq_config_check_shared(const kq_config *c,
+                                        const kq_toml_doc *doc,
+                                        const char *file,
+                                        kq_config_warn_fn *warn, void *ctx,
+                                        kq_error *err);
+
+/*
  * What every program does first: loads the configuration (explicit_path
  * or the default, the template written when asked) and, when module is
- * not NULL, starts logging at the level it names.  On failure prints
+ * not NULL (the server and the worker), checks the shared settings
+ * (kq_config_check_shared) and starts logging at the level it names.  On
+ * failure prints
  * "Error: ..." on stderr and returns 1, the exit code; 0 on success (c then
  * owns the configuration).
  */

@@ -4,6 +4,10 @@
  *   2024-01-30T12:34:56.123Z INFO  [kueue_server] Started listening on ...
  *
  * Callers never pass secrets: messages name peers, jobs and reasons only.
+ * A call writes exactly one line: control characters, DEL and ill-formed
+ * UTF-8 in the message are escaped (\n, \x1b, ...), so strings from peers
+ * (worker names, resource keys, commands) go in as they are and cannot
+ * forge lines or steer a terminal.
  */
 #ifndef KQ_LOG_H
 #define KQ_LOG_H
@@ -26,6 +30,9 @@ void kq_log_init(const char *module, kq_log_level level);
 /* Parses trace|debug|info|warn|error, any case.  0 or -EINVAL. */
 int kq_log_parse_level(const char *text, kq_log_level *out);
 
+/* Writes one line at level (whatever the threshold; the macros below
+ * check it): the time, the level, the module and the formatted message,
+ * escaped as above and cut at 2048 bytes before escaping. */
 void kq_log(kq_log_level level, const char *fmt, ...) KQ_PRINTF(2, 3);
 
 #define KQ_LOG_AT(level, ...)                                                \

@@ -4,6 +4,7 @@
 #include "kq_framer.h"
 
 #include <errno.h>
+#include <string.h>
 
 void kq_framer_init(kq_framer *f, size_t max_message)
 {
@@ -40,17 +41,25 @@ int kq_framer_feed(kq_framer *f, const void *p, size_t n)
     return f->in.oom ? -ENOMEM : 0;
 }
 
+static int skip_start(kq_framer *f, int rc, const char **msg, size_t *len,
+                      kq_error *err);
+static int skip_on(kq_framer *f, const char **msg, size_t *len,
+                   kq_error *err);
+
 int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
 {
     size_t used;
     int rc;
 
-    if (f->taken) {
+    if (f->taken || f->skipped) {
         kq_buf_consume(&f->in, f->taken);
         f->taken = 0;
+        f->skipped = 0;
         f->scanned = 0;
         kq_jscan_init(&f->scan);
     }
+    if (f->skipping)
+        return skip_on(f, msg, len, err);
     if (f->scanned == 0) {
         size_t ws = 0;
         const char *p = kq_buf_ptr(&f->in);
@@ -67,6 +76,11 @@ int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
         return rc;
     f->scanned += used;
     if (f->scanned > f->max_message) {
+        if (f->skip_oversized &&
+            (!f->skip_prefix ||
+             strncmp(kq_buf_ptr(&f->in), f->skip_prefix,
+                     strlen(f->skip_prefix)) == 0))
+            return skip_start(f, rc, msg, len, err);
         kq_error_set(err, "message larger than %zu bytes", f->max_message);
         return -EMSGSIZE;
     }
@@ -82,6 +96,8 @@ bool kq_framer_partial(const kq_framer *f)
 {
     const char *p = kq_buf_ptr(&f->in);
 
+    if (f->skipping)
+        return true;
     for (size_t i = f->taken; i < f->in.len; i++)
         if (!kq_jscan_is_ws((unsigned char)p[i]))
             return true;
@@ -91,4 +107,63 @@ bool kq_framer_partial(const kq_framer *f)
 size_t kq_framer_buffered(const kq_framer *f)
 {
     return f->in.len;
+}
+
+/* ---- skip mode ---------------------------------------------------------- */
+
+void kq_framer_skip_oversized(kq_framer *f, const char *prefix)
+{
+    f->skip_oversized = true;
+    f->skip_prefix = prefix;
+}
+
+size_t kq_framer_skipped(const kq_framer *f)
+{
+    return f->skipped;
+}
+
+/* Returns the head of the oversized value that just ended. */
+static int skip_done(kq_framer *f, const char **msg, size_t *len)
+{
+    f->skipping = false;
+    f->skipped = f->skip_len;
+    *msg = f->head;
+    *len = f->head_len;
+    return 1;
+}
+
+/* The value at the front (f->scanned bytes so far, rc from their scan)
+ * went past max_message: keep its head, drop the rest of it. */
+static int skip_start(kq_framer *f, int rc, const char **msg, size_t *len,
+                      kq_error *err)
+{
+    f->head_len = f->scanned < KQ_FRAMER_HEAD_MAX ? f->scanned
+                                                  : KQ_FRAMER_HEAD_MAX;
+    memcpy(f->head, kq_buf_ptr(&f->in), f->head_len);
+    kq_buf_consume(&f->in, f->scanned);
+    f->skip_len = f->scanned;
+    f->scanned = 0;
+    f->skipping = true;
+    if (rc == KQ_JSCAN_DONE)
+        return skip_done(f, msg, len);
+    return skip_on(f, msg, len, err);
+}
+
+/* Scans and drops what arrived of the oversized value. */
+static int skip_on(kq_framer *f, const char **msg, size_t *len,
+                   kq_error *err)
+{
+    size_t used;
+    int rc;
+
+    if (f->in.len == 0)
+        return 0;
+    rc = kq_jscan_feed(&f->scan, kq_buf_ptr(&f->in), f->in.len, &used, err);
+    if (rc < 0)
+        return rc;
+    kq_buf_consume(&f->in, used);
+    f->skip_len += used;
+    if (rc == KQ_JSCAN_MORE)
+        return 0;
+    return skip_done(f, msg, len);
 }

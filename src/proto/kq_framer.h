@@ -24,6 +24,9 @@
 
 /* Default bound on one message: captured outputs are capped well below. */
 #define KQ_FRAMER_DEFAULT_MAX (16u << 20)
+/* Bytes of an oversized value kept in skip mode: room for the start of
+ * {"OfferJob":{"job_id":18446744073709551615 with some whitespace. */
+#define KQ_FRAMER_HEAD_MAX 128
 
 typedef struct kq_framer {
     kq_buf in;          /* received bytes not yet taken out */
@@ -31,6 +34,14 @@ typedef struct kq_framer {
     size_t scanned;     /* bytes of in already fed to scan */
     size_t taken;       /* length of the value last returned */
     size_t max_message;
+    /* Skip mode (kq_framer_skip_oversized) */
+    bool skip_oversized;
+    const char *skip_prefix; /* only values starting so; NULL: all */
+    bool skipping;      /* inside an oversized value, dropping its bytes */
+    size_t skip_len;    /* bytes of that value so far */
+    size_t skipped;     /* length of the oversized value last returned */
+    size_t head_len;
+    char head[KQ_FRAMER_HEAD_MAX]; /* its first bytes */
 } kq_framer;
 
 void kq_framer_init(kq_framer *f, size_t max_message);
@@ -57,6 +68,22 @@ KQ_NODISCARD int kq_framer_feed(kq_framer *f, const void *p, size_t n);
  */
 KQ_NODISCARD int kq_framer_next(kq_framer *f, const char **msg, size_t *len,
                                 kq_error *err);
+
+/*
+ * Skip mode, for a peer whose oversized messages can be answered instead
+ * of ending the connection (a job too large is refused, not fatal): a
+ * value longer than max_message whose bytes start with prefix (a static
+ * string; NULL: any value) is then no error but read to its end and
+ * dropped as it arrives (only its first KQ_FRAMER_HEAD_MAX bytes are kept,
+ * so memory stays bounded), and kq_framer_next returns those first bytes
+ * (not valid JSON on their own) with kq_framer_skipped giving the value's
+ * length.  Other oversized values stay errors.  Call after kq_framer_init.
+ */
+void kq_framer_skip_oversized(kq_framer *f, const char *prefix);
+
+/* After kq_framer_next returned 1: the length of the value if it was
+ * oversized and skipped (the message is then only its head), else 0. */
+size_t kq_framer_skipped(const kq_framer *f);
 
 /* True if part of a value is buffered (EOF now would truncate it). */
 bool kq_framer_partial(const kq_framer *f);

@@ -106,6 +106,9 @@ static void on_hello(kq_peer *p, const char *msg, size_t len)
     }
     if (h.tag == KQ_HELLO_HELLO_FROM_CLIENT) {
         p->kind = KQ_PEER_CLIENT;
+        /* An IssueJob over the limit is refused with a RejectJob its
+         * client can show, instead of ending the connection. */
+        kq_framer_skip_oversized(&p->conn.in, KQ_SRV_ISSUE_JOB_HEAD);
         kq_debug("Client connected from %s", p->conn.peer);
         kq_srv_send_s2c(p, &(kq_s2c){.tag = KQ_S2C_WELCOME_CLIENT});
     } else {

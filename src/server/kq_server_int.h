@@ -110,6 +110,11 @@ void kq_srv_notify(kq_server *srv, kq_job *job);
 void kq_srv_requeue(kq_server *srv, kq_job *job);
 
 /* kq_srv_client.c */
+/* How an IssueJob starts on the wire: a client's IssueJob over the message
+ * limit is skipped by its framer (kq_framer_skip_oversized) and refused
+ * with a RejectJob instead of closing the connection. */
+#define KQ_SRV_ISSUE_JOB_HEAD "{\"IssueJob\":"
+/* A message from a client; a skipped one (kq_framer_skipped) is refused. */
 void kq_srv_client_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_client_closed(kq_peer *p);
 

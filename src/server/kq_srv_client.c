@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_jobsize.h"
+#include "kq_utf8.h"
+
 static void respond(kq_peer *p, bool success, const char *fmt, ...)
     KQ_PRINTF(3, 4);
 
@@ -71,16 +74,43 @@ static void debug_map(char *out, size_t n, const kq_u64_map *m)
         snprintf(out + w, n - w, "}");
 }
 
-/* Why the server refuses the job, or NULL (section 3.3, IssueJob). */
+/* Why the server refuses the job, which came in a message of len bytes,
+ * or NULL (section 3.3, IssueJob).  *oom is set when the answer could not
+ * be found for want of memory. */
 static const char *reject_reason(kq_server *srv, const kq_job_info *job,
-                                 char *buf, size_t n)
+                                 size_t len, char *buf, size_t n, bool *oom)
 {
     const kq_u64_map *total = &srv->cfg->global_resources;
+    size_t worst;
+    int rc;
 
     if (job->worker_resources.job_slots >
         srv->cfg->server_settings.global_max_parallel_jobs)
         return "Job requires more slots than the server will allow at once! "
                "See global_max_parallel_jobs setting in config.";
+    /* No worker could run these: refused now, not offered forever. */
+    if (job->cwd.len && memchr(job->cwd.ptr, '\0', job->cwd.len))
+        return "The working directory contains a NUL character.";
+    if (job->cwd.len == 0 || job->cwd.ptr[0] != '/') {
+        snprintf(buf, n, "The working directory must be an absolute path, "
+                         "not \"%.*s\".",
+                 (int)kq_utf8_truncate(job->cwd.ptr, job->cwd.len, 200),
+                 job->cwd.ptr);
+        return buf;
+    }
+    /* Accepted only if it fits every message it will travel in: an offer
+     * or report over the limit would be dropped and repeated for ever. */
+    if ((rc = kq_jobsize_check(job, len, &worst)) == -ENOMEM) {
+        *oom = true;
+        return NULL;
+    }
+    if (rc < 0) {
+        snprintf(buf, n, "The job is too large: a message carrying it to or "
+                         "from a worker could take %zu bytes, more than the "
+                         "%u bytes a message may have.",
+                 worst, KQ_JOB_MESSAGE_MAX);
+        return buf;
+    }
     if (!job->has_global_resources)
         return NULL;
     if (!srv->cfg->has_global_resources) {
@@ -110,11 +140,13 @@ static const char *reject_reason(kq_server *srv, const kq_job_info *job,
     return NULL;
 }
 
-static void on_issue_job(kq_peer *p, kq_job_info *in)
+/* IssueJob; len: the bytes of the message it came in. */
+static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
 {
     kq_server *srv = p->srv;
     char buf[300];
     const char *reason;
+    bool oom = false;
     kq_job *job;
     kq_s2c m;
 
@@ -123,7 +155,9 @@ static void on_issue_job(kq_peer *p, kq_job_info *in)
         kq_u64_map_free(&in->global_resources);
         in->has_global_resources = false;
     }
-    reason = reject_reason(srv, in, buf, sizeof buf);
+    reason = reject_reason(srv, in, len, buf, sizeof buf, &oom);
+    if (oom)
+        goto oom;
     if (reason) {
         m = (kq_s2c){.tag = KQ_S2C_REJECT_JOB};
         m.reject_job.job_info = *in;
@@ -386,13 +420,54 @@ static bool needs_auth(kq_c2s_tag tag)
            tag == KQ_C2S_CLEAN_JOBS;
 }
 
+/*
+ * An IssueJob that cannot be taken, too long (skipped by the framer) or
+ * invalid (a field over its limit): refused with a RejectJob whose reason
+ * the client shows, without the job, which was not read, and the session
+ * goes on.  Before authentication the connection is closed, as for any
+ * IssueJob then.
+ */
+static void reject_unread_job(kq_peer *p, const char *reason)
+{
+    kq_s2c m = {.tag = KQ_S2C_REJECT_JOB};
+
+    if (!p->authenticated) {
+        respond(p, false, "Not authenticated!");
+        kq_conn_close_after_flush(&p->conn);
+        return;
+    }
+    kq_debug("Rejected a job from %s: %s", p->conn.peer, reason);
+    m.reject_job.reason = kq_str_view(reason);
+    kq_srv_send_s2c(p, &m);
+}
+
 void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
 {
+    size_t skipped = kq_framer_skipped(&p->conn.in);
+    char reason[KQ_ERROR_MAX + 100];
     kq_c2s m;
     kq_error err;
 
+    if (skipped) {
+        snprintf(reason, sizeof reason,
+                 "The job is too large: its IssueJob has %zu bytes, more than "
+                 "the %u bytes a message may have.", skipped, KQ_JOB_MESSAGE_MAX);
+        reject_unread_job(p, reason);
+        return;
+    }
     if (kq_c2s_decode_framed(msg, len, &m, &err) != 0) {
-        kq_srv_close(p, err.msg);
+        if (p->authenticated && len > strlen(KQ_SRV_ISSUE_JOB_HEAD) &&
+            memcmp(msg, KQ_SRV_ISSUE_JOB_HEAD, strlen(KQ_SRV_ISSUE_JOB_HEAD)) == 0) {
+            kq_buf text = KQ_BUF_INIT;
+
+            /* The message may have been cut inside a character. */
+            kq_buf_puts(&text, "Invalid job: ");
+            kq_utf8_repair(&text, err.msg, strlen(err.msg));
+            reject_unread_job(p, text.oom ? "Invalid job" : kq_buf_ptr(&text));
+            kq_buf_free(&text);
+        } else {
+            kq_srv_close(p, err.msg);
+        }
         return;
     }
     if (needs_auth(m.tag) && !p->authenticated) {
@@ -413,7 +488,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         on_auth_response(p, &m.auth_response);
         break;
     case KQ_C2S_ISSUE_JOB:
-        on_issue_job(p, &m.issue_job);
+        on_issue_job(p, &m.issue_job, len);
         break;
     case KQ_C2S_LIST_JOBS:
         on_list_jobs(p, &m.list_jobs);

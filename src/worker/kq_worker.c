@@ -570,8 +570,23 @@ static void on_session_fatal(void *owner, const char *reason)
     kq_loop_stop(w->loop);
 }
 
+/* An offer too long to take: rejected by its id (the rest of the job
+ * never arrived), so that the connection and the other jobs go on. */
+static void on_offer_too_large(void *owner, uint64_t job_id, size_t len)
+{
+    kq_worker *w = owner;
+    kq_w2s m = {.tag = KQ_W2S_REJECT_JOB_OFFER};
+
+    kq_warn("Rejecting job %llu: its offer has %zu bytes, more than the %u "
+            "a message may have", (unsigned long long)job_id, len,
+            KQ_FRAMER_DEFAULT_MAX);
+    m.reject_job_offer.job_id = job_id;
+    kq_wsession_send(w->session, &m);
+}
+
 static const kq_wsession_handler session_handler = {
-    on_session_ready, on_session_message, on_session_lost, on_session_fatal};
+    on_session_ready, on_session_message, on_session_lost, on_session_fatal,
+    on_offer_too_large};
 
 /* ---- the loop ------------------------------------------------------- */
 

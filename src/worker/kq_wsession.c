@@ -192,6 +192,10 @@ static void open_conn(kq_wsession *s, int fd)
         failed(s, why);
         return;
     }
+    /* A message too long is skipped, not fatal: an offer of a job too
+     * large for us is then rejected instead of lost with the connection
+     * and offered again for ever. */
+    kq_framer_skip_oversized(&s->conn.in, NULL);
     s->st = ST_WELCOME;
     hello.hello_from_worker.worker_name = kq_str_view(s->opts.worker_name);
     kq_hello_encode(&hello, kq_conn_out(&s->conn));
@@ -359,6 +363,70 @@ static void on_ready(kq_wsession *s)
     s->handler->ready(s->owner);
 }
 
+static void skip_ws(const char **p, const char *end)
+{
+    while (*p < end && (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n'))
+        (*p)++;
+}
+
+/* Skips whitespace, then the token text if it comes next. */
+static bool expect(const char **p, const char *end, const char *text)
+{
+    size_t n = strlen(text);
+
+    skip_ws(p, end);
+    if ((size_t)(end - *p) < n || memcmp(*p, text, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+/* The job id of an OfferJob from its first bytes:
+ * {"OfferJob":{"job_id":<digits> (the JobInfo starts with job_id). */
+static bool offer_job_id(const char *head, size_t len, uint64_t *id)
+{
+    const char *p = head, *end = head + len;
+    uint64_t v = 0;
+    size_t digits = 0;
+
+    if (!expect(&p, end, "{") || !expect(&p, end, "\"OfferJob\"") ||
+        !expect(&p, end, ":") || !expect(&p, end, "{") ||
+        !expect(&p, end, "\"job_id\"") || !expect(&p, end, ":"))
+        return false;
+    skip_ws(&p, end);
+    for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+        if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    /* The number must end inside the head, or it may have been cut. */
+    if (digits == 0 || p == end)
+        return false;
+    *id = v;
+    return true;
+}
+
+/* A message over the size limit, skipped by the framer: head holds its
+ * first bytes, size its length. */
+static void on_oversized(kq_wsession *s, const char *head, size_t len,
+                         size_t size)
+{
+    char why[KQ_ERROR_MAX];
+    uint64_t id;
+
+    if (s->st != ST_READY) {
+        snprintf(why, sizeof why, "message larger than %u bytes",
+                 KQ_FRAMER_DEFAULT_MAX);
+        failed(s, why);
+    } else if (offer_job_id(head, len, &id)) {
+        s->handler->offer_too_large(s->owner, id, size);
+    } else {
+        kq_warn("Skipped a message of %zu bytes from the server, more than "
+                "the %u a message may have: %.*s...", size,
+                KQ_FRAMER_DEFAULT_MAX, (int)(len < 60 ? len : 60), head);
+    }
+}
+
 /* A message from the server: the handshake's next step, or, once ready,
  * for the owner.  msg is only valid during the call, so any error text is
  * made from it before the connection is closed. */
@@ -370,6 +438,10 @@ static void on_conn_message(void *owner, const char *msg, size_t len)
 
     if (s->st == ST_CLOSING)
         return;
+    if (kq_framer_skipped(&s->conn.in)) {
+        on_oversized(s, msg, len, kq_framer_skipped(&s->conn.in));
+        return;
+    }
     if (kq_s2w_decode_framed(msg, len, &m, &err) != 0) {
         char why[KQ_ERROR_MAX + 32];
 

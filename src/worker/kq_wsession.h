@@ -46,6 +46,11 @@ typedef struct kq_wsession_handler {
     /* The first connection failed: reason says why ("Authentication
      * failed!", "connect localhost:11236: Connection refused"). */
     void (*fatal)(void *owner, const char *reason);
+    /* An OfferJob of len bytes was too long to take (over
+     * KQ_FRAMER_DEFAULT_MAX): skipped, only its job id is known.  Other
+     * messages too long are skipped with a log line; the session goes
+     * on. */
+    void (*offer_too_large)(void *owner, uint64_t job_id, size_t len);
 } kq_wsession_handler;
 
 typedef struct kq_wsession_opts {

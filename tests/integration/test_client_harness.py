@@ -4,6 +4,8 @@
     cli = Client(self, srv)                 # its own config pointing at srv
     r = cli.run("cmd", "true")              # a CompletedProcess (text)
     msg = cli.json("list-jobs")             # stdout decoded as a server message
+    fake = RecordingServer(self, answer)    # a scripted server; answer(request, state)
+    Client(self, port=fake.port).run("list-jobs")   # gives the replies
 
 The client runs with NO_COLOR set and stdin/stdout not terminals, so its
 output is the plain text of the reference.  Every run is checked for
@@ -11,13 +13,17 @@ sanitizer reports (the ASan build runs the same tests).
 """
 
 import os
+import queue
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 
 import kqtest
 import kueue_protocol as kp
 
+C2S = kp.ClientToServerMessage
 S2C = kp.ServerToClientMessage
 KUEUE = os.environ.get("KQ_CLIENT")
 SUBCOMMANDS = ["cmd", "batch", "list-jobs", "show-job", "wait-job", "remove-job",
@@ -133,3 +139,69 @@ def cells(line):
     """The cells of a table row '| a | b |', stripped."""
     assert line.startswith("| ") and line.endswith(" |"), line
     return [c.strip() for c in line[2:-2].split(" | ")]
+
+
+class RecordingServer(threading.Thread):
+    """A fake server: serves one client connection after another, accepting
+    any authentication (unless accept_auth is false) and answering each
+    request with the list of messages answer(request, state) returns (state:
+    a dict per connection).  For each connection it puts the list of
+    messages the client sent into self.sessions once the client closed it."""
+
+    def __init__(self, test, answer, accept_auth=True):
+        super().__init__(daemon=True)
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.answer = answer
+        self.accept_auth = accept_auth
+        self.sessions = queue.Queue()
+        test.addCleanup(self.listener.close)
+        self.start()
+
+    def run(self):
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            with sock:
+                self.sessions.put(self.serve(sock))
+
+    def serve(self, sock):
+        framer = kp.Framer()
+        got, state = [], {}
+        sock.settimeout(30)
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    return got
+                for raw in framer.feed(data):
+                    if not got:
+                        got.append(kp.decode(kp.HelloMessage, raw))
+                        sock.sendall(kp.encode(S2C.WelcomeClient()))
+                        continue
+                    msg = kp.decode(C2S, raw)
+                    got.append(msg)
+                    if isinstance(msg, C2S.AuthRequest):
+                        out = [S2C.AuthChallenge(salt="s" * 64)]
+                    elif isinstance(msg, C2S.AuthResponse):
+                        out = [S2C.AuthAccepted(self.accept_auth)]
+                    elif isinstance(msg, C2S.Bye):
+                        out = []
+                    else:
+                        out = self.answer(msg, state)
+                    try:
+                        for reply in out:
+                            sock.sendall(kp.encode(reply))
+                    except OSError:
+                        pass  # a client gone after an error: read what it sent
+        except ConnectionResetError as e:
+            # Closing with answers unread (a request sent along with a
+            # failed authentication) resets the connection; after Bye that
+            # is fine: servers stop reading there.
+            return got if got and isinstance(got[-1], C2S.Bye) else got + [e]
+        except Exception as e:  # the test fails on it, not the thread
+            return got + [e]

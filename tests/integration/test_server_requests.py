@@ -53,6 +53,27 @@ class CommandLine(unittest.TestCase):
         self.assertIn("%s:2: server_settings.worker_timeout_seconds: expected an integer" % path,
                       r.stderr)
 
+    def test_worker_timeout_not_longer_than_update_interval(self):
+        # Issue 12.8: server and workers read the same file format; each
+        # checks the two keys in the file it reads.
+        path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "kq-timeout-%d.toml" % os.getpid())
+        self.addCleanup(os.unlink, path)
+        write_config(path, {"common_settings": {"server_port": 1},
+                            "server_settings": {"worker_timeout_seconds": 30},
+                            "worker_settings": {"system_update_interval_seconds": 60}})
+        for binary in ("KQ_SERVER", "KQ_WORKER"):
+            r = subprocess.run([os.environ[binary], "-c", path], capture_output=True, text=True,
+                               timeout=10)
+            self.assertEqual(r.returncode, 1, r)
+            self.assertIn("%s:5: server_settings.worker_timeout_seconds = 30 must be longer "
+                          "than worker_settings.system_update_interval_seconds = 60 (line 8)"
+                          % path, r.stderr)
+        # Only one of them in the file: a warning naming both.
+        srv = Server(self, server_settings={"worker_timeout_seconds": 45})
+        self.assertIn("Warning: server_settings.worker_timeout_seconds = 45 is not longer than "
+                      "worker_settings.system_update_interval_seconds = 60 (the default)",
+                      srv.log())
+
 
 class Handshake(unittest.TestCase):
     def setUp(self):
@@ -178,6 +199,14 @@ class Requests(unittest.TestCase):
                          "Required resource not configured on server: x")
         self.assertEqual(reject(new_job(resources={"genus": 4})),
                          "Required resource exceeds limits configured on the server: max. genus=3")
+        # Issue 12.8: no worker could run these; they were queued forever.
+        self.assertEqual(reject(new_job(cwd="home/u")),
+                         'The working directory must be an absolute path, not "home/u".')
+        self.assertEqual(reject(new_job(cwd="")),
+                         'The working directory must be an absolute path, not "".')
+        self.assertEqual(reject(new_job(cwd="/tmp\0/x")),
+                         "The working directory contains a NUL character.")
+        self.assertEqual(request(self.c, C2S.ListJobs(num_jobs=10)).job_infos, [])
 
     def test_no_resources_configured(self):
         srv = Server(self)

@@ -2,6 +2,7 @@
 garbage, oversized messages, silent connections, peers that stop reading,
 descriptor exhaustion and shutdown.  A bad peer only ever hurts itself."""
 
+import json
 import resource
 import signal
 import socket
@@ -135,6 +136,50 @@ class HostilePeers(unittest.TestCase):
         with open("/proc/%d/status" % self.srv.process.proc.pid) as fh:
             rss_kb = int([l for l in fh if l.startswith("VmRSS")][0].split()[1])
         self.assertLess(rss_kb, 200 * 1024)
+
+
+class LogForging(unittest.TestCase):
+    """Issue 12.6: strings from peers (no authentication needed) reach the
+    log escaped, one line per event, so they cannot forge lines."""
+
+    FORGED = "2024-01-30T12:34:56.123Z ERROR [kueue_server] forged"
+
+    def setUp(self):
+        self.srv = Server(self)
+
+    def log_lines(self):
+        return self.srv.log().split("\n")
+
+    def assert_not_forged(self):
+        for line in self.log_lines():
+            self.assertNotIn("\x1b", line)
+            self.assertFalse(line.startswith(self.FORGED[:24] + " ERROR") and "forged" in line,
+                             self.srv.log())
+
+    def test_worker_name(self):
+        name = "x\n" + self.FORGED
+        FakeWorker(self.srv.port, name, test=self)
+        line = self.srv.process.wait_for(r".*Worker \"x\\n.*connected from.*").group(0)
+        self.assertIn('Worker "x\\n%s" (id ' % self.FORGED, line)
+        self.assert_not_forged()
+
+    def test_resource_key(self):
+        s = raw(self.srv.port)
+        self.addCleanup(s.close)
+        s.sendall(b'"HelloFromClient"')
+        self.assertEqual(s.recv(100), b'"WelcomeClient"')
+        job = kp.encode(C2S.IssueJob(kp.JobInfo(
+            cmd=["true"], cwd="/tmp", worker_resources=kp.Resources(1, 1, 1),
+            status=kp.JobStatus.Pending(kp.Timestamp.now())))).decode()
+        # Not a number: the decoder's error names the key in its path.
+        key = "lic\x1b[2J\n" + self.FORGED
+        job = job.replace('"global_resources":null',
+                          '"global_resources":{%s:"x"}' % json.dumps(key))
+        s.sendall(job.encode())
+        read_until_closed(s)
+        line = self.srv.process.wait_for(r".*global_resources\.lic.*").group(0)
+        self.assertIn("global_resources.lic\\x1b[2J\\n" + self.FORGED + ": expected", line)
+        self.assert_not_forged()
 
 
 class Limits(unittest.TestCase):

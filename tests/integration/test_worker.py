@@ -152,6 +152,28 @@ class Offers(WorkerTest):
                               W2S.DeferJobOffer)
         self.stop_worker()
 
+    def test_oversized_offer_rejected_connection_kept(self):
+        # Issue 12.1: an offer over the 16 MiB a worker takes is skipped and
+        # rejected by its id, instead of ending the connection (the server
+        # then offered it again for ever).
+        huge = self.job(["true"] + ["a" * 131072] * 130)
+        self.assertGreater(len(kp.encode(S2W.OfferJob(huge))), 16 << 20)
+        answer = self.offer(huge)
+        self.assertIsInstance(answer, W2S.RejectJobOffer)
+        self.assertEqual(answer.value.job_id, huge.job_id)
+        self.worker.wait_for(r"Rejecting job %d: its offer has \d+ bytes, more than the "
+                             r"16777216 a message may have" % huge.job_id)
+        # Any other message too long is skipped with a log line.
+        self.send(S2W.KillJob(huge))
+        self.worker.wait_for(r"Skipped a message of \d+ bytes from the server, more than the "
+                             r"16777216 a message may have: \{\"KillJob\":\{\"job_id\":%d"
+                             % huge.job_id)
+        # The same connection goes on.
+        st, results, _ = self.run_job(["sh", "-c", "echo still here"])
+        self.assertEqual((st.return_code, results.stdout_text), (0, "still here\n"))
+        self.assertEqual(self.worker.text().count("Established connection"), 1)
+        self.stop_worker()
+
     def test_resources_after_spawn(self):
         job = self.start(self.job(["sleep", "0.5"], cpus=1, ram=10))
         res = self.recv()
@@ -210,6 +232,17 @@ class Results(WorkerTest):
         st, results, _ = self.run_job(["printf", "ok\\377\\376 caf\\303\\251\\n"])
         self.assertEqual(results.stdout_text, "ok\ufffd\ufffd caf\u00e9\n")
         self.stop_worker()
+
+    def test_command_logged_on_one_line(self):
+        # Issue 12.6: a job argument cannot forge worker log lines.
+        forged = "2024-01-30T12:34:56.123Z ERROR [kueue_worker] forged"
+        st, results, _ = self.run_job(["echo", "a\n" + forged, "\x1b[2J"])
+        self.assertEqual(results.stdout_text, "a\n%s \x1b[2J\n" % forged)
+        self.stop_worker()
+        log = self.worker.text()
+        self.assertIn("Started job %d: echo a\\n%s \\x1b[2J\n" % (self.next_id - 1, forged), log)
+        self.assertNotIn("\n" + forged, log)
+        self.assertNotIn("\x1b", log)
 
     def test_redirection(self):
         st, results, _ = self.run_job(["sh", "-c", "echo to-file; echo e >&2"], stdout="out.txt")

@@ -203,6 +203,58 @@ static void test_first_start_writes_a_private_template(void)
     CHECK_INT(system(path), 0);
 }
 
+/* Applies text and runs kq_config_check_shared; returns its rc, with any
+ * warning in warnings and the error in err. */
+static int check_shared(const char *text, kq_error *err)
+{
+    kq_config c;
+    kq_toml_doc doc;
+    int rc;
+
+    warnings[0] = '\0';
+    CHECK_INT(kq_config_init(&c), 0);
+    CHECK_INT(kq_toml_parse(text, strlen(text), "test.toml", &doc, err), 0);
+    CHECK_INT(kq_config_apply(&c, &doc, "test.toml", collect, NULL, err), 0);
+    rc = kq_config_check_shared(&c, &doc, "test.toml", collect, NULL, err);
+    kq_toml_free(&doc);
+    kq_config_free(&c);
+    return rc;
+}
+
+/* Issue 12.8: a worker timeout not longer than the workers' update
+ * interval drops every worker between its updates. */
+static void test_worker_timeout_against_update_interval(void)
+{
+    kq_error err = {{0}};
+
+    CHECK_INT(check_shared("", &err), 0);
+    CHECK_STR(warnings, "");
+    CHECK_INT(check_shared("[server_settings]\nworker_timeout_seconds = 61\n"
+                           "[worker_settings]\nsystem_update_interval_seconds = 60\n",
+                           &err), 0);
+    CHECK_STR(warnings, "");
+    /* Both set in one file: an error naming both lines. */
+    CHECK_INT(check_shared("[server_settings]\nworker_timeout_seconds = 30\n"
+                           "[worker_settings]\nsystem_update_interval_seconds = 30\n",
+                           &err), -EINVAL);
+    CHECK_STR(err.msg, "test.toml:2: server_settings.worker_timeout_seconds = 30 must "
+                       "be longer than worker_settings.system_update_interval_seconds "
+                       "= 30 (line 4): the server would drop workers between their "
+                       "updates");
+    /* One of them a default: the other program's file may differ. */
+    CHECK_INT(check_shared("[server_settings]\nworker_timeout_seconds = 30\n", &err), 0);
+    CHECK_STR(warnings, "server_settings.worker_timeout_seconds = 30 is not longer than "
+                        "worker_settings.system_update_interval_seconds = 60 (the "
+                        "default): the server drops workers between their updates "
+                        "unless the other side's configuration differs\n");
+    CHECK_INT(check_shared("[worker_settings]\nsystem_update_interval_seconds = 900\n",
+                           &err), 0);
+    CHECK_STR(warnings, "server_settings.worker_timeout_seconds = 300 (the default) is "
+                        "not longer than worker_settings.system_update_interval_seconds "
+                        "= 900: the server drops workers between their updates unless "
+                        "the other side's configuration differs\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/data";
@@ -212,5 +264,6 @@ int main(int argc, char **argv)
     test_unknown_keys_warn();
     test_template_round_trip(dir);
     test_first_start_writes_a_private_template();
+    test_worker_timeout_against_update_interval();
     KQ_TEST_DONE();
 }

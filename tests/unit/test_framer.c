@@ -199,6 +199,87 @@ static void test_space_commit(void)
     kq_framer_free(&f);
 }
 
+/* Skip mode: an oversized value is dropped as it arrives and reported by
+ * its head and length; the values around it come out whole. */
+static void test_skip_oversized(void)
+{
+    static const char big_start[] = "{\"OfferJob\":{\"job_id\":42,\"cmd\":[\"";
+    const char *msg;
+    size_t len, total = 0, most = 0;
+    kq_error err;
+    kq_framer f;
+    char chunk[1000];
+    int got = 0;
+
+    for (size_t step = 1; step <= 1000; step = step * 7 + 3) {
+        kq_framer_init(&f, 200);
+        kq_framer_skip_oversized(&f, NULL);
+        memset(chunk, 'x', sizeof chunk);
+        CHECK_INT(kq_framer_feed(&f, "\"Bye\"", 5), 0);
+        CHECK_INT(kq_framer_next(&f, &msg, &len, &err), 1);
+        CHECK(len == 5 && kq_framer_skipped(&f) == 0);
+        CHECK_INT(kq_framer_feed(&f, big_start, strlen(big_start)), 0);
+        total = strlen(big_start);
+        got = 0;
+        /* 5000 bytes of string in chunks of step bytes, then the end glued
+         * to the next value. */
+        for (size_t sent = 0; sent < 5000; sent += step) {
+            size_t n = step < 5000 - sent ? step : 5000 - sent;
+
+            CHECK_INT(kq_framer_feed(&f, chunk, n), 0);
+            total += n;
+            CHECK_INT(kq_framer_next(&f, &msg, &len, &err), 0);
+            CHECK(kq_framer_partial(&f));
+            if (kq_framer_buffered(&f) > most)
+                most = kq_framer_buffered(&f);
+        }
+        CHECK_INT(kq_framer_feed(&f, "\"]}}\"Welcome\"", 13), 0);
+        total += 4;
+        while ((kq_framer_next(&f, &msg, &len, &err)) == 1) {
+            if (got++ == 0) {
+                CHECK_INT(kq_framer_skipped(&f), total);
+                CHECK_INT(len, KQ_FRAMER_HEAD_MAX);
+                CHECK(memcmp(msg, big_start, strlen(big_start)) == 0);
+            } else {
+                CHECK_INT(kq_framer_skipped(&f), 0);
+                CHECK(len == 9 && memcmp(msg, "\"Welcome\"", 9) == 0);
+            }
+        }
+        CHECK_INT(got, 2);
+        CHECK(!kq_framer_partial(&f));
+        kq_framer_free(&f);
+    }
+    /* Only the limit and a chunk were ever buffered. */
+    CHECK(most <= 200 + 1000);
+
+    /* A value that passes the limit and ends in the same read; a syntax
+     * error inside a skipped value is still an error. */
+    kq_framer_init(&f, 10);
+    kq_framer_skip_oversized(&f, NULL);
+    CHECK_INT(kq_framer_feed(&f, "[1,2,3,4,5,6,7]\"Bye\"", 20), 0);
+    CHECK_INT(kq_framer_next(&f, &msg, &len, &err), 1);
+    CHECK(kq_framer_skipped(&f) == 15 && len == 15 && memcmp(msg, "[1,2,3,4,5,6,7]", 15) == 0);
+    CHECK_INT(kq_framer_next(&f, &msg, &len, &err), 1);
+    CHECK(kq_framer_skipped(&f) == 0 && len == 5);
+    CHECK_INT(kq_framer_feed(&f, "[1,2,3,4,5,6,7,", 15), 0);
+    CHECK_INT(kq_framer_next(&f, &msg, &len, &err), 0);
+    CHECK_INT(kq_framer_feed(&f, "}", 1), 0);
+    CHECK_INT(kq_framer_next(&f, &msg, &len, &err), -EBADMSG);
+    kq_framer_free(&f);
+
+    /* With a prefix, only values starting with it are skipped; others
+     * fail as soon as they pass the limit. */
+    kq_framer_init(&f, 20);
+    kq_framer_skip_oversized(&f, "{\"IssueJob\":");
+    CHECK_INT(kq_framer_feed(&f, " {\"IssueJob\":[\"xxxxxxxxxxxxxxxxx\"]}", 35), 0);
+    CHECK_INT(kq_framer_next(&f, &msg, &len, &err), 1);
+    CHECK_INT(kq_framer_skipped(&f), 34);
+    CHECK_INT(kq_framer_feed(&f, "{\"AuthResponse\":\"xxxxxxxxxxxxxx", 31), 0);
+    CHECK_INT(kq_framer_next(&f, &msg, &len, &err), -EMSGSIZE);
+    CHECK_STR(err.msg, "message larger than 20 bytes");
+    kq_framer_free(&f);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/data";
@@ -207,5 +288,6 @@ int main(int argc, char **argv)
     test_byte_by_byte(dir);
     test_errors();
     test_space_commit();
+    test_skip_oversized();
     KQ_TEST_DONE();
 }
