@@ -28,10 +28,25 @@ bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response)
                          response->ptr, response->len);
 }
 
+/* Logs a message refused for a peer that does not speak its extension. */
+static void refuse_extension(const kq_peer *p, const char *name, unsigned level)
+{
+    kq_err("Not sending %s to %s: it is a protocol extension of level %u, and the "
+           "peer speaks level %u (a bug: the message must not be needed)",
+           name, p->conn.peer, level, p->ext_level);
+}
+
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m)
 {
     if (!kq_conn_is_open(&p->conn))
         return;
+    /* Clients cannot announce a level: extension fields go to every
+     * client (the original ignores them), variants only to one that used
+     * their level itself. */
+    if (kq_s2c_tag_level(m->tag) > p->ext_level) {
+        refuse_extension(p, kq_s2c_tag_name(m->tag), kq_s2c_tag_level(m->tag));
+        return;
+    }
     kq_s2c_encode(m, kq_conn_out(&p->conn));
     kq_conn_queued(&p->conn);
 }
@@ -40,7 +55,10 @@ void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m)
 {
     if (!kq_conn_is_open(&p->conn))
         return;
-    kq_s2w_encode(m, kq_conn_out(&p->conn));
+    if (kq_s2w_encode_at(m, p->ext_level, kq_conn_out(&p->conn)) == -EPROTO) {
+        refuse_extension(p, kq_s2w_tag_name(m->tag), kq_s2w_tag_level(m->tag));
+        return;
+    }
     /* An offer binds nothing until confirmed, so it need not wait for the
      * turn's commit (kq_conn_hub_flush_unheld). */
     if (m->tag == KQ_S2W_OFFER_JOB || m->tag == KQ_S2W_WITHDRAW_JOB_OFFER)
@@ -110,7 +128,7 @@ static void on_hello(kq_peer *p, const char *msg, size_t len)
         kq_srv_send_s2c(p, &(kq_s2c){.tag = KQ_S2C_WELCOME_CLIENT});
     } else {
         p->kind = KQ_PEER_WORKER;
-        kq_srv_worker_hello(p, &h.hello_from_worker.worker_name);
+        kq_srv_worker_hello(p, &h.hello_from_worker);
     }
     kq_hello_free(&h);
 }

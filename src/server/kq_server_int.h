@@ -48,6 +48,10 @@ typedef struct kq_peer {
     uint64_t hello_timer;
     bool authenticated;
     bool dead;               /* closed; freed when the turn ends */
+    /* The Kueue-C extension level the peer speaks (schema/protocol.yaml):
+     * a worker's is negotiated at its hello; a client's is the highest it
+     * used in a request.  Nothing above it is ever sent to the peer. */
+    unsigned ext_level;
     int auth_failures;
     char salt[KQ_AUTH_SALT_LEN + 1];
     kq_worker *worker;       /* KQ_PEER_WORKER */
@@ -102,6 +106,10 @@ typedef struct kq_server {
 /* kq_server.c */
 /* Whether response answers the peer's current challenge. */
 bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response);
+/* Queue a message for the peer.  An extension variant above the peer's
+ * ext_level is refused (logged as the bug it is, nothing sent), and, to a
+ * worker, extension fields above it are left out: an original peer gets
+ * the original's bytes. */
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);
@@ -114,7 +122,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_client_closed(kq_peer *p);
 
 /* kq_srv_worker.c */
-void kq_srv_worker_hello(kq_peer *p, const kq_str *name);
+void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello);
 void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_worker_closed(kq_peer *p);
 kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id);

@@ -395,6 +395,10 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         kq_srv_close(p, err.msg);
         return;
     }
+    /* A client that uses an extension speaks it: answers of that level
+     * may go to it. */
+    if (kq_c2s_tag_level(m.tag) > p->ext_level)
+        p->ext_level = kq_c2s_tag_level(m.tag);
     if (needs_auth(m.tag) && !p->authenticated) {
         respond(p, false, "Not authenticated!");
         kq_conn_close_after_flush(&p->conn);

@@ -169,9 +169,10 @@ kq_worker *kq_srv_worker_ghost(kq_server *srv, const kq_str *name)
     return w;
 }
 
-void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
+void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
 {
     kq_server *srv = p->srv;
+    const kq_str *name = &hello->worker_name;
     kq_worker *w = worker_new(srv, name);
     kq_s2w m = {.tag = KQ_S2W_AUTH_CHALLENGE};
 
@@ -181,10 +182,23 @@ void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
     }
     w->peer = p;
     p->worker = w;
+    /* A Kueue-C worker says its level; both then speak the lower one. */
+    if (hello->has_extension_level)
+        p->ext_level = hello->extension_level < KQ_PROTOCOL_EXTENSION_LEVEL
+                           ? (unsigned)hello->extension_level
+                           : KQ_PROTOCOL_EXTENSION_LEVEL;
     kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
             (unsigned long long)w->info.worker_id, p->conn.peer);
+    if (p->ext_level)
+        kq_debug("Worker \"%s\" speaks Kueue-C extension level %u", name->ptr,
+                 p->ext_level);
+    else
+        kq_debug("Worker \"%s\" speaks the original protocol", name->ptr);
     kq_srv_send_s2w(p, &(kq_s2w){.tag = KQ_S2W_WELCOME_WORKER});
     m.auth_challenge.salt = kq_str_view(p->salt);
+    /* Left out by the encoder for a worker that did not announce. */
+    m.auth_challenge.has_extension_level = true;
+    m.auth_challenge.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
     kq_srv_send_s2w(p, &m);
 }
 

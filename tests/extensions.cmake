@@ -1,0 +1,2 @@
+# Tests of the Kueue-C protocol extensions across server, worker and client.
+kq_integration_test(extensions test_extensions.py)

@@ -1,0 +1,85 @@
+"""Kueue-C protocol extensions between real binaries and peers that behave
+like the original (schema/protocol.yaml, README "Changing the protocol"):
+the level negotiation, and that an original peer sees exactly the
+original's bytes and behaviour."""
+
+import os
+import shutil
+import tempfile
+import unittest
+
+import kueue_protocol as kp
+from kqtest import S2W, W2S, FakeServer, FakeWorker, Server, Worker, issue
+
+LEVEL = kp.EXTENSION_LEVEL
+
+
+def assert_original(test, raw):
+    """raw is a message an original peer could have been sent by the
+    original: no extension variant (it decodes at level 0) and no
+    extension field (re-encoding what level 0 sees gives the same bytes)."""
+    test.assertEqual(kp.encode(kp.decode(S2W, raw, level=0), level=0), raw)
+    return kp.decode(S2W, raw, level=0)
+
+
+class ServerAndOriginalWorker(unittest.TestCase):
+    def test_original_worker_gets_the_original_bytes(self):
+        srv = Server(self)
+        w = FakeWorker(srv.port, "old", test=self)  # announces nothing, as the original
+        self.assertEqual(w.challenge_raw, b'{"AuthChallenge":{"salt":"%s"}}' % w.salt.encode())
+        c = srv.client(auth=True)
+        job = issue(c, cmd=["true"])
+        offer = assert_original(self, w.recv_raw())
+        self.assertEqual(offer.value.job_id, job)
+        w.send(W2S.AcceptJobOffer(offer.value))
+        confirm = assert_original(self, w.recv_raw())
+        self.assertIsInstance(confirm, S2W.ConfirmJobOffer)
+        w.finish(confirm.value)
+        self.assertTrue(w.nothing_for(1.0))
+        srv.process.wait_for("speaks the original protocol")
+
+
+class ServerAndKueueCWorker(unittest.TestCase):
+    def test_levels_are_negotiated(self):
+        srv = Server(self)
+        w = FakeWorker(srv.port, "new", level=1, test=self)
+        self.assertEqual(w.challenge.extension_level, LEVEL)
+        self.assertEqual(w.conn.level, 1)
+        # A worker of a later release speaks the server's level.
+        later = FakeWorker(srv.port, "later", level=LEVEL + 5, test=self)
+        self.assertEqual(later.challenge.extension_level, LEVEL)
+        self.assertEqual(later.conn.level, LEVEL)
+        srv.process.wait_for('Worker "later" speaks Kueue-C extension level %d' % LEVEL)
+
+
+class WorkerAndServers(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="kq-worker-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def connect(self, level):
+        srv = FakeServer(self, level=level)
+        worker = Worker(self, srv.port, directory=self.dir, worker_name="w1")
+        conn = srv.accept()
+        self.assertIsInstance(conn.recv(W2S), W2S.UpdateSystemInfo)
+        return worker, conn
+
+    def test_worker_with_original_server(self):
+        worker, conn = self.connect(level=0)
+        # It announces its level; the original ignores the field and says none.
+        self.assertEqual(conn.hello.extension_level, LEVEL)
+        worker.wait_for("The server speaks the original protocol: no Kueue-C extensions")
+
+    def test_worker_with_kueue_c_server(self):
+        worker, conn = self.connect(level=LEVEL)
+        worker.wait_for(r"The server speaks Kueue-C extension level %d \(Kueue-C %s\)"
+                        % (LEVEL, kp.EXTENSIONS[LEVEL].replace(".", r"\.")))
+
+    def test_worker_with_a_later_server(self):
+        worker, conn = self.connect(level=LEVEL + 3)
+        self.assertEqual(conn.level, LEVEL)
+        worker.wait_for("The server speaks Kueue-C extension level %d " % LEVEL)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
