@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server. */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -3519,6 +3519,7 @@ static const char *const s2w_names[] = {
     "WithdrawJobOffer",
     "KillJob",
     "Bye",
+    "ReportStored",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -3531,17 +3532,29 @@ static const bool s2w_has_value[] = {
     true,
     true,
     false,
+    true,
 };
 
 const char *kq_s2w_tag_name(kq_s2w_tag tag)
 {
-    return (unsigned)tag < 8 ? s2w_names[tag] : "?";
+    return (unsigned)tag < 9 ? s2w_names[tag] : "?";
 }
 
 unsigned kq_s2w_tag_level(kq_s2w_tag tag)
 {
-    (void)tag;
-    return 0;
+    static const unsigned char levels[] = {
+        0, /* WelcomeWorker */
+        0, /* AuthChallenge */
+        0, /* AuthAccepted */
+        0, /* OfferJob */
+        0, /* ConfirmJobOffer */
+        0, /* WithdrawJobOffer */
+        0, /* KillJob */
+        0, /* Bye */
+        1, /* ReportStored */
+    };
+
+    return (unsigned)tag < 9 ? levels[tag] : 0;
 }
 
 void kq_s2w_init(kq_s2w *v)
@@ -3614,6 +3627,53 @@ fail:
     return rc;
 }
 
+static const char *const s2w_report_stored_fields[] = {
+    "job_id",
+};
+
+static void free_s2w_report_stored(kq_s2w_report_stored *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2w_report_stored(kq_s2w_report_stored *dst, const kq_s2w_report_stored *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    return 0;
+}
+
+static void enc_s2w_report_stored(kq_buf *out, const kq_s2w_report_stored *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2w_report_stored(kq_dec *d, cJSON *j, kq_s2w_report_stored *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ReportStored", s2w_report_stored_fields, 1,
+                            1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2w_report_stored(out);
+    return rc;
+}
+
 void kq_s2w_free(kq_s2w *v)
 {
     switch (v->tag) {
@@ -3631,6 +3691,9 @@ void kq_s2w_free(kq_s2w *v)
         break;
     case KQ_S2W_KILL_JOB:
         kq_job_info_free(&v->kill_job);
+        break;
+    case KQ_S2W_REPORT_STORED:
+        free_s2w_report_stored(&v->report_stored);
         break;
     default:
         break;
@@ -3664,6 +3727,10 @@ int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src)
         break;
     case KQ_S2W_KILL_JOB:
         if (kq_job_info_copy(&dst->kill_job, &src->kill_job) < 0)
+            goto fail;
+        break;
+    case KQ_S2W_REPORT_STORED:
+        if (copy_s2w_report_stored(&dst->report_stored, &src->report_stored) < 0)
             goto fail;
         break;
     default:
@@ -3714,6 +3781,11 @@ static void enc_s2w(kq_buf *out, const kq_s2w *v, unsigned level)
     case KQ_S2W_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
         break;
+    case KQ_S2W_REPORT_STORED:
+        kq_buf_append(out, "{\"ReportStored\":", 16);
+        enc_s2w_report_stored(out, &v->report_stored, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -3723,7 +3795,7 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 8, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 9, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_s2w_tag)tag;
@@ -3755,6 +3827,9 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
     case KQ_S2W_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_S2W_REPORT_STORED:
+        rc = dec_s2w_report_stored(d, payload, &out->report_stored);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -3771,6 +3846,8 @@ int kq_s2w_encode(const kq_s2w *v, kq_buf *out)
 
 int kq_s2w_encode_at(const kq_s2w *v, unsigned level, kq_buf *out)
 {
+    if (kq_s2w_tag_level(v->tag) > level)
+        return -EPROTO;
     enc_s2w(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }

@@ -45,7 +45,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server. */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -507,6 +507,7 @@ typedef enum kq_s2w_tag {
     KQ_S2W_WITHDRAW_JOB_OFFER, /* WithdrawJobOffer: Forget the offer; the job was canceled. */
     KQ_S2W_KILL_JOB, /* KillJob: Kill the running job (status Canceled). */
     KQ_S2W_BYE, /* Bye: The server shuts down. */
+    KQ_S2W_REPORT_STORED, /* ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
 } kq_s2w_tag;
 
 /* ServerToWorkerMessage::AuthChallenge: The challenge, sent unprompted after WelcomeWorker. */
@@ -515,6 +516,11 @@ typedef struct kq_s2w_auth_challenge {
     bool has_extension_level;
     uint64_t extension_level; /* Kueue-C: the server's extension level, only to a worker that announced one; the session then speaks the lower of the two. */
 } kq_s2w_auth_challenge;
+
+/* ServerToWorkerMessage::ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
+typedef struct kq_s2w_report_stored {
+    uint64_t job_id; /* The job. */
+} kq_s2w_report_stored;
 
 typedef struct kq_s2w {
     kq_s2w_tag tag;
@@ -525,6 +531,7 @@ typedef struct kq_s2w {
         kq_job_info confirm_job_offer;
         kq_job_info withdraw_job_offer;
         kq_job_info kill_job;
+        kq_s2w_report_stored report_stored;
     };
 } kq_s2w;
 

@@ -1428,6 +1428,20 @@ class _ServerToWorkerMessage_Bye(ServerToWorkerMessage):
     _kq_form: ClassVar[str] = "unit"
 
 
+@dataclasses.dataclass
+class _ServerToWorkerMessage_ReportStored(ServerToWorkerMessage):
+    """Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect."""
+
+    _kq_variant: ClassVar[str] = "ReportStored"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+    )
+
+
+
 ServerToWorkerMessage.WelcomeWorker = _ServerToWorkerMessage_WelcomeWorker
 _ServerToWorkerMessage_WelcomeWorker.__qualname__ = "ServerToWorkerMessage.WelcomeWorker"
 ServerToWorkerMessage.AuthChallenge = _ServerToWorkerMessage_AuthChallenge
@@ -1444,6 +1458,8 @@ ServerToWorkerMessage.KillJob = _ServerToWorkerMessage_KillJob
 _ServerToWorkerMessage_KillJob.__qualname__ = "ServerToWorkerMessage.KillJob"
 ServerToWorkerMessage.Bye = _ServerToWorkerMessage_Bye
 _ServerToWorkerMessage_Bye.__qualname__ = "ServerToWorkerMessage.Bye"
+ServerToWorkerMessage.ReportStored = _ServerToWorkerMessage_ReportStored
+_ServerToWorkerMessage_ReportStored.__qualname__ = "ServerToWorkerMessage.ReportStored"
 ServerToWorkerMessage._kq_variants = {
     "WelcomeWorker": _ServerToWorkerMessage_WelcomeWorker,
     "AuthChallenge": _ServerToWorkerMessage_AuthChallenge,
@@ -1453,6 +1469,7 @@ ServerToWorkerMessage._kq_variants = {
     "WithdrawJobOffer": _ServerToWorkerMessage_WithdrawJobOffer,
     "KillJob": _ServerToWorkerMessage_KillJob,
     "Bye": _ServerToWorkerMessage_Bye,
+    "ReportStored": _ServerToWorkerMessage_ReportStored,
 }
 _TYPES["ServerToWorkerMessage"] = ServerToWorkerMessage
 

@@ -4,6 +4,7 @@
  * kq_server.c      listening, connections, hello, auth, turns, shutdown
  * kq_srv_client.c  requests of clients
  * kq_srv_worker.c  messages of workers, offers, the worker registry
+ * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
  * kq_srv_maint.c   timeouts and cleanup
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -132,6 +133,9 @@ void kq_srv_dispatch(kq_server *srv);
 void kq_srv_try_offer(kq_server *srv, kq_worker *w);
 /* Takes an offered job back from its worker (WithdrawJobOffer sent). */
 void kq_srv_withdraw(kq_server *srv, kq_job *job);
+/* Detaches a job from the worker it was offered to or ran on: that worker
+ * gets back an offer's resources, the job its global ones. */
+void kq_srv_detach(kq_server *srv, kq_job *job);
 /* Whether the worker running the job is connected. */
 bool kq_srv_worker_reachable(kq_server *srv, const kq_job *job);
 /* Sends KillJob for a job just canceled while running; it keeps holding its
@@ -144,6 +148,15 @@ kq_worker *kq_srv_worker_ghost(kq_server *srv, const kq_str *name);
 /* Drops a worker record whose connection is gone: its jobs are queued
  * again. */
 void kq_srv_worker_forget(kq_server *srv, kq_worker *w, const char *why);
+
+/* kq_srv_report.c */
+/* UpdateJobStatus: an ended job, or one kept running across a reconnect.
+ * May take over reported's strings. */
+void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported);
+/* UpdateJobResults, the end of a report: stored if the job is w's (or
+ * ended there), and acknowledged to a worker that speaks the extension.
+ * Takes over the texts. */
+void kq_srv_report_results(kq_server *srv, kq_worker *w, kq_w2s_update_job_results *r);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

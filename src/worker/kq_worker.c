@@ -62,12 +62,13 @@ struct kq_worker {
     kq_wsession *session;
     wjob *head, *tail;
     /* Done jobs whose reports are queued or sent but not yet known to be
-     * delivered: apart, so that offers and resource counts need not walk
+     * stored: apart, so that offers and resource counts need not walk
      * past them. */
     wjob *sent_head, *sent_tail;
     uint64_t update_timer, bye_timer, retire_timer;
     bool stopping;  /* SIGINT/SIGTERM seen: no new jobs */
-    bool finishing; /* every job ended: saying Bye */
+    bool finishing; /* every job ended: the last reports, then Bye */
+    bool saying_bye;
     int exit_code;
     kq_error fatal;
 };
@@ -218,8 +219,15 @@ static void send_system_info(kq_worker *w)
 
 static void on_retire_timer(kq_loop *loop, void *arg);
 
+/* Whether the server acknowledges reports (ReportStored). */
+static bool server_acknowledges(const kq_worker *w)
+{
+    return kq_wsession_level(w->session) >= kq_s2w_tag_level(KQ_S2W_REPORT_STORED);
+}
+
 /* Status, results, resources of a done job; once queued, the job waits in
- * the sent list until known to be delivered. */
+ * the sent list until known to be stored: acknowledged by a Kueue-C
+ * server, or acknowledged by an original server's TCP a while ago. */
 static void send_report(kq_worker *w, wjob *j)
 {
     kq_w2s status = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
@@ -236,7 +244,7 @@ static void send_report(kq_worker *w, wjob *j)
         j->reported_ms = kq_loop_now(w->loop);
         unlink_job(&w->head, &w->tail, j);
         link_job(&w->sent_head, &w->sent_tail, j);
-        if (!w->retire_timer)
+        if (!server_acknowledges(w) && !w->retire_timer)
             w->retire_timer = kq_loop_timer(w->loop, KQ_WORKER_REPORT_GRACE_MS / 4,
                                             on_retire_timer, w);
     }
@@ -290,25 +298,38 @@ static void on_bye_timeout(kq_loop *loop, void *arg)
     kq_worker *w = arg;
 
     w->bye_timer = 0;
-    kq_warn("The server did not take the last messages in time");
+    if (w->saying_bye) {
+        kq_warn("The server did not take the last messages in time");
+    } else {
+        for (wjob *j = w->sent_head; j; j = j->next)
+            kq_warn("The server did not confirm that it stored the result of job %llu "
+                    "within %u s; it is lost here", (unsigned long long)j->info.job_id,
+                    KQ_WORKER_BYE_MS / 1000);
+    }
     kq_loop_stop(loop);
 }
 
-/* Once shutting down and every job has ended: Bye, then stop. */
+/* Once shutting down and every job has ended: the last reports (waiting
+ * for their acknowledgements from a server that gives them), Bye, then
+ * stop; KQ_WORKER_BYE_MS bounds it all. */
 static void check_shutdown(kq_worker *w)
 {
-    if (!w->stopping || w->finishing || kq_runner_active(w->runner))
+    if (!w->stopping || w->saying_bye || kq_runner_active(w->runner))
         return;
-    w->finishing = true;
-    if (!kq_wsession_ready(w->session)) {
-        for (wjob *j = w->head; j; j = j->next)
-            if (j->state == JOB_DONE)
-                kq_warn("The result of job %llu is lost: no connection to the server",
-                        (unsigned long long)j->info.job_id);
-    }
-    if (kq_wsession_stop(w->session))
+    if (!w->finishing) {
+        w->finishing = true;
+        if (!kq_wsession_ready(w->session)) {
+            for (wjob *j = w->head; j; j = j->next)
+                if (j->state == JOB_DONE)
+                    kq_warn("The result of job %llu is lost: no connection to the server",
+                            (unsigned long long)j->info.job_id);
+        }
         w->bye_timer = kq_loop_timer(w->loop, KQ_WORKER_BYE_MS, on_bye_timeout, w);
-    else
+    }
+    if (kq_wsession_ready(w->session) && server_acknowledges(w) && w->sent_head)
+        return; /* ReportStored calls again */
+    w->saying_bye = true;
+    if (!kq_wsession_stop(w->session))
         kq_loop_stop(w->loop);
 }
 
@@ -513,6 +534,22 @@ static void on_session_ready(void *owner)
     check_shutdown(w);
 }
 
+/* ReportStored: the server holds the job's report; forget it. */
+static void on_report_stored(kq_worker *w, uint64_t id)
+{
+    for (wjob *j = w->sent_head; j; j = j->next) {
+        if (j->info.job_id == id) {
+            kq_debug("The server stored the report of job %llu", (unsigned long long)id);
+            unlink_job(&w->sent_head, &w->sent_tail, j);
+            free_job(j);
+            check_shutdown(w);
+            return;
+        }
+    }
+    kq_debug("The server acknowledged a report of job %llu, which is not waiting here",
+             (unsigned long long)id);
+}
+
 static void on_session_message(void *owner, kq_s2w *m)
 {
     kq_worker *w = owner;
@@ -529,6 +566,9 @@ static void on_session_message(void *owner, kq_s2w *m)
         break;
     case KQ_S2W_KILL_JOB:
         on_kill(w, &m->kill_job);
+        break;
+    case KQ_S2W_REPORT_STORED:
+        on_report_stored(w, m->report_stored.job_id);
         break;
     default:
         break;
@@ -554,6 +594,9 @@ static void on_session_lost(void *owner)
     while (w->sent_head) {
         wjob *j = w->sent_head;
 
+        if (w->finishing && !w->saying_bye)
+            kq_warn("The result of job %llu is lost: the connection ended before the "
+                    "server confirmed it", (unsigned long long)j->info.job_id);
         unlink_job(&w->sent_head, &w->sent_tail, j);
         link_job(&w->head, &w->tail, j);
     }

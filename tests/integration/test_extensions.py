@@ -9,7 +9,8 @@ import tempfile
 import unittest
 
 import kueue_protocol as kp
-from kqtest import S2W, W2S, FakeServer, FakeWorker, Server, Worker, issue
+from kqtest import C2S, S2W, W2S, FakeServer, FakeWorker, Server, Worker, issue, request, \
+    wait_until
 
 LEVEL = kp.EXTENSION_LEVEL
 
@@ -50,6 +51,68 @@ class ServerAndKueueCWorker(unittest.TestCase):
         self.assertEqual(later.challenge.extension_level, LEVEL)
         self.assertEqual(later.conn.level, LEVEL)
         srv.process.wait_for('Worker "later" speaks Kueue-C extension level %d' % LEVEL)
+
+
+class ServerAcknowledgesReports(unittest.TestCase):
+    """ReportStored, to workers of level 1 and up (issue 12.2)."""
+
+    def setUp(self):
+        self.srv = Server(self)
+        self.c = self.srv.client(auth=True)
+
+    def show(self, job):
+        return request(self.c, C2S.ShowJob(job_id=job))
+
+    def test_report_acknowledged_and_stored_once(self):
+        job = issue(self.c)
+        w = FakeWorker(self.srv.port, "vm", level=1, test=self)
+        running = w.start_next()
+        w.finish(running, stdout="out\n")
+        self.assertEqual(w.recv(), S2W.ReportStored(job_id=job))
+        # The same report again, as after a reconnect that lost the
+        # acknowledgement: acknowledged again, changes nothing.
+        w.conn.sock.close()
+        again = FakeWorker(self.srv.port, "vm", level=1, test=self)
+        again.send(W2S.UpdateJobStatus(running))
+        again.send(W2S.UpdateJobResults(job_id=job, stdout_text="out\n", stderr_text=None))
+        self.assertEqual(again.recv(), S2W.ReportStored(job_id=job))
+        shown = self.show(job)
+        self.assertEqual((shown.job_info.status, shown.stdout_text), (running.status, "out\n"))
+        counts = request(self.c, C2S.ListJobs(num_jobs=10))
+        self.assertEqual((counts.jobs_succeeded, counts.jobs_running), (1, 0))
+
+    def test_report_of_an_unknown_job_is_acknowledged(self):
+        w = FakeWorker(self.srv.port, "vm", level=1, test=self)
+        job = kp.JobInfo(job_id=77, cmd=["true"], cwd="/", worker_resources=kp.Resources(1, 1, 1),
+                         status=kp.JobStatus.Finished(
+                             issued=kp.Timestamp.now(), started=kp.Timestamp.now(),
+                             finished=kp.Timestamp.now(), return_code=0, worker="vm",
+                             run_time_seconds=0, comment=""))
+        w.send(W2S.UpdateJobStatus(job))
+        w.send(W2S.UpdateJobResults(job_id=77, stdout_text=None, stderr_text=None))
+        self.assertEqual(w.recv(), S2W.ReportStored(job_id=77))  # nothing to keep it for
+
+    def test_results_sent_again_after_a_restart_are_stored(self):
+        # The status was stored, the results were not (the server stopped
+        # in between): the report sent again completes the job.
+        job = issue(self.c)
+        w = FakeWorker(self.srv.port, "vm", level=1, test=self)
+        running = w.start_next()
+        st = running.status
+        running.status = kp.JobStatus.Finished(issued=st.issued, started=st.started,
+                                               finished=kp.Timestamp.now(), return_code=0,
+                                               worker="vm", run_time_seconds=0, comment="ok")
+        w.send(W2S.UpdateJobStatus(running))
+        wait_until(lambda: self.show(job).job_info.status, lambda s: isinstance(s, kp.JobStatus.Finished),
+                   what="the status stored")
+        w.conn.sock.close()
+        self.srv.restart()
+        self.c = self.srv.client(auth=True)
+        again = FakeWorker(self.srv.port, "vm", level=1, test=self)
+        again.send(W2S.UpdateJobStatus(running))
+        again.send(W2S.UpdateJobResults(job_id=job, stdout_text="late\n", stderr_text=None))
+        self.assertEqual(again.recv(), S2W.ReportStored(job_id=job))
+        self.assertEqual(self.show(job).stdout_text, "late\n")
 
 
 class WorkerAndServers(unittest.TestCase):

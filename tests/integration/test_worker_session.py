@@ -147,6 +147,67 @@ class Delivery(WorkerTest):
         self.stop_worker()
 
 
+class Acknowledged(WorkerTest):
+    """With a Kueue-C server a report is kept until ReportStored says it is
+    stored, however long TCP acknowledged it (issue 12.2)."""
+
+    server_level = kp.EXTENSION_LEVEL
+
+    def reconnect(self):
+        self.conn.sock.close()
+        conn = self.srv.accept(timeout=10)
+        self.assertIsInstance(self.recv(conn=conn), W2S.UpdateSystemInfo)
+        return conn
+
+    def test_report_kept_until_stored(self):
+        job = self.start(self.job(["sh", "-c", "echo done"]))
+        self.report(job.job_id)
+        # Long past the second after TCP acknowledged it that an original
+        # server gets (Delivery above): still kept, sent again.
+        time.sleep(1.5)
+        conn = self.reconnect()
+        st, results, _ = self.report(job.job_id, conn=conn)
+        self.assertEqual((st.return_code, results.stdout_text), (0, "done\n"))
+        self.send(S2W.ReportStored(job_id=job.job_id), conn)
+        self.worker.wait_for("The server stored the report of job %d" % job.job_id)
+        self.conn = conn
+        conn = self.reconnect()
+        self.assertIsInstance(self.recv(conn=conn), W2S.UpdateResources)  # nothing left
+        self.conn = conn
+        self.stop_worker()
+
+    def test_shutdown_waits_for_the_acknowledgement(self):
+        mark = sleep_marker(self)
+        job = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        wait_pids(mark)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        st, _, _ = self.report(job.job_id)
+        self.assertEqual(st.return_code, -46)
+        self.assertTrue(self.nothing_for(0.5))  # no Bye before the report is stored
+        self.send(S2W.ReportStored(job_id=job.job_id))
+        self.assertIsInstance(self.recv(skip_periodic=True), W2S.Bye)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.worker.check_clean()
+
+    def test_shutdown_gives_up_on_a_server_that_does_not_store(self):
+        job = self.start(self.job(["true"]))
+        self.report(job.job_id)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.assertIn("The server did not confirm that it stored the result of job %d"
+                      % job.job_id, self.worker.text())
+        self.worker.check_clean()
+
+    def nothing_for(self, seconds):
+        self.conn.sock.settimeout(seconds)
+        try:
+            m = self.recv(timeout=seconds, skip_periodic=True)
+        except (TimeoutError, OSError):
+            return True
+        raise AssertionError("unexpected %r" % (m,))
+
+
 class Startup(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="kq-worker-")

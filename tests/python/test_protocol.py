@@ -169,6 +169,19 @@ class Extensions(unittest.TestCase):
         self.assertEqual(kp.EXTENSIONS[1], "0.20.0")
         self.assertGreaterEqual(kp.EXTENSION_LEVEL, 1)
 
+    def test_extension_variant_only_for_a_peer_that_speaks_it(self):
+        m = kp.ServerToWorkerMessage.ReportStored(job_id=5)
+        self.assertEqual(m._kq_extension, 1)
+        self.assertEqual(kp.ServerToWorkerMessage.Bye._kq_extension, 0)
+        self.assertEqual(kp.encode(m, level=1), b'{"ReportStored":{"job_id":5}}')
+        with self.assertRaises(ValueError):
+            kp.encode(m, level=0)
+        self.assertEqual(kp.decode(kp.ServerToWorkerMessage, b'{"ReportStored":{"job_id":5}}'), m)
+        # An original peer does not know it (and closes the connection).
+        with self.assertRaises(kp.DecodeError) as ctx:
+            kp.decode(kp.ServerToWorkerMessage, b'{"ReportStored":{"job_id":5}}', level=0)
+        self.assertEqual(str(ctx.exception), 'unknown variant "ReportStored" of ServerToWorkerMessage')
+
     def test_every_original_variant_and_field_is_in_the_golden_vectors(self):
         """What is not marked as an extension must be the original's: it
         has a golden line (the original's own encoding) holding each of

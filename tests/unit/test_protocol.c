@@ -369,6 +369,23 @@ static void test_extension_levels(void)
     CHECK_INT(kq_job_status_tag_level(KQ_JOB_STATUS_CANCELED), 0);
 }
 
+/* An extension variant is refused for a peer below its level, appending
+ * nothing. */
+static void test_extension_variants(void)
+{
+    kq_s2w m = {.tag = KQ_S2W_REPORT_STORED};
+    kq_buf out = KQ_BUF_INIT;
+
+    m.report_stored.job_id = 5;
+    CHECK_INT(kq_s2w_tag_level(KQ_S2W_REPORT_STORED), 1);
+    kq_buf_puts(&out, "x");
+    CHECK_INT(kq_s2w_encode_at(&m, 0, &out), -EPROTO);
+    CHECK_STR(kq_buf_ptr(&out), "x");
+    CHECK_INT(kq_s2w_encode_at(&m, 1, &out), 0);
+    CHECK_STR(kq_buf_ptr(&out), "x{\"ReportStored\":{\"job_id\":5}}");
+    kq_buf_free(&out);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/data";
@@ -384,5 +401,6 @@ int main(int argc, char **argv)
     test_copy_and_free(dir);
     test_extension_fields();
     test_extension_levels();
+    test_extension_variants();
     KQ_TEST_DONE();
 }
