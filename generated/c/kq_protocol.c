@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id. */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -3565,11 +3565,13 @@ void kq_s2w_init(kq_s2w *v)
 static const char *const s2w_auth_challenge_fields[] = {
     "salt",
     "extension_level",
+    "state_id",
 };
 
 static void free_s2w_auth_challenge(kq_s2w_auth_challenge *v)
 {
     kq_str_free(&v->salt);
+    kq_str_free(&v->state_id);
     memset(v, 0, sizeof *v);
 }
 
@@ -3580,6 +3582,8 @@ static int copy_s2w_auth_challenge(kq_s2w_auth_challenge *dst, const kq_s2w_auth
         goto fail;
     dst->has_extension_level = src->has_extension_level;
     dst->extension_level = src->extension_level;
+    if (kq_str_copy(&dst->state_id, &src->state_id) < 0)
+        goto fail;
     return 0;
 fail:
     free_s2w_auth_challenge(dst);
@@ -3594,16 +3598,20 @@ static void enc_s2w_auth_challenge(kq_buf *out, const kq_s2w_auth_challenge *v, 
         kq_buf_append(out, ",\"extension_level\":", 19);
         kq_enc_u64(out, v->extension_level);
     }
+    if (level >= 1 && v->state_id.ptr) {
+        kq_buf_append(out, ",\"state_id\":", 12);
+        kq_enc_str(out, &v->state_id);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *out)
 {
-    cJSON *found[2];
+    cJSON *found[3];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 2,
+    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 3,
                             1, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -3621,6 +3629,10 @@ static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *ou
             goto fail;
         kq_dec_pop(d);
     }
+    kq_dec_push(d, "state_id");
+    if ((rc = kq_dec_opt_str(d, found[2], 64, &out->state_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
     return 0;
 fail:
     free_s2w_auth_challenge(out);

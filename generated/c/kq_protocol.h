@@ -45,7 +45,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id. */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -515,6 +515,7 @@ typedef struct kq_s2w_auth_challenge {
     kq_str salt; /* 64 random alphanumerics. */
     bool has_extension_level;
     uint64_t extension_level; /* Kueue-C: the server's extension level, only to a worker that announced one; the session then speaks the lower of the two. */
+    kq_str state_id; /* Kueue-C: names the server's stored state (its state file, for the file's life); absent when the state is in memory only.  A worker reports a job only to a server of the state that started it, and keeps it running meanwhile. */
 } kq_s2w_auth_challenge;
 
 /* ServerToWorkerMessage::ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */

@@ -1363,9 +1363,11 @@ class _ServerToWorkerMessage_AuthChallenge(ServerToWorkerMessage):
     _kq_form: ClassVar[str] = "struct"
     salt: str = ""
     extension_level: Optional[int] = None
+    state_id: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
         ("salt", ("str", LIMITS['salt']), 0),
         ("extension_level", ("opt", ("u64",)), 1),
+        ("state_id", ("opt", ("str", 64)), 1),
     )
 
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -441,14 +442,16 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
         srv->jobs.next_id = next_job;
     if (next_worker > srv->next_worker_id)
         srv->next_worker_id = next_worker;
+    snprintf(srv->state_id, sizeof srv->state_id, "%016llx",
+             (unsigned long long)kq_store_id(srv->store));
     srv->jobs.track = true;
     for (int c = 0; c < KQ_CAT_COUNT; c++)
         total += srv->jobs.count[c];
-    kq_info("State in %s: %llu jobs (%llu pending, %llu running), next job id %llu",
-            path, (unsigned long long)total,
+    kq_info("State in %s: %llu jobs (%llu pending, %llu running), next job id %llu, "
+            "state id %s", path, (unsigned long long)total,
             (unsigned long long)srv->jobs.count[KQ_CAT_PENDING],
             (unsigned long long)srv->jobs.count[KQ_CAT_RUNNING],
-            (unsigned long long)srv->jobs.next_id);
+            (unsigned long long)srv->jobs.next_id, srv->state_id);
     return 0;
 }
 

@@ -99,6 +99,9 @@ typedef struct kq_server {
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
     kq_store *store;         /* NULL: state in memory only */
+    /* The store's id in hex, told to Kueue-C workers so that they report
+     * jobs only to the server whose state holds them; "" in memory only. */
+    char state_id[17];
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
     int exit_code;

@@ -199,6 +199,8 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
     /* Left out by the encoder for a worker that did not announce. */
     m.auth_challenge.has_extension_level = true;
     m.auth_challenge.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
+    if (srv->state_id[0])
+        m.auth_challenge.state_id = kq_str_view(srv->state_id);
     kq_srv_send_s2w(p, &m);
 }
 

@@ -1254,3 +1254,8 @@ uint64_t kq_store_log_bytes(kq_store *st)
     pthread_mutex_unlock(&st->mu);
     return n;
 }
+
+uint64_t kq_store_id(const kq_store *st)
+{
+    return st->id;
+}

@@ -44,6 +44,9 @@ typedef struct wjob {
     uint64_t report_end;  /* sent: queued up to this stream position */
     uint64_t reported_ms; /* ... at this loop time */
     kq_str stdout_text, stderr_text;
+    /* The stored state of the server that confirmed it ("": none); its
+     * reports go to a server of that state only. */
+    char state_id[KQ_WSESSION_STATE_ID_MAX];
 } wjob;
 
 /* The machine's figures for the free-resource rule, and when read. */
@@ -219,6 +222,34 @@ static void send_system_info(kq_worker *w)
 
 static void on_retire_timer(kq_loop *loop, void *arg);
 
+/* Whether the job is the current server's to hear of: it belongs to the
+ * server's stored state, or was started by a server without one (in
+ * memory only, or the original), whose jobs any server may take. */
+static bool belongs_here(const kq_worker *w, const wjob *j)
+{
+    return !j->state_id[0] || strcmp(j->state_id, kq_wsession_state_id(w->session)) == 0;
+}
+
+/* "state 0123abcd..." or "no stored state", for messages. */
+static const char *state_text(const char *id, char *buf, size_t n)
+{
+    if (!id[0])
+        return "no stored state";
+    snprintf(buf, n, "state %s", id);
+    return buf;
+}
+
+/* Says why a job is not reported to the current server. */
+static void log_foreign(const kq_worker *w, const wjob *j, const char *what)
+{
+    char theirs[KQ_WSESSION_STATE_ID_MAX + 8];
+
+    kq_info("Job %llu was started by the server of state %s, and this server has %s: "
+            "%s, for that server when it is back", (unsigned long long)j->info.job_id,
+            j->state_id, state_text(kq_wsession_state_id(w->session), theirs, sizeof theirs),
+            what);
+}
+
 /* Whether the server acknowledges reports (ReportStored). */
 static bool server_acknowledges(const kq_worker *w)
 {
@@ -233,6 +264,13 @@ static void send_report(kq_worker *w, wjob *j)
     kq_w2s status = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
     kq_w2s results = {.tag = KQ_W2S_UPDATE_JOB_RESULTS};
 
+    if (!kq_wsession_ready(w->session))
+        return;
+    if (!belongs_here(w, j)) {
+        log_foreign(w, j, "its report waits here");
+        send_resources(w, false); /* its slot is free for this server */
+        return;
+    }
     status.update_job_status = j->info;
     results.update_job_results.job_id = j->info.job_id;
     results.update_job_results.stdout_text = j->stdout_text;
@@ -318,11 +356,16 @@ static void check_shutdown(kq_worker *w)
         return;
     if (!w->finishing) {
         w->finishing = true;
-        if (!kq_wsession_ready(w->session)) {
-            for (wjob *j = w->head; j; j = j->next)
-                if (j->state == JOB_DONE)
-                    kq_warn("The result of job %llu is lost: no connection to the server",
-                            (unsigned long long)j->info.job_id);
+        for (wjob *j = w->head; j; j = j->next) {
+            if (j->state != JOB_DONE)
+                continue;
+            if (!kq_wsession_ready(w->session))
+                kq_warn("The result of job %llu is lost: no connection to the server",
+                        (unsigned long long)j->info.job_id);
+            else if (!belongs_here(w, j))
+                kq_warn("The result of job %llu is lost: it belongs to the server of "
+                        "state %s, which is not here", (unsigned long long)j->info.job_id,
+                        j->state_id);
         }
         w->bye_timer = kq_loop_timer(w->loop, KQ_WORKER_BYE_MS, on_bye_timeout, w);
     }
@@ -469,6 +512,7 @@ static void on_confirm(kq_worker *w, kq_job_info *job)
     take_info(j, job);
     j->state = JOB_RUNNING;
     j->spawned = kq_time_now();
+    snprintf(j->state_id, sizeof j->state_id, "%s", kq_wsession_state_id(w->session));
     if (kq_runner_start(w->runner, &j->info, on_run_done, j, &j->run, &failure) < 0) {
         job_ended(j, &failure);
         return;
@@ -496,7 +540,7 @@ static void on_kill(kq_worker *w, kq_job_info *job)
 {
     wjob *j = find_job(w, job->job_id);
 
-    if (!j || j->state != JOB_RUNNING || !j->run) {
+    if (!j || j->state != JOB_RUNNING || !j->run || !belongs_here(w, j)) {
         kq_err("Job %llu should be killed but is not running here; ignored",
                (unsigned long long)job->job_id);
         return;
@@ -516,8 +560,10 @@ static void on_session_ready(void *owner)
     send_system_info(w);
     for (wjob *j = w->head, *next; j; j = next) {
         next = j->next; /* send_report moves j to the sent list */
-        if (j->state == JOB_RUNNING &&
-            j->info.status.tag == KQ_JOB_STATUS_RUNNING) {
+        if (j->state == JOB_RUNNING && !belongs_here(w, j)) {
+            log_foreign(w, j, "it keeps running here");
+        } else if (j->state == JOB_RUNNING &&
+                   j->info.status.tag == KQ_JOB_STATUS_RUNNING) {
             kq_info("Job %llu is still running here",
                     (unsigned long long)j->info.job_id);
             m.update_job_status = j->info;

@@ -51,6 +51,7 @@ struct kq_wsession {
     int last_error;          /* of the address tried last */
     state st;
     unsigned level;          /* extension level of the session */
+    char state_id[KQ_WSESSION_STATE_ID_MAX]; /* the server's, or "" */
     bool established;        /* some session reached ready */
     bool stopping;
     unsigned failures;       /* consecutive failed attempts */
@@ -195,6 +196,7 @@ static void open_conn(kq_wsession *s, int fd)
     }
     s->st = ST_WELCOME;
     s->level = 0;
+    s->state_id[0] = '\0';
     hello.hello_from_worker.worker_name = kq_str_view(s->opts.worker_name);
     /* An original server ignores it (a field it does not know). */
     hello.hello_from_worker.has_extension_level = true;
@@ -348,6 +350,9 @@ static void on_challenge(kq_wsession *s, const kq_s2w_auth_challenge *c)
                : c->extension_level < KQ_PROTOCOL_EXTENSION_LEVEL
                    ? (unsigned)c->extension_level
                    : KQ_PROTOCOL_EXTENSION_LEVEL;
+    /* A NUL inside would only shorten it: ids are compared as text. */
+    if (s->level && c->state_id.ptr)
+        snprintf(s->state_id, sizeof s->state_id, "%s", c->state_id.ptr);
     if (kq_auth_response(s->opts.secret, strlen(s->opts.secret), salt->ptr,
                          salt->len, response) < 0) {
         failed(s, "Failed to compute the authentication response");
@@ -368,8 +373,9 @@ static void on_ready(kq_wsession *s)
     s->failures = 0;
     kq_info("Established connection to server %s!", s->where);
     if (s->level)
-        kq_info("The server speaks Kueue-C extension level %u (Kueue-C %s)", s->level,
-                kq_protocol_extension_release(s->level));
+        kq_info("The server speaks Kueue-C extension level %u (Kueue-C %s); its state is %s",
+                s->level, kq_protocol_extension_release(s->level),
+                s->state_id[0] ? s->state_id : "in memory only");
     else
         kq_info("The server speaks the original protocol: no Kueue-C extensions");
     s->handler->ready(s->owner);
@@ -497,6 +503,11 @@ bool kq_wsession_ready(const kq_wsession *s)
 unsigned kq_wsession_level(const kq_wsession *s)
 {
     return s->level;
+}
+
+const char *kq_wsession_state_id(const kq_wsession *s)
+{
+    return s->state_id;
 }
 
 bool kq_wsession_send(kq_wsession *s, const kq_w2s *m)

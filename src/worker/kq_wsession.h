@@ -78,6 +78,14 @@ bool kq_wsession_ready(const kq_wsession *s);
  * worker's and the server's; 0 with an original server. */
 unsigned kq_wsession_level(const kq_wsession *s);
 
+/* Room for a state id and its NUL. */
+#define KQ_WSESSION_STATE_ID_MAX 65
+
+/* The id of the current (or last) server's stored state, as its
+ * AuthChallenge said; "" for a server without one (in memory only, or the
+ * original). */
+const char *kq_wsession_state_id(const kq_wsession *s);
+
 /* Queues m (written when the loop turn ends); false, sending nothing,
  * unless ready.  Extension fields above the session's level are left out;
  * an extension variant above it is refused (false, logged as a bug). */

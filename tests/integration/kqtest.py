@@ -422,11 +422,13 @@ class FakeServer:
     (the default) it behaves as the original server: it ignores the
     hello's extension level, answers none, and a worker message it could
     not decode (an extension variant) fails the test.  With level >= 1 it
-    answers a worker that announced a level as a Kueue-C server does."""
+    answers a worker that announced a level as a Kueue-C server does, with
+    state_id as the id of its stored state (None: in memory only)."""
 
-    def __init__(self, test, secret=SECRET, port=0, level=0):
+    def __init__(self, test, secret=SECRET, port=0, level=0, state_id=None):
         self.secret = secret
         self.level = level
+        self.state_id = state_id
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", port))
@@ -452,7 +454,8 @@ class FakeServer:
         conn.level = min(self.level, hello.extension_level or 0)
         conn.send(S2W.WelcomeWorker())
         salt = "s" * 64
-        conn.send(S2W.AuthChallenge(salt=salt, extension_level=self.level or None))
+        conn.send(S2W.AuthChallenge(salt=salt, extension_level=self.level or None,
+                                    state_id=self.state_id))
         answer = conn.recv(W2S)
         ok = isinstance(answer, W2S.AuthResponse) and \
             answer.value == kp.auth_response(self.secret, salt) and authenticate

@@ -9,10 +9,11 @@ import tempfile
 import unittest
 
 import kueue_protocol as kp
-from kqtest import C2S, S2W, W2S, FakeServer, FakeWorker, Server, Worker, issue, request, \
-    wait_until
+from kqtest import C2S, S2W, W2S, FakeServer, FakeWorker, Server, Worker, free_port, issue, \
+    request, wait_until
 
 LEVEL = kp.EXTENSION_LEVEL
+JS = kp.JobStatus
 
 
 def assert_original(test, raw):
@@ -51,6 +52,18 @@ class ServerAndKueueCWorker(unittest.TestCase):
         self.assertEqual(later.challenge.extension_level, LEVEL)
         self.assertEqual(later.conn.level, LEVEL)
         srv.process.wait_for('Worker "later" speaks Kueue-C extension level %d' % LEVEL)
+
+    def test_state_id(self):
+        srv = Server(self)
+        w = FakeWorker(srv.port, "new", level=1, test=self)
+        self.assertEqual(w.challenge.state_id, state_id(srv))
+        # Kept with the file.
+        srv.restart()
+        self.assertEqual(FakeWorker(srv.port, "new", level=1, test=self).challenge.state_id,
+                         state_id(srv))
+        # A server in memory only has none.
+        mem = Server(self, extra_args=["--no-state"])
+        self.assertIsNone(FakeWorker(mem.port, "new", level=1, test=self).challenge.state_id)
 
 
 class ServerAcknowledgesReports(unittest.TestCase):
@@ -113,6 +126,60 @@ class ServerAcknowledgesReports(unittest.TestCase):
         again.send(W2S.UpdateJobResults(job_id=job, stdout_text="late\n", stderr_text=None))
         self.assertEqual(again.recv(), S2W.ReportStored(job_id=job))
         self.assertEqual(self.show(job).stdout_text, "late\n")
+
+
+def state_id(srv):
+    """The state id the server's log names."""
+    return srv.process.wait_for(r"state id ([0-9a-f]{16})").group(1)
+
+
+class ServersOfOtherStates(unittest.TestCase):
+    """Issue 12.7: a worker reconnecting to a server that is not the one
+    that started its jobs (another state file, or none) keeps them running
+    and reports them to their server when it is back."""
+
+    def test_jobs_wait_for_their_server(self):
+        tmp = tempfile.mkdtemp(prefix="kq-states-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        runs, go = os.path.join(tmp, "runs"), os.path.join(tmp, "go")
+        port = free_port()
+        settings = {"worker_timeout_seconds": 3, "maintenance_interval_seconds": 1}
+        a = Server(self, common_settings={"server_port": port}, server_settings=settings)
+        a_id = state_id(a)
+        worker = Worker(self, port, worker_name="vm", reconnect_max_seconds=1,
+                        system_update_interval_seconds=1, dynamic_check_free_resources=False)
+        c = a.client(auth=True)
+        job = issue(c, cmd=["sh", "-c", "while [ ! -e %s ]; do sleep 0.05; done; echo run >> %s"
+                            % (go, runs)], cwd=tmp)
+        wait_until(lambda: request(c, C2S.ShowJob(job_id=job)).job_info.status,
+                   lambda st: isinstance(st, JS.Running), what="job %d running" % job)
+        a.stop()
+        # By mistake, a server on another state file.
+        b = Server(self, common_settings={"server_port": port}, server_settings=settings)
+        worker.wait_for("Job %d was started by the server of state %s, and this server has state "
+                        "%s: it keeps running here" % (job, a_id, state_id(b)))
+        open(go, "w").close()
+        worker.wait_for("Job %d ended: return code 0" % job)
+        worker.wait_for("Job %d was started by the server of state %s, and this server has state "
+                        "%s: its report waits here" % (job, a_id, state_id(b)))
+        b.stop()
+        # Then one in memory only.
+        m = Server(self, common_settings={"server_port": port}, extra_args=["--no-state"])
+        worker.wait_for("this server has no stored state: its report waits here")
+        m.stop()
+        for other in (b, m):
+            self.assertNotIn("not its own", other.log())
+        # Its own server is back: the job ended once, there.
+        a.start_again()
+        a.process.wait_for('Worker "vm" took back job %d' % job)
+        shown = request(a.client(), C2S.ShowJob(job_id=job))
+        self.assertEqual((type(shown.job_info.status), shown.job_info.status.return_code),
+                         (JS.Finished, 0))
+        # Past the worker timeout: nothing goes back to the queue.
+        a.process.wait_for('Forgetting the record of worker "vm"')
+        with open(runs) as fh:
+            self.assertEqual(fh.read(), "run\n")
+        self.assertNotIn("did not come back", a.log())
 
 
 class WorkerAndServers(unittest.TestCase):

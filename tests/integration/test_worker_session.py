@@ -10,7 +10,7 @@ import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import (S2W, W2S, SECRET, FakeServer, Worker, check_command_line, free_port,
+from kqtest import (S2W, W2S, SECRET, FakeServer, Worker, check_command_line, free_port, pids_of,
                     sleep_marker, wait_gone, wait_pids)
 from test_worker import WorkerTest
 
@@ -201,6 +201,86 @@ class Acknowledged(WorkerTest):
 
     def nothing_for(self, seconds):
         self.conn.sock.settimeout(seconds)
+        try:
+            m = self.recv(timeout=seconds, skip_periodic=True)
+        except (TimeoutError, OSError):
+            return True
+        raise AssertionError("unexpected %r" % (m,))
+
+
+class States(WorkerTest):
+    """A job is reported only to a server of the stored state that started
+    it (issue 12.7): another server's is not told of it, so it does not
+    kill it."""
+
+    server_level = kp.EXTENSION_LEVEL
+
+    def setUp(self):
+        self.srv = None
+        super().setUp()
+
+    def serve(self, state_id):
+        """The server goes, one of state_id comes on its port."""
+        port = self.srv.port
+        self.conn.sock.close()
+        self.srv.listener.close()
+        self.srv = FakeServer(self, port=port, level=kp.EXTENSION_LEVEL, state_id=state_id)
+        self.conn = self.srv.accept(timeout=10)
+        self.assertIsInstance(self.recv(), W2S.UpdateSystemInfo)
+
+    def test_jobs_of_another_state_wait_for_their_server(self):
+        self.serve("aaaa")
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        mark = sleep_marker(self)
+        running = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        ended = self.start(self.job(["sh", "-c", "read x < %s; echo out" % self.fifo()]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        # Another server: neither job is reported there, and it gets its
+        # own jobs as usual.
+        self.serve("bbbb")
+        res = self.recv()
+        self.assertIsInstance(res, W2S.UpdateResources)
+        self.assertEqual(res.value.job_slots, 2)  # both still hold their slot
+        self.worker.wait_for("Job %d was started by the server of state aaaa, and this server "
+                             "has state bbbb: it keeps running here" % running.job_id)
+        with open(self.fifo(), "w") as fh:
+            fh.write("go\n")
+        self.worker.wait_for("Job %d ended: return code 0" % ended.job_id)
+        self.worker.wait_for("Job %d was started by the server of state aaaa, and this server "
+                             "has state bbbb: its report waits here" % ended.job_id)
+        self.assertTrue(self.nothing_for_but_resources(0.5))
+        self.assertEqual(len(pids_of(mark)), 1)
+        # A server in memory only is not that server either.
+        self.serve(None)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        # Its own server is back: the running job, then the report.
+        self.serve("aaaa")
+        still = self.recv()
+        self.assertEqual((type(still), still.value.job_id), (W2S.UpdateJobStatus, running.job_id))
+        st, results, _ = self.report(ended.job_id)
+        self.assertEqual((st.return_code, results.stdout_text), (0, "out\n"))
+        self.send(S2W.ReportStored(job_id=ended.job_id))
+        self.stop_worker()
+
+    def test_jobs_of_a_server_without_state_go_to_any(self):
+        self.serve(None)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        mark = sleep_marker(self)
+        running = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        self.serve("cccc")
+        still = self.recv()
+        self.assertEqual((type(still), still.value.job_id), (W2S.UpdateJobStatus, running.job_id))
+        self.stop_worker()
+
+    def fifo(self):
+        path = os.path.join(self.dir, "fifo")
+        if not os.path.exists(path):
+            os.mkfifo(path)
+        return path
+
+    def nothing_for_but_resources(self, seconds):
         try:
             m = self.recv(timeout=seconds, skip_periodic=True)
         except (TimeoutError, OSError):
