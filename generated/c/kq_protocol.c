@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id. */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -745,6 +745,7 @@ static const char *const job_info_fields[] = {
     "status",
     "stdout_path",
     "stderr_path",
+    "note",
 };
 
 void kq_job_info_free(kq_job_info *v)
@@ -756,6 +757,7 @@ void kq_job_info_free(kq_job_info *v)
     kq_job_status_free(&v->status);
     kq_str_free(&v->stdout_path);
     kq_str_free(&v->stderr_path);
+    kq_str_free(&v->note);
     memset(v, 0, sizeof *v);
 }
 
@@ -777,6 +779,8 @@ int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src)
     if (kq_str_copy(&dst->stdout_path, &src->stdout_path) < 0)
         goto fail;
     if (kq_str_copy(&dst->stderr_path, &src->stderr_path) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->note, &src->note) < 0)
         goto fail;
     return 0;
 fail:
@@ -805,16 +809,20 @@ static void enc_job_info(kq_buf *out, const kq_job_info *v, unsigned level)
     kq_enc_opt_str(out, &v->stdout_path);
     kq_buf_append(out, ",\"stderr_path\":", 15);
     kq_enc_opt_str(out, &v->stderr_path);
+    if (level >= 1 && v->note.ptr) {
+        kq_buf_append(out, ",\"note\":", 8);
+        kq_enc_str(out, &v->note);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
 {
-    cJSON *found[8];
+    cJSON *found[9];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 8,
+    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 9,
                             8, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -870,6 +878,10 @@ static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
     kq_dec_pop(d);
     kq_dec_push(d, "stderr_path");
     if ((rc = kq_dec_opt_str(d, found[7], KQ_LIMIT_PATH, &out->stderr_path)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "note");
+    if ((rc = kq_dec_opt_str(d, found[8], 1024, &out->note)) < 0)
         goto fail;
     kq_dec_pop(d);
     return 0;
@@ -3186,6 +3198,7 @@ static const char *const w2s_names[] = {
     "DeferJobOffer",
     "RejectJobOffer",
     "Bye",
+    "RequeueJob",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -3199,17 +3212,30 @@ static const bool w2s_has_value[] = {
     true,
     true,
     false,
+    true,
 };
 
 const char *kq_w2s_tag_name(kq_w2s_tag tag)
 {
-    return (unsigned)tag < 9 ? w2s_names[tag] : "?";
+    return (unsigned)tag < 10 ? w2s_names[tag] : "?";
 }
 
 unsigned kq_w2s_tag_level(kq_w2s_tag tag)
 {
-    (void)tag;
-    return 0;
+    static const unsigned char levels[] = {
+        0, /* AuthResponse */
+        0, /* UpdateSystemInfo */
+        0, /* UpdateJobStatus */
+        0, /* UpdateJobResults */
+        0, /* UpdateResources */
+        0, /* AcceptJobOffer */
+        0, /* DeferJobOffer */
+        0, /* RejectJobOffer */
+        0, /* Bye */
+        1, /* RequeueJob */
+    };
+
+    return (unsigned)tag < 10 ? levels[tag] : 0;
 }
 
 void kq_w2s_init(kq_w2s *v)
@@ -3287,6 +3313,70 @@ fail:
     return rc;
 }
 
+static const char *const w2s_requeue_job_fields[] = {
+    "job_id",
+    "reason",
+};
+
+static void free_w2s_requeue_job(kq_w2s_requeue_job *v)
+{
+    kq_str_free(&v->reason);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_w2s_requeue_job(kq_w2s_requeue_job *dst, const kq_w2s_requeue_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    if (kq_str_copy(&dst->reason, &src->reason) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_w2s_requeue_job(dst);
+    return -ENOMEM;
+}
+
+static void enc_w2s_requeue_job(kq_buf *out, const kq_w2s_requeue_job *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"reason\":", 10);
+    kq_enc_str(out, &v->reason);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_w2s_requeue_job(kq_dec *d, cJSON *j, kq_w2s_requeue_job *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "RequeueJob", w2s_requeue_job_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "reason");
+        goto fail;
+    }
+    kq_dec_push(d, "reason");
+    if ((rc = kq_dec_str(d, found[1], 1024, &out->reason)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_w2s_requeue_job(out);
+    return rc;
+}
+
 void kq_w2s_free(kq_w2s *v)
 {
     switch (v->tag) {
@@ -3313,6 +3403,9 @@ void kq_w2s_free(kq_w2s *v)
         break;
     case KQ_W2S_REJECT_JOB_OFFER:
         kq_job_info_free(&v->reject_job_offer);
+        break;
+    case KQ_W2S_REQUEUE_JOB:
+        free_w2s_requeue_job(&v->requeue_job);
         break;
     default:
         break;
@@ -3355,6 +3448,10 @@ int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src)
         break;
     case KQ_W2S_REJECT_JOB_OFFER:
         if (kq_job_info_copy(&dst->reject_job_offer, &src->reject_job_offer) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_REQUEUE_JOB:
+        if (copy_w2s_requeue_job(&dst->requeue_job, &src->requeue_job) < 0)
             goto fail;
         break;
     default:
@@ -3412,6 +3509,11 @@ static void enc_w2s(kq_buf *out, const kq_w2s *v, unsigned level)
     case KQ_W2S_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
         break;
+    case KQ_W2S_REQUEUE_JOB:
+        kq_buf_append(out, "{\"RequeueJob\":", 14);
+        enc_w2s_requeue_job(out, &v->requeue_job, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -3421,7 +3523,7 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 9, &tag, &payload);
+    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 10, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_w2s_tag)tag;
@@ -3456,6 +3558,9 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
     case KQ_W2S_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_W2S_REQUEUE_JOB:
+        rc = dec_w2s_requeue_job(d, payload, &out->requeue_job);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -3472,6 +3577,8 @@ int kq_w2s_encode(const kq_w2s *v, kq_buf *out)
 
 int kq_w2s_encode_at(const kq_w2s *v, unsigned level, kq_buf *out)
 {
+    if (kq_w2s_tag_level(v->tag) > level)
+        return -EPROTO;
     enc_w2s(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }

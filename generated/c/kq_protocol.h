@@ -45,7 +45,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id. */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -160,6 +160,7 @@ typedef struct kq_job_info {
     kq_job_status status; /* Life-cycle state. */
     kq_str stdout_path; /* File for stdout, relative to cwd; "null" discards; null captures. */
     kq_str stderr_path; /* File for stderr, like stdout_path. */
+    kq_str note; /* Kueue-C: what happened to the job besides its status, for people (why it went back to the queue); set by the server only, absent when nothing happened. */
 } kq_job_info;
 
 void kq_job_info_init(kq_job_info *v);
@@ -460,6 +461,7 @@ typedef enum kq_w2s_tag {
     KQ_W2S_DEFER_JOB_OFFER, /* DeferJobOffer: Not enough free resources now. */
     KQ_W2S_REJECT_JOB_OFFER, /* RejectJobOffer: This worker can never run the job (no such cwd). */
     KQ_W2S_BYE, /* Bye: The worker leaves. */
+    KQ_W2S_REQUEUE_JOB, /* RequeueJob: Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report. */
 } kq_w2s_tag;
 
 /* WorkerToServerMessage::UpdateJobResults: Captured output of a job that ended. */
@@ -468,6 +470,12 @@ typedef struct kq_w2s_update_job_results {
     kq_str stdout_text; /* Captured stdout or null. */
     kq_str stderr_text; /* Captured stderr or null. */
 } kq_w2s_update_job_results;
+
+/* WorkerToServerMessage::RequeueJob: Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report. */
+typedef struct kq_w2s_requeue_job {
+    uint64_t job_id; /* The job. */
+    kq_str reason; /* Why, for people: worker "node1" shut down (SIGTERM). */
+} kq_w2s_requeue_job;
 
 typedef struct kq_w2s {
     kq_w2s_tag tag;
@@ -480,6 +488,7 @@ typedef struct kq_w2s {
         kq_job_info accept_job_offer;
         kq_job_info defer_job_offer;
         kq_job_info reject_job_offer;
+        kq_w2s_requeue_job requeue_job;
     };
 } kq_w2s;
 

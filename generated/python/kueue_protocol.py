@@ -679,6 +679,7 @@ class JobInfo(_Struct):
     status: "JobStatus" = None
     stdout_path: Optional[str] = None
     stderr_path: Optional[str] = None
+    note: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
         ("job_id", ("u64",), 0),
         ("cmd", ("list", ("str", LIMITS['argument']), LIMITS['arguments']), 0),
@@ -688,6 +689,7 @@ class JobInfo(_Struct):
         ("status", ("ref", "JobStatus"), 0),
         ("stdout_path", ("opt", ("str", LIMITS['path'])), 0),
         ("stderr_path", ("opt", ("str", LIMITS['path'])), 0),
+        ("note", ("opt", ("str", 1024)), 1),
     )
 
 _TYPES["JobInfo"] = JobInfo
@@ -1309,6 +1311,22 @@ class _WorkerToServerMessage_Bye(WorkerToServerMessage):
     _kq_form: ClassVar[str] = "unit"
 
 
+@dataclasses.dataclass
+class _WorkerToServerMessage_RequeueJob(WorkerToServerMessage):
+    """Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report."""
+
+    _kq_variant: ClassVar[str] = "RequeueJob"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    reason: str = ""
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("reason", ("str", 1024), 0),
+    )
+
+
+
 WorkerToServerMessage.AuthResponse = _WorkerToServerMessage_AuthResponse
 _WorkerToServerMessage_AuthResponse.__qualname__ = "WorkerToServerMessage.AuthResponse"
 WorkerToServerMessage.UpdateSystemInfo = _WorkerToServerMessage_UpdateSystemInfo
@@ -1327,6 +1345,8 @@ WorkerToServerMessage.RejectJobOffer = _WorkerToServerMessage_RejectJobOffer
 _WorkerToServerMessage_RejectJobOffer.__qualname__ = "WorkerToServerMessage.RejectJobOffer"
 WorkerToServerMessage.Bye = _WorkerToServerMessage_Bye
 _WorkerToServerMessage_Bye.__qualname__ = "WorkerToServerMessage.Bye"
+WorkerToServerMessage.RequeueJob = _WorkerToServerMessage_RequeueJob
+_WorkerToServerMessage_RequeueJob.__qualname__ = "WorkerToServerMessage.RequeueJob"
 WorkerToServerMessage._kq_variants = {
     "AuthResponse": _WorkerToServerMessage_AuthResponse,
     "UpdateSystemInfo": _WorkerToServerMessage_UpdateSystemInfo,
@@ -1337,6 +1357,7 @@ WorkerToServerMessage._kq_variants = {
     "DeferJobOffer": _WorkerToServerMessage_DeferJobOffer,
     "RejectJobOffer": _WorkerToServerMessage_RejectJobOffer,
     "Bye": _WorkerToServerMessage_Bye,
+    "RequeueJob": _WorkerToServerMessage_RequeueJob,
 }
 _TYPES["WorkerToServerMessage"] = WorkerToServerMessage
 

@@ -753,6 +753,9 @@ void kq_print_job_details(kq_buf *out, const kq_s2c_job_info *info,
     }
 
     put_status_details(out, &j->status, o);
+    /* Kueue-C's note (why it went back to the queue), from a Kueue-C server. */
+    if (j->note.ptr)
+        put_str_line(out, "   note: ", &j->note);
     put_output_text(out, o, ST_BOLD, "stdout", &info->stdout_text);
     put_output_text(out, o, ST_RED, "stderr", &info->stderr_text);
 }

@@ -160,6 +160,9 @@ void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported);
  * ended there), and acknowledged to a worker that speaks the extension.
  * Takes over the texts. */
 void kq_srv_report_results(kq_server *srv, kq_worker *w, kq_w2s_update_job_results *r);
+/* RequeueJob: a job w gave up (it shuts down) goes back to the queue, with
+ * a note saying why, unless it no longer runs there; acknowledged. */
+void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_job *r);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

@@ -138,6 +138,7 @@ static void on_issue_job(kq_peer *p, kq_job_info *in)
     job->info = *in;
     memset(in, 0, sizeof *in);
     kq_job_status_free(&job->info.status);
+    kq_str_free(&job->info.note); /* the server's to write */
     job->info.status.tag = KQ_JOB_STATUS_PENDING;
     job->info.status.pending.issued = kq_time_now();
     job->info.job_id = srv->jobs.next_id;

@@ -16,6 +16,7 @@
  */
 #include "kq_server_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Tells a worker that speaks the extension that its report of job_id is
@@ -178,3 +179,47 @@ void kq_srv_report_results(kq_server *srv, kq_worker *w,
     kq_jobs_touch(&srv->jobs, job);
 }
 
+
+/* Whether job runs on w: on this record, or on a record of w's name whose
+ * connection is gone (w reconnected, or the server restarted since). */
+static bool runs_on(kq_server *srv, const kq_worker *w, const kq_job *job)
+{
+    const kq_worker *on = kq_srv_worker_get(srv, job->worker_id);
+
+    if (job->cat != KQ_CAT_RUNNING && !(job->cat == KQ_CAT_CANCELED && job->kill_pending))
+        return false;
+    return on == w || (on && !on->peer && kq_str_eq(&on->info.worker_name, &w->info.worker_name));
+}
+
+void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_job *r)
+{
+    kq_job *job = kq_jobs_get(&srv->jobs, r->job_id);
+    char when[KQ_TIME_TEXT_MAX], note[KQ_TIME_TEXT_MAX + 1100];
+    kq_time now = kq_time_now();
+
+    acknowledge(w, r->job_id);
+    /* Given back twice (the first acknowledgement lost): queued already. */
+    if (!job || !runs_on(srv, w, job)) {
+        kq_debug("Worker \"%s\" gave back job %llu, which does not run there; ignored",
+                 w->info.worker_name.ptr, (unsigned long long)r->job_id);
+        return;
+    }
+    kq_srv_detach(srv, job);
+    if (job->kill_pending) {
+        /* Canceled meanwhile: it stays so, and it has ended. */
+        job->kill_pending = false;
+        kq_info("Job %llu ended on worker \"%s\" after it was canceled (%s)",
+                (unsigned long long)job->info.job_id, w->info.worker_name.ptr, r->reason.ptr);
+        return;
+    }
+    now.nsec = 0;
+    kq_time_format(now, when);
+    snprintf(note, sizeof note, "Requeued %s: %s", when, r->reason.ptr);
+    if (kq_str_set(&job->info.note, note, strlen(note)) < 0)
+        kq_err("Out of memory noting why job %llu was requeued",
+               (unsigned long long)job->info.job_id);
+    kq_jobs_touch_info(&srv->jobs, job);
+    kq_info("Job %llu goes back to the queue: %s", (unsigned long long)job->info.job_id,
+            r->reason.ptr);
+    kq_srv_requeue(srv, job);
+}

@@ -451,6 +451,9 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
     case KQ_W2S_UPDATE_JOB_RESULTS:
         kq_srv_report_results(srv, w, &m.update_job_results);
         break;
+    case KQ_W2S_REQUEUE_JOB:
+        kq_srv_report_requeue(srv, w, &m.requeue_job);
+        break;
     case KQ_W2S_UPDATE_RESOURCES:
         on_resources(srv, w, &m.update_resources);
         break;

@@ -47,6 +47,7 @@ typedef struct wjob {
     /* The stored state of the server that confirmed it ("": none); its
      * reports go to a server of that state only. */
     char state_id[KQ_WSESSION_STATE_ID_MAX];
+    bool give_back;       /* killed at shutdown: to run again elsewhere */
 } wjob;
 
 /* The machine's figures for the free-resource rule, and when read. */
@@ -70,6 +71,8 @@ struct kq_worker {
     wjob *sent_head, *sent_tail;
     uint64_t update_timer, bye_timer, retire_timer;
     bool stopping;  /* SIGINT/SIGTERM seen: no new jobs */
+    bool requeue;   /* on_shutdown = requeue */
+    char stop_reason[KQ_WORKER_NAME_MAX + 64]; /* why its jobs are given back */
     bool finishing; /* every job ended: the last reports, then Bye */
     bool saying_bye;
     int exit_code;
@@ -256,14 +259,47 @@ static bool server_acknowledges(const kq_worker *w)
     return kq_wsession_level(w->session) >= kq_s2w_tag_level(KQ_S2W_REPORT_STORED);
 }
 
+/* Whether the server can queue a job again that a worker gives back. */
+static bool server_requeues(const kq_worker *w)
+{
+    return kq_wsession_level(w->session) >= kq_w2s_tag_level(KQ_W2S_REQUEUE_JOB);
+}
+
+/* Queues a job's report: RequeueJob for a job given back to a server that
+ * can take it, else status and results; then the free resources. */
+static bool queue_report(kq_worker *w, wjob *j)
+{
+    kq_w2s status = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
+    kq_w2s results = {.tag = KQ_W2S_UPDATE_JOB_RESULTS};
+    kq_w2s requeue = {.tag = KQ_W2S_REQUEUE_JOB};
+
+    if (j->give_back && server_requeues(w)) {
+        requeue.requeue_job.job_id = j->info.job_id;
+        requeue.requeue_job.reason = kq_str_view(w->stop_reason);
+        if (!kq_wsession_send(w->session, &requeue))
+            return false;
+        kq_info("Job %llu given back to the server to run again", (unsigned long long)j->info.job_id);
+    } else {
+        if (j->give_back)
+            kq_warn("Job %llu fails (-46) instead of going back to the queue: the server "
+                    "speaks the original protocol, which cannot queue it again",
+                    (unsigned long long)j->info.job_id);
+        status.update_job_status = j->info;
+        results.update_job_results.job_id = j->info.job_id;
+        results.update_job_results.stdout_text = j->stdout_text;
+        results.update_job_results.stderr_text = j->stderr_text;
+        if (!kq_wsession_send(w->session, &status) || !kq_wsession_send(w->session, &results))
+            return false;
+    }
+    send_resources(w, false);
+    return true;
+}
+
 /* Status, results, resources of a done job; once queued, the job waits in
  * the sent list until known to be stored: acknowledged by a Kueue-C
  * server, or acknowledged by an original server's TCP a while ago. */
 static void send_report(kq_worker *w, wjob *j)
 {
-    kq_w2s status = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
-    kq_w2s results = {.tag = KQ_W2S_UPDATE_JOB_RESULTS};
-
     if (!kq_wsession_ready(w->session))
         return;
     if (!belongs_here(w, j)) {
@@ -271,13 +307,7 @@ static void send_report(kq_worker *w, wjob *j)
         send_resources(w, false); /* its slot is free for this server */
         return;
     }
-    status.update_job_status = j->info;
-    results.update_job_results.job_id = j->info.job_id;
-    results.update_job_results.stdout_text = j->stdout_text;
-    results.update_job_results.stderr_text = j->stderr_text;
-    if (kq_wsession_send(w->session, &status) &&
-        kq_wsession_send(w->session, &results)) {
-        send_resources(w, false);
+    if (queue_report(w, j)) {
         j->report_end = kq_wsession_queued_end(w->session);
         j->reported_ms = kq_loop_now(w->loop);
         unlink_job(&w->head, &w->tail, j);
@@ -421,6 +451,9 @@ static void job_ended(wjob *j, kq_run_result *res)
     kq_info("Job %llu ended: return code %d (%s)",
             (unsigned long long)j->info.job_id, res->return_code, res->comment);
     final_status(w, j, res);
+    /* Killed by the shutdown while running (not canceled by the server). */
+    j->give_back = w->stopping && w->requeue && res->killed &&
+                   j->info.status.tag == KQ_JOB_STATUS_FINISHED;
     j->stdout_text = res->stdout_text;
     j->stderr_text = res->stderr_text;
     res->stdout_text = res->stderr_text = KQ_STR_NULL;
@@ -690,6 +723,18 @@ static void on_stop_signal(kq_loop *loop, int signo, void *arg)
     w->stopping = true;
     kq_loop_timer_cancel(w->loop, w->update_timer);
     w->update_timer = 0;
+    snprintf(w->stop_reason, sizeof w->stop_reason, "worker \"%s\" shut down (%s)", w->name,
+             name);
+    if (kq_runner_active(w->runner)) {
+        if (!w->requeue)
+            kq_info("Its running jobs are killed and fail (-46): on_shutdown = fail");
+        else if (!kq_wsession_ready(w->session) || server_requeues(w))
+            kq_info("Its running jobs are killed and given back to the server, which queues "
+                    "them again (on_shutdown = requeue)");
+        else
+            kq_warn("Its running jobs are killed and fail (-46): on_shutdown = requeue, but the "
+                    "server speaks the original protocol, which cannot queue them again");
+    }
     for (wjob *j = w->head; j; j = j->next)
         if (j->run)
             kq_runner_kill(w->runner, j->run, KQ_WORKER_SHUTDOWN_COMMENT, false);
@@ -709,6 +754,7 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
         return -ENOMEM;
     w->cfg = cfg;
     snprintf(w->name, sizeof w->name, "%s", name);
+    w->requeue = strcmp(ws->on_shutdown, "requeue") == 0;
     ropts.output_limit = ws->output_limit_bytes > SIZE_MAX / 2
                              ? SIZE_MAX / 2
                              : (size_t)ws->output_limit_bytes;

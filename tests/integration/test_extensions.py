@@ -10,7 +10,8 @@ import unittest
 
 import kueue_protocol as kp
 from kqtest import C2S, S2W, W2S, FakeServer, FakeWorker, Server, Worker, free_port, issue, \
-    request, wait_until
+    new_job, pids_of, request, sleep_marker, wait_pids, wait_until
+from test_client_harness import Client
 
 LEVEL = kp.EXTENSION_LEVEL
 JS = kp.JobStatus
@@ -126,6 +127,113 @@ class ServerAcknowledgesReports(unittest.TestCase):
         again.send(W2S.UpdateJobResults(job_id=job, stdout_text="late\n", stderr_text=None))
         self.assertEqual(again.recv(), S2W.ReportStored(job_id=job))
         self.assertEqual(self.show(job).stdout_text, "late\n")
+
+
+class ServerRequeues(unittest.TestCase):
+    """RequeueJob: a job a worker gave up at shutdown goes back to the
+    queue, with a note (issue 12.7)."""
+
+    def setUp(self):
+        self.srv = Server(self)
+        self.c = self.srv.client(auth=True)
+
+    def show(self, job):
+        return request(self.c, C2S.ShowJob(job_id=job))
+
+    def give_back(self, w, job):
+        w.send(W2S.RequeueJob(job_id=job, reason='worker "%s" shut down (SIGTERM)' % w.name))
+        self.assertEqual(w.recv(), S2W.ReportStored(job_id=job))
+
+    def test_job_goes_back_with_a_note(self):
+        job = issue(self.c)
+        w = FakeWorker(self.srv.port, "vm", level=1, test=self)
+        w.start_next()
+        self.give_back(w, job)
+        info = self.show(job).job_info
+        self.assertIsInstance(info.status, JS.Pending)
+        self.assertRegex(info.note, r'^Requeued \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: '
+                                    r'worker "vm" shut down \(SIGTERM\)$')
+        self.srv.process.wait_for('Job %d goes back to the queue: worker "vm" shut down' % job)
+        # Given back twice (the acknowledgement lost): queued once.
+        self.give_back(w, job)
+        self.assertEqual(request(self.c, C2S.ListJobs(num_jobs=5)).jobs_pending, 1)
+        # An original worker is offered it without the note: the original's bytes.
+        old = FakeWorker(self.srv.port, "old", test=self)
+        offer = assert_original(self, old.recv_raw())
+        self.assertEqual(offer.value.job_id, job)
+        # The note is kept with the job, across a restart.
+        self.srv.restart()
+        self.c = self.srv.client(auth=True)
+        self.assertEqual(self.show(job).job_info.note, info.note)
+
+    def test_canceled_job_stays_canceled(self):
+        job = issue(self.c)
+        w = FakeWorker(self.srv.port, "vm", level=1, test=self)
+        w.start_next()
+        request(self.c, C2S.RemoveJob(job_id=job, kill=True))
+        self.assertIsInstance(w.recv(), S2W.KillJob)
+        self.give_back(w, job)
+        info = self.show(job).job_info
+        self.assertIsInstance(info.status, JS.Canceled)
+        self.assertIsNone(info.note)
+
+    def test_clients_do_not_write_notes(self):
+        spec = new_job()
+        spec.note = "forged"
+        accepted = request(self.c, C2S.IssueJob(spec))
+        self.assertIsNone(accepted.value.note)
+
+
+class WorkerShutsDown(unittest.TestCase):
+    """Real worker and server: on_shutdown (issue 12.7)."""
+
+    def setUp(self):
+        self.srv = Server(self)
+        self.cli = Client(self, self.srv)
+        self.dir = tempfile.mkdtemp(prefix="kq-shutdown-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def worker(self, name, **settings):
+        return Worker(self, self.srv.port, directory=self.dir, worker_name=name,
+                      dynamic_check_free_resources=False, **settings)
+
+    def status(self, job):
+        return self.cli.json("show-job", str(job)).job_info
+
+    def test_requeue_runs_the_job_elsewhere(self):
+        mark, ran = sleep_marker(self), os.path.join(self.dir, "ran")
+        # The first run sleeps, the next one ends at once.
+        job = int(self.cli.ok("cmd", "-c", "1", "-r", "10", "sh", "-c",
+                              "if [ -e %s ]; then echo again; else : > %s; sleep %s; fi"
+                              % (ran, ran, mark)))
+        first = self.worker("first")
+        wait_pids(mark)
+        self.assertEqual(first.stop(), 0)  # SIGTERM
+        first.check_clean()
+        info = self.status(job)
+        self.assertIsInstance(info.status, JS.Pending)
+        self.srv.process.wait_for('Job %d goes back to the queue: worker "first" shut down '
+                                  r'\(SIGTERM\)' % job)
+        self.assertIn('   note: Requeued ', self.cli.ok("show-job", str(job)))
+        self.assertIn('worker "first" shut down (SIGTERM)\n', self.cli.ok("show-job", str(job)))
+        self.assertEqual(pids_of(mark), [])
+        self.worker("second")
+        done = wait_until(lambda: self.status(job), lambda j: isinstance(j.status, JS.Finished),
+                          what="job %d finished" % job)
+        self.assertEqual((done.status.worker, done.status.return_code), ("second", 0))
+        self.assertEqual(self.cli.json("show-job", str(job)).stdout_text, "again\n")
+        self.assertIn("Requeued", done.note)
+
+    def test_fail(self):
+        mark = sleep_marker(self)
+        job = int(self.cli.ok("cmd", "-c", "1", "-r", "10", "sleep", mark))
+        first = self.worker("first", on_shutdown="fail")
+        wait_pids(mark)
+        self.assertEqual(first.stop(), 0)
+        first.check_clean()
+        info = self.status(job)
+        self.assertEqual((type(info.status), info.status.return_code, info.note),
+                         (JS.Finished, -46, None))
 
 
 def state_id(srv):

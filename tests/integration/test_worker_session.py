@@ -31,6 +31,11 @@ class Lifecycle(WorkerTest):
         self.assertEqual(self.worker.proc.wait(10), 0)
         self.worker.check_clean()
         self.assertEqual(wait_gone(mark), [])
+        # The default, on_shutdown = requeue, needs a Kueue-C server.
+        self.assertIn("on_shutdown = requeue, but the server speaks the original protocol, "
+                      "which cannot queue them again", self.worker.text())
+        self.assertIn("Job %d fails (-46) instead of going back to the queue" % job.job_id,
+                      self.worker.text())
 
     def test_offers_deferred_while_stopping(self):
         mark = sleep_marker(self)
@@ -152,6 +157,7 @@ class Acknowledged(WorkerTest):
     stored, however long TCP acknowledged it (issue 12.2)."""
 
     server_level = kp.EXTENSION_LEVEL
+    settings = {"on_shutdown": "fail"}
 
     def reconnect(self):
         self.conn.sock.close()
@@ -206,6 +212,53 @@ class Acknowledged(WorkerTest):
         except (TimeoutError, OSError):
             return True
         raise AssertionError("unexpected %r" % (m,))
+
+
+class Requeue(WorkerTest):
+    """on_shutdown = requeue (the default) with a Kueue-C server: the jobs a
+    shutdown kills are given back (issue 12.7)."""
+
+    server_level = kp.EXTENSION_LEVEL
+
+    def test_shutdown_gives_jobs_back(self):
+        mark = sleep_marker(self)
+        job = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        done = self.start(self.job(["true"]))
+        self.report(done.job_id)
+        self.send(S2W.ReportStored(job_id=done.job_id))
+        wait_pids(mark)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        back = self.recv(skip_periodic=True)
+        self.assertEqual(back, W2S.RequeueJob(job_id=job.job_id,
+                                              reason='worker "w1" shut down (SIGTERM)'))
+        self.assertTrue(self.nothing_for(0.5))  # waits for the acknowledgement
+        self.send(S2W.ReportStored(job_id=job.job_id))
+        self.assertIsInstance(self.recv(skip_periodic=True), W2S.Bye)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.worker.check_clean()
+        self.assertEqual(wait_gone(mark), [])
+        self.assertIn("given back to the server, which queues them again", self.worker.text())
+
+    def test_fail(self):
+        self.worker.stop()
+        self.worker = self.start_worker(self.srv.port, on_shutdown="fail")
+        self.conn = self.srv.accept()
+        self.assertIsInstance(self.recv(), W2S.UpdateSystemInfo)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        mark = sleep_marker(self)
+        job = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        wait_pids(mark)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        st, _, _ = self.report(job.job_id)
+        self.assertEqual(st.return_code, -46)
+        self.send(S2W.ReportStored(job_id=job.job_id))
+        self.assertIsInstance(self.recv(skip_periodic=True), W2S.Bye)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.assertIn("killed and fail (-46): on_shutdown = fail", self.worker.text())
+
+    nothing_for = Acknowledged.nothing_for
 
 
 class States(WorkerTest):
