@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -1296,6 +1296,7 @@ static const char *const worker_info_fields[] = {
     "jobs_offered",
     "jobs_running",
     "free_resources",
+    "drained",
 };
 
 void kq_worker_info_free(kq_worker_info *v)
@@ -1324,6 +1325,8 @@ int kq_worker_info_copy(kq_worker_info *dst, const kq_worker_info *src)
         goto fail;
     if (kq_resources_copy(&dst->free_resources, &src->free_resources) < 0)
         goto fail;
+    dst->has_drained = src->has_drained;
+    dst->drained = src->drained;
     return 0;
 fail:
     kq_worker_info_free(dst);
@@ -1348,16 +1351,20 @@ static void enc_worker_info(kq_buf *out, const kq_worker_info *v, unsigned level
     kq_enc_u64_set(out, &v->jobs_running);
     kq_buf_append(out, ",\"free_resources\":", 18);
     enc_resources(out, &v->free_resources, level);
+    if (level >= 1 && v->has_drained) {
+        kq_buf_append(out, ",\"drained\":", 11);
+        kq_enc_bool(out, v->drained);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_worker_info(kq_dec *d, cJSON *j, kq_worker_info *out)
 {
-    cJSON *found[8];
+    cJSON *found[9];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "WorkerInfo", worker_info_fields, 8,
+    if ((rc = kq_dec_fields(d, j, "WorkerInfo", worker_info_fields, 9,
                             8, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -1424,6 +1431,13 @@ static int dec_worker_info(kq_dec *d, cJSON *j, kq_worker_info *out)
     if ((rc = dec_resources(d, found[7], &out->free_resources)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[8])) {
+        out->has_drained = true;
+        kq_dec_push(d, "drained");
+        if ((rc = kq_dec_bool(d, found[8], &out->drained)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
     return 0;
 fail:
     kq_worker_info_free(out);
@@ -1757,6 +1771,7 @@ static const char *const c2s_names[] = {
     "ShowWorker",
     "ListResources",
     "Bye",
+    "DrainWorker",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -1773,17 +1788,33 @@ static const bool c2s_has_value[] = {
     true,
     false,
     false,
+    true,
 };
 
 const char *kq_c2s_tag_name(kq_c2s_tag tag)
 {
-    return (unsigned)tag < 12 ? c2s_names[tag] : "?";
+    return (unsigned)tag < 13 ? c2s_names[tag] : "?";
 }
 
 unsigned kq_c2s_tag_level(kq_c2s_tag tag)
 {
-    (void)tag;
-    return 0;
+    static const unsigned char levels[] = {
+        0, /* AuthRequest */
+        0, /* AuthResponse */
+        0, /* IssueJob */
+        0, /* ListJobs */
+        0, /* ShowJob */
+        0, /* ObserveJob */
+        0, /* RemoveJob */
+        0, /* CleanJobs */
+        0, /* ListWorkers */
+        0, /* ShowWorker */
+        0, /* ListResources */
+        0, /* Bye */
+        1, /* DrainWorker */
+    };
+
+    return (unsigned)tag < 13 ? levels[tag] : 0;
 }
 
 void kq_c2s_init(kq_c2s *v)
@@ -2157,6 +2188,70 @@ fail:
     return rc;
 }
 
+static const char *const c2s_drain_worker_fields[] = {
+    "worker",
+    "drain",
+};
+
+static void free_c2s_drain_worker(kq_c2s_drain_worker *v)
+{
+    kq_str_free(&v->worker);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_drain_worker(kq_c2s_drain_worker *dst, const kq_c2s_drain_worker *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_str_copy(&dst->worker, &src->worker) < 0)
+        goto fail;
+    dst->drain = src->drain;
+    return 0;
+fail:
+    free_c2s_drain_worker(dst);
+    return -ENOMEM;
+}
+
+static void enc_c2s_drain_worker(kq_buf *out, const kq_c2s_drain_worker *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"worker\":", 10);
+    kq_enc_str(out, &v->worker);
+    kq_buf_append(out, ",\"drain\":", 9);
+    kq_enc_bool(out, v->drain);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_drain_worker(kq_dec *d, cJSON *j, kq_c2s_drain_worker *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "DrainWorker", c2s_drain_worker_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "worker");
+        goto fail;
+    }
+    kq_dec_push(d, "worker");
+    if ((rc = kq_dec_str(d, found[0], KQ_LIMIT_NAME, &out->worker)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "drain");
+        goto fail;
+    }
+    kq_dec_push(d, "drain");
+    if ((rc = kq_dec_bool(d, found[1], &out->drain)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_drain_worker(out);
+    return rc;
+}
+
 void kq_c2s_free(kq_c2s *v)
 {
     switch (v->tag) {
@@ -2183,6 +2278,9 @@ void kq_c2s_free(kq_c2s *v)
         break;
     case KQ_C2S_SHOW_WORKER:
         free_c2s_show_worker(&v->show_worker);
+        break;
+    case KQ_C2S_DRAIN_WORKER:
+        free_c2s_drain_worker(&v->drain_worker);
         break;
     default:
         break;
@@ -2225,6 +2323,10 @@ int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src)
         break;
     case KQ_C2S_SHOW_WORKER:
         if (copy_c2s_show_worker(&dst->show_worker, &src->show_worker) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_DRAIN_WORKER:
+        if (copy_c2s_drain_worker(&dst->drain_worker, &src->drain_worker) < 0)
             goto fail;
         break;
     default:
@@ -2291,6 +2393,11 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v, unsigned level)
     case KQ_C2S_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
         break;
+    case KQ_C2S_DRAIN_WORKER:
+        kq_buf_append(out, "{\"DrainWorker\":", 15);
+        enc_c2s_drain_worker(out, &v->drain_worker, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -2300,7 +2407,7 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 12, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 13, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_c2s_tag)tag;
@@ -2344,6 +2451,9 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     case KQ_C2S_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_C2S_DRAIN_WORKER:
+        rc = dec_c2s_drain_worker(d, payload, &out->drain_worker);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -2360,6 +2470,8 @@ int kq_c2s_encode(const kq_c2s *v, kq_buf *out)
 
 int kq_c2s_encode_at(const kq_c2s *v, unsigned level, kq_buf *out)
 {
+    if (kq_c2s_tag_level(v->tag) > level)
+        return -EPROTO;
     enc_c2s(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }

@@ -45,7 +45,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -224,6 +224,8 @@ typedef struct kq_worker_info {
     kq_u64_set jobs_offered; /* Jobs offered to this worker and not answered. */
     kq_u64_set jobs_running; /* Jobs running on this worker. */
     kq_resources free_resources; /* Last UpdateResources. */
+    bool has_drained;
+    bool drained; /* Kueue-C: true while the worker is drained (kueue drain): no new jobs, its running ones finish; absent otherwise. */
 } kq_worker_info;
 
 void kq_worker_info_init(kq_worker_info *v);
@@ -290,6 +292,7 @@ typedef enum kq_c2s_tag {
     KQ_C2S_SHOW_WORKER, /* ShowWorker: One worker. */
     KQ_C2S_LIST_RESOURCES, /* ListResources: Global resources configured and in use. */
     KQ_C2S_BYE, /* Bye: The client leaves. */
+    KQ_C2S_DRAIN_WORKER, /* DrainWorker: Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead. */
 } kq_c2s_tag;
 
 /* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
@@ -329,6 +332,12 @@ typedef struct kq_c2s_show_worker {
     uint64_t worker_id; /* The worker. */
 } kq_c2s_show_worker;
 
+/* ClientToServerMessage::DrainWorker: Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead. */
+typedef struct kq_c2s_drain_worker {
+    kq_str worker; /* The worker's id (digits) or name; a drain applies to the name, across reconnects. */
+    bool drain; /* Drain (true) or undrain (false). */
+} kq_c2s_drain_worker;
+
 typedef struct kq_c2s {
     kq_c2s_tag tag;
     union {
@@ -340,6 +349,7 @@ typedef struct kq_c2s {
         kq_c2s_remove_job remove_job;
         kq_c2s_clean_jobs clean_jobs;
         kq_c2s_show_worker show_worker;
+        kq_c2s_drain_worker drain_worker;
     };
 } kq_c2s;
 

@@ -745,6 +745,7 @@ class WorkerInfo(_Struct):
     jobs_offered: Set[int] = dataclasses.field(default_factory=set)
     jobs_running: Set[int] = dataclasses.field(default_factory=set)
     free_resources: "Resources" = dataclasses.field(default_factory=lambda: Resources())
+    drained: Optional[bool] = None
     _kq_fields: ClassVar[tuple] = (
         ("worker_id", ("u64",), 0),
         ("worker_name", ("str", LIMITS['name']), 0),
@@ -754,6 +755,7 @@ class WorkerInfo(_Struct):
         ("jobs_offered", ("set", LIMITS['jobs']), 0),
         ("jobs_running", ("set", LIMITS['jobs']), 0),
         ("free_resources", ("ref", "Resources"), 0),
+        ("drained", ("opt", ("bool",)), 1),
     )
 
 _TYPES["WorkerInfo"] = WorkerInfo
@@ -949,6 +951,22 @@ class _ClientToServerMessage_Bye(ClientToServerMessage):
     _kq_form: ClassVar[str] = "unit"
 
 
+@dataclasses.dataclass
+class _ClientToServerMessage_DrainWorker(ClientToServerMessage):
+    """Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead."""
+
+    _kq_variant: ClassVar[str] = "DrainWorker"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    worker: str = ""
+    drain: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("worker", ("str", LIMITS['name']), 0),
+        ("drain", ("bool",), 0),
+    )
+
+
+
 ClientToServerMessage.AuthRequest = _ClientToServerMessage_AuthRequest
 _ClientToServerMessage_AuthRequest.__qualname__ = "ClientToServerMessage.AuthRequest"
 ClientToServerMessage.AuthResponse = _ClientToServerMessage_AuthResponse
@@ -973,6 +991,8 @@ ClientToServerMessage.ListResources = _ClientToServerMessage_ListResources
 _ClientToServerMessage_ListResources.__qualname__ = "ClientToServerMessage.ListResources"
 ClientToServerMessage.Bye = _ClientToServerMessage_Bye
 _ClientToServerMessage_Bye.__qualname__ = "ClientToServerMessage.Bye"
+ClientToServerMessage.DrainWorker = _ClientToServerMessage_DrainWorker
+_ClientToServerMessage_DrainWorker.__qualname__ = "ClientToServerMessage.DrainWorker"
 ClientToServerMessage._kq_variants = {
     "AuthRequest": _ClientToServerMessage_AuthRequest,
     "AuthResponse": _ClientToServerMessage_AuthResponse,
@@ -986,6 +1006,7 @@ ClientToServerMessage._kq_variants = {
     "ShowWorker": _ClientToServerMessage_ShowWorker,
     "ListResources": _ClientToServerMessage_ListResources,
     "Bye": _ClientToServerMessage_Bye,
+    "DrainWorker": _ClientToServerMessage_DrainWorker,
 }
 _TYPES["ClientToServerMessage"] = ClientToServerMessage
 

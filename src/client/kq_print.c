@@ -833,6 +833,8 @@ void kq_print_worker_list(kq_buf *out, const kq_worker_info_list *workers,
         kq_buf_printf(&t.text, "%" PRIu64, w->worker_id);
         table_end_cell(&t, ST_NONE);
         kq_buf_append(&t.text, w->worker_name.ptr, w->worker_name.len);
+        if (w->has_drained && w->drained) /* Kueue-C's kueue drain */
+            kq_buf_puts(&t.text, " (drained)");
         table_end_cell(&t, ST_NONE);
         kq_buf_append(&t.text, si->distribution.ptr, si->distribution.len);
         table_end_cell(&t, ST_NONE);
@@ -882,6 +884,8 @@ void kq_print_worker_details(kq_buf *out, const kq_worker_info *w,
     put_styled(out, o, ST_HEADER, "worker information");
     kq_buf_printf(out, " ===\nworker id: %" PRIu64 "\n", w->worker_id);
     put_str_line(out, "name: ", &w->worker_name);
+    if (w->has_drained && w->drained) /* Kueue-C's kueue drain */
+        kq_buf_puts(out, "drained: no new jobs (kueue undrain ends it)\n");
     put_date_line(out, "connected since: ", w->connected_since, o);
     kq_buf_putc(out, '\n');
 

@@ -541,6 +541,7 @@ void kq_server_free(kq_server *srv)
     if (srv->spare_fd >= 0)
         close(srv->spare_fd);
     kq_srv_worker_free_all(srv);
+    kq_srv_drain_free(srv);
     kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);
     kq_sched_free(&srv->sched);

@@ -5,6 +5,7 @@
  * kq_srv_client.c  requests of clients
  * kq_srv_worker.c  messages of workers, offers, the worker registry
  * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
+ * kq_srv_drain.c   draining workers on request
  * kq_srv_maint.c   timeouts and cleanup
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -69,6 +70,7 @@ struct kq_worker {
                                 minus the offers not answered yet */
     kq_peer *peer;           /* NULL once disconnected */
     bool authenticated;
+    bool drained;            /* kueue drain: no offers (kq_srv_worker_drain) */
     bool idle_linked;        /* in the idle list: may take an offer */
     kq_idset rejected;       /* jobs it can never run (this session) */
     kq_idset deferred;       /* jobs it deferred since its last update */
@@ -98,6 +100,8 @@ typedef struct kq_server {
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
+    char **drained;          /* names of drained workers (kq_srv_drain.c) */
+    size_t ndrained;
     kq_store *store;         /* NULL: state in memory only */
     /* The store's id in hex, told to Kueue-C workers so that they report
      * jobs only to the server whose state holds them; "" in memory only. */
@@ -163,6 +167,17 @@ void kq_srv_report_results(kq_server *srv, kq_worker *w, kq_w2s_update_job_resul
 /* RequeueJob: a job w gave up (it shuts down) goes back to the queue, with
  * a note saying why, unless it no longer runs there; acknowledged. */
 void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_job *r);
+
+/* Drains (no offers; outstanding ones are withdrawn) or undrains a worker
+ * record. */
+void kq_srv_worker_drain(kq_server *srv, kq_worker *w, bool drained);
+
+/* kq_srv_drain.c */
+/* DrainWorker from an authenticated client: answered with RequestResponse. */
+void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req);
+/* Whether workers of this name are drained. */
+bool kq_srv_drained(const kq_server *srv, const kq_str *name);
+void kq_srv_drain_free(kq_server *srv);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

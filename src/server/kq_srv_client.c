@@ -384,7 +384,7 @@ static void on_list_resources(kq_peer *p)
 static bool needs_auth(kq_c2s_tag tag)
 {
     return tag == KQ_C2S_ISSUE_JOB || tag == KQ_C2S_REMOVE_JOB ||
-           tag == KQ_C2S_CLEAN_JOBS;
+           tag == KQ_C2S_CLEAN_JOBS || tag == KQ_C2S_DRAIN_WORKER;
 }
 
 void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
@@ -443,6 +443,9 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         break;
     case KQ_C2S_LIST_RESOURCES:
         on_list_resources(p);
+        break;
+    case KQ_C2S_DRAIN_WORKER:
+        kq_srv_drain_request(p, &m.drain_worker);
         break;
     case KQ_C2S_BYE:
         /* Answers to earlier requests still go out. */

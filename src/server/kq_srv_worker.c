@@ -73,7 +73,7 @@ static void idle_remove(kq_server *srv, kq_worker *w)
  * joins the end of the idle list (round robin). */
 static void idle_add(kq_server *srv, kq_worker *w)
 {
-    if (w->idle_linked || !w->peer || !w->authenticated ||
+    if (w->idle_linked || !w->peer || !w->authenticated || w->drained ||
         w->avail.job_slots == 0)
         return;
     w->idle_prev = srv->idle_tail;
@@ -182,6 +182,8 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
     }
     w->peer = p;
     p->worker = w;
+    if (kq_srv_drained(srv, name))
+        kq_srv_worker_drain(srv, w, true);
     /* A Kueue-C worker says its level; both then speak the lower one. */
     if (hello->has_extension_level)
         p->ext_level = hello->extension_level < KQ_PROTOCOL_EXTENSION_LEVEL
@@ -240,7 +242,7 @@ static bool offer_one(kq_server *srv, kq_worker *w)
 
 void kq_srv_try_offer(kq_server *srv, kq_worker *w)
 {
-    if (!w->peer || !w->authenticated || srv->stopping)
+    if (!w->peer || !w->authenticated || srv->stopping || w->drained)
         return;
     while (offer_one(srv, w))
         ;
@@ -532,4 +534,29 @@ void kq_srv_worker_closed(kq_peer *p)
             "for it to come back", w->info.worker_name.ptr,
             w->info.jobs_running.len,
             (unsigned long long)srv->cfg->server_settings.worker_timeout_seconds);
+}
+
+/* ---- draining ------------------------------------------------------- */
+
+void kq_srv_worker_drain(kq_server *srv, kq_worker *w, bool drained)
+{
+    w->drained = drained;
+    w->info.has_drained = drained;
+    w->info.drained = drained;
+    if (!drained) {
+        kq_srv_try_offer(srv, w);
+        return;
+    }
+    idle_remove(srv, w);
+    /* Nothing new starts there: open offers go back to the queue. */
+    while (w->info.jobs_offered.len) {
+        kq_job *job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[0]);
+
+        if (!job || job->worker_id != w->info.worker_id) {
+            kq_u64_set_remove(&w->info.jobs_offered, w->info.jobs_offered.items[0]);
+            continue;
+        }
+        kq_srv_withdraw(srv, job);
+        kq_srv_requeue(srv, job);
+    }
 }

@@ -5,7 +5,9 @@ original's bytes and behaviour."""
 
 import os
 import shutil
+import socket
 import tempfile
+import threading
 import unittest
 
 import kueue_protocol as kp
@@ -15,6 +17,7 @@ from test_client_harness import Client
 
 LEVEL = kp.EXTENSION_LEVEL
 JS = kp.JobStatus
+S2C = kp.ServerToClientMessage
 
 
 def assert_original(test, raw):
@@ -234,6 +237,126 @@ class WorkerShutsDown(unittest.TestCase):
         info = self.status(job)
         self.assertEqual((type(info.status), info.status.return_code, info.note),
                          (JS.Finished, -46, None))
+
+
+class Drain(unittest.TestCase):
+    """kueue drain / undrain (issue 12.7)."""
+
+    def setUp(self):
+        self.srv = Server(self)
+        self.cli = Client(self, self.srv)
+        self.c = self.srv.client(auth=True)
+
+    def workers(self):
+        return {w.worker_name: w for w in self.cli.json("list-workers").value}
+
+    def test_drain_stops_offers_until_undrain(self):
+        w = FakeWorker(self.srv.port, "node1", resources=(2, 8, 8000), test=self)
+        issue(self.c)
+        running = w.start_next()
+        self.assertEqual(self.cli.ok("drain", "node1"),
+                         'Worker "node1" drained: it gets no new jobs; its 1 running job(s) finish\n')
+        self.srv.process.wait_for('Worker "node1" drained on request of')
+        waiting = issue(self.c)
+        self.assertTrue(w.nothing_for(1.0))
+        # Listed as drained; the running job finishes as usual.
+        self.assertTrue(self.workers()["node1"].drained)
+        self.assertRegex(self.cli.ok("list-workers"), r"\| node1 \(drained\) +\|")
+        self.assertIn("drained: no new jobs", self.cli.ok("show-worker", "0"))
+        w.finish(running)
+        w.resources(2, 8, 8000)
+        self.assertTrue(w.nothing_for(1.0))
+        # Across a reconnect (a new record, id 1): still drained.
+        w.conn.sock.close()
+        w = FakeWorker(self.srv.port, "node1", resources=(2, 8, 8000), test=self)
+        self.assertTrue(w.nothing_for(1.0))
+        self.assertTrue(self.workers()["node1"].drained)
+        # Undrained by id: offers again.
+        self.assertEqual(self.cli.ok("undrain", "1"), 'Worker "node1" undrained: it gets jobs again\n')
+        self.assertEqual(w.recv().value.job_id, waiting)
+        self.assertIsNone(self.workers()["node1"].drained)
+
+    def test_drain_withdraws_open_offers(self):
+        job = issue(self.c)
+        w = FakeWorker(self.srv.port, "node1", test=self)
+        self.assertIsInstance(w.recv(), S2W.OfferJob)
+        self.cli.ok("drain", "node1")
+        withdrawn = w.recv()
+        self.assertIsInstance(withdrawn, S2W.WithdrawJobOffer)
+        self.assertEqual(withdrawn.value.job_id, job)
+        status = request(self.c, C2S.ShowJob(job_id=job)).job_info.status
+        self.assertIsInstance(status, JS.Pending)
+
+    def test_refusals(self):
+        FakeWorker(self.srv.port, "node1", test=self)
+        r = self.cli.run("drain", "node2")
+        self.assertEqual((r.returncode, r.stdout, r.stderr),
+                         (1, "", 'Error: No worker with the id or name "node2"\n'))
+        reply = kp.decode(S2C, self.cli.run("drain", "--json", "7").stdout)
+        self.assertFalse(reply.success)
+        # Without authentication the server refuses, as for remove-job.
+        wrong = Client(self, self.srv, secret="wrong")
+        self.assertIn("Authentication failed", wrong.fails(1, "drain", "node1"))
+
+    def test_real_worker_finishes_its_jobs(self):
+        tmp = tempfile.mkdtemp(prefix="kq-drain-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        go = os.path.join(tmp, "go")
+        worker = Worker(self, self.srv.port, directory=tmp, worker_name="real",
+                        dynamic_check_free_resources=False)
+        job = int(self.cli.ok("cmd", "-c", "1", "-r", "10", "sh", "-c",
+                              "while [ ! -e %s ]; do sleep 0.05; done" % go))
+        wait_until(lambda: self.workers().get("real"), lambda w: w and w.jobs_running,
+                   what="the job running")
+        self.cli.ok("drain", "real")
+        later = int(self.cli.ok("cmd", "-c", "1", "-r", "10", "true"))
+        open(go, "w").close()
+        self.assertEqual(self.cli.run("wait-job", str(job)).returncode, 0)
+        self.srv.process.wait_for("Job %d ended" % job)
+        self.assertIsInstance(self.cli.json("show-job", str(later)).job_info.status, JS.Pending)
+        self.cli.ok("undrain", "real")
+        self.assertEqual(self.cli.run("wait-job", str(later)).returncode, 0)
+        worker.wait_for("Job %d ended" % later)
+
+    def test_original_server_refuses(self):
+        port = original_client_server(self)
+        cli = Client(self, port=port)
+        r = cli.run("drain", "node1")
+        self.assertEqual((r.returncode, r.stdout, r.stderr),
+                         (1, "", "Error: this server does not support drain (an original "
+                                 "Kueue server?)\n"))
+
+
+def original_client_server(test):
+    """A server that answers one client as the original does, and closes
+    the connection on a message it cannot decode (an extension).  Returns
+    its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    test.addCleanup(listener.close)
+
+    def serve():
+        sock, _ = listener.accept()
+        conn = kp.Connection.__new__(kp.Connection)
+        conn.sock, conn.framer, conn.pending, conn.level = sock, kp.Framer(), [], 0
+        try:
+            conn.recv(kp.HelloMessage)
+            conn.send(S2C.WelcomeClient())
+            while True:
+                m = conn.recv(C2S)
+                if isinstance(m, C2S.AuthRequest):
+                    conn.send(S2C.AuthChallenge(salt="s" * 64))
+                elif isinstance(m, C2S.AuthResponse):
+                    conn.send(S2C.AuthAccepted(True))
+        except (kp.DecodeError, kp.ProtocolError, OSError):
+            pass
+        sock.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    test.addCleanup(thread.join, 10)
+    return listener.getsockname()[1]
 
 
 def state_id(srv):
