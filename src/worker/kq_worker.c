@@ -5,9 +5,12 @@
  * Message order per job, as the reference: Accept (or Defer/Reject) for an
  * offer; UpdateResources after a successful spawn (it asks the server for
  * the next job); UpdateJobStatus, UpdateJobResults, UpdateResources when
- * a job ends.  After a reconnect: UpdateSystemInfo, UpdateJobStatus with
- * the Running status of every job still running, the reports of jobs that
- * ended meanwhile, then UpdateResources.
+ * a job ends (RequeueJob instead of the first two for a job a shutdown
+ * gives back), answered by ReportStored from a Kueue-C server.  After a
+ * reconnect: UpdateSystemInfo, UpdateJobStatus with the Running status of
+ * every job still running, the reports of jobs that ended meanwhile and
+ * of those not acknowledged, then UpdateResources -- each only for the
+ * jobs that belong to the new server's state.
  */
 #include "kq_worker.h"
 
@@ -593,8 +596,10 @@ static void on_session_ready(void *owner)
     send_system_info(w);
     for (wjob *j = w->head, *next; j; j = next) {
         next = j->next; /* send_report moves j to the sent list */
-        if (j->state == JOB_RUNNING && !belongs_here(w, j)) {
-            log_foreign(w, j, "it keeps running here");
+        if (!belongs_here(w, j)) {
+            if (j->state != JOB_ACCEPTED)
+                log_foreign(w, j, j->state == JOB_RUNNING ? "it keeps running here"
+                                                          : "its report waits here");
         } else if (j->state == JOB_RUNNING &&
                    j->info.status.tag == KQ_JOB_STATUS_RUNNING) {
             kq_info("Job %llu is still running here",
@@ -728,7 +733,10 @@ static void on_stop_signal(kq_loop *loop, int signo, void *arg)
     if (kq_runner_active(w->runner)) {
         if (!w->requeue)
             kq_info("Its running jobs are killed and fail (-46): on_shutdown = fail");
-        else if (!kq_wsession_ready(w->session) || server_requeues(w))
+        else if (!kq_wsession_ready(w->session))
+            kq_info("Its running jobs are killed; not connected, so the server queues them "
+                    "again when this worker does not come back (on_shutdown = requeue)");
+        else if (server_requeues(w))
             kq_info("Its running jobs are killed and given back to the server, which queues "
                     "them again (on_shutdown = requeue)");
         else

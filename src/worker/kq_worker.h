@@ -12,7 +12,11 @@
  * (ReportStored): until then the report is kept and sent again after a
  * reconnect.  An original server acknowledges nothing: there a report is
  * forgotten once the server's machine acknowledged it (TCP) and
- * KQ_WORKER_REPORT_GRACE_MS passed.
+ * KQ_WORKER_REPORT_GRACE_MS passed.  A job belongs to the stored state of
+ * the server that confirmed it (if it told one): it is reported only to a
+ * server of that state, and keeps running meanwhile.  Stopped by
+ * SIGTERM/SIGINT, the worker kills its jobs and, as on_shutdown says,
+ * gives them back to a Kueue-C server (RequeueJob) or reports them failed.
  *
  * Never blocks: everything runs from the one loop; the only synchronous
  * work is reading /proc for the free resources and name resolution when

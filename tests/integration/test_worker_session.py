@@ -272,12 +272,12 @@ class States(WorkerTest):
         self.srv = None
         super().setUp()
 
-    def serve(self, state_id):
+    def serve(self, state_id, level=kp.EXTENSION_LEVEL):
         """The server goes, one of state_id comes on its port."""
         port = self.srv.port
         self.conn.sock.close()
         self.srv.listener.close()
-        self.srv = FakeServer(self, port=port, level=kp.EXTENSION_LEVEL, state_id=state_id)
+        self.srv = FakeServer(self, port=port, level=level, state_id=state_id)
         self.conn = self.srv.accept(timeout=10)
         self.assertIsInstance(self.recv(), W2S.UpdateSystemInfo)
 
@@ -304,8 +304,10 @@ class States(WorkerTest):
                              "has state bbbb: its report waits here" % ended.job_id)
         self.assertTrue(self.nothing_for_but_resources(0.5))
         self.assertEqual(len(pids_of(mark)), 1)
-        # A server in memory only is not that server either.
+        # A server in memory only is not that server either, nor an original one.
         self.serve(None)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        self.serve(None, level=0)
         self.assertIsInstance(self.recv(), W2S.UpdateResources)
         # Its own server is back: the running job, then the report.
         self.serve("aaaa")
