@@ -4132,6 +4132,11 @@ static int ops_resources_encode(const void *v, kq_buf *out)
     return kq_resources_encode(v, out);
 }
 
+static int ops_resources_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_resources_encode_at(v, level, out);
+}
+
 static int ops_resources_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_resources_decode(json, len, out, err);
@@ -4150,6 +4155,11 @@ static void ops_job_status_free(void *v)
 static int ops_job_status_encode(const void *v, kq_buf *out)
 {
     return kq_job_status_encode(v, out);
+}
+
+static int ops_job_status_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_job_status_encode_at(v, level, out);
 }
 
 static int ops_job_status_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -4172,6 +4182,11 @@ static int ops_job_info_encode(const void *v, kq_buf *out)
     return kq_job_info_encode(v, out);
 }
 
+static int ops_job_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_job_info_encode_at(v, level, out);
+}
+
 static int ops_job_info_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_job_info_decode(json, len, out, err);
@@ -4190,6 +4205,11 @@ static void ops_load_info_free(void *v)
 static int ops_load_info_encode(const void *v, kq_buf *out)
 {
     return kq_load_info_encode(v, out);
+}
+
+static int ops_load_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_load_info_encode_at(v, level, out);
 }
 
 static int ops_load_info_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -4212,6 +4232,11 @@ static int ops_system_info_encode(const void *v, kq_buf *out)
     return kq_system_info_encode(v, out);
 }
 
+static int ops_system_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_system_info_encode_at(v, level, out);
+}
+
 static int ops_system_info_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_system_info_decode(json, len, out, err);
@@ -4230,6 +4255,11 @@ static void ops_worker_info_free(void *v)
 static int ops_worker_info_encode(const void *v, kq_buf *out)
 {
     return kq_worker_info_encode(v, out);
+}
+
+static int ops_worker_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_worker_info_encode_at(v, level, out);
 }
 
 static int ops_worker_info_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -4252,6 +4282,11 @@ static int ops_hello_encode(const void *v, kq_buf *out)
     return kq_hello_encode(v, out);
 }
 
+static int ops_hello_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_hello_encode_at(v, level, out);
+}
+
 static int ops_hello_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_hello_decode(json, len, out, err);
@@ -4270,6 +4305,11 @@ static void ops_c2s_free(void *v)
 static int ops_c2s_encode(const void *v, kq_buf *out)
 {
     return kq_c2s_encode(v, out);
+}
+
+static int ops_c2s_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_c2s_encode_at(v, level, out);
 }
 
 static int ops_c2s_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -4292,6 +4332,11 @@ static int ops_s2c_encode(const void *v, kq_buf *out)
     return kq_s2c_encode(v, out);
 }
 
+static int ops_s2c_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_s2c_encode_at(v, level, out);
+}
+
 static int ops_s2c_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_s2c_decode(json, len, out, err);
@@ -4310,6 +4355,11 @@ static void ops_w2s_free(void *v)
 static int ops_w2s_encode(const void *v, kq_buf *out)
 {
     return kq_w2s_encode(v, out);
+}
+
+static int ops_w2s_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_w2s_encode_at(v, level, out);
 }
 
 static int ops_w2s_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -4332,6 +4382,11 @@ static int ops_s2w_encode(const void *v, kq_buf *out)
     return kq_s2w_encode(v, out);
 }
 
+static int ops_s2w_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_s2w_encode_at(v, level, out);
+}
+
 static int ops_s2w_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_s2w_decode(json, len, out, err);
@@ -4339,27 +4394,27 @@ static int ops_s2w_decode(const char *json, size_t len, void *out, kq_error *err
 
 const kq_type_ops kq_protocol_types[] = {
     {"Resources", sizeof(kq_resources), ops_resources_init, ops_resources_free,
-     ops_resources_encode, ops_resources_decode},
+     ops_resources_encode, ops_resources_encode_at, ops_resources_decode},
     {"JobStatus", sizeof(kq_job_status), ops_job_status_init, ops_job_status_free,
-     ops_job_status_encode, ops_job_status_decode},
+     ops_job_status_encode, ops_job_status_encode_at, ops_job_status_decode},
     {"JobInfo", sizeof(kq_job_info), ops_job_info_init, ops_job_info_free,
-     ops_job_info_encode, ops_job_info_decode},
+     ops_job_info_encode, ops_job_info_encode_at, ops_job_info_decode},
     {"LoadInfo", sizeof(kq_load_info), ops_load_info_init, ops_load_info_free,
-     ops_load_info_encode, ops_load_info_decode},
+     ops_load_info_encode, ops_load_info_encode_at, ops_load_info_decode},
     {"SystemInfo", sizeof(kq_system_info), ops_system_info_init, ops_system_info_free,
-     ops_system_info_encode, ops_system_info_decode},
+     ops_system_info_encode, ops_system_info_encode_at, ops_system_info_decode},
     {"WorkerInfo", sizeof(kq_worker_info), ops_worker_info_init, ops_worker_info_free,
-     ops_worker_info_encode, ops_worker_info_decode},
+     ops_worker_info_encode, ops_worker_info_encode_at, ops_worker_info_decode},
     {"HelloMessage", sizeof(kq_hello), ops_hello_init, ops_hello_free,
-     ops_hello_encode, ops_hello_decode},
+     ops_hello_encode, ops_hello_encode_at, ops_hello_decode},
     {"ClientToServerMessage", sizeof(kq_c2s), ops_c2s_init, ops_c2s_free,
-     ops_c2s_encode, ops_c2s_decode},
+     ops_c2s_encode, ops_c2s_encode_at, ops_c2s_decode},
     {"ServerToClientMessage", sizeof(kq_s2c), ops_s2c_init, ops_s2c_free,
-     ops_s2c_encode, ops_s2c_decode},
+     ops_s2c_encode, ops_s2c_encode_at, ops_s2c_decode},
     {"WorkerToServerMessage", sizeof(kq_w2s), ops_w2s_init, ops_w2s_free,
-     ops_w2s_encode, ops_w2s_decode},
+     ops_w2s_encode, ops_w2s_encode_at, ops_w2s_decode},
     {"ServerToWorkerMessage", sizeof(kq_s2w), ops_s2w_init, ops_s2w_free,
-     ops_s2w_encode, ops_s2w_decode},
+     ops_s2w_encode, ops_s2w_encode_at, ops_s2w_decode},
 };
 
 const size_t kq_protocol_type_count = 11;

@@ -577,6 +577,7 @@ typedef struct kq_type_ops {
     void (*init)(void *v);
     void (*free)(void *v);
     int (*encode)(const void *v, kq_buf *out);
+    int (*encode_at)(const void *v, unsigned level, kq_buf *out);
     int (*decode)(const char *json, size_t len, void *out, kq_error *err);
 } kq_type_ops;
 
