@@ -134,8 +134,9 @@ def parse_type(text, where):
 
 def check_combination(t, where):
     """Keeps to the closed set of shapes the runtimes implement."""
-    if t.kind == "option" and not (t.arg.is_string or t.arg.kind in ("map", "ref")):
-        raise SchemaError("%s: option<%s> is not supported (option of a string, map or named type)" % (where, t.arg))
+    if t.kind == "option" and t.arg.kind in ("option", "list", "set"):
+        raise SchemaError("%s: option<%s> is not supported (option of a primitive, a string, a map or a named type)"
+                          % (where, t.arg))
     if t.kind == "list" and not (t.arg.is_string or t.arg.kind == "ref"):
         raise SchemaError("%s: list<%s> is not supported (list of strings or of a named type)" % (where, t.arg))
 
@@ -185,10 +186,23 @@ def load_yaml(path, rel, allowed):
     return data
 
 
-class Field:
-    ATTRS = {"name", "type", "doc", "max_len", "item_max_len", "key_max_len"}
+def extension_level(spec, where, schema):
+    """The `extension` attribute of a field or variant: 0 (the original's)
+    when absent, else a level of the schema's extensions table."""
+    if "extension" not in spec:
+        return 0
+    level = spec["extension"]
+    if isinstance(level, bool) or level not in schema.extensions:
+        raise SchemaError("%s: extension %r is not a level of the extensions table (%s)"
+                          % (where, level, ", ".join(str(k) for k in sorted(schema.extensions)) or "empty"))
+    return level
 
-    def __init__(self, spec, where, limits, named=True):
+
+class Field:
+    ATTRS = {"name", "type", "doc", "max_len", "item_max_len", "key_max_len", "extension"}
+
+    def __init__(self, spec, where, schema, named=True):
+        limits = schema.limits
         check_spec(spec, where, "field", self.ATTRS, ("name", "type", "doc"))
         self.name = check_name(spec["name"], SNAKE, where, "field name")
         if named:
@@ -197,6 +211,11 @@ class Field:
         self.type = parse_type(str(spec["type"]), where)
         check_combination(self.type, where)
         self.where = where
+        self.extension = extension_level(spec, where, schema)
+        if self.extension and self.type.kind != "option":
+            raise SchemaError("%s: an extension field must be optional (option<...>): peers of an "
+                              "earlier level neither send nor expect it, and it is left out when unset"
+                              % where)
         base = self.type.arg if self.type.kind == "option" else self.type
         sized = base.is_string or base.kind in ("list", "map", "set")
         if "max_len" in spec and not sized:
@@ -236,13 +255,15 @@ def resolve_limit(value, limits, where):
 
 
 class Variant:
-    ATTRS = {"name", "doc", "type", "fields", "max_len"}
+    ATTRS = {"name", "doc", "type", "fields", "max_len", "extension"}
 
-    def __init__(self, spec, where, limits, owner):
+    def __init__(self, spec, where, schema, owner):
         check_spec(spec, where, "variant", self.ATTRS, ("name", "doc"))
         self.name = check_name(spec["name"], CAMEL, where, "variant name")
         where = "%s (%s)" % (where, self.name)
+        self.where = where
         self.doc = str(spec["doc"]).strip()
+        self.extension = extension_level(spec, where, schema)
         self.snake = snake(self.name)
         self.const = "KQ_%s_%s" % (owner.c_name.upper(), self.snake.upper())
         self.fields = []
@@ -253,7 +274,7 @@ class Variant:
             self.form = "newtype"
             self.field = Field({"name": self.snake, "type": spec["type"], "doc": self.doc,
                                 **({"max_len": spec["max_len"]} if "max_len" in spec else {})},
-                               where, limits, named=False)
+                               where, schema, named=False)
             self.type = self.field.type
             if self.type.kind == "option":
                 raise SchemaError("%s: a newtype variant cannot hold an option" % where)
@@ -261,7 +282,7 @@ class Variant:
             if "max_len" in spec:
                 raise SchemaError("%s: max_len belongs on the fields of a struct variant" % where)
             self.form = "struct"
-            self.fields = load_fields(spec["fields"], where, limits)
+            self.fields = load_fields(spec["fields"], where, schema, self.extension)
             self.c_struct = "kq_%s_%s" % (owner.c_name, self.snake)
             self.c_fn = "%s_%s" % (owner.c_name, self.snake)
         else:
@@ -276,24 +297,37 @@ class Variant:
         return any(f.type.owns for f in self.fields)
 
 
-def load_fields(specs, where, limits):
+def load_fields(specs, where, schema, owner_level=0):
+    """The fields of a struct or struct variant of extension level
+    owner_level (0: the original's).  Extension fields come after the
+    others, in ascending level, each of a level above its owner's; the
+    first field is never one (a struct always has a field every peer
+    writes)."""
     if not isinstance(specs, list) or not specs:
         raise SchemaError("%s: fields must be a non-empty list" % where)
     fields = []
     seen = set()
     for i, spec in enumerate(specs):
-        f = Field(spec, "%s.fields[%d]" % (where, i), limits)
+        f = Field(spec, "%s.fields[%d]" % (where, i), schema)
         if f.name in seen:
             raise SchemaError("%s: duplicate field %r" % (f.where, f.name))
+        if f.extension and f.extension <= owner_level:
+            raise SchemaError("%s: extension %d is redundant: its variant is of extension %d already"
+                              % (f.where, f.extension, owner_level))
+        if f.extension and not fields:
+            raise SchemaError("%s: the first field cannot be an extension field" % f.where)
+        if fields and f.extension < fields[-1].extension:
+            raise SchemaError("%s: extension fields come last, in ascending level (after %s, of level %d)"
+                              % (f.where, fields[-1].name, fields[-1].extension))
         seen.add(f.name)
         fields.append(f)
     return fields
 
 
 class TypeDef:
-    ATTRS = {"kind", "c_name", "doc", "fields", "variants"}
+    ATTRS = {"kind", "c_name", "doc", "fields", "variants", "closed"}
 
-    def __init__(self, name, spec, where, limits):
+    def __init__(self, name, spec, where, schema):
         self.name = check_name(name, CAMEL, where, "type name")
         check_spec(spec, where, "type", self.ATTRS, ("kind", "c_name", "doc"))
         self.kind = spec["kind"]
@@ -302,10 +336,13 @@ class TypeDef:
         self.doc = str(spec["doc"]).strip()
         self.where = where
         self.in_list = False
+        self.closed = spec.get("closed", False)
+        if not isinstance(self.closed, bool):
+            raise SchemaError("%s: closed must be true or false" % where)
         if self.kind == "struct":
-            if "variants" in spec:
-                raise SchemaError("%s: a struct has fields, not variants" % where)
-            self.fields = load_fields(spec.get("fields"), where, limits)
+            if "variants" in spec or "closed" in spec:
+                raise SchemaError("%s: a struct has fields, not variants (nor closed)" % where)
+            self.fields = load_fields(spec.get("fields"), where, schema)
             self.variants = []
         elif self.kind == "enum":
             if "fields" in spec:
@@ -316,9 +353,16 @@ class TypeDef:
             self.variants = []
             seen = set()
             for i, v in enumerate(specs):
-                var = Variant(v, "%s.variants[%d]" % (where, i), limits, self)
+                var = Variant(v, "%s.variants[%d]" % (where, i), schema, self)
                 if var.name in seen:
                     raise SchemaError("%s.variants[%d]: duplicate variant %r" % (where, i, var.name))
+                if var.extension and self.closed:
+                    raise SchemaError("%s: %s is closed: no variant may be added to it, not even as "
+                                      "an extension" % (var.where, name))
+                if self.variants and var.extension < self.variants[-1].extension:
+                    raise SchemaError("%s: extension variants come last, in ascending level (after %s, "
+                                      "of level %d)" % (var.where, self.variants[-1].name,
+                                                        self.variants[-1].extension))
                 seen.add(var.name)
                 self.variants.append(var)
             self.fields = []
@@ -329,6 +373,10 @@ class TypeDef:
     def owns(self):
         return any(f.type.owns for f in self.all_fields())
 
+    @property
+    def extension_variants(self):
+        return [v for v in self.variants if v.extension]
+
     def all_fields(self):
         for f in self.fields:
             yield f
@@ -338,11 +386,39 @@ class TypeDef:
             yield from v.fields
 
 
+class Extension:
+    """One level of the extensions table: the Kueue-C release that
+    introduced it and what it brought."""
+
+    def __init__(self, level, spec, where):
+        check_spec(spec, where, "extension", {"release", "doc"}, ("release", "doc"))
+        self.level = level
+        self.release = str(spec["release"])
+        if not re.fullmatch(r"\d+\.\d+\.\d+", self.release):
+            raise SchemaError("%s: release %r is not a version like 0.20.0" % (where, self.release))
+        self.doc = str(spec["doc"]).strip()
+
+
+def load_extensions(specs, rel):
+    """The extensions table: levels 1, 2, ... each with its release."""
+    if specs is None:
+        return {}
+    if not isinstance(specs, dict):
+        raise SchemaError("%s: extensions must be a mapping of levels" % rel)
+    levels = sorted(specs, key=lambda k: (not isinstance(k, int), str(k)))
+    if any(isinstance(k, bool) or not isinstance(k, int) for k in levels) or \
+            levels != list(range(1, len(levels) + 1)):
+        raise SchemaError("%s: extension levels must be the integers 1, 2, ... without gaps, got %s"
+                          % (rel, ", ".join(str(k) for k in levels)))
+    return {k: Extension(k, specs[k], "%s: extensions.%d" % (rel, k)) for k in levels}
+
+
 class Schema:
     def __init__(self, path):
         self.path = path
         self.rel = os.path.relpath(path, ROOT)
-        data = load_yaml(path, self.rel, {"schema_version", "reference", "limits", "types"})
+        data = load_yaml(path, self.rel,
+                         {"schema_version", "reference", "limits", "extensions", "types"})
         self.version = data.get("schema_version")
         if not isinstance(self.version, int):
             raise SchemaError("%s: schema_version must be an integer" % self.rel)
@@ -355,13 +431,15 @@ class Schema:
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise SchemaError("%s: limits.%s must be a positive integer" % (self.rel, key))
         self.limits = limits
+        self.extensions = load_extensions(data.get("extensions"), self.rel)
+        self.extension_level = max(self.extensions, default=0)
         types = data.get("types")
         if not isinstance(types, dict) or not types:
             raise SchemaError("%s: types must be a non-empty mapping" % self.rel)
         self.types = {}
         c_names = {}
         for name, spec in types.items():
-            t = TypeDef(name, spec, "%s: types.%s" % (self.rel, name), limits)
+            t = TypeDef(name, spec, "%s: types.%s" % (self.rel, name), self)
             if t.c_name in c_names:
                 raise SchemaError("%s: c_name %r already used by %s" % (t.where, t.c_name, c_names[t.c_name]))
             c_names[t.c_name] = name
@@ -381,6 +459,11 @@ class Schema:
                     if ty.name not in self.types:
                         raise SchemaError("%s: reference to undefined type %r" % (f.where, ty.name))
                     ty.target = self.types[ty.name]
+                    if ty.target.extension_variants:
+                        raise SchemaError(
+                            "%s: %s has extension variants, so it can only be a message (no other "
+                            "type may contain it): a sender checks the variant of the message it "
+                            "sends, not of the values inside" % (f.where, ty.name))
                 if f.type.kind == "list" and f.type.arg.kind == "ref":
                     f.type.arg.target.in_list = True
 
@@ -608,6 +691,17 @@ def c_comment(text):
     return text.replace("*/", "* /")
 
 
+def uses_level(fields, variants=()):
+    """Whether a generated encoder passes on or checks its `level`: it
+    writes an extension field, a named type or a list of one, or (an enum)
+    a struct variant."""
+    def named(t):
+        t = t.arg if t.kind == "option" else t
+        return t.kind == "ref" or (t.kind == "list" and t.arg.kind == "ref")
+    return any(f.extension or named(f.type) for f in fields) or \
+        any(v.form == "struct" for v in variants)
+
+
 def make_env():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
@@ -621,6 +715,7 @@ def make_env():
     env.filters["c_append"] = c_append
     env.filters["c_comment"] = c_comment
     env.filters["py_string"] = lambda s: repr(s)
+    env.globals["uses_level"] = uses_level
     return env
 
 

@@ -22,6 +22,12 @@ static const char *const common_settings_log_level_choices[] = {
     NULL,
 };
 
+static const char *const worker_settings_on_shutdown_choices[] = {
+    "requeue",
+    "fail",
+    NULL,
+};
+
 int kq_config_init(kq_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -49,6 +55,8 @@ int kq_config_init(kq_config *c)
     c->worker_settings.output_limit_bytes = 1048576;
     c->worker_settings.kill_grace_seconds = 5.0;
     c->worker_settings.reconnect_max_seconds = 60;
+    if (!(c->worker_settings.on_shutdown = strdup("requeue")))
+        goto fail;
     c->client_settings.job_default_cpus = 8;
     c->client_settings.job_default_ram_mb = 8192;
     c->restart_workers.sleep_minutes_before_recheck = 60.0;
@@ -76,6 +84,7 @@ void kq_config_free(kq_config *c)
     free(c->server_settings.bind_addresses);
     free(c->server_settings.state_file);
     free(c->worker_settings.worker_name);
+    free(c->worker_settings.on_shutdown);
     free(c->restart_workers.ssh_user);
     free(c->restart_workers.hostnames);
     kq_u64_map_free(&c->global_resources);
@@ -85,7 +94,7 @@ void kq_config_free(kq_config *c)
 int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                     kq_config_warn_fn *warn, void *ctx, kq_error *err)
 {
-    bool seen[25] = {false};
+    bool seen[26] = {false};
     int rc = 0;
 
     for (size_t i = 0; i < doc->count && rc == 0; i++) {
@@ -161,28 +170,31 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
             } else if (strcmp(key, "reconnect_max_seconds") == 0) {
                 seen[19] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.reconnect_max_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.reconnect_max_seconds, err);
+            } else if (strcmp(key, "on_shutdown") == 0) {
+                seen[20] = true;
+                rc = kq_cfgval_string(e, file, "worker_settings.on_shutdown", worker_settings_on_shutdown_choices, &c->worker_settings.on_shutdown, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "client_settings"))) {
             if (strcmp(key, "job_default_cpus") == 0) {
-                seen[20] = true;
+                seen[21] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_cpus", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_cpus, err);
             } else if (strcmp(key, "job_default_ram_mb") == 0) {
-                seen[21] = true;
+                seen[22] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_ram_mb", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_ram_mb, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "restart_workers"))) {
             if (strcmp(key, "ssh_user") == 0) {
-                seen[22] = true;
+                seen[23] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.ssh_user", NULL, &c->restart_workers.ssh_user, err);
             } else if (strcmp(key, "hostnames") == 0) {
-                seen[23] = true;
+                seen[24] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.hostnames", NULL, &c->restart_workers.hostnames, err);
             } else if (strcmp(key, "sleep_minutes_before_recheck") == 0) {
-                seen[24] = true;
+                seen[25] = true;
                 rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", 0.0, true, 1000000000.0, &c->restart_workers.sleep_minutes_before_recheck, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
@@ -205,11 +217,11 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
         NULL}, warn, ctx);
     c->has_restart_workers = kq_cfgval_has_table(doc, "restart_workers");
     c->has_global_resources = kq_cfgval_has_table(doc, "global_resources");
-    if (c->has_restart_workers && !seen[22]) {
+    if (c->has_restart_workers && !seen[23]) {
         kq_error_set(err, "%s: [restart_workers] needs the key ssh_user", file);
         return -EINVAL;
     }
-    if (c->has_restart_workers && !seen[23]) {
+    if (c->has_restart_workers && !seen[24]) {
         kq_error_set(err, "%s: [restart_workers] needs the key hostnames", file);
         return -EINVAL;
     }
@@ -281,6 +293,9 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Kueue-C: Longest wait between attempts to reach a lost server (it doubles from 1 s).\nreconnect_max_seconds = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->worker_settings.reconnect_max_seconds);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: What a worker stopped by SIGTERM or SIGINT does with its running jobs, which it kills: \"requeue\" gives them back to the server, which queues them again (a Kueue-C server; with the original they fail), \"fail\" reports them failed (-46).\non_shutdown = ");
+    kq_cfgval_write_string(out, c->worker_settings.on_shutdown);
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of the kueue client.\n[client_settings]\n");
     kq_buf_puts(out, "# CPU cores a job requests unless given with --cpus.\njob_default_cpus = ");

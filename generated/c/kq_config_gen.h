@@ -47,6 +47,7 @@ typedef struct kq_config {
         uint64_t output_limit_bytes; /* Captured stdout and stderr are each cut after this many bytes. */
         double kill_grace_seconds; /* After SIGTERM, a killed job's processes get this long before SIGKILL. */
         uint64_t reconnect_max_seconds; /* Longest wait between attempts to reach a lost server (it doubles from 1 s). */
+        char *on_shutdown; /* What a worker stopped by SIGTERM or SIGINT does with its running jobs, which it kills: "requeue" gives them back to the server, which queues them again (a Kueue-C server; with the original they fail), "fail" reports them failed (-46). */
     } worker_settings;
     /* [client_settings] Settings of the kueue client. */
     struct {

@@ -9,6 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *kq_protocol_extension_release(unsigned level)
+{
+    static const char *const releases[] = {
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
+    };
+
+    return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
+}
+
 /* ---- Resources --------------------------------------------------------- */
 
 void kq_resources_init(kq_resources *v)
@@ -36,8 +45,9 @@ int kq_resources_copy(kq_resources *dst, const kq_resources *src)
     return 0;
 }
 
-static void enc_resources(kq_buf *out, const kq_resources *v)
+static void enc_resources(kq_buf *out, const kq_resources *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"job_slots\":", 13);
     kq_enc_u64(out, v->job_slots);
     kq_buf_append(out, ",\"cpus\":", 8);
@@ -53,7 +63,8 @@ static int dec_resources(kq_dec *d, cJSON *j, kq_resources *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "Resources", resources_fields, 3, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "Resources", resources_fields, 3,
+                            3, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_slots");
@@ -88,7 +99,12 @@ fail:
 
 int kq_resources_encode(const kq_resources *v, kq_buf *out)
 {
-    enc_resources(out, v);
+    return kq_resources_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_resources_encode_at(const kq_resources *v, unsigned level, kq_buf *out)
+{
+    enc_resources(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -148,6 +164,12 @@ const char *kq_job_status_tag_name(kq_job_status_tag tag)
     return (unsigned)tag < 5 ? job_status_names[tag] : "?";
 }
 
+unsigned kq_job_status_tag_level(kq_job_status_tag tag)
+{
+    (void)tag;
+    return 0;
+}
+
 void kq_job_status_init(kq_job_status *v)
 {
     memset(v, 0, sizeof *v);
@@ -169,8 +191,9 @@ static int copy_job_status_pending(kq_job_status_pending *dst, const kq_job_stat
     return 0;
 }
 
-static void enc_job_status_pending(kq_buf *out, const kq_job_status_pending *v)
+static void enc_job_status_pending(kq_buf *out, const kq_job_status_pending *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"issued\":", 10);
     kq_enc_time(out, v->issued);
     kq_buf_putc(out, '}');
@@ -182,7 +205,8 @@ static int dec_job_status_pending(kq_dec *d, cJSON *j, kq_job_status_pending *ou
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "Pending", job_status_pending_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "Pending", job_status_pending_fields, 1,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "issued");
@@ -223,8 +247,9 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_job_status_offered(kq_buf *out, const kq_job_status_offered *v)
+static void enc_job_status_offered(kq_buf *out, const kq_job_status_offered *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"issued\":", 10);
     kq_enc_time(out, v->issued);
     kq_buf_append(out, ",\"offered\":", 11);
@@ -240,7 +265,8 @@ static int dec_job_status_offered(kq_dec *d, cJSON *j, kq_job_status_offered *ou
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "Offered", job_status_offered_fields, 3, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "Offered", job_status_offered_fields, 3,
+                            3, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "issued");
@@ -297,8 +323,9 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_job_status_running(kq_buf *out, const kq_job_status_running *v)
+static void enc_job_status_running(kq_buf *out, const kq_job_status_running *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"issued\":", 10);
     kq_enc_time(out, v->issued);
     kq_buf_append(out, ",\"started\":", 11);
@@ -314,7 +341,8 @@ static int dec_job_status_running(kq_dec *d, cJSON *j, kq_job_status_running *ou
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "Running", job_status_running_fields, 3, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "Running", job_status_running_fields, 3,
+                            3, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "issued");
@@ -381,8 +409,9 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_job_status_finished(kq_buf *out, const kq_job_status_finished *v)
+static void enc_job_status_finished(kq_buf *out, const kq_job_status_finished *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"issued\":", 10);
     kq_enc_time(out, v->issued);
     kq_buf_append(out, ",\"started\":", 11);
@@ -406,7 +435,8 @@ static int dec_job_status_finished(kq_dec *d, cJSON *j, kq_job_status_finished *
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "Finished", job_status_finished_fields, 7, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "Finished", job_status_finished_fields, 7,
+                            7, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "issued");
@@ -488,8 +518,9 @@ static int copy_job_status_canceled(kq_job_status_canceled *dst, const kq_job_st
     return 0;
 }
 
-static void enc_job_status_canceled(kq_buf *out, const kq_job_status_canceled *v)
+static void enc_job_status_canceled(kq_buf *out, const kq_job_status_canceled *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"issued\":", 10);
     kq_enc_time(out, v->issued);
     kq_buf_append(out, ",\"canceled\":", 12);
@@ -503,7 +534,8 @@ static int dec_job_status_canceled(kq_dec *d, cJSON *j, kq_job_status_canceled *
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "Canceled", job_status_canceled_fields, 2, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "Canceled", job_status_canceled_fields, 2,
+                            2, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "issued");
@@ -585,32 +617,32 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_job_status(kq_buf *out, const kq_job_status *v)
+static void enc_job_status(kq_buf *out, const kq_job_status *v, unsigned level)
 {
     switch (v->tag) {
     case KQ_JOB_STATUS_PENDING:
         kq_buf_append(out, "{\"Pending\":", 11);
-        enc_job_status_pending(out, &v->pending);
+        enc_job_status_pending(out, &v->pending, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_JOB_STATUS_OFFERED:
         kq_buf_append(out, "{\"Offered\":", 11);
-        enc_job_status_offered(out, &v->offered);
+        enc_job_status_offered(out, &v->offered, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_JOB_STATUS_RUNNING:
         kq_buf_append(out, "{\"Running\":", 11);
-        enc_job_status_running(out, &v->running);
+        enc_job_status_running(out, &v->running, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_JOB_STATUS_FINISHED:
         kq_buf_append(out, "{\"Finished\":", 12);
-        enc_job_status_finished(out, &v->finished);
+        enc_job_status_finished(out, &v->finished, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_JOB_STATUS_CANCELED:
         kq_buf_append(out, "{\"Canceled\":", 12);
-        enc_job_status_canceled(out, &v->canceled);
+        enc_job_status_canceled(out, &v->canceled, level);
         kq_buf_putc(out, '}');
         break;
     }
@@ -656,7 +688,12 @@ static int dec_job_status(kq_dec *d, cJSON *j, kq_job_status *out)
 
 int kq_job_status_encode(const kq_job_status *v, kq_buf *out)
 {
-    enc_job_status(out, v);
+    return kq_job_status_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_job_status_encode_at(const kq_job_status *v, unsigned level, kq_buf *out)
+{
+    enc_job_status(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -708,6 +745,7 @@ static const char *const job_info_fields[] = {
     "status",
     "stdout_path",
     "stderr_path",
+    "note",
 };
 
 void kq_job_info_free(kq_job_info *v)
@@ -719,6 +757,7 @@ void kq_job_info_free(kq_job_info *v)
     kq_job_status_free(&v->status);
     kq_str_free(&v->stdout_path);
     kq_str_free(&v->stderr_path);
+    kq_str_free(&v->note);
     memset(v, 0, sizeof *v);
 }
 
@@ -741,13 +780,15 @@ int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src)
         goto fail;
     if (kq_str_copy(&dst->stderr_path, &src->stderr_path) < 0)
         goto fail;
+    if (kq_str_copy(&dst->note, &src->note) < 0)
+        goto fail;
     return 0;
 fail:
     kq_job_info_free(dst);
     return -ENOMEM;
 }
 
-static void enc_job_info(kq_buf *out, const kq_job_info *v)
+static void enc_job_info(kq_buf *out, const kq_job_info *v, unsigned level)
 {
     kq_buf_append(out, "{\"job_id\":", 10);
     kq_enc_u64(out, v->job_id);
@@ -756,28 +797,33 @@ static void enc_job_info(kq_buf *out, const kq_job_info *v)
     kq_buf_append(out, ",\"cwd\":", 7);
     kq_enc_str(out, &v->cwd);
     kq_buf_append(out, ",\"worker_resources\":", 20);
-    enc_resources(out, &v->worker_resources);
+    enc_resources(out, &v->worker_resources, level);
     kq_buf_append(out, ",\"global_resources\":", 20);
     if (v->has_global_resources)
         kq_enc_u64_map(out, &v->global_resources);
     else
         kq_buf_append(out, "null", 4);
     kq_buf_append(out, ",\"status\":", 10);
-    enc_job_status(out, &v->status);
+    enc_job_status(out, &v->status, level);
     kq_buf_append(out, ",\"stdout_path\":", 15);
     kq_enc_opt_str(out, &v->stdout_path);
     kq_buf_append(out, ",\"stderr_path\":", 15);
     kq_enc_opt_str(out, &v->stderr_path);
+    if (level >= 1 && v->note.ptr) {
+        kq_buf_append(out, ",\"note\":", 8);
+        kq_enc_str(out, &v->note);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
 {
-    cJSON *found[8];
+    cJSON *found[9];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 8, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 9,
+                            8, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_id");
@@ -834,6 +880,10 @@ static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
     if ((rc = kq_dec_opt_str(d, found[7], KQ_LIMIT_PATH, &out->stderr_path)) < 0)
         goto fail;
     kq_dec_pop(d);
+    kq_dec_push(d, "note");
+    if ((rc = kq_dec_opt_str(d, found[8], 1024, &out->note)) < 0)
+        goto fail;
+    kq_dec_pop(d);
     return 0;
 fail:
     kq_job_info_free(out);
@@ -843,7 +893,12 @@ fail:
 
 int kq_job_info_encode(const kq_job_info *v, kq_buf *out)
 {
-    enc_job_info(out, v);
+    return kq_job_info_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_job_info_encode_at(const kq_job_info *v, unsigned level, kq_buf *out)
+{
+    enc_job_info(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -904,13 +959,13 @@ static int copy_job_info_list(kq_job_info_list *dst, const kq_job_info_list *src
     return 0;
 }
 
-static void enc_job_info_list(kq_buf *out, const kq_job_info_list *l)
+static void enc_job_info_list(kq_buf *out, const kq_job_info_list *l, unsigned level)
 {
     kq_buf_putc(out, '[');
     for (size_t i = 0; i < l->len; i++) {
         if (i)
             kq_buf_putc(out, ',');
-        enc_job_info(out, &l->items[i]);
+        enc_job_info(out, &l->items[i], level);
     }
     kq_buf_putc(out, ']');
 }
@@ -964,8 +1019,9 @@ int kq_load_info_copy(kq_load_info *dst, const kq_load_info *src)
     return 0;
 }
 
-static void enc_load_info(kq_buf *out, const kq_load_info *v)
+static void enc_load_info(kq_buf *out, const kq_load_info *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"one\":", 7);
     kq_enc_f64(out, v->one);
     kq_buf_append(out, ",\"five\":", 8);
@@ -981,7 +1037,8 @@ static int dec_load_info(kq_dec *d, cJSON *j, kq_load_info *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "LoadInfo", load_info_fields, 3, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "LoadInfo", load_info_fields, 3,
+                            3, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "one");
@@ -1016,7 +1073,12 @@ fail:
 
 int kq_load_info_encode(const kq_load_info *v, kq_buf *out)
 {
-    enc_load_info(out, v);
+    return kq_load_info_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_load_info_encode_at(const kq_load_info *v, unsigned level, kq_buf *out)
+{
+    enc_load_info(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -1094,7 +1156,7 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_system_info(kq_buf *out, const kq_system_info *v)
+static void enc_system_info(kq_buf *out, const kq_system_info *v, unsigned level)
 {
     kq_buf_append(out, "{\"kernel\":", 10);
     kq_enc_str(out, &v->kernel);
@@ -1107,7 +1169,7 @@ static void enc_system_info(kq_buf *out, const kq_system_info *v)
     kq_buf_append(out, ",\"total_ram_mb\":", 16);
     kq_enc_u64(out, v->total_ram_mb);
     kq_buf_append(out, ",\"load_info\":", 13);
-    enc_load_info(out, &v->load_info);
+    enc_load_info(out, &v->load_info, level);
     kq_buf_putc(out, '}');
 }
 
@@ -1117,7 +1179,8 @@ static int dec_system_info(kq_dec *d, cJSON *j, kq_system_info *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "SystemInfo", system_info_fields, 6, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "SystemInfo", system_info_fields, 6,
+                            6, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "kernel");
@@ -1176,7 +1239,12 @@ fail:
 
 int kq_system_info_encode(const kq_system_info *v, kq_buf *out)
 {
-    enc_system_info(out, v);
+    return kq_system_info_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_system_info_encode_at(const kq_system_info *v, unsigned level, kq_buf *out)
+{
+    enc_system_info(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -1228,6 +1296,7 @@ static const char *const worker_info_fields[] = {
     "jobs_offered",
     "jobs_running",
     "free_resources",
+    "drained",
 };
 
 void kq_worker_info_free(kq_worker_info *v)
@@ -1256,13 +1325,15 @@ int kq_worker_info_copy(kq_worker_info *dst, const kq_worker_info *src)
         goto fail;
     if (kq_resources_copy(&dst->free_resources, &src->free_resources) < 0)
         goto fail;
+    dst->has_drained = src->has_drained;
+    dst->drained = src->drained;
     return 0;
 fail:
     kq_worker_info_free(dst);
     return -ENOMEM;
 }
 
-static void enc_worker_info(kq_buf *out, const kq_worker_info *v)
+static void enc_worker_info(kq_buf *out, const kq_worker_info *v, unsigned level)
 {
     kq_buf_append(out, "{\"worker_id\":", 13);
     kq_enc_u64(out, v->worker_id);
@@ -1271,7 +1342,7 @@ static void enc_worker_info(kq_buf *out, const kq_worker_info *v)
     kq_buf_append(out, ",\"connected_since\":", 19);
     kq_enc_time(out, v->connected_since);
     kq_buf_append(out, ",\"system_info\":", 15);
-    enc_system_info(out, &v->system_info);
+    enc_system_info(out, &v->system_info, level);
     kq_buf_append(out, ",\"last_updated\":", 16);
     kq_enc_time(out, v->last_updated);
     kq_buf_append(out, ",\"jobs_offered\":", 16);
@@ -1279,17 +1350,22 @@ static void enc_worker_info(kq_buf *out, const kq_worker_info *v)
     kq_buf_append(out, ",\"jobs_running\":", 16);
     kq_enc_u64_set(out, &v->jobs_running);
     kq_buf_append(out, ",\"free_resources\":", 18);
-    enc_resources(out, &v->free_resources);
+    enc_resources(out, &v->free_resources, level);
+    if (level >= 1 && v->has_drained) {
+        kq_buf_append(out, ",\"drained\":", 11);
+        kq_enc_bool(out, v->drained);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_worker_info(kq_dec *d, cJSON *j, kq_worker_info *out)
 {
-    cJSON *found[8];
+    cJSON *found[9];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "WorkerInfo", worker_info_fields, 8, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "WorkerInfo", worker_info_fields, 9,
+                            8, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "worker_id");
@@ -1355,6 +1431,13 @@ static int dec_worker_info(kq_dec *d, cJSON *j, kq_worker_info *out)
     if ((rc = dec_resources(d, found[7], &out->free_resources)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[8])) {
+        out->has_drained = true;
+        kq_dec_push(d, "drained");
+        if ((rc = kq_dec_bool(d, found[8], &out->drained)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
     return 0;
 fail:
     kq_worker_info_free(out);
@@ -1364,7 +1447,12 @@ fail:
 
 int kq_worker_info_encode(const kq_worker_info *v, kq_buf *out)
 {
-    enc_worker_info(out, v);
+    return kq_worker_info_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_worker_info_encode_at(const kq_worker_info *v, unsigned level, kq_buf *out)
+{
+    enc_worker_info(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -1425,13 +1513,13 @@ static int copy_worker_info_list(kq_worker_info_list *dst, const kq_worker_info_
     return 0;
 }
 
-static void enc_worker_info_list(kq_buf *out, const kq_worker_info_list *l)
+static void enc_worker_info_list(kq_buf *out, const kq_worker_info_list *l, unsigned level)
 {
     kq_buf_putc(out, '[');
     for (size_t i = 0; i < l->len; i++) {
         if (i)
             kq_buf_putc(out, ',');
-        enc_worker_info(out, &l->items[i]);
+        enc_worker_info(out, &l->items[i], level);
     }
     kq_buf_putc(out, ']');
 }
@@ -1476,6 +1564,12 @@ const char *kq_hello_tag_name(kq_hello_tag tag)
     return (unsigned)tag < 2 ? hello_names[tag] : "?";
 }
 
+unsigned kq_hello_tag_level(kq_hello_tag tag)
+{
+    (void)tag;
+    return 0;
+}
+
 void kq_hello_init(kq_hello *v)
 {
     memset(v, 0, sizeof *v);
@@ -1483,6 +1577,7 @@ void kq_hello_init(kq_hello *v)
 
 static const char *const hello_hello_from_worker_fields[] = {
     "worker_name",
+    "extension_level",
 };
 
 static void free_hello_hello_from_worker(kq_hello_hello_from_worker *v)
@@ -1496,26 +1591,33 @@ static int copy_hello_hello_from_worker(kq_hello_hello_from_worker *dst, const k
     memset(dst, 0, sizeof *dst);
     if (kq_str_copy(&dst->worker_name, &src->worker_name) < 0)
         goto fail;
+    dst->has_extension_level = src->has_extension_level;
+    dst->extension_level = src->extension_level;
     return 0;
 fail:
     free_hello_hello_from_worker(dst);
     return -ENOMEM;
 }
 
-static void enc_hello_hello_from_worker(kq_buf *out, const kq_hello_hello_from_worker *v)
+static void enc_hello_hello_from_worker(kq_buf *out, const kq_hello_hello_from_worker *v, unsigned level)
 {
     kq_buf_append(out, "{\"worker_name\":", 15);
     kq_enc_str(out, &v->worker_name);
+    if (level >= 1 && v->has_extension_level) {
+        kq_buf_append(out, ",\"extension_level\":", 19);
+        kq_enc_u64(out, v->extension_level);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_worker *out)
 {
-    cJSON *found[1];
+    cJSON *found[2];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 2,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "worker_name");
@@ -1525,6 +1627,13 @@ static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_
     if ((rc = kq_dec_str(d, found[0], KQ_LIMIT_NAME, &out->worker_name)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[1])) {
+        out->has_extension_level = true;
+        kq_dec_push(d, "extension_level");
+        if ((rc = kq_dec_u64(d, found[1], &out->extension_level)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
     return 0;
 fail:
     free_hello_hello_from_worker(out);
@@ -1561,7 +1670,7 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_hello(kq_buf *out, const kq_hello *v)
+static void enc_hello(kq_buf *out, const kq_hello *v, unsigned level)
 {
     switch (v->tag) {
     case KQ_HELLO_HELLO_FROM_CLIENT:
@@ -1569,7 +1678,7 @@ static void enc_hello(kq_buf *out, const kq_hello *v)
         break;
     case KQ_HELLO_HELLO_FROM_WORKER:
         kq_buf_append(out, "{\"HelloFromWorker\":", 19);
-        enc_hello_hello_from_worker(out, &v->hello_from_worker);
+        enc_hello_hello_from_worker(out, &v->hello_from_worker, level);
         kq_buf_putc(out, '}');
         break;
     }
@@ -1606,7 +1715,12 @@ static int dec_hello(kq_dec *d, cJSON *j, kq_hello *out)
 
 int kq_hello_encode(const kq_hello *v, kq_buf *out)
 {
-    enc_hello(out, v);
+    return kq_hello_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_hello_encode_at(const kq_hello *v, unsigned level, kq_buf *out)
+{
+    enc_hello(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -1657,6 +1771,7 @@ static const char *const c2s_names[] = {
     "ShowWorker",
     "ListResources",
     "Bye",
+    "DrainWorker",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -1673,11 +1788,33 @@ static const bool c2s_has_value[] = {
     true,
     false,
     false,
+    true,
 };
 
 const char *kq_c2s_tag_name(kq_c2s_tag tag)
 {
-    return (unsigned)tag < 12 ? c2s_names[tag] : "?";
+    return (unsigned)tag < 13 ? c2s_names[tag] : "?";
+}
+
+unsigned kq_c2s_tag_level(kq_c2s_tag tag)
+{
+    static const unsigned char levels[] = {
+        0, /* AuthRequest */
+        0, /* AuthResponse */
+        0, /* IssueJob */
+        0, /* ListJobs */
+        0, /* ShowJob */
+        0, /* ObserveJob */
+        0, /* RemoveJob */
+        0, /* CleanJobs */
+        0, /* ListWorkers */
+        0, /* ShowWorker */
+        0, /* ListResources */
+        0, /* Bye */
+        1, /* DrainWorker */
+    };
+
+    return (unsigned)tag < 13 ? levels[tag] : 0;
 }
 
 void kq_c2s_init(kq_c2s *v)
@@ -1713,8 +1850,9 @@ static int copy_c2s_list_jobs(kq_c2s_list_jobs *dst, const kq_c2s_list_jobs *src
     return 0;
 }
 
-static void enc_c2s_list_jobs(kq_buf *out, const kq_c2s_list_jobs *v)
+static void enc_c2s_list_jobs(kq_buf *out, const kq_c2s_list_jobs *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"num_jobs\":", 12);
     kq_enc_u64(out, v->num_jobs);
     kq_buf_append(out, ",\"pending\":", 11);
@@ -1738,7 +1876,8 @@ static int dec_c2s_list_jobs(kq_dec *d, cJSON *j, kq_c2s_list_jobs *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "ListJobs", c2s_list_jobs_fields, 7, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "ListJobs", c2s_list_jobs_fields, 7,
+                            7, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "num_jobs");
@@ -1818,8 +1957,9 @@ static int copy_c2s_show_job(kq_c2s_show_job *dst, const kq_c2s_show_job *src)
     return 0;
 }
 
-static void enc_c2s_show_job(kq_buf *out, const kq_c2s_show_job *v)
+static void enc_c2s_show_job(kq_buf *out, const kq_c2s_show_job *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"job_id\":", 10);
     kq_enc_u64(out, v->job_id);
     kq_buf_putc(out, '}');
@@ -1831,7 +1971,8 @@ static int dec_c2s_show_job(kq_dec *d, cJSON *j, kq_c2s_show_job *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "ShowJob", c2s_show_job_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "ShowJob", c2s_show_job_fields, 1,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_id");
@@ -1863,8 +2004,9 @@ static int copy_c2s_observe_job(kq_c2s_observe_job *dst, const kq_c2s_observe_jo
     return 0;
 }
 
-static void enc_c2s_observe_job(kq_buf *out, const kq_c2s_observe_job *v)
+static void enc_c2s_observe_job(kq_buf *out, const kq_c2s_observe_job *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"job_id\":", 10);
     kq_enc_u64(out, v->job_id);
     kq_buf_putc(out, '}');
@@ -1876,7 +2018,8 @@ static int dec_c2s_observe_job(kq_dec *d, cJSON *j, kq_c2s_observe_job *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "ObserveJob", c2s_observe_job_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "ObserveJob", c2s_observe_job_fields, 1,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_id");
@@ -1910,8 +2053,9 @@ static int copy_c2s_remove_job(kq_c2s_remove_job *dst, const kq_c2s_remove_job *
     return 0;
 }
 
-static void enc_c2s_remove_job(kq_buf *out, const kq_c2s_remove_job *v)
+static void enc_c2s_remove_job(kq_buf *out, const kq_c2s_remove_job *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"job_id\":", 10);
     kq_enc_u64(out, v->job_id);
     kq_buf_append(out, ",\"kill\":", 8);
@@ -1925,7 +2069,8 @@ static int dec_c2s_remove_job(kq_dec *d, cJSON *j, kq_c2s_remove_job *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "RemoveJob", c2s_remove_job_fields, 2, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "RemoveJob", c2s_remove_job_fields, 2,
+                            2, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_id");
@@ -1965,8 +2110,9 @@ static int copy_c2s_clean_jobs(kq_c2s_clean_jobs *dst, const kq_c2s_clean_jobs *
     return 0;
 }
 
-static void enc_c2s_clean_jobs(kq_buf *out, const kq_c2s_clean_jobs *v)
+static void enc_c2s_clean_jobs(kq_buf *out, const kq_c2s_clean_jobs *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"all\":", 7);
     kq_enc_bool(out, v->all);
     kq_buf_putc(out, '}');
@@ -1978,7 +2124,8 @@ static int dec_c2s_clean_jobs(kq_dec *d, cJSON *j, kq_c2s_clean_jobs *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "CleanJobs", c2s_clean_jobs_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "CleanJobs", c2s_clean_jobs_fields, 1,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "all");
@@ -2010,8 +2157,9 @@ static int copy_c2s_show_worker(kq_c2s_show_worker *dst, const kq_c2s_show_worke
     return 0;
 }
 
-static void enc_c2s_show_worker(kq_buf *out, const kq_c2s_show_worker *v)
+static void enc_c2s_show_worker(kq_buf *out, const kq_c2s_show_worker *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"worker_id\":", 13);
     kq_enc_u64(out, v->worker_id);
     kq_buf_putc(out, '}');
@@ -2023,7 +2171,8 @@ static int dec_c2s_show_worker(kq_dec *d, cJSON *j, kq_c2s_show_worker *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "ShowWorker", c2s_show_worker_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "ShowWorker", c2s_show_worker_fields, 1,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "worker_id");
@@ -2036,6 +2185,70 @@ static int dec_c2s_show_worker(kq_dec *d, cJSON *j, kq_c2s_show_worker *out)
     return 0;
 fail:
     free_c2s_show_worker(out);
+    return rc;
+}
+
+static const char *const c2s_drain_worker_fields[] = {
+    "worker",
+    "drain",
+};
+
+static void free_c2s_drain_worker(kq_c2s_drain_worker *v)
+{
+    kq_str_free(&v->worker);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_drain_worker(kq_c2s_drain_worker *dst, const kq_c2s_drain_worker *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_str_copy(&dst->worker, &src->worker) < 0)
+        goto fail;
+    dst->drain = src->drain;
+    return 0;
+fail:
+    free_c2s_drain_worker(dst);
+    return -ENOMEM;
+}
+
+static void enc_c2s_drain_worker(kq_buf *out, const kq_c2s_drain_worker *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"worker\":", 10);
+    kq_enc_str(out, &v->worker);
+    kq_buf_append(out, ",\"drain\":", 9);
+    kq_enc_bool(out, v->drain);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_drain_worker(kq_dec *d, cJSON *j, kq_c2s_drain_worker *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "DrainWorker", c2s_drain_worker_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "worker");
+        goto fail;
+    }
+    kq_dec_push(d, "worker");
+    if ((rc = kq_dec_str(d, found[0], KQ_LIMIT_NAME, &out->worker)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "drain");
+        goto fail;
+    }
+    kq_dec_push(d, "drain");
+    if ((rc = kq_dec_bool(d, found[1], &out->drain)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_drain_worker(out);
     return rc;
 }
 
@@ -2065,6 +2278,9 @@ void kq_c2s_free(kq_c2s *v)
         break;
     case KQ_C2S_SHOW_WORKER:
         free_c2s_show_worker(&v->show_worker);
+        break;
+    case KQ_C2S_DRAIN_WORKER:
+        free_c2s_drain_worker(&v->drain_worker);
         break;
     default:
         break;
@@ -2109,6 +2325,10 @@ int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src)
         if (copy_c2s_show_worker(&dst->show_worker, &src->show_worker) < 0)
             goto fail;
         break;
+    case KQ_C2S_DRAIN_WORKER:
+        if (copy_c2s_drain_worker(&dst->drain_worker, &src->drain_worker) < 0)
+            goto fail;
+        break;
     default:
         break;
     }
@@ -2118,7 +2338,7 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_c2s(kq_buf *out, const kq_c2s *v)
+static void enc_c2s(kq_buf *out, const kq_c2s *v, unsigned level)
 {
     switch (v->tag) {
     case KQ_C2S_AUTH_REQUEST:
@@ -2131,32 +2351,32 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v)
         break;
     case KQ_C2S_ISSUE_JOB:
         kq_buf_append(out, "{\"IssueJob\":", 12);
-        enc_job_info(out, &v->issue_job);
+        enc_job_info(out, &v->issue_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_C2S_LIST_JOBS:
         kq_buf_append(out, "{\"ListJobs\":", 12);
-        enc_c2s_list_jobs(out, &v->list_jobs);
+        enc_c2s_list_jobs(out, &v->list_jobs, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_C2S_SHOW_JOB:
         kq_buf_append(out, "{\"ShowJob\":", 11);
-        enc_c2s_show_job(out, &v->show_job);
+        enc_c2s_show_job(out, &v->show_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_C2S_OBSERVE_JOB:
         kq_buf_append(out, "{\"ObserveJob\":", 14);
-        enc_c2s_observe_job(out, &v->observe_job);
+        enc_c2s_observe_job(out, &v->observe_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_C2S_REMOVE_JOB:
         kq_buf_append(out, "{\"RemoveJob\":", 13);
-        enc_c2s_remove_job(out, &v->remove_job);
+        enc_c2s_remove_job(out, &v->remove_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_C2S_CLEAN_JOBS:
         kq_buf_append(out, "{\"CleanJobs\":", 13);
-        enc_c2s_clean_jobs(out, &v->clean_jobs);
+        enc_c2s_clean_jobs(out, &v->clean_jobs, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_C2S_LIST_WORKERS:
@@ -2164,7 +2384,7 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v)
         break;
     case KQ_C2S_SHOW_WORKER:
         kq_buf_append(out, "{\"ShowWorker\":", 14);
-        enc_c2s_show_worker(out, &v->show_worker);
+        enc_c2s_show_worker(out, &v->show_worker, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_C2S_LIST_RESOURCES:
@@ -2172,6 +2392,11 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v)
         break;
     case KQ_C2S_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
+        break;
+    case KQ_C2S_DRAIN_WORKER:
+        kq_buf_append(out, "{\"DrainWorker\":", 15);
+        enc_c2s_drain_worker(out, &v->drain_worker, level);
+        kq_buf_putc(out, '}');
         break;
     }
 }
@@ -2182,7 +2407,7 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 12, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 13, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_c2s_tag)tag;
@@ -2226,6 +2451,9 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     case KQ_C2S_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_C2S_DRAIN_WORKER:
+        rc = dec_c2s_drain_worker(d, payload, &out->drain_worker);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -2237,7 +2465,14 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
 
 int kq_c2s_encode(const kq_c2s *v, kq_buf *out)
 {
-    enc_c2s(out, v);
+    return kq_c2s_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_c2s_encode_at(const kq_c2s *v, unsigned level, kq_buf *out)
+{
+    if (kq_c2s_tag_level(v->tag) > level)
+        return -EPROTO;
+    enc_c2s(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -2313,6 +2548,12 @@ const char *kq_s2c_tag_name(kq_s2c_tag tag)
     return (unsigned)tag < 13 ? s2c_names[tag] : "?";
 }
 
+unsigned kq_s2c_tag_level(kq_s2c_tag tag)
+{
+    (void)tag;
+    return 0;
+}
+
 void kq_s2c_init(kq_s2c *v)
 {
     memset(v, 0, sizeof *v);
@@ -2339,8 +2580,9 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2c_auth_challenge(kq_buf *out, const kq_s2c_auth_challenge *v)
+static void enc_s2c_auth_challenge(kq_buf *out, const kq_s2c_auth_challenge *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"salt\":", 8);
     kq_enc_str(out, &v->salt);
     kq_buf_putc(out, '}');
@@ -2352,7 +2594,8 @@ static int dec_s2c_auth_challenge(kq_dec *d, cJSON *j, kq_s2c_auth_challenge *ou
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2c_auth_challenge_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2c_auth_challenge_fields, 1,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "salt");
@@ -2393,10 +2636,10 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2c_reject_job(kq_buf *out, const kq_s2c_reject_job *v)
+static void enc_s2c_reject_job(kq_buf *out, const kq_s2c_reject_job *v, unsigned level)
 {
     kq_buf_append(out, "{\"job_info\":", 12);
-    enc_job_info(out, &v->job_info);
+    enc_job_info(out, &v->job_info, level);
     kq_buf_append(out, ",\"reason\":", 10);
     kq_enc_str(out, &v->reason);
     kq_buf_putc(out, '}');
@@ -2408,7 +2651,8 @@ static int dec_s2c_reject_job(kq_dec *d, cJSON *j, kq_s2c_reject_job *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "RejectJob", s2c_reject_job_fields, 2, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "RejectJob", s2c_reject_job_fields, 2,
+                            2, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_info");
@@ -2469,10 +2713,10 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2c_job_list(kq_buf *out, const kq_s2c_job_list *v)
+static void enc_s2c_job_list(kq_buf *out, const kq_s2c_job_list *v, unsigned level)
 {
     kq_buf_append(out, "{\"job_infos\":", 13);
-    enc_job_info_list(out, &v->job_infos);
+    enc_job_info_list(out, &v->job_infos, level);
     kq_buf_append(out, ",\"jobs_pending\":", 16);
     kq_enc_u64(out, v->jobs_pending);
     kq_buf_append(out, ",\"jobs_offered\":", 16);
@@ -2498,7 +2742,8 @@ static int dec_s2c_job_list(kq_dec *d, cJSON *j, kq_s2c_job_list *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "JobList", s2c_job_list_fields, 9, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "JobList", s2c_job_list_fields, 9,
+                            9, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_infos");
@@ -2607,10 +2852,10 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2c_job_info(kq_buf *out, const kq_s2c_job_info *v)
+static void enc_s2c_job_info(kq_buf *out, const kq_s2c_job_info *v, unsigned level)
 {
     kq_buf_append(out, "{\"job_info\":", 12);
-    enc_job_info(out, &v->job_info);
+    enc_job_info(out, &v->job_info, level);
     kq_buf_append(out, ",\"stdout_text\":", 15);
     kq_enc_opt_str(out, &v->stdout_text);
     kq_buf_append(out, ",\"stderr_text\":", 15);
@@ -2624,7 +2869,8 @@ static int dec_s2c_job_info(kq_dec *d, cJSON *j, kq_s2c_job_info *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "JobInfo", s2c_job_info_fields, 3, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "JobInfo", s2c_job_info_fields, 3,
+                            3, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_info");
@@ -2675,8 +2921,9 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2c_resource_list(kq_buf *out, const kq_s2c_resource_list *v)
+static void enc_s2c_resource_list(kq_buf *out, const kq_s2c_resource_list *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"used_resources\":", 18);
     if (v->has_used_resources)
         kq_enc_u64_map(out, &v->used_resources);
@@ -2696,7 +2943,8 @@ static int dec_s2c_resource_list(kq_dec *d, cJSON *j, kq_s2c_resource_list *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "ResourceList", s2c_resource_list_fields, 2, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "ResourceList", s2c_resource_list_fields, 2,
+                            2, found)) < 0)
         return rc;
     if (!kq_dec_is_none(found[0])) {
         out->has_used_resources = true;
@@ -2741,8 +2989,9 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2c_request_response(kq_buf *out, const kq_s2c_request_response *v)
+static void enc_s2c_request_response(kq_buf *out, const kq_s2c_request_response *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"success\":", 11);
     kq_enc_bool(out, v->success);
     kq_buf_append(out, ",\"text\":", 8);
@@ -2756,7 +3005,8 @@ static int dec_s2c_request_response(kq_dec *d, cJSON *j, kq_s2c_request_response
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "RequestResponse", s2c_request_response_fields, 2, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "RequestResponse", s2c_request_response_fields, 2,
+                            2, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "success");
@@ -2876,7 +3126,7 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2c(kq_buf *out, const kq_s2c *v)
+static void enc_s2c(kq_buf *out, const kq_s2c *v, unsigned level)
 {
     switch (v->tag) {
     case KQ_S2C_WELCOME_CLIENT:
@@ -2884,7 +3134,7 @@ static void enc_s2c(kq_buf *out, const kq_s2c *v)
         break;
     case KQ_S2C_AUTH_CHALLENGE:
         kq_buf_append(out, "{\"AuthChallenge\":", 17);
-        enc_s2c_auth_challenge(out, &v->auth_challenge);
+        enc_s2c_auth_challenge(out, &v->auth_challenge, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_AUTH_ACCEPTED:
@@ -2894,47 +3144,47 @@ static void enc_s2c(kq_buf *out, const kq_s2c *v)
         break;
     case KQ_S2C_ACCEPT_JOB:
         kq_buf_append(out, "{\"AcceptJob\":", 13);
-        enc_job_info(out, &v->accept_job);
+        enc_job_info(out, &v->accept_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_REJECT_JOB:
         kq_buf_append(out, "{\"RejectJob\":", 13);
-        enc_s2c_reject_job(out, &v->reject_job);
+        enc_s2c_reject_job(out, &v->reject_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_JOB_LIST:
         kq_buf_append(out, "{\"JobList\":", 11);
-        enc_s2c_job_list(out, &v->job_list);
+        enc_s2c_job_list(out, &v->job_list, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_JOB_INFO:
         kq_buf_append(out, "{\"JobInfo\":", 11);
-        enc_s2c_job_info(out, &v->job_info);
+        enc_s2c_job_info(out, &v->job_info, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_JOB_UPDATED:
         kq_buf_append(out, "{\"JobUpdated\":", 14);
-        enc_job_info(out, &v->job_updated);
+        enc_job_info(out, &v->job_updated, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_WORKER_LIST:
         kq_buf_append(out, "{\"WorkerList\":", 14);
-        enc_worker_info_list(out, &v->worker_list);
+        enc_worker_info_list(out, &v->worker_list, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_WORKER_INFO:
         kq_buf_append(out, "{\"WorkerInfo\":", 14);
-        enc_worker_info(out, &v->worker_info);
+        enc_worker_info(out, &v->worker_info, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_RESOURCE_LIST:
         kq_buf_append(out, "{\"ResourceList\":", 16);
-        enc_s2c_resource_list(out, &v->resource_list);
+        enc_s2c_resource_list(out, &v->resource_list, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_REQUEST_RESPONSE:
         kq_buf_append(out, "{\"RequestResponse\":", 19);
-        enc_s2c_request_response(out, &v->request_response);
+        enc_s2c_request_response(out, &v->request_response, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2C_BYE:
@@ -3007,7 +3257,12 @@ static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
 
 int kq_s2c_encode(const kq_s2c *v, kq_buf *out)
 {
-    enc_s2c(out, v);
+    return kq_s2c_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_s2c_encode_at(const kq_s2c *v, unsigned level, kq_buf *out)
+{
+    enc_s2c(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -3055,6 +3310,7 @@ static const char *const w2s_names[] = {
     "DeferJobOffer",
     "RejectJobOffer",
     "Bye",
+    "RequeueJob",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -3068,11 +3324,30 @@ static const bool w2s_has_value[] = {
     true,
     true,
     false,
+    true,
 };
 
 const char *kq_w2s_tag_name(kq_w2s_tag tag)
 {
-    return (unsigned)tag < 9 ? w2s_names[tag] : "?";
+    return (unsigned)tag < 10 ? w2s_names[tag] : "?";
+}
+
+unsigned kq_w2s_tag_level(kq_w2s_tag tag)
+{
+    static const unsigned char levels[] = {
+        0, /* AuthResponse */
+        0, /* UpdateSystemInfo */
+        0, /* UpdateJobStatus */
+        0, /* UpdateJobResults */
+        0, /* UpdateResources */
+        0, /* AcceptJobOffer */
+        0, /* DeferJobOffer */
+        0, /* RejectJobOffer */
+        0, /* Bye */
+        1, /* RequeueJob */
+    };
+
+    return (unsigned)tag < 10 ? levels[tag] : 0;
 }
 
 void kq_w2s_init(kq_w2s *v)
@@ -3107,8 +3382,9 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_w2s_update_job_results(kq_buf *out, const kq_w2s_update_job_results *v)
+static void enc_w2s_update_job_results(kq_buf *out, const kq_w2s_update_job_results *v, unsigned level)
 {
+    (void)level;
     kq_buf_append(out, "{\"job_id\":", 10);
     kq_enc_u64(out, v->job_id);
     kq_buf_append(out, ",\"stdout_text\":", 15);
@@ -3124,7 +3400,8 @@ static int dec_w2s_update_job_results(kq_dec *d, cJSON *j, kq_w2s_update_job_res
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "UpdateJobResults", w2s_update_job_results_fields, 3, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "UpdateJobResults", w2s_update_job_results_fields, 3,
+                            3, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "job_id");
@@ -3145,6 +3422,70 @@ static int dec_w2s_update_job_results(kq_dec *d, cJSON *j, kq_w2s_update_job_res
     return 0;
 fail:
     free_w2s_update_job_results(out);
+    return rc;
+}
+
+static const char *const w2s_requeue_job_fields[] = {
+    "job_id",
+    "reason",
+};
+
+static void free_w2s_requeue_job(kq_w2s_requeue_job *v)
+{
+    kq_str_free(&v->reason);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_w2s_requeue_job(kq_w2s_requeue_job *dst, const kq_w2s_requeue_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    if (kq_str_copy(&dst->reason, &src->reason) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_w2s_requeue_job(dst);
+    return -ENOMEM;
+}
+
+static void enc_w2s_requeue_job(kq_buf *out, const kq_w2s_requeue_job *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"reason\":", 10);
+    kq_enc_str(out, &v->reason);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_w2s_requeue_job(kq_dec *d, cJSON *j, kq_w2s_requeue_job *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "RequeueJob", w2s_requeue_job_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "reason");
+        goto fail;
+    }
+    kq_dec_push(d, "reason");
+    if ((rc = kq_dec_str(d, found[1], 1024, &out->reason)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_w2s_requeue_job(out);
     return rc;
 }
 
@@ -3174,6 +3515,9 @@ void kq_w2s_free(kq_w2s *v)
         break;
     case KQ_W2S_REJECT_JOB_OFFER:
         kq_job_info_free(&v->reject_job_offer);
+        break;
+    case KQ_W2S_REQUEUE_JOB:
+        free_w2s_requeue_job(&v->requeue_job);
         break;
     default:
         break;
@@ -3218,6 +3562,10 @@ int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src)
         if (kq_job_info_copy(&dst->reject_job_offer, &src->reject_job_offer) < 0)
             goto fail;
         break;
+    case KQ_W2S_REQUEUE_JOB:
+        if (copy_w2s_requeue_job(&dst->requeue_job, &src->requeue_job) < 0)
+            goto fail;
+        break;
     default:
         break;
     }
@@ -3227,7 +3575,7 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_w2s(kq_buf *out, const kq_w2s *v)
+static void enc_w2s(kq_buf *out, const kq_w2s *v, unsigned level)
 {
     switch (v->tag) {
     case KQ_W2S_AUTH_RESPONSE:
@@ -3237,41 +3585,46 @@ static void enc_w2s(kq_buf *out, const kq_w2s *v)
         break;
     case KQ_W2S_UPDATE_SYSTEM_INFO:
         kq_buf_append(out, "{\"UpdateSystemInfo\":", 20);
-        enc_system_info(out, &v->update_system_info);
+        enc_system_info(out, &v->update_system_info, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_W2S_UPDATE_JOB_STATUS:
         kq_buf_append(out, "{\"UpdateJobStatus\":", 19);
-        enc_job_info(out, &v->update_job_status);
+        enc_job_info(out, &v->update_job_status, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_W2S_UPDATE_JOB_RESULTS:
         kq_buf_append(out, "{\"UpdateJobResults\":", 20);
-        enc_w2s_update_job_results(out, &v->update_job_results);
+        enc_w2s_update_job_results(out, &v->update_job_results, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_W2S_UPDATE_RESOURCES:
         kq_buf_append(out, "{\"UpdateResources\":", 19);
-        enc_resources(out, &v->update_resources);
+        enc_resources(out, &v->update_resources, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_W2S_ACCEPT_JOB_OFFER:
         kq_buf_append(out, "{\"AcceptJobOffer\":", 18);
-        enc_job_info(out, &v->accept_job_offer);
+        enc_job_info(out, &v->accept_job_offer, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_W2S_DEFER_JOB_OFFER:
         kq_buf_append(out, "{\"DeferJobOffer\":", 17);
-        enc_job_info(out, &v->defer_job_offer);
+        enc_job_info(out, &v->defer_job_offer, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_W2S_REJECT_JOB_OFFER:
         kq_buf_append(out, "{\"RejectJobOffer\":", 18);
-        enc_job_info(out, &v->reject_job_offer);
+        enc_job_info(out, &v->reject_job_offer, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_W2S_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
+        break;
+    case KQ_W2S_REQUEUE_JOB:
+        kq_buf_append(out, "{\"RequeueJob\":", 14);
+        enc_w2s_requeue_job(out, &v->requeue_job, level);
+        kq_buf_putc(out, '}');
         break;
     }
 }
@@ -3282,7 +3635,7 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 9, &tag, &payload);
+    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 10, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_w2s_tag)tag;
@@ -3317,6 +3670,9 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
     case KQ_W2S_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_W2S_REQUEUE_JOB:
+        rc = dec_w2s_requeue_job(d, payload, &out->requeue_job);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -3328,7 +3684,14 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
 
 int kq_w2s_encode(const kq_w2s *v, kq_buf *out)
 {
-    enc_w2s(out, v);
+    return kq_w2s_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_w2s_encode_at(const kq_w2s *v, unsigned level, kq_buf *out)
+{
+    if (kq_w2s_tag_level(v->tag) > level)
+        return -EPROTO;
+    enc_w2s(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -3375,6 +3738,7 @@ static const char *const s2w_names[] = {
     "WithdrawJobOffer",
     "KillJob",
     "Bye",
+    "ReportStored",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -3387,11 +3751,29 @@ static const bool s2w_has_value[] = {
     true,
     true,
     false,
+    true,
 };
 
 const char *kq_s2w_tag_name(kq_s2w_tag tag)
 {
-    return (unsigned)tag < 8 ? s2w_names[tag] : "?";
+    return (unsigned)tag < 9 ? s2w_names[tag] : "?";
+}
+
+unsigned kq_s2w_tag_level(kq_s2w_tag tag)
+{
+    static const unsigned char levels[] = {
+        0, /* WelcomeWorker */
+        0, /* AuthChallenge */
+        0, /* AuthAccepted */
+        0, /* OfferJob */
+        0, /* ConfirmJobOffer */
+        0, /* WithdrawJobOffer */
+        0, /* KillJob */
+        0, /* Bye */
+        1, /* ReportStored */
+    };
+
+    return (unsigned)tag < 9 ? levels[tag] : 0;
 }
 
 void kq_s2w_init(kq_s2w *v)
@@ -3401,11 +3783,14 @@ void kq_s2w_init(kq_s2w *v)
 
 static const char *const s2w_auth_challenge_fields[] = {
     "salt",
+    "extension_level",
+    "state_id",
 };
 
 static void free_s2w_auth_challenge(kq_s2w_auth_challenge *v)
 {
     kq_str_free(&v->salt);
+    kq_str_free(&v->state_id);
     memset(v, 0, sizeof *v);
 }
 
@@ -3414,26 +3799,39 @@ static int copy_s2w_auth_challenge(kq_s2w_auth_challenge *dst, const kq_s2w_auth
     memset(dst, 0, sizeof *dst);
     if (kq_str_copy(&dst->salt, &src->salt) < 0)
         goto fail;
+    dst->has_extension_level = src->has_extension_level;
+    dst->extension_level = src->extension_level;
+    if (kq_str_copy(&dst->state_id, &src->state_id) < 0)
+        goto fail;
     return 0;
 fail:
     free_s2w_auth_challenge(dst);
     return -ENOMEM;
 }
 
-static void enc_s2w_auth_challenge(kq_buf *out, const kq_s2w_auth_challenge *v)
+static void enc_s2w_auth_challenge(kq_buf *out, const kq_s2w_auth_challenge *v, unsigned level)
 {
     kq_buf_append(out, "{\"salt\":", 8);
     kq_enc_str(out, &v->salt);
+    if (level >= 1 && v->has_extension_level) {
+        kq_buf_append(out, ",\"extension_level\":", 19);
+        kq_enc_u64(out, v->extension_level);
+    }
+    if (level >= 1 && v->state_id.ptr) {
+        kq_buf_append(out, ",\"state_id\":", 12);
+        kq_enc_str(out, &v->state_id);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *out)
 {
-    cJSON *found[1];
+    cJSON *found[3];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 1, found)) < 0)
+    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 3,
+                            1, found)) < 0)
         return rc;
     if (!found[0]) {
         rc = kq_dec_missing(d, "salt");
@@ -3443,9 +3841,67 @@ static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *ou
     if ((rc = kq_dec_str(d, found[0], KQ_LIMIT_SALT, &out->salt)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[1])) {
+        out->has_extension_level = true;
+        kq_dec_push(d, "extension_level");
+        if ((rc = kq_dec_u64(d, found[1], &out->extension_level)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    kq_dec_push(d, "state_id");
+    if ((rc = kq_dec_opt_str(d, found[2], 64, &out->state_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
     return 0;
 fail:
     free_s2w_auth_challenge(out);
+    return rc;
+}
+
+static const char *const s2w_report_stored_fields[] = {
+    "job_id",
+};
+
+static void free_s2w_report_stored(kq_s2w_report_stored *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2w_report_stored(kq_s2w_report_stored *dst, const kq_s2w_report_stored *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    return 0;
+}
+
+static void enc_s2w_report_stored(kq_buf *out, const kq_s2w_report_stored *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2w_report_stored(kq_dec *d, cJSON *j, kq_s2w_report_stored *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ReportStored", s2w_report_stored_fields, 1,
+                            1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2w_report_stored(out);
     return rc;
 }
 
@@ -3466,6 +3922,9 @@ void kq_s2w_free(kq_s2w *v)
         break;
     case KQ_S2W_KILL_JOB:
         kq_job_info_free(&v->kill_job);
+        break;
+    case KQ_S2W_REPORT_STORED:
+        free_s2w_report_stored(&v->report_stored);
         break;
     default:
         break;
@@ -3501,6 +3960,10 @@ int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src)
         if (kq_job_info_copy(&dst->kill_job, &src->kill_job) < 0)
             goto fail;
         break;
+    case KQ_S2W_REPORT_STORED:
+        if (copy_s2w_report_stored(&dst->report_stored, &src->report_stored) < 0)
+            goto fail;
+        break;
     default:
         break;
     }
@@ -3510,7 +3973,7 @@ fail:
     return -ENOMEM;
 }
 
-static void enc_s2w(kq_buf *out, const kq_s2w *v)
+static void enc_s2w(kq_buf *out, const kq_s2w *v, unsigned level)
 {
     switch (v->tag) {
     case KQ_S2W_WELCOME_WORKER:
@@ -3518,7 +3981,7 @@ static void enc_s2w(kq_buf *out, const kq_s2w *v)
         break;
     case KQ_S2W_AUTH_CHALLENGE:
         kq_buf_append(out, "{\"AuthChallenge\":", 17);
-        enc_s2w_auth_challenge(out, &v->auth_challenge);
+        enc_s2w_auth_challenge(out, &v->auth_challenge, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2W_AUTH_ACCEPTED:
@@ -3528,26 +3991,31 @@ static void enc_s2w(kq_buf *out, const kq_s2w *v)
         break;
     case KQ_S2W_OFFER_JOB:
         kq_buf_append(out, "{\"OfferJob\":", 12);
-        enc_job_info(out, &v->offer_job);
+        enc_job_info(out, &v->offer_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2W_CONFIRM_JOB_OFFER:
         kq_buf_append(out, "{\"ConfirmJobOffer\":", 19);
-        enc_job_info(out, &v->confirm_job_offer);
+        enc_job_info(out, &v->confirm_job_offer, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2W_WITHDRAW_JOB_OFFER:
         kq_buf_append(out, "{\"WithdrawJobOffer\":", 20);
-        enc_job_info(out, &v->withdraw_job_offer);
+        enc_job_info(out, &v->withdraw_job_offer, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2W_KILL_JOB:
         kq_buf_append(out, "{\"KillJob\":", 11);
-        enc_job_info(out, &v->kill_job);
+        enc_job_info(out, &v->kill_job, level);
         kq_buf_putc(out, '}');
         break;
     case KQ_S2W_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
+        break;
+    case KQ_S2W_REPORT_STORED:
+        kq_buf_append(out, "{\"ReportStored\":", 16);
+        enc_s2w_report_stored(out, &v->report_stored, level);
+        kq_buf_putc(out, '}');
         break;
     }
 }
@@ -3558,7 +4026,7 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 8, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 9, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_s2w_tag)tag;
@@ -3590,6 +4058,9 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
     case KQ_S2W_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_S2W_REPORT_STORED:
+        rc = dec_s2w_report_stored(d, payload, &out->report_stored);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -3601,7 +4072,14 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
 
 int kq_s2w_encode(const kq_s2w *v, kq_buf *out)
 {
-    enc_s2w(out, v);
+    return kq_s2w_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_s2w_encode_at(const kq_s2w *v, unsigned level, kq_buf *out)
+{
+    if (kq_s2w_tag_level(v->tag) > level)
+        return -EPROTO;
+    enc_s2w(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
 
@@ -3654,6 +4132,11 @@ static int ops_resources_encode(const void *v, kq_buf *out)
     return kq_resources_encode(v, out);
 }
 
+static int ops_resources_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_resources_encode_at(v, level, out);
+}
+
 static int ops_resources_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_resources_decode(json, len, out, err);
@@ -3672,6 +4155,11 @@ static void ops_job_status_free(void *v)
 static int ops_job_status_encode(const void *v, kq_buf *out)
 {
     return kq_job_status_encode(v, out);
+}
+
+static int ops_job_status_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_job_status_encode_at(v, level, out);
 }
 
 static int ops_job_status_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -3694,6 +4182,11 @@ static int ops_job_info_encode(const void *v, kq_buf *out)
     return kq_job_info_encode(v, out);
 }
 
+static int ops_job_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_job_info_encode_at(v, level, out);
+}
+
 static int ops_job_info_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_job_info_decode(json, len, out, err);
@@ -3712,6 +4205,11 @@ static void ops_load_info_free(void *v)
 static int ops_load_info_encode(const void *v, kq_buf *out)
 {
     return kq_load_info_encode(v, out);
+}
+
+static int ops_load_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_load_info_encode_at(v, level, out);
 }
 
 static int ops_load_info_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -3734,6 +4232,11 @@ static int ops_system_info_encode(const void *v, kq_buf *out)
     return kq_system_info_encode(v, out);
 }
 
+static int ops_system_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_system_info_encode_at(v, level, out);
+}
+
 static int ops_system_info_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_system_info_decode(json, len, out, err);
@@ -3752,6 +4255,11 @@ static void ops_worker_info_free(void *v)
 static int ops_worker_info_encode(const void *v, kq_buf *out)
 {
     return kq_worker_info_encode(v, out);
+}
+
+static int ops_worker_info_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_worker_info_encode_at(v, level, out);
 }
 
 static int ops_worker_info_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -3774,6 +4282,11 @@ static int ops_hello_encode(const void *v, kq_buf *out)
     return kq_hello_encode(v, out);
 }
 
+static int ops_hello_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_hello_encode_at(v, level, out);
+}
+
 static int ops_hello_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_hello_decode(json, len, out, err);
@@ -3792,6 +4305,11 @@ static void ops_c2s_free(void *v)
 static int ops_c2s_encode(const void *v, kq_buf *out)
 {
     return kq_c2s_encode(v, out);
+}
+
+static int ops_c2s_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_c2s_encode_at(v, level, out);
 }
 
 static int ops_c2s_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -3814,6 +4332,11 @@ static int ops_s2c_encode(const void *v, kq_buf *out)
     return kq_s2c_encode(v, out);
 }
 
+static int ops_s2c_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_s2c_encode_at(v, level, out);
+}
+
 static int ops_s2c_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_s2c_decode(json, len, out, err);
@@ -3832,6 +4355,11 @@ static void ops_w2s_free(void *v)
 static int ops_w2s_encode(const void *v, kq_buf *out)
 {
     return kq_w2s_encode(v, out);
+}
+
+static int ops_w2s_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_w2s_encode_at(v, level, out);
 }
 
 static int ops_w2s_decode(const char *json, size_t len, void *out, kq_error *err)
@@ -3854,6 +4382,11 @@ static int ops_s2w_encode(const void *v, kq_buf *out)
     return kq_s2w_encode(v, out);
 }
 
+static int ops_s2w_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_s2w_encode_at(v, level, out);
+}
+
 static int ops_s2w_decode(const char *json, size_t len, void *out, kq_error *err)
 {
     return kq_s2w_decode(json, len, out, err);
@@ -3861,27 +4394,27 @@ static int ops_s2w_decode(const char *json, size_t len, void *out, kq_error *err
 
 const kq_type_ops kq_protocol_types[] = {
     {"Resources", sizeof(kq_resources), ops_resources_init, ops_resources_free,
-     ops_resources_encode, ops_resources_decode},
+     ops_resources_encode, ops_resources_encode_at, ops_resources_decode},
     {"JobStatus", sizeof(kq_job_status), ops_job_status_init, ops_job_status_free,
-     ops_job_status_encode, ops_job_status_decode},
+     ops_job_status_encode, ops_job_status_encode_at, ops_job_status_decode},
     {"JobInfo", sizeof(kq_job_info), ops_job_info_init, ops_job_info_free,
-     ops_job_info_encode, ops_job_info_decode},
+     ops_job_info_encode, ops_job_info_encode_at, ops_job_info_decode},
     {"LoadInfo", sizeof(kq_load_info), ops_load_info_init, ops_load_info_free,
-     ops_load_info_encode, ops_load_info_decode},
+     ops_load_info_encode, ops_load_info_encode_at, ops_load_info_decode},
     {"SystemInfo", sizeof(kq_system_info), ops_system_info_init, ops_system_info_free,
-     ops_system_info_encode, ops_system_info_decode},
+     ops_system_info_encode, ops_system_info_encode_at, ops_system_info_decode},
     {"WorkerInfo", sizeof(kq_worker_info), ops_worker_info_init, ops_worker_info_free,
-     ops_worker_info_encode, ops_worker_info_decode},
+     ops_worker_info_encode, ops_worker_info_encode_at, ops_worker_info_decode},
     {"HelloMessage", sizeof(kq_hello), ops_hello_init, ops_hello_free,
-     ops_hello_encode, ops_hello_decode},
+     ops_hello_encode, ops_hello_encode_at, ops_hello_decode},
     {"ClientToServerMessage", sizeof(kq_c2s), ops_c2s_init, ops_c2s_free,
-     ops_c2s_encode, ops_c2s_decode},
+     ops_c2s_encode, ops_c2s_encode_at, ops_c2s_decode},
     {"ServerToClientMessage", sizeof(kq_s2c), ops_s2c_init, ops_s2c_free,
-     ops_s2c_encode, ops_s2c_decode},
+     ops_s2c_encode, ops_s2c_encode_at, ops_s2c_decode},
     {"WorkerToServerMessage", sizeof(kq_w2s), ops_w2s_init, ops_w2s_free,
-     ops_w2s_encode, ops_w2s_decode},
+     ops_w2s_encode, ops_w2s_encode_at, ops_w2s_decode},
     {"ServerToWorkerMessage", sizeof(kq_s2w), ops_s2w_init, ops_s2w_free,
-     ops_s2w_encode, ops_s2w_decode},
+     ops_s2w_encode, ops_s2w_encode_at, ops_s2w_decode},
 };
 
 const size_t kq_protocol_type_count = 11;

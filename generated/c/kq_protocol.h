@@ -9,7 +9,13 @@
  *   void kq_T_free(kq_T *v);             frees what v owns and zeroes it
  *   int  kq_T_copy(kq_T *dst, const kq_T *src);  deep copy; 0 or -ENOMEM
  *   int  kq_T_encode(const kq_T *v, kq_buf *out);
- *        appends the reference's compact JSON; 0 or -ENOMEM
+ *        appends the reference's compact JSON, with every extension field
+ *        that is set; 0 or -ENOMEM
+ *   int  kq_T_encode_at(const kq_T *v, unsigned level, kq_buf *out);
+ *        the same for a peer of extension level `level` (0: the
+ *        original): extension fields above it are left out, and a message
+ *        of an extension variant above it is refused with -EPROTO
+ *        (nothing appended).  Senders to peers use this one.
  *   int  kq_T_decode(const char *json, size_t len, kq_T *out, kq_error *err);
  *        parses and validates one JSON value; 0, -EBADMSG (not JSON),
  *        -EMSGSIZE (more values than kq_json_max_nodes(len) allows),
@@ -23,6 +29,11 @@
  * a newtype or struct variant is the union member named after the variant.
  * An option<string> is a kq_str with ptr == NULL for null; any other
  * option<X> field has a bool has_<field> beside it.
+ *
+ * Kueue-C extensions (see the schema's header): an extension field is an
+ * option that is left out of the JSON when unset (never written as null);
+ * kq_T_tag_level(tag) tells the extension level of a variant (0 for the
+ * original's), which a peer may only receive once it said it speaks it.
  */
 #ifndef KQ_PROTOCOL_H
 #define KQ_PROTOCOL_H
@@ -30,6 +41,15 @@
 #include "kq_codec.h"
 
 #define KQ_PROTOCOL_SCHEMA_VERSION 1
+
+/* The highest Kueue-C extension level this code speaks (0: the original
+ * protocol only). */
+#define KQ_PROTOCOL_EXTENSION_LEVEL 1
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
+
+/* The Kueue-C release ("0.20.0") that introduced extension level `level`
+ * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
+const char *kq_protocol_extension_release(unsigned level);
 
 /* Limits the decoders enforce (bytes of a string, items of a list). */
 #define KQ_LIMIT_STRING 65536
@@ -54,6 +74,7 @@ void kq_resources_init(kq_resources *v);
 void kq_resources_free(kq_resources *v);
 KQ_NODISCARD int kq_resources_copy(kq_resources *dst, const kq_resources *src);
 int kq_resources_encode(const kq_resources *v, kq_buf *out);
+KQ_NODISCARD int kq_resources_encode_at(const kq_resources *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_resources_decode(const char *json, size_t len, kq_resources *out, kq_error *err);
 KQ_NODISCARD int kq_resources_decode_framed(const char *json, size_t len, kq_resources *out,
                                 kq_error *err);
@@ -116,11 +137,14 @@ typedef struct kq_job_status {
 
 /* The variant's name as on the wire ("Pending"). */
 const char *kq_job_status_tag_name(kq_job_status_tag tag);
+/* The extension level that introduced the variant; 0 for the original's. */
+unsigned kq_job_status_tag_level(kq_job_status_tag tag);
 
 void kq_job_status_init(kq_job_status *v);
 void kq_job_status_free(kq_job_status *v);
 KQ_NODISCARD int kq_job_status_copy(kq_job_status *dst, const kq_job_status *src);
 int kq_job_status_encode(const kq_job_status *v, kq_buf *out);
+KQ_NODISCARD int kq_job_status_encode_at(const kq_job_status *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_job_status_decode(const char *json, size_t len, kq_job_status *out, kq_error *err);
 KQ_NODISCARD int kq_job_status_decode_framed(const char *json, size_t len, kq_job_status *out,
                                 kq_error *err);
@@ -136,12 +160,14 @@ typedef struct kq_job_info {
     kq_job_status status; /* Life-cycle state. */
     kq_str stdout_path; /* File for stdout, relative to cwd; "null" discards; null captures. */
     kq_str stderr_path; /* File for stderr, like stdout_path. */
+    kq_str note; /* Kueue-C: what happened to the job besides its status, for people (why it went back to the queue); set by the server only, absent when nothing happened. */
 } kq_job_info;
 
 void kq_job_info_init(kq_job_info *v);
 void kq_job_info_free(kq_job_info *v);
 KQ_NODISCARD int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src);
 int kq_job_info_encode(const kq_job_info *v, kq_buf *out);
+KQ_NODISCARD int kq_job_info_encode_at(const kq_job_info *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_job_info_decode(const char *json, size_t len, kq_job_info *out, kq_error *err);
 KQ_NODISCARD int kq_job_info_decode_framed(const char *json, size_t len, kq_job_info *out,
                                 kq_error *err);
@@ -164,6 +190,7 @@ void kq_load_info_init(kq_load_info *v);
 void kq_load_info_free(kq_load_info *v);
 KQ_NODISCARD int kq_load_info_copy(kq_load_info *dst, const kq_load_info *src);
 int kq_load_info_encode(const kq_load_info *v, kq_buf *out);
+KQ_NODISCARD int kq_load_info_encode_at(const kq_load_info *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_load_info_decode(const char *json, size_t len, kq_load_info *out, kq_error *err);
 KQ_NODISCARD int kq_load_info_decode_framed(const char *json, size_t len, kq_load_info *out,
                                 kq_error *err);
@@ -182,6 +209,7 @@ void kq_system_info_init(kq_system_info *v);
 void kq_system_info_free(kq_system_info *v);
 KQ_NODISCARD int kq_system_info_copy(kq_system_info *dst, const kq_system_info *src);
 int kq_system_info_encode(const kq_system_info *v, kq_buf *out);
+KQ_NODISCARD int kq_system_info_encode_at(const kq_system_info *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_system_info_decode(const char *json, size_t len, kq_system_info *out, kq_error *err);
 KQ_NODISCARD int kq_system_info_decode_framed(const char *json, size_t len, kq_system_info *out,
                                 kq_error *err);
@@ -196,12 +224,15 @@ typedef struct kq_worker_info {
     kq_u64_set jobs_offered; /* Jobs offered to this worker and not answered. */
     kq_u64_set jobs_running; /* Jobs running on this worker. */
     kq_resources free_resources; /* Last UpdateResources. */
+    bool has_drained;
+    bool drained; /* Kueue-C: true while the worker is drained (kueue drain): no new jobs, its running ones finish; absent otherwise. */
 } kq_worker_info;
 
 void kq_worker_info_init(kq_worker_info *v);
 void kq_worker_info_free(kq_worker_info *v);
 KQ_NODISCARD int kq_worker_info_copy(kq_worker_info *dst, const kq_worker_info *src);
 int kq_worker_info_encode(const kq_worker_info *v, kq_buf *out);
+KQ_NODISCARD int kq_worker_info_encode_at(const kq_worker_info *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_worker_info_decode(const char *json, size_t len, kq_worker_info *out, kq_error *err);
 KQ_NODISCARD int kq_worker_info_decode_framed(const char *json, size_t len, kq_worker_info *out,
                                 kq_error *err);
@@ -222,6 +253,8 @@ typedef enum kq_hello_tag {
 /* HelloMessage::HelloFromWorker: A worker, with its name. */
 typedef struct kq_hello_hello_from_worker {
     kq_str worker_name; /* Host name up to the first dot. */
+    bool has_extension_level;
+    uint64_t extension_level; /* Kueue-C: the highest extension level the worker speaks; absent from the original. */
 } kq_hello_hello_from_worker;
 
 typedef struct kq_hello {
@@ -233,11 +266,14 @@ typedef struct kq_hello {
 
 /* The variant's name as on the wire ("HelloFromClient"). */
 const char *kq_hello_tag_name(kq_hello_tag tag);
+/* The extension level that introduced the variant; 0 for the original's. */
+unsigned kq_hello_tag_level(kq_hello_tag tag);
 
 void kq_hello_init(kq_hello *v);
 void kq_hello_free(kq_hello *v);
 KQ_NODISCARD int kq_hello_copy(kq_hello *dst, const kq_hello *src);
 int kq_hello_encode(const kq_hello *v, kq_buf *out);
+KQ_NODISCARD int kq_hello_encode_at(const kq_hello *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_hello_decode(const char *json, size_t len, kq_hello *out, kq_error *err);
 KQ_NODISCARD int kq_hello_decode_framed(const char *json, size_t len, kq_hello *out,
                                 kq_error *err);
@@ -256,6 +292,7 @@ typedef enum kq_c2s_tag {
     KQ_C2S_SHOW_WORKER, /* ShowWorker: One worker. */
     KQ_C2S_LIST_RESOURCES, /* ListResources: Global resources configured and in use. */
     KQ_C2S_BYE, /* Bye: The client leaves. */
+    KQ_C2S_DRAIN_WORKER, /* DrainWorker: Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead. */
 } kq_c2s_tag;
 
 /* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
@@ -295,6 +332,12 @@ typedef struct kq_c2s_show_worker {
     uint64_t worker_id; /* The worker. */
 } kq_c2s_show_worker;
 
+/* ClientToServerMessage::DrainWorker: Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead. */
+typedef struct kq_c2s_drain_worker {
+    kq_str worker; /* The worker's id (digits) or name; a drain applies to the name, across reconnects. */
+    bool drain; /* Drain (true) or undrain (false). */
+} kq_c2s_drain_worker;
+
 typedef struct kq_c2s {
     kq_c2s_tag tag;
     union {
@@ -306,16 +349,20 @@ typedef struct kq_c2s {
         kq_c2s_remove_job remove_job;
         kq_c2s_clean_jobs clean_jobs;
         kq_c2s_show_worker show_worker;
+        kq_c2s_drain_worker drain_worker;
     };
 } kq_c2s;
 
 /* The variant's name as on the wire ("AuthRequest"). */
 const char *kq_c2s_tag_name(kq_c2s_tag tag);
+/* The extension level that introduced the variant; 0 for the original's. */
+unsigned kq_c2s_tag_level(kq_c2s_tag tag);
 
 void kq_c2s_init(kq_c2s *v);
 void kq_c2s_free(kq_c2s *v);
 KQ_NODISCARD int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src);
 int kq_c2s_encode(const kq_c2s *v, kq_buf *out);
+KQ_NODISCARD int kq_c2s_encode_at(const kq_c2s *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_c2s_decode(const char *json, size_t len, kq_c2s *out, kq_error *err);
 KQ_NODISCARD int kq_c2s_decode_framed(const char *json, size_t len, kq_c2s *out,
                                 kq_error *err);
@@ -401,11 +448,14 @@ typedef struct kq_s2c {
 
 /* The variant's name as on the wire ("WelcomeClient"). */
 const char *kq_s2c_tag_name(kq_s2c_tag tag);
+/* The extension level that introduced the variant; 0 for the original's. */
+unsigned kq_s2c_tag_level(kq_s2c_tag tag);
 
 void kq_s2c_init(kq_s2c *v);
 void kq_s2c_free(kq_s2c *v);
 KQ_NODISCARD int kq_s2c_copy(kq_s2c *dst, const kq_s2c *src);
 int kq_s2c_encode(const kq_s2c *v, kq_buf *out);
+KQ_NODISCARD int kq_s2c_encode_at(const kq_s2c *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_s2c_decode(const char *json, size_t len, kq_s2c *out, kq_error *err);
 KQ_NODISCARD int kq_s2c_decode_framed(const char *json, size_t len, kq_s2c *out,
                                 kq_error *err);
@@ -421,6 +471,7 @@ typedef enum kq_w2s_tag {
     KQ_W2S_DEFER_JOB_OFFER, /* DeferJobOffer: Not enough free resources now. */
     KQ_W2S_REJECT_JOB_OFFER, /* RejectJobOffer: This worker can never run the job (no such cwd). */
     KQ_W2S_BYE, /* Bye: The worker leaves. */
+    KQ_W2S_REQUEUE_JOB, /* RequeueJob: Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report. */
 } kq_w2s_tag;
 
 /* WorkerToServerMessage::UpdateJobResults: Captured output of a job that ended. */
@@ -429,6 +480,12 @@ typedef struct kq_w2s_update_job_results {
     kq_str stdout_text; /* Captured stdout or null. */
     kq_str stderr_text; /* Captured stderr or null. */
 } kq_w2s_update_job_results;
+
+/* WorkerToServerMessage::RequeueJob: Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report. */
+typedef struct kq_w2s_requeue_job {
+    uint64_t job_id; /* The job. */
+    kq_str reason; /* Why, for people: worker "node1" shut down (SIGTERM). */
+} kq_w2s_requeue_job;
 
 typedef struct kq_w2s {
     kq_w2s_tag tag;
@@ -441,16 +498,20 @@ typedef struct kq_w2s {
         kq_job_info accept_job_offer;
         kq_job_info defer_job_offer;
         kq_job_info reject_job_offer;
+        kq_w2s_requeue_job requeue_job;
     };
 } kq_w2s;
 
 /* The variant's name as on the wire ("AuthResponse"). */
 const char *kq_w2s_tag_name(kq_w2s_tag tag);
+/* The extension level that introduced the variant; 0 for the original's. */
+unsigned kq_w2s_tag_level(kq_w2s_tag tag);
 
 void kq_w2s_init(kq_w2s *v);
 void kq_w2s_free(kq_w2s *v);
 KQ_NODISCARD int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src);
 int kq_w2s_encode(const kq_w2s *v, kq_buf *out);
+KQ_NODISCARD int kq_w2s_encode_at(const kq_w2s *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_w2s_decode(const char *json, size_t len, kq_w2s *out, kq_error *err);
 KQ_NODISCARD int kq_w2s_decode_framed(const char *json, size_t len, kq_w2s *out,
                                 kq_error *err);
@@ -465,12 +526,21 @@ typedef enum kq_s2w_tag {
     KQ_S2W_WITHDRAW_JOB_OFFER, /* WithdrawJobOffer: Forget the offer; the job was canceled. */
     KQ_S2W_KILL_JOB, /* KillJob: Kill the running job (status Canceled). */
     KQ_S2W_BYE, /* Bye: The server shuts down. */
+    KQ_S2W_REPORT_STORED, /* ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
 } kq_s2w_tag;
 
 /* ServerToWorkerMessage::AuthChallenge: The challenge, sent unprompted after WelcomeWorker. */
 typedef struct kq_s2w_auth_challenge {
     kq_str salt; /* 64 random alphanumerics. */
+    bool has_extension_level;
+    uint64_t extension_level; /* Kueue-C: the server's extension level, only to a worker that announced one; the session then speaks the lower of the two. */
+    kq_str state_id; /* Kueue-C: names the server's stored state (its state file, for the file's life); absent when the state is in memory only.  A worker reports a job only to a server of the state that started it, and keeps it running meanwhile. */
 } kq_s2w_auth_challenge;
+
+/* ServerToWorkerMessage::ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
+typedef struct kq_s2w_report_stored {
+    uint64_t job_id; /* The job. */
+} kq_s2w_report_stored;
 
 typedef struct kq_s2w {
     kq_s2w_tag tag;
@@ -481,16 +551,20 @@ typedef struct kq_s2w {
         kq_job_info confirm_job_offer;
         kq_job_info withdraw_job_offer;
         kq_job_info kill_job;
+        kq_s2w_report_stored report_stored;
     };
 } kq_s2w;
 
 /* The variant's name as on the wire ("WelcomeWorker"). */
 const char *kq_s2w_tag_name(kq_s2w_tag tag);
+/* The extension level that introduced the variant; 0 for the original's. */
+unsigned kq_s2w_tag_level(kq_s2w_tag tag);
 
 void kq_s2w_init(kq_s2w *v);
 void kq_s2w_free(kq_s2w *v);
 KQ_NODISCARD int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src);
 int kq_s2w_encode(const kq_s2w *v, kq_buf *out);
+KQ_NODISCARD int kq_s2w_encode_at(const kq_s2w *v, unsigned level, kq_buf *out);
 KQ_NODISCARD int kq_s2w_decode(const char *json, size_t len, kq_s2w *out, kq_error *err);
 KQ_NODISCARD int kq_s2w_decode_framed(const char *json, size_t len, kq_s2w *out,
                                 kq_error *err);
@@ -503,6 +577,7 @@ typedef struct kq_type_ops {
     void (*init)(void *v);
     void (*free)(void *v);
     int (*encode)(const void *v, kq_buf *out);
+    int (*encode_at)(const void *v, unsigned level, kq_buf *out);
     int (*decode)(const char *json, size_t len, void *out, kq_error *err);
 } kq_type_ops;
 

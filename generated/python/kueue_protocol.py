@@ -17,6 +17,14 @@ a client is a few lines:
 Structs are dataclasses.  An enum E is a base class; its variants are
 dataclasses reachable as E.Variant: unit variants have no fields, newtype
 variants one field `value`, struct variants their named fields.
+
+Kueue-C extensions (see the schema): an extension field is optional and
+left out of the JSON when None; a variant's `_kq_extension` is the level
+that introduced it (0: the original's).  encode() and decode() take the
+peer's level: encode(m, level=0) writes what an original peer may receive
+(extension fields left out, an extension variant refused with ValueError),
+decode(cls, data, level=0) reads as an original peer does (an extension
+variant is an unknown variant, extension fields are ignored).
 """
 
 import base64
@@ -30,6 +38,11 @@ import time as _time
 from typing import ClassVar, Dict, List, Optional, Set
 
 SCHEMA_VERSION = 1
+EXTENSION_LEVEL = 1
+# Kueue-C release that introduced each extension level.
+EXTENSIONS = {
+    1: '0.20.0',
+}
 LIMITS = {
     'string': 65536,
     'list': 65536,
@@ -284,8 +297,9 @@ def _describe(v):
 
 
 class _Path:
-    def __init__(self):
+    def __init__(self, level=EXTENSION_LEVEL):
         self.parts = []
+        self.level = level  # the extensions the decoding peer knows
 
     def fail(self, msg, got=...):
         text = ""
@@ -370,7 +384,7 @@ def _dec(shape, v, path):
     return _TYPES[shape[1]]._kq_decode(v, path)
 
 
-def _enc(shape, v, out):
+def _enc(shape, v, out, level):
     kind = shape[0]
     if kind in ("u64", "i64", "i32"):
         out.append(str(int(v)))
@@ -386,14 +400,14 @@ def _enc(shape, v, out):
         if v is None:
             out.append("null")
         else:
-            _enc(shape[1], v, out)
+            _enc(shape[1], v, out, level)
     elif kind in ("list", "set"):
         items = sorted(set(v)) if kind == "set" else v
         out.append("[")
         for i, item in enumerate(items):
             if i:
                 out.append(",")
-            _enc(shape[1] if kind == "list" else ("u64",), item, out)
+            _enc(shape[1] if kind == "list" else ("u64",), item, out, level)
         out.append("]")
     elif kind == "map":
         out.append("{")
@@ -403,11 +417,12 @@ def _enc(shape, v, out):
             out.append(_fmt_str(key) + ":" + str(int(v[key])))
         out.append("}")
     else:
-        v._kq_encode(out)
+        v._kq_encode(out, level)
 
 
 def _dec_fields(cls, type_name, v, path):
     names = [f[0] for f in cls._kq_fields]
+    base = len([f for f in cls._kq_fields if not f[2]])
     found = {}
     if isinstance(v, _Object):
         for key, item in v:
@@ -416,13 +431,17 @@ def _dec_fields(cls, type_name, v, path):
                     path.fail('duplicate field "%s"' % key)
                 found[key] = item
     elif isinstance(v, list):
-        if len(v) != len(names):
-            path.fail("expected %s as an array of %d fields, got %d" % (type_name, len(names), len(v)))
+        if not base <= len(v) <= len(names):
+            path.fail("expected %s as an array of %s fields, got %d"
+                      % (type_name, len(names) if base == len(names) else "%d to %d" % (base, len(names)),
+                         len(v)))
         found = dict(zip(names, v))
     else:
         path.fail("expected %s (an object)" % type_name, v)
     values = {}
-    for name, shape in cls._kq_fields:
+    for name, shape, ext in cls._kq_fields:
+        if ext > path.level:
+            continue  # unknown to the peer decoding: ignored
         if name not in found and shape[0] != "opt":
             path.fail('missing field "%s"' % name)
         path.parts.append(name)
@@ -431,10 +450,13 @@ def _dec_fields(cls, type_name, v, path):
     return cls(**values)
 
 
-def _enc_fields(obj, out):
-    for i, (name, shape) in enumerate(obj._kq_fields):
+def _enc_fields(obj, out, level):
+    for i, (name, shape, ext) in enumerate(obj._kq_fields):
+        value = getattr(obj, name)
+        if ext and (value is None or ext > level):
+            continue  # an extension field: left out when unset or unknown to the peer
         out.append(('{"' if i == 0 else ',"') + name + '":')
-        _enc(shape, getattr(obj, name), out)
+        _enc(shape, value, out, level)
     out.append("}")
 
 
@@ -445,12 +467,13 @@ class _Struct:
     def _kq_decode(cls, v, path):
         return _dec_fields(cls, cls.__name__, v, path)
 
-    def _kq_encode(self, out):
-        _enc_fields(self, out)
+    def _kq_encode(self, out, level):
+        _enc_fields(self, out, level)
 
 
 class _Enum:
     _kq_variants: ClassVar[dict] = {}
+    _kq_extension: ClassVar[int] = 0
 
     @classmethod
     def _kq_decode(cls, v, path):
@@ -464,7 +487,7 @@ class _Enum:
         else:
             path.fail("expected %s (a string or an object with one key)" % cls._kq_name, v)
         variant = cls._kq_variants.get(name)
-        if variant is None:
+        if variant is None or variant._kq_extension > path.level:
             path.fail("unknown variant %s of %s" % (_fmt_str(name[:64]) + ("..." if len(name) > 64 else ""),
                                                      cls._kq_name))
         path.parts.append(name)
@@ -481,30 +504,37 @@ class _Enum:
         path.parts.pop()
         return result
 
-    def _kq_encode(self, out):
+    def _kq_encode(self, out, level):
+        if self._kq_extension > level:
+            raise ValueError("%s.%s is a Kueue-C extension of level %d; the peer speaks level %d"
+                             % (self._kq_name, self._kq_variant, self._kq_extension, level))
         if self._kq_form == "unit":
             out.append('"%s"' % self._kq_variant)
         elif self._kq_form == "newtype":
             out.append('{"%s":' % self._kq_variant)
-            _enc(self._kq_fields[0][1], self.value, out)
+            _enc(self._kq_fields[0][1], self.value, out, level)
             out.append("}")
         else:
             out.append('{"%s":' % self._kq_variant)
-            _enc_fields(self, out)
+            _enc_fields(self, out, level)
             out.append("}")
 
 
-def encode(value):
-    """The reference's compact JSON for a message or struct, as bytes."""
+def encode(value, level=EXTENSION_LEVEL):
+    """The reference's compact JSON for a message or struct, as bytes, for
+    a peer of extension level `level` (0: the original): extension fields
+    above it are left out, and an extension variant above it raises
+    ValueError."""
     out = []
-    value._kq_encode(out)
+    value._kq_encode(out, level)
     return "".join(out).encode("utf-8")
 
 
-def decode(cls, data):
-    """Parses and validates one JSON value (str or bytes) as cls; raises
-    DecodeError naming the path of the first problem."""
-    return cls._kq_decode(parse_json(data), _Path())
+def decode(cls, data, level=EXTENSION_LEVEL):
+    """Parses and validates one JSON value (str or bytes) as cls, as a peer
+    of extension level `level` does; raises DecodeError naming the path of
+    the first problem."""
+    return cls._kq_decode(parse_json(data), _Path(level))
 
 
 
@@ -516,9 +546,9 @@ class Resources(_Struct):
     cpus: int = 0
     ram_mb: int = 0
     _kq_fields: ClassVar[tuple] = (
-        ("job_slots", ("u64",)),
-        ("cpus", ("u64",)),
-        ("ram_mb", ("u64",)),
+        ("job_slots", ("u64",), 0),
+        ("cpus", ("u64",), 0),
+        ("ram_mb", ("u64",), 0),
     )
 
 _TYPES["Resources"] = Resources
@@ -538,7 +568,7 @@ class _JobStatus_Pending(JobStatus):
     _kq_form: ClassVar[str] = "struct"
     issued: Timestamp = dataclasses.field(default_factory=Timestamp)
     _kq_fields: ClassVar[tuple] = (
-        ("issued", ("time",)),
+        ("issued", ("time",), 0),
     )
 
 
@@ -553,9 +583,9 @@ class _JobStatus_Offered(JobStatus):
     offered: Timestamp = dataclasses.field(default_factory=Timestamp)
     worker: str = ""
     _kq_fields: ClassVar[tuple] = (
-        ("issued", ("time",)),
-        ("offered", ("time",)),
-        ("worker", ("str", LIMITS['name'])),
+        ("issued", ("time",), 0),
+        ("offered", ("time",), 0),
+        ("worker", ("str", LIMITS['name']), 0),
     )
 
 
@@ -570,9 +600,9 @@ class _JobStatus_Running(JobStatus):
     started: Timestamp = dataclasses.field(default_factory=Timestamp)
     worker: str = ""
     _kq_fields: ClassVar[tuple] = (
-        ("issued", ("time",)),
-        ("started", ("time",)),
-        ("worker", ("str", LIMITS['name'])),
+        ("issued", ("time",), 0),
+        ("started", ("time",), 0),
+        ("worker", ("str", LIMITS['name']), 0),
     )
 
 
@@ -591,13 +621,13 @@ class _JobStatus_Finished(JobStatus):
     run_time_seconds: int = 0
     comment: str = ""
     _kq_fields: ClassVar[tuple] = (
-        ("issued", ("time",)),
-        ("started", ("time",)),
-        ("finished", ("time",)),
-        ("return_code", ("i32",)),
-        ("worker", ("str", LIMITS['name'])),
-        ("run_time_seconds", ("i64",)),
-        ("comment", ("str", LIMITS['string'])),
+        ("issued", ("time",), 0),
+        ("started", ("time",), 0),
+        ("finished", ("time",), 0),
+        ("return_code", ("i32",), 0),
+        ("worker", ("str", LIMITS['name']), 0),
+        ("run_time_seconds", ("i64",), 0),
+        ("comment", ("str", LIMITS['string']), 0),
     )
 
 
@@ -611,8 +641,8 @@ class _JobStatus_Canceled(JobStatus):
     issued: Timestamp = dataclasses.field(default_factory=Timestamp)
     canceled: Timestamp = dataclasses.field(default_factory=Timestamp)
     _kq_fields: ClassVar[tuple] = (
-        ("issued", ("time",)),
-        ("canceled", ("time",)),
+        ("issued", ("time",), 0),
+        ("canceled", ("time",), 0),
     )
 
 
@@ -649,15 +679,17 @@ class JobInfo(_Struct):
     status: "JobStatus" = None
     stdout_path: Optional[str] = None
     stderr_path: Optional[str] = None
+    note: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
-        ("job_id", ("u64",)),
-        ("cmd", ("list", ("str", LIMITS['argument']), LIMITS['arguments'])),
-        ("cwd", ("str", LIMITS['path'])),
-        ("worker_resources", ("ref", "Resources")),
-        ("global_resources", ("opt", ("map", 1024, LIMITS['name']))),
-        ("status", ("ref", "JobStatus")),
-        ("stdout_path", ("opt", ("str", LIMITS['path']))),
-        ("stderr_path", ("opt", ("str", LIMITS['path']))),
+        ("job_id", ("u64",), 0),
+        ("cmd", ("list", ("str", LIMITS['argument']), LIMITS['arguments']), 0),
+        ("cwd", ("str", LIMITS['path']), 0),
+        ("worker_resources", ("ref", "Resources"), 0),
+        ("global_resources", ("opt", ("map", 1024, LIMITS['name'])), 0),
+        ("status", ("ref", "JobStatus"), 0),
+        ("stdout_path", ("opt", ("str", LIMITS['path'])), 0),
+        ("stderr_path", ("opt", ("str", LIMITS['path'])), 0),
+        ("note", ("opt", ("str", 1024)), 1),
     )
 
 _TYPES["JobInfo"] = JobInfo
@@ -671,9 +703,9 @@ class LoadInfo(_Struct):
     five: float = 0.0
     fifteen: float = 0.0
     _kq_fields: ClassVar[tuple] = (
-        ("one", ("f64",)),
-        ("five", ("f64",)),
-        ("fifteen", ("f64",)),
+        ("one", ("f64",), 0),
+        ("five", ("f64",), 0),
+        ("fifteen", ("f64",), 0),
     )
 
 _TYPES["LoadInfo"] = LoadInfo
@@ -690,12 +722,12 @@ class SystemInfo(_Struct):
     total_ram_mb: int = 0
     load_info: "LoadInfo" = dataclasses.field(default_factory=lambda: LoadInfo())
     _kq_fields: ClassVar[tuple] = (
-        ("kernel", ("str", 1024)),
-        ("distribution", ("str", 1024)),
-        ("cpu_cores", ("u64",)),
-        ("cpu_frequency", ("u64",)),
-        ("total_ram_mb", ("u64",)),
-        ("load_info", ("ref", "LoadInfo")),
+        ("kernel", ("str", 1024), 0),
+        ("distribution", ("str", 1024), 0),
+        ("cpu_cores", ("u64",), 0),
+        ("cpu_frequency", ("u64",), 0),
+        ("total_ram_mb", ("u64",), 0),
+        ("load_info", ("ref", "LoadInfo"), 0),
     )
 
 _TYPES["SystemInfo"] = SystemInfo
@@ -713,15 +745,17 @@ class WorkerInfo(_Struct):
     jobs_offered: Set[int] = dataclasses.field(default_factory=set)
     jobs_running: Set[int] = dataclasses.field(default_factory=set)
     free_resources: "Resources" = dataclasses.field(default_factory=lambda: Resources())
+    drained: Optional[bool] = None
     _kq_fields: ClassVar[tuple] = (
-        ("worker_id", ("u64",)),
-        ("worker_name", ("str", LIMITS['name'])),
-        ("connected_since", ("time",)),
-        ("system_info", ("ref", "SystemInfo")),
-        ("last_updated", ("time",)),
-        ("jobs_offered", ("set", LIMITS['jobs'])),
-        ("jobs_running", ("set", LIMITS['jobs'])),
-        ("free_resources", ("ref", "Resources")),
+        ("worker_id", ("u64",), 0),
+        ("worker_name", ("str", LIMITS['name']), 0),
+        ("connected_since", ("time",), 0),
+        ("system_info", ("ref", "SystemInfo"), 0),
+        ("last_updated", ("time",), 0),
+        ("jobs_offered", ("set", LIMITS['jobs']), 0),
+        ("jobs_running", ("set", LIMITS['jobs']), 0),
+        ("free_resources", ("ref", "Resources"), 0),
+        ("drained", ("opt", ("bool",)), 1),
     )
 
 _TYPES["WorkerInfo"] = WorkerInfo
@@ -748,8 +782,10 @@ class _HelloMessage_HelloFromWorker(HelloMessage):
     _kq_variant: ClassVar[str] = "HelloFromWorker"
     _kq_form: ClassVar[str] = "struct"
     worker_name: str = ""
+    extension_level: Optional[int] = None
     _kq_fields: ClassVar[tuple] = (
-        ("worker_name", ("str", LIMITS['name'])),
+        ("worker_name", ("str", LIMITS['name']), 0),
+        ("extension_level", ("opt", ("u64",)), 1),
     )
 
 
@@ -786,7 +822,7 @@ class _ClientToServerMessage_AuthResponse(ClientToServerMessage):
     _kq_variant: ClassVar[str] = "AuthResponse"
     _kq_form: ClassVar[str] = "newtype"
     value: str = ""
-    _kq_fields: ClassVar[tuple] = (("value", ("str", LIMITS['salt'])),)
+    _kq_fields: ClassVar[tuple] = (("value", ("str", LIMITS['salt']), 0),)
 
 
 @dataclasses.dataclass
@@ -796,7 +832,7 @@ class _ClientToServerMessage_IssueJob(ClientToServerMessage):
     _kq_variant: ClassVar[str] = "IssueJob"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -813,13 +849,13 @@ class _ClientToServerMessage_ListJobs(ClientToServerMessage):
     failed: bool = False
     canceled: bool = False
     _kq_fields: ClassVar[tuple] = (
-        ("num_jobs", ("u64",)),
-        ("pending", ("bool",)),
-        ("offered", ("bool",)),
-        ("running", ("bool",)),
-        ("succeeded", ("bool",)),
-        ("failed", ("bool",)),
-        ("canceled", ("bool",)),
+        ("num_jobs", ("u64",), 0),
+        ("pending", ("bool",), 0),
+        ("offered", ("bool",), 0),
+        ("running", ("bool",), 0),
+        ("succeeded", ("bool",), 0),
+        ("failed", ("bool",), 0),
+        ("canceled", ("bool",), 0),
     )
 
 
@@ -832,7 +868,7 @@ class _ClientToServerMessage_ShowJob(ClientToServerMessage):
     _kq_form: ClassVar[str] = "struct"
     job_id: int = 0
     _kq_fields: ClassVar[tuple] = (
-        ("job_id", ("u64",)),
+        ("job_id", ("u64",), 0),
     )
 
 
@@ -845,7 +881,7 @@ class _ClientToServerMessage_ObserveJob(ClientToServerMessage):
     _kq_form: ClassVar[str] = "struct"
     job_id: int = 0
     _kq_fields: ClassVar[tuple] = (
-        ("job_id", ("u64",)),
+        ("job_id", ("u64",), 0),
     )
 
 
@@ -859,8 +895,8 @@ class _ClientToServerMessage_RemoveJob(ClientToServerMessage):
     job_id: int = 0
     kill: bool = False
     _kq_fields: ClassVar[tuple] = (
-        ("job_id", ("u64",)),
-        ("kill", ("bool",)),
+        ("job_id", ("u64",), 0),
+        ("kill", ("bool",), 0),
     )
 
 
@@ -873,7 +909,7 @@ class _ClientToServerMessage_CleanJobs(ClientToServerMessage):
     _kq_form: ClassVar[str] = "struct"
     all: bool = False
     _kq_fields: ClassVar[tuple] = (
-        ("all", ("bool",)),
+        ("all", ("bool",), 0),
     )
 
 
@@ -894,7 +930,7 @@ class _ClientToServerMessage_ShowWorker(ClientToServerMessage):
     _kq_form: ClassVar[str] = "struct"
     worker_id: int = 0
     _kq_fields: ClassVar[tuple] = (
-        ("worker_id", ("u64",)),
+        ("worker_id", ("u64",), 0),
     )
 
 
@@ -913,6 +949,22 @@ class _ClientToServerMessage_Bye(ClientToServerMessage):
 
     _kq_variant: ClassVar[str] = "Bye"
     _kq_form: ClassVar[str] = "unit"
+
+
+@dataclasses.dataclass
+class _ClientToServerMessage_DrainWorker(ClientToServerMessage):
+    """Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead."""
+
+    _kq_variant: ClassVar[str] = "DrainWorker"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    worker: str = ""
+    drain: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("worker", ("str", LIMITS['name']), 0),
+        ("drain", ("bool",), 0),
+    )
+
 
 
 ClientToServerMessage.AuthRequest = _ClientToServerMessage_AuthRequest
@@ -939,6 +991,8 @@ ClientToServerMessage.ListResources = _ClientToServerMessage_ListResources
 _ClientToServerMessage_ListResources.__qualname__ = "ClientToServerMessage.ListResources"
 ClientToServerMessage.Bye = _ClientToServerMessage_Bye
 _ClientToServerMessage_Bye.__qualname__ = "ClientToServerMessage.Bye"
+ClientToServerMessage.DrainWorker = _ClientToServerMessage_DrainWorker
+_ClientToServerMessage_DrainWorker.__qualname__ = "ClientToServerMessage.DrainWorker"
 ClientToServerMessage._kq_variants = {
     "AuthRequest": _ClientToServerMessage_AuthRequest,
     "AuthResponse": _ClientToServerMessage_AuthResponse,
@@ -952,6 +1006,7 @@ ClientToServerMessage._kq_variants = {
     "ShowWorker": _ClientToServerMessage_ShowWorker,
     "ListResources": _ClientToServerMessage_ListResources,
     "Bye": _ClientToServerMessage_Bye,
+    "DrainWorker": _ClientToServerMessage_DrainWorker,
 }
 _TYPES["ClientToServerMessage"] = ClientToServerMessage
 
@@ -978,7 +1033,7 @@ class _ServerToClientMessage_AuthChallenge(ServerToClientMessage):
     _kq_form: ClassVar[str] = "struct"
     salt: str = ""
     _kq_fields: ClassVar[tuple] = (
-        ("salt", ("str", LIMITS['salt'])),
+        ("salt", ("str", LIMITS['salt']), 0),
     )
 
 
@@ -990,7 +1045,7 @@ class _ServerToClientMessage_AuthAccepted(ServerToClientMessage):
     _kq_variant: ClassVar[str] = "AuthAccepted"
     _kq_form: ClassVar[str] = "newtype"
     value: bool = False
-    _kq_fields: ClassVar[tuple] = (("value", ("bool",)),)
+    _kq_fields: ClassVar[tuple] = (("value", ("bool",), 0),)
 
 
 @dataclasses.dataclass
@@ -1000,7 +1055,7 @@ class _ServerToClientMessage_AcceptJob(ServerToClientMessage):
     _kq_variant: ClassVar[str] = "AcceptJob"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1012,8 +1067,8 @@ class _ServerToClientMessage_RejectJob(ServerToClientMessage):
     job_info: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
     reason: str = ""
     _kq_fields: ClassVar[tuple] = (
-        ("job_info", ("ref", "JobInfo")),
-        ("reason", ("str", LIMITS['string'])),
+        ("job_info", ("ref", "JobInfo"), 0),
+        ("reason", ("str", LIMITS['string']), 0),
     )
 
 
@@ -1034,15 +1089,15 @@ class _ServerToClientMessage_JobList(ServerToClientMessage):
     job_avg_run_time_seconds: int = 0
     remaining_jobs_eta_seconds: int = 0
     _kq_fields: ClassVar[tuple] = (
-        ("job_infos", ("list", ("ref", "JobInfo"), LIMITS['jobs'])),
-        ("jobs_pending", ("u64",)),
-        ("jobs_offered", ("u64",)),
-        ("jobs_running", ("u64",)),
-        ("jobs_succeeded", ("u64",)),
-        ("jobs_failed", ("u64",)),
-        ("jobs_canceled", ("u64",)),
-        ("job_avg_run_time_seconds", ("i64",)),
-        ("remaining_jobs_eta_seconds", ("i64",)),
+        ("job_infos", ("list", ("ref", "JobInfo"), LIMITS['jobs']), 0),
+        ("jobs_pending", ("u64",), 0),
+        ("jobs_offered", ("u64",), 0),
+        ("jobs_running", ("u64",), 0),
+        ("jobs_succeeded", ("u64",), 0),
+        ("jobs_failed", ("u64",), 0),
+        ("jobs_canceled", ("u64",), 0),
+        ("job_avg_run_time_seconds", ("i64",), 0),
+        ("remaining_jobs_eta_seconds", ("i64",), 0),
     )
 
 
@@ -1057,9 +1112,9 @@ class _ServerToClientMessage_JobInfo(ServerToClientMessage):
     stdout_text: Optional[str] = None
     stderr_text: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
-        ("job_info", ("ref", "JobInfo")),
-        ("stdout_text", ("opt", ("str", LIMITS['text']))),
-        ("stderr_text", ("opt", ("str", LIMITS['text']))),
+        ("job_info", ("ref", "JobInfo"), 0),
+        ("stdout_text", ("opt", ("str", LIMITS['text'])), 0),
+        ("stderr_text", ("opt", ("str", LIMITS['text'])), 0),
     )
 
 
@@ -1071,7 +1126,7 @@ class _ServerToClientMessage_JobUpdated(ServerToClientMessage):
     _kq_variant: ClassVar[str] = "JobUpdated"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1081,7 +1136,7 @@ class _ServerToClientMessage_WorkerList(ServerToClientMessage):
     _kq_variant: ClassVar[str] = "WorkerList"
     _kq_form: ClassVar[str] = "newtype"
     value: List["WorkerInfo"] = dataclasses.field(default_factory=list)
-    _kq_fields: ClassVar[tuple] = (("value", ("list", ("ref", "WorkerInfo"), LIMITS['workers'])),)
+    _kq_fields: ClassVar[tuple] = (("value", ("list", ("ref", "WorkerInfo"), LIMITS['workers']), 0),)
 
 
 @dataclasses.dataclass
@@ -1091,7 +1146,7 @@ class _ServerToClientMessage_WorkerInfo(ServerToClientMessage):
     _kq_variant: ClassVar[str] = "WorkerInfo"
     _kq_form: ClassVar[str] = "newtype"
     value: "WorkerInfo" = dataclasses.field(default_factory=lambda: WorkerInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "WorkerInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "WorkerInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1103,8 +1158,8 @@ class _ServerToClientMessage_ResourceList(ServerToClientMessage):
     used_resources: Optional[Dict[str, int]] = None
     total_resources: Optional[Dict[str, int]] = None
     _kq_fields: ClassVar[tuple] = (
-        ("used_resources", ("opt", ("map", 1024, LIMITS['name']))),
-        ("total_resources", ("opt", ("map", 1024, LIMITS['name']))),
+        ("used_resources", ("opt", ("map", 1024, LIMITS['name'])), 0),
+        ("total_resources", ("opt", ("map", 1024, LIMITS['name'])), 0),
     )
 
 
@@ -1118,8 +1173,8 @@ class _ServerToClientMessage_RequestResponse(ServerToClientMessage):
     success: bool = False
     text: str = ""
     _kq_fields: ClassVar[tuple] = (
-        ("success", ("bool",)),
-        ("text", ("str", LIMITS['string'])),
+        ("success", ("bool",), 0),
+        ("text", ("str", LIMITS['string']), 0),
     )
 
 
@@ -1189,7 +1244,7 @@ class _WorkerToServerMessage_AuthResponse(WorkerToServerMessage):
     _kq_variant: ClassVar[str] = "AuthResponse"
     _kq_form: ClassVar[str] = "newtype"
     value: str = ""
-    _kq_fields: ClassVar[tuple] = (("value", ("str", LIMITS['salt'])),)
+    _kq_fields: ClassVar[tuple] = (("value", ("str", LIMITS['salt']), 0),)
 
 
 @dataclasses.dataclass
@@ -1199,7 +1254,7 @@ class _WorkerToServerMessage_UpdateSystemInfo(WorkerToServerMessage):
     _kq_variant: ClassVar[str] = "UpdateSystemInfo"
     _kq_form: ClassVar[str] = "newtype"
     value: "SystemInfo" = dataclasses.field(default_factory=lambda: SystemInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "SystemInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "SystemInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1209,7 +1264,7 @@ class _WorkerToServerMessage_UpdateJobStatus(WorkerToServerMessage):
     _kq_variant: ClassVar[str] = "UpdateJobStatus"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1222,9 +1277,9 @@ class _WorkerToServerMessage_UpdateJobResults(WorkerToServerMessage):
     stdout_text: Optional[str] = None
     stderr_text: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
-        ("job_id", ("u64",)),
-        ("stdout_text", ("opt", ("str", LIMITS['text']))),
-        ("stderr_text", ("opt", ("str", LIMITS['text']))),
+        ("job_id", ("u64",), 0),
+        ("stdout_text", ("opt", ("str", LIMITS['text'])), 0),
+        ("stderr_text", ("opt", ("str", LIMITS['text'])), 0),
     )
 
 
@@ -1236,7 +1291,7 @@ class _WorkerToServerMessage_UpdateResources(WorkerToServerMessage):
     _kq_variant: ClassVar[str] = "UpdateResources"
     _kq_form: ClassVar[str] = "newtype"
     value: "Resources" = dataclasses.field(default_factory=lambda: Resources())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "Resources")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "Resources"), 0),)
 
 
 @dataclasses.dataclass
@@ -1246,7 +1301,7 @@ class _WorkerToServerMessage_AcceptJobOffer(WorkerToServerMessage):
     _kq_variant: ClassVar[str] = "AcceptJobOffer"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1256,7 +1311,7 @@ class _WorkerToServerMessage_DeferJobOffer(WorkerToServerMessage):
     _kq_variant: ClassVar[str] = "DeferJobOffer"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1266,7 +1321,7 @@ class _WorkerToServerMessage_RejectJobOffer(WorkerToServerMessage):
     _kq_variant: ClassVar[str] = "RejectJobOffer"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1275,6 +1330,22 @@ class _WorkerToServerMessage_Bye(WorkerToServerMessage):
 
     _kq_variant: ClassVar[str] = "Bye"
     _kq_form: ClassVar[str] = "unit"
+
+
+@dataclasses.dataclass
+class _WorkerToServerMessage_RequeueJob(WorkerToServerMessage):
+    """Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report."""
+
+    _kq_variant: ClassVar[str] = "RequeueJob"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    reason: str = ""
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("reason", ("str", 1024), 0),
+    )
+
 
 
 WorkerToServerMessage.AuthResponse = _WorkerToServerMessage_AuthResponse
@@ -1295,6 +1366,8 @@ WorkerToServerMessage.RejectJobOffer = _WorkerToServerMessage_RejectJobOffer
 _WorkerToServerMessage_RejectJobOffer.__qualname__ = "WorkerToServerMessage.RejectJobOffer"
 WorkerToServerMessage.Bye = _WorkerToServerMessage_Bye
 _WorkerToServerMessage_Bye.__qualname__ = "WorkerToServerMessage.Bye"
+WorkerToServerMessage.RequeueJob = _WorkerToServerMessage_RequeueJob
+_WorkerToServerMessage_RequeueJob.__qualname__ = "WorkerToServerMessage.RequeueJob"
 WorkerToServerMessage._kq_variants = {
     "AuthResponse": _WorkerToServerMessage_AuthResponse,
     "UpdateSystemInfo": _WorkerToServerMessage_UpdateSystemInfo,
@@ -1305,6 +1378,7 @@ WorkerToServerMessage._kq_variants = {
     "DeferJobOffer": _WorkerToServerMessage_DeferJobOffer,
     "RejectJobOffer": _WorkerToServerMessage_RejectJobOffer,
     "Bye": _WorkerToServerMessage_Bye,
+    "RequeueJob": _WorkerToServerMessage_RequeueJob,
 }
 _TYPES["WorkerToServerMessage"] = WorkerToServerMessage
 
@@ -1330,8 +1404,12 @@ class _ServerToWorkerMessage_AuthChallenge(ServerToWorkerMessage):
     _kq_variant: ClassVar[str] = "AuthChallenge"
     _kq_form: ClassVar[str] = "struct"
     salt: str = ""
+    extension_level: Optional[int] = None
+    state_id: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
-        ("salt", ("str", LIMITS['salt'])),
+        ("salt", ("str", LIMITS['salt']), 0),
+        ("extension_level", ("opt", ("u64",)), 1),
+        ("state_id", ("opt", ("str", 64)), 1),
     )
 
 
@@ -1343,7 +1421,7 @@ class _ServerToWorkerMessage_AuthAccepted(ServerToWorkerMessage):
     _kq_variant: ClassVar[str] = "AuthAccepted"
     _kq_form: ClassVar[str] = "newtype"
     value: bool = False
-    _kq_fields: ClassVar[tuple] = (("value", ("bool",)),)
+    _kq_fields: ClassVar[tuple] = (("value", ("bool",), 0),)
 
 
 @dataclasses.dataclass
@@ -1353,7 +1431,7 @@ class _ServerToWorkerMessage_OfferJob(ServerToWorkerMessage):
     _kq_variant: ClassVar[str] = "OfferJob"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1363,7 +1441,7 @@ class _ServerToWorkerMessage_ConfirmJobOffer(ServerToWorkerMessage):
     _kq_variant: ClassVar[str] = "ConfirmJobOffer"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1373,7 +1451,7 @@ class _ServerToWorkerMessage_WithdrawJobOffer(ServerToWorkerMessage):
     _kq_variant: ClassVar[str] = "WithdrawJobOffer"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1383,7 +1461,7 @@ class _ServerToWorkerMessage_KillJob(ServerToWorkerMessage):
     _kq_variant: ClassVar[str] = "KillJob"
     _kq_form: ClassVar[str] = "newtype"
     value: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
-    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo")),)
+    _kq_fields: ClassVar[tuple] = (("value", ("ref", "JobInfo"), 0),)
 
 
 @dataclasses.dataclass
@@ -1392,6 +1470,20 @@ class _ServerToWorkerMessage_Bye(ServerToWorkerMessage):
 
     _kq_variant: ClassVar[str] = "Bye"
     _kq_form: ClassVar[str] = "unit"
+
+
+@dataclasses.dataclass
+class _ServerToWorkerMessage_ReportStored(ServerToWorkerMessage):
+    """Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect."""
+
+    _kq_variant: ClassVar[str] = "ReportStored"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+    )
+
 
 
 ServerToWorkerMessage.WelcomeWorker = _ServerToWorkerMessage_WelcomeWorker
@@ -1410,6 +1502,8 @@ ServerToWorkerMessage.KillJob = _ServerToWorkerMessage_KillJob
 _ServerToWorkerMessage_KillJob.__qualname__ = "ServerToWorkerMessage.KillJob"
 ServerToWorkerMessage.Bye = _ServerToWorkerMessage_Bye
 _ServerToWorkerMessage_Bye.__qualname__ = "ServerToWorkerMessage.Bye"
+ServerToWorkerMessage.ReportStored = _ServerToWorkerMessage_ReportStored
+_ServerToWorkerMessage_ReportStored.__qualname__ = "ServerToWorkerMessage.ReportStored"
 ServerToWorkerMessage._kq_variants = {
     "WelcomeWorker": _ServerToWorkerMessage_WelcomeWorker,
     "AuthChallenge": _ServerToWorkerMessage_AuthChallenge,
@@ -1419,6 +1513,7 @@ ServerToWorkerMessage._kq_variants = {
     "WithdrawJobOffer": _ServerToWorkerMessage_WithdrawJobOffer,
     "KillJob": _ServerToWorkerMessage_KillJob,
     "Bye": _ServerToWorkerMessage_Bye,
+    "ReportStored": _ServerToWorkerMessage_ReportStored,
 }
 _TYPES["ServerToWorkerMessage"] = ServerToWorkerMessage
 
@@ -1521,25 +1616,32 @@ class ProtocolError(RuntimeError):
 
 
 class Connection:
-    """A blocking connection to a Kueue server (TCP_NODELAY on)."""
+    """A blocking connection to a Kueue server (TCP_NODELAY on).  `level`
+    is the extension level used to encode and decode (see encode and
+    decode): lower it to speak as an original peer does."""
 
-    def __init__(self, host="localhost", port=11236, timeout=None):
+    def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.framer = Framer()
         self.pending = []
+        self.level = level
 
     def send(self, message):
-        self.sock.sendall(encode(message))
+        self.sock.sendall(encode(message, self.level))
 
-    def recv(self, cls):
-        """The next message, decoded as cls."""
+    def recv_raw(self):
+        """The next message's bytes, as received."""
         while not self.pending:
             data = self.sock.recv(65536)
             if not data:
                 raise ProtocolError("connection closed by the server")
             self.pending.extend(self.framer.feed(data))
-        return decode(cls, self.pending.pop(0))
+        return self.pending.pop(0)
+
+    def recv(self, cls):
+        """The next message, decoded as cls."""
+        return decode(cls, self.recv_raw(), self.level)
 
     def hello_client(self):
         self.send(HelloMessage.HelloFromClient())

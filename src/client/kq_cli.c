@@ -110,6 +110,8 @@ static const kq_cli_pos pos_job_id[] = {
     {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"}};
 static const kq_cli_pos pos_worker_id[] = {
     {"WORKER_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the worker"}};
+static const kq_cli_pos pos_worker[] = {
+    {"WORKER", KQ_ARG_TEXT, KQ_POS_REQUIRED, "ID or name of the worker"}};
 static const kq_cli_pos pos_shell[] = {
     {"SHELL", KQ_ARG_SHELL, KQ_POS_REQUIRED,
      "Shell to generate the script for"}};
@@ -163,6 +165,15 @@ const kq_cli_cmd kq_cli_commands[] = {
     {KQ_CMD_LIST_RESOURCES, "list-resources",
      "List the global resources configured on the server", NULL, opts_json,
      NULL, 0, true},
+    {KQ_CMD_DRAIN, "drain",
+     "Give a worker no new jobs and let its running jobs finish",
+     "For maintenance: the worker, by its ID or name, is offered no jobs "
+     "until `kueue undrain`; the jobs it runs finish, and list-workers and "
+     "show-worker mark it drained.  A drain outlasts the worker's "
+     "reconnects, not a restart of the server.  Needs a Kueue-C server.",
+     opts_json, POS(pos_worker), true},
+    {KQ_CMD_UNDRAIN, "undrain", "Give a drained worker jobs again", NULL,
+     opts_json, POS(pos_worker), true},
     {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
      "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
      "save the output where your shell looks for completions.",

@@ -32,6 +32,8 @@ typedef enum kq_cmd_id {
     KQ_CMD_LIST_WORKERS,
     KQ_CMD_SHOW_WORKER,
     KQ_CMD_LIST_RESOURCES,
+    KQ_CMD_DRAIN,
+    KQ_CMD_UNDRAIN,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;

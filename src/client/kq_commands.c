@@ -237,6 +237,29 @@ static int run_request_response(client *c, const kq_c2s *req, bool auth,
     return rc;
 }
 
+/* drain and undrain: DrainWorker, a Kueue-C extension the original
+ * refuses by closing the connection. */
+static int run_drain(client *c, bool drain, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_DRAIN_WORKER};
+    kq_s2c reply;
+    int rc;
+
+    req.drain_worker.worker = kq_str_view(c->args->pos[0]);
+    req.drain_worker.drain = drain;
+    if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0 ||
+        (rc = kq_session_request_ext(&c->s, &req, "drain", &reply, err)) < 0)
+        return rc;
+    if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
+        rc = bad_reply(c, &reply, "RequestResponse", err);
+    else if (c->json)
+        rc = emit_json(&reply, err);
+    else
+        printf("%s\n", reply.request_response.text.ptr);
+    kq_s2c_free(&reply);
+    return rc;
+}
+
 static int run_remove_job(client *c, kq_error *err)
 {
     kq_c2s req = {.tag = KQ_C2S_REMOVE_JOB};
@@ -357,6 +380,10 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
     case KQ_CMD_LIST_RESOURCES:
         req.tag = KQ_C2S_LIST_RESOURCES;
         rc = run_query(&c, &req, KQ_S2C_RESOURCE_LIST, err);
+        break;
+    case KQ_CMD_DRAIN:
+    case KQ_CMD_UNDRAIN:
+        rc = run_drain(&c, args->cmd->id == KQ_CMD_DRAIN, err);
         break;
     default:
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);

@@ -755,6 +755,9 @@ void kq_print_job_details(kq_buf *out, const kq_s2c_job_info *info,
     }
 
     put_status_details(out, &j->status, o);
+    /* Kueue-C's note (why it went back to the queue), from a Kueue-C server. */
+    if (j->note.ptr)
+        put_str_line(out, "   note: ", &j->note);
     put_output_text(out, o, ST_BOLD, "stdout", &info->stdout_text);
     put_output_text(out, o, ST_RED, "stderr", &info->stderr_text);
 }
@@ -832,6 +835,8 @@ void kq_print_worker_list(kq_buf *out, const kq_worker_info_list *workers,
         kq_buf_printf(&t.text, "%" PRIu64, w->worker_id);
         table_end_cell(&t, ST_NONE);
         kq_buf_append(&t.text, w->worker_name.ptr, w->worker_name.len);
+        if (w->has_drained && w->drained) /* Kueue-C's kueue drain */
+            kq_buf_puts(&t.text, " (drained)");
         table_end_cell(&t, ST_NONE);
         kq_buf_append(&t.text, si->distribution.ptr, si->distribution.len);
         table_end_cell(&t, ST_NONE);
@@ -881,6 +886,8 @@ void kq_print_worker_details(kq_buf *out, const kq_worker_info *w,
     put_styled(out, o, ST_HEADER, "worker information");
     kq_buf_printf(out, " ===\nworker id: %" PRIu64 "\n", w->worker_id);
     put_str_line(out, "name: ", &w->worker_name);
+    if (w->has_drained && w->drained) /* Kueue-C's kueue drain */
+        kq_buf_puts(out, "drained: no new jobs (kueue undrain ends it)\n");
     put_date_line(out, "connected since: ", w->connected_since, o);
     kq_buf_putc(out, '\n');
 

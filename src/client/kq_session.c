@@ -126,6 +126,10 @@ static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
 
 int kq_session_queue(kq_session *s, const kq_c2s *msg)
 {
+    /* Nothing is negotiated with the server: a request of an extension
+     * goes through kq_session_request_ext, which expects a refusal. */
+    if (kq_c2s_tag_level(msg->tag) > 0)
+        return -EPROTO;
     kq_c2s_encode(msg, &s->out);
     return s->out.oom ? -ENOMEM : 0;
 }
@@ -205,10 +209,33 @@ int kq_session_request(kq_session *s, const kq_c2s *msg, kq_s2c *reply,
     int rc;
 
     if ((rc = kq_session_queue(s, msg)) < 0) {
-        kq_error_set(err, "out of memory encoding a request");
+        if (rc == -EPROTO)
+            kq_error_set(err, "%s is a Kueue-C extension: not sent as a plain request",
+                         kq_c2s_tag_name(msg->tag));
+        else
+            kq_error_set(err, "out of memory encoding a request");
         return rc;
     }
     rc = kq_session_recv(s, reply, -1, err);
+    return rc < 0 ? rc : 0;
+}
+
+int kq_session_request_ext(kq_session *s, const kq_c2s *msg,
+                           const char *feature, kq_s2c *reply, kq_error *err)
+{
+    int rc;
+
+    kq_c2s_encode(msg, &s->out);
+    if (s->out.oom) {
+        kq_error_set(err, "out of memory encoding a request");
+        return -ENOMEM;
+    }
+    rc = kq_session_recv(s, reply, -1, err);
+    if (rc == -EPIPE || rc == -ECONNRESET) {
+        kq_error_set(err, "this server does not support %s (an original Kueue server?)",
+                     feature);
+        return -EOPNOTSUPP;
+    }
     return rc < 0 ? rc : 0;
 }
 

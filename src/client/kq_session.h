@@ -53,8 +53,9 @@ KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
 KQ_NODISCARD int kq_session_auth(kq_session *s, const char *secret,
                                  kq_error *err);
 
-/* Queues a request for writing (the next recv writes it).  0 or
- * -ENOMEM. */
+/* Queues a request for writing (the next recv writes it).  0, -ENOMEM, or
+ * -EPROTO for a Kueue-C extension request (see kq_session_request_ext).
+ * Extension fields are written: the original ignores them. */
 KQ_NODISCARD int kq_session_queue(kq_session *s, const kq_c2s *msg);
 
 /* Whether less than KQ_SESSION_QUEUE_LIMIT bytes wait to be written:
@@ -74,6 +75,18 @@ KQ_NODISCARD int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms,
 /* Queues msg and returns the next message, as recv without a timeout. */
 KQ_NODISCARD int kq_session_request(kq_session *s, const kq_c2s *msg,
                                     kq_s2c *reply, kq_error *err);
+
+/*
+ * The same for a request of a Kueue-C extension (a variant the original
+ * does not know; a client cannot tell the server its level beforehand).
+ * A server that closes the connection instead of answering does not speak
+ * it (the original closes on a message it cannot decode): -EOPNOTSUPP,
+ * with err "this server does not support <feature> (an original Kueue
+ * server?)".
+ */
+KQ_NODISCARD int kq_session_request_ext(kq_session *s, const kq_c2s *msg,
+                                        const char *feature, kq_s2c *reply,
+                                        kq_error *err);
 
 /*
  * Ends the session: says "Bye" (with what is still queued, as far as the

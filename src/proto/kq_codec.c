@@ -461,7 +461,8 @@ int kq_dec_missing(kq_dec *d, const char *field)
 }
 
 int kq_dec_fields(kq_dec *d, cJSON *j, const char *type_name,
-                  const char *const *names, size_t n, cJSON **found)
+                  const char *const *names, size_t n, size_t n_base,
+                  cJSON **found)
 {
     memset(found, 0, n * sizeof *found);
     if (kq_json_kind(j) == cJSON_Object) {
@@ -495,10 +496,14 @@ int kq_dec_fields(kq_dec *d, cJSON *j, const char *type_name,
                 found[count] = c;
             count++;
         }
-        if (count != n)
-            return kq_dec_fail(d, NULL,
-                               "expected %s as an array of %zu fields, got %zu",
-                               type_name, n, count);
+        if (count > n || count < n_base)
+            return n_base == n
+                       ? kq_dec_fail(d, NULL,
+                                     "expected %s as an array of %zu fields, got %zu",
+                                     type_name, n, count)
+                       : kq_dec_fail(d, NULL,
+                                     "expected %s as an array of %zu to %zu fields, got %zu",
+                                     type_name, n_base, n, count);
         return 0;
     }
     return kq_dec_fail(d, j, "expected %s (an object)", type_name);

@@ -124,12 +124,13 @@ int kq_dec_fail(kq_dec *d, const cJSON *got, const char *fmt, ...)
 /*
  * Finds the fields of a struct: an object (any key order, unknown keys
  * ignored, a repeated known key is an error) or, as serde also accepts, an
- * array of exactly n values in field order.  found[i] is the value of
- * names[i] or NULL when absent.
+ * array of the values in field order: all n, or the first n_base (the
+ * original's fields, without the extension fields that follow them).
+ * found[i] is the value of names[i] or NULL when absent.
  */
 KQ_NODISCARD int kq_dec_fields(kq_dec *d, cJSON *j, const char *type_name,
                                const char *const *names, size_t n,
-                               cJSON **found);
+                               size_t n_base, cJSON **found);
 
 /* For an allocation that failed: records "path: out of memory" and
  * returns -ENOMEM, so callers can tell it from invalid input (-EINVAL). */

@@ -76,6 +76,14 @@ void kq_jobs_touch(kq_jobs *t, kq_job *job)
     t->dirty_head = job;
 }
 
+void kq_jobs_touch_info(kq_jobs *t, kq_job *job)
+{
+    if (!t->track)
+        return;
+    job->info_dirty = true;
+    kq_jobs_touch(t, job);
+}
+
 static void untouch(kq_jobs *t, kq_job *job)
 {
     if (!job->dirty)

@@ -57,6 +57,8 @@ typedef struct kq_job {
     bool kill_pending;    /* canceled while running; the worker has not
                              reported the end yet */
     bool dirty;           /* changed since the last store commit */
+    bool info_dirty;      /* its JobInfo beyond the status (the note)
+                             changed since: the store writes it again */
     uint8_t stored_cat;   /* category as stored, KQ_CAT_COUNT if not */
     struct kq_job *prev, *next; /* running list, or done list */
     struct kq_job *dirty_prev, *dirty_next;
@@ -111,6 +113,8 @@ void kq_jobs_delete(kq_jobs *t, kq_job *job);
 
 /* Notes a change that is not a status change (its output arrived). */
 void kq_jobs_touch(kq_jobs *t, kq_job *job);
+/* Notes a change of the job's JobInfo other than its status (its note). */
+void kq_jobs_touch_info(kq_jobs *t, kq_job *job);
 
 /* Forgets the changes noted so far (they were stored). */
 void kq_jobs_clear_changes(kq_jobs *t);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,10 +29,25 @@ bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response)
                          response->ptr, response->len);
 }
 
+/* Logs a message refused for a peer that does not speak its extension. */
+static void refuse_extension(const kq_peer *p, const char *name, unsigned level)
+{
+    kq_err("Not sending %s to %s: it is a protocol extension of level %u, and the "
+           "peer speaks level %u (a bug: the message must not be needed)",
+           name, p->conn.peer, level, p->ext_level);
+}
+
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m)
 {
     if (!kq_conn_is_open(&p->conn))
         return;
+    /* Clients cannot announce a level: extension fields go to every
+     * client (the original ignores them), variants only to one that used
+     * their level itself. */
+    if (kq_s2c_tag_level(m->tag) > p->ext_level) {
+        refuse_extension(p, kq_s2c_tag_name(m->tag), kq_s2c_tag_level(m->tag));
+        return;
+    }
     kq_s2c_encode(m, kq_conn_out(&p->conn));
     kq_conn_queued(&p->conn);
 }
@@ -40,7 +56,10 @@ void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m)
 {
     if (!kq_conn_is_open(&p->conn))
         return;
-    kq_s2w_encode(m, kq_conn_out(&p->conn));
+    if (kq_s2w_encode_at(m, p->ext_level, kq_conn_out(&p->conn)) == -EPROTO) {
+        refuse_extension(p, kq_s2w_tag_name(m->tag), kq_s2w_tag_level(m->tag));
+        return;
+    }
     /* An offer binds nothing until confirmed, so it need not wait for the
      * turn's commit (kq_conn_hub_flush_unheld). */
     if (m->tag == KQ_S2W_OFFER_JOB || m->tag == KQ_S2W_WITHDRAW_JOB_OFFER)
@@ -113,7 +132,7 @@ static void on_hello(kq_peer *p, const char *msg, size_t len)
         kq_srv_send_s2c(p, &(kq_s2c){.tag = KQ_S2C_WELCOME_CLIENT});
     } else {
         p->kind = KQ_PEER_WORKER;
-        kq_srv_worker_hello(p, &h.hello_from_worker.worker_name);
+        kq_srv_worker_hello(p, &h.hello_from_worker);
     }
     kq_hello_free(&h);
 }
@@ -426,14 +445,16 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
         srv->jobs.next_id = next_job;
     if (next_worker > srv->next_worker_id)
         srv->next_worker_id = next_worker;
+    snprintf(srv->state_id, sizeof srv->state_id, "%016llx",
+             (unsigned long long)kq_store_id(srv->store));
     srv->jobs.track = true;
     for (int c = 0; c < KQ_CAT_COUNT; c++)
         total += srv->jobs.count[c];
-    kq_info("State in %s: %llu jobs (%llu pending, %llu running), next job id %llu",
-            path, (unsigned long long)total,
+    kq_info("State in %s: %llu jobs (%llu pending, %llu running), next job id %llu, "
+            "state id %s", path, (unsigned long long)total,
             (unsigned long long)srv->jobs.count[KQ_CAT_PENDING],
             (unsigned long long)srv->jobs.count[KQ_CAT_RUNNING],
-            (unsigned long long)srv->jobs.next_id);
+            (unsigned long long)srv->jobs.next_id, srv->state_id);
     return 0;
 }
 
@@ -523,6 +544,7 @@ void kq_server_free(kq_server *srv)
     if (srv->spare_fd >= 0)
         close(srv->spare_fd);
     kq_srv_worker_free_all(srv);
+    kq_srv_drain_free(srv);
     kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);
     kq_sched_free(&srv->sched);

@@ -4,6 +4,8 @@
  * kq_server.c      listening, connections, hello, auth, turns, shutdown
  * kq_srv_client.c  requests of clients
  * kq_srv_worker.c  messages of workers, offers, the worker registry
+ * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
+ * kq_srv_drain.c   draining workers on request
  * kq_srv_maint.c   timeouts and cleanup
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -48,6 +50,10 @@ typedef struct kq_peer {
     uint64_t hello_timer;
     bool authenticated;
     bool dead;               /* closed; freed when the turn ends */
+    /* The Kueue-C extension level the peer speaks (schema/protocol.yaml):
+     * a worker's is negotiated at its hello; a client's is the highest it
+     * used in a request.  Nothing above it is ever sent to the peer. */
+    unsigned ext_level;
     int auth_failures;
     char salt[KQ_AUTH_SALT_LEN + 1];
     kq_worker *worker;       /* KQ_PEER_WORKER */
@@ -64,9 +70,10 @@ struct kq_worker {
                                 minus the offers not answered yet */
     kq_peer *peer;           /* NULL once disconnected */
     bool authenticated;
+    bool drained;            /* kueue drain: no offers (kq_srv_worker_drain) */
     kq_idle_worker idle;     /* its entry in the scheduler's idle index:
-                                idle while connected, authenticated and
-                                with a free slot */
+                                idle while connected, authenticated,
+                                not drained and with a free slot */
     kq_idset rejected;       /* jobs it can never run (this session) */
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
@@ -93,7 +100,12 @@ typedef struct kq_server {
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
+    char **drained;          /* names of drained workers (kq_srv_drain.c) */
+    size_t ndrained;
     kq_store *store;         /* NULL: state in memory only */
+    /* The store's id in hex, told to Kueue-C workers so that they report
+     * jobs only to the server whose state holds them; "" in memory only. */
+    char state_id[17];
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
     int exit_code;
@@ -102,6 +114,10 @@ typedef struct kq_server {
 /* kq_server.c */
 /* Whether response answers the peer's current challenge. */
 bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response);
+/* Queue a message for the peer.  An extension variant above the peer's
+ * ext_level is refused (logged as the bug it is, nothing sent), and, to a
+ * worker, extension fields above it are left out: an original peer gets
+ * the original's bytes. */
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);
@@ -119,7 +135,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_client_closed(kq_peer *p);
 
 /* kq_srv_worker.c */
-void kq_srv_worker_hello(kq_peer *p, const kq_str *name);
+void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello);
 void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_worker_closed(kq_peer *p);
 kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id);
@@ -129,6 +145,9 @@ void kq_srv_worker_free_all(kq_server *srv);
 void kq_srv_dispatch(kq_server *srv);
 /* Takes an offered job back from its worker (WithdrawJobOffer sent). */
 void kq_srv_withdraw(kq_server *srv, kq_job *job);
+/* Detaches a job from the worker it was offered to or ran on: that worker
+ * gets back an offer's resources, the job its global ones. */
+void kq_srv_detach(kq_server *srv, kq_job *job);
 /* Whether the worker running the job is connected. */
 bool kq_srv_worker_reachable(kq_server *srv, const kq_job *job);
 /* Sends KillJob for a job just canceled while running; it keeps holding its
@@ -141,6 +160,29 @@ kq_worker *kq_srv_worker_ghost(kq_server *srv, const kq_str *name);
 /* Drops a worker record whose connection is gone: its jobs are queued
  * again. */
 void kq_srv_worker_forget(kq_server *srv, kq_worker *w, const char *why);
+
+/* kq_srv_report.c */
+/* UpdateJobStatus: an ended job, or one kept running across a reconnect.
+ * May take over reported's strings. */
+void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported);
+/* UpdateJobResults, the end of a report: stored if the job is w's (or
+ * ended there), and acknowledged to a worker that speaks the extension.
+ * Takes over the texts. */
+void kq_srv_report_results(kq_server *srv, kq_worker *w, kq_w2s_update_job_results *r);
+/* RequeueJob: a job w gave up (it shuts down) goes back to the queue, with
+ * a note saying why, unless it no longer runs there; acknowledged. */
+void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_job *r);
+
+/* Drains (no offers; outstanding ones are withdrawn) or undrains a worker
+ * record. */
+void kq_srv_worker_drain(kq_server *srv, kq_worker *w, bool drained);
+
+/* kq_srv_drain.c */
+/* DrainWorker from an authenticated client: answered with RequestResponse. */
+void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req);
+/* Whether workers of this name are drained. */
+bool kq_srv_drained(const kq_server *srv, const kq_str *name);
+void kq_srv_drain_free(kq_server *srv);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

@@ -172,6 +172,7 @@ static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
     job->info = *in;
     memset(in, 0, sizeof *in);
     kq_job_status_free(&job->info.status);
+    kq_str_free(&job->info.note); /* the server's to write */
     job->info.status.tag = KQ_JOB_STATUS_PENDING;
     job->info.status.pending.issued = kq_time_now();
     job->info.job_id = srv->jobs.next_id;
@@ -417,7 +418,7 @@ static void on_list_resources(kq_peer *p)
 static bool needs_auth(kq_c2s_tag tag)
 {
     return tag == KQ_C2S_ISSUE_JOB || tag == KQ_C2S_REMOVE_JOB ||
-           tag == KQ_C2S_CLEAN_JOBS;
+           tag == KQ_C2S_CLEAN_JOBS || tag == KQ_C2S_DRAIN_WORKER;
 }
 
 /*
@@ -470,6 +471,10 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         }
         return;
     }
+    /* A client that uses an extension speaks it: answers of that level
+     * may go to it. */
+    if (kq_c2s_tag_level(m.tag) > p->ext_level)
+        p->ext_level = kq_c2s_tag_level(m.tag);
     if (needs_auth(m.tag) && !p->authenticated) {
         respond(p, false, "Not authenticated!");
         kq_conn_close_after_flush(&p->conn);
@@ -513,6 +518,9 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         break;
     case KQ_C2S_LIST_RESOURCES:
         on_list_resources(p);
+        break;
+    case KQ_C2S_DRAIN_WORKER:
+        kq_srv_drain_request(p, &m.drain_worker);
         break;
     case KQ_C2S_BYE:
         /* Answers to earlier requests still go out. */

@@ -39,6 +39,21 @@ static void withdraw_stale_offers(kq_server *srv, kq_worker *w, kq_time now)
     }
 }
 
+/* Why a lost worker's jobs go back to the queue: the true story, since a
+ * worker of its name may be connected again, without them (it lost them,
+ * or it keeps no jobs across sessions). */
+static const char *unclaimed_reason(const kq_server *srv, const kq_worker *w)
+{
+    for (size_t i = 0; i < srv->nworkers; i++) {
+        const kq_worker *o = srv->workers[i];
+
+        if (o != w && o->peer && o->authenticated &&
+            kq_str_eq(&o->info.worker_name, &w->info.worker_name))
+            return "came back without it";
+    }
+    return "did not come back";
+}
+
 void kq_srv_maintenance(kq_server *srv)
 {
     uint64_t now_ms = kq_loop_now(srv->loop);
@@ -62,7 +77,10 @@ void kq_srv_maintenance(kq_server *srv)
             continue;
         }
         if (!w->peer && now_ms - w->lost_ms > timeout_ms) {
-            kq_srv_worker_forget(srv, w, "did not come back");
+            kq_debug("Forgetting the record of worker \"%s\" (id %llu), disconnected %llu s ago",
+                     w->info.worker_name.ptr, (unsigned long long)w->info.worker_id,
+                     (unsigned long long)((now_ms - w->lost_ms) / 1000));
+            kq_srv_worker_forget(srv, w, unclaimed_reason(srv, w));
             continue;
         }
         if (w->peer)

@@ -64,7 +64,8 @@ kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id)
  * is idle, and a pass of offers follows at the end of the turn. */
 static void idle_update(kq_server *srv, kq_worker *w)
 {
-    bool idle = w->peer && w->authenticated && w->avail.job_slots > 0;
+    bool idle = w->peer && w->authenticated && !w->drained &&
+                w->avail.job_slots > 0;
 
     kq_idle_set(&srv->sched.idle, &w->idle, idle);
     if (idle)
@@ -161,9 +162,10 @@ kq_worker *kq_srv_worker_ghost(kq_server *srv, const kq_str *name)
     return w;
 }
 
-void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
+void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
 {
     kq_server *srv = p->srv;
+    const kq_str *name = &hello->worker_name;
     kq_worker *w = worker_new(srv, name);
     kq_s2w m = {.tag = KQ_S2W_AUTH_CHALLENGE};
 
@@ -173,10 +175,27 @@ void kq_srv_worker_hello(kq_peer *p, const kq_str *name)
     }
     w->peer = p;
     p->worker = w;
+    if (kq_srv_drained(srv, name))
+        kq_srv_worker_drain(srv, w, true);
+    /* A Kueue-C worker says its level; both then speak the lower one. */
+    if (hello->has_extension_level)
+        p->ext_level = hello->extension_level < KQ_PROTOCOL_EXTENSION_LEVEL
+                           ? (unsigned)hello->extension_level
+                           : KQ_PROTOCOL_EXTENSION_LEVEL;
     kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
             (unsigned long long)w->info.worker_id, p->conn.peer);
+    if (p->ext_level)
+        kq_debug("Worker \"%s\" speaks Kueue-C extension level %u", name->ptr,
+                 p->ext_level);
+    else
+        kq_debug("Worker \"%s\" speaks the original protocol", name->ptr);
     kq_srv_send_s2w(p, &(kq_s2w){.tag = KQ_S2W_WELCOME_WORKER});
     m.auth_challenge.salt = kq_str_view(p->salt);
+    /* Left out by the encoder for a worker that did not announce. */
+    m.auth_challenge.has_extension_level = true;
+    m.auth_challenge.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
+    if (srv->state_id[0])
+        m.auth_challenge.state_id = kq_str_view(srv->state_id);
     kq_srv_send_s2w(p, &m);
 }
 
@@ -244,6 +263,11 @@ static void detach(kq_server *srv, kq_job *job)
     kq_sched_release(&srv->sched, job);
     job->worker_id = KQ_NO_WORKER;
     srv->dispatch_needed = true;
+}
+
+void kq_srv_detach(kq_server *srv, kq_job *job)
+{
+    detach(srv, job);
 }
 
 void kq_srv_withdraw(kq_server *srv, kq_job *job)
@@ -335,142 +359,7 @@ static void on_defer_or_reject(kq_server *srv, kq_worker *w, uint64_t id,
     kq_srv_requeue(srv, job);
 }
 
-/* ---- reports ---------------------------------------------------------- */
-
-/* Makes job run on w, whatever it was doing, unless it really runs on
- * another connected worker or has ended.  Used when a reconnected worker
- * reports a job it kept running. */
-static bool adopt(kq_server *srv, kq_worker *w, kq_job *job,
-                  const kq_job_status *reported)
-{
-    kq_worker *other = kq_srv_worker_get(srv, job->worker_id);
-    kq_job_status st = {0};
-
-    if (job->worker_id == w->info.worker_id)
-        return true;
-    switch ((kq_cat)job->cat) {
-    case KQ_CAT_PENDING:
-        kq_sched_dequeue(&srv->sched, job);
-        break;
-    case KQ_CAT_OFFERED:
-        kq_srv_withdraw(srv, job);
-        break;
-    case KQ_CAT_RUNNING:
-    case KQ_CAT_CANCELED:
-        if (job->cat == KQ_CAT_CANCELED && !job->kill_pending)
-            return false;
-        /* Another live worker of another name really runs it. */
-        if (other && other->peer &&
-            !kq_str_eq(&other->info.worker_name, &w->info.worker_name))
-            return false;
-        detach(srv, job);
-        break;
-    default:
-        return false;
-    }
-    if (kq_u64_set_add(&w->info.jobs_running, job->info.job_id) < 0 ||
-        kq_sched_hold(&srv->sched, job) < 0)
-        return false;
-    job->worker_id = w->info.worker_id;
-    if (job->cat != KQ_CAT_CANCELED && reported->tag == KQ_JOB_STATUS_RUNNING &&
-        kq_job_status_copy(&st, reported) == 0)
-        kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
-    kq_info("Worker \"%s\" took back job %llu, which it kept running",
-            w->info.worker_name.ptr, (unsigned long long)job->info.job_id);
-    kq_srv_notify(srv, job);
-    return true;
-}
-
-/* Tells w to stop a job it should not be running. */
-static void kill_stray(kq_worker *w, kq_job_info *reported)
-{
-    kq_s2w m = {.tag = KQ_S2W_KILL_JOB};
-    kq_time issued = reported->status.running.issued;
-
-    kq_info("Worker \"%s\" runs job %llu, which is not its own: killing it",
-            w->info.worker_name.ptr, (unsigned long long)reported->job_id);
-    kq_job_status_free(&reported->status);
-    reported->status.tag = KQ_JOB_STATUS_CANCELED;
-    reported->status.canceled.issued = issued;
-    reported->status.canceled.canceled = kq_time_now();
-    m.kill_job = *reported;
-    kq_srv_send_s2w(w->peer, &m);
-}
-
-static void on_job_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
-{
-    kq_job *job = kq_jobs_get(&srv->jobs, reported->job_id);
-    kq_job_status *st = &reported->status;
-
-    if (st->tag == KQ_JOB_STATUS_RUNNING) {
-        if (job && job->worker_id == w->info.worker_id)
-            return;
-        if (!job || !kq_str_eq(&st->running.worker, &w->info.worker_name) ||
-            !adopt(srv, w, job, st)) {
-            kill_stray(w, reported);
-            return;
-        }
-        if (job->kill_pending)
-            kq_srv_kill(srv, job);
-        return;
-    }
-    if (st->tag != KQ_JOB_STATUS_FINISHED && st->tag != KQ_JOB_STATUS_CANCELED) {
-        kq_warn("Worker \"%s\" reported job %llu with status %s; ignored",
-                w->info.worker_name.ptr, (unsigned long long)reported->job_id,
-                kq_job_status_tag_name(st->tag));
-        return;
-    }
-    if (!job) {
-        kq_debug("Worker \"%s\" reported unknown job %llu",
-                 w->info.worker_name.ptr, (unsigned long long)reported->job_id);
-        return;
-    }
-    if (job->worker_id != w->info.worker_id &&
-        !(st->tag == KQ_JOB_STATUS_FINISHED &&
-          kq_str_eq(&st->finished.worker, &w->info.worker_name) &&
-          job->cat != KQ_CAT_SUCCEEDED && job->cat != KQ_CAT_FAILED &&
-          adopt(srv, w, job, st))) {
-        kq_debug("Worker \"%s\" reported job %llu, which is not its own",
-                 w->info.worker_name.ptr, (unsigned long long)reported->job_id);
-        return;
-    }
-    if (job->cat == KQ_CAT_SUCCEEDED || job->cat == KQ_CAT_FAILED)
-        return; /* reported twice */
-    kq_u64_set_remove(&w->info.jobs_offered, job->info.job_id);
-    kq_u64_set_remove(&w->info.jobs_running, job->info.job_id);
-    kq_sched_release(&srv->sched, job);
-    srv->dispatch_needed = true;
-    if (job->kill_pending) {
-        /* Fixed: the user was told "Canceled", and so it stays. */
-        job->kill_pending = false;
-        kq_info("Job %llu ended on worker \"%s\" after it was canceled",
-                (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
-        return;
-    }
-    kq_jobs_set_status(&srv->jobs, job, st, kq_time_now());
-    kq_debug("Job %llu ended on worker \"%s\"",
-             (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
-    kq_srv_notify(srv, job);
-}
-
-static void on_job_results(kq_server *srv, kq_worker *w,
-                           kq_w2s_update_job_results *r)
-{
-    kq_job *job = kq_jobs_get(&srv->jobs, r->job_id);
-
-    if (!job || job->worker_id != w->info.worker_id) {
-        kq_debug("Worker \"%s\" sent results of job %llu, which is not its own",
-                 w->info.worker_name.ptr, (unsigned long long)r->job_id);
-        return;
-    }
-    kq_str_free(&job->stdout_text);
-    kq_str_free(&job->stderr_text);
-    job->stdout_text = r->stdout_text;
-    job->stderr_text = r->stderr_text;
-    r->stdout_text = KQ_STR_NULL;
-    r->stderr_text = KQ_STR_NULL;
-    kq_jobs_touch(&srv->jobs, job);
-}
+/* ---- resources and the session ------------------------------------- */
 
 /* A fresh report: what may be offered is what it has free, minus the
  * offers it has not answered (its report cannot count those). */
@@ -542,10 +431,13 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         w->last_seen_ms = kq_loop_now(srv->loop);
         break;
     case KQ_W2S_UPDATE_JOB_STATUS:
-        on_job_status(srv, w, &m.update_job_status);
+        kq_srv_report_status(srv, w, &m.update_job_status);
         break;
     case KQ_W2S_UPDATE_JOB_RESULTS:
-        on_job_results(srv, w, &m.update_job_results);
+        kq_srv_report_results(srv, w, &m.update_job_results);
+        break;
+    case KQ_W2S_REQUEUE_JOB:
+        kq_srv_report_requeue(srv, w, &m.requeue_job);
         break;
     case KQ_W2S_UPDATE_RESOURCES:
         on_resources(srv, w, &m.update_resources);
@@ -625,4 +517,27 @@ void kq_srv_worker_closed(kq_peer *p)
             "for it to come back", w->info.worker_name.ptr,
             w->info.jobs_running.len,
             (unsigned long long)srv->cfg->server_settings.worker_timeout_seconds);
+}
+
+/* ---- draining ------------------------------------------------------- */
+
+void kq_srv_worker_drain(kq_server *srv, kq_worker *w, bool drained)
+{
+    w->drained = drained;
+    w->info.has_drained = drained;
+    w->info.drained = drained;
+    idle_update(srv, w);
+    if (!drained)
+        return;
+    /* Nothing new starts there: open offers go back to the queue. */
+    while (w->info.jobs_offered.len) {
+        kq_job *job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[0]);
+
+        if (!job || job->worker_id != w->info.worker_id) {
+            kq_u64_set_remove(&w->info.jobs_offered, w->info.jobs_offered.items[0]);
+            continue;
+        }
+        kq_srv_withdraw(srv, job);
+        kq_srv_requeue(srv, job);
+    }
 }

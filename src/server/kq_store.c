@@ -316,7 +316,7 @@ static int record_job(kq_store *st, kq_job *job, kq_buf *b)
     bool pending = job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED;
     uint64_t id = job->info.job_id;
 
-    if (job->stored_cat == KQ_CAT_COUNT) {
+    if (job->stored_cat == KQ_CAT_COUNT || job->info_dirty) {
         kq_job_info view = job->info;
 
         view.status.tag = KQ_JOB_STATUS_PENDING;
@@ -872,8 +872,10 @@ static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     }
     if ((rc = write_frame(st, b, err)) < 0)
         return rc;
-    for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next)
+    for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next) {
         job->stored_cat = job->cat == KQ_CAT_OFFERED ? KQ_CAT_PENDING : job->cat;
+        job->info_dirty = false;
+    }
     if (ids)
         st->saved_next_job_id = jobs->next_id;
     st->saved_next_worker_id = next_worker_id;
@@ -1253,4 +1255,9 @@ uint64_t kq_store_log_bytes(kq_store *st)
     n = bytes_past(&st->journal, st->folded, st->folded_gen);
     pthread_mutex_unlock(&st->mu);
     return n;
+}
+
+uint64_t kq_store_id(const kq_store *st)
+{
+    return st->id;
 }

@@ -82,4 +82,9 @@ KQ_NODISCARD int kq_store_start_folding(kq_store *st, uint64_t log_max, kq_error
 /* Bytes of the journal not yet folded; 0 when all are. */
 uint64_t kq_store_log_bytes(kq_store *st);
 
+/* The store's identity (meta row store_id): a random number drawn when the
+ * file was created (or upgraded to version 3) and kept for its life; also
+ * the owner the journal names.  Copies of the file share it.  Never 0. */
+uint64_t kq_store_id(const kq_store *st);
+
 #endif

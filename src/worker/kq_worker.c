@@ -5,9 +5,12 @@
  * Message order per job, as the reference: Accept (or Defer/Reject) for an
  * offer; UpdateResources after a successful spawn (it asks the server for
  * the next job); UpdateJobStatus, UpdateJobResults, UpdateResources when
- * a job ends.  After a reconnect: UpdateSystemInfo, UpdateJobStatus with
- * the Running status of every job still running, the reports of jobs that
- * ended meanwhile, then UpdateResources.
+ * a job ends (RequeueJob instead of the first two for a job a shutdown
+ * gives back), answered by ReportStored from a Kueue-C server.  After a
+ * reconnect: UpdateSystemInfo, UpdateJobStatus with the Running status of
+ * every job still running, the reports of jobs that ended meanwhile and
+ * of those not acknowledged, then UpdateResources -- each only for the
+ * jobs that belong to the new server's state.
  */
 #include "kq_worker.h"
 
@@ -44,6 +47,10 @@ typedef struct wjob {
     uint64_t report_end;  /* sent: queued up to this stream position */
     uint64_t reported_ms; /* ... at this loop time */
     kq_str stdout_text, stderr_text;
+    /* The stored state of the server that confirmed it ("": none); its
+     * reports go to a server of that state only. */
+    char state_id[KQ_WSESSION_STATE_ID_MAX];
+    bool give_back;       /* killed at shutdown: to run again elsewhere */
 } wjob;
 
 /* The machine's figures for the free-resource rule, and when read. */
@@ -62,12 +69,15 @@ struct kq_worker {
     kq_wsession *session;
     wjob *head, *tail;
     /* Done jobs whose reports are queued or sent but not yet known to be
-     * delivered: apart, so that offers and resource counts need not walk
+     * stored: apart, so that offers and resource counts need not walk
      * past them. */
     wjob *sent_head, *sent_tail;
     uint64_t update_timer, bye_timer, retire_timer;
     bool stopping;  /* SIGINT/SIGTERM seen: no new jobs */
-    bool finishing; /* every job ended: saying Bye */
+    bool requeue;   /* on_shutdown = requeue */
+    char stop_reason[KQ_WORKER_NAME_MAX + 64]; /* why its jobs are given back */
+    bool finishing; /* every job ended: the last reports, then Bye */
+    bool saying_bye;
     int exit_code;
     kq_error fatal;
 };
@@ -218,25 +228,94 @@ static void send_system_info(kq_worker *w)
 
 static void on_retire_timer(kq_loop *loop, void *arg);
 
-/* Status, results, resources of a done job; once queued, the job waits in
- * the sent list until known to be delivered. */
-static void send_report(kq_worker *w, wjob *j)
+/* Whether the job is the current server's to hear of: it belongs to the
+ * server's stored state, or was started by a server without one (in
+ * memory only, or the original), whose jobs any server may take. */
+static bool belongs_here(const kq_worker *w, const wjob *j)
+{
+    return !j->state_id[0] || strcmp(j->state_id, kq_wsession_state_id(w->session)) == 0;
+}
+
+/* "state 0123abcd..." or "no stored state", for messages. */
+static const char *state_text(const char *id, char *buf, size_t n)
+{
+    if (!id[0])
+        return "no stored state";
+    snprintf(buf, n, "state %s", id);
+    return buf;
+}
+
+/* Says why a job is not reported to the current server. */
+static void log_foreign(const kq_worker *w, const wjob *j, const char *what)
+{
+    char theirs[KQ_WSESSION_STATE_ID_MAX + 8];
+
+    kq_info("Job %llu was started by the server of state %s, and this server has %s: "
+            "%s, for that server when it is back", (unsigned long long)j->info.job_id,
+            j->state_id, state_text(kq_wsession_state_id(w->session), theirs, sizeof theirs),
+            what);
+}
+
+/* Whether the server acknowledges reports (ReportStored). */
+static bool server_acknowledges(const kq_worker *w)
+{
+    return kq_wsession_level(w->session) >= kq_s2w_tag_level(KQ_S2W_REPORT_STORED);
+}
+
+/* Whether the server can queue a job again that a worker gives back. */
+static bool server_requeues(const kq_worker *w)
+{
+    return kq_wsession_level(w->session) >= kq_w2s_tag_level(KQ_W2S_REQUEUE_JOB);
+}
+
+/* Queues a job's report: RequeueJob for a job given back to a server that
+ * can take it, else status and results; then the free resources. */
+static bool queue_report(kq_worker *w, wjob *j)
 {
     kq_w2s status = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
     kq_w2s results = {.tag = KQ_W2S_UPDATE_JOB_RESULTS};
+    kq_w2s requeue = {.tag = KQ_W2S_REQUEUE_JOB};
 
-    status.update_job_status = j->info;
-    results.update_job_results.job_id = j->info.job_id;
-    results.update_job_results.stdout_text = j->stdout_text;
-    results.update_job_results.stderr_text = j->stderr_text;
-    if (kq_wsession_send(w->session, &status) &&
-        kq_wsession_send(w->session, &results)) {
-        send_resources(w, false);
+    if (j->give_back && server_requeues(w)) {
+        requeue.requeue_job.job_id = j->info.job_id;
+        requeue.requeue_job.reason = kq_str_view(w->stop_reason);
+        if (!kq_wsession_send(w->session, &requeue))
+            return false;
+        kq_info("Job %llu given back to the server to run again", (unsigned long long)j->info.job_id);
+    } else {
+        if (j->give_back)
+            kq_warn("Job %llu fails (-46) instead of going back to the queue: the server "
+                    "speaks the original protocol, which cannot queue it again",
+                    (unsigned long long)j->info.job_id);
+        status.update_job_status = j->info;
+        results.update_job_results.job_id = j->info.job_id;
+        results.update_job_results.stdout_text = j->stdout_text;
+        results.update_job_results.stderr_text = j->stderr_text;
+        if (!kq_wsession_send(w->session, &status) || !kq_wsession_send(w->session, &results))
+            return false;
+    }
+    send_resources(w, false);
+    return true;
+}
+
+/* Status, results, resources of a done job; once queued, the job waits in
+ * the sent list until known to be stored: acknowledged by a Kueue-C
+ * server, or acknowledged by an original server's TCP a while ago. */
+static void send_report(kq_worker *w, wjob *j)
+{
+    if (!kq_wsession_ready(w->session))
+        return;
+    if (!belongs_here(w, j)) {
+        log_foreign(w, j, "its report waits here");
+        send_resources(w, false); /* its slot is free for this server */
+        return;
+    }
+    if (queue_report(w, j)) {
         j->report_end = kq_wsession_queued_end(w->session);
         j->reported_ms = kq_loop_now(w->loop);
         unlink_job(&w->head, &w->tail, j);
         link_job(&w->sent_head, &w->sent_tail, j);
-        if (!w->retire_timer)
+        if (!server_acknowledges(w) && !w->retire_timer)
             w->retire_timer = kq_loop_timer(w->loop, KQ_WORKER_REPORT_GRACE_MS / 4,
                                             on_retire_timer, w);
     }
@@ -290,25 +369,43 @@ static void on_bye_timeout(kq_loop *loop, void *arg)
     kq_worker *w = arg;
 
     w->bye_timer = 0;
-    kq_warn("The server did not take the last messages in time");
+    if (w->saying_bye) {
+        kq_warn("The server did not take the last messages in time");
+    } else {
+        for (wjob *j = w->sent_head; j; j = j->next)
+            kq_warn("The server did not confirm that it stored the result of job %llu "
+                    "within %u s; it is lost here", (unsigned long long)j->info.job_id,
+                    KQ_WORKER_BYE_MS / 1000);
+    }
     kq_loop_stop(loop);
 }
 
-/* Once shutting down and every job has ended: Bye, then stop. */
+/* Once shutting down and every job has ended: the last reports (waiting
+ * for their acknowledgements from a server that gives them), Bye, then
+ * stop; KQ_WORKER_BYE_MS bounds it all. */
 static void check_shutdown(kq_worker *w)
 {
-    if (!w->stopping || w->finishing || kq_runner_active(w->runner))
+    if (!w->stopping || w->saying_bye || kq_runner_active(w->runner))
         return;
-    w->finishing = true;
-    if (!kq_wsession_ready(w->session)) {
-        for (wjob *j = w->head; j; j = j->next)
-            if (j->state == JOB_DONE)
+    if (!w->finishing) {
+        w->finishing = true;
+        for (wjob *j = w->head; j; j = j->next) {
+            if (j->state != JOB_DONE)
+                continue;
+            if (!kq_wsession_ready(w->session))
                 kq_warn("The result of job %llu is lost: no connection to the server",
                         (unsigned long long)j->info.job_id);
-    }
-    if (kq_wsession_stop(w->session))
+            else if (!belongs_here(w, j))
+                kq_warn("The result of job %llu is lost: it belongs to the server of "
+                        "state %s, which is not here", (unsigned long long)j->info.job_id,
+                        j->state_id);
+        }
         w->bye_timer = kq_loop_timer(w->loop, KQ_WORKER_BYE_MS, on_bye_timeout, w);
-    else
+    }
+    if (kq_wsession_ready(w->session) && server_acknowledges(w) && w->sent_head)
+        return; /* ReportStored calls again */
+    w->saying_bye = true;
+    if (!kq_wsession_stop(w->session))
         kq_loop_stop(w->loop);
 }
 
@@ -357,6 +454,9 @@ static void job_ended(wjob *j, kq_run_result *res)
     kq_info("Job %llu ended: return code %d (%s)",
             (unsigned long long)j->info.job_id, res->return_code, res->comment);
     final_status(w, j, res);
+    /* Killed by the shutdown while running (not canceled by the server). */
+    j->give_back = w->stopping && w->requeue && res->killed &&
+                   j->info.status.tag == KQ_JOB_STATUS_FINISHED;
     j->stdout_text = res->stdout_text;
     j->stderr_text = res->stderr_text;
     res->stdout_text = res->stderr_text = KQ_STR_NULL;
@@ -448,6 +548,7 @@ static void on_confirm(kq_worker *w, kq_job_info *job)
     take_info(j, job);
     j->state = JOB_RUNNING;
     j->spawned = kq_time_now();
+    snprintf(j->state_id, sizeof j->state_id, "%s", kq_wsession_state_id(w->session));
     if (kq_runner_start(w->runner, &j->info, on_run_done, j, &j->run, &failure) < 0) {
         job_ended(j, &failure);
         return;
@@ -475,7 +576,7 @@ static void on_kill(kq_worker *w, kq_job_info *job)
 {
     wjob *j = find_job(w, job->job_id);
 
-    if (!j || j->state != JOB_RUNNING || !j->run) {
+    if (!j || j->state != JOB_RUNNING || !j->run || !belongs_here(w, j)) {
         kq_err("Job %llu should be killed but is not running here; ignored",
                (unsigned long long)job->job_id);
         return;
@@ -495,8 +596,12 @@ static void on_session_ready(void *owner)
     send_system_info(w);
     for (wjob *j = w->head, *next; j; j = next) {
         next = j->next; /* send_report moves j to the sent list */
-        if (j->state == JOB_RUNNING &&
-            j->info.status.tag == KQ_JOB_STATUS_RUNNING) {
+        if (!belongs_here(w, j)) {
+            if (j->state != JOB_ACCEPTED)
+                log_foreign(w, j, j->state == JOB_RUNNING ? "it keeps running here"
+                                                          : "its report waits here");
+        } else if (j->state == JOB_RUNNING &&
+                   j->info.status.tag == KQ_JOB_STATUS_RUNNING) {
             kq_info("Job %llu is still running here",
                     (unsigned long long)j->info.job_id);
             m.update_job_status = j->info;
@@ -511,6 +616,22 @@ static void on_session_ready(void *owner)
         w->loop, w->cfg->worker_settings.system_update_interval_seconds * 1000,
         on_update_timer, w);
     check_shutdown(w);
+}
+
+/* ReportStored: the server holds the job's report; forget it. */
+static void on_report_stored(kq_worker *w, uint64_t id)
+{
+    for (wjob *j = w->sent_head; j; j = j->next) {
+        if (j->info.job_id == id) {
+            kq_debug("The server stored the report of job %llu", (unsigned long long)id);
+            unlink_job(&w->sent_head, &w->sent_tail, j);
+            free_job(j);
+            check_shutdown(w);
+            return;
+        }
+    }
+    kq_debug("The server acknowledged a report of job %llu, which is not waiting here",
+             (unsigned long long)id);
 }
 
 static void on_session_message(void *owner, kq_s2w *m)
@@ -529,6 +650,9 @@ static void on_session_message(void *owner, kq_s2w *m)
         break;
     case KQ_S2W_KILL_JOB:
         on_kill(w, &m->kill_job);
+        break;
+    case KQ_S2W_REPORT_STORED:
+        on_report_stored(w, m->report_stored.job_id);
         break;
     default:
         break;
@@ -554,6 +678,9 @@ static void on_session_lost(void *owner)
     while (w->sent_head) {
         wjob *j = w->sent_head;
 
+        if (w->finishing && !w->saying_bye)
+            kq_warn("The result of job %llu is lost: the connection ended before the "
+                    "server confirmed it", (unsigned long long)j->info.job_id);
         unlink_job(&w->sent_head, &w->sent_tail, j);
         link_job(&w->head, &w->tail, j);
     }
@@ -616,6 +743,21 @@ static void on_stop_signal(kq_loop *loop, int signo, void *arg)
     w->stopping = true;
     kq_loop_timer_cancel(w->loop, w->update_timer);
     w->update_timer = 0;
+    snprintf(w->stop_reason, sizeof w->stop_reason, "worker \"%s\" shut down (%s)", w->name,
+             name);
+    if (kq_runner_active(w->runner)) {
+        if (!w->requeue)
+            kq_info("Its running jobs are killed and fail (-46): on_shutdown = fail");
+        else if (!kq_wsession_ready(w->session))
+            kq_info("Its running jobs are killed; not connected, so the server queues them "
+                    "again when this worker does not come back (on_shutdown = requeue)");
+        else if (server_requeues(w))
+            kq_info("Its running jobs are killed and given back to the server, which queues "
+                    "them again (on_shutdown = requeue)");
+        else
+            kq_warn("Its running jobs are killed and fail (-46): on_shutdown = requeue, but the "
+                    "server speaks the original protocol, which cannot queue them again");
+    }
     for (wjob *j = w->head; j; j = j->next)
         if (j->run)
             kq_runner_kill(w->runner, j->run, KQ_WORKER_SHUTDOWN_COMMENT, false);
@@ -635,6 +777,7 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
         return -ENOMEM;
     w->cfg = cfg;
     snprintf(w->name, sizeof w->name, "%s", name);
+    w->requeue = strcmp(ws->on_shutdown, "requeue") == 0;
     ropts.output_limit = ws->output_limit_bytes > SIZE_MAX / 2
                              ? SIZE_MAX / 2
                              : (size_t)ws->output_limit_bytes;

@@ -5,10 +5,18 @@
  * Owns: the event loop, the runner (kq_runner), the server session
  * (kq_wsession) and the job table.  A job is accepted (resources
  * reserved, waiting for ConfirmJobOffer), running, or done (its report not
- * yet handed to the server).  Reports of jobs that end while the server is
- * unreachable wait for the next session; jobs keep running and their
- * output keeps being drained meanwhile.  A report counts as delivered once
- * every byte of it was written to the socket.
+ * yet known to be stored by the server).  Reports of jobs that end while
+ * the server is unreachable wait for the next session; jobs keep running
+ * and their output keeps being drained meanwhile.  A Kueue-C server
+ * (extension level 1) acknowledges each report once its state holds it
+ * (ReportStored): until then the report is kept and sent again after a
+ * reconnect.  An original server acknowledges nothing: there a report is
+ * forgotten once the server's machine acknowledged it (TCP) and
+ * KQ_WORKER_REPORT_GRACE_MS passed.  A job belongs to the stored state of
+ * the server that confirmed it (if it told one): it is reported only to a
+ * server of that state, and keeps running meanwhile.  Stopped by
+ * SIGTERM/SIGINT, the worker kills its jobs and, as on_shutdown says,
+ * gives them back to a Kueue-C server (RequeueJob) or reports them failed.
  *
  * Never blocks: everything runs from the one loop; the only synchronous
  * work is reading /proc for the free resources and name resolution when
@@ -29,12 +37,15 @@
 /* How old the machine's figures (CPUs, memory, load) may be when an offer
  * is decided; the periodic update always reads them afresh. */
 #define KQ_WORKER_MACHINE_TTL_MS 500
-/* How long the final Bye (and the reports before it) may take to leave. */
+/* How long the last reports (and their acknowledgements, from a Kueue-C
+ * server) and the final Bye may take at shutdown. */
 #define KQ_WORKER_BYE_MS 3000
-/* A job's report is kept, to be sent again over a new connection, until
- * the server's machine acknowledged it and this long has passed: a server
- * that crashes between reading a report and storing it, or a connection
- * that breaks with the report still in a socket buffer, loses nothing. */
+/* With an original server, a job's report is kept, to be sent again over
+ * a new connection, until the server's machine acknowledged it and this
+ * long has passed: a server that crashes between reading a report and
+ * storing it, or a connection that breaks with the report still in a
+ * socket buffer, loses nothing.  (A server that cannot store it, its disk
+ * full, and stops, does: hence ReportStored between Kueue-C peers.) */
 #define KQ_WORKER_REPORT_GRACE_MS 1000
 
 /* Room for a worker name: as long as the protocol allows, plus the NUL. */

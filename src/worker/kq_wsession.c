@@ -50,6 +50,8 @@ struct kq_wsession {
     struct addrinfo *next_addr; /* the one to try after the current */
     int last_error;          /* of the address tried last */
     state st;
+    unsigned level;          /* extension level of the session */
+    char state_id[KQ_WSESSION_STATE_ID_MAX]; /* the server's, or "" */
     bool established;        /* some session reached ready */
     bool stopping;
     unsigned failures;       /* consecutive failed attempts */
@@ -197,7 +199,12 @@ static void open_conn(kq_wsession *s, int fd)
      * and offered again for ever. */
     kq_framer_skip_oversized(&s->conn.in, NULL);
     s->st = ST_WELCOME;
+    s->level = 0;
+    s->state_id[0] = '\0';
     hello.hello_from_worker.worker_name = kq_str_view(s->opts.worker_name);
+    /* An original server ignores it (a field it does not know). */
+    hello.hello_from_worker.has_extension_level = true;
+    hello.hello_from_worker.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
     kq_hello_encode(&hello, kq_conn_out(&s->conn));
     kq_conn_queued(&s->conn);
 }
@@ -335,12 +342,21 @@ static void unexpected(kq_wsession *s, const char *expected, const char *msg,
     failed(s, why);
 }
 
-/* Answers the AuthChallenge with the shared secret's response. */
-static void on_challenge(kq_wsession *s, const kq_str *salt)
+/* Answers the AuthChallenge with the shared secret's response; a
+ * Kueue-C server's challenge also says its extension level. */
+static void on_challenge(kq_wsession *s, const kq_s2w_auth_challenge *c)
 {
+    const kq_str *salt = &c->salt;
     char response[KQ_AUTH_RESPONSE_LEN + 1];
     kq_w2s m = {.tag = KQ_W2S_AUTH_RESPONSE};
 
+    s->level = !c->has_extension_level ? 0
+               : c->extension_level < KQ_PROTOCOL_EXTENSION_LEVEL
+                   ? (unsigned)c->extension_level
+                   : KQ_PROTOCOL_EXTENSION_LEVEL;
+    /* A NUL inside would only shorten it: ids are compared as text. */
+    if (s->level && c->state_id.ptr)
+        snprintf(s->state_id, sizeof s->state_id, "%s", c->state_id.ptr);
     if (kq_auth_response(s->opts.secret, strlen(s->opts.secret), salt->ptr,
                          salt->len, response) < 0) {
         failed(s, "Failed to compute the authentication response");
@@ -360,6 +376,12 @@ static void on_ready(kq_wsession *s)
     s->established = true;
     s->failures = 0;
     kq_info("Established connection to server %s!", s->where);
+    if (s->level)
+        kq_info("The server speaks Kueue-C extension level %u (Kueue-C %s); its state is %s",
+                s->level, kq_protocol_extension_release(s->level),
+                s->state_id[0] ? s->state_id : "in memory only");
+    else
+        kq_info("The server speaks the original protocol: no Kueue-C extensions");
     s->handler->ready(s->owner);
 }
 
@@ -458,7 +480,7 @@ static void on_conn_message(void *owner, const char *msg, size_t len)
         break;
     case ST_CHALLENGE:
         if (m.tag == KQ_S2W_AUTH_CHALLENGE)
-            on_challenge(s, &m.auth_challenge.salt);
+            on_challenge(s, &m.auth_challenge);
         else
             unexpected(s, "AuthChallenge", msg, len);
         break;
@@ -550,11 +572,26 @@ bool kq_wsession_ready(const kq_wsession *s)
     return s->st == ST_READY;
 }
 
+unsigned kq_wsession_level(const kq_wsession *s)
+{
+    return s->level;
+}
+
+const char *kq_wsession_state_id(const kq_wsession *s)
+{
+    return s->state_id;
+}
+
 bool kq_wsession_send(kq_wsession *s, const kq_w2s *m)
 {
     if (s->st != ST_READY)
         return false;
-    kq_w2s_encode(m, kq_conn_out(&s->conn));
+    if (kq_w2s_encode_at(m, s->level, kq_conn_out(&s->conn)) == -EPROTO) {
+        kq_err("Not sending %s to the server: it is a protocol extension of level %u, "
+               "and the server speaks level %u (a bug)", kq_w2s_tag_name(m->tag),
+               kq_w2s_tag_level(m->tag), s->level);
+        return false;
+    }
     kq_conn_queued(&s->conn);
     return true;
 }

@@ -10,6 +10,11 @@
  * kq_wsession_send.  Never blocks: the connect is non-blocking (only name
  * resolution may take a moment) and output is flushed by the loop.
  *
+ * The hello announces this worker's Kueue-C extension level; a Kueue-C
+ * server answers with its own in the AuthChallenge, an original server
+ * with nothing, and the session speaks the lower of the two (0: the
+ * original protocol).  kq_wsession_send never sends anything above it.
+ *
  * The first connection is special, as in the reference: if it fails
  * entirely (resolve, connect, handshake, authentication) the owner's
  * fatal callback runs and nothing is retried.  Once a session has been
@@ -74,8 +79,21 @@ void kq_wsession_start(kq_wsession *s);
 /* True while authenticated and connected. */
 bool kq_wsession_ready(const kq_wsession *s);
 
+/* The extension level of the current (or last) session: the lower of the
+ * worker's and the server's; 0 with an original server. */
+unsigned kq_wsession_level(const kq_wsession *s);
+
+/* Room for a state id and its NUL. */
+#define KQ_WSESSION_STATE_ID_MAX 65
+
+/* The id of the current (or last) server's stored state, as its
+ * AuthChallenge said; "" for a server without one (in memory only, or the
+ * original). */
+const char *kq_wsession_state_id(const kq_wsession *s);
+
 /* Queues m (written when the loop turn ends); false, sending nothing,
- * unless ready. */
+ * unless ready.  Extension fields above the session's level are left out;
+ * an extension variant above it is refused (false, logged as a bug). */
 bool kq_wsession_send(kq_wsession *s, const kq_w2s *m);
 
 /* Writes what was queued.  Call from the loop's before-sleep hook. */

@@ -19,6 +19,9 @@ import kqgen  # noqa: E402
 GOOD = """
 schema_version: 1
 limits: {string: 100, list: 10, name: 5}
+extensions:
+  1: {release: 0.20.0, doc: First.}
+  2: {release: 0.21.0, doc: Second.}
 types:
   Pair:
     kind: struct
@@ -27,6 +30,15 @@ types:
     fields:
       - {name: a, type: u64, doc: First.}
       - {name: b, type: "option<string>", max_len: name, doc: Second.}
+      - {name: c, type: "option<u64>", extension: 1, doc: Third.}
+      - {name: d, type: "option<bool>", extension: 2, doc: Fourth.}
+  State:
+    kind: enum
+    c_name: state
+    closed: true
+    doc: Inside a struct.
+    variants:
+      - {name: Up, doc: Unit.}
   Msg:
     kind: enum
     c_name: msg
@@ -38,6 +50,13 @@ types:
         doc: Struct.
         fields:
           - {name: pairs, type: "list<Pair>", doc: Some pairs.}
+          - {name: state, type: State, doc: A state.}
+      - name: Ack
+        extension: 1
+        doc: Added.
+        fields:
+          - {name: id, type: u64, doc: Required in its own variant.}
+          - {name: why, type: "option<string>", extension: 2, doc: Added later.}
 """
 
 
@@ -71,6 +90,20 @@ class SchemaChecks(unittest.TestCase):
         self.assertEqual(a, b)
         self.assertIn("typedef struct kq_pair_list", a["c/kq_protocol.h"])
         self.assertIn("do not edit", a["python/kueue_protocol.py"].split("\n")[2])
+        header, source, py = a["c/kq_protocol.h"], a["c/kq_protocol.c"], a["python/kueue_protocol.py"]
+        self.assertIn("#define KQ_PROTOCOL_EXTENSION_LEVEL 2", header)
+        self.assertIn("unsigned kq_msg_tag_level(kq_msg_tag tag);", header)
+        self.assertIn("int kq_msg_encode_at(const kq_msg *v, unsigned level, kq_buf *out);", header)
+        # Extension fields are left out when unset or unknown to the peer.
+        self.assertIn("if (level >= 1 && v->has_c) {", source)
+        self.assertIn("if (level >= 2 && v->why.ptr) {", source)
+        # An extension variant is refused for a peer below its level.
+        self.assertIn("if (kq_msg_tag_level(v->tag) > level)\n        return -EPROTO;", source)
+        self.assertIn("        1, /* Ack */", source)
+        self.assertIn('"0.21.0", /* 2: Second. */', source)
+        self.assertIn('("c", ("opt", ("u64",)), 1),', py)
+        self.assertIn("_kq_extension: ClassVar[int] = 1", py)
+        self.assertIn("EXTENSIONS = {\n    1: '0.20.0',\n    2: '0.21.0',\n}", py)
 
     def check(self, old, new, message):
         text = GOOD.replace(old, new, 1)
@@ -94,15 +127,56 @@ class SchemaChecks(unittest.TestCase):
                    "types.Pair.fields[0] (a): max_len only applies to strings, lists, maps and sets")
         self.check("c_name: msg", "c_name: pair",
                    "types.Msg: c_name 'pair' already used by Pair")
-        self.check('type: "list<Pair>"', 'type: "list<Msg>"',
-                   "types.Msg: recursive type Msg -> Msg")
-        self.check('type: "option<string>"', 'type: "option<u64>"',
-                   "types.Pair.fields[1] (b): option<u64> is not supported "
-                   "(option of a string, map or named type)")
+        self.check("{name: a, type: u64,", "{name: a, type: Pair,",
+                   "types.Pair: recursive type Pair -> Pair")
+        self.check('type: "option<string>"', 'type: "option<list<string>>"',
+                   "types.Pair.fields[1] (b): option<list<string>> is not supported "
+                   "(option of a primitive, a string, a map or a named type)")
         self.check("kind: struct", "kind: union",
                    "types.Pair: kind must be struct or enum, got 'union'")
         self.check("doc: Unit.}", "doc: Unit., colour: red}",
-                   "types.Msg.variants[0]: unknown attribute colour")
+                   "types.State.variants[0]: unknown attribute colour")
+
+    def test_extension_rules(self):
+        self.assertIsNone(schema_error(GOOD))
+        # The rule every later change relies on: an extension field is optional.
+        self.check('{name: c, type: "option<u64>"', "{name: c, type: u64",
+                   "types.Pair.fields[2] (c): an extension field must be optional (option<...>): "
+                   "peers of an earlier level neither send nor expect it, and it is left out when unset")
+        self.check("extension: 1, doc: Third.", "extension: 3, doc: Third.",
+                   "types.Pair.fields[2] (c): extension 3 is not a level of the extensions table (1, 2)")
+        self.check("{name: a, type: u64, doc: First.}",
+                   '{name: a, type: "option<u64>", extension: 1, doc: First.}',
+                   "types.Pair.fields[0] (a): the first field cannot be an extension field")
+        self.check("extension: 2, doc: Fourth.", "extension: 1, doc: Fourth.}\n"
+                   '      - {name: e, type: u64, doc: Late.',
+                   "types.Pair.fields[4] (e): extension fields come last, in ascending level "
+                   "(after d, of level 1)")
+        self.check("extension: 2, doc: Added later.", "extension: 1, doc: Added later.",
+                   "types.Msg.variants[3] (Ack).fields[1] (why): extension 1 is redundant: "
+                   "its variant is of extension 1 already")
+        self.check("{name: Up, doc: Unit.}", "{name: Up, doc: Unit.}\n"
+                   "      - {name: Down, extension: 1, doc: New.}",
+                   "types.State.variants[1] (Down): State is closed: no variant may be added to it, "
+                   "not even as an extension")
+        self.check("{name: Up, doc: Unit.}", "{name: Up, extension: 1, doc: Unit.}",
+                   "types.State.variants[0] (Up): State is closed: no variant may be added to it, "
+                   "not even as an extension")
+        self.check("{name: Ping, doc: Unit.}", "{name: Ping, extension: 1, doc: Unit.}",
+                   "types.Msg.variants[1] (Wrap): extension variants come last, in ascending level "
+                   "(after Ping, of level 1)")
+        self.check("  1: {release: 0.20.0, doc: First.}\n", "",
+                   "extension levels must be the integers 1, 2, ... without gaps, got 2")
+        self.check("release: 0.20.0,", "release: twenty,",
+                   "extensions.1: release 'twenty' is not a version like 0.20.0")
+
+    def test_extension_variants_only_in_messages(self):
+        text = GOOD.replace("    closed: true\n", "").replace(
+            "{name: Up, doc: Unit.}", "{name: Up, doc: Unit.}\n      - {name: Down, extension: 1, doc: New.}")
+        self.assertEqual(schema_error(text),
+                         "types.Msg.variants[2] (Many).fields[1] (state): State has extension variants, "
+                         "so it can only be a message (no other type may contain it): a sender checks "
+                         "the variant of the message it sends, not of the values inside")
 
     def test_cli_reports_errors(self):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:

@@ -3,7 +3,9 @@
  *
  * Whatever the input, decoding must not crash, leak or read out of bounds,
  * and anything accepted must re-encode to bytes that decode to the same
- * encoding again (encode(decode(x)) is a fixed point).
+ * encoding again (encode(decode(x)) is a fixed point); its encoding for an
+ * original peer (level 0) is refused (an extension variant) or decodes and
+ * re-encodes to itself too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +32,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 memcmp(kq_buf_ptr(&x), kq_buf_ptr(&y), x.len) != 0)
                 abort();
             ops->free(b);
+            kq_buf_clear(&x);
+            kq_buf_clear(&y);
+            if (ops->encode_at(a, 0, &x) == 0) {
+                if (ops->decode(kq_buf_ptr(&x), x.len, b, &err) != 0 ||
+                    ops->encode_at(b, 0, &y) != 0 || x.len != y.len ||
+                    memcmp(kq_buf_ptr(&x), kq_buf_ptr(&y), x.len) != 0)
+                    abort();
+                ops->free(b);
+            } else if (x.len != 0) {
+                abort();
+            }
             ops->free(a);
         }
         kq_buf_free(&x);

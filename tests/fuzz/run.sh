@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs each fuzz target for a while, the decoders and the framer seeded with
-# the reference's encodings (the store's journal starts from nothing).
+# the reference's encodings and Kueue-C's extensions (the store's journal
+# starts from nothing).
 # usage: tests/fuzz/run.sh BUILD_DIR SECONDS
 set -euo pipefail
 build=$1
@@ -16,6 +17,11 @@ while IFS=$'\t' read -r name json; do
     printf '%s' "$json" > "$work/decode/golden$n"
     printf '\007%s' "$json" > "$work/framer/golden$n"
 done < "$here/../data/golden.tsv"
+while IFS=$'\t' read -r name json original; do
+    n=$((n + 1))
+    printf '%s' "$json" > "$work/decode/extension$n"
+    printf '\007%s' "$json" > "$work/framer/extension$n"
+done < "$here/../data/extensions.tsv"
 while IFS=$'\t' read -r type input verdict rest; do
     n=$((n + 1))
     printf '%s' "$input" > "$work/decode/case$n"

@@ -82,7 +82,7 @@ def check_command_line(test, argv, usage, mentions=(), env=None):
         check_sanitizers(r.stderr, "%s %s" % (argv[0], option))
         return r
     r = run("-V")
-    test.assertEqual((r.returncode, r.stdout, r.stderr), (0, "kueue 0.19.0\n", ""))
+    test.assertEqual((r.returncode, r.stdout, r.stderr), (0, "kueue 0.20.0\n", ""))
     r = run("--help")
     test.assertEqual((r.returncode, r.stderr), (0, ""), r)
     test.assertIn("Usage: " + usage, r.stdout)
@@ -329,18 +329,27 @@ class Worker(Process):
 
 
 class FakeWorker:
-    """Speaks the worker side of the protocol by hand."""
+    """Speaks the worker side of the protocol by hand.  With level 0 (the
+    default) it behaves as the original worker: it announces no extension
+    level, and a message it could not decode (an extension variant) fails
+    the test; with level >= 1 it announces that level, as kueue_worker
+    does, and .server_level is what the server answered."""
 
     def __init__(self, port, name="node1", secret=SECRET, resources=(1, 8, 8000),
-                 authenticate=True, test=None):
-        self.conn = kp.Connection("127.0.0.1", port, timeout=10)
+                 authenticate=True, test=None, level=0):
+        self.conn = kp.Connection("127.0.0.1", port, timeout=10, level=level)
         if test is not None:
             test.addCleanup(self.conn.sock.close)
         self.name = name
         self.free = kp.Resources(0, 0, 0)
-        self.conn.send(kp.HelloMessage.HelloFromWorker(name))
+        self.conn.send(kp.HelloMessage.HelloFromWorker(name, extension_level=level or None))
         assert isinstance(self.recv(), S2W.WelcomeWorker)
-        self.salt = self.recv().salt
+        self.challenge_raw = self.recv_raw()
+        self.challenge = kp.decode(S2W, self.challenge_raw, level)
+        self.salt = self.challenge.salt
+        self.server_level = getattr(self.challenge, "extension_level", None)
+        # A server that did not answer a level speaks the original protocol.
+        self.conn.level = min(level, self.server_level or 0)
         if authenticate:
             self.send(W2S.AuthResponse(kp.auth_response(secret, self.salt)))
             reply = self.recv()
@@ -354,6 +363,11 @@ class FakeWorker:
     def recv(self, timeout=10):
         self.conn.sock.settimeout(timeout)
         return self.conn.recv(S2W)
+
+    def recv_raw(self, timeout=10):
+        """The next message's bytes, as they came."""
+        self.conn.sock.settimeout(timeout)
+        return self.conn.recv_raw()
 
     def resources(self, slots, cpus, ram):
         self.free = kp.Resources(slots, cpus, ram)
@@ -404,10 +418,17 @@ class FakeWorker:
 
 
 class FakeServer:
-    """Speaks the server side to one worker, for worker tests."""
+    """Speaks the server side to one worker, for worker tests.  With level 0
+    (the default) it behaves as the original server: it ignores the
+    hello's extension level, answers none, and a worker message it could
+    not decode (an extension variant) fails the test.  With level >= 1 it
+    answers a worker that announced a level as a Kueue-C server does, with
+    state_id as the id of its stored state (None: in memory only)."""
 
-    def __init__(self, test, secret=SECRET, port=0):
+    def __init__(self, test, secret=SECRET, port=0, level=0, state_id=None):
         self.secret = secret
+        self.level = level
+        self.state_id = state_id
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", port))
@@ -424,13 +445,17 @@ class FakeServer:
         sock.settimeout(timeout)
         conn = kp.Connection.__new__(kp.Connection)
         conn.sock, conn.framer, conn.pending = sock, kp.Framer(), []
+        conn.level = kp.EXTENSION_LEVEL
         self.test.addCleanup(sock.close)
         hello = conn.recv(kp.HelloMessage)
         assert isinstance(hello, kp.HelloMessage.HelloFromWorker), hello
         conn.worker_name = hello.worker_name
+        conn.hello = hello
+        conn.level = min(self.level, hello.extension_level or 0)
         conn.send(S2W.WelcomeWorker())
         salt = "s" * 64
-        conn.send(S2W.AuthChallenge(salt=salt))
+        conn.send(S2W.AuthChallenge(salt=salt, extension_level=self.level or None,
+                                    state_id=self.state_id))
         answer = conn.recv(W2S)
         ok = isinstance(answer, W2S.AuthResponse) and \
             answer.value == kp.auth_response(self.secret, salt) and authenticate

@@ -35,7 +35,7 @@ class Usage(unittest.TestCase):
 
     def test_version_and_help(self):
         r = self.kueue("-V")
-        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "kueue 0.19.0\n", ""))
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "kueue 0.20.0\n", ""))
         r = self.kueue("--help")
         self.assertEqual((r.returncode, r.stderr), (0, ""))
         self.assertIn("Usage: kueue [OPTIONS] <COMMAND>", r.stdout)

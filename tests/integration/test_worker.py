@@ -19,14 +19,16 @@ PERIODIC = (W2S.UpdateSystemInfo, W2S.UpdateResources)
 
 
 class WorkerTest(unittest.TestCase):
-    """One worker connected to a FakeServer; helpers to drive it."""
+    """One worker connected to a FakeServer (of extension level
+    server_level: 0 behaves as the original); helpers to drive it."""
 
     settings = {}
+    server_level = 0
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="kq-worker-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        self.srv = FakeServer(self)
+        self.srv = FakeServer(self, level=self.server_level)
         self.worker = self.start_worker(self.srv.port, **self.settings)
         self.conn = self.srv.accept()
         first = self.recv()

@@ -10,7 +10,7 @@ import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import (S2W, W2S, SECRET, FakeServer, Worker, check_command_line, free_port,
+from kqtest import (S2W, W2S, SECRET, FakeServer, Worker, check_command_line, free_port, pids_of,
                     sleep_marker, wait_gone, wait_pids)
 from test_worker import WorkerTest
 
@@ -31,6 +31,11 @@ class Lifecycle(WorkerTest):
         self.assertEqual(self.worker.proc.wait(10), 0)
         self.worker.check_clean()
         self.assertEqual(wait_gone(mark), [])
+        # The default, on_shutdown = requeue, needs a Kueue-C server.
+        self.assertIn("on_shutdown = requeue, but the server speaks the original protocol, "
+                      "which cannot queue them again", self.worker.text())
+        self.assertIn("Job %d fails (-46) instead of going back to the queue" % job.job_id,
+                      self.worker.text())
 
     def test_offers_deferred_while_stopping(self):
         mark = sleep_marker(self)
@@ -145,6 +150,197 @@ class Delivery(WorkerTest):
         self.assertIsInstance(self.recv(conn=conn), W2S.UpdateResources)
         self.conn = conn
         self.stop_worker()
+
+
+class Acknowledged(WorkerTest):
+    """With a Kueue-C server a report is kept until ReportStored says it is
+    stored, however long TCP acknowledged it (issue 12.2)."""
+
+    server_level = kp.EXTENSION_LEVEL
+    settings = {"on_shutdown": "fail"}
+
+    def reconnect(self):
+        self.conn.sock.close()
+        conn = self.srv.accept(timeout=10)
+        self.assertIsInstance(self.recv(conn=conn), W2S.UpdateSystemInfo)
+        return conn
+
+    def test_report_kept_until_stored(self):
+        job = self.start(self.job(["sh", "-c", "echo done"]))
+        self.report(job.job_id)
+        # Long past the second after TCP acknowledged it that an original
+        # server gets (Delivery above): still kept, sent again.
+        time.sleep(1.5)
+        conn = self.reconnect()
+        st, results, _ = self.report(job.job_id, conn=conn)
+        self.assertEqual((st.return_code, results.stdout_text), (0, "done\n"))
+        self.send(S2W.ReportStored(job_id=job.job_id), conn)
+        self.worker.wait_for("The server stored the report of job %d" % job.job_id)
+        self.conn = conn
+        conn = self.reconnect()
+        self.assertIsInstance(self.recv(conn=conn), W2S.UpdateResources)  # nothing left
+        self.conn = conn
+        self.stop_worker()
+
+    def test_shutdown_waits_for_the_acknowledgement(self):
+        mark = sleep_marker(self)
+        job = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        wait_pids(mark)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        st, _, _ = self.report(job.job_id)
+        self.assertEqual(st.return_code, -46)
+        self.assertTrue(self.nothing_for(0.5))  # no Bye before the report is stored
+        self.send(S2W.ReportStored(job_id=job.job_id))
+        self.assertIsInstance(self.recv(skip_periodic=True), W2S.Bye)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.worker.check_clean()
+
+    def test_shutdown_gives_up_on_a_server_that_does_not_store(self):
+        job = self.start(self.job(["true"]))
+        self.report(job.job_id)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.assertIn("The server did not confirm that it stored the result of job %d"
+                      % job.job_id, self.worker.text())
+        self.worker.check_clean()
+
+    def nothing_for(self, seconds):
+        self.conn.sock.settimeout(seconds)
+        try:
+            m = self.recv(timeout=seconds, skip_periodic=True)
+        except (TimeoutError, OSError):
+            return True
+        raise AssertionError("unexpected %r" % (m,))
+
+
+class Requeue(WorkerTest):
+    """on_shutdown = requeue (the default) with a Kueue-C server: the jobs a
+    shutdown kills are given back (issue 12.7)."""
+
+    server_level = kp.EXTENSION_LEVEL
+
+    def test_shutdown_gives_jobs_back(self):
+        mark = sleep_marker(self)
+        job = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        done = self.start(self.job(["true"]))
+        self.report(done.job_id)
+        self.send(S2W.ReportStored(job_id=done.job_id))
+        wait_pids(mark)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        back = self.recv(skip_periodic=True)
+        self.assertEqual(back, W2S.RequeueJob(job_id=job.job_id,
+                                              reason='worker "w1" shut down (SIGTERM)'))
+        self.assertTrue(self.nothing_for(0.5))  # waits for the acknowledgement
+        self.send(S2W.ReportStored(job_id=job.job_id))
+        self.assertIsInstance(self.recv(skip_periodic=True), W2S.Bye)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.worker.check_clean()
+        self.assertEqual(wait_gone(mark), [])
+        self.assertIn("given back to the server, which queues them again", self.worker.text())
+
+    def test_fail(self):
+        self.worker.stop()
+        self.worker = self.start_worker(self.srv.port, on_shutdown="fail")
+        self.conn = self.srv.accept()
+        self.assertIsInstance(self.recv(), W2S.UpdateSystemInfo)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        mark = sleep_marker(self)
+        job = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        wait_pids(mark)
+        self.worker.proc.send_signal(signal.SIGTERM)
+        st, _, _ = self.report(job.job_id)
+        self.assertEqual(st.return_code, -46)
+        self.send(S2W.ReportStored(job_id=job.job_id))
+        self.assertIsInstance(self.recv(skip_periodic=True), W2S.Bye)
+        self.assertEqual(self.worker.proc.wait(10), 0)
+        self.assertIn("killed and fail (-46): on_shutdown = fail", self.worker.text())
+
+    nothing_for = Acknowledged.nothing_for
+
+
+class States(WorkerTest):
+    """A job is reported only to a server of the stored state that started
+    it (issue 12.7): another server's is not told of it, so it does not
+    kill it."""
+
+    server_level = kp.EXTENSION_LEVEL
+
+    def setUp(self):
+        self.srv = None
+        super().setUp()
+
+    def serve(self, state_id, level=kp.EXTENSION_LEVEL):
+        """The server goes, one of state_id comes on its port."""
+        port = self.srv.port
+        self.conn.sock.close()
+        self.srv.listener.close()
+        self.srv = FakeServer(self, port=port, level=level, state_id=state_id)
+        self.conn = self.srv.accept(timeout=10)
+        self.assertIsInstance(self.recv(), W2S.UpdateSystemInfo)
+
+    def test_jobs_of_another_state_wait_for_their_server(self):
+        self.serve("aaaa")
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        mark = sleep_marker(self)
+        running = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        ended = self.start(self.job(["sh", "-c", "read x < %s; echo out" % self.fifo()]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        # Another server: neither job is reported there, and it gets its
+        # own jobs as usual.
+        self.serve("bbbb")
+        res = self.recv()
+        self.assertIsInstance(res, W2S.UpdateResources)
+        self.assertEqual(res.value.job_slots, 2)  # both still hold their slot
+        self.worker.wait_for("Job %d was started by the server of state aaaa, and this server "
+                             "has state bbbb: it keeps running here" % running.job_id)
+        with open(self.fifo(), "w") as fh:
+            fh.write("go\n")
+        self.worker.wait_for("Job %d ended: return code 0" % ended.job_id)
+        self.worker.wait_for("Job %d was started by the server of state aaaa, and this server "
+                             "has state bbbb: its report waits here" % ended.job_id)
+        self.assertTrue(self.nothing_for_but_resources(0.5))
+        self.assertEqual(len(pids_of(mark)), 1)
+        # A server in memory only is not that server either, nor an original one.
+        self.serve(None)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        self.serve(None, level=0)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        # Its own server is back: the running job, then the report.
+        self.serve("aaaa")
+        still = self.recv()
+        self.assertEqual((type(still), still.value.job_id), (W2S.UpdateJobStatus, running.job_id))
+        st, results, _ = self.report(ended.job_id)
+        self.assertEqual((st.return_code, results.stdout_text), (0, "out\n"))
+        self.send(S2W.ReportStored(job_id=ended.job_id))
+        self.stop_worker()
+
+    def test_jobs_of_a_server_without_state_go_to_any(self):
+        self.serve(None)
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        mark = sleep_marker(self)
+        running = self.start(self.job(["sleep", mark]))
+        self.assertIsInstance(self.recv(), W2S.UpdateResources)
+        self.serve("cccc")
+        still = self.recv()
+        self.assertEqual((type(still), still.value.job_id), (W2S.UpdateJobStatus, running.job_id))
+        self.stop_worker()
+
+    def fifo(self):
+        path = os.path.join(self.dir, "fifo")
+        if not os.path.exists(path):
+            os.mkfifo(path)
+        return path
+
+    def nothing_for_but_resources(self, seconds):
+        try:
+            m = self.recv(timeout=seconds, skip_periodic=True)
+        except (TimeoutError, OSError):
+            return True
+        raise AssertionError("unexpected %r" % (m,))
 
 
 class Startup(unittest.TestCase):

@@ -3,6 +3,7 @@
 Same vectors and error messages as the C test (tests/unit/test_protocol.c),
 so both languages validate alike.  usage: test_protocol.py DATA_DIR
 """
+import json
 import os
 import sys
 import unittest
@@ -123,6 +124,110 @@ class Values(unittest.TestCase):
                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab"),
                          "t32XpQPto3ceuNGGh1XVXi4pbLHOMk4ewBb5WsM0WCI")
         self.assertEqual(kp.auth_response("", ""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU")
+
+
+HELLO = kp.HelloMessage.HelloFromWorker
+
+
+def variant_name(text):
+    """The variant an enum's encoding holds: "Bye" or {"IssueJob": ...}."""
+    value = json.loads(text)
+    return value if isinstance(value, str) else next(iter(value))
+
+
+class Extensions(unittest.TestCase):
+    """Kueue-C extensions: optional fields left out when unset, variants
+    refused for a peer below their level (see schema/protocol.yaml)."""
+
+    def test_unset_extension_field_is_left_out(self):
+        # The original's options are written as null; an extension field is not written.
+        self.assertEqual(kp.encode(HELLO("w")), b'{"HelloFromWorker":{"worker_name":"w"}}')
+
+    def test_set_extension_field_round_trips(self):
+        text = b'{"HelloFromWorker":{"worker_name":"w","extension_level":1}}'
+        self.assertEqual(kp.decode(kp.HelloMessage, text).extension_level, 1)
+        self.assertEqual(kp.encode(kp.decode(kp.HelloMessage, text)), text)
+
+    def test_decode_without_or_with_null(self):
+        for text in ['{"HelloFromWorker":{"worker_name":"w"}}',
+                     '{"HelloFromWorker":{"worker_name":"w","extension_level":null}}',
+                     '{"HelloFromWorker":{"extension_level":null,"worker_name":"w"}}']:
+            self.assertIsNone(kp.decode(kp.HelloMessage, text).extension_level)
+        # Serde's array form: the original's fields, or all of them.
+        self.assertEqual(kp.decode(kp.HelloMessage, '{"HelloFromWorker":["w"]}'), HELLO("w"))
+        self.assertEqual(kp.decode(kp.HelloMessage, '{"HelloFromWorker":["w",2]}'), HELLO("w", 2))
+        with self.assertRaises(kp.DecodeError) as ctx:
+            kp.decode(kp.HelloMessage, '{"HelloFromWorker":[]}')
+        self.assertEqual(str(ctx.exception),
+                         "HelloFromWorker: expected HelloFromWorker as an array of 1 to 2 fields, got 0")
+
+    def test_peer_levels(self):
+        text = b'{"HelloFromWorker":{"worker_name":"w","extension_level":1}}'
+        # For an original peer: left out when encoding, ignored when decoding.
+        self.assertEqual(kp.encode(HELLO("w", 1), level=0), b'{"HelloFromWorker":{"worker_name":"w"}}')
+        self.assertIsNone(kp.decode(kp.HelloMessage, text, level=0).extension_level)
+        self.assertEqual(kp.EXTENSIONS[1], "0.20.0")
+        self.assertGreaterEqual(kp.EXTENSION_LEVEL, 1)
+
+    def test_extension_variant_only_for_a_peer_that_speaks_it(self):
+        m = kp.ServerToWorkerMessage.ReportStored(job_id=5)
+        self.assertEqual(m._kq_extension, 1)
+        self.assertEqual(kp.ServerToWorkerMessage.Bye._kq_extension, 0)
+        self.assertEqual(kp.encode(m, level=1), b'{"ReportStored":{"job_id":5}}')
+        with self.assertRaises(ValueError):
+            kp.encode(m, level=0)
+        self.assertEqual(kp.decode(kp.ServerToWorkerMessage, b'{"ReportStored":{"job_id":5}}'), m)
+        # An original peer does not know it (and closes the connection).
+        with self.assertRaises(kp.DecodeError) as ctx:
+            kp.decode(kp.ServerToWorkerMessage, b'{"ReportStored":{"job_id":5}}', level=0)
+        self.assertEqual(str(ctx.exception), 'unknown variant "ReportStored" of ServerToWorkerMessage')
+
+    def test_extension_vectors(self):
+        """tests/data/extensions.tsv, as in the C test: each line
+        round-trips; at level 0 it gives the third column or is refused."""
+        count = 0
+        for n, (name, text, original) in rows("extensions.tsv"):
+            cls = getattr(kp, name.split(".")[0])
+            with self.subTest(line=n, name=name):
+                value = kp.decode(cls, text)
+                self.assertEqual(kp.encode(value).decode("utf-8"), text)
+                if original == "refused":
+                    self.assertRaises(ValueError, kp.encode, value, 0)
+                    self.assertRaises(kp.DecodeError, kp.decode, cls, text, 0)
+                else:
+                    self.assertEqual(kp.encode(value, level=0).decode("utf-8"), original)
+                    # What an original peer reads of it: the same.
+                    self.assertEqual(kp.encode(kp.decode(cls, text, level=0), level=0).decode("utf-8"),
+                                     original)
+            count += 1
+        self.assertGreaterEqual(count, 9)
+
+    def test_every_original_variant_and_field_is_in_the_golden_vectors(self):
+        """What is not marked as an extension must be the original's: it
+        has a golden line (the original's own encoding) holding each of
+        its fields.  An unmarked addition fails here."""
+        golden = {}
+        for _, (name, text) in rows("golden.tsv"):
+            golden.setdefault(name.split(".")[0], []).append((name, text))
+        for type_name, lines in golden.items():
+            cls = getattr(kp, type_name)
+            if issubclass(cls, kp._Enum):
+                for vname, variant in cls._kq_variants.items():
+                    if variant._kq_extension:
+                        continue
+                    texts = [t for _, t in lines if variant_name(t) == vname]
+                    with self.subTest(variant="%s.%s" % (type_name, vname)):
+                        self.assertTrue(texts, "no golden line")
+                        if variant._kq_form == "struct":
+                            self.check_fields(variant, texts)
+            else:
+                self.check_fields(cls, [t for _, t in lines])
+
+    def check_fields(self, cls, texts):
+        for name, _, ext in cls._kq_fields:
+            if not ext:
+                with self.subTest(field="%s.%s" % (cls.__qualname__, name)):
+                    self.assertTrue(any('"%s":' % name in t for t in texts))
 
 
 class Framing(unittest.TestCase):

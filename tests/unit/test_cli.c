@@ -137,7 +137,7 @@ static void test_help_and_version(void)
 
     PARSE(&p, "-V");
     CHECK_INT(p.rc, KQ_CLI_DONE);
-    CHECK_STR(p.out, "kueue 0.19.0\n");
+    CHECK_STR(p.out, "kueue 0.20.0\n");
     CHECK_STR(p.err, "");
     done(&p);
 

@@ -301,6 +301,131 @@ static void test_copy_and_free(const char *dir)
     kq_tsv_free(&t);
 }
 
+/* Encodes a hello at level into a string (caller frees). */
+static char *hello_at(const kq_hello *h, unsigned level)
+{
+    kq_buf out = KQ_BUF_INIT;
+
+    CHECK_INT(kq_hello_encode_at(h, level, &out), 0);
+    return kq_buf_steal(&out, NULL);
+}
+
+/* Kueue-C extensions (schema/protocol.yaml): an extension field is left out
+ * when unset or unknown to the peer, decoded absent, null or set. */
+static void test_extension_fields(void)
+{
+    static const char *const absent[] = {
+        "{\"HelloFromWorker\":{\"worker_name\":\"w\"}}",
+        "{\"HelloFromWorker\":{\"worker_name\":\"w\",\"extension_level\":null}}",
+        "{\"HelloFromWorker\":[\"w\"]}",
+    };
+    const char *set = "{\"HelloFromWorker\":{\"worker_name\":\"w\",\"extension_level\":1}}";
+    kq_hello h = {.tag = KQ_HELLO_HELLO_FROM_WORKER};
+    kq_error err;
+    char *s;
+
+    h.hello_from_worker.worker_name = kq_str_view("w");
+    s = hello_at(&h, KQ_PROTOCOL_EXTENSION_LEVEL);
+    CHECK_STR(s, absent[0]); /* unset: not written (the original writes null) */
+    free(s);
+    h.hello_from_worker.has_extension_level = true;
+    h.hello_from_worker.extension_level = 1;
+    s = hello_at(&h, 1);
+    CHECK_STR(s, set);
+    free(s);
+    s = hello_at(&h, 0); /* an original peer gets the original bytes */
+    CHECK_STR(s, absent[0]);
+    free(s);
+
+    for (size_t i = 0; i < sizeof absent / sizeof *absent; i++) {
+        CHECK_INT(kq_hello_decode(absent[i], strlen(absent[i]), &h, &err), 0);
+        CHECK(!h.hello_from_worker.has_extension_level);
+        kq_hello_free(&h);
+    }
+    CHECK_INT(kq_hello_decode(set, strlen(set), &h, &err), 0);
+    CHECK(h.hello_from_worker.has_extension_level);
+    CHECK(h.hello_from_worker.extension_level == 1);
+    s = hello_at(&h, KQ_PROTOCOL_EXTENSION_LEVEL);
+    CHECK_STR(s, set);
+    free(s);
+    kq_hello_free(&h);
+    expect_error("HelloMessage", "{\"HelloFromWorker\":[]}", -EINVAL,
+                 "HelloFromWorker: expected HelloFromWorker as an array of 1 to 2 "
+                 "fields, got 0");
+    expect_error("HelloMessage", "{\"HelloFromWorker\":{\"worker_name\":\"w\","
+                 "\"extension_level\":-1}}", -EINVAL,
+                 "HelloFromWorker.extension_level: expected an unsigned integer, got -1");
+}
+
+/* The original's variants are of level 0; the levels have releases. */
+static void test_extension_levels(void)
+{
+    CHECK(KQ_PROTOCOL_EXTENSION_LEVEL >= 1);
+    CHECK_STR(kq_protocol_extension_release(1), "0.20.0");
+    CHECK(kq_protocol_extension_release(0) == NULL);
+    CHECK(kq_protocol_extension_release(KQ_PROTOCOL_EXTENSION_LEVEL + 1) == NULL);
+    CHECK_INT(kq_s2w_tag_level(KQ_S2W_BYE), 0);
+    CHECK_INT(kq_c2s_tag_level(KQ_C2S_LIST_RESOURCES), 0);
+    CHECK_INT(kq_job_status_tag_level(KQ_JOB_STATUS_CANCELED), 0);
+}
+
+/* An extension variant is refused for a peer below its level, appending
+ * nothing. */
+static void test_extension_variants(void)
+{
+    kq_s2w m = {.tag = KQ_S2W_REPORT_STORED};
+    kq_buf out = KQ_BUF_INIT;
+
+    m.report_stored.job_id = 5;
+    CHECK_INT(kq_s2w_tag_level(KQ_S2W_REPORT_STORED), 1);
+    kq_buf_puts(&out, "x");
+    CHECK_INT(kq_s2w_encode_at(&m, 0, &out), -EPROTO);
+    CHECK_STR(kq_buf_ptr(&out), "x");
+    CHECK_INT(kq_s2w_encode_at(&m, 1, &out), 0);
+    CHECK_STR(kq_buf_ptr(&out), "x{\"ReportStored\":{\"job_id\":5}}");
+    kq_buf_free(&out);
+}
+
+/* tests/data/extensions.tsv: Kueue-C's own encodings of its extensions
+ * (NAME, JSON, the bytes an original peer is sent -- or "refused").  Each
+ * round-trips, and at level 0 gives an original message or is refused. */
+static void test_extension_vectors(const char *dir)
+{
+    kq_tsv t;
+
+    kq_tsv_load(&t, dir, "extensions.tsv");
+    for (int i = 0; i < t.nrows; i++) {
+        kq_tsv_row *r = &t.rows[i];
+        char type[64], value[4096];
+        const kq_type_ops *ops;
+        kq_buf out = KQ_BUF_INIT;
+        kq_error err = {{0}};
+        char *again;
+
+        snprintf(type, sizeof type, "%s", r->col[0]);
+        *strchrnul(type, '.') = '\0';
+        ops = kq_protocol_type(type);
+        CHECK(ops != NULL && r->ncols == 3);
+        again = roundtrip(type, r->col[1], &err);
+        if (!again)
+            fprintf(stderr, "extensions.tsv:%d: %s\n", r->line, err.msg);
+        CHECK_STR(again, r->col[1]);
+        free(again);
+        CHECK_INT(ops->decode(r->col[1], strlen(r->col[1]), value, &err), 0);
+        if (strcmp(r->col[2], "refused") == 0) {
+            CHECK_INT(ops->encode_at(value, 0, &out), -EPROTO);
+            CHECK_INT(out.len, 0);
+        } else {
+            CHECK_INT(ops->encode_at(value, 0, &out), 0);
+            CHECK_STR(kq_buf_ptr(&out), r->col[2]);
+        }
+        ops->free(value);
+        kq_buf_free(&out);
+    }
+    CHECK(t.nrows >= 9);
+    kq_tsv_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "tests/data";
@@ -314,5 +439,9 @@ int main(int argc, char **argv)
     test_oom();
     test_node_budget();
     test_copy_and_free(dir);
+    test_extension_fields();
+    test_extension_levels();
+    test_extension_variants();
+    test_extension_vectors(dir);
     KQ_TEST_DONE();
 }

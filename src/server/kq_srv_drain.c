@@ -1,0 +1,140 @@
+/*
+ * kq_srv_drain.c - draining workers (kueue drain / undrain, the
+ * DrainWorker extension request): a drained worker is offered no jobs and
+ * its running jobs finish, for maintenance.
+ *
+ * A drain applies to a worker's name, so that it outlasts the worker's
+ * reconnects (each connection is a new record with a new id): the server
+ * keeps the drained names and drains every record of such a name,
+ * including one that connects later.  It does not outlast the server: the
+ * names are not stored (drain again after a restart).  Owns the list of
+ * names; never owns workers.
+ */
+#include "kq_server_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void answer(kq_peer *p, bool success, const char *fmt, ...) KQ_PRINTF(3, 4);
+
+static void answer(kq_peer *p, bool success, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    m.request_response.success = success;
+    m.request_response.text = kq_str_view(text);
+    kq_srv_send_s2c(p, &m);
+}
+
+static ssize_t name_index(const kq_server *srv, const kq_str *name)
+{
+    for (size_t i = 0; i < srv->ndrained; i++)
+        if (strlen(srv->drained[i]) == name->len &&
+            memcmp(srv->drained[i], name->ptr, name->len) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+bool kq_srv_drained(const kq_server *srv, const kq_str *name)
+{
+    return name_index(srv, name) >= 0;
+}
+
+/* Adds or removes name in the list.  0 or -ENOMEM. */
+static int set_name(kq_server *srv, const kq_str *name, bool drained)
+{
+    ssize_t i = name_index(srv, name);
+    char **grown, *copy;
+
+    if (!drained) {
+        if (i >= 0) {
+            free(srv->drained[i]);
+            srv->drained[i] = srv->drained[--srv->ndrained];
+        }
+        return 0;
+    }
+    if (i >= 0)
+        return 0;
+    if (!(copy = strndup(name->ptr, name->len)))
+        return -ENOMEM;
+    if (!(grown = realloc(srv->drained, (srv->ndrained + 1) * sizeof *grown))) {
+        free(copy);
+        return -ENOMEM;
+    }
+    srv->drained = grown;
+    srv->drained[srv->ndrained++] = copy;
+    return 0;
+}
+
+/* The authenticated worker record req names: by id when it is all digits
+ * and such a record exists, else by name.  NULL if none. */
+static kq_worker *find(kq_server *srv, const kq_str *which)
+{
+    char *end;
+    unsigned long long id;
+
+    if (which->len && strspn(which->ptr, "0123456789") == which->len) {
+        errno = 0;
+        id = strtoull(which->ptr, &end, 10);
+        if (errno == 0) {
+            kq_worker *w = kq_srv_worker_get(srv, id);
+
+            if (w && w->authenticated)
+                return w;
+        }
+    }
+    for (size_t i = 0; i < srv->nworkers; i++)
+        if (srv->workers[i]->authenticated && kq_str_eq(&srv->workers[i]->info.worker_name, which))
+            return srv->workers[i];
+    return NULL;
+}
+
+void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req)
+{
+    kq_server *srv = p->srv;
+    kq_worker *w = find(srv, &req->worker);
+    const kq_str *name;
+    size_t running = 0;
+
+    if (!w) {
+        answer(p, false, "No worker with the id or name \"%s\"", req->worker.ptr);
+        return;
+    }
+    name = &w->info.worker_name;
+    if (set_name(srv, name, req->drain) < 0) {
+        answer(p, false, "Out of memory");
+        return;
+    }
+    for (size_t i = 0; i < srv->nworkers; i++) {
+        kq_worker *o = srv->workers[i];
+
+        if (!kq_str_eq(&o->info.worker_name, name))
+            continue;
+        kq_srv_worker_drain(srv, o, req->drain);
+        running += o->info.jobs_running.len;
+    }
+    kq_info("Worker \"%s\" %s on request of %s", name->ptr,
+            req->drain ? "drained" : "undrained", p->conn.peer);
+    if (req->drain)
+        answer(p, true, "Worker \"%s\" drained: it gets no new jobs; its %zu running job(s) "
+                        "finish", name->ptr, running);
+    else
+        answer(p, true, "Worker \"%s\" undrained: it gets jobs again", name->ptr);
+}
+
+void kq_srv_drain_free(kq_server *srv)
+{
+    for (size_t i = 0; i < srv->ndrained; i++)
+        free(srv->drained[i]);
+    free(srv->drained);
+    srv->drained = NULL;
+    srv->ndrained = 0;
+}
