@@ -1,14 +1,16 @@
 /*
  * test_store.c - the store on its own: what is committed comes back after
  * a clean close and after a crash (a child process that exits without
- * closing), a huge turn is split into frames, and a turn of offers only
- * writes nothing.
+ * closing), a huge turn is split into frames, a turn of offers only
+ * writes nothing, and the folder gives its memory back when idle.
  */
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_journal.h"
@@ -300,6 +302,45 @@ static void test_offer_writes_nothing(void)
     kq_jobs_free(&t);
 }
 
+/* Polls for up to 10 s until SQLite holds less than limit bytes. */
+static bool sqlite_memory_below(sqlite3_int64 limit)
+{
+    for (int i = 0; i < 500 && sqlite3_memory_used() >= limit; i++)
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    return sqlite3_memory_used() < limit;
+}
+
+/* Folding thousands of jobs fills SQLite's page cache (2 MiB by default);
+ * once the folder has folded everything at idle time, it is given back. */
+static void test_idle_gives_memory_back(void)
+{
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+
+    unlink(path);
+    unlink(journal_path);
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, &st, &err), 0);
+    CHECK_INT(kq_store_start_folding(st, 1u << 30, &err), 0);
+    for (int turn = 0; turn < 10; turn++) {
+        for (int i = 0; i < 1000; i++)
+            add_job(&t, "job");
+        CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    }
+    CHECK(kq_store_log_bytes(st) > 0);
+    for (int i = 0; i < 500 && kq_store_log_bytes(st); i++)
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    CHECK_INT(kq_store_log_bytes(st), 0);
+    CHECK(sqlite_memory_below(512 << 10));
+    if (sqlite3_memory_used() >= 512 << 10)
+        fprintf(stderr, "SQLite holds %lld bytes when idle\n",
+                (long long)sqlite3_memory_used());
+    kq_store_close(st);
+    kq_jobs_free(&t);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/kq-store-XXXXXX");
@@ -311,6 +352,7 @@ int main(void)
     test_crash_replayed();
     test_huge_turn_split();
     test_offer_writes_nothing();
+    test_idle_gives_memory_back();
     for (const char *suffix = ""; suffix; suffix = *suffix ? NULL : "-changes") {
         char p[192];
 
