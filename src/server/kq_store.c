@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,9 @@ struct kq_store {
     uint64_t saved_next_job_id, saved_next_worker_id;
     int wal_pages;               /* in the WAL since the last checkpoint */
     bool opened;                 /* open succeeded: closing folds the journal */
+    bool salvage;                /* opening skips malformed frames */
+    uint64_t salvaged_frames;    /* ... how many */
+    bool ids_after_damage;       /* the next ids were written since damage was found */
     kq_buf json, records;
     /* Frames being folded, and where each record starts in them. */
     kq_buf batch;
@@ -90,6 +94,11 @@ struct kq_store {
     bool wake_on_big;            /* ... for idle time, or the journal past its limit */
     uint64_t last_write_ms;      /* CLOCK_MONOTONIC */
     uint64_t folded, folded_gen;
+    /* A frame the folder cannot fold (damaged, or malformed): folding
+     * stops there; damage says why (under mu). */
+    atomic_bool damaged;
+    kq_error damage;
+    uint64_t damage_logged_ms;   /* the folder's */
 };
 
 typedef struct batch_rec {
@@ -497,11 +506,16 @@ static int open_journal(kq_store *st, bool new_store, kq_error *err)
     if (!path)
         return -ENOMEM;
     snprintf(path, n, "%s-changes", st->path);
-    rc = kq_journal_open(j, path, err);
-    free(path);
-    if (rc < 0 || (rc = load_meta(st, "store_id", &st->id, err)) < 0 ||
+    if ((rc = load_meta(st, "store_id", &st->id, err)) < 0 ||
         (rc = load_meta(st, "journal_generation", &gen, err)) < 0 ||
-        (rc = load_meta(st, "journal_offset", &off, err)) < 0)
+        (rc = load_meta(st, "journal_offset", &off, err)) < 0) {
+        free(path);
+        return rc;
+    }
+    /* What is folded is not checked again: damage there costs nothing. */
+    rc = kq_journal_open_from(j, path, &(kq_journal_scan){gen, off, st->salvage}, err);
+    free(path);
+    if (rc < 0)
         return rc;
     if (j->end == 0) {
         if (j->created && !new_store)
@@ -582,7 +596,74 @@ static int settle(kq_store *st, kq_error *err)
 
 static int fold_step(kq_store *st, kq_journal *j, kq_error *err);
 
-int kq_store_open(const char *path, kq_store **out, kq_error *err)
+/* After a salvage folded what it could: the states of jobs whose
+ * accepting frame was lost go, what the tables hold is made durable, and
+ * the damaged journal is kept under another name, an empty one in its
+ * place. */
+static int finish_salvage(kq_store *st, kq_error *err)
+{
+    kq_journal *j = &st->journal;
+    size_t n = strlen(j->path) + 64, gaps = j->ngaps;
+    char *aside = malloc(n), stamp[32];
+    struct tm tm;
+    time_t now = time(NULL);
+    uint64_t gen = j->generation, dropped = j->dropped, dropped_at = j->dropped_at,
+             skipped = 0, first = gaps ? j->gaps[0].off : 0;
+    int rc;
+
+    if (!aside)
+        return -ENOMEM;
+    for (size_t i = 0; i < gaps; i++)
+        skipped += j->gaps[i].len;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    /* The journal is folded to its end: the tables say so, so that the
+     * empty journal of the next generation is taken as emptied after it. */
+    if ((rc = exec(st, "BEGIN;"
+                       "DELETE FROM states WHERE id NOT IN (SELECT id FROM jobs)", err)) < 0)
+        goto out;
+    if (set_meta(st, "journal_generation", gen) < 0 ||
+        set_meta(st, "journal_offset", j->end) < 0) {
+        rc = db_error(st, err, "salvage");
+        exec(st, "ROLLBACK", NULL);
+        goto out;
+    }
+    if ((rc = exec(st, "COMMIT", err)) < 0) {
+        exec(st, "ROLLBACK", NULL);
+        goto out;
+    }
+    if ((rc = checkpoint_db(st, err)) < 0)
+        goto out;
+    for (int i = 0; i < 100; i++) {
+        snprintf(aside, n, i ? "%s.damaged-%s-%d" : "%s.damaged-%s", j->path, stamp, i);
+        if ((rc = kq_journal_set_aside(j, aside, err)) != -EEXIST)
+            break;
+    }
+    if (rc < 0 || (rc = kq_journal_reset(j, st->id, gen + 1, err)) < 0)
+        goto out;
+    st->fold_off = KQ_JOURNAL_HEADER;
+    st->fold_gen = gen + 1;
+    kq_buf_clear(&st->json);
+    if (gaps)
+        kq_buf_printf(&st->json, "; skipped %zu damaged frame%s (%llu bytes, the first at "
+                                 "byte %llu)", gaps, gaps == 1 ? "" : "s",
+                      (unsigned long long)skipped, (unsigned long long)first);
+    if (dropped)
+        kq_buf_printf(&st->json, "; dropped the %llu bytes from byte %llu on (a damaged "
+                                 "frame whose length is lost)", (unsigned long long)dropped,
+                      (unsigned long long)dropped_at);
+    if (st->salvaged_frames)
+        kq_buf_printf(&st->json, "; skipped %llu malformed frame%s",
+                      (unsigned long long)st->salvaged_frames,
+                      st->salvaged_frames == 1 ? "" : "s");
+    kq_warn("Salvaged %s%s.  The changes they held are lost, the rest is in %s; the "
+            "damaged journal is kept as %s", j->path, kq_buf_ptr(&st->json), st->path, aside);
+out:
+    free(aside);
+    return rc;
+}
+
+int kq_store_open(const char *path, bool salvage, kq_store **out, kq_error *err)
 {
     kq_store *st = calloc(1, sizeof *st);
     int64_t version = 0;
@@ -596,6 +677,7 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         return -ENOMEM;
     }
     st->journal.fd = -1;
+    st->salvage = salvage;
     /* Waits measure idle time: on the monotonic clock. */
     pthread_mutex_init(&st->mu, NULL);
     pthread_condattr_init(&attr);
@@ -646,6 +728,13 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
      * loading, and the journal starts empty. */
     while ((rc = fold_step(st, &st->journal, err)) > 0)
         ;
+    if (rc == 0 && salvage) {
+        if (st->journal.ngaps || st->journal.dropped || st->salvaged_frames)
+            rc = finish_salvage(st, err);
+        else
+            kq_info("--salvage: %s holds no damage", st->journal.path);
+    }
+    st->salvage = false;
     if (rc < 0 || (rc = settle(st, err)) < 0)
         goto fail;
     publish(st);
@@ -676,7 +765,11 @@ void kq_store_close(kq_store *st)
          * journal empty. */
         while ((rc = fold_step(st, &st->journal, &err)) > 0)
             ;
-        if (rc < 0 || (rc = settle(st, &err)) < 0)
+        if (rc == -EPROTO)
+            kq_err("%s: the next start refuses the journal; start with --salvage to "
+                   "recover what it holds after the damage (see README, Durable state)",
+                   err.msg);
+        else if (rc < 0 || (rc = settle(st, &err)) < 0)
             kq_err("%s (the journal stays; it is folded at the next start)", err.msg);
     }
     sqlite3_finalize(st->begin);
@@ -843,10 +936,14 @@ static void trim(kq_buf *b)
 static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
                           kq_error *err)
 {
+    bool damaged = atomic_load(&st->damaged);
     /* The next job id is the highest stored id + 1 unless the highest jobs
-     * were removed: so it is only written along with removals. */
+     * were removed: so it is only written along with removals, and once
+     * damage is found, in a frame after it, so that ids are not given
+     * again after a salvage that loses the damaged frame. */
     bool ids = (jobs->nremoved && jobs->next_id != st->saved_next_job_id) ||
-               next_worker_id != st->saved_next_worker_id;
+               next_worker_id != st->saved_next_worker_id ||
+               (damaged && !st->ids_after_damage);
     kq_buf *b = &st->records;
     int rc = 0;
 
@@ -878,6 +975,7 @@ static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     if (ids)
         st->saved_next_job_id = jobs->next_id;
     st->saved_next_worker_id = next_worker_id;
+    st->ids_after_damage = damaged;
     kq_jobs_clear_changes(jobs);
     return 0;
 }
@@ -1038,26 +1136,45 @@ static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
         st->fold_off = KQ_JOURNAL_HEADER;
         st->fold_gen = j->generation;
     }
-    off = st->fold_off;
+    off = kq_journal_skip_gaps(j, st->fold_off);
     if (off >= j->end)
         return 0;
     kq_buf_clear(&st->batch);
     st->nrecs = 0;
     while (st->batch.len < KQ_STORE_FOLD_BYTES && off < j->end) {
-        size_t from = st->batch.len;
+        size_t from = st->batch.len, nrecs = st->nrecs;
 
         at = off;
-        if ((rc = kq_journal_read(j, &off, &st->batch, err)) < 0)
-            return rc;
-        if ((rc = index_records(st, from)) < 0) {
+        if ((rc = kq_journal_read(j, &off, &st->batch, err)) == 0 &&
+            (rc = index_records(st, from)) < 0) {
             if (rc == -EPROTO)
                 kq_error_set(err, "%s: the frame at byte %llu is malformed; refusing to "
                                   "touch the files", j->path, (unsigned long long)at);
             else
                 kq_error_set(err, "out of memory folding %s", j->path);
-            return rc;
+        }
+        if (rc == -EPROTO && st->salvage && off > at) {
+            /* A malformed frame (it passed its check): salvaging, its
+             * changes are lost and the rest is kept. */
+            kq_warn("%s: the frame at byte %llu is malformed; salvaging: skipped it",
+                    j->path, (unsigned long long)at);
+            st->salvaged_frames++;
+            st->batch.len = from;
+            st->nrecs = nrecs;
+            rc = 0;
+        }
+        if (rc < 0) {
+            /* The frames before a damaged one are folded first, so that
+             * the tables hold everything up to it. */
+            if (rc != -EPROTO || n == 0)
+                return rc;
+            st->batch.len = from;
+            st->nrecs = nrecs;
+            off = at;
+            break;
         }
         n++;
+        off = kq_journal_skip_gaps(j, off);
     }
     if (step(st->begin) < 0)
         return db_error(st, err, "write");
@@ -1135,7 +1252,9 @@ static chore next_chore(kq_store *st, uint64_t now, uint64_t retry_at)
     bool quiet = now >= st->last_write_ms + KQ_STORE_IDLE_MS;
     bool big = st->journal.end > st->log_max;
 
-    if (!(quiet || big) || now < retry_at)
+    /* Past a damaged frame nothing can be folded (the order of the
+     * changes is the order of the frames). */
+    if (!(quiet || big) || now < retry_at || atomic_load(&st->damaged))
         return IDLE;
     if (unfolded(st) > (quiet ? 0 : KQ_STORE_FOLD_BYTES))
         return FOLD;
@@ -1147,7 +1266,13 @@ static chore next_chore(kq_store *st, uint64_t now, uint64_t retry_at)
  * or the retry after a failure. */
 static void wait_for_chore(kq_store *st, uint64_t retry_at)
 {
-    if (st->wal_pages == 0 && st->journal.end <= KQ_JOURNAL_HEADER) {
+    if (atomic_load(&st->damaged)) {
+        /* Nothing to do but say so again. */
+        uint64_t until = st->damage_logged_ms + KQ_STORE_DAMAGE_LOG_MS;
+
+        pthread_cond_timedwait(&st->wake, &st->mu, &(struct timespec){
+            (time_t)(until / 1000), (long)(until % 1000) * 1000000});
+    } else if (st->wal_pages == 0 && st->journal.end <= KQ_JOURNAL_HEADER) {
         st->wake_on_write = true;
         pthread_cond_wait(&st->wake, &st->mu);
     } else {
@@ -1199,6 +1324,16 @@ static void release_memory(kq_store *st)
     malloc_trim(0);
 }
 
+/* The damage found, logged now and once a minute while the server runs
+ * (under mu). */
+static void log_damage(kq_store *st, uint64_t now)
+{
+    st->damage_logged_ms = now;
+    kq_err("The state journal is damaged, so no new jobs are accepted (the rest is "
+           "served and stored after the damage): %s.  To recover, stop the server and "
+           "start it with --salvage (see README, Durable state)", st->damage.msg);
+}
+
 static void *folder_main(void *arg)
 {
     kq_store *st = arg;
@@ -1213,6 +1348,9 @@ static void *folder_main(void *arg)
         int rc;
 
         if (c == IDLE) {
+            if (atomic_load(&st->damaged) &&
+                now >= st->damage_logged_ms + KQ_STORE_DAMAGE_LOG_MS)
+                log_damage(st, now);
             wait_for_chore(st, retry_at);
             continue;
         }
@@ -1227,7 +1365,11 @@ static void *folder_main(void *arg)
             rc = settle_chore(st, &err);
         }
         publish(st);
-        if (rc < 0) {
+        if (rc == -EPROTO) {
+            st->damage = err;
+            atomic_store(&st->damaged, true);
+            log_damage(st, now);
+        } else if (rc < 0) {
             retry_at = now + KQ_STORE_IDLE_MS;
             if (!logged_at || now - logged_at > 10000) {
                 kq_err("Cannot %s the store (tried again later): %s",
@@ -1269,6 +1411,17 @@ int kq_store_start_folding(kq_store *st, uint64_t log_max, kq_error *err)
     }
     st->folding = true;
     return 0;
+}
+
+bool kq_store_damaged(kq_store *st, char *why, size_t n)
+{
+    if (!atomic_load(&st->damaged))
+        return false;
+    pthread_mutex_lock(&st->mu);
+    snprintf(why, n, "The server's state journal is damaged: no new jobs until it is "
+                     "restarted with --salvage (%s)", st->damage.msg);
+    pthread_mutex_unlock(&st->mu);
+    return true;
 }
 
 uint64_t kq_store_log_bytes(kq_store *st)
