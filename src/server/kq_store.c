@@ -71,6 +71,7 @@ struct kq_store {
     int wal_pages;               /* in the WAL since the last checkpoint */
     bool opened;                 /* open succeeded: closing folds the journal */
     bool salvage;                /* opening skips malformed frames */
+    bool check_json;             /* folds decode the JSON they store (when opening) */
     uint64_t salvaged_frames;    /* ... how many */
     bool ids_after_damage;       /* the next ids were written since damage was found */
     kq_buf json, records;
@@ -439,6 +440,7 @@ static int apply_record(kq_store *st, cursor *c)
 }
 
 static int index_records(kq_store *st, size_t from);
+static bool json_readable(kq_store *st, size_t first, kq_error *err);
 static int apply_batch(kq_store *st);
 
 /* Migration to version 3 (inside its transaction): applies the version 2
@@ -461,6 +463,8 @@ static int migrate_log_table(kq_store *st, kq_error *err)
         st->nrecs = 0;
         kq_buf_append(&st->batch, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
         rc = st->batch.oom ? -ENOMEM : index_records(st, 0);
+        if (rc == 0 && !json_readable(st, 0, err))
+            rc = -EPROTO;
         if (rc == -EPROTO)
             kq_error_set(err, "%s: log row %lld is malformed; refusing to touch the file",
                          st->path, (long long)sqlite3_column_int64(q, 0));
@@ -678,6 +682,9 @@ int kq_store_open(const char *path, bool salvage, kq_store **out, kq_error *err)
     }
     st->journal.fd = -1;
     st->salvage = salvage;
+    /* What opening folds was written by another run (or by hand); what the
+     * folder folds later, by this one. */
+    st->check_json = true;
     /* Waits measure idle time: on the monotonic clock. */
     pthread_mutex_init(&st->mu, NULL);
     pthread_condattr_init(&attr);
@@ -734,7 +741,7 @@ int kq_store_open(const char *path, bool salvage, kq_store **out, kq_error *err)
         else
             kq_info("--salvage: %s holds no damage", st->journal.path);
     }
-    st->salvage = false;
+    st->salvage = st->check_json = false;
     if (rc < 0 || (rc = settle(st, err)) < 0)
         goto fail;
     publish(st);
@@ -1037,6 +1044,39 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     return 0;
 }
 
+/* Whether the JSON of the INFO and STATE records from recs[first] on
+ * decodes, as loading will decode it: a file written by a bug, or by
+ * hand, is refused before anything of it is folded. */
+static bool json_readable(kq_store *st, size_t first, kq_error *err)
+{
+    for (size_t i = first; i < st->nrecs; i++) {
+        const batch_rec *r = &st->recs[i];
+        const char *p = kq_buf_ptr(&st->batch) + r->at + 9;
+        uint64_t n;
+        int rc = 0;
+
+        if (r->kind != REC_INFO && r->kind != REC_STATE)
+            continue;
+        memcpy(&n, p, sizeof n);
+        n = le64toh(n);
+        p += sizeof n;
+        if (r->kind == REC_INFO) {
+            kq_job_info info;
+
+            if ((rc = kq_job_info_decode(p, (size_t)n, &info, err)) == 0)
+                kq_job_info_free(&info);
+        } else {
+            kq_job_status status;
+
+            if ((rc = kq_job_status_decode(p, (size_t)n, &status, err)) == 0)
+                kq_job_status_free(&status);
+        }
+        if (rc < 0)
+            return false;
+    }
+    return true;
+}
+
 /* Lists the records of the batch from byte from on. */
 static int index_records(kq_store *st, size_t from)
 {
@@ -1128,6 +1168,7 @@ static int apply_batch(kq_store *st)
 /* fold_step without the trimming. */
 static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
 {
+    kq_error why;
     uint64_t off, at;
     int n = 0, rc = 0;
 
@@ -1152,6 +1193,11 @@ static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
                                   "touch the files", j->path, (unsigned long long)at);
             else
                 kq_error_set(err, "out of memory folding %s", j->path);
+        }
+        if (rc == 0 && st->check_json && !json_readable(st, nrecs, &why)) {
+            kq_error_set(err, "%s: the frame at byte %llu is malformed (%s); refusing to "
+                              "touch the files", j->path, (unsigned long long)at, why.msg);
+            rc = -EPROTO;
         }
         if (rc == -EPROTO && st->salvage && off > at) {
             /* A malformed frame (it passed its check): salvaging, its

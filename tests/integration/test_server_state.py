@@ -531,6 +531,15 @@ class BadFiles(unittest.TestCase):
         self.refused(appending_frame(b"\x02" + struct.pack("<QQQQQ", 0, M64, M64, M64, M64)),
                      "-changes: the frame at byte 32 is malformed")
 
+    def test_frame_with_unreadable_json_refused(self):
+        # Regression: a job record whose JSON does not decode (in a frame
+        # that passes its check) was folded into the tables before loading
+        # refused them.
+        text = b'{"job_id":5}'
+        self.refused(appending_frame(b"\x01" + struct.pack("<QQ", 5, len(text)) + text),
+                     "-changes: the frame at byte 32 is malformed (missing field \"cmd\"); "
+                     "refusing to touch the files")
+
     def test_damaged_frame_refused(self):
         def damaged(srv):
             with open(journal(srv), "r+b") as fh:
