@@ -1,8 +1,8 @@
 /*
  * kq_auth.h - the shared-secret challenge-response of the reference.
  *
- * Salt: 64 characters drawn uniformly from [A-Za-z0-9] with OpenSSL's
- * RAND_bytes (rejection sampling, no modulo bias; kq_salt.h).  Response:
+ * Salt: 64 characters drawn uniformly from [A-Za-z0-9] with the kernel's
+ * getrandom (rejection sampling, no modulo bias).  Response:
  * base64 (standard alphabet, no padding) of SHA-256(secret || salt), always
  * 43 characters.  Comparison runs in constant time.
  */
@@ -26,6 +26,10 @@ KQ_NODISCARD int kq_auth_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1],
 /* A new shared secret: 64 alphanumerics from the kernel's random source
  * (getrandom).  0 or -EIO. */
 KQ_NODISCARD int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1]);
+
+/* A fresh salt for a challenge: drawn as kq_auth_random_secret does.  0 or
+ * -EIO. */
+KQ_NODISCARD int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1]);
 
 /* Computes the response for secret and salt into out (NUL-terminated).
  * 0, or -EIO if OpenSSL failed. */

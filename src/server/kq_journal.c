@@ -7,6 +7,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -157,12 +158,38 @@ static int check_frame(kq_journal *j, uint64_t *off, uint64_t size, kq_buf *buf,
     return 1;
 }
 
-/* Reads the header and finds the end of the valid frames. */
-static int scan(kq_journal *j, uint64_t size, kq_error *err)
+/* Whether the damaged frame of len bytes at off (below size) can be
+ * skipped: a frame that passes its check follows it. */
+static int skippable(kq_journal *j, uint64_t off, uint64_t size, uint32_t len, kq_buf *buf)
+{
+    uint64_t next = off + FRAME_HEAD + len;
+    uint32_t next_len;
+
+    if (len == 0 || len > KQ_JOURNAL_FRAME_MAX || next >= size)
+        return 0;
+    kq_buf_clear(buf);
+    return check_frame(j, &next, size, buf, &next_len);
+}
+
+static int add_gap(kq_journal *j, uint64_t off, uint64_t len)
+{
+    kq_journal_gap *grown = realloc(j->gaps, (j->ngaps + 1) * sizeof *grown);
+
+    if (!grown)
+        return -ENOMEM;
+    j->gaps = grown;
+    j->gaps[j->ngaps++] = (kq_journal_gap){off, len};
+    return 0;
+}
+
+/* Reads the header and finds the end of the valid frames (skipping
+ * damaged ones when salvaging). */
+static int scan(kq_journal *j, uint64_t size, const kq_journal_scan *how, kq_error *err)
 {
     unsigned char head[KQ_JOURNAL_HEADER];
     kq_buf buf = KQ_BUF_INIT;
     uint64_t off = KQ_JOURNAL_HEADER;
+    bool salvage = how && how->salvage;
     uint32_t len;
     bool zero;
     int rc;
@@ -180,17 +207,31 @@ static int scan(kq_journal *j, uint64_t size, kq_error *err)
         return -EPROTO;
     }
     if (checksum(0, head, 24) != get_le64(head + 24)) {
-        kq_error_set(err, "%s: the header is damaged; refusing to touch it", j->path);
+        kq_error_set(err, "%s: the header is damaged; refusing to touch it (move it "
+                          "aside to start without the changes it holds)", j->path);
         return -EPROTO;
     }
     j->owner = get_le64(head + 8);
     j->generation = get_le64(head + 16);
+    if (how && how->generation == j->generation && how->from > off && how->from <= size)
+        off = how->from;
     while (off < size) {
         kq_buf_clear(&buf);
-        if ((rc = check_frame(j, &off, size, &buf, &len)) != 1)
-            break;
+        if ((rc = check_frame(j, &off, size, &buf, &len)) == 1)
+            continue;
+        if (rc == 0 && salvage && (rc = skippable(j, off, size, len, &buf)) == 1) {
+            if ((rc = add_gap(j, off, FRAME_HEAD + (uint64_t)len)) < 0)
+                break;
+            off += FRAME_HEAD + (uint64_t)len;
+            continue;
+        }
+        break;
     }
     kq_buf_free(&buf);
+    if (rc == -ENOMEM) {
+        kq_error_set(err, "out of memory reading %s", j->path);
+        return rc;
+    }
     if (rc < 0)
         goto io;
     j->end = off;
@@ -203,9 +244,14 @@ static int scan(kq_journal *j, uint64_t size, kq_error *err)
         ((rc = zeros_from(j->fd, off, size, &zero)) < 0 || !zero)) {
         if (rc < 0)
             goto io;
+        if (salvage) {
+            j->dropped_at = off;
+            j->dropped = size - off;
+            return 0;
+        }
         kq_error_set(err, "%s: the frame at byte %llu is damaged and more follows; "
-                          "refusing to touch it (move it aside to start without "
-                          "the changes it holds)", j->path, (unsigned long long)off);
+                          "refusing to touch it (kueue_server --salvage starts "
+                          "without the changes it holds)", j->path, (unsigned long long)off);
         return -EPROTO;
     }
     kq_warn("%s: dropping %llu bytes at its end, a write cut short by a crash",
@@ -219,6 +265,12 @@ io:
 }
 
 int kq_journal_open(kq_journal *j, const char *path, kq_error *err)
+{
+    return kq_journal_open_from(j, path, NULL, err);
+}
+
+int kq_journal_open_from(kq_journal *j, const char *path, const kq_journal_scan *how,
+                         kq_error *err)
 {
     struct stat sb;
     int rc;
@@ -250,7 +302,7 @@ int kq_journal_open(kq_journal *j, const char *path, kq_error *err)
         kq_error_set(err, "fstat %s: %s", path, strerror(errno));
         goto fail;
     }
-    if (sb.st_size > 0 && (rc = scan(j, (uint64_t)sb.st_size, err)) < 0)
+    if (sb.st_size > 0 && (rc = scan(j, (uint64_t)sb.st_size, how, err)) < 0)
         goto fail;
     return 0;
 fail:
@@ -263,8 +315,89 @@ void kq_journal_close(kq_journal *j)
     if (j->fd >= 0)
         close(j->fd);
     free(j->path);
+    free(j->gaps);
     j->fd = -1;
     j->path = NULL;
+    j->gaps = NULL;
+    j->ngaps = 0;
+}
+
+uint64_t kq_journal_skip_gaps(const kq_journal *j, uint64_t off)
+{
+    for (size_t i = 0; i < j->ngaps; i++)
+        if (j->gaps[i].off == off)
+            off += j->gaps[i].len;
+    return off;
+}
+
+/* Makes a rename in the directory of path durable. */
+static int sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                      : strdup(".");
+    int fd, rc = 0;
+
+    if (!dir)
+        return -ENOMEM;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0)
+        rc = -errno;
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    return rc;
+}
+
+int kq_journal_set_aside(kq_journal *j, const char *aside, kq_error *err)
+{
+    size_t n = strlen(j->path) + sizeof ".new";
+    char *fresh = malloc(n);
+    const char *what = "open";
+    int fd = -1, rc;
+
+    if (!fresh)
+        return -ENOMEM;
+    snprintf(fresh, n, "%s.new", j->path);
+    /* The old file keeps its name until the new one takes its place in
+     * one rename: a crash leaves one or the other under the name. */
+    unlink(fresh);
+    if ((fd = open(fresh, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+        (what = "flock", flock(fd, LOCK_EX | LOCK_NB) < 0)) {
+        rc = -errno;
+        kq_error_set(err, "%s %s: %s", what, fresh, strerror(-rc));
+        goto fail;
+    }
+    if (link(j->path, aside) < 0) {
+        rc = -errno;
+        kq_error_set(err, "link %s to %s: %s", j->path, aside, strerror(-rc));
+        goto fail;
+    }
+    if (rename(fresh, j->path) < 0) {
+        rc = -errno;
+        kq_error_set(err, "rename %s: %s", fresh, strerror(-rc));
+        unlink(aside);
+        goto fail;
+    }
+    if ((rc = sync_dir(j->path)) < 0)
+        kq_warn("fsync the directory of %s: %s", j->path, strerror(-rc));
+    close(j->fd);
+    free(j->gaps);
+    j->fd = fd;
+    j->gaps = NULL;
+    j->ngaps = 0;
+    j->dropped_at = j->dropped = 0;
+    j->end = 0;
+    j->torn = false;
+    free(fresh);
+    return 0;
+fail:
+    if (fd >= 0) {
+        close(fd);
+        unlink(fresh);
+    }
+    free(fresh);
+    return rc;
 }
 
 int kq_journal_reset(kq_journal *j, uint64_t owner, uint64_t generation, kq_error *err)

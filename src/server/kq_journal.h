@@ -20,9 +20,12 @@
  *
  * A frame that fails its check at the end of the file (a write cut short by
  * a crash) is cut off when the file is opened, with a warning; one followed
- * by more data means the file was damaged, and opening refuses it untouched.
- * The file is locked (flock) while open.  The struct is the caller's; the
- * functions own the descriptor and the path.
+ * by more data means the file was damaged, and opening refuses it untouched
+ * unless asked to salvage it: then a damaged frame whose length leads to a
+ * frame that passes is skipped (a gap), and the rest of the file from one
+ * that cannot be skipped is dropped.  The file is locked (flock) while
+ * open.  The struct is the caller's; the functions own the descriptor, the
+ * path and the gaps.
  */
 #ifndef KQ_JOURNAL_H
 #define KQ_JOURNAL_H
@@ -39,6 +42,11 @@
  * read. */
 #define KQ_JOURNAL_FRAME_MAX (1u << 30)
 
+/* A damaged frame skipped when salvaging: len bytes from off. */
+typedef struct kq_journal_gap {
+    uint64_t off, len;
+} kq_journal_gap;
+
 typedef struct kq_journal {
     int fd;
     char *path;
@@ -46,7 +54,20 @@ typedef struct kq_journal {
     uint64_t end;               /* bytes of header and valid frames */
     bool created;               /* the file did not exist before open */
     bool torn;                  /* bytes past end, cut off before the next write */
+    /* Salvaged at open: damaged frames skipped, and the bytes dropped
+     * from dropped_at on (0: none). */
+    kq_journal_gap *gaps;
+    size_t ngaps;
+    uint64_t dropped_at, dropped;
 } kq_journal;
+
+/* How kq_journal_open_from checks the file. */
+typedef struct kq_journal_scan {
+    /* The frames of this generation below from (a frame boundary: where
+     * they are folded up to) are not checked: damage there costs nothing. */
+    uint64_t generation, from;
+    bool salvage;               /* skip and drop damage instead of refusing */
+} kq_journal_scan;
 
 /*
  * Opens the journal at path, creating it (mode 0600) if missing, locks it,
@@ -56,8 +77,25 @@ typedef struct kq_journal {
  * (left untouched); -errno otherwise; err says which file and why.
  */
 KQ_NODISCARD int kq_journal_open(kq_journal *j, const char *path, kq_error *err);
+/* kq_journal_open, checking the file as how says (NULL: every frame, no
+ * salvage).  When salvaging, a damaged file opens with its gaps and what
+ * was dropped noted in j (the file is not changed until the next write
+ * cuts the dropped bytes off). */
+KQ_NODISCARD int kq_journal_open_from(kq_journal *j, const char *path,
+                                      const kq_journal_scan *how, kq_error *err);
 /* Closes the file; j may be zeroed or failed to open. */
 void kq_journal_close(kq_journal *j);
+
+/* off moved past the gaps that start there. */
+uint64_t kq_journal_skip_gaps(const kq_journal *j, uint64_t off);
+
+/*
+ * Keeps the file as it is under the name aside (which must not exist) and
+ * puts an empty, locked file in its place, synced, with no header yet
+ * (kq_journal_reset gives it one).  0 or -errno with err; on failure the
+ * journal is unchanged.
+ */
+KQ_NODISCARD int kq_journal_set_aside(kq_journal *j, const char *aside, kq_error *err);
 
 /*
  * Empties the journal and writes a header with owner and generation, then

@@ -431,7 +431,7 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
     uint64_t next_job = 0, next_worker = 0, total = 0;
     int rc;
 
-    if ((rc = kq_store_open(path, &srv->store, err)) < 0)
+    if ((rc = kq_store_open(path, srv->opts.salvage, &srv->store, err)) < 0)
         return rc;
     rc = kq_store_load(srv->store, restore_job, srv, &next_job, &next_worker, err);
     if (rc == -ENOMEM)

@@ -7,12 +7,16 @@
 #ifndef KQ_SERVER_H
 #define KQ_SERVER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "kq_config.h"
 #include "kq_error.h"
 
 typedef struct kq_server_opts {
     size_t max_message;     /* bound on one incoming message; 0 = default */
     const char *state_path; /* SQLite state file, or NULL for memory only */
+    bool salvage;           /* open a damaged state journal (kq_store_open) */
 } kq_server_opts;
 
 typedef struct kq_server kq_server;

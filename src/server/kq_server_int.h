@@ -19,7 +19,6 @@
 #include <stdint.h>
 
 #include "kq_auth.h"
-#include "kq_salt.h"
 #include "kq_config.h"
 #include "kq_conn.h"
 #include "kq_idset.h"

@@ -84,6 +84,9 @@ static const char *reject_reason(kq_server *srv, const kq_job_info *job,
     size_t worst;
     int rc;
 
+    /* A restart would refuse the journal it would be stored in. */
+    if (srv->store && kq_store_damaged(srv->store, buf, n))
+        return buf;
     if (job->worker_resources.job_slots >
         srv->cfg->server_settings.global_max_parallel_jobs)
         return "Job requires more slots than the server will allow at once! "
@@ -144,7 +147,7 @@ static const char *reject_reason(kq_server *srv, const kq_job_info *job,
 static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
 {
     kq_server *srv = p->srv;
-    char buf[300];
+    char buf[600];
     const char *reason;
     bool oom = false;
     kq_job *job;

@@ -34,9 +34,11 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,10 @@ struct kq_store {
     uint64_t saved_next_job_id, saved_next_worker_id;
     int wal_pages;               /* in the WAL since the last checkpoint */
     bool opened;                 /* open succeeded: closing folds the journal */
+    bool salvage;                /* opening skips malformed frames */
+    bool check_json;             /* folds decode the JSON they store (when opening) */
+    uint64_t salvaged_frames;    /* ... how many */
+    bool ids_after_damage;       /* the next ids were written since damage was found */
     kq_buf json, records;
     /* Frames being folded, and where each record starts in them. */
     kq_buf batch;
@@ -89,6 +95,11 @@ struct kq_store {
     bool wake_on_big;            /* ... for idle time, or the journal past its limit */
     uint64_t last_write_ms;      /* CLOCK_MONOTONIC */
     uint64_t folded, folded_gen;
+    /* A frame the folder cannot fold (damaged, or malformed): folding
+     * stops there; damage says why (under mu). */
+    atomic_bool damaged;
+    kq_error damage;
+    uint64_t damage_logged_ms;   /* the folder's */
 };
 
 typedef struct batch_rec {
@@ -429,6 +440,7 @@ static int apply_record(kq_store *st, cursor *c)
 }
 
 static int index_records(kq_store *st, size_t from);
+static bool json_readable(kq_store *st, size_t first, kq_error *err);
 static int apply_batch(kq_store *st);
 
 /* Migration to version 3 (inside its transaction): applies the version 2
@@ -451,6 +463,8 @@ static int migrate_log_table(kq_store *st, kq_error *err)
         st->nrecs = 0;
         kq_buf_append(&st->batch, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
         rc = st->batch.oom ? -ENOMEM : index_records(st, 0);
+        if (rc == 0 && !json_readable(st, 0, err))
+            rc = -EPROTO;
         if (rc == -EPROTO)
             kq_error_set(err, "%s: log row %lld is malformed; refusing to touch the file",
                          st->path, (long long)sqlite3_column_int64(q, 0));
@@ -496,11 +510,16 @@ static int open_journal(kq_store *st, bool new_store, kq_error *err)
     if (!path)
         return -ENOMEM;
     snprintf(path, n, "%s-changes", st->path);
-    rc = kq_journal_open(j, path, err);
-    free(path);
-    if (rc < 0 || (rc = load_meta(st, "store_id", &st->id, err)) < 0 ||
+    if ((rc = load_meta(st, "store_id", &st->id, err)) < 0 ||
         (rc = load_meta(st, "journal_generation", &gen, err)) < 0 ||
-        (rc = load_meta(st, "journal_offset", &off, err)) < 0)
+        (rc = load_meta(st, "journal_offset", &off, err)) < 0) {
+        free(path);
+        return rc;
+    }
+    /* What is folded is not checked again: damage there costs nothing. */
+    rc = kq_journal_open_from(j, path, &(kq_journal_scan){gen, off, st->salvage}, err);
+    free(path);
+    if (rc < 0)
         return rc;
     if (j->end == 0) {
         if (j->created && !new_store)
@@ -581,7 +600,74 @@ static int settle(kq_store *st, kq_error *err)
 
 static int fold_step(kq_store *st, kq_journal *j, kq_error *err);
 
-int kq_store_open(const char *path, kq_store **out, kq_error *err)
+/* After a salvage folded what it could: the states of jobs whose
+ * accepting frame was lost go, what the tables hold is made durable, and
+ * the damaged journal is kept under another name, an empty one in its
+ * place. */
+static int finish_salvage(kq_store *st, kq_error *err)
+{
+    kq_journal *j = &st->journal;
+    size_t n = strlen(j->path) + 64, gaps = j->ngaps;
+    char *aside = malloc(n), stamp[32];
+    struct tm tm;
+    time_t now = time(NULL);
+    uint64_t gen = j->generation, dropped = j->dropped, dropped_at = j->dropped_at,
+             skipped = 0, first = gaps ? j->gaps[0].off : 0;
+    int rc;
+
+    if (!aside)
+        return -ENOMEM;
+    for (size_t i = 0; i < gaps; i++)
+        skipped += j->gaps[i].len;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    /* The journal is folded to its end: the tables say so, so that the
+     * empty journal of the next generation is taken as emptied after it. */
+    if ((rc = exec(st, "BEGIN;"
+                       "DELETE FROM states WHERE id NOT IN (SELECT id FROM jobs)", err)) < 0)
+        goto out;
+    if (set_meta(st, "journal_generation", gen) < 0 ||
+        set_meta(st, "journal_offset", j->end) < 0) {
+        rc = db_error(st, err, "salvage");
+        exec(st, "ROLLBACK", NULL);
+        goto out;
+    }
+    if ((rc = exec(st, "COMMIT", err)) < 0) {
+        exec(st, "ROLLBACK", NULL);
+        goto out;
+    }
+    if ((rc = checkpoint_db(st, err)) < 0)
+        goto out;
+    for (int i = 0; i < 100; i++) {
+        snprintf(aside, n, i ? "%s.damaged-%s-%d" : "%s.damaged-%s", j->path, stamp, i);
+        if ((rc = kq_journal_set_aside(j, aside, err)) != -EEXIST)
+            break;
+    }
+    if (rc < 0 || (rc = kq_journal_reset(j, st->id, gen + 1, err)) < 0)
+        goto out;
+    st->fold_off = KQ_JOURNAL_HEADER;
+    st->fold_gen = gen + 1;
+    kq_buf_clear(&st->json);
+    if (gaps)
+        kq_buf_printf(&st->json, "; skipped %zu damaged frame%s (%llu bytes, the first at "
+                                 "byte %llu)", gaps, gaps == 1 ? "" : "s",
+                      (unsigned long long)skipped, (unsigned long long)first);
+    if (dropped)
+        kq_buf_printf(&st->json, "; dropped the %llu bytes from byte %llu on (a damaged "
+                                 "frame whose length is lost)", (unsigned long long)dropped,
+                      (unsigned long long)dropped_at);
+    if (st->salvaged_frames)
+        kq_buf_printf(&st->json, "; skipped %llu malformed frame%s",
+                      (unsigned long long)st->salvaged_frames,
+                      st->salvaged_frames == 1 ? "" : "s");
+    kq_warn("Salvaged %s%s.  The changes they held are lost, the rest is in %s; the "
+            "damaged journal is kept as %s", j->path, kq_buf_ptr(&st->json), st->path, aside);
+out:
+    free(aside);
+    return rc;
+}
+
+int kq_store_open(const char *path, bool salvage, kq_store **out, kq_error *err)
 {
     kq_store *st = calloc(1, sizeof *st);
     int64_t version = 0;
@@ -595,6 +681,10 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
         return -ENOMEM;
     }
     st->journal.fd = -1;
+    st->salvage = salvage;
+    /* What opening folds was written by another run (or by hand); what the
+     * folder folds later, by this one. */
+    st->check_json = true;
     /* Waits measure idle time: on the monotonic clock. */
     pthread_mutex_init(&st->mu, NULL);
     pthread_condattr_init(&attr);
@@ -645,6 +735,13 @@ int kq_store_open(const char *path, kq_store **out, kq_error *err)
      * loading, and the journal starts empty. */
     while ((rc = fold_step(st, &st->journal, err)) > 0)
         ;
+    if (rc == 0 && salvage) {
+        if (st->journal.ngaps || st->journal.dropped || st->salvaged_frames)
+            rc = finish_salvage(st, err);
+        else
+            kq_info("--salvage: %s holds no damage", st->journal.path);
+    }
+    st->salvage = st->check_json = false;
     if (rc < 0 || (rc = settle(st, err)) < 0)
         goto fail;
     publish(st);
@@ -675,7 +772,11 @@ void kq_store_close(kq_store *st)
          * journal empty. */
         while ((rc = fold_step(st, &st->journal, &err)) > 0)
             ;
-        if (rc < 0 || (rc = settle(st, &err)) < 0)
+        if (rc == -EPROTO)
+            kq_err("%s: the next start refuses the journal; start with --salvage to "
+                   "recover what it holds after the damage (see README, Durable state)",
+                   err.msg);
+        else if (rc < 0 || (rc = settle(st, &err)) < 0)
             kq_err("%s (the journal stays; it is folded at the next start)", err.msg);
     }
     sqlite3_finalize(st->begin);
@@ -842,10 +943,14 @@ static void trim(kq_buf *b)
 static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
                           kq_error *err)
 {
+    bool damaged = atomic_load(&st->damaged);
     /* The next job id is the highest stored id + 1 unless the highest jobs
-     * were removed: so it is only written along with removals. */
+     * were removed: so it is only written along with removals, and once
+     * damage is found, in a frame after it, so that ids are not given
+     * again after a salvage that loses the damaged frame. */
     bool ids = (jobs->nremoved && jobs->next_id != st->saved_next_job_id) ||
-               next_worker_id != st->saved_next_worker_id;
+               next_worker_id != st->saved_next_worker_id ||
+               (damaged && !st->ids_after_damage);
     kq_buf *b = &st->records;
     int rc = 0;
 
@@ -879,6 +984,7 @@ static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     if (ids)
         st->saved_next_job_id = jobs->next_id;
     st->saved_next_worker_id = next_worker_id;
+    st->ids_after_damage = damaged;
     kq_jobs_clear_changes(jobs);
     return 0;
 }
@@ -938,6 +1044,39 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
         if (!get_u64(c, &n))
             return -EPROTO;
     return 0;
+}
+
+/* Whether the JSON of the INFO and STATE records from recs[first] on
+ * decodes, as loading will decode it: a file written by a bug, or by
+ * hand, is refused before anything of it is folded. */
+static bool json_readable(kq_store *st, size_t first, kq_error *err)
+{
+    for (size_t i = first; i < st->nrecs; i++) {
+        const batch_rec *r = &st->recs[i];
+        const char *p = kq_buf_ptr(&st->batch) + r->at + 9;
+        uint64_t n;
+        int rc = 0;
+
+        if (r->kind != REC_INFO && r->kind != REC_STATE)
+            continue;
+        memcpy(&n, p, sizeof n);
+        n = le64toh(n);
+        p += sizeof n;
+        if (r->kind == REC_INFO) {
+            kq_job_info info;
+
+            if ((rc = kq_job_info_decode(p, (size_t)n, &info, err)) == 0)
+                kq_job_info_free(&info);
+        } else {
+            kq_job_status status;
+
+            if ((rc = kq_job_status_decode(p, (size_t)n, &status, err)) == 0)
+                kq_job_status_free(&status);
+        }
+        if (rc < 0)
+            return false;
+    }
+    return true;
 }
 
 /* Lists the records of the batch from byte from on. */
@@ -1031,6 +1170,7 @@ static int apply_batch(kq_store *st)
 /* fold_step without the trimming. */
 static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
 {
+    kq_error why;
     uint64_t off, at;
     int n = 0, rc = 0;
 
@@ -1039,26 +1179,50 @@ static int fold_batch(kq_store *st, kq_journal *j, kq_error *err)
         st->fold_off = KQ_JOURNAL_HEADER;
         st->fold_gen = j->generation;
     }
-    off = st->fold_off;
+    off = kq_journal_skip_gaps(j, st->fold_off);
     if (off >= j->end)
         return 0;
     kq_buf_clear(&st->batch);
     st->nrecs = 0;
     while (st->batch.len < KQ_STORE_FOLD_BYTES && off < j->end) {
-        size_t from = st->batch.len;
+        size_t from = st->batch.len, nrecs = st->nrecs;
 
         at = off;
-        if ((rc = kq_journal_read(j, &off, &st->batch, err)) < 0)
-            return rc;
-        if ((rc = index_records(st, from)) < 0) {
+        if ((rc = kq_journal_read(j, &off, &st->batch, err)) == 0 &&
+            (rc = index_records(st, from)) < 0) {
             if (rc == -EPROTO)
                 kq_error_set(err, "%s: the frame at byte %llu is malformed; refusing to "
                                   "touch the files", j->path, (unsigned long long)at);
             else
                 kq_error_set(err, "out of memory folding %s", j->path);
-            return rc;
+        }
+        if (rc == 0 && st->check_json && !json_readable(st, nrecs, &why)) {
+            kq_error_set(err, "%s: the frame at byte %llu is malformed (%s); refusing to "
+                              "touch the files", j->path, (unsigned long long)at, why.msg);
+            rc = -EPROTO;
+        }
+        if (rc == -EPROTO && st->salvage && off > at) {
+            /* A malformed frame (it passed its check): salvaging, its
+             * changes are lost and the rest is kept. */
+            kq_warn("%s: the frame at byte %llu is malformed; salvaging: skipped it",
+                    j->path, (unsigned long long)at);
+            st->salvaged_frames++;
+            st->batch.len = from;
+            st->nrecs = nrecs;
+            rc = 0;
+        }
+        if (rc < 0) {
+            /* The frames before a damaged one are folded first, so that
+             * the tables hold everything up to it. */
+            if (rc != -EPROTO || n == 0)
+                return rc;
+            st->batch.len = from;
+            st->nrecs = nrecs;
+            off = at;
+            break;
         }
         n++;
+        off = kq_journal_skip_gaps(j, off);
     }
     if (step(st->begin) < 0)
         return db_error(st, err, "write");
@@ -1101,6 +1265,12 @@ static int fold_step(kq_store *st, kq_journal *j, kq_error *err)
 
 /* ---- the folder thread ---- */
 
+/* The folder's stack: a fold uses about 12 KiB of it.  glibc's default,
+ * the stack limit (8 MiB), would be backed by a 2 MiB page as soon as it
+ * is touched where transparent huge pages are always on; below 2 MiB it
+ * cannot be. */
+#define KQ_STORE_FOLDER_STACK (1u << 20)
+
 /* What the folder does next, seen under mu. */
 typedef enum { IDLE, FOLD, SETTLE } chore;
 
@@ -1130,7 +1300,9 @@ static chore next_chore(kq_store *st, uint64_t now, uint64_t retry_at)
     bool quiet = now >= st->last_write_ms + KQ_STORE_IDLE_MS;
     bool big = st->journal.end > st->log_max;
 
-    if (!(quiet || big) || now < retry_at)
+    /* Past a damaged frame nothing can be folded (the order of the
+     * changes is the order of the frames). */
+    if (!(quiet || big) || now < retry_at || atomic_load(&st->damaged))
         return IDLE;
     if (unfolded(st) > (quiet ? 0 : KQ_STORE_FOLD_BYTES))
         return FOLD;
@@ -1142,7 +1314,13 @@ static chore next_chore(kq_store *st, uint64_t now, uint64_t retry_at)
  * or the retry after a failure. */
 static void wait_for_chore(kq_store *st, uint64_t retry_at)
 {
-    if (st->wal_pages == 0 && st->journal.end <= KQ_JOURNAL_HEADER) {
+    if (atomic_load(&st->damaged)) {
+        /* Nothing to do but say so again. */
+        uint64_t until = st->damage_logged_ms + KQ_STORE_DAMAGE_LOG_MS;
+
+        pthread_cond_timedwait(&st->wake, &st->mu, &(struct timespec){
+            (time_t)(until / 1000), (long)(until % 1000) * 1000000});
+    } else if (st->wal_pages == 0 && st->journal.end <= KQ_JOURNAL_HEADER) {
         st->wake_on_write = true;
         pthread_cond_wait(&st->wake, &st->mu);
     } else {
@@ -1182,6 +1360,28 @@ static int settle_chore(kq_store *st, kq_error *err)
     return rc < 0 ? rc : drop_folded(st, err);
 }
 
+/* Once all is folded, what the folds used is given back until the next
+ * burst: SQLite's page cache (up to 2 MiB) and the batch (1 to 2 MiB). */
+static void release_memory(kq_store *st)
+{
+    sqlite3_db_release_memory(st->db);
+    kq_buf_free(&st->batch);
+    free(st->recs);
+    st->recs = NULL;
+    st->nrecs = st->recs_cap = 0;
+    malloc_trim(0);
+}
+
+/* The damage found, logged now and once a minute while the server runs
+ * (under mu). */
+static void log_damage(kq_store *st, uint64_t now)
+{
+    st->damage_logged_ms = now;
+    kq_err("The state journal is damaged, so no new jobs are accepted (the rest is "
+           "served and stored after the damage): %s.  To recover, stop the server and "
+           "start it with --salvage (see README, Durable state)", st->damage.msg);
+}
+
 static void *folder_main(void *arg)
 {
     kq_store *st = arg;
@@ -1196,6 +1396,9 @@ static void *folder_main(void *arg)
         int rc;
 
         if (c == IDLE) {
+            if (atomic_load(&st->damaged) &&
+                now >= st->damage_logged_ms + KQ_STORE_DAMAGE_LOG_MS)
+                log_damage(st, now);
             wait_for_chore(st, retry_at);
             continue;
         }
@@ -1210,7 +1413,11 @@ static void *folder_main(void *arg)
             rc = settle_chore(st, &err);
         }
         publish(st);
-        if (rc < 0) {
+        if (rc == -EPROTO) {
+            st->damage = err;
+            atomic_store(&st->damaged, true);
+            log_damage(st, now);
+        } else if (rc < 0) {
             retry_at = now + KQ_STORE_IDLE_MS;
             if (!logged_at || now - logged_at > 10000) {
                 kq_err("Cannot %s the store (tried again later): %s",
@@ -1218,6 +1425,9 @@ static void *folder_main(void *arg)
                 logged_at = now;
             }
         } else if (c == SETTLE && rc == 0) {
+            /* Not while busy: the next fold is due at once. */
+            if (now_ms() >= st->last_write_ms + KQ_STORE_IDLE_MS)
+                release_memory(st);
             kq_debug("Checkpointed the state file");
         } else if (c == FOLD && !unfolded(st)) {
             kq_debug("Folded the state journal into the tables");
@@ -1229,6 +1439,7 @@ static void *folder_main(void *arg)
 
 int kq_store_start_folding(kq_store *st, uint64_t log_max, kq_error *err)
 {
+    pthread_attr_t attr;
     sigset_t all, old;
     int rc;
 
@@ -1237,7 +1448,10 @@ int kq_store_start_folding(kq_store *st, uint64_t log_max, kq_error *err)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     st->last_write_ms = now_ms();
     st->log_max = log_max;
-    rc = pthread_create(&st->folder, NULL, folder_main, st);
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, KQ_STORE_FOLDER_STACK);
+    rc = pthread_create(&st->folder, &attr, folder_main, st);
+    pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         kq_error_set(err, "pthread_create (the store's folder): %s", strerror(rc));
@@ -1245,6 +1459,17 @@ int kq_store_start_folding(kq_store *st, uint64_t log_max, kq_error *err)
     }
     st->folding = true;
     return 0;
+}
+
+bool kq_store_damaged(kq_store *st, char *why, size_t n)
+{
+    if (!atomic_load(&st->damaged))
+        return false;
+    pthread_mutex_lock(&st->mu);
+    snprintf(why, n, "The server's state journal is damaged: no new jobs until it is "
+                     "restarted with --salvage (%s)", st->damage.msg);
+    pthread_mutex_unlock(&st->mu);
+    return true;
 }
 
 uint64_t kq_store_log_bytes(kq_store *st)

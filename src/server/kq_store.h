@@ -14,9 +14,10 @@
  *
  * The file carries its schema version; a file that is not a Kueue-C store,
  * is corrupt, or comes from a newer version is refused with a clear
- * message and never modified, and so is a journal that is damaged or
- * belongs to another file.  Owns the database handle and the journal;
- * never owns jobs.
+ * message and never modified, and so is a journal that is damaged (unless
+ * asked to salvage it) or belongs to another file.  A frame damaged under
+ * a running store stops the folder there (kq_store_damaged).  Owns the
+ * database handle and the journal; never owns jobs.
  */
 #ifndef KQ_STORE_H
 #define KQ_STORE_H
@@ -34,10 +35,15 @@ typedef struct kq_store kq_store;
 
 /*
  * Opens the store at path and its journal, creating them (mode 0600, and
- * the directory) if missing, and folds what the journal holds.  0, or
+ * the directory) if missing, and folds what the journal holds.  A damaged
+ * journal is refused unless salvage is set: then the frames that can be
+ * read are folded, damaged and malformed ones skipped (and what follows a
+ * damaged frame whose length is lost), the damaged journal is kept as
+ * PATH-changes.damaged-TIME and an empty one takes its place.  0, or
  * -errno with err naming the file and the reason.
  */
-KQ_NODISCARD int kq_store_open(const char *path, kq_store **out, kq_error *err);
+KQ_NODISCARD int kq_store_open(const char *path, bool salvage, kq_store **out,
+                               kq_error *err);
 void kq_store_close(kq_store *st);
 
 /* One job read back: the caller takes over info, stdout_text, stderr_text. */
@@ -86,5 +92,18 @@ uint64_t kq_store_log_bytes(kq_store *st);
  * file was created (or upgraded to version 3) and kept for its life; also
  * the owner the journal names.  Copies of the file share it.  Never 0. */
 uint64_t kq_store_id(const kq_store *st);
+
+/* The folder logs the damage it found this often while the server runs. */
+#define KQ_STORE_DAMAGE_LOG_MS 60000
+
+/*
+ * True once the folder found a frame it cannot fold (damaged since it was
+ * written, or malformed): the start that follows would refuse the journal
+ * (kq_store_open salvages it on request), so the server must accept no new
+ * job; why (n bytes) says so for a client.  Commits go on after the damage
+ * (a salvage keeps them, the first one with the next ids); the folder
+ * stops and logs the damage once a minute.  Any thread.
+ */
+bool kq_store_damaged(kq_store *st, char *why, size_t n);
 
 #endif

@@ -24,6 +24,9 @@ static void usage(FILE *out)
             "                       server_settings.state_file, else\n"
             "                       $XDG_DATA_HOME/kueue/server.sqlite3)\n"
             "      --no-state       Keep everything in memory only\n"
+            "      --salvage        Start even if the journal is damaged: keep what\n"
+            "                       can be read, lose the damaged frames (the damaged\n"
+            "                       journal is kept as PATH-changes.damaged-TIME)\n"
             "  -h, --help           Print help\n"
             "  -V, --version        Print version\n");
 }
@@ -51,6 +54,7 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"state", required_argument, NULL, 'S'},
         {"no-state", no_argument, NULL, 'N'},
+        {"salvage", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -75,6 +79,9 @@ int main(int argc, char **argv)
         case 'N':
             no_state = true;
             break;
+        case 'A':
+            opts.salvage = true;
+            break;
         default:
             return kq_cmdline_exit(opt, usage);
         }
@@ -83,8 +90,8 @@ int main(int argc, char **argv)
         return 2;
     if (kq_config_start("kueue_server", config_path, true, &cfg) != 0)
         return 1;
-    if (no_state && state_path) {
-        fprintf(stderr, "error: --state and --no-state exclude each other\n");
+    if (no_state && (state_path || opts.salvage)) {
+        fprintf(stderr, "error: --no-state excludes --%s\n", state_path ? "state" : "salvage");
         kq_config_free(&cfg);
         return 2;
     }

@@ -70,20 +70,50 @@ void kq_jobenv_free(char **env)
     free(env);
 }
 
-/* Whether the NUL-separated variables in env[0..len) include var. */
-static bool has_var(const char *env, size_t len, const char *var)
+/* The value of the variable named by prefix ("NAME=") among the
+ * NUL-separated variables in env[0..len): its start, with its length in
+ * *n, or NULL. */
+static const char *find_var(const char *env, size_t len, const char *prefix, size_t *n)
 {
-    size_t n = strlen(var);
+    size_t plen = strlen(prefix);
 
     for (size_t i = 0; i < len;) {
         const char *end = memchr(env + i, '\0', len - i);
         size_t vlen = end ? (size_t)(end - (env + i)) : len - i;
 
-        if (vlen == n && memcmp(env + i, var, n) == 0)
-            return true;
+        if (vlen >= plen && memcmp(env + i, prefix, plen) == 0) {
+            *n = vlen - plen;
+            return env + i + plen;
+        }
         i += vlen + 1;
     }
-    return false;
+    return NULL;
+}
+
+/* Whether value[0..n) is the decimal text of v, as the marks write it. */
+static bool is_number(const char *value, size_t n, uint64_t v)
+{
+    char text[24];
+    int len = snprintf(text, sizeof text, "%llu", (unsigned long long)v);
+
+    return (size_t)len == n && memcmp(value, text, n) == 0;
+}
+
+/* The kill for the job whose marks env[0..len) carries, if it is one of
+ * this worker's jobs being killed. */
+static const kq_jobenv_kill *kill_for(const char *env, size_t len, uint64_t worker,
+                                      const kq_jobenv_kill *kills, size_t n)
+{
+    size_t wlen, jlen;
+    const char *w = find_var(env, len, WORKER_VAR, &wlen);
+    const char *job = w ? find_var(env, len, JOB_VAR, &jlen) : NULL;
+
+    if (!job || !is_number(w, wlen, worker))
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (is_number(job, jlen, kills[i].job_id))
+            return &kills[i];
+    return NULL;
 }
 
 /* Reads PID/environ under /proc (proc_fd) into buf; false if it cannot be
@@ -114,31 +144,29 @@ static bool read_environ(int proc_fd, const char *pid, kq_buf *buf)
     return true;
 }
 
-int kq_jobenv_signal(uint64_t job_id, int signo)
+int kq_jobenv_signal(const kq_jobenv_kill *kills, size_t n)
 {
-    char job_var[64], worker_var[64], self[24];
     kq_buf buf = KQ_BUF_INIT;
     uid_t uid = getuid();
+    pid_t self = getpid();
     struct dirent *e;
     DIR *proc;
     int count = 0;
 
-    snprintf(job_var, sizeof job_var, JOB_VAR "%llu", (unsigned long long)job_id);
-    snprintf(worker_var, sizeof worker_var, WORKER_VAR "%ld", (long)getpid());
-    snprintf(self, sizeof self, "%ld", (long)getpid());
-    proc = opendir("/proc");
-    if (!proc)
+    if (n == 0 || !(proc = opendir("/proc")))
         return 0;
     while ((e = readdir(proc))) {
+        const kq_jobenv_kill *k;
         struct stat st;
+        pid_t pid;
 
-        if (!isdigit((unsigned char)e->d_name[0]) || strcmp(e->d_name, self) == 0 ||
+        if (!isdigit((unsigned char)e->d_name[0]) ||
+            (pid = (pid_t)strtol(e->d_name, NULL, 10)) == self ||
             fstatat(dirfd(proc), e->d_name, &st, 0) < 0 || st.st_uid != uid ||
             !read_environ(dirfd(proc), e->d_name, &buf) ||
-            !has_var(kq_buf_ptr(&buf), buf.len, job_var) ||
-            !has_var(kq_buf_ptr(&buf), buf.len, worker_var))
+            !(k = kill_for(kq_buf_ptr(&buf), buf.len, (uint64_t)self, kills, n)))
             continue;
-        if (kill((pid_t)strtol(e->d_name, NULL, 10), signo) == 0)
+        if (kill(pid, k->signo) == 0)
             count++;
     }
     closedir(proc);

@@ -13,6 +13,7 @@
 #ifndef KQ_JOBENV_H
 #define KQ_JOBENV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kq_compiler.h"
@@ -23,8 +24,16 @@
 KQ_NODISCARD int kq_jobenv_new(uint64_t job_id, char ***out);
 void kq_jobenv_free(char **env);
 
-/* Sends signo to every process of this user, other than the worker, that
- * carries job_id's marks; the number signalled. */
-int kq_jobenv_signal(uint64_t job_id, int signo);
+/* A signal for the processes that carry a job's marks. */
+typedef struct kq_jobenv_kill {
+    uint64_t job_id;
+    int signo;
+} kq_jobenv_kill;
+
+/* Sends each of kills[0..n) (distinct jobs) to every process of this
+ * user, other than the worker, that carries that job's marks, in one scan
+ * of /proc: each process's environment is read once, however many jobs
+ * are killed.  The number of processes signalled. */
+int kq_jobenv_signal(const kq_jobenv_kill *kills, size_t n);
 
 #endif

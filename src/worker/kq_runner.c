@@ -66,6 +66,12 @@ struct kq_runner {
     kq_runner_opts opts;
     kq_run *runs;
     size_t nruns;
+    /* Signals for the processes carrying a job's marks, sent together by
+     * one scan of /proc at the sweep (a timer armed by the first). */
+    kq_jobenv_kill *marked;
+    size_t nmarked, marked_cap;
+    uint64_t sweep_timer;
+    uint64_t scans;
 };
 
 /* Rust's io::Error text for an OS error. */
@@ -243,6 +249,62 @@ static bool group_alive(const kq_run *run)
     return kill(-run->pid, 0) == 0 || errno == EPERM;
 }
 
+/* Sends the signals queued for marked processes, in one scan. */
+static void sweep(kq_runner *r)
+{
+    kq_loop_timer_cancel(r->loop, r->sweep_timer);
+    r->sweep_timer = 0;
+    if (!r->nmarked)
+        return;
+    kq_jobenv_signal(r->marked, r->nmarked);
+    r->scans++;
+    r->nmarked = 0;
+}
+
+static void on_sweep(kq_loop *loop, void *arg)
+{
+    kq_runner *r = arg;
+
+    (void)loop;
+    r->sweep_timer = 0;
+    sweep(r);
+}
+
+/* Queues signo for every process carrying job_id's marks: reading the
+ * environment of every process of the user is the costly part of a kill,
+ * so the kills of a loop turn share one scan, at a timer that fires once
+ * they are all queued.  1 ms, not 0: a timer armed while the loop runs
+ * its due timers may fire in the same pass if it is due at once, and a
+ * kill made by a later timer of that pass would need a second scan.
+ * SIGKILL prevails over SIGTERM. */
+static void signal_marked(kq_runner *r, uint64_t job_id, int signo)
+{
+    size_t i = 0;
+
+    while (i < r->nmarked && r->marked[i].job_id != job_id)
+        i++;
+    if (i == r->nmarked) {
+        if (r->nmarked == r->marked_cap) {
+            size_t cap = r->marked_cap ? 2 * r->marked_cap : 16;
+            kq_jobenv_kill *grown = realloc(r->marked, cap * sizeof *grown);
+
+            if (!grown) {
+                /* No room to queue it: at once, then. */
+                kq_jobenv_signal(&(kq_jobenv_kill){job_id, signo}, 1);
+                r->scans++;
+                return;
+            }
+            r->marked = grown;
+            r->marked_cap = cap;
+        }
+        r->marked[r->nmarked++] = (kq_jobenv_kill){job_id, signo};
+    } else if (signo == SIGKILL) {
+        r->marked[i].signo = SIGKILL;
+    }
+    if (!r->sweep_timer && !(r->sweep_timer = kq_loop_timer(r->loop, 1, on_sweep, r)))
+        sweep(r);
+}
+
 /* Signals run's process group, unless its leader was reaped and the group
  * is empty (its id may then belong to someone else), and every process
  * that left the group but carries the job's marks. */
@@ -250,7 +312,7 @@ static void signal_group(const kq_run *run, int signo)
 {
     if (!run->exited || group_alive(run))
         killpg(run->pid, signo);
-    kq_jobenv_signal(run->job_id, signo);
+    signal_marked(run->r, run->job_id, signo);
 }
 
 /* Whether the run is over (see the file comment).  A killed run whose
@@ -335,7 +397,7 @@ static void finish(kq_run *run)
     if (run->killed) {
         /* The group is gone: whatever still carries the job's marks (it
          * left the group and shrugged off SIGTERM) goes now. */
-        kq_jobenv_signal(run->job_id, SIGKILL);
+        signal_marked(run->r, run->job_id, SIGKILL);
         res.return_code = KQ_RC_KILLED;
         kq_buf_puts(&comment, run->kill_comment ? run->kill_comment : "Job killed!");
     } else if (WIFEXITED(st)) {
@@ -517,6 +579,11 @@ void kq_runner_kill(kq_runner *r, kq_run *run, const char *comment, bool now)
 size_t kq_runner_active(const kq_runner *r)
 {
     return r->nruns;
+}
+
+uint64_t kq_runner_scans(const kq_runner *r)
+{
+    return r->scans;
 }
 
 /* ---- starting ------------------------------------------------------- */
@@ -771,7 +838,11 @@ void kq_runner_free(kq_runner *r)
 
         if (!run->exited)
             killpg(run->pid, SIGKILL);
+        signal_marked(r, run->job_id, SIGKILL);
         free_run(run);
     }
+    /* The kills still queued (those of runs that just finished too). */
+    sweep(r);
+    free(r->marked);
     free(r);
 }

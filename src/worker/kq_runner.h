@@ -74,7 +74,8 @@ KQ_NODISCARD int kq_runner_new(kq_loop *loop, const kq_runner_opts *opts,
                                kq_runner **out);
 
 /* Frees the runner.  Runs still going are killed with SIGKILL (their whole
- * process groups) and forgotten without callbacks. */
+ * process groups and their marked processes) and forgotten without
+ * callbacks; the signals still queued for marked processes are sent. */
 void kq_runner_free(kq_runner *r);
 
 /*
@@ -89,13 +90,20 @@ KQ_NODISCARD int kq_runner_start(kq_runner *r, const kq_job_info *job,
 
 /*
  * Ends run's process group: SIGTERM now, SIGKILL after the kill grace (at
- * once if now).  Its output is no longer read; the result is -46 with
- * comment (copied).  Repeating it with now=true escalates at once.
+ * once if now).  Its processes that left the group get the same signals
+ * when the loop turn's kills are done (one scan of /proc for all of them),
+ * and SIGKILL once the group is gone.  Its output is no longer read; the
+ * result is -46 with comment (copied).  Repeating it with now=true
+ * escalates at once.
  */
 void kq_runner_kill(kq_runner *r, kq_run *run, const char *comment, bool now);
 
 /* Number of runs not yet done. */
 size_t kq_runner_active(const kq_runner *r);
+
+/* Scans of /proc for marked processes so far: one per loop turn with
+ * kills, however many jobs they kill. */
+uint64_t kq_runner_scans(const kq_runner *r);
 
 void kq_run_result_free(kq_run_result *res);
 

@@ -6,9 +6,12 @@
  * written as a valid frame) when the first byte is even, or raw bytes
  * after the header when it is odd (torn and damaged frames).  Opening must
  * fold it or refuse it with -EPROTO, never crash, leak or read out of
- * bounds; what it accepts must load and close again.
+ * bounds; what it accepts must load and close again.  With bit 1 of the
+ * first byte set it is opened to salvage it, which must always succeed.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +40,23 @@ static int write_file(const char *p, const void *bytes, size_t n)
     return ok ? 0 : -1;
 }
 
+/* Removes the journals salvages set aside. */
+static void remove_set_aside(void)
+{
+    char name[sizeof dir + sizeof ((struct dirent *)0)->d_name + 1];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    while (d && (e = readdir(d))) {
+        if (strstr(e->d_name, "-changes.damaged-")) {
+            snprintf(name, sizeof name, "%s/%s", dir, e->d_name);
+            unlink(name);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
 /* Leaves nothing in /tmp when libFuzzer exits. */
 static void cleanup(void)
 {
@@ -48,6 +68,7 @@ static void cleanup(void)
     unlink(journal_path);
     unlink(wal);
     unlink(shm);
+    remove_set_aside();
     rmdir(dir);
 }
 
@@ -66,7 +87,7 @@ static void setup(void)
     snprintf(path, sizeof path, "%s/state.sqlite3", dir);
     snprintf(journal_path, sizeof journal_path, "%s-changes", path);
     atexit(cleanup);
-    if (kq_store_open(path, &st, &err) < 0)
+    if (kq_store_open(path, false, &st, &err) < 0)
         abort();
     kq_store_close(st);
     if (kq_journal_open(&j, journal_path, &err) < 0)
@@ -102,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kq_store *st;
     kq_journal j;
     kq_error err;
+    bool salvage;
     int rc;
 
     if (!pristine)
@@ -129,7 +151,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     kq_journal_close(&j);
-    rc = kq_store_open(path, &st, &err);
+    salvage = data[0] & 2;
+    rc = kq_store_open(path, salvage, &st, &err);
+    remove_set_aside();
+    if (salvage && rc != 0) {
+        fprintf(stderr, "kq_store_open (salvage): %d: %s\n", rc, err.msg);
+        abort();
+    }
     if (rc == 0) {
         if (kq_store_load(st, drop_job, NULL, &next_job, &next_worker, &err) < 0 &&
             strstr(err.msg, "unreadable") == NULL)

@@ -49,6 +49,14 @@ echo "$FAKE_HOST" >> "$FAKE_STARTED"
 '''
 
 
+def group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def write_exe(path, text):
     with open(path, "w") as fh:
         fh.write(text)
@@ -133,12 +141,16 @@ class RestartWorkers(unittest.TestCase):
 
     def test_rounds_repeat(self):
         self.configure("up1", sleep=0.001)
-        proc = spawn(self, [TOOL, "-c", self.config], env=self.env)
+        # In a group of its own: its ssh of the round under way (and the
+        # fake's pgrep) would outlive it, write into self.dir while the
+        # cleanup removes it, and leave it behind.
+        proc = spawn(self, [TOOL, "-c", self.config], env=self.env, start_new_session=True)
         try:
             wait_until(lambda: len(self.lines("ssh.log")) >= 3, what="three rounds")
         finally:
-            proc.send_signal(signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM)
             out, err = proc.communicate(timeout=10)
+            wait_until(lambda: not group_alive(proc.pid), what="the round under way to end")
         self.assertGreaterEqual(out.count("up1: running\n"), 2)
         self.assertEqual(set(out.splitlines()), {"up1: running"})
 

@@ -5,17 +5,19 @@ touched."""
 import hashlib
 import json
 import os
+import re
 import resource
 import signal
 import sqlite3
 import stat
 import struct
+import subprocess
 import time
 import unittest
 
 import kueue_protocol as kp
 from kqtest import (C2S, S2C, W2S, FakeWorker, Process, Server, Worker, free_port, issue,
-                    new_job, request, wait_until)
+                    new_job, request, wait_until, write_config)
 
 JS = kp.JobStatus
 
@@ -529,6 +531,15 @@ class BadFiles(unittest.TestCase):
         self.refused(appending_frame(b"\x02" + struct.pack("<QQQQQ", 0, M64, M64, M64, M64)),
                      "-changes: the frame at byte 32 is malformed")
 
+    def test_frame_with_unreadable_json_refused(self):
+        # Regression: a job record whose JSON does not decode (in a frame
+        # that passes its check) was folded into the tables before loading
+        # refused them.
+        text = b'{"job_id":5}'
+        self.refused(appending_frame(b"\x01" + struct.pack("<QQ", 5, len(text)) + text),
+                     "-changes: the frame at byte 32 is malformed (missing field \"cmd\"); "
+                     "refusing to touch the files")
+
     def test_damaged_frame_refused(self):
         def damaged(srv):
             with open(journal(srv), "r+b") as fh:
@@ -579,6 +590,91 @@ class BadFiles(unittest.TestCase):
         self.assertEqual(second.proc.returncode, 1)
         self.assertIn("is in use by another kueue_server", second.text())
         issue(srv.client(auth=True))
+
+
+class DamageWhileRunning(unittest.TestCase):
+    def issue_unfolded(self, srv, c):
+        """Issues a job and stops the server (SIGSTOP) while its frame is
+        in the journal, not folded yet (the folder waits for an idle
+        second; tried again if that passed); returns the job's id and the
+        frame's offset."""
+        for _ in range(5):
+            wait_until(lambda: os.path.getsize(journal(srv)) == HEADER,
+                       what="the journal folded and emptied")
+            job = issue(c, cmd=["the", "damaged", "one"])
+            os.kill(srv.process.proc.pid, signal.SIGSTOP)
+            if os.path.getsize(journal(srv)) > HEADER:
+                return job, HEADER
+            os.kill(srv.process.proc.pid, signal.SIGCONT)
+        self.fail("every job was folded before the server could be stopped")
+
+    def test_damaged_frame_refuses_new_jobs_and_salvage_recovers(self):
+        srv = Server(self, server_settings={"worker_timeout_seconds": 30})
+        c = srv.client(auth=True)
+        kept = issue(c, cmd=["kept"])
+        w = FakeWorker(srv.port, "node1", resources=(1, 8, 8000), test=self)
+        running = w.accept(w.recv())
+        # A frame written, then damaged on disk under the running server.
+        damaged_job, at = self.issue_unfolded(srv, c)
+        with open(journal(srv), "r+b") as fh:
+            fh.seek(at + 8 + 20)
+            byte = fh.read(1)[0]
+            fh.seek(at + 8 + 20)
+            fh.write(bytes([byte ^ 0x20]))
+        os.kill(srv.process.proc.pid, signal.SIGCONT)
+        srv.process.wait_for("The state journal is damaged, so no new jobs are accepted")
+        self.assertIn("the frame at byte %d is damaged" % at, srv.log())
+        # New jobs are refused with the reason (the client prints it) ...
+        reply = request(c, C2S.IssueJob(new_job()))
+        self.assertIsInstance(reply, S2C.RejectJob)
+        self.assertIn("state journal is damaged: no new jobs until it is restarted with "
+                      "--salvage", reply.reason)
+        conf = os.path.join(srv.dir, "client.toml")
+        write_config(conf, {"common_settings": {"shared_secret": srv.secret,
+                                                "server_name": "127.0.0.1",
+                                                "server_port": srv.port}})
+        r = subprocess.run([os.environ["KQ_CLIENT"], "-c", conf, "cmd", "true"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Error: Job rejected by server: The server's state journal is damaged",
+                      r.stderr)
+        # ... the rest is served, and what can be stored is stored after it.
+        self.assertEqual(sorted(all_jobs(c)), [kept, damaged_job])
+        w.finish(running, code=0, stdout="finished after the damage\n")
+        wait_until(lambda: request(c, C2S.ShowJob(job_id=kept)).stdout_text,
+                   what="the results stored after the damage")
+        c.sock.close()
+        w.conn.sock.close()
+        self.assertEqual(srv.stop(), 0)
+        self.assertIn("start with --salvage to recover", srv.log())
+        # The next start refuses the journal, naming the frame ...
+        with self.assertRaises(AssertionError):
+            srv.start_again()
+        self.assertEqual(srv.process.proc.wait(10), 1)
+        self.assertIn("-changes: the frame at byte %d is damaged and more follows; refusing "
+                      "to touch it (kueue_server --salvage starts without the changes it "
+                      "holds)" % at, srv.process.text())
+        # ... and --salvage starts without the damaged frame, keeping what
+        # followed it and the damaged journal.
+        srv.argv.append("--salvage")
+        srv.start_again()
+        self.assertRegex(srv.log(), r"Salvaged %s; skipped 1 damaged frame \(\d+ bytes, the "
+                         r"first at byte %d\)\.  The changes they held are lost"
+                         % (re.escape(journal(srv)), at))
+        aside = [f for f in os.listdir(srv.dir) if ".sqlite3-changes.damaged-" in f]
+        self.assertEqual(len(aside), 1, os.listdir(srv.dir))
+        c = srv.client(auth=True)
+        jobs = all_jobs(c)
+        self.assertEqual(sorted(jobs), [kept])
+        self.assertIsInstance(jobs[kept].status, JS.Finished)
+        self.assertEqual(request(c, C2S.ShowJob(job_id=kept)).stdout_text,
+                         "finished after the damage\n")
+        # Jobs are accepted again, and the lost job's id is not given again.
+        self.assertEqual(issue(c), damaged_job + 1)
+        c.sock.close()
+        self.assertEqual(srv.restart(), 0)
+        self.assertIn("holds no damage", srv.log())
+        self.assertEqual(sorted(all_jobs(srv.client(auth=True))), [kept, damaged_job + 1])
 
 
 if __name__ == "__main__":

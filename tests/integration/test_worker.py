@@ -315,6 +315,36 @@ class Processes(WorkerTest):
         self.worker.wait_for("Job %d ended: return code -46 \\(Job killed!\\)" % job.job_id)
         self.stop_worker()
 
+    def test_kill_many_jobs_at_once(self):
+        # Four jobs, each with a process that left its group (setsid) and
+        # ignores SIGTERM, killed by four KillJob in one burst: every tree
+        # dies (the kills share one scan of /proc for such processes).
+        mark = sleep_marker(self)
+        jobs, readies = [], []
+        for k in range(4):
+            ready = self.ready_file("ready%d" % k)
+            script = ("setsid sh -c 'trap \"\" TERM; : > %s; exec sleep %s' & sleep %s & wait"
+                      % (ready, mark, mark))
+            jobs.append(self.start(self.job(["sh", "-c", script])))
+            self.assertIsInstance(self.recv(), W2S.UpdateResources)
+            readies.append(ready)
+        for ready in readies:
+            self.wait_ready(ready)
+        wait_pids(mark, 8)
+        for job in jobs:
+            job.status = JS.Canceled(issued=job.status.issued, canceled=kp.Timestamp.now())
+        self.conn.sock.sendall(b"".join(kp.encode(S2W.KillJob(job)) for job in jobs))
+        ended = set()
+        while len(ended) < len(jobs):
+            m = self.recv(skip_periodic=True)
+            if isinstance(m, W2S.UpdateJobStatus):
+                self.assertEqual(m.value.status, jobs[m.value.job_id - jobs[0].job_id].status)
+                ended.add(m.value.job_id)
+        self.assertEqual(wait_gone(mark), [])
+        for job in jobs:
+            self.worker.wait_for("Job %d ended: return code -46" % job.job_id)
+        self.stop_worker()
+
     def test_daemonised_grandchild(self):
         mark = sleep_marker(self)
         t0 = time.time()

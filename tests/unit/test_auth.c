@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "kq_auth.h"
-#include "kq_salt.h"
 #include "kq_test.h"
 
 #define SALT "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab"

@@ -1,6 +1,7 @@
 /*
  * test_journal.c - the store's journal: frames read back as written, a
- * torn tail cut off, damage refused untouched, one process at a time.
+ * torn tail cut off, damage refused untouched (or salvaged on request,
+ * and set aside), one process at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -279,6 +280,110 @@ static void test_one_process_at_a_time(void)
     kq_journal_close(&k);
 }
 
+/* Frame k of make(): "frame k" behind its 8-byte head. */
+#define FRAME_AT(k) (KQ_JOURNAL_HEADER + 15 * (uint64_t)(k))
+
+/* Reads every frame of an open journal, skipping its gaps. */
+static void read_open(kq_journal *j, char *joined, size_t cap)
+{
+    kq_buf b = KQ_BUF_INIT;
+    kq_error err;
+    uint64_t off = kq_journal_skip_gaps(j, KQ_JOURNAL_HEADER);
+
+    joined[0] = '\0';
+    while (off < j->end) {
+        kq_buf_clear(&b);
+        if (kq_journal_read(j, &off, &b, &err) < 0)
+            break;
+        strncat(joined, kq_buf_ptr(&b), cap - strlen(joined) - 2);
+        strcat(joined, ";");
+        off = kq_journal_skip_gaps(j, off);
+    }
+    kq_buf_free(&b);
+}
+
+static void test_salvage(void)
+{
+    kq_journal_scan salvage = {0, 0, true};
+    char text[256];
+    kq_journal j;
+    kq_error err;
+    uint64_t size;
+
+    /* A damaged payload: its length leads to the next frame, skipped. */
+    make(4, 1);
+    flip_byte(FRAME_AT(1) + 8 + 3);
+    size = file_size();
+    CHECK_INT(kq_journal_open(&j, path, &err), -EPROTO);
+    CHECK_INT(kq_journal_open_from(&j, path, &salvage, &err), 0);
+    CHECK_INT(j.ngaps, 1);
+    CHECK(j.ngaps == 1 && j.gaps[0].off == FRAME_AT(1) && j.gaps[0].len == 15);
+    CHECK_INT(j.dropped, 0);
+    CHECK_INT(j.end, size);
+    read_open(&j, text, sizeof text);
+    CHECK_STR(text, "frame 0;frame 2;frame 3;");
+    kq_journal_close(&j);
+    CHECK_INT(file_size(), size);
+    /* A damaged length (7 became 3): nothing after it can be found, it
+     * is dropped. */
+    make(4, 1);
+    {
+        int fd = open(path, O_RDWR);
+        unsigned char three = 3;
+
+        CHECK(pwrite(fd, &three, 1, (off_t)FRAME_AT(1)) == 1);
+        close(fd);
+    }
+    CHECK_INT(kq_journal_open_from(&j, path, &salvage, &err), 0);
+    CHECK_INT(j.ngaps, 0);
+    CHECK_INT(j.dropped_at, FRAME_AT(1));
+    CHECK_INT(j.dropped, file_size() - FRAME_AT(1));
+    CHECK_INT(j.end, FRAME_AT(1));
+    read_open(&j, text, sizeof text);
+    CHECK_STR(text, "frame 0;");
+    kq_journal_close(&j);
+    /* Damage below where the frames are folded is not even looked at. */
+    make(3, 1);
+    flip_byte(FRAME_AT(0) + 8 + 3);
+    CHECK_INT(kq_journal_open_from(&j, path, &(kq_journal_scan){1, FRAME_AT(1), false},
+                                   &err), 0);
+    CHECK_INT(j.end, file_size());
+    kq_journal_close(&j);
+    /* ... unless it is of another generation. */
+    CHECK_INT(kq_journal_open_from(&j, path, &(kq_journal_scan){2, FRAME_AT(1), false},
+                                   &err), -EPROTO);
+}
+
+static void test_set_aside(void)
+{
+    char aside[192], text[256];
+    struct stat sb;
+    kq_journal j;
+    kq_error err;
+    uint64_t size, end;
+
+    snprintf(aside, sizeof aside, "%s.aside", path);
+    unlink(aside);
+    make(2, 1);
+    size = file_size();
+    CHECK_INT(kq_journal_open(&j, path, &err), 0);
+    CHECK_INT(kq_journal_set_aside(&j, aside, &err), 0);
+    CHECK(stat(aside, &sb) == 0 && (uint64_t)sb.st_size == size);
+    CHECK_INT(file_size(), 0);
+    CHECK_INT(j.end, 0);
+    CHECK_INT(kq_journal_reset(&j, 77, 2, &err), 0);
+    CHECK_INT(kq_journal_append(&j, "new", 3, &err), 0);
+    /* The name taken: refused, and nothing changes. */
+    CHECK_INT(kq_journal_set_aside(&j, aside, &err), -EEXIST);
+    CHECK(strstr(err.msg, aside));
+    CHECK_INT(kq_journal_append(&j, "more", 4, &err), 0);
+    kq_journal_close(&j);
+    CHECK_INT(read_all(text, sizeof text, &end), 2);
+    CHECK_STR(text, "new;more;");
+    CHECK(stat(aside, &sb) == 0 && (uint64_t)sb.st_size == size);
+    unlink(aside);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/kq-journal-XXXXXX");
@@ -291,6 +396,8 @@ int main(void)
     test_generation_seeds_the_sums();
     test_failed_write_leaves_the_file();
     test_one_process_at_a_time();
+    test_salvage();
+    test_set_aside();
     unlink(path);
     rmdir(dir);
     KQ_TEST_DONE();

@@ -1,14 +1,20 @@
 /*
  * test_store.c - the store on its own: what is committed comes back after
  * a clean close and after a crash (a child process that exits without
- * closing), a huge turn is split into frames, and a turn of offers only
- * writes nothing.
+ * closing), a huge turn is split into frames, a turn of offers only
+ * writes nothing, the folder gives its memory back when idle, a frame
+ * damaged under a running store stops the folder (not the commits) and a
+ * salvage recovers the rest.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_journal.h"
@@ -95,7 +101,7 @@ static void reopen(loaded *l, uint64_t *next_job)
     uint64_t next_worker;
 
     memset(l, 0, sizeof *l);
-    CHECK_INT(kq_store_open(path, &st, &err), 0);
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
     CHECK_INT(kq_store_load(st, on_job, l, next_job, &next_worker, &err), 0);
     CHECK_INT(next_worker, 4);
     kq_store_close(st);
@@ -151,7 +157,7 @@ static void test_clean_close(void)
     unlink(journal_path);
     kq_jobs_init(&t, 0);
     t.track = true;
-    CHECK_INT(kq_store_open(path, &st, &err), 0);
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
     for (int i = 0; i < 3; i++)
         jobs[i] = add_job(&t, i == 0 ? "zero" : i == 1 ? "one" : "two");
     CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
@@ -186,7 +192,7 @@ static int crash_after_commits(void)
 
     kq_jobs_init(&t, 0);
     t.track = true;
-    if (kq_store_open(path, &st, &err) < 0)
+    if (kq_store_open(path, false, &st, &err) < 0)
         return 1;
     add_job(&t, "a");
     if (kq_store_commit(st, &t, 4, &err) < 0)
@@ -243,7 +249,7 @@ static int crash_after_a_huge_turn(void)
 
     kq_jobs_init(&t, 0);
     t.track = true;
-    if (!out || kq_store_open(path, &st, &err) < 0)
+    if (!out || kq_store_open(path, false, &st, &err) < 0)
         return 1;
     for (int i = 0; i < NBIG; i++) {
         memset(out, 'a' + i, BIG);
@@ -285,7 +291,7 @@ static void test_offer_writes_nothing(void)
     unlink(journal_path);
     kq_jobs_init(&t, 0);
     t.track = true;
-    CHECK_INT(kq_store_open(path, &s, &err), 0);
+    CHECK_INT(kq_store_open(path, false, &s, &err), 0);
     job = add_job(&t, "x");
     CHECK_INT(kq_store_commit(s, &t, 4, &err), 0);
     CHECK_INT(stat(journal_path, &before), 0);
@@ -300,6 +306,189 @@ static void test_offer_writes_nothing(void)
     kq_jobs_free(&t);
 }
 
+/* Polls for up to 10 s until SQLite holds less than limit bytes. */
+static bool sqlite_memory_below(sqlite3_int64 limit)
+{
+    for (int i = 0; i < 500 && sqlite3_memory_used() >= limit; i++)
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    return sqlite3_memory_used() < limit;
+}
+
+/* Folding thousands of jobs fills SQLite's page cache (2 MiB by default);
+ * once the folder has folded everything at idle time, it is given back. */
+static void test_idle_gives_memory_back(void)
+{
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+
+    unlink(path);
+    unlink(journal_path);
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    CHECK_INT(kq_store_start_folding(st, 1u << 30, &err), 0);
+    for (int turn = 0; turn < 10; turn++) {
+        for (int i = 0; i < 1000; i++)
+            add_job(&t, "job");
+        CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    }
+    CHECK(kq_store_log_bytes(st) > 0);
+    for (int i = 0; i < 500 && kq_store_log_bytes(st); i++)
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    CHECK_INT(kq_store_log_bytes(st), 0);
+    CHECK(sqlite_memory_below(512 << 10));
+    if (sqlite3_memory_used() >= 512 << 10)
+        fprintf(stderr, "SQLite holds %lld bytes when idle\n",
+                (long long)sqlite3_memory_used());
+    kq_store_close(st);
+    kq_jobs_free(&t);
+}
+
+static int count_rows(const char *table)
+{
+    char sql[64];
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int n = -1;
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            n = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+/* Removes the journals a salvage set aside; how many there were. */
+static int remove_set_aside(void)
+{
+    char name[sizeof dir + sizeof ((struct dirent *)0)->d_name + 1];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, "state.sqlite3-changes.damaged-", 30) != 0)
+            continue;
+        snprintf(name, sizeof name, "%s/%s", dir, e->d_name);
+        unlink(name);
+        n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void damage_byte(uint64_t off)
+{
+    int fd = open(journal_path, O_RDWR);
+    unsigned char c = 0;
+
+    CHECK(pread(fd, &c, 1, (off_t)off) == 1);
+    c ^= 0x20;
+    CHECK(pwrite(fd, &c, 1, (off_t)off) == 1);
+    close(fd);
+}
+
+/* A frame damaged after it was written and before it was folded: the
+ * folder folds the frames before it and stops; commits go on after it,
+ * the first one with the next ids; the next open refuses the journal, and
+ * a salvage keeps everything but the damaged frame. */
+static void test_damage_found_by_the_folder(void)
+{
+    char why[600];
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+    kq_job *a;
+    struct stat sb;
+    uint64_t third, next_job;
+    loaded l;
+
+    unlink(path);
+    unlink(journal_path);
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    a = add_job(&t, "a");
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    add_job(&t, "b");
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    CHECK_INT(stat(journal_path, &sb), 0);
+    third = (uint64_t)sb.st_size;
+    add_job(&t, "c");
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    damage_byte(third + 8 + 30);
+    CHECK(!kq_store_damaged(st, why, sizeof why));
+    CHECK_INT(kq_store_start_folding(st, 1u << 30, &err), 0);
+    for (int i = 0; i < 500 && !kq_store_damaged(st, why, sizeof why); i++)
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
+    CHECK(kq_store_damaged(st, why, sizeof why));
+    CHECK(strstr(why, "no new jobs until it is restarted with --salvage"));
+    CHECK(strstr(why, "is damaged"));
+    /* Stored after the damage: the ids, then a's output. */
+    set_running(&t, a);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    set_finished(&t, a, "kept", 4);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    kq_store_close(st);
+    kq_jobs_free(&t);
+    /* a and b were folded, c was not. */
+    CHECK_INT(count_rows("jobs"), 2);
+    CHECK_INT(kq_store_open(path, false, &st, &err), -EPROTO);
+    CHECK(strstr(err.msg, "is damaged and more follows"));
+    CHECK_INT(remove_set_aside(), 0);
+    CHECK_INT(kq_store_open(path, true, &st, &err), 0);
+    kq_store_close(st);
+    CHECK_INT(remove_set_aside(), 1);
+    reopen(&l, &next_job);
+    CHECK_INT(l.n, 2);
+    CHECK_STR(l.word[1], "b");
+    CHECK_INT(l.tag[0], KQ_JOB_STATUS_FINISHED);
+    CHECK(l.out[0].len == 4 && memcmp(l.out[0].ptr, "kept", 4) == 0);
+    /* c's id is not given again. */
+    CHECK_INT(next_job, 3);
+    drop(&l);
+}
+
+/* Salvaging skips a malformed frame (one that passes its check) too. */
+static void test_salvage_skips_a_malformed_frame(void)
+{
+    static const char bad[] = "\x07malformed";
+    /* next_job_id 10, next_worker_id 4 */
+    static const char ids[17] = {5, 10, 0, 0, 0, 0, 0, 0, 0, 4};
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+    kq_journal j;
+    uint64_t next_job;
+    loaded l;
+
+    unlink(path);
+    unlink(journal_path);
+    in_crashing_child(crash_after_commits);
+    CHECK_INT(kq_journal_open(&j, journal_path, &err), 0);
+    CHECK_INT(kq_journal_append(&j, bad, sizeof bad - 1, &err), 0);
+    /* After it, a frame the salvage keeps. */
+    CHECK_INT(kq_journal_append(&j, ids, sizeof ids, &err), 0);
+    kq_journal_close(&j);
+    kq_jobs_init(&t, 0);
+    CHECK_INT(kq_store_open(path, false, &st, &err), -EPROTO);
+    CHECK(strstr(err.msg, "is malformed"));
+    CHECK_INT(kq_store_open(path, true, &st, &err), 0);
+    kq_store_close(st);
+    kq_jobs_free(&t);
+    CHECK_INT(remove_set_aside(), 1);
+    reopen(&l, &next_job);
+    CHECK_INT(l.n, 3);
+    CHECK_INT(next_job, 10);
+    drop(&l);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/kq-store-XXXXXX");
@@ -311,6 +500,9 @@ int main(void)
     test_crash_replayed();
     test_huge_turn_split();
     test_offer_writes_nothing();
+    test_idle_gives_memory_back();
+    test_damage_found_by_the_folder();
+    test_salvage_skips_a_malformed_frame();
     for (const char *suffix = ""; suffix; suffix = *suffix ? NULL : "-changes") {
         char p[192];
 

@@ -3,8 +3,9 @@
  * the limit on a UTF-8 boundary, the note), redirect paths, signal names,
  * and real runs on a loop: output and exit status, start failures, a
  * killed process group (grandchildren included), the EOF grace for a
- * daemonised grandchild, redirection to one shared file, giving up on a
- * killed process that cannot be reaped.
+ * daemonised grandchild, redirection to one shared file, many jobs killed
+ * at once (one scan of /proc), giving up on a killed process that cannot
+ * be reaped.
  */
 #include <errno.h>
 #include <signal.h>
@@ -361,6 +362,64 @@ static void test_kill_reaches_setsid(const char *dir)
     job_done(&job);
 }
 
+/* Many jobs killed at once, each with a process that left its group and
+ * ignores SIGTERM: every one of them dies, and the kills of a loop turn
+ * share one scan of /proc (there were two per job: SIGTERM, and SIGKILL
+ * once the group was gone). */
+static void test_kill_many(const char *dir)
+{
+    enum { N = 8 };
+    kq_job_info job[N];
+    outcome o[N];
+    kq_run *r[N];
+    long escaped[N];
+    char name[N][16], script[N][256];
+    uint64_t scans;
+    int done = 0, alive = N;
+
+    for (int k = 0; k < N; k++) {
+        const char *argv[] = {"sh", "-c", script[k], NULL};
+
+        snprintf(name[k], sizeof name[k], "many%d", k);
+        snprintf(script[k], sizeof script[k],
+                 "setsid sh -c 'trap \"\" TERM; echo $$ > %s.tmp; mv %s.tmp %s; "
+                 "exec sleep 30' & wait", name[k], name[k], name[k]);
+        memset(&o[k], 0, sizeof o[k]);
+        job_init(&job[k], dir, argv);
+        job[k].job_id = 5000 + (uint64_t)k;
+        escaped[k] = start_until_named(&job[k], dir, name[k], &o[k], &r[k]);
+    }
+    scans = kq_runner_scans(runner);
+    for (int k = 0; k < N; k++)
+        kq_runner_kill(runner, r[k], "Job killed!", false);
+    /* Nothing is scanned inside the calls; the first scan covers all. */
+    CHECK_INT(kq_runner_scans(runner), scans);
+    for (int i = 0; i < 100 && kq_runner_scans(runner) == scans; i++)
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+    CHECK_INT(kq_runner_scans(runner), scans + 1);
+    for (int i = 0; i < 200 && (done < N || alive); i++) {
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+        done = alive = 0;
+        for (int k = 0; k < N; k++) {
+            done += o[k].done;
+            alive += escaped[k] > 0 && !(kill((pid_t)escaped[k], 0) < 0 && errno == ESRCH);
+        }
+    }
+    CHECK_INT(done, N);
+    CHECK_INT(alive, 0);
+    /* One scan for the SIGTERMs, then one per turn in which killed jobs
+     * ended (their strays get SIGKILL): at most N + 1, where one per
+     * signal and job made 2 N. */
+    CHECK(kq_runner_scans(runner) - scans <= N + 1);
+    for (int k = 0; k < N; k++) {
+        CHECK_INT(o[k].res.return_code, KQ_RC_KILLED);
+        if (escaped[k] > 0)
+            kill((pid_t)escaped[k], SIGKILL);
+        kq_run_result_free(&o[k].res);
+        job_done(&job[k]);
+    }
+}
+
 /* Regression: a killed job whose process cannot even be reaped (here:
  * SIGCHLD is not handled, so the zombie stays) still ends once the runner
  * gives up on it, instead of keeping the worker from ever shutting down. */
@@ -415,6 +474,7 @@ int main(int argc, char **argv)
     test_eof_grace();
     test_kill_group(dir);
     test_kill_reaches_setsid(dir);
+    test_kill_many(dir);
     test_give_up_unreaped();
     rmdir(dir);
     kq_runner_free(runner);
