@@ -4,6 +4,7 @@
 #include "kq_framer.h"
 
 #include <errno.h>
+#include <string.h>
 
 void kq_framer_init(kq_framer *f, size_t max_message)
 {
@@ -58,6 +59,15 @@ int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
         while (ws < f->in.len && kq_jscan_is_ws((unsigned char)p[ws]))
             ws++;
         kq_buf_consume(&f->in, ws);
+        /* Every message is an enum, so a string or an object: any other
+         * value is refused at its first byte, as serde_json refuses it,
+         * instead of waiting for a number's end or an array's close. */
+        if (f->in.len && memchr("-0123456789tfn[", *kq_buf_ptr(&f->in), 15)) {
+            kq_error_set(err, "not a message: a value starting with '%c' "
+                              "(a message is a JSON string or object)",
+                         *kq_buf_ptr(&f->in));
+            return -EBADMSG;
+        }
     }
     if (f->scanned == f->in.len)
         return 0;

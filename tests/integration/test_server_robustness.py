@@ -66,7 +66,8 @@ class HostilePeers(unittest.TestCase):
     def test_garbage_closes_only_that_connection(self):
         good = self.srv.client()
         for junk in (b"\x00\xff\xfe garbage", b'"HelloFromClient"{"ShowJob":{"job_id":-1}}',
-                     b'"HelloFromClient"[1,2', b'"HelloFromClient"{"Bye":{}}', b"}"):
+                     b'"HelloFromClient"{"ShowJob":{"job_id":1', b'"HelloFromClient"{"Bye":{}}',
+                     b"}", b'"HelloFromClient"[1,2'):
             s = raw(self.srv.port)
             s.sendall(junk)
             s.shutdown(socket.SHUT_WR)
@@ -75,8 +76,22 @@ class HostilePeers(unittest.TestCase):
         self.assertEqual(request(good, C2S.ListWorkers()), S2C.WorkerList([]))
         for text in ("ShowJob.job_id: expected an unsigned integer, got -1",
                      r"invalid JSON at byte 0 \(0x00\)",
-                     "connection closed in the middle of a message"):
+                     "connection closed in the middle of a message",
+                     "not a message: a value starting with '\\['"):
             self.srv.process.wait_for(text)
+
+    def test_bare_number_refused_at_once(self):
+        # Regression (issue 11.2): no message is a number, but the server
+        # waited for the number to end, so the connection stayed open until
+        # the hello timeout (30 s); the original closes it at once.
+        for first in (b"42", b"-"):
+            s = raw(self.srv.port)
+            self.addCleanup(s.close)
+            s.settimeout(10)
+            s.sendall(first)
+            self.assertEqual(read_until_closed(s), b"")
+        self.srv.process.wait_for("not a message: a value starting with '4'")
+        self.assert_still_serving()
 
     def test_oversized_message_refused_early(self):
         s = raw(self.srv.port)
