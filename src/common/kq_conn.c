@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <linux/sockios.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -21,6 +22,9 @@ static void fail(kq_conn *c, const char *reason)
 {
     if (c->fd < 0)
         return;
+    /* A close already decided keeps its own reason. */
+    if (c->why[0])
+        reason = c->why;
     kq_conn_close(c);
     c->handler->closed(c->owner, reason);
 }
@@ -182,6 +186,23 @@ void kq_conn_close_after_flush(kq_conn *c)
     }
 }
 
+void kq_conn_refuse(kq_conn *c, const char *reason)
+{
+    size_t n;
+
+    if (c->fd < 0 || c->draining)
+        return;
+    if (c->out.len == 0) {
+        fail(c, reason);
+        return;
+    }
+    n = strnlen(reason, sizeof c->why - 1);
+    memcpy(c->why, reason, n);
+    c->why[n] = '\0';
+    kq_conn_close_after_flush(c);
+    update_interest(c);
+}
+
 /* Releases everything queued and writes what the socket takes. */
 static void release(kq_conn *c)
 {
@@ -229,7 +250,7 @@ static void take_messages(kq_conn *c)
     while (c->fd >= 0 && !c->paused && !c->draining &&
            (rc = kq_framer_next(&c->in, &msg, &len, &err)) != 0) {
         if (rc < 0) {
-            fail(c, err.msg);
+            kq_conn_refuse(c, err.msg);
             return;
         }
         c->handler->message(c->owner, msg, len);
@@ -270,9 +291,10 @@ static void read_in(kq_conn *c)
             return;
         }
         if (n == 0) {
-            fail(c, kq_framer_partial(&c->in)
-                        ? "connection closed in the middle of a message"
-                        : "connection closed");
+            /* A peer that only shut its side down still gets the answers. */
+            kq_conn_refuse(c, kq_framer_partial(&c->in)
+                                  ? "connection closed in the middle of a message"
+                                  : "connection closed");
             return;
         }
         total += (size_t)n;

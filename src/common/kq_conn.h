@@ -2,7 +2,9 @@
  * kq_conn.h - one protocol connection on the event loop.
  *
  * Owns the socket, the input framer and the output queue.  Reading hands
- * complete messages to the owner's handler; sending appends to the output
+ * complete messages to the owner's handler (and after bad bytes or the
+ * end of the stream, the answers to those before still go out before the
+ * close is reported); sending appends to the output
  * queue, which is written when the loop turn ends (kq_conn_hub_flush), so
  * several messages to one peer in a turn cost one write.  Never blocks: a
  * peer that stops reading only makes its own queue grow, and once the
@@ -32,6 +34,8 @@
 #define KQ_CONN_HIGH_WATER (4u << 20)
 /* Queued output beyond which the peer is dropped as not reading. */
 #define KQ_CONN_MAX_QUEUE (1024u << 20)
+/* Longest reason for a close kept while the last output is written. */
+#define KQ_CONN_WHY_MAX 256
 
 typedef struct kq_conn kq_conn;
 
@@ -68,6 +72,7 @@ struct kq_conn {
     bool hold_wanted;      /* output queued this turn waits for the flush */
     bool paused;           /* reading paused by back-pressure */
     bool draining;         /* closing once the output is written */
+    char why[KQ_CONN_WHY_MAX]; /* the reason for that close, "" if asked */
 };
 
 /* Takes over fd (non-blocking) and starts reading.  0 or -errno. */
@@ -107,8 +112,15 @@ uint64_t kq_conn_acked(const kq_conn *c);
 void kq_conn_close(kq_conn *c);
 
 /* Stops reading and closes once the queued output is written (or the
- * peer fails); the closed callback then runs with reason. */
+ * peer fails); the closed callback then runs. */
 void kq_conn_close_after_flush(kq_conn *c);
+
+/* The same for a peer that broke the protocol: what is queued (answers to
+ * its earlier messages) is still written, then the closed callback runs
+ * with reason (copied).  kq_conn does this itself for bytes that are not
+ * JSON and for a stream that ends, so that every complete message before
+ * them is answered. */
+void kq_conn_refuse(kq_conn *c, const char *reason);
 
 static inline bool kq_conn_is_open(const kq_conn *c)
 {

@@ -80,6 +80,11 @@ void kq_srv_close(kq_peer *p, const char *why)
     peer_ended(p);
 }
 
+void kq_srv_refuse(kq_peer *p, const char *why)
+{
+    kq_conn_refuse(&p->conn, why);
+}
+
 static void on_closed(void *owner, const char *reason)
 {
     kq_peer *p = owner;

@@ -105,6 +105,9 @@ bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response);
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);
+/* Closes a peer that broke the protocol once the answers to its earlier
+ * messages are written; the session ends then, with why in the log. */
+void kq_srv_refuse(kq_peer *p, const char *why);
 void kq_srv_notify(kq_server *srv, kq_job *job);
 /* Sets a job's status to a fresh Pending{issued} and queues it again. */
 void kq_srv_requeue(kq_server *srv, kq_job *job);

@@ -392,7 +392,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
     kq_error err;
 
     if (kq_c2s_decode_framed(msg, len, &m, &err) != 0) {
-        kq_srv_close(p, err.msg);
+        kq_srv_refuse(p, err.msg);
         return;
     }
     if (needs_auth(m.tag) && !p->authenticated) {

@@ -93,6 +93,37 @@ class HostilePeers(unittest.TestCase):
         self.srv.process.wait_for("not a message: a value starting with '4'")
         self.assert_still_serving()
 
+    def test_answers_what_came_before_bad_bytes_then_closes(self):
+        # Regression (issue 11.3): a request and garbage in one packet; the
+        # answer was dropped with the connection.  Also a decode error, a
+        # non-message, and a stream that ends (shut down, mid-message or not).
+        welcome, workers = b'"WelcomeClient"', b'{"WorkerList":[]}'
+        resources = b'{"ResourceList":{"used_resources":null,"total_resources":null}}'
+        cases = [
+            (b'"HelloFromClient""ListResources"}{', welcome + resources,
+             r"invalid JSON at byte 0 \('}'\)"),
+            (b'"HelloFromClient""ListWorkers"{"ShowJob":{"job_id":-1}}', welcome + workers,
+             "ShowJob.job_id: expected an unsigned integer"),
+            (b'"HelloFromClient""ListWorkers"7', welcome + workers,
+             "a value starting with '7'"),
+            (b'"HelloFromClient""ListWorkers"{"ShowJob":', welcome + workers,
+             "connection closed in the middle of a message"),
+            (b'"HelloFromClient""ListWorkers""ListResources"', welcome + workers + resources,
+             "ended: connection closed$"),
+        ]
+        for stream, answers, why in cases:
+            s = raw(self.srv.port)
+            self.addCleanup(s.close)
+            s.sendall(stream)
+            s.shutdown(socket.SHUT_WR)
+            self.assertEqual(read_until_closed(s), answers, stream)
+            self.srv.process.wait_for("(?m)" + why)
+        s = raw(self.srv.port)
+        self.addCleanup(s.close)
+        s.sendall(b'{"HelloFromWorker":{"worker_name":"w"}}' + b'}')
+        self.assertTrue(read_until_closed(s).startswith(b'"WelcomeWorker"{"AuthChallenge":'))
+        self.assert_still_serving()
+
     def test_oversized_message_refused_early(self):
         s = raw(self.srv.port)
         self.addCleanup(s.close)
