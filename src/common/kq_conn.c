@@ -15,6 +15,13 @@
 #define READ_BUDGET (256u << 10)
 #define READ_CHUNK (64u << 10)
 
+/* Input a paused connection may hold: what an unpaused one holds at most
+ * (one unfinished message and one read). */
+static size_t input_cap(const kq_conn *c)
+{
+    return c->in.max_message + READ_CHUNK;
+}
+
 static void on_io(kq_loop *loop, int fd, int events, void *arg);
 static void on_resume(kq_loop *loop, void *arg);
 
@@ -89,14 +96,16 @@ void kq_conn_close(kq_conn *c)
     kq_buf_free(&c->out);
 }
 
-/* Reading is wanted unless paused or closing; writing while output waits. */
+/* Reading is wanted until the stream ended or the connection closes, and
+ * while paused until the input is full; writing while output waits. */
 static void update_interest(kq_conn *c)
 {
     int ev = 0;
 
     if (c->fd < 0)
         return;
-    if (!c->paused && !c->draining)
+    if (!c->draining && !c->eof &&
+        (!c->paused || kq_framer_buffered(&c->in) < input_cap(c)))
         ev |= KQ_READABLE;
     if (c->released_abs > c->sent_abs)
         ev |= KQ_WRITABLE;
@@ -126,7 +135,7 @@ static int write_out(kq_conn *c)
         c->paused = false;
         /* Requests already buffered are taken next turn, not from inside
          * this flush, so their answers follow the usual path. */
-        if (kq_framer_buffered(&c->in) && !c->resume_timer)
+        if ((kq_framer_buffered(&c->in) || c->eof) && !c->resume_timer)
             c->resume_timer = kq_loop_timer(c->hub->loop, 0, on_resume, c);
     }
     if (c->draining && c->out.len == 0) {
@@ -239,7 +248,8 @@ void kq_conn_hub_flush_unheld(kq_conn_hub *hub)
     }
 }
 
-/* Hands out the complete messages buffered, until paused or closed. */
+/* Hands out the complete messages buffered, until paused or closed; once
+ * the stream has ended and all are out, closes after their answers. */
 static void take_messages(kq_conn *c)
 {
     const char *msg;
@@ -247,8 +257,16 @@ static void take_messages(kq_conn *c)
     kq_error err;
     int rc;
 
-    while (c->fd >= 0 && !c->paused && !c->draining &&
-           (rc = kq_framer_next(&c->in, &msg, &len, &err)) != 0) {
+    while (c->fd >= 0 && !c->paused && !c->draining) {
+        rc = kq_framer_next(&c->in, &msg, &len, &err);
+        if (rc == 0) {
+            /* A peer that only shut its side down still gets the answers. */
+            if (c->eof)
+                kq_conn_refuse(c, kq_framer_partial(&c->in)
+                                      ? "connection closed in the middle of a message"
+                                      : "connection closed");
+            return;
+        }
         if (rc < 0) {
             kq_conn_refuse(c, err.msg);
             return;
@@ -267,21 +285,33 @@ static void on_resume(kq_loop *loop, void *arg)
     update_interest(c);
 }
 
-/* Reads what is there (up to the budget) and hands out whole messages. */
+/* Reads what is there (up to the budget) and hands out whole messages.
+ * A paused connection goes on reading into its input (up to input_cap)
+ * without handing messages out: a peer that waits for it to read before
+ * it reads itself would otherwise never read again. */
 static void read_in(kq_conn *c)
 {
     size_t total = 0;
 
-    while (c->fd >= 0 && !c->paused && !c->draining && total < READ_BUDGET) {
-        size_t avail;
-        char *p = kq_framer_space(&c->in, READ_CHUNK, &avail);
+    while (c->fd >= 0 && !c->eof && !c->draining && total < READ_BUDGET) {
+        size_t avail, room = READ_CHUNK;
+        char *p;
         ssize_t n;
 
+        if (c->paused) {
+            size_t held = kq_framer_buffered(&c->in);
+
+            if (held >= input_cap(c))
+                return;
+            if (input_cap(c) - held < room)
+                room = input_cap(c) - held;
+        }
+        p = kq_framer_space(&c->in, room, &avail);
         if (!p) {
             fail(c, "out of memory for its input");
             return;
         }
-        n = recv(c->fd, p, avail, 0);
+        n = recv(c->fd, p, avail < room ? avail : room, 0);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return;
@@ -291,10 +321,8 @@ static void read_in(kq_conn *c)
             return;
         }
         if (n == 0) {
-            /* A peer that only shut its side down still gets the answers. */
-            kq_conn_refuse(c, kq_framer_partial(&c->in)
-                                  ? "connection closed in the middle of a message"
-                                  : "connection closed");
+            c->eof = true;
+            take_messages(c);
             return;
         }
         total += (size_t)n;

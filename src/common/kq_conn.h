@@ -8,8 +8,12 @@
  * queue, which is written when the loop turn ends (kq_conn_hub_flush), so
  * several messages to one peer in a turn cost one write.  Never blocks: a
  * peer that stops reading only makes its own queue grow, and once the
- * queue passes the high-water mark the connection stops reading requests
- * (which would only add answers) until the peer catches up.
+ * queue passes the high-water mark the connection stops handing out its
+ * requests (which would only add answers) until the peer catches up.  It
+ * goes on reading them into its input, up to one message's bound plus one
+ * read, so that two such connections that both queued more than the mark
+ * for each other drain into each other's input instead of waiting for
+ * each other forever.
  *
  * Output is written only once the turn that queued it is flushed, so a
  * server can make a turn's changes durable before anyone hears of them
@@ -30,7 +34,7 @@
 #include "kq_loop.h"
 #include "kq_net.h"
 
-/* Queued output beyond which reading pauses. */
+/* Queued output beyond which handing out messages pauses. */
 #define KQ_CONN_HIGH_WATER (4u << 20)
 /* Queued output beyond which the peer is dropped as not reading. */
 #define KQ_CONN_MAX_QUEUE (1024u << 20)
@@ -70,7 +74,8 @@ struct kq_conn {
     uint64_t sent_abs, released_abs;
     bool dirty;
     bool hold_wanted;      /* output queued this turn waits for the flush */
-    bool paused;           /* reading paused by back-pressure */
+    bool paused;           /* handing out messages paused by back-pressure */
+    bool eof;              /* the peer's stream ended */
     bool draining;         /* closing once the output is written */
     char why[KQ_CONN_WHY_MAX]; /* the reason for that close, "" if asked */
 };

@@ -205,10 +205,134 @@ static void test_answers_before_bad_bytes_then_closes(void)
     }
 }
 
+/* One end of a conversation that counts what it receives. */
+typedef struct counter {
+    kq_conn conn;
+    size_t messages, bytes;
+    int closed;
+} counter;
+
+static void count_message(void *owner, const char *msg, size_t len)
+{
+    counter *k = owner;
+
+    (void)msg;
+    k->messages++;
+    k->bytes += len;
+}
+
+static void count_closed(void *owner, const char *reason)
+{
+    (void)reason;
+    ((counter *)owner)->closed++;
+}
+
+static const kq_conn_handler count_handler = {count_message, count_closed};
+
+/* Queues n messages of size bytes each ("xxx...", a JSON string). */
+static void queue_strings(kq_conn *c, size_t n, size_t size)
+{
+    kq_buf *out = kq_conn_out(c);
+
+    for (size_t i = 0; i < n; i++) {
+        kq_buf_putc(out, '"');
+        for (size_t k = 2; k < size; k++)
+            kq_buf_putc(out, 'x');
+        kq_buf_putc(out, '"');
+    }
+    kq_conn_queued(c);
+}
+
+/* Regression (issue 11.7): two connections that both queued more than the
+ * high-water mark for each other both stopped reading, each waiting for
+ * the other to read first, forever.  A paused connection goes on reading
+ * into its input, so both drain. */
+static void test_two_paused_peers_do_not_deadlock(void)
+{
+    enum { N = 192, SIZE = 64 << 10 }; /* 12 MiB each way */
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    counter a = {0}, b = {0};
+    int sv[2];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&a.conn, &hub, sv[0], KQ_FRAMER_DEFAULT_MAX, &count_handler, &a), 0);
+    CHECK_INT(kq_conn_open(&b.conn, &hub, sv[1], KQ_FRAMER_DEFAULT_MAX, &count_handler, &b), 0);
+    queue_strings(&a.conn, N, SIZE);
+    queue_strings(&b.conn, N, SIZE);
+    CHECK(a.conn.paused && b.conn.paused);
+    kq_conn_hub_flush(&hub);
+    for (int t = 0; t < 1000 && (a.messages < N || b.messages < N); t++) {
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+        kq_conn_hub_flush(&hub);
+    }
+    CHECK_INT(a.messages, N);
+    CHECK_INT(b.messages, N);
+    CHECK_INT(a.bytes, (size_t)N * SIZE);
+    CHECK_INT(a.closed + b.closed, 0);
+    CHECK(!a.conn.paused && !b.conn.paused);
+    kq_conn_close(&a.conn);
+    kq_conn_close(&b.conn);
+    kq_loop_free(loop);
+}
+
+/* While paused, a connection reads its peer's messages into its input,
+ * at most one message's bound plus one read, and hands out none of them
+ * until its own output is read. */
+static void test_paused_input_is_bounded(void)
+{
+    enum { MAX = 64 << 10 };
+    static char chunk[4096];
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    counter c = {0};
+    size_t sent = 0, before;
+    int sv[2];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&c.conn, &hub, sv[0], MAX, &count_handler, &c), 0);
+    queue_strings(&c.conn, 80, 64 << 10); /* 5 MiB: paused */
+    kq_conn_hub_flush(&hub);
+    CHECK(c.conn.paused);
+    for (size_t i = 0; i < sizeof chunk; i += 4)
+        memcpy(chunk + i, "\"hi\"", 4);
+    /* The peer writes small messages and reads nothing, until neither it
+     * nor the connection can go on. */
+    do {
+        ssize_t n;
+
+        before = sent + kq_framer_buffered(&c.conn.in);
+        while ((n = write(sv[1], chunk, sizeof chunk)) > 0)
+            sent += (size_t)n;
+        CHECK_INT(kq_loop_turn(loop, 0), 0);
+        kq_conn_hub_flush(&hub);
+    } while (sent + kq_framer_buffered(&c.conn.in) != before);
+    CHECK_INT(c.messages, 0);
+    CHECK_INT(kq_framer_buffered(&c.conn.in), MAX + (64 << 10));
+    /* Once the peer reads, every message is handed out. */
+    for (int t = 0; t < 1000 && c.messages < sent / 4; t++) {
+        while (read(sv[1], chunk, sizeof chunk) > 0)
+            ;
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+        kq_conn_hub_flush(&hub);
+    }
+    CHECK_INT(c.messages, sent / 4);
+    CHECK(!c.conn.paused);
+    kq_conn_close(&c.conn);
+    close(sv[1]);
+    kq_loop_free(loop);
+}
+
 int main(void)
 {
     test_unflushed_output_waits_for_the_flush();
     test_unheld_output_goes_ahead();
     test_answers_before_bad_bytes_then_closes();
+    test_two_paused_peers_do_not_deadlock();
+    test_paused_input_is_bounded();
     KQ_TEST_DONE();
 }
