@@ -130,6 +130,8 @@ static int write_out(kq_conn *c)
         }
         kq_buf_consume(&c->out, (size_t)n);
         c->sent_abs += (uint64_t)n;
+        /* An answer is likely: poll the peer in every turn for a while. */
+        kq_loop_touch(c->hub->loop, c->fd);
     }
     if (c->paused && c->out.len < KQ_CONN_HIGH_WATER / 2) {
         c->paused = false;

@@ -347,7 +347,8 @@ static int bind_all(kq_server *srv, kq_error *err)
             continue;
         }
         fds = realloc(srv->listen_fds, (size_t)(srv->nlisten + 1) * sizeof *fds);
-        if (!fds || kq_loop_watch(srv->loop, fd, KQ_READABLE, on_accept, srv) < 0) {
+        if (!fds || kq_loop_watch(srv->loop, fd, KQ_READABLE | KQ_ALWAYS_POLL,
+                                  on_accept, srv) < 0) {
             if (fds)
                 srv->listen_fds = fds;
             close(fd);
@@ -461,6 +462,10 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         goto fail;
     }
     srv->hub.loop = srv->loop;
+    if ((rc = kq_loop_idle_polling(srv->loop, KQ_QUIET_MS, KQ_QUIET_POLL_MS)) < 0) {
+        kq_error_set(err, "out of memory");
+        goto fail;
+    }
     /* A peer gone, or a file size limit (ulimit -f) reached by the store:
      * errors to handle, not reasons to die. */
     signal(SIGPIPE, SIG_IGN);

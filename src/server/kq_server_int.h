@@ -35,6 +35,12 @@
 #define KQ_HELLO_TIMEOUT_MS 30000
 /* Shutdown waits this long for peers to take their "Bye". */
 #define KQ_SHUTDOWN_GRACE_MS 2000
+/* A connection that neither sent nor was sent anything for KQ_QUIET_MS is
+ * polled only every KQ_QUIET_POLL_MS while others keep the server busy
+ * (kq_loop_idle_polling): thousands of idle clients and workers then cost
+ * a busy turn nothing. */
+#define KQ_QUIET_MS 1000
+#define KQ_QUIET_POLL_MS 10
 
 typedef enum kq_peer_kind { KQ_PEER_NEW, KQ_PEER_CLIENT, KQ_PEER_WORKER } kq_peer_kind;
 
