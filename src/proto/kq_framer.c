@@ -102,3 +102,9 @@ size_t kq_framer_buffered(const kq_framer *f)
 {
     return f->in.len;
 }
+
+void kq_framer_trim(kq_framer *f)
+{
+    if (f->in.len == 0)
+        kq_buf_free(&f->in);
+}

@@ -67,4 +67,14 @@ bool kq_framer_partial(const kq_framer *f);
 /* Bytes currently buffered. */
 size_t kq_framer_buffered(const kq_framer *f);
 
+/* Frees the input buffer if it holds nothing, so that an idle connection
+ * holds no memory for its input. */
+void kq_framer_trim(kq_framer *f);
+
+/* Bytes of memory the input buffer holds. */
+static inline size_t kq_framer_memory(const kq_framer *f)
+{
+    return f->in.cap;
+}
+
 #endif

@@ -53,6 +53,8 @@ typedef struct kq_peer {
     kq_peer_kind kind;
     uint64_t hello_timer;
     bool authenticated;
+    bool trusted;            /* authenticated once (client or worker): may
+                                send messages up to max_message */
     bool dead;               /* closed; freed when the turn ends */
     int auth_failures;
     char salt[KQ_AUTH_SALT_LEN + 1];

@@ -9,6 +9,7 @@ import subprocess
 import time
 import unittest
 
+import kqtest
 import kueue_protocol as kp
 from kqtest import C2S, S2C, SECRET, FakeWorker, Server, issue, request, wait_until
 
@@ -125,15 +126,12 @@ class HostilePeers(unittest.TestCase):
         self.assert_still_serving()
 
     def test_oversized_message_refused_early(self):
-        s = raw(self.srv.port)
-        self.addCleanup(s.close)
-        s.sendall(b'"HelloFromClient"')
-        self.assertEqual(s.recv(100), b'"WelcomeClient"')
-        s.sendall(b'{"AuthResponse":"')
+        c = self.srv.client(auth=True)
+        c.sock.sendall(b'{"IssueJob":{"cmd":["')
         sent = 0
         try:
             while sent < 64 << 20:
-                s.sendall(b"x" * 65536)
+                c.sock.sendall(b"x" * 65536)
                 sent += 65536
         except OSError:
             pass
@@ -181,6 +179,132 @@ class HostilePeers(unittest.TestCase):
         with open("/proc/%d/status" % self.srv.process.proc.pid) as fh:
             rss_kb = int([l for l in fh if l.startswith("VmRSS")][0].split()[1])
         self.assertLess(rss_kb, 200 * 1024)
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as fh:
+        return int([l for l in fh if l.startswith("VmRSS")][0].split()[1])
+
+
+def send_until_closed(s, data, limit):
+    """Sends data repeatedly until the peer closes or limit bytes went."""
+    sent = 0
+    try:
+        while sent < limit:
+            s.sendall(data)
+            sent += len(data)
+    except OSError:
+        pass
+
+
+def is_closed(s, timeout=10):
+    """Whether the server closed s (reading what it sent before)."""
+    s.settimeout(timeout)
+    try:
+        while s.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+class Unauthenticated(unittest.TestCase):
+    """Issue 12.3: what a peer without the secret can make the server hold
+    is bounded."""
+
+    def test_message_bound_before_authentication(self):
+        srv = Server(self)
+        base = rss_kb(srv.process.proc.pid)
+        # Before: each of these held its 2 MiB (up to 16 MiB) for good.
+        hogs = []
+        for i in range(40):
+            s = raw(srv.port)
+            self.addCleanup(s.close)
+            hello = b'"HelloFromClient"' if i % 2 else b'{"HelloFromWorker":{"worker_name":"w"}}'
+            s.sendall(hello + b'{"AuthResponse":"')
+            send_until_closed(s, b"x" * 65536, 2 << 20)
+            hogs.append(s)
+        for s in hogs:
+            self.assertTrue(is_closed(s))
+        srv.process.wait_for("message larger than 65536 bytes")
+        self.assertLess(rss_kb(srv.process.proc.pid) - base, 16 * 1024)
+        # Once authenticated, a peer may send big messages.
+        c = srv.client(auth=True)
+        reply = request(c, C2S.IssueJob(kqtest.new_job(cmd=["x" * 60000] * 20)))
+        self.assertIsInstance(reply, S2C.AcceptJob)
+        w = FakeWorker(srv.port, test=self)
+        job = w.start_next()
+        w.finish(job, stdout="y" * (1 << 20))
+        wait_until(lambda: request(c, C2S.ShowJob(job.job_id)).stdout_text,
+                   what="the job's output")
+        # Read-only requests need no authentication.
+        self.assertEqual(request(srv.client(), C2S.ListWorkers()).value[0].worker_name, "node1")
+
+    def test_message_that_never_completes(self):
+        srv = Server(self, server_settings={"message_timeout_seconds": 1})
+        for start in (b'"HelloFromClient"{"ShowJob":', b'{"HelloFrom'):
+            s = raw(srv.port)
+            self.addCleanup(s.close)
+            s.sendall(start)
+            # Before: open until the hello timeout, or for good after it.
+            self.assertTrue(is_closed(s))
+        srv.process.wait_for("no whole message within 1 s")
+        # A message sent slowly but whole within the time is fine.
+        c = srv.client()
+        for b in kp.encode(C2S.ListWorkers()):
+            c.sock.sendall(bytes([b]))
+        self.assertEqual(c.recv(S2C), S2C.WorkerList([]))
+
+    def test_peer_that_reads_nothing_is_dropped(self):
+        srv = Server(self, server_settings={"unread_output_timeout_seconds": 1})
+        c = srv.client(auth=True)
+        for _ in range(100):
+            issue(c, cmd=["x" * 1000])
+        hog = socket.socket()
+        self.addCleanup(hog.close)
+        hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        hog.connect(("127.0.0.1", srv.port))
+        hog.sendall(b'"HelloFromClient"' + kp.encode(C2S.ListJobs(num_jobs=100)) * 50)
+        # Before: the answers (5 MB) stayed queued for as long as it lived.
+        srv.process.wait_for("read none of its messages for 1 s")
+        self.assertTrue(is_closed(hog))
+        # A client that reads slowly is not dropped.
+        self.assertEqual(len(request(c, C2S.ListJobs(num_jobs=100)).job_infos), 100)
+
+    def test_memory_of_all_connections_is_bounded(self):
+        srv = Server(self, server_settings={"connection_memory_max_mb": 24})
+        c = srv.client(auth=True)
+        for _ in range(300):
+            issue(c, cmd=["x" * 1000])
+        ask = kp.encode(C2S.ListJobs(num_jobs=300)) * 40  # 15 MB of answers each
+
+        def hog(auth):
+            s = socket.socket()
+            self.addCleanup(s.close)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(("127.0.0.1", srv.port))
+            if auth:
+                conn = kp.Connection.__new__(kp.Connection)
+                conn.sock, conn.framer, conn.pending = s, kp.Framer(), []
+                conn.hello_client()
+                conn.authenticate(srv.secret)
+            else:
+                s.sendall(b'"HelloFromClient"')
+            s.sendall(ask)
+            return s
+        trusted = hog(True)
+        hogs = [hog(False) for _ in range(6)]
+        # Before: all of them held their answers (100 MB) as long as they
+        # lived.  Now the unauthenticated ones are closed first.
+        wait_until(lambda: srv.log().count("unauthenticated, its buffers hold") >= 3,
+                   what=lambda: "unauthenticated hogs to be closed:\n" + srv.log()[-3000:])
+        self.assertLess(rss_kb(srv.process.proc.pid), 200 * 1024)
+        self.assertNotIn("Closing connection to %s:%d" % trusted.getsockname(), srv.log())
+        self.assertIn("over connection_memory_max_mb = 24", srv.log())
+        for s in hogs:
+            s.close()
+        # Everyone else is still served.
+        self.assertEqual(len(request(c, C2S.ListJobs(num_jobs=5)).job_infos), 5)
 
 
 class Limits(unittest.TestCase):

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_conn.h"
@@ -327,6 +328,98 @@ static void test_paused_input_is_bounded(void)
     kq_loop_free(loop);
 }
 
+/* The hub counts what the buffers hold; an idle connection holds no input
+ * buffer, a big output buffer goes once written, a closed one holds
+ * nothing. */
+static void test_buffers_counted_and_freed(void)
+{
+    static char big[1 << 20];
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    counter c = {0};
+    char sink[65536];
+    int sv[2];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&c.conn, &hub, sv[0], 1 << 20, &count_handler, &c), 0);
+    CHECK_INT(write(sv[1], "\"a\"\"b", 5), 5);
+    CHECK_INT(kq_loop_turn(loop, 1000), 0);
+    CHECK_INT(c.messages, 1);
+    CHECK(kq_framer_memory(&c.conn.in) > 0); /* "b... is unfinished */
+    CHECK_INT(hub.buffered, kq_conn_buffered(&c.conn));
+    CHECK_INT(write(sv[1], "\"", 1), 1);
+    CHECK_INT(kq_loop_turn(loop, 1000), 0);
+    CHECK_INT(c.messages, 2);
+    CHECK_INT(kq_framer_memory(&c.conn.in), 0);
+    memset(big, ' ', sizeof big);
+    kq_conn_send(&c.conn, big, sizeof big);
+    CHECK(hub.buffered >= sizeof big);
+    kq_conn_hub_flush(&hub);
+    for (int t = 0; t < 1000 && c.conn.out.len; t++) {
+        while (read(sv[1], sink, sizeof sink) > 0)
+            ;
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+    }
+    CHECK_INT(c.conn.out.cap, 0);
+    CHECK_INT(hub.buffered, 0);
+    kq_conn_send(&c.conn, big, sizeof big);
+    CHECK(hub.buffered >= sizeof big);
+    kq_conn_close(&c.conn);
+    CHECK_INT(hub.buffered, 0);
+    close(sv[1]);
+    kq_loop_free(loop);
+}
+
+/* With timeouts set, a message that does not arrive whole in time, or a
+ * peer that reads nothing of its output, ends the connection; one that
+ * keeps up stays. */
+static void test_timeouts(void)
+{
+    static char big[8 << 20];
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    echo partial = {0}, unread = {0}, fine = {0};
+    int sp[2], su[2], sf[2];
+    char sink[65536];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    hub.message_timeout_ms = 100;
+    hub.unread_timeout_ms = 100;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp), 0);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, su), 0);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sf), 0);
+    CHECK_INT(kq_conn_open(&partial.conn, &hub, sp[0], 1 << 20, &echo_handler, &partial), 0);
+    CHECK_INT(kq_conn_open(&unread.conn, &hub, su[0], 1 << 20, &echo_handler, &unread), 0);
+    CHECK_INT(kq_conn_open(&fine.conn, &hub, sf[0], 1 << 20, &echo_handler, &fine), 0);
+    CHECK_INT(write(sp[1], "{\"a\":", 5), 5);
+    memset(big, ' ', sizeof big);
+    kq_conn_send(&unread.conn, big, sizeof big);
+    kq_conn_hub_flush(&hub);
+    /* The hub looks at its timeouts every second. */
+    for (time_t end = time(NULL) + 5; time(NULL) < end && (!partial.closed || !unread.closed);) {
+        CHECK_INT(write(sf[1], "\"x\"", 3), 3);
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+        kq_conn_hub_flush(&hub);
+        while (read(sf[1], sink, sizeof sink) > 0)
+            ;
+    }
+    CHECK_INT(partial.closed, 1);
+    CHECK_STR(partial.why, "no whole message within 0.1 s");
+    CHECK_INT(unread.closed, 1);
+    CHECK_STR(unread.why, "read none of its messages for 0.1 s");
+    CHECK_INT(fine.closed, 0);
+    CHECK(hub.timed == NULL || hub.timed == &fine.conn);
+    kq_conn_close(&fine.conn);
+    CHECK(hub.timed == NULL);
+    close(sp[1]);
+    close(su[1]);
+    close(sf[1]);
+    kq_loop_free(loop);
+}
+
 int main(void)
 {
     test_unflushed_output_waits_for_the_flush();
@@ -334,5 +427,7 @@ int main(void)
     test_answers_before_bad_bytes_then_closes();
     test_two_paused_peers_do_not_deadlock();
     test_paused_input_is_bounded();
+    test_buffers_counted_and_freed();
+    test_timeouts();
     KQ_TEST_DONE();
 }
