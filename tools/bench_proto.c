@@ -6,11 +6,22 @@
  * of 7 rounds of 0.3 s on one core.
  *
  * usage: bench_proto [ROUNDS]
+ *        bench_proto peak
+ *
+ * peak: the memory one decode takes at its peak, for messages of the
+ * largest size allowed (16 MiB) made of values as small as the node bound
+ * lets through, and for one huge text; each in a child process of its
+ * own, from the growth of its peak RSS, with the message itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "kq_framer.h"
 
 #include "kq_protocol.h"
 
@@ -70,9 +81,92 @@ static double round_rate(int decode, const kq_s2w *msg)
     return (double)n / t;
 }
 
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* A message of size bytes: head, then item repeated, then tail. */
+static char *make_message(size_t size, const char *head, const char *item,
+                          const char *tail, size_t *len)
+{
+    size_t h = strlen(head), i = strlen(item),
+           t = strlen(tail), n = (size - h - t) / i, at = h;
+    char *m = malloc(size + 1);
+
+    if (!m)
+        exit(1);
+    memcpy(m, head, h);
+    for (size_t k = 0; k < n; k++, at += i)
+        memcpy(m + at, item, i);
+    at--; /* drop the last separator */
+    memcpy(m + at, tail, t);
+    at += t;
+    m[at] = '\0';
+    *len = at;
+    return m;
+}
+
+/* Decodes one message in a child; prints the peak growth. */
+static void peak_case(const char *name, size_t size, const char *head,
+                      const char *item, const char *tail)
+{
+    pid_t pid;
+    int status;
+
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        size_t len;
+        char *m = make_message(size, head, item, tail, &len);
+        long before = peak_rss_kb(), after;
+        kq_w2s w;
+        kq_error err;
+        int rc = kq_w2s_decode(m, len, &w, &err);
+
+        after = peak_rss_kb();
+        printf("  %-40s %7.2f MiB: peak %6.1f MB = %4.1f times the message (%s)\n",
+               name, (double)len / (1 << 20), (double)(after - before) * 1024 / 1e6 + len / 1e6,
+               ((double)(after - before) * 1024 + (double)len) / (double)len,
+               rc == 0 ? "decoded" : err.msg);
+        fflush(stdout);
+        if (rc == 0)
+            kq_w2s_free(&w);
+        free(m);
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+}
+
+static int run_peak(void)
+{
+    printf("decoder peak (the message itself included):\n");
+    const size_t max = KQ_FRAMER_DEFAULT_MAX;
+
+    peak_case("numbers [0,0,...]", max, "{\"UpdateResources\":[", "0,", "]}");
+    peak_case("empty objects [{},{},...]", max, "{\"UpdateResources\":[", "{},", "]}");
+    peak_case("short strings [\"abcde\",...]", max, "{\"UpdateResources\":[",
+              "\"abcde\",", "]}");
+    peak_case("strings of 13 [\"abcdefghijklm\",...]", max, "{\"UpdateResources\":[",
+              "\"abcdefghijklm\",", "]}");
+    peak_case("numbers, before authentication", 64u << 10, "{\"UpdateResources\":[", "0,", "]}");
+    peak_case("short strings, before authentication", 64u << 10, "{\"UpdateResources\":[",
+              "\"abcde\",", "]}");
+    peak_case("job output (the longest allowed)", (8u << 20) + 60,
+              "{\"UpdateJobResults\":{\"job_id\":1,\"stdout_text\":\"", "xx",
+              "\",\"stderr_text\":null}}");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 7;
+
+    if (argc > 1 && strcmp(argv[1], "peak") == 0)
+        return run_peak();
     double enc[64], dec[64];
     size_t len = strlen(message);
     kq_s2w msg;

@@ -26,6 +26,14 @@
  *   bench_server SERVER workers K
  *       K fake workers connected: list-workers latency, then K/5 jobs and
  *       4*K jobs spread over them: rate, fewest and most jobs per worker.
+ *   bench_server SERVER crowd [IDLE K JOBS RUNS]
+ *       What a crowd of connections costs every job: JOBS jobs pipelined
+ *       to 4 fake workers with no other connection, with IDLE clients
+ *       connected past their hello that send nothing more (default
+ *       10,000), and with K fake workers plus 500 such clients (default
+ *       5,000), all connected 2 s before the jobs; the three interleaved
+ *       run by run: medians of jobs/s and server CPU per job, and ratios to
+ *       the first.
  *   bench_server SERVER shapes [N W RUNS]
  *       Server CPU per job, one shape against N distinct shapes (each job
  *       its own RAM), interleaved run by run: queueing N jobs, running them
@@ -43,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -904,6 +913,115 @@ static int run_shapes(const char *binary, int argc, char **argv)
     return 0;
 }
 
+/* ---- a crowd of connections ------------------------------------------ */
+
+/* n clients that say hello and then nothing: plain blocking sockets, not
+ * on the benchmark's loop, so they cost only the server.  Opened in
+ * batches so the listen backlog never overflows.  Returns the fds. */
+static int *open_idle_clients(const bench *b, int n)
+{
+    struct timeval tv = {10, 0};
+    int *fds = calloc((size_t)n + 1, sizeof *fds);
+
+    if (!fds)
+        die("out of memory");
+    for (int done = 0; done < n;) {
+        int batch = n - done < 200 ? n - done : 200;
+
+        for (int i = done; i < done + batch; i++) {
+            kq_error err;
+
+            if (kq_net_connect("127.0.0.1", b->port, &fds[i], &err) < 0)
+                die(err.msg);
+        }
+        for (int i = done; i < done + batch; i++) {
+            char buf[64];
+            int fl = fcntl(fds[i], F_GETFL);
+
+            /* Blocking from here, to wait for the welcome. */
+            fcntl(fds[i], F_SETFL, fl & ~O_NONBLOCK);
+            setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            setsockopt(fds[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+            if (send(fds[i], "\"HelloFromClient\"", 17, MSG_NOSIGNAL) != 17 ||
+                recv(fds[i], buf, sizeof buf, 0) != 15)
+                die("an idle client got no welcome");
+        }
+        done += batch;
+    }
+    fds[n] = -1;
+    return fds;
+}
+
+/* One run: jobs pipelined to w fake workers, with idle clients around. */
+static sched_result crowd_once(const char *binary, uint64_t jobs, int w, int idle)
+{
+    sched_result r = {0};
+    int *idle_fds;
+    bench b;
+    double t0, cpu0;
+
+    use_state = use_global = global_configured = false;
+    bench_init(&b, binary, "");
+    /* The benchmark's own loop holds the fake workers: poll the quiet ones
+     * less often, as the server does, so that it keeps up. */
+    if (kq_loop_idle_polling(b.loop, 1000, 10) < 0)
+        die("kq_loop_idle_polling");
+    idle_fds = open_idle_clients(&b, idle);
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    connect_workers(&b, w);
+    /* Idle means idle for a while, not just connected. */
+    sleep(2);
+    b.to_issue = jobs;
+    t0 = now_s();
+    cpu0 = server_cpu(&b);
+    issue_more(&b);
+    run_until(&b, &b.finished, jobs);
+    r.rate = (double)jobs / (now_s() - t0);
+    r.cpu_us = (server_cpu(&b) - cpu0) * 1e6 / (double)jobs;
+    stop_server(&b);
+    for (int *fd = idle_fds; *fd >= 0; fd++)
+        close(*fd);
+    free(idle_fds);
+    bench_free(&b);
+    return r;
+}
+
+static int run_crowd(const char *binary, int argc, char **argv)
+{
+    enum { NV = 3, MAX_RUNS = 15 };
+    int idle = argc > 0 ? atoi(argv[0]) : 10000;
+    int k = argc > 1 ? atoi(argv[1]) : 5000;
+    uint64_t jobs = argc > 2 ? strtoull(argv[2], NULL, 10) : 20000;
+    int runs = argc > 3 ? atoi(argv[3]) : 5;
+    const struct { int workers, idle; } v[NV] = {{4, 0}, {4, idle}, {k, 500}};
+    double rate[NV][MAX_RUNS], cpu[NV][MAX_RUNS];
+    char name[NV][64];
+
+    if (runs < 1 || runs > MAX_RUNS)
+        runs = 5;
+    for (int r = 0; r < runs; r++) {
+        for (int i = 0; i < NV; i++) {
+            sched_result res = crowd_once(binary, jobs, v[i].workers, v[i].idle);
+
+            rate[i][r] = res.rate;
+            cpu[i][r] = res.cpu_us;
+        }
+    }
+    printf("crowd: %llu jobs, median of %d interleaved runs\n",
+           (unsigned long long)jobs, runs);
+    for (int i = 0; i < NV; i++) {
+        double mr = median(rate[i], runs), mc = median(cpu[i], runs);
+
+        snprintf(name[i], sizeof name[i], "%d workers, %d idle clients",
+                 v[i].workers, v[i].idle);
+        printf("  %-36s %7.0f jobs/s (%3.0f %%)  server CPU %6.1f us/job (%4.0f %%)\n",
+               name[i], mr, 100 * mr / median(rate[0], runs), mc,
+               100 * mc / median(cpu[0], runs));
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* --base OLD_SERVER, wherever it is. */
@@ -916,7 +1034,7 @@ int main(int argc, char **argv)
         }
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes [ARGS] "
+        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd [ARGS] "
                         "[--base OLD_SERVER]\n");
         return 2;
     }
@@ -930,6 +1048,8 @@ int main(int argc, char **argv)
         return run_workers(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "shapes") == 0)
         return run_shapes(argv[1], argc - 3, argv + 3);
+    if (strcmp(argv[2], "crowd") == 0)
+        return run_crowd(argv[1], argc - 3, argv + 3);
     fprintf(stderr, "bench_server: unknown benchmark %s\n", argv[2]);
     return 2;
 }

@@ -36,6 +36,10 @@ typedef struct kq_config {
         uint64_t global_max_parallel_jobs; /* Most job slots offered or running at once across all workers. */
         char *state_file; /* SQLite file holding jobs across restarts, beside its journal (the same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3. */
         uint64_t state_journal_max_mb; /* MiB the state journal may hold before it is folded into the SQLite file even while the server is busy (it is folded anyway after a second without changes); it is replayed at a start after a crash. */
+        uint64_t unauthenticated_message_max_bytes; /* Largest message a connection may send before it authenticates (a hello, the authentication and read-only requests take a few hundred bytes); 16 MiB after. */
+        uint64_t message_timeout_seconds; /* A message must arrive whole within this many seconds of its first byte, or the connection is closed. */
+        uint64_t unread_output_timeout_seconds; /* A peer that reads nothing of what waits for it for this many seconds is disconnected. */
+        uint64_t connection_memory_max_mb; /* MiB the input and output buffers of all connections may hold together; past it the connections holding the most are closed, unauthenticated ones first. */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {

@@ -2,12 +2,26 @@
  * kq_conn.h - one protocol connection on the event loop.
  *
  * Owns the socket, the input framer and the output queue.  Reading hands
- * complete messages to the owner's handler; sending appends to the output
+ * complete messages to the owner's handler (and after bad bytes or the
+ * end of the stream, the answers to those before still go out before the
+ * close is reported); sending appends to the output
  * queue, which is written when the loop turn ends (kq_conn_hub_flush), so
  * several messages to one peer in a turn cost one write.  Never blocks: a
  * peer that stops reading only makes its own queue grow, and once the
- * queue passes the high-water mark the connection stops reading requests
- * (which would only add answers) until the peer catches up.
+ * queue passes the high-water mark the connection stops handing out its
+ * requests (which would only add answers) until the peer catches up.  It
+ * goes on reading them into its input, up to one message's bound plus one
+ * read, so that two such connections that both queued more than the mark
+ * for each other drain into each other's input instead of waiting for
+ * each other forever.
+ *
+ * Bounded: the input holds at most one unfinished message and one read
+ * (a paused connection: also complete messages, up to that much), and is
+ * freed whenever it empties, so an idle connection holds no input buffer;
+ * a big output buffer is freed once written.  The hub counts the bytes
+ * all its connections' buffers hold, for a program-wide limit, and can
+ * close a connection whose message does not arrive whole in time or whose
+ * peer reads none of its output for too long.
  *
  * Output is written only once the turn that queued it is flushed, so a
  * server can make a turn's changes durable before anyone hears of them
@@ -28,10 +42,12 @@
 #include "kq_loop.h"
 #include "kq_net.h"
 
-/* Queued output beyond which reading pauses. */
+/* Queued output beyond which handing out messages pauses. */
 #define KQ_CONN_HIGH_WATER (4u << 20)
 /* Queued output beyond which the peer is dropped as not reading. */
 #define KQ_CONN_MAX_QUEUE (1024u << 20)
+/* Longest reason for a close kept while the last output is written. */
+#define KQ_CONN_WHY_MAX 256
 
 typedef struct kq_conn kq_conn;
 
@@ -45,10 +61,20 @@ typedef struct kq_conn_handler {
     void (*closed)(void *owner, const char *reason);
 } kq_conn_handler;
 
-/* Connections with output to write at the end of the turn. */
+/* The connections of one loop.  Set loop, and the timeouts if wanted,
+ * before opening any; the rest starts zeroed. */
 typedef struct kq_conn_hub {
     kq_loop *loop;
-    kq_conn *dirty;
+    /* 0: no limit.  A message must arrive whole within message_timeout_ms
+     * of its first byte (not counted while the connection is paused), and
+     * output waiting for the peer must move within unread_timeout_ms;
+     * else the connection is closed. */
+    uint64_t message_timeout_ms;
+    uint64_t unread_timeout_ms;
+    size_t buffered;        /* bytes the buffers of all connections hold */
+    kq_conn *dirty;         /* output to write at the end of the turn */
+    kq_conn *timed;         /* with a timeout running */
+    uint64_t timeout_timer;
 } kq_conn_hub;
 
 struct kq_conn {
@@ -60,20 +86,38 @@ struct kq_conn {
     const kq_conn_handler *handler;
     void *owner;
     kq_conn *next_dirty;
+    kq_conn *timed_prev, *timed_next;
     uint64_t resume_timer; /* takes buffered requests after a pause */
+    size_t accounted;      /* this connection's part of hub->buffered */
+    uint64_t partial_since; /* loop time its unfinished message began; 0 none */
+    uint64_t stalled_since; /* loop time its output last moved while the
+                               peer had more to read; 0 none */
     /* Stream positions (bytes ever queued): written so far, and how far
      * writing may go. */
     uint64_t sent_abs, released_abs;
     bool dirty;
     bool hold_wanted;      /* output queued this turn waits for the flush */
-    bool paused;           /* reading paused by back-pressure */
+    bool paused;           /* handing out messages paused by back-pressure */
+    bool eof;              /* the peer's stream ended */
     bool draining;         /* closing once the output is written */
+    bool timed;            /* in hub->timed */
+    char why[KQ_CONN_WHY_MAX]; /* the reason for that close, "" if asked */
 };
 
 /* Takes over fd (non-blocking) and starts reading.  0 or -errno. */
 KQ_NODISCARD int kq_conn_open(kq_conn *c, kq_conn_hub *hub, int fd,
                               size_t max_message,
                               const kq_conn_handler *handler, void *owner);
+
+/* Changes the bound on one incoming message (e.g. raised once the peer
+ * authenticated); it applies from the message being read. */
+void kq_conn_set_max_message(kq_conn *c, size_t max_message);
+
+/* Bytes c's buffers hold (its part of hub->buffered). */
+static inline size_t kq_conn_buffered(const kq_conn *c)
+{
+    return c->accounted;
+}
 
 /* The output queue, for encoding a message straight into it; call
  * kq_conn_queued afterwards. */
@@ -107,8 +151,15 @@ uint64_t kq_conn_acked(const kq_conn *c);
 void kq_conn_close(kq_conn *c);
 
 /* Stops reading and closes once the queued output is written (or the
- * peer fails); the closed callback then runs with reason. */
+ * peer fails); the closed callback then runs. */
 void kq_conn_close_after_flush(kq_conn *c);
+
+/* The same for a peer that broke the protocol: what is queued (answers to
+ * its earlier messages) is still written, then the closed callback runs
+ * with reason (copied).  kq_conn does this itself for bytes that are not
+ * JSON and for a stream that ends, so that every complete message before
+ * them is answered. */
+void kq_conn_refuse(kq_conn *c, const char *reason);
 
 static inline bool kq_conn_is_open(const kq_conn *c)
 {

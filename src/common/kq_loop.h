@@ -5,8 +5,11 @@
  * timers, signals delivered through a self-pipe, and a hook run before each
  * sleep (where batched work such as a group commit belongs).  The fd sets
  * are allocated to the highest watched descriptor, as libevent's select
- * backend does, so descriptors above FD_SETSIZE work.  Callbacks must never
- * block: the loop serves everyone from this one thread.
+ * backend does, so descriptors above FD_SETSIZE work.  A turn's own work is
+ * the ready descriptors and the due timers; with idle polling, quiet
+ * descriptors are left out of most select() calls, so thousands of idle
+ * connections cost a busy loop little.  Callbacks must never block: the
+ * loop serves everyone from this one thread.
  */
 #ifndef KQ_LOOP_H
 #define KQ_LOOP_H
@@ -18,6 +21,8 @@
 
 #define KQ_READABLE 1
 #define KQ_WRITABLE 2
+/* With idle polling (kq_loop_idle_polling): never treated as quiet. */
+#define KQ_ALWAYS_POLL 4
 
 typedef struct kq_loop kq_loop;
 
@@ -32,13 +37,30 @@ KQ_NODISCARD int kq_loop_new(kq_loop **out);
  * watched descriptors (their owners do). */
 void kq_loop_free(kq_loop *loop);
 
-/* Sets the interest of fd (KQ_READABLE | KQ_WRITABLE; 0 stops watching)
- * and its callback.  0 or -ENOMEM / -EBADF. */
+/* Sets the interest of fd (KQ_READABLE | KQ_WRITABLE, and KQ_ALWAYS_POLL;
+ * 0 stops watching) and its callback.  0 or -ENOMEM / -EBADF. */
 KQ_NODISCARD int kq_loop_watch(kq_loop *loop, int fd, int events,
                                kq_io_cb *cb, void *arg);
 /* Changes only the interest of an fd already watched. */
 void kq_loop_set_events(kq_loop *loop, int fd, int events);
 void kq_loop_unwatch(kq_loop *loop, int fd);
+
+/*
+ * Idle polling, for loops with many descriptors that are mostly silent
+ * (select() costs the kernel every descriptor it is given): a descriptor
+ * with no event, no touch and no wish to write for quiet_ms is selected
+ * only in a full turn: every poll_ms while the others keep the loop busy,
+ * or ten times as long as polling all descriptors takes if that is more
+ * (it then costs a busy loop at most a tenth of its time), and at once
+ * when the others leave it nothing to do for that long.  Its events come
+ * that much late.  Off by default; once on it stays on.  0, -EINVAL (a
+ * zero argument) or -ENOMEM.
+ */
+KQ_NODISCARD int kq_loop_idle_polling(kq_loop *loop, uint64_t quiet_ms,
+                                      uint64_t poll_ms);
+/* fd is in use (e.g. a request was just sent on it): selected in every
+ * turn for quiet_ms from now.  No effect without idle polling. */
+void kq_loop_touch(kq_loop *loop, int fd);
 
 /* A one-shot timer after ms milliseconds; returns its id (never 0), or 0
  * when out of memory. */

@@ -67,6 +67,15 @@ int kq_framer_next(kq_framer *f, const char **msg, size_t *len, kq_error *err)
         while (ws < f->in.len && kq_jscan_is_ws((unsigned char)p[ws]))
             ws++;
         kq_buf_consume(&f->in, ws);
+        /* Every message is an enum, so a string or an object: any other
+         * value is refused at its first byte, as serde_json refuses it,
+         * instead of waiting for a number's end or an array's close. */
+        if (f->in.len && memchr("-0123456789tfn[", *kq_buf_ptr(&f->in), 15)) {
+            kq_error_set(err, "not a message: a value starting with '%c' "
+                              "(a message is a JSON string or object)",
+                         *kq_buf_ptr(&f->in));
+            return -EBADMSG;
+        }
     }
     if (f->scanned == f->in.len)
         return 0;
@@ -166,4 +175,10 @@ static int skip_on(kq_framer *f, const char **msg, size_t *len,
     if (rc == KQ_JSCAN_MORE)
         return 0;
     return skip_done(f, msg, len);
+}
+
+void kq_framer_trim(kq_framer *f)
+{
+    if (f->in.len == 0)
+        kq_buf_free(&f->in);
 }

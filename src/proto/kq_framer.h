@@ -10,6 +10,8 @@
  * Bounded: a value longer than max_message bytes is an error as soon as
  * that many bytes of it have arrived, so a peer cannot make us buffer
  * without bound.  Whitespace between values is dropped as it arrives.
+ * Values are protocol messages, which are all strings or objects: any
+ * other value is an error at its first byte.
  */
 #ifndef KQ_FRAMER_H
 #define KQ_FRAMER_H
@@ -60,7 +62,8 @@ KQ_NODISCARD int kq_framer_feed(kq_framer *f, const void *p, size_t n);
 /*
  * Takes the next complete value out.  Returns 1 with *msg and *len set (the
  * bytes stay valid until the next call on f); 0 when more input is needed;
- * -EBADMSG when the input is not JSON; -EMSGSIZE when the value exceeds
+ * -EBADMSG when the input is not JSON or a value is neither a string nor
+ * an object; -EMSGSIZE when the value exceeds
  * max_message; -ENOMEM.  err says what was wrong.  A value returned is
  * valid JSON: decode it with kq_json_parse_valid or a generated
  * *_decode_framed, which do not check the syntax again.  After an error the
@@ -90,5 +93,15 @@ bool kq_framer_partial(const kq_framer *f);
 
 /* Bytes currently buffered. */
 size_t kq_framer_buffered(const kq_framer *f);
+
+/* Frees the input buffer if it holds nothing, so that an idle connection
+ * holds no memory for its input. */
+void kq_framer_trim(kq_framer *f);
+
+/* Bytes of memory the input buffer holds. */
+static inline size_t kq_framer_memory(const kq_framer *f)
+{
+    return f->in.cap;
+}
 
 #endif

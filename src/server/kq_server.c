@@ -7,6 +7,14 @@
  * writes all queued output, and frees the peers that died in the turn.
  * Shutdown says "Bye" to every session and waits at most
  * KQ_SHUTDOWN_GRACE_MS for the words to leave; it never waits on a peer.
+ *
+ * What a peer can make the server hold is bounded: until it authenticates
+ * its messages are held to unauthenticated_message_max_bytes (so is its
+ * input), a message must arrive whole within message_timeout_seconds, a
+ * peer that reads none of its output for unread_output_timeout_seconds is
+ * dropped (kq_conn), and when the buffers of all connections together pass
+ * connection_memory_max_mb the connections holding the most are closed,
+ * unauthenticated ones first.
  */
 #include "kq_server_int.h"
 
@@ -99,6 +107,11 @@ void kq_srv_close(kq_peer *p, const char *why)
     peer_ended(p);
 }
 
+void kq_srv_refuse(kq_peer *p, const char *why)
+{
+    kq_conn_refuse(&p->conn, why);
+}
+
 static void on_closed(void *owner, const char *reason)
 {
     kq_peer *p = owner;
@@ -154,6 +167,13 @@ static void on_message(void *owner, const char *msg, size_t len)
         kq_srv_worker_message(p, msg, len);
         break;
     }
+    /* Authenticated: the peer may send messages of any allowed size from
+     * the next one on. */
+    if (!p->dead && !p->trusted &&
+        (p->authenticated || (p->worker && p->worker->authenticated))) {
+        p->trusted = true;
+        kq_conn_set_max_message(&p->conn, p->srv->opts.max_message);
+    }
 }
 
 static const kq_conn_handler peer_handler = {on_message, on_closed};
@@ -188,6 +208,15 @@ static void refuse_one(kq_server *srv, int lfd)
     }
 }
 
+/* The bound on one message before authentication. */
+static size_t unauthenticated_max(const kq_server *srv)
+{
+    size_t all = srv->opts.max_message ? srv->opts.max_message : KQ_FRAMER_DEFAULT_MAX;
+    uint64_t unauth = srv->cfg->server_settings.unauthenticated_message_max_bytes;
+
+    return unauth < all ? (size_t)unauth : all;
+}
+
 static void on_accept(kq_loop *loop, int lfd, int events, void *arg)
 {
     kq_server *srv = arg;
@@ -209,7 +238,7 @@ static void on_accept(kq_loop *loop, int lfd, int events, void *arg)
             return;
         }
         p = calloc(1, sizeof *p);
-        if (!p || kq_conn_open(&p->conn, &srv->hub, fd, srv->opts.max_message,
+        if (!p || kq_conn_open(&p->conn, &srv->hub, fd, unauthenticated_max(srv),
                                &peer_handler, p) < 0) {
             kq_warn("accept %s: out of memory", peer);
             free(p);
@@ -268,8 +297,59 @@ static bool commit(kq_server *srv)
     return false;
 }
 
+static size_t memory_limit(const kq_server *srv)
+{
+    return (size_t)srv->cfg->server_settings.connection_memory_max_mb << 20;
+}
+
+/* Unauthenticated first, then the bigger first. */
+static int cmp_offenders(const void *a, const void *b)
+{
+    const kq_peer *p = *(kq_peer *const *)a, *q = *(kq_peer *const *)b;
+    size_t x = kq_conn_buffered(&p->conn), y = kq_conn_buffered(&q->conn);
+
+    if (p->trusted != q->trusted)
+        return p->trusted ? 1 : -1;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The buffers of all connections hold more than connection_memory_max_mb:
+ * closes those holding the most, unauthenticated ones first, until the
+ * rest fit. */
+static void shed_memory(kq_server *srv, size_t limit)
+{
+    size_t n = 0, i = 0;
+    kq_peer **all;
+
+    for (kq_peer *p = srv->peers; p; p = p->next)
+        n++;
+    all = malloc((n ? n : 1) * sizeof *all);
+    if (!all) {
+        kq_err("Connections hold %zu MiB, over the limit, and there is no "
+               "memory to choose which to close", srv->hub.buffered >> 20);
+        return;
+    }
+    for (kq_peer *p = srv->peers; p; p = p->next)
+        all[i++] = p;
+    qsort(all, n, sizeof *all, cmp_offenders);
+    for (i = 0; i < n && srv->hub.buffered > limit; i++) {
+        char why[200];
+
+        if (!kq_conn_buffered(&all[i]->conn))
+            continue;
+        snprintf(why, sizeof why,
+                 "%sits buffers hold %.1f MiB, all connections' %.1f MiB, "
+                 "over connection_memory_max_mb = %zu",
+                 all[i]->trusted ? "" : "unauthenticated, ",
+                 (double)kq_conn_buffered(&all[i]->conn) / (1 << 20),
+                 (double)srv->hub.buffered / (1 << 20), limit >> 20);
+        kq_srv_close(all[i], why);
+    }
+    free(all);
+}
+
 /* End of a loop turn: offers (sent at once), the store, the rest of the
- * output, then the dead. */
+ * output, the memory limit, then the dead. */
 static void on_turn_end(kq_loop *loop, void *arg)
 {
     kq_server *srv = arg;
@@ -282,6 +362,8 @@ static void on_turn_end(kq_loop *loop, void *arg)
     kq_conn_hub_flush_unheld(&srv->hub);
     if (commit(srv))
         kq_conn_hub_flush(&srv->hub);
+    if (srv->hub.buffered > memory_limit(srv))
+        shed_memory(srv, memory_limit(srv));
     while (srv->graveyard) {
         kq_peer *p = srv->graveyard;
 
@@ -364,7 +446,8 @@ static int bind_all(kq_server *srv, kq_error *err)
             continue;
         }
         fds = realloc(srv->listen_fds, (size_t)(srv->nlisten + 1) * sizeof *fds);
-        if (!fds || kq_loop_watch(srv->loop, fd, KQ_READABLE, on_accept, srv) < 0) {
+        if (!fds || kq_loop_watch(srv->loop, fd, KQ_READABLE | KQ_ALWAYS_POLL,
+                                  on_accept, srv) < 0) {
             if (fds)
                 srv->listen_fds = fds;
             close(fd);
@@ -480,6 +563,12 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         goto fail;
     }
     srv->hub.loop = srv->loop;
+    srv->hub.message_timeout_ms = cfg->server_settings.message_timeout_seconds * 1000;
+    srv->hub.unread_timeout_ms = cfg->server_settings.unread_output_timeout_seconds * 1000;
+    if ((rc = kq_loop_idle_polling(srv->loop, KQ_QUIET_MS, KQ_QUIET_POLL_MS)) < 0) {
+        kq_error_set(err, "out of memory");
+        goto fail;
+    }
     /* A peer gone, or a file size limit (ulimit -f) reached by the store:
      * errors to handle, not reasons to die. */
     signal(SIGPIPE, SIG_IGN);

@@ -36,6 +36,12 @@
 #define KQ_HELLO_TIMEOUT_MS 30000
 /* Shutdown waits this long for peers to take their "Bye". */
 #define KQ_SHUTDOWN_GRACE_MS 2000
+/* A connection that neither sent nor was sent anything for KQ_QUIET_MS is
+ * polled only every KQ_QUIET_POLL_MS while others keep the server busy
+ * (kq_loop_idle_polling): thousands of idle clients and workers then cost
+ * a busy turn nothing. */
+#define KQ_QUIET_MS 1000
+#define KQ_QUIET_POLL_MS 10
 
 typedef enum kq_peer_kind { KQ_PEER_NEW, KQ_PEER_CLIENT, KQ_PEER_WORKER } kq_peer_kind;
 
@@ -48,6 +54,8 @@ typedef struct kq_peer {
     kq_peer_kind kind;
     uint64_t hello_timer;
     bool authenticated;
+    bool trusted;            /* authenticated once (client or worker): may
+                                send messages up to max_message */
     bool dead;               /* closed; freed when the turn ends */
     /* The Kueue-C extension level the peer speaks (schema/protocol.yaml):
      * a worker's is negotiated at its hello; a client's is the highest it
@@ -120,6 +128,9 @@ bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response);
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);
+/* Closes a peer that broke the protocol once the answers to its earlier
+ * messages are written; the session ends then, with why in the log. */
+void kq_srv_refuse(kq_peer *p, const char *why);
 void kq_srv_notify(kq_server *srv, kq_job *job);
 /* Sets a job's status to a fresh Pending{issued} and queues it again. */
 void kq_srv_requeue(kq_server *srv, kq_job *job);

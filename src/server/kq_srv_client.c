@@ -470,7 +470,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
             reject_unread_job(p, text.oom ? "Invalid job" : kq_buf_ptr(&text));
             kq_buf_free(&text);
         } else {
-            kq_srv_close(p, err.msg);
+            kq_srv_refuse(p, err.msg);
         }
         return;
     }

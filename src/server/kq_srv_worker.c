@@ -407,7 +407,7 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
     if (!w)
         return;
     if (kq_w2s_decode_framed(msg, len, &m, &err) != 0) {
-        kq_srv_close(p, err.msg);
+        kq_srv_refuse(p, err.msg);
         return;
     }
     if (!w->authenticated && m.tag != KQ_W2S_AUTH_RESPONSE &&

@@ -2,12 +2,16 @@
  * test_conn.c - kq_conn's output discipline: bytes go out only once their
  * turn is flushed, even when the socket becomes writable in between (a
  * server relies on this to commit a turn before anyone hears of it), and
- * unheld output can go ahead of the flush.
+ * unheld output can go ahead of the flush; messages before bad bytes are
+ * answered before the close.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_conn.h"
@@ -124,9 +128,306 @@ static void test_unheld_output_goes_ahead(void)
     kq_loop_free(loop);
 }
 
+/* A peer that echoes every message and records why it was closed. */
+typedef struct echo {
+    kq_conn conn;
+    char why[KQ_CONN_WHY_MAX];
+    int closed;
+} echo;
+
+static void echo_message(void *owner, const char *msg, size_t len)
+{
+    kq_conn_send(&((echo *)owner)->conn, msg, len);
+}
+
+static void echo_closed(void *owner, const char *reason)
+{
+    echo *e = owner;
+
+    snprintf(e->why, sizeof e->why, "%s", reason);
+    e->closed++;
+}
+
+static const kq_conn_handler echo_handler = {echo_message, echo_closed};
+
+/* Everything the peer sends until it closes (blocking). */
+static size_t read_to_eof(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    ssize_t n;
+
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    while (got < cap && (n = read(fd, buf + got, cap - got)) > 0)
+        got += (size_t)n;
+    return got;
+}
+
+/* Regression (issue 11.3): messages before bad bytes, or before the end of
+ * the stream, are answered, and then the connection closes with the
+ * reason. */
+static void test_answers_before_bad_bytes_then_closes(void)
+{
+    static const struct {
+        const char *in, *out, *why;
+        bool shut;
+    } cases[] = {
+        {"\"a\"\"b\"}{", "\"a\"\"b\"", "invalid JSON at byte 0 ('}')", false},
+        {"\"a\"42", "\"a\"", "not a message", false},
+        {"\"a\"{\"b\":", "\"a\"", "connection closed in the middle of a message", true},
+        {"\"a\"\"b\"", "\"a\"\"b\"", "connection closed", true},
+        {"}", "", "invalid JSON at byte 0", false},
+    };
+
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        kq_loop *loop = NULL;
+        kq_conn_hub hub = {0};
+        echo e = {0};
+        char buf[64];
+        int sv[2];
+
+        CHECK_INT(kq_loop_new(&loop), 0);
+        hub.loop = loop;
+        CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        CHECK_INT(kq_conn_open(&e.conn, &hub, sv[0], 1 << 20, &echo_handler, &e), 0);
+        CHECK_INT(write(sv[1], cases[i].in, strlen(cases[i].in)), (long long)strlen(cases[i].in));
+        if (cases[i].shut)
+            shutdown(sv[1], SHUT_WR);
+        for (int t = 0; t < 100 && !e.closed; t++) {
+            CHECK_INT(kq_loop_turn(loop, 10), 0);
+            kq_conn_hub_flush(&hub);
+        }
+        CHECK_INT(e.closed, 1);
+        CHECK(strncmp(e.why, cases[i].why, strlen(cases[i].why)) == 0);
+        buf[read_to_eof(sv[1], buf, sizeof buf - 1)] = '\0';
+        CHECK_STR(buf, cases[i].out);
+        CHECK(!kq_conn_is_open(&e.conn));
+        close(sv[1]);
+        kq_loop_free(loop);
+    }
+}
+
+/* One end of a conversation that counts what it receives. */
+typedef struct counter {
+    kq_conn conn;
+    size_t messages, bytes;
+    int closed;
+} counter;
+
+static void count_message(void *owner, const char *msg, size_t len)
+{
+    counter *k = owner;
+
+    (void)msg;
+    k->messages++;
+    k->bytes += len;
+}
+
+static void count_closed(void *owner, const char *reason)
+{
+    (void)reason;
+    ((counter *)owner)->closed++;
+}
+
+static const kq_conn_handler count_handler = {count_message, count_closed};
+
+/* Queues n messages of size bytes each ("xxx...", a JSON string). */
+static void queue_strings(kq_conn *c, size_t n, size_t size)
+{
+    kq_buf *out = kq_conn_out(c);
+
+    for (size_t i = 0; i < n; i++) {
+        kq_buf_putc(out, '"');
+        for (size_t k = 2; k < size; k++)
+            kq_buf_putc(out, 'x');
+        kq_buf_putc(out, '"');
+    }
+    kq_conn_queued(c);
+}
+
+/* Regression (issue 11.7): two connections that both queued more than the
+ * high-water mark for each other both stopped reading, each waiting for
+ * the other to read first, forever.  A paused connection goes on reading
+ * into its input, so both drain. */
+static void test_two_paused_peers_do_not_deadlock(void)
+{
+    enum { N = 192, SIZE = 64 << 10 }; /* 12 MiB each way */
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    counter a = {0}, b = {0};
+    int sv[2];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&a.conn, &hub, sv[0], KQ_FRAMER_DEFAULT_MAX, &count_handler, &a), 0);
+    CHECK_INT(kq_conn_open(&b.conn, &hub, sv[1], KQ_FRAMER_DEFAULT_MAX, &count_handler, &b), 0);
+    queue_strings(&a.conn, N, SIZE);
+    queue_strings(&b.conn, N, SIZE);
+    CHECK(a.conn.paused && b.conn.paused);
+    kq_conn_hub_flush(&hub);
+    for (int t = 0; t < 1000 && (a.messages < N || b.messages < N); t++) {
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+        kq_conn_hub_flush(&hub);
+    }
+    CHECK_INT(a.messages, N);
+    CHECK_INT(b.messages, N);
+    CHECK_INT(a.bytes, (size_t)N * SIZE);
+    CHECK_INT(a.closed + b.closed, 0);
+    CHECK(!a.conn.paused && !b.conn.paused);
+    kq_conn_close(&a.conn);
+    kq_conn_close(&b.conn);
+    kq_loop_free(loop);
+}
+
+/* While paused, a connection reads its peer's messages into its input,
+ * at most one message's bound plus one read, and hands out none of them
+ * until its own output is read. */
+static void test_paused_input_is_bounded(void)
+{
+    enum { MAX = 64 << 10 };
+    static char chunk[4096];
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    counter c = {0};
+    size_t sent = 0, before;
+    int sv[2];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&c.conn, &hub, sv[0], MAX, &count_handler, &c), 0);
+    queue_strings(&c.conn, 80, 64 << 10); /* 5 MiB: paused */
+    kq_conn_hub_flush(&hub);
+    CHECK(c.conn.paused);
+    for (size_t i = 0; i < sizeof chunk; i += 4)
+        memcpy(chunk + i, "\"hi\"", 4);
+    /* The peer writes small messages and reads nothing, until neither it
+     * nor the connection can go on. */
+    do {
+        ssize_t n;
+
+        before = sent + kq_framer_buffered(&c.conn.in);
+        while ((n = write(sv[1], chunk, sizeof chunk)) > 0)
+            sent += (size_t)n;
+        CHECK_INT(kq_loop_turn(loop, 0), 0);
+        kq_conn_hub_flush(&hub);
+    } while (sent + kq_framer_buffered(&c.conn.in) != before);
+    CHECK_INT(c.messages, 0);
+    CHECK_INT(kq_framer_buffered(&c.conn.in), MAX + (64 << 10));
+    /* Once the peer reads, every message is handed out. */
+    for (int t = 0; t < 1000 && c.messages < sent / 4; t++) {
+        while (read(sv[1], chunk, sizeof chunk) > 0)
+            ;
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+        kq_conn_hub_flush(&hub);
+    }
+    CHECK_INT(c.messages, sent / 4);
+    CHECK(!c.conn.paused);
+    kq_conn_close(&c.conn);
+    close(sv[1]);
+    kq_loop_free(loop);
+}
+
+/* The hub counts what the buffers hold; an idle connection holds no input
+ * buffer, a big output buffer goes once written, a closed one holds
+ * nothing. */
+static void test_buffers_counted_and_freed(void)
+{
+    static char big[1 << 20];
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    counter c = {0};
+    char sink[65536];
+    int sv[2];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&c.conn, &hub, sv[0], 1 << 20, &count_handler, &c), 0);
+    CHECK_INT(write(sv[1], "\"a\"\"b", 5), 5);
+    CHECK_INT(kq_loop_turn(loop, 1000), 0);
+    CHECK_INT(c.messages, 1);
+    CHECK(kq_framer_memory(&c.conn.in) > 0); /* "b... is unfinished */
+    CHECK_INT(hub.buffered, kq_conn_buffered(&c.conn));
+    CHECK_INT(write(sv[1], "\"", 1), 1);
+    CHECK_INT(kq_loop_turn(loop, 1000), 0);
+    CHECK_INT(c.messages, 2);
+    CHECK_INT(kq_framer_memory(&c.conn.in), 0);
+    memset(big, ' ', sizeof big);
+    kq_conn_send(&c.conn, big, sizeof big);
+    CHECK(hub.buffered >= sizeof big);
+    kq_conn_hub_flush(&hub);
+    for (int t = 0; t < 1000 && c.conn.out.len; t++) {
+        while (read(sv[1], sink, sizeof sink) > 0)
+            ;
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+    }
+    CHECK_INT(c.conn.out.cap, 0);
+    CHECK_INT(hub.buffered, 0);
+    kq_conn_send(&c.conn, big, sizeof big);
+    CHECK(hub.buffered >= sizeof big);
+    kq_conn_close(&c.conn);
+    CHECK_INT(hub.buffered, 0);
+    close(sv[1]);
+    kq_loop_free(loop);
+}
+
+/* With timeouts set, a message that does not arrive whole in time, or a
+ * peer that reads nothing of its output, ends the connection; one that
+ * keeps up stays. */
+static void test_timeouts(void)
+{
+    static char big[8 << 20];
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    echo partial = {0}, unread = {0}, fine = {0};
+    int sp[2], su[2], sf[2];
+    char sink[65536];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    hub.message_timeout_ms = 100;
+    hub.unread_timeout_ms = 100;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp), 0);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, su), 0);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sf), 0);
+    CHECK_INT(kq_conn_open(&partial.conn, &hub, sp[0], 1 << 20, &echo_handler, &partial), 0);
+    CHECK_INT(kq_conn_open(&unread.conn, &hub, su[0], 1 << 20, &echo_handler, &unread), 0);
+    CHECK_INT(kq_conn_open(&fine.conn, &hub, sf[0], 1 << 20, &echo_handler, &fine), 0);
+    CHECK_INT(write(sp[1], "{\"a\":", 5), 5);
+    memset(big, ' ', sizeof big);
+    kq_conn_send(&unread.conn, big, sizeof big);
+    kq_conn_hub_flush(&hub);
+    /* The hub looks at its timeouts every second. */
+    for (time_t end = time(NULL) + 5; time(NULL) < end && (!partial.closed || !unread.closed);) {
+        CHECK_INT(write(sf[1], "\"x\"", 3), 3);
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+        kq_conn_hub_flush(&hub);
+        while (read(sf[1], sink, sizeof sink) > 0)
+            ;
+    }
+    CHECK_INT(partial.closed, 1);
+    CHECK_STR(partial.why, "no whole message within 0.1 s");
+    CHECK_INT(unread.closed, 1);
+    CHECK_STR(unread.why, "read none of its messages for 0.1 s");
+    CHECK_INT(fine.closed, 0);
+    CHECK(hub.timed == NULL || hub.timed == &fine.conn);
+    kq_conn_close(&fine.conn);
+    CHECK(hub.timed == NULL);
+    close(sp[1]);
+    close(su[1]);
+    close(sf[1]);
+    kq_loop_free(loop);
+}
+
 int main(void)
 {
     test_unflushed_output_waits_for_the_flush();
     test_unheld_output_goes_ahead();
+    test_answers_before_bad_bytes_then_closes();
+    test_two_paused_peers_do_not_deadlock();
+    test_paused_input_is_bounded();
+    test_buffers_counted_and_freed();
+    test_timeouts();
     KQ_TEST_DONE();
 }
