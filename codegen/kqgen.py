@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import tempfile
+import textwrap
 
 try:
     import jinja2
@@ -417,7 +418,8 @@ CONFIG_TYPES = {"string": "char *", "u16": "uint16_t", "u64": "uint64_t", "f64":
 
 
 class ConfigKey:
-    ATTRS = {"name", "type", "default", "doc", "choices", "min", "max", "above", "ours"}
+    ATTRS = {"name", "type", "default", "template", "doc", "choices", "min", "max", "above",
+             "ours"}
 
     def __init__(self, spec, where):
         check_spec(spec, where, "key", self.ATTRS, ("name", "type", "doc"))
@@ -442,18 +444,29 @@ class ConfigKey:
             self.random = default["random"]
             default = None
         elif not self.required:
-            ok = {"string": lambda v: isinstance(v, str),
-                  "u16": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 65535,
-                  "u64": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-                  "f64": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-                  "bool": lambda v: isinstance(v, bool)}[self.type]
-            if not ok(default):
-                raise SchemaError("%s: default %r is not a %s" % (where, default, self.type))
-            if self.choices and default not in self.choices:
-                raise SchemaError("%s: default %r is not one of the choices" % (where, default))
-            if not self.in_bounds(default):
-                raise SchemaError("%s: default %r is not %s" % (where, default, self.range_text))
+            self.check_value(default, "default", where)
         self.default = default
+        self.template = spec.get("template")
+        if "template" in spec:
+            if self.required or self.random or self.type == "string":
+                raise SchemaError("%s: template applies to a number or bool key with a "
+                                  "default" % where)
+            self.check_value(self.template, "template", where)
+
+    def check_value(self, value, attr, where):
+        """A default or template value must be of the key's type, one of
+        its choices and within its bounds."""
+        ok = {"string": lambda v: isinstance(v, str),
+              "u16": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 65535,
+              "u64": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+              "f64": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+              "bool": lambda v: isinstance(v, bool)}[self.type]
+        if not ok(value):
+            raise SchemaError("%s: %s %r is not a %s" % (where, attr, value, self.type))
+        if self.choices and value not in self.choices:
+            raise SchemaError("%s: %s %r is not one of the choices" % (where, attr, value))
+        if not self.in_bounds(value):
+            raise SchemaError("%s: %s %r is not %s" % (where, attr, value, self.range_text))
 
     def check_bounds(self, spec, where):
         """min and max (inclusive) bound numbers, above (exclusive) floats;
@@ -515,15 +528,23 @@ class ConfigKey:
                                "true" if self.above is not None else "false",
                                "INFINITY" if self.max is None else c_number(self.max, "f64"))
 
+    def c_value(self, value):
+        if self.type == "string":
+            return c_string(value)
+        if self.type == "bool":
+            return "true" if value else "false"
+        if self.type == "f64":
+            return repr(float(value))
+        return str(value)
+
     @property
     def c_default(self):
-        if self.type == "string":
-            return c_string(self.default)
-        if self.type == "bool":
-            return "true" if self.default else "false"
-        if self.type == "f64":
-            return repr(float(self.default))
-        return str(self.default)
+        return self.c_value(self.default)
+
+    @property
+    def c_template(self):
+        """What a new file (the template) sets the key to."""
+        return self.c_value(self.template)
 
 
 class ConfigSection:
@@ -592,6 +613,8 @@ def c_string(text):
         c = chr(ch)
         if c in '"\\':
             out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
         elif 0x20 <= ch < 0x7F:
             out.append(c)
         else:
@@ -608,6 +631,13 @@ def c_comment(text):
     return text.replace("*/", "* /")
 
 
+def toml_comment(text, prefix=""):
+    """text as TOML comment lines of at most 79 columns, the first
+    starting with prefix."""
+    lines = textwrap.wrap(prefix + text, 77, break_long_words=False, break_on_hyphens=False)
+    return "".join("# %s\n" % line for line in lines)
+
+
 def make_env():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
@@ -620,6 +650,7 @@ def make_env():
     env.filters["c_string"] = c_string
     env.filters["c_append"] = c_append
     env.filters["c_comment"] = c_comment
+    env.filters["toml_comment"] = toml_comment
     env.filters["py_string"] = lambda s: repr(s)
     return env
 

@@ -135,8 +135,11 @@ static int load(const char *explicit_path, bool write_tmpl, bool check_shared,
             kq_error_set(err, "cannot draw a random shared secret");
             goto fail;
         }
-        if (write_tmpl && (rc = write_template(path, c, err)) < 0)
-            goto fail;
+        if (write_tmpl) {
+            kq_config_use_template(c);
+            if ((rc = write_template(path, c, err)) < 0)
+                goto fail;
+        }
         if (check_shared &&
             (rc = kq_config_check_shared(c, NULL, path, warn_stderr, NULL, err)) < 0)
             goto fail;

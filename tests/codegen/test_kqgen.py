@@ -154,6 +154,11 @@ class ConfigBounds(unittest.TestCase):
                    "sections[0] (s).keys[0] (n): max must be an integer")
         self.check("above: 0, max: 60", "above: 60, max: 60",
                    "sections[0] (s).keys[1] (f): the lower bound must be below max")
+        self.check("default: 5,", "default: 5, template: 11,",
+                   "sections[0] (s).keys[0] (n): template 11 is not an integer from 1 to 10")
+        self.check("default: 5,", "template: 2,",
+                   "sections[0] (s).keys[0] (n): template applies to a number or bool key "
+                   "with a default")
 
     def test_generated_check_names_key_and_range(self):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
@@ -167,6 +172,19 @@ class ConfigBounds(unittest.TestCase):
         self.assertIn('rc = kq_cfgval_u64(e, file, "s.n", UINT64_C(1), UINT64_C(10), '
                       '&c->s.n, err);', source)
         self.assertIn('rc = kq_cfgval_f64(e, file, "s.f", 0.0, true, 60.0, &c->s.f, err);',
+                      source)
+
+    def test_template_values(self):
+        text = CONFIG.replace("default: 5,", "default: 5, template: 2,")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+            fh.write(text)
+        try:
+            config = kqgen.ConfigSchema(fh.name)
+        finally:
+            os.unlink(fh.name)
+        source = kqgen.make_env().get_template("c_config.c.j2").render(
+            config=config, sections=config.sections, source="x", generator="y")
+        self.assertIn("void kq_config_use_template(kq_config *c)\n{\n    c->s.n = 2;\n}",
                       source)
 
 

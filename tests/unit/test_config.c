@@ -83,6 +83,13 @@ static void test_defaults_and_values(void)
     CHECK_INT(kq_config_fill_random(&c), 0);
     CHECK_INT(strlen(c.common_settings.shared_secret), 64);
     CHECK_STR(warnings, "");
+    /* Keys a file leaves out mean the original's defaults, also those a
+     * new file sets otherwise. */
+    CHECK_INT(c.client_settings.job_default_cpus, 8);
+    CHECK_INT(c.client_settings.job_default_ram_mb, 8192);
+    kq_config_use_template(&c);
+    CHECK_INT(c.client_settings.job_default_cpus, 1);
+    CHECK_INT(c.client_settings.job_default_ram_mb, 1024);
     kq_config_free(&c);
 }
 
@@ -171,6 +178,8 @@ static void test_template_round_trip(const char *dir)
     CHECK_INT(kq_config_load(path, false, &a, &err), 0);
     CHECK_INT(a.server_settings.global_max_parallel_jobs, 100);
     CHECK_INT(strlen(a.common_settings.shared_secret), 64);
+    CHECK_INT(a.client_settings.job_default_cpus, 8);
+    CHECK_INT(a.client_settings.job_default_ram_mb, 8192);
     kq_config_free(&a);
 }
 
@@ -186,8 +195,13 @@ static void test_first_start_writes_a_private_template(void)
     CHECK_INT(kq_config_load(path, true, &a, &err), 0);
     CHECK_INT(stat(path, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0600);
+    /* A new file asks for what a laptop has: the run that writes it too. */
+    CHECK_INT(a.client_settings.job_default_cpus, 1);
+    CHECK_INT(a.client_settings.job_default_ram_mb, 1024);
     CHECK_INT(kq_config_load(path, true, &b, &err), 0);
     CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
+    CHECK_INT(b.client_settings.job_default_cpus, 1);
+    CHECK_INT(b.client_settings.job_default_ram_mb, 1024);
     kq_config_free(&a);
     kq_config_free(&b);
     /* Without write_template nothing is written. */

@@ -1,0 +1,123 @@
+"""A new user's first day (issue 13): a fresh install on one machine, with
+the configuration the programs write themselves, runs the first job."""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import kqtest
+import kueue_protocol as kp
+from kqtest import free_port
+from test_client_harness import KUEUE, S2C, check_clean
+
+SERVER = os.environ.get("KQ_SERVER")
+WORKER = os.environ.get("KQ_WORKER")
+
+
+class FreshHome:
+    """A home directory of its own: the programs run without -c, so they
+    read (and write) ~/.config/kueue/config.toml there."""
+
+    def __init__(self, test):
+        self.test = test
+        self.home = tempfile.mkdtemp(prefix="kq-home-")
+        test.addCleanup(shutil.rmtree, self.home, True)
+        self.config = os.path.join(self.home, ".config", "kueue", "config.toml")
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("XDG_") and k not in ("CLICOLOR_FORCE", "CLICOLOR")}
+        self.env.update(HOME=self.home, NO_COLOR="1")
+
+    def run(self, argv, timeout=60):
+        r = subprocess.run(argv, cwd=self.home, env=self.env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=timeout)
+        check_clean(self.test, r)
+        return r
+
+    def kueue(self, *args, timeout=60):
+        return self.run([KUEUE] + list(args), timeout)
+
+    def ok(self, *args, timeout=60):
+        r = self.kueue(*args, timeout=timeout)
+        self.test.assertEqual((r.returncode, r.stderr), (0, ""), r)
+        return r.stdout
+
+    def text(self):
+        with open(self.config) as fh:
+            return fh.read()
+
+    def edit(self, **keys):
+        """Sets keys of the file (each must be there once) to new values."""
+        text = self.text()
+        for key, value in keys.items():
+            text, n = re.subn(r"(?m)^%s = .*$" % key,
+                              "%s = %s" % (key, kqtest.toml_value(value)), text)
+            self.test.assertEqual(n, 1, key)
+        with open(self.config, "w") as fh:
+            fh.write(text)
+
+    def start(self, argv, name):
+        proc = kqtest.Process(self.test, argv, os.path.join(self.home, name + ".log"),
+                              env=self.env)
+        self.test.addCleanup(proc.finish)
+        return proc
+
+
+class FirstJob(unittest.TestCase):
+    def test_first_job_runs_with_the_templates_defaults(self):
+        """The README's steps on a laptop: the first run writes the
+        configuration, the same file serves server, worker and client, and
+        `kueue cmd echo hello` runs at once on this machine's one worker.
+        With the original's 8 cores and 8 GiB per job it waited for ever on
+        any machine with fewer cores."""
+        home = FreshHome(self)
+        # Whatever answers on the template's port: only the file counts.
+        self.assertIn("Wrote a new configuration", home.kueue("list-workers").stderr)
+        text = home.text()
+        self.assertIn("\njob_default_cpus = 1\n", text)
+        self.assertIn("\njob_default_ram_mb = 1024\n", text)
+        # Only what a test on a shared machine needs: its own port, state
+        # and loopback.  The load of other tests' processes must not count
+        # against the worker (the 2-core CI machine is often fully loaded).
+        home.edit(server_name="127.0.0.1", server_port=free_port(),
+                  bind_addresses="127.0.0.1",
+                  state_file=os.path.join(home.home, "state.sqlite3"),
+                  dynamic_check_free_resources=False)
+        server = home.start([SERVER], "server")
+        server.wait_for(r"Started listening on 127\.0\.0\.1:\d+")
+        home.start([WORKER], "worker")
+        kqtest.wait_until(lambda: kp.decode(S2C, home.ok("list-workers", "--json")).value,
+                          what="the worker")
+
+        job_id = int(home.ok("cmd", "echo", "hello"))
+        self.assertEqual(home.ok("wait-job", str(job_id), timeout=60), "")
+        info = kp.decode(S2C, home.ok("show-job", "--json", str(job_id)))
+        self.assertEqual(info.stdout_text, "hello\n")
+        res = info.job_info.worker_resources
+        self.assertEqual((res.job_slots, res.cpus, res.ram_mb), (1, 1, 1024))
+        self.assertEqual(info.job_info.status.return_code, 0)
+
+    def test_a_file_keeps_its_values(self):
+        """A file that sets the keys keeps them (the original's template
+        says 8 and 8192); without them a file means the original's
+        defaults, to the original and to Kueue-C alike."""
+        home = FreshHome(self)
+        srv = kqtest.Server(self)
+        os.makedirs(os.path.dirname(home.config))
+        for section, expect in (({"job_default_cpus": 8, "job_default_ram_mb": 8192}, (8, 8192)),
+                                ({"job_default_cpus": 3}, (3, 8192)),
+                                ({}, (8, 8192))):
+            sections = {"common_settings": {"shared_secret": srv.secret,
+                                            "server_name": "127.0.0.1",
+                                            "server_port": srv.port}}
+            if section:
+                sections["client_settings"] = section
+            kqtest.write_config(home.config, sections)
+            job = kp.decode(S2C, home.ok("cmd", "--json", "true")).value
+            self.assertEqual((job.worker_resources.cpus, job.worker_resources.ram_mb), expect)
+
+
+if __name__ == "__main__":
+    unittest.main()
