@@ -21,6 +21,10 @@ const char kq_cli_version[] = "kueue " KQ_VERSION;
 static const kq_cli_opt opt_config = {
     KQ_OPT_CONFIG, 'c', "config", "PATH", KQ_ARG_PATH, false,
     "Path to the configuration file"};
+static const kq_cli_opt opt_init = {
+    KQ_OPT_INIT, 0, "init", NULL, KQ_ARG_FLAG, false,
+    "Write a new configuration (with a fresh shared secret) to that path or "
+    "the default one, and exit"};
 static const kq_cli_opt opt_help = {
     KQ_OPT_HELP, 'h', "help", NULL, KQ_ARG_FLAG, false, "Print help"};
 static const kq_cli_opt opt_version = {
@@ -81,8 +85,8 @@ static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
 
-const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
-                                                &opt_version, NULL};
+const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_init,
+                                                &opt_help, &opt_version, NULL};
 
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
@@ -625,6 +629,12 @@ int kq_cli_parse(int argc, char *const *argv, kq_cli_args *args, FILE *out,
         if ((rc = parse_option(&p, kq_cli_global_opts)) != KQ_CLI_RUN)
             goto done;
     }
+    if (args->given[KQ_OPT_INIT]) {
+        rc = p.i < argc ? usage_error(&p, "the argument '--init' cannot be used "
+                                          "with a subcommand ('%s')", argv[p.i])
+                        : KQ_CLI_INIT;
+        goto done;
+    }
     if (p.i >= argc) {
         kq_cli_help(err, NULL);
         rc = KQ_CLI_USAGE;
@@ -638,7 +648,7 @@ int kq_cli_parse(int argc, char *const *argv, kq_cli_args *args, FILE *out,
     p.i++;
     rc = parse_subcommand(&p);
 done:
-    if (rc != KQ_CLI_RUN)
+    if (rc != KQ_CLI_RUN && rc != KQ_CLI_INIT)
         kq_cli_args_free(args);
     return rc;
 }

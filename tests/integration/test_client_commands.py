@@ -4,6 +4,7 @@ errors, configuration handling and unexpected answers."""
 
 import os
 import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -96,20 +97,19 @@ class Usage(unittest.TestCase):
 class Config(unittest.TestCase):
     def test_template_written_once_with_mode_0600(self):
         d = tempfile.mkdtemp(prefix="kq-config-")
-        self.addCleanup(lambda: [os.remove(os.path.join(d, "sub", f))
-                                 for f in os.listdir(os.path.join(d, "sub"))]
-                        and os.rmdir(os.path.join(d, "sub")) or os.rmdir(d))
-        path = os.path.join(d, "sub", "config.toml")
+        self.addCleanup(shutil.rmtree, d, True)
+        env = client_env(XDG_CONFIG_HOME=os.path.join(d, "sub"))
+        path = os.path.join(d, "sub", "kueue", "config.toml")
         # Nothing listens on the port of a fresh template here, or if
         # something does, it is not this test's business: only the file counts.
-        r = run_kueue(self, ["-c", path, "list-workers"])
+        r = run_kueue(self, ["list-workers"], env=env)
         self.assertIn("Wrote a new configuration", r.stderr)
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
         with open(path) as fh:
             text = fh.read()
         self.assertRegex(text, r'shared_secret = "[A-Za-z0-9]{64}"')
         self.assertIn("[client_settings]", text)
-        run_kueue(self, ["-c", path, "list-workers"])
+        run_kueue(self, ["list-workers"], env=env)
         with open(path) as fh:
             self.assertEqual(fh.read(), text)
 

@@ -69,8 +69,8 @@ class Scripts(unittest.TestCase):
         self.assertEqual(b(["kueue", "list-"]), ["list-jobs", "list-resources",
                                                  "list-workers"])
         self.assertEqual(b(["kueue", "-c", "x.toml", "show-"]), ["show-job", "show-worker"])
-        self.assertEqual(b(["kueue", "-"]), ["--config", "--help", "--version", "-V", "-c",
-                                             "-h"])
+        self.assertEqual(b(["kueue", "-"]), ["--config", "--help", "--init", "--version",
+                                             "-V", "-c", "-h"])
         self.assertEqual(b(["kueue", "list-jobs", "--r"]), ["--running"])
         self.assertEqual(b(["kueue", "remove-job", "-"]), ["--help", "--json", "--kill",
                                                            "-h", "-k"])

@@ -67,14 +67,14 @@ class FreshHome:
 
 class FirstJob(unittest.TestCase):
     def test_first_job_runs_with_the_templates_defaults(self):
-        """The README's steps on a laptop: the first run writes the
+        """The README's steps on a laptop: `kueue_server --init` writes the
         configuration, the same file serves server, worker and client, and
         `kueue cmd echo hello` runs at once on this machine's one worker.
         With the original's 8 cores and 8 GiB per job it waited for ever on
         any machine with fewer cores."""
         home = FreshHome(self)
-        # Whatever answers on the template's port: only the file counts.
-        self.assertIn("Wrote a new configuration", home.kueue("list-workers").stderr)
+        r = home.run([SERVER, "--init"])
+        self.assertEqual((r.returncode, r.stderr), (0, ""), r)
         text = home.text()
         self.assertIn("\njob_default_cpus = 1\n", text)
         self.assertIn("\njob_default_ram_mb = 1024\n", text)
@@ -117,6 +117,64 @@ class FirstJob(unittest.TestCase):
             kqtest.write_config(home.config, sections)
             job = kp.decode(S2C, home.ok("cmd", "--json", "true")).value
             self.assertEqual((job.worker_resources.cpus, job.worker_resources.ram_mb), expect)
+
+
+class ConfigFile(unittest.TestCase):
+    """Where the programs look for their configuration, and --init."""
+
+    def programs(self):
+        return [("kueue", [KUEUE], ["list-jobs"]), ("kueue_server", [SERVER], []),
+                ("kueue_worker", [WORKER], [])]
+
+    def test_a_path_that_names_no_file_is_an_error(self):
+        """-c with a mistyped path used to start with a fresh secret that
+        nobody else had (and wrote it there); now it says what to do."""
+        home = FreshHome(self)
+        missing = os.path.join(home.home, "confg.toml")
+        for name, argv, args in self.programs():
+            r = home.run(argv + ["-c", missing] + args)
+            self.assertEqual((r.returncode, r.stdout, r.stderr),
+                             (1, "", "Error: Failed to load config: no configuration at %s "
+                                     "(copy the server's there, or write a new one with: "
+                                     "kueue --init -c %s)\n" % (missing, missing)), name)
+        self.assertEqual(os.listdir(home.home), [])
+
+    def test_init_writes_once_and_starts_nothing(self):
+        for name, argv, _ in self.programs():
+            home = FreshHome(self)
+            r = home.run(argv + ["--init"])
+            self.assertEqual((r.returncode, r.stderr), (0, ""), (name, r))
+            self.assertEqual(r.stdout.splitlines()[0], "Wrote a new configuration with a "
+                             "fresh shared secret to %s" % home.config, name)
+            self.assertIn("set server_name there", r.stdout)
+            self.assertEqual(os.stat(home.config).st_mode & 0o777, 0o600)
+            text = home.text()
+            self.assertRegex(text, r'\nshared_secret = "[A-Za-z0-9]{64}"\n')
+            self.assertIn("\njob_default_cpus = 1\n", text)
+            # Only the file: no state, no log, no process left.
+            self.assertEqual(os.listdir(home.home), [".config"])
+            r = home.run(argv + ["--init"])
+            self.assertEqual((r.returncode, r.stdout, r.stderr),
+                             (1, "", "Error: %s exists already and was left as it is (move "
+                                     "it away first to write a new one)\n" % home.config),
+                             name)
+            self.assertEqual(home.text(), text)
+            # -c names where a new file goes.
+            other = os.path.join(home.home, "lab", "kueue.toml")
+            r = home.run(argv + ["-c", other, "--init"])
+            self.assertEqual(r.returncode, 0, r)
+            self.assertIn(other, r.stdout)
+            with open(other) as fh:
+                self.assertNotEqual(fh.read(), text)
+
+    def test_init_takes_no_subcommand(self):
+        home = FreshHome(self)
+        r = home.kueue("--init", "list-jobs")
+        self.assertEqual((r.returncode, r.stdout), (2, ""))
+        self.assertTrue(r.stderr.startswith("error: the argument '--init' cannot be used "
+                                            "with a subcommand ('list-jobs')\n"), r.stderr)
+        self.assertFalse(os.path.exists(home.config))
+        self.assertIn("--init", home.ok("--help"))
 
 
 if __name__ == "__main__":

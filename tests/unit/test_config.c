@@ -185,36 +185,62 @@ static void test_template_round_trip(const char *dir)
 
 static void test_first_start_writes_a_private_template(void)
 {
-    char dir[] = "/tmp/kq-config-XXXXXX", path[256];
+    char dir[] = "/tmp/kq-config-XXXXXX", home[256], path[512], cmd[1200];
     kq_config a, b;
-    kq_error err;
+    kq_error err = {{0}};
     struct stat st;
 
     CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof path, "%s/sub/config.toml", dir);
-    CHECK_INT(kq_config_load(path, true, &a, &err), 0);
+    /* The default path follows XDG_CONFIG_HOME. */
+    snprintf(home, sizeof home, "%s/sub", dir);
+    setenv("XDG_CONFIG_HOME", home, 1);
+    CHECK_INT(kq_config_path(NULL, path, sizeof path), 0);
+    CHECK_STR(path, strcat(home, "/kueue/config.toml"));
+    CHECK_INT(kq_config_load(NULL, true, &a, &err), 0);
     CHECK_INT(stat(path, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0600);
     /* A new file asks for what a laptop has: the run that writes it too. */
     CHECK_INT(a.client_settings.job_default_cpus, 1);
     CHECK_INT(a.client_settings.job_default_ram_mb, 1024);
-    CHECK_INT(kq_config_load(path, true, &b, &err), 0);
+    CHECK_INT(kq_config_load(NULL, true, &b, &err), 0);
     CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
     CHECK_INT(b.client_settings.job_default_cpus, 1);
     CHECK_INT(b.client_settings.job_default_ram_mb, 1024);
+    kq_config_free(&b);
+    CHECK_INT(kq_config_load(path, true, &b, &err), 0);
+    CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
     kq_config_free(&a);
     kq_config_free(&b);
-    /* Without write_template nothing is written. */
+
+    /* A path given that names no file is an error, not a new secret. */
     snprintf(path, sizeof path, "%s/other.toml", dir);
-    CHECK_INT(kq_config_load(path, false, &a, &err), 0);
+    CHECK_INT(kq_config_load(path, true, &a, &err), -ENOENT);
+    snprintf(cmd, sizeof cmd, "no configuration at %s (copy the server's there, or "
+                              "write a new one with: kueue --init -c %s)", path, path);
+    CHECK_STR(err.msg, cmd);
     CHECK(access(path, F_OK) != 0);
+
+    /* Without write_template nothing is written, also at the default path. */
+    snprintf(home, sizeof home, "%s/none", dir);
+    setenv("XDG_CONFIG_HOME", home, 1);
+    CHECK_INT(kq_config_load(NULL, false, &a, &err), 0);
+    CHECK_INT(a.client_settings.job_default_cpus, 8);
+    CHECK(access(home, F_OK) != 0);
     kq_config_free(&a);
-    /* The default path follows XDG_CONFIG_HOME. */
-    setenv("XDG_CONFIG_HOME", dir, 1);
-    CHECK_INT(kq_config_path(NULL, path, sizeof path), 0);
-    CHECK(strstr(path, "/kueue/config.toml") && strncmp(path, dir, strlen(dir)) == 0);
-    snprintf(path, sizeof path, "rm -rf %s", dir);
-    CHECK_INT(system(path), 0);
+
+    /* --init writes where it is told, once. */
+    CHECK_INT(kq_config_init_file(path), 0);
+    CHECK_INT(stat(path, &st), 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    CHECK_INT(kq_config_load(path, false, &a, &err), 0);
+    CHECK_INT(a.client_settings.job_default_cpus, 1);
+    CHECK_INT(kq_config_init_file(path), 1);
+    CHECK_INT(kq_config_load(path, false, &b, &err), 0);
+    CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
+    kq_config_free(&a);
+    kq_config_free(&b);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
 }
 
 /* Applies text and runs kq_config_check_shared; returns its rc, with any
