@@ -76,6 +76,7 @@ int kq_config_fill_random(kq_config *c)
 
 void kq_config_free(kq_config *c)
 {
+    free(c->file);
     free(c->common_settings.shared_secret);
     free(c->common_settings.server_name);
     free(c->common_settings.log_level);

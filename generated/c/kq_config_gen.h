@@ -19,6 +19,9 @@
 #include "kq_toml.h"
 
 typedef struct kq_config {
+    /* The file read, as messages name it ("~/.config/kueue/config.toml"),
+     * or NULL; set by kq_config_load. */
+    char *file;
     /* [common_settings] Settings of every program. */
     struct {
         char *shared_secret; /* Secret shared by server, workers and clients (authentication); generated on first start. Copy it to every machine. */

@@ -15,6 +15,7 @@
 
 #include "kq_batch.h"
 #include "kq_jobspec.h"
+#include "kq_net.h"
 #include "kq_print.h"
 #include "kq_wait.h"
 
@@ -104,14 +105,22 @@ static uint64_t default_num_jobs(void)
 int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
                         kq_error *err)
 {
+    const char *file = cfg->file ? cfg->file : "the configuration";
+    char where[300];
+    kq_error why;
     int rc;
 
     rc = kq_session_open(s, cfg->common_settings.server_name,
-                         cfg->common_settings.server_port, err);
-    if (rc < 0)
+                         cfg->common_settings.server_port, &why);
+    if (rc < 0) {
+        kq_net_host_port(where, sizeof where, cfg->common_settings.server_name,
+                         cfg->common_settings.server_port);
+        kq_error_set(err, "%s: is kueue_server running on %s? "
+                          "(server_name/server_port in %s)", why.msg, where, file);
         return rc;
+    }
     if (auth && (rc = kq_session_auth(s, cfg->common_settings.shared_secret,
-                                      err)) < 0) {
+                                      file, err)) < 0) {
         kq_session_close(s);
         return rc;
     }

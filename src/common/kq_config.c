@@ -32,6 +32,28 @@ int kq_config_path(const char *explicit_path, char *out, size_t n)
     return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
+/* Sets c->file to path as messages show it: the home directory written
+ * "~" ("~/.config/kueue/config.toml"). */
+static int set_file(kq_config *c, const char *path, kq_error *err)
+{
+    const char *home = getenv("HOME");
+    size_t len = home ? strlen(home) : 0;
+    int n;
+
+    while (len > 1 && home[len - 1] == '/')
+        len--;
+    if (len > 1 && strncmp(path, home, len) == 0 && path[len] == '/')
+        n = asprintf(&c->file, "~%s", path + len);
+    else
+        n = asprintf(&c->file, "%s", path);
+    if (n < 0) {
+        c->file = NULL;
+        kq_error_set(err, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 static void warn_stderr(void *ctx, const char *message)
 {
     (void)ctx;
@@ -154,7 +176,8 @@ static int load(const char *explicit_path, bool write_tmpl, bool check_shared,
         }
         if (write_tmpl) {
             kq_config_use_template(c);
-            if ((rc = write_template(path, c, err)) < 0)
+            if ((rc = write_template(path, c, err)) < 0 ||
+                (rc = set_file(c, path, err)) < 0)
                 goto fail;
             say_written(stderr, path);
         }
@@ -178,6 +201,8 @@ static int load(const char *explicit_path, bool write_tmpl, bool check_shared,
         kq_error_set(err, "cannot draw a random shared secret");
         goto fail;
     }
+    if ((rc = set_file(c, path, err)) < 0)
+        goto fail;
     return 0;
 fail:
     kq_config_free(c);

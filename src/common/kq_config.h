@@ -26,7 +26,8 @@ KQ_NODISCARD int kq_config_path(const char *explicit_path, char *out,
                                 size_t n);
 
 /*
- * Fills c: defaults, then the file's values.  When explicit_path names no
+ * Fills c: defaults, then the file's values, and c->file with the file's
+ * name (home written "~").  When explicit_path names no
  * file, fails with -ENOENT ("no configuration at PATH ...").  When the
  * default file does not exist and write_template is set, writes the
  * template (creating directories) and notes it on stderr.  Warnings

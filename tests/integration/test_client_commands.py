@@ -130,7 +130,9 @@ class Config(unittest.TestCase):
         port = free_port()
         cli = Client(self, port=port)
         self.assertEqual(cli.fails(1, "list-jobs"),
-                         "Error: connect 127.0.0.1:%d: Connection refused\n" % port)
+                         "Error: connect 127.0.0.1:%d: Connection refused: is kueue_server "
+                         "running on 127.0.0.1:%d? (server_name/server_port in %s)\n"
+                         % (port, port, cli.config))
 
 
     def test_server_by_name(self):
@@ -139,9 +141,11 @@ class Config(unittest.TestCase):
         srv = kqtest.Server(self)
         cli = Client(self, srv, server_name="localhost")
         self.assertEqual(cli.ok("cmd", "true").strip(), "0")
-        self.assertEqual(Client(self, srv, server_name="no..such.host").fails(1, "list-jobs"),
-                         "Error: resolve no..such.host:%d: Name or service not known\n"
-                         % srv.port)
+        bad = Client(self, srv, server_name="no..such.host")
+        self.assertEqual(bad.fails(1, "list-jobs"),
+                         "Error: resolve no..such.host:%d: Name or service not known: is "
+                         "kueue_server running on no..such.host:%d? (server_name/server_port "
+                         "in %s)\n" % (srv.port, srv.port, bad.config))
 
 
 class Commands(unittest.TestCase):
@@ -227,11 +231,11 @@ class Commands(unittest.TestCase):
     def test_authentication_failure(self):
         bad = Client(self, self.srv, secret="not the secret")
         self.assertEqual(bad.fails(1, "cmd", "true"),
-                         "Error: Authentication failed! The shared_secret in the "
-                         "configuration must be the server's.\n")
+                         "Error: Authentication failed! The shared_secret in %s must "
+                         "be the server's.\n" % bad.config)
         self.assertEqual(bad.fails(1, "remove-job", "0"),
-                         "Error: Authentication failed! The shared_secret in the "
-                         "configuration must be the server's.\n")
+                         "Error: Authentication failed! The shared_secret in %s must "
+                         "be the server's.\n" % bad.config)
         # Queries need no authentication.
         self.assertIsInstance(bad.json("list-workers"), S2C.WorkerList)
 

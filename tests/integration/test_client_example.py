@@ -45,11 +45,32 @@ class Example(unittest.TestCase):
         self.assertEqual((job.cwd, job.worker_resources.cpus, job.worker_resources.ram_mb),
                          (os.path.realpath(self.cli.dir), 1, 100))
 
+    def run_example(self, config, *args):
+        return subprocess.run([sys.executable, EXAMPLE, "-c", config] + list(args),
+                              capture_output=True, text=True, timeout=30)
+
     def test_wrong_secret(self):
         bad = Client(self, self.srv, secret="wrong")
-        proc = subprocess.run([sys.executable, EXAMPLE, "-c", bad.config, "submit", "true"],
-                              capture_output=True, text=True, timeout=30)
-        self.assertEqual((proc.returncode, proc.stderr), (1, "Error: authentication failed\n"))
+        proc = self.run_example(bad.config, "submit", "true")
+        self.assertEqual((proc.returncode, proc.stderr),
+                         (1, "Error: Authentication failed! The shared_secret in %s must be "
+                             "the server's.\n" % bad.config))
+
+    def test_errors_say_what_to_check(self):
+        """The same messages as kueue's: the address, the file, the fix."""
+        port = kqtest.free_port()
+        nobody = Client(self, port=port)
+        proc = self.run_example(nobody.config, "list")
+        message = ("Error: connect 127.0.0.1:%d: Connection refused: is kueue_server running "
+                   "on 127.0.0.1:%d? (server_name/server_port in %s)\n"
+                   % (port, port, nobody.config))
+        self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (1, "", message))
+        self.assertEqual(nobody.fails(1, "list-jobs"), message)
+        missing = os.path.join(nobody.dir, "none.toml")
+        proc = self.run_example(missing, "list")
+        self.assertEqual((proc.returncode, proc.stderr),
+                         (1, "Error: no configuration at %s (copy the server's there, or "
+                             "write a new one with: kueue --init -c %s)\n" % (missing, missing)))
 
 
 if __name__ == "__main__":

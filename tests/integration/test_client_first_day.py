@@ -1,6 +1,7 @@
 """A new user's first day (issue 13): a fresh install on one machine, with
 the configuration the programs write themselves, runs the first job."""
 
+import errno
 import os
 import re
 import shutil
@@ -175,6 +176,52 @@ class ConfigFile(unittest.TestCase):
                                             "with a subcommand ('list-jobs')\n"), r.stderr)
         self.assertFalse(os.path.exists(home.config))
         self.assertIn("--init", home.ok("--help"))
+
+
+class Unreachable(unittest.TestCase):
+    """A server that does not answer: every client and the worker name the
+    address, the file it came from and what to check."""
+
+    def test_client_worker_and_python_module(self):
+        home = FreshHome(self)
+        self.assertEqual(home.run([SERVER, "--init"]).returncode, 0)
+        port = free_port()
+        home.edit(server_name="127.0.0.1", server_port=port)
+        hint = ("connect 127.0.0.1:%d: Connection refused: is kueue_server running on "
+                "127.0.0.1:%d?" % (port, port))
+        where = " (server_name/server_port in ~/.config/kueue/config.toml)"
+        r = home.kueue("list-jobs")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "", "Error: %s%s\n"
+                                                                     % (hint, where)))
+        r = home.run([WORKER], timeout=30)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.stderr, "Error: Failed to start worker: %s%s\n" % (hint, where))
+        with self.assertRaises(kp.ServerUnreachable) as caught:
+            kp.Connection("127.0.0.1", port, timeout=10)
+        self.assertEqual(str(caught.exception), hint)
+        self.assertEqual(caught.exception.errno, errno.ECONNREFUSED)
+        self.assertIsInstance(caught.exception, OSError)
+        with self.assertRaises(kp.ServerUnreachable) as caught:
+            kp.Connection("127.0.0.1", port, timeout=10, config="lab.toml")
+        self.assertEqual(str(caught.exception),
+                         hint + " (server_name/server_port in lab.toml)")
+
+    def test_worker_log_while_reconnecting(self):
+        srv = kqtest.Server(self)
+        w = kqtest.Worker(self, srv.port, reconnect_max_seconds=1)
+        w.wait_for("Established connection to server")
+        self.assertEqual(srv.stop(), 0)
+        w.wait_for(re.escape("Failed to reconnect to server: connect 127.0.0.1:%d: Connection "
+                             "refused: is kueue_server running on 127.0.0.1:%d? "
+                             "(server_name/server_port in %s); next attempt in "
+                             % (srv.port, srv.port, w.config)))
+
+    def test_worker_with_the_wrong_secret(self):
+        srv = kqtest.Server(self)
+        w = kqtest.Worker(self, srv.port, secret="not the server's")
+        self.assertEqual(w.proc.wait(30), 1)
+        self.assertIn("Error: Failed to start worker: Authentication failed! The shared_secret "
+                      "in %s must be the server's.\n" % w.config, w.text())
 
 
 if __name__ == "__main__":
