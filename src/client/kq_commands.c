@@ -246,13 +246,35 @@ static int run_request_response(client *c, const kq_c2s *req, bool auth,
     return rc;
 }
 
+/* Whether text ends with tail. */
+static bool ends_with(const char *text, const char *tail)
+{
+    size_t n = strlen(text), m = strlen(tail);
+
+    return n >= m && strcmp(text + n - m, tail) == 0;
+}
+
 static int run_remove_job(client *c, kq_error *err)
 {
     kq_c2s req = {.tag = KQ_C2S_REMOVE_JOB};
+    uint64_t id = c->args->pos_number[0];
+    kq_error refusal;
+    int rc;
 
-    req.remove_job.job_id = c->args->pos_number[0];
+    req.remove_job.job_id = id;
     req.remove_job.kill = c->args->given[KQ_OPT_KILL];
-    return run_request_response(c, &req, true, err);
+    rc = run_request_response(c, &req, true, err);
+    if (rc != -EPERM)
+        return rc;
+    /* The refusals are the reference's words; say what to do instead. */
+    refusal = *err;
+    if (ends_with(refusal.msg, " has already started!"))
+        kq_error_set(err, "%s To stop it, kill it: kueue remove-job -k %" PRIu64,
+                     refusal.msg, id);
+    else if (ends_with(refusal.msg, " has already finished!"))
+        kq_error_set(err, "%s Finished jobs leave the list with kueue clean-jobs "
+                          "(-a: failed ones too).", refusal.msg);
+    return rc;
 }
 
 static int run_clean_jobs(client *c, kq_error *err)

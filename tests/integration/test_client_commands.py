@@ -46,6 +46,10 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn("Usage: kueue remove-job [OPTIONS] <JOB_ID>", r.stdout)
         self.assertIn("-k, --kill", r.stdout)
+        # What it does: cancels; kills only with -k.
+        self.assertIn("Cancel a job; with --kill also a running one\n",
+                      r.stdout)
+        self.assertIn("Also cancel the job if it is already running, by killing it", r.stdout)
         self.assertEqual(self.kueue("cmd", "--help").stdout,
                          self.kueue("help", "cmd").stdout)
 
@@ -60,6 +64,25 @@ class Usage(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout), (2, ""))
         self.assertIn("Usage: kueue [OPTIONS] <COMMAND>", r.stderr)
         self.usage_error(["bogus"], "unrecognized subcommand 'bogus'",
+                         "kueue [OPTIONS] <COMMAND>")
+        # Mistyped names get the closest one, as clap suggests it.
+        for typed, meant in (("lst-jobs", "list-jobs"), ("lsit-jobs", "list-jobs"),
+                             ("wait", "wait-job"), ("cdm", "cmd"), ("clean", "clean-jobs")):
+            self.usage_error([typed], "unrecognized subcommand '%s'\n\n  tip: a similar "
+                             "subcommand exists: '%s'" % (typed, meant),
+                             "kueue [OPTIONS] <COMMAND>")
+        self.usage_error(["show"], "unrecognized subcommand 'show'",  # show-job or -worker?
+                         "kueue [OPTIONS] <COMMAND>")
+        self.usage_error(["help", "lst-jobs"], "unrecognized subcommand 'lst-jobs'\n\n  tip: "
+                         "a similar subcommand exists: 'list-jobs'", "kueue help [COMMAND]")
+        self.usage_error(["remove-job", "--kil", "3"], "unexpected argument '--kil' found\n\n"
+                         "  tip: a similar argument exists: '--kill'",
+                         "kueue remove-job [OPTIONS] <JOB_ID>")
+        self.usage_error(["cmd", "--cpu=2", "true"], "unexpected argument '--cpu=2' found\n\n"
+                         "  tip: a similar argument exists: '--cpus'",
+                         "kueue cmd [OPTIONS] <COMMAND> [ARGS]...")
+        self.usage_error(["--confg", "x", "list-jobs"], "unexpected argument '--confg' found"
+                         "\n\n  tip: a similar argument exists: '--config'",
                          "kueue [OPTIONS] <COMMAND>")
         cmd_usage = "kueue cmd [OPTIONS] <COMMAND> [ARGS]..."
         self.usage_error(["cmd"], "the following required arguments were not "
@@ -337,14 +360,16 @@ class Commands(unittest.TestCase):
         self.assertEqual(self.cli.fails(1, "remove-job", "3"),
                          "Error: Job ID=3 is already canceled!\n")
         self.assertEqual(self.cli.fails(1, "remove-job", "0"),
-                         "Error: Job ID=0 has already finished!\n")
+                         "Error: Job ID=0 has already finished! Finished jobs leave the list "
+                         "with kueue clean-jobs (-a: failed ones too).\n")
         self.assertEqual(self.cli.fails(1, "remove-job", "99"),
                          "Error: Job with ID=99 not found!\n")
-        self.assertEqual(self.cli.fails(1, "remove-job", "2"),
-                         "Error: Job ID=2 has already started!\n")
+        # A running job: the reference's refusal, and what to do instead.
+        started = ("Error: Job ID=2 has already started! To stop it, kill it: kueue "
+                   "remove-job -k 2\n")
+        self.assertEqual(self.cli.fails(1, "remove-job", "2"), started)
         r = self.cli.run("remove-job", "2", "--json")
-        self.assertEqual((r.returncode, r.stderr),
-                         (1, "Error: Job ID=2 has already started!\n"))
+        self.assertEqual((r.returncode, r.stderr), (1, started))
         self.assertEqual(kp.decode(S2C, r.stdout), S2C.RequestResponse(
             success=False, text="Job ID=2 has already started!"))
         msg = self.cli.json("remove-job", "--kill", "2")

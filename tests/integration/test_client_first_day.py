@@ -168,6 +168,21 @@ class ConfigFile(unittest.TestCase):
             with open(other) as fh:
                 self.assertNotEqual(fh.read(), text)
 
+    def test_unquoted_string(self):
+        """The likeliest edit of a new file: an address without quotes."""
+        home = FreshHome(self)
+        self.assertEqual(home.run([SERVER, "--init"]).returncode, 0)
+        text = home.text().replace('server_name = "localhost"', "server_name = 127.0.0.1")
+        with open(home.config, "w") as fh:
+            fh.write(text)
+        line = text[:text.index("server_name = 127")].count("\n") + 1
+        for argv in ([KUEUE, "list-jobs"], [SERVER], [WORKER]):
+            r = home.run(argv)
+            self.assertEqual((r.returncode, r.stderr),
+                             (1, 'Error: Failed to load config: %s:%d: invalid value for key '
+                                 '"server_name": 127.0.0.1 (strings need quotes: server_name = '
+                                 '"127.0.0.1")\n' % (home.config, line)), argv)
+
     def test_init_takes_no_subcommand(self):
         home = FreshHome(self)
         r = home.kueue("--init", "list-jobs")
