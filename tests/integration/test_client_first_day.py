@@ -12,7 +12,7 @@ import unittest
 import kqtest
 import kueue_protocol as kp
 from kqtest import free_port
-from test_client_harness import KUEUE, S2C, check_clean
+from test_client_harness import KUEUE, S2C, Client, check_clean
 
 SERVER = os.environ.get("KQ_SERVER")
 WORKER = os.environ.get("KQ_WORKER")
@@ -237,6 +237,24 @@ class Unreachable(unittest.TestCase):
         self.assertEqual(w.proc.wait(30), 1)
         self.assertIn("Error: Failed to start worker: Authentication failed! The shared_secret "
                       "in %s must be the server's.\n" % w.config, w.text())
+
+
+class Security(unittest.TestCase):
+    def test_queries_need_no_secret(self):
+        """What the README's Security section says: as in the original, only
+        requests that change something need the shared secret."""
+        srv = kqtest.Server(self)
+        good = Client(self, srv)
+        job = good.ok("cmd", "echo", "secret output").strip()
+        worker = kqtest.FakeWorker(srv.port, "node1", srv.secret, test=self)
+        worker.run_next(0, stdout="secret output\n")
+        bad = Client(self, srv, secret="wrong")
+        self.assertIn("echo secret output", bad.ok("list-jobs"))
+        self.assertIn("secret output\n", bad.ok("show-job", job))
+        self.assertEqual(bad.ok("wait-job", job), "")
+        self.assertIn("node1", bad.ok("list-workers"))
+        for args in (["cmd", "true"], ["remove-job", job], ["clean-jobs"]):
+            self.assertIn("Authentication failed!", bad.fails(1, *args))
 
 
 if __name__ == "__main__":
