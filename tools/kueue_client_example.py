@@ -9,6 +9,9 @@ server alike, and is meant to be copied and adapted.
     tools/kueue_client_example.py wait 7
     tools/kueue_client_example.py list
 
+`cmake --install` installs it as bin/kueue-py, and the module beside it in
+share/kueue/python.
+
 Server address and shared secret come from the kueue configuration file
 (-c/--config, default ~/.config/kueue/config.toml), as for `kueue`.
 `run` and `wait` exit with the job's return code (1 if it was canceled or
@@ -20,10 +23,12 @@ import os
 import sys
 import tomllib
 
-# The module lives in generated/python of the source tree; an installed
-# copy on PYTHONPATH works as well.
-sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                             os.pardir, "generated", "python"))
+# The module: generated/python of the source tree, or share/kueue/python of
+# the prefix this script is installed in (bin/kueue-py), also when called
+# through a symbolic link; else a copy on PYTHONPATH.
+_HERE = os.path.dirname(os.path.realpath(__file__))
+sys.path[1:1] = [os.path.join(_HERE, os.pardir, "generated", "python"),
+                 os.path.join(_HERE, os.pardir, "share", "kueue", "python")]
 import kueue_protocol as kp  # noqa: E402
 
 C2S = kp.ClientToServerMessage

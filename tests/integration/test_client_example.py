@@ -2,15 +2,17 @@
 module, against a real kueue_server with a FakeWorker running the jobs."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 import kqtest
 from test_client_harness import Client, finished, spawn
 
-EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
-                       "tools", "kueue_client_example.py")
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
+EXAMPLE = os.path.join(ROOT, "tools", "kueue_client_example.py")
 
 
 class Example(unittest.TestCase):
@@ -71,6 +73,45 @@ class Example(unittest.TestCase):
         self.assertEqual((proc.returncode, proc.stderr),
                          (1, "Error: no configuration at %s (copy the server's there, or "
                              "write a new one with: kueue --init -c %s)\n" % (missing, missing)))
+
+
+class Installed(unittest.TestCase):
+    def test_installed_example_finds_its_module(self):
+        """`cmake --install` puts the example in bin/kueue-py and the module
+        in share/kueue/python; run from there (through a symbolic link too,
+        and without PYTHONPATH) it works against a real server."""
+        build = os.path.dirname(os.path.realpath(os.environ["KQ_CLIENT"]))
+        while not os.path.exists(os.path.join(build, "CMakeCache.txt")):
+            parent = os.path.dirname(build)
+            self.assertNotEqual(parent, build, "no build directory")
+            build = parent
+        prefix = tempfile.mkdtemp(prefix="kq-install-")
+        self.addCleanup(shutil.rmtree, prefix, True)
+        r = subprocess.run(["cmake", "--install", build, "--prefix", prefix],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        program = os.path.join(prefix, "bin", "kueue-py")
+        self.assertTrue(os.access(program, os.X_OK))
+        with open(program) as fh:
+            self.assertEqual(fh.readline(), "#!/usr/bin/env python3\n")
+        with open(os.path.join(prefix, "share", "kueue", "python", "kueue_protocol.py")) as a, \
+                open(os.path.join(ROOT, "generated", "python", "kueue_protocol.py")) as b:
+            self.assertEqual(a.read(), b.read())
+        link = os.path.join(prefix, "elsewhere", "kp")
+        os.mkdir(os.path.dirname(link))
+        os.symlink(program, link)
+
+        srv = kqtest.Server(self)
+        cli = Client(self, srv)
+        worker = kqtest.FakeWorker(srv.port, "node1", srv.secret, test=self)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        proc = spawn(self, [program, "-c", cli.config, "run", "--", "sh", "-c", "exit 3"],
+                     cwd=prefix, env=env)
+        worker.run_next(3)
+        self.assertEqual(finished(self, proc),
+                         (3, "job 0 issued\njob 0 finished with code 3\n", ""))
+        proc = spawn(self, [link, "-c", cli.config, "list"], cwd=prefix, env=env)
+        self.assertEqual(finished(self, proc), (0, "0\tfailed(3)\tsh -c exit 3\n", ""))
 
 
 if __name__ == "__main__":
