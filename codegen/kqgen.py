@@ -548,7 +548,7 @@ class ConfigKey:
 
 
 class ConfigSection:
-    ATTRS = {"name", "doc", "keys", "optional", "map"}
+    ATTRS = {"name", "doc", "keys", "optional", "map", "example"}
 
     def __init__(self, spec, where):
         check_spec(spec, where, "section", self.ATTRS, ("name", "doc"))
@@ -556,6 +556,12 @@ class ConfigSection:
         where = "%s (%s)" % (where, self.name)
         self.doc = str(spec["doc"]).strip()
         self.optional = bool(spec.get("optional", False))
+        # Lines of keys the template shows commented out when the section
+        # is absent, so that a new file says how to add it.
+        example = spec.get("example")
+        self.example = [] if example is None else str(example).strip().splitlines()
+        if example is not None and (not self.optional or not self.example):
+            raise SchemaError("%s: an example is some key lines, for an optional section" % where)
         self.map = spec.get("map")
         if self.map is not None:
             if self.map != "u64" or "keys" in spec:

@@ -307,9 +307,18 @@ void kq_config_write(const kq_config *c, kq_buf *out)
         kq_buf_puts(out, "# Minutes between rounds.\nsleep_minutes_before_recheck = ");
         kq_cfgval_write_f64(out, c->restart_workers.sleep_minutes_before_recheck);
         kq_buf_putc(out, '\n');
+    } else {
+        kq_buf_puts(out, "\n# Settings of kueue_restart_workers, which starts workers over ssh.\n# [restart_workers]\n");
+        kq_buf_puts(out, "# ssh_user = \"alice\"\n");
+        kq_buf_puts(out, "# hostnames = \"node1 node2\"\n");
+        kq_buf_puts(out, "# sleep_minutes_before_recheck = 60.0\n");
     }
     if (c->has_global_resources) {
-        kq_buf_puts(out, "\n# Resources shared by all jobs (licences), with how many exist: name = amount.\n[global_resources]\n");
+        kq_buf_puts(out, "\n# Resources shared by all jobs, such as licences, with how many exist: name =\n# amount. A job asks for some with kueue cmd --resource matlab=1 and holds them\n# while it runs; jobs that would exceed the amount wait.\n[global_resources]\n");
         kq_cfgval_write_map_u64(out, &c->global_resources);
+    } else {
+        kq_buf_puts(out, "\n# Resources shared by all jobs, such as licences, with how many exist: name =\n# amount. A job asks for some with kueue cmd --resource matlab=1 and holds them\n# while it runs; jobs that would exceed the amount wait.\n# [global_resources]\n");
+        kq_buf_puts(out, "# matlab = 4\n");
+        kq_buf_puts(out, "# gpu_licence = 1\n");
     }
 }

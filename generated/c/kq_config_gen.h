@@ -63,7 +63,7 @@ typedef struct kq_config {
         char *hostnames; /* Hosts to keep a worker running on, separated by spaces. */
         double sleep_minutes_before_recheck; /* Minutes between rounds. */
     } restart_workers;
-    /* [global_resources] Resources shared by all jobs (licences), with how many exist: name = amount. */
+    /* [global_resources] Resources shared by all jobs, such as licences, with how many exist: name = amount. A job asks for some with kueue cmd --resource matlab=1 and holds them while it runs; jobs that would exceed the amount wait. */
     bool has_global_resources; /* the section is present */
     kq_u64_map global_resources;
 } kq_config;

@@ -159,6 +159,8 @@ class ConfigBounds(unittest.TestCase):
         self.check("default: 5,", "template: 2,",
                    "sections[0] (s).keys[0] (n): template applies to a number or bool key "
                    "with a default")
+        self.check("    doc: A section.\n", "    doc: A section.\n    example: x = 1\n",
+                   "sections[0] (s): an example is some key lines, for an optional section")
 
     def test_generated_check_names_key_and_range(self):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
@@ -174,8 +176,10 @@ class ConfigBounds(unittest.TestCase):
         self.assertIn('rc = kq_cfgval_f64(e, file, "s.f", 0.0, true, 60.0, &c->s.f, err);',
                       source)
 
-    def test_template_values(self):
-        text = CONFIG.replace("default: 5,", "default: 5, template: 2,")
+    def test_template_values_and_examples(self):
+        text = CONFIG.replace("default: 5,", "default: 5, template: 2,").replace(
+            "    doc: A section.\n", "    doc: A section.\n    optional: true\n"
+            "    example: |\n      n = 3\n      f = 2.5\n")
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
             fh.write(text)
         try:
@@ -186,6 +190,9 @@ class ConfigBounds(unittest.TestCase):
             config=config, sections=config.sections, source="x", generator="y")
         self.assertIn("void kq_config_use_template(kq_config *c)\n{\n    c->s.n = 2;\n}",
                       source)
+        self.assertIn('    } else {\n        kq_buf_puts(out, "# A section.\\n# [s]\\n");\n'
+                      '        kq_buf_puts(out, "# n = 3\\n");\n'
+                      '        kq_buf_puts(out, "# f = 2.5\\n");\n    }\n', source)
 
 
 class Check(unittest.TestCase):

@@ -279,6 +279,7 @@ class Commands(unittest.TestCase):
         self.assertEqual(lines[-1], "")
         table, summary = lines[:-3], lines[-3:-1]
         self.assertEqual(len(table), 6)
+        # Piped, the columns keep their padding, as the reference's (README).
         width = len(table[0])
         for line in table:
             self.assertEqual(len(line), width, out)

@@ -10,6 +10,8 @@ import unittest
 
 from test_client_harness import KUEUE, SUBCOMMANDS, run_kueue
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
+
 SHELLS = ("bash", "zsh", "fish")
 
 
@@ -125,6 +127,14 @@ class Install(unittest.TestCase):
                 text = fh.read()
             self.assertIn("\nExecStart=%s\n" % os.path.join(prefix, "bin", program), text)
             self.assertIn("\nRestart=always\n", text)
+            # Kueue-C's README, installed beside, not the Rust project's.
+            readme = os.path.join(prefix, "share/doc/kueue-c/README.md")
+            self.assertIn("\nDocumentation=file://%s\n" % readme, text)
+            with open(readme) as fh:
+                self.assertTrue(fh.read().startswith("# Kueue-C\n"))
+            with open(os.path.join(ROOT, "tools/systemd", unit)) as fh:
+                self.assertIn("\nDocumentation=file://%h/.local/share/doc/kueue-c/README.md\n",
+                              fh.read())
 
 
 if __name__ == "__main__":

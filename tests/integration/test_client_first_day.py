@@ -152,6 +152,7 @@ class ConfigFile(unittest.TestCase):
             text = home.text()
             self.assertRegex(text, r'\nshared_secret = "[A-Za-z0-9]{64}"\n')
             self.assertIn("\njob_default_cpus = 1\n", text)
+            self.assertIn("\n# [global_resources]\n# matlab = 4\n", text)
             # Only the file: no state, no log, no process left.
             self.assertEqual(os.listdir(home.home), [".config"])
             r = home.run(argv + ["--init"])

@@ -148,6 +148,45 @@ static void test_unknown_keys_warn(void)
     kq_config_free(&c);
 }
 
+/* The optional sections absent from a template are shown as commented
+ * examples, which work once the comment marks are removed. */
+static void test_template_examples(void)
+{
+    kq_config a, b;
+    kq_buf text = KQ_BUF_INIT, uncommented = KQ_BUF_INIT;
+    kq_error err;
+    const char *p, *s;
+    bool example = false;
+
+    CHECK_INT(apply("", &a, &err), 0);
+    CHECK_INT(kq_config_fill_random(&a), 0);
+    kq_config_write(&a, &text);
+    s = kq_buf_ptr(&text);
+    CHECK(strstr(s, "\n# [global_resources]\n# matlab = 4\n# gpu_licence = 1\n") != NULL);
+    CHECK(strstr(s, "\n# [restart_workers]\n# ssh_user = \"alice\"\n") != NULL);
+    /* Remove "# " from each example: a "# [section]" line and the lines
+     * after it up to a blank one. */
+    for (p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+
+        example = strncmp(p, "# [", 3) == 0 || (example && *p != '\n');
+        if (example)
+            kq_buf_append(&uncommented, p + 2, len - 2);
+        else
+            kq_buf_append(&uncommented, p, len);
+        p += len;
+    }
+    CHECK_INT(apply(kq_buf_ptr(&uncommented), &b, &err), 0);
+    CHECK(b.has_global_resources && b.has_restart_workers);
+    CHECK_INT(kq_u64_map_get(&b.global_resources, "matlab")->value, 4);
+    CHECK_STR(b.restart_workers.hostnames, "node1 node2");
+    kq_config_free(&a);
+    kq_config_free(&b);
+    kq_buf_free(&text);
+    kq_buf_free(&uncommented);
+}
+
 /* The template reads back to the same configuration. */
 static void test_template_round_trip(const char *dir)
 {
@@ -302,6 +341,7 @@ int main(int argc, char **argv)
     test_defaults_and_values();
     test_errors_name_file_line_and_key();
     test_unknown_keys_warn();
+    test_template_examples();
     test_template_round_trip(dir);
     test_first_start_writes_a_private_template();
     test_worker_timeout_against_update_interval();
