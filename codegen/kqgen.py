@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import tempfile
+import textwrap
 
 try:
     import jinja2
@@ -500,7 +501,8 @@ CONFIG_TYPES = {"string": "char *", "u16": "uint16_t", "u64": "uint64_t", "f64":
 
 
 class ConfigKey:
-    ATTRS = {"name", "type", "default", "doc", "choices", "min", "max", "above", "ours"}
+    ATTRS = {"name", "type", "default", "template", "doc", "choices", "min", "max", "above",
+             "ours"}
 
     def __init__(self, spec, where):
         check_spec(spec, where, "key", self.ATTRS, ("name", "type", "doc"))
@@ -525,18 +527,29 @@ class ConfigKey:
             self.random = default["random"]
             default = None
         elif not self.required:
-            ok = {"string": lambda v: isinstance(v, str),
-                  "u16": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 65535,
-                  "u64": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-                  "f64": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-                  "bool": lambda v: isinstance(v, bool)}[self.type]
-            if not ok(default):
-                raise SchemaError("%s: default %r is not a %s" % (where, default, self.type))
-            if self.choices and default not in self.choices:
-                raise SchemaError("%s: default %r is not one of the choices" % (where, default))
-            if not self.in_bounds(default):
-                raise SchemaError("%s: default %r is not %s" % (where, default, self.range_text))
+            self.check_value(default, "default", where)
         self.default = default
+        self.template = spec.get("template")
+        if "template" in spec:
+            if self.required or self.random or self.type == "string":
+                raise SchemaError("%s: template applies to a number or bool key with a "
+                                  "default" % where)
+            self.check_value(self.template, "template", where)
+
+    def check_value(self, value, attr, where):
+        """A default or template value must be of the key's type, one of
+        its choices and within its bounds."""
+        ok = {"string": lambda v: isinstance(v, str),
+              "u16": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 65535,
+              "u64": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+              "f64": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+              "bool": lambda v: isinstance(v, bool)}[self.type]
+        if not ok(value):
+            raise SchemaError("%s: %s %r is not a %s" % (where, attr, value, self.type))
+        if self.choices and value not in self.choices:
+            raise SchemaError("%s: %s %r is not one of the choices" % (where, attr, value))
+        if not self.in_bounds(value):
+            raise SchemaError("%s: %s %r is not %s" % (where, attr, value, self.range_text))
 
     def check_bounds(self, spec, where):
         """min and max (inclusive) bound numbers, above (exclusive) floats;
@@ -598,19 +611,27 @@ class ConfigKey:
                                "true" if self.above is not None else "false",
                                "INFINITY" if self.max is None else c_number(self.max, "f64"))
 
+    def c_value(self, value):
+        if self.type == "string":
+            return c_string(value)
+        if self.type == "bool":
+            return "true" if value else "false"
+        if self.type == "f64":
+            return repr(float(value))
+        return str(value)
+
     @property
     def c_default(self):
-        if self.type == "string":
-            return c_string(self.default)
-        if self.type == "bool":
-            return "true" if self.default else "false"
-        if self.type == "f64":
-            return repr(float(self.default))
-        return str(self.default)
+        return self.c_value(self.default)
+
+    @property
+    def c_template(self):
+        """What a new file (the template) sets the key to."""
+        return self.c_value(self.template)
 
 
 class ConfigSection:
-    ATTRS = {"name", "doc", "keys", "optional", "map"}
+    ATTRS = {"name", "doc", "keys", "optional", "map", "example"}
 
     def __init__(self, spec, where):
         check_spec(spec, where, "section", self.ATTRS, ("name", "doc"))
@@ -618,6 +639,12 @@ class ConfigSection:
         where = "%s (%s)" % (where, self.name)
         self.doc = str(spec["doc"]).strip()
         self.optional = bool(spec.get("optional", False))
+        # Lines of keys the template shows commented out when the section
+        # is absent, so that a new file says how to add it.
+        example = spec.get("example")
+        self.example = [] if example is None else str(example).strip().splitlines()
+        if example is not None and (not self.optional or not self.example):
+            raise SchemaError("%s: an example is some key lines, for an optional section" % where)
         self.map = spec.get("map")
         if self.map is not None:
             if self.map != "u64" or "keys" in spec:
@@ -675,6 +702,8 @@ def c_string(text):
         c = chr(ch)
         if c in '"\\':
             out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
         elif 0x20 <= ch < 0x7F:
             out.append(c)
         else:
@@ -702,6 +731,13 @@ def uses_level(fields, variants=()):
         any(v.form == "struct" for v in variants)
 
 
+def toml_comment(text, prefix=""):
+    """text as TOML comment lines of at most 79 columns, the first
+    starting with prefix."""
+    lines = textwrap.wrap(prefix + text, 77, break_long_words=False, break_on_hyphens=False)
+    return "".join("# %s\n" % line for line in lines)
+
+
 def make_env():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
@@ -714,6 +750,7 @@ def make_env():
     env.filters["c_string"] = c_string
     env.filters["c_append"] = c_append
     env.filters["c_comment"] = c_comment
+    env.filters["toml_comment"] = toml_comment
     env.filters["py_string"] = lambda s: repr(s)
     env.globals["uses_level"] = uses_level
     return env

@@ -1,5 +1,7 @@
 # Sourced by the set-up scripts: installs the Debian packages a step needs
-# when they are missing.  Non-interactive, so it also runs in CI.
+# when they are missing.  Non-interactive, so it also runs in CI.  When
+# every package is there it only asks dpkg, so the scripts run as any user
+# without root or sudo.
 kq_need_packages() {
     local missing=() pkg
     for pkg in "$@"; do
@@ -13,13 +15,23 @@ kq_need_packages() {
         if command -v sudo >/dev/null 2>&1; then
             sudo=(sudo -n)
         else
-            echo "kueue-c: need root or sudo to install: ${missing[*]}" >&2
+            kq_missing_help "${missing[@]}"
             return 1
         fi
     fi
     export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -q
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+    if ! "${sudo[@]}" apt-get update -q ||
+       ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+        kq_missing_help "${missing[@]}"
+        return 1
+    fi
+}
+
+# What to do when the packages cannot be installed from here.
+kq_missing_help() {
+    echo "kueue-c: cannot install the missing packages: $*" >&2
+    echo "kueue-c: have them installed (as root: apt-get install $*), then run this" \
+         "again; nothing else needs root" >&2
 }
 
 # Packages every build needs.

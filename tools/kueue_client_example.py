@@ -9,6 +9,9 @@ server alike, and is meant to be copied and adapted.
     tools/kueue_client_example.py wait 7
     tools/kueue_client_example.py list
 
+`cmake --install` installs it as bin/kueue-py, and the module beside it in
+share/kueue/python.
+
 Server address and shared secret come from the kueue configuration file
 (-c/--config, default ~/.config/kueue/config.toml), as for `kueue`.
 `run` and `wait` exit with the job's return code (1 if it was canceled or
@@ -20,20 +23,34 @@ import os
 import sys
 import tomllib
 
-# The module lives in generated/python of the source tree; an installed
-# copy on PYTHONPATH works as well.
-sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                             os.pardir, "generated", "python"))
+# The module: generated/python of the source tree, or share/kueue/python of
+# the prefix this script is installed in (bin/kueue-py), also when called
+# through a symbolic link; else a copy on PYTHONPATH.
+_HERE = os.path.dirname(os.path.realpath(__file__))
+sys.path[1:1] = [os.path.join(_HERE, os.pardir, "generated", "python"),
+                 os.path.join(_HERE, os.pardir, "share", "kueue", "python")]
 import kueue_protocol as kp  # noqa: E402
 
 C2S = kp.ClientToServerMessage
 S2C = kp.ServerToClientMessage
 
 
+def shown(path):
+    """path as kueue names it in messages: the home directory as ~."""
+    home = os.path.expanduser("~").rstrip("/")
+    return "~" + path[len(home):] if home and path.startswith(home + "/") else path
+
+
 def load_settings(path):
     """(host, port, secret, default cpus, default RAM) from the config file."""
-    with open(path, "rb") as fh:
-        conf = tomllib.load(fh)
+    try:
+        with open(path, "rb") as fh:
+            conf = tomllib.load(fh)
+    except FileNotFoundError:
+        sys.exit("Error: no configuration at %s (copy the server's there, or write a new "
+                 "one with: kueue --init -c %s)" % (path, path))
+    except tomllib.TOMLDecodeError as e:
+        sys.exit("Error: %s: %s" % (path, e))
     common = conf.get("common_settings", {})
     client = conf.get("client_settings", {})
     return (common.get("server_name", "localhost"), int(common.get("server_port", 11236)),
@@ -41,10 +58,18 @@ def load_settings(path):
             int(client.get("job_default_ram_mb", 8192)))
 
 
-def issue(conn, secret, cmd, cpus, ram_mb):
+def authenticate(conn, secret, config):
+    try:
+        conn.authenticate(secret)
+    except kp.ProtocolError:
+        sys.exit("Error: Authentication failed! The shared_secret in %s must be the "
+                 "server's." % shown(config))
+
+
+def issue(conn, secret, config, cmd, cpus, ram_mb):
     """Authenticates and issues cmd in the current directory; returns the
     job as the server accepted it."""
-    conn.authenticate(secret)
+    authenticate(conn, secret, config)
     job = kp.JobInfo(job_id=0, cmd=cmd, cwd=os.path.realpath(os.getcwd()),
                      worker_resources=kp.Resources(job_slots=1, cpus=cpus, ram_mb=ram_mb),
                      global_resources=None,
@@ -104,10 +129,12 @@ def main():
     args = parser.parse_args()
 
     host, port, secret, cpus, ram_mb = load_settings(args.config)
-    with kp.Connection(host, port, timeout=None) as conn:  # sends Bye on exit
+    # Sends Bye on exit; names the file when nobody answers (ServerUnreachable).
+    with kp.Connection(host, port, timeout=None, config=shown(args.config)) as conn:
         conn.hello_client()
         if args.command in ("run", "submit"):
-            job = issue(conn, secret, args.cmd, args.cpus or cpus, args.ram_mb or ram_mb)
+            job = issue(conn, secret, args.config, args.cmd, args.cpus or cpus,
+                        args.ram_mb or ram_mb)
             print("job %d issued" % job.job_id, flush=True)
             return wait(conn, job.job_id) if args.command == "run" else 0
         if args.command == "wait":

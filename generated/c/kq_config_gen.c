@@ -70,6 +70,12 @@ fail:
     return -ENOMEM;
 }
 
+void kq_config_use_template(kq_config *c)
+{
+    c->client_settings.job_default_cpus = 1;
+    c->client_settings.job_default_ram_mb = 1024;
+}
+
 int kq_config_fill_random(kq_config *c)
 {
     int rc;
@@ -82,6 +88,7 @@ int kq_config_fill_random(kq_config *c)
 
 void kq_config_free(kq_config *c)
 {
+    free(c->file);
     free(c->common_settings.shared_secret);
     free(c->common_settings.server_name);
     free(c->common_settings.log_level);
@@ -248,7 +255,7 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
 void kq_config_write(const kq_config *c, kq_buf *out)
 {
     kq_buf_puts(out, "# Settings of every program.\n[common_settings]\n");
-    kq_buf_puts(out, "# Secret shared by server, workers and clients (authentication); generated on first start. Copy it to every machine.\nshared_secret = ");
+    kq_buf_puts(out, "# Secret shared by server, workers and clients (authentication); generated on\n# first start. Copy it to every machine.\nshared_secret = ");
     kq_cfgval_write_string(out, c->common_settings.shared_secret);
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Host name or address of the server (for workers and clients).\nserver_name = ");
@@ -279,22 +286,22 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_puts(out, "# Most job slots offered or running at once across all workers.\nglobal_max_parallel_jobs = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.global_max_parallel_jobs);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: SQLite file holding jobs across restarts, beside its journal (the same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3.\nstate_file = ");
+    kq_buf_puts(out, "# Kueue-C: SQLite file holding jobs across restarts, beside its journal (the\n# same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3.\nstate_file = ");
     kq_cfgval_write_string(out, c->server_settings.state_file);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: MiB the state journal may hold before it is folded into the SQLite file even while the server is busy (it is folded anyway after a second without changes); it is replayed at a start after a crash.\nstate_journal_max_mb = ");
+    kq_buf_puts(out, "# Kueue-C: MiB the state journal may hold before it is folded into the SQLite\n# file even while the server is busy (it is folded anyway after a second\n# without changes); it is replayed at a start after a crash.\nstate_journal_max_mb = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.state_journal_max_mb);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: Largest message a connection may send before it authenticates (a hello, the authentication and read-only requests take a few hundred bytes); 16 MiB after.\nunauthenticated_message_max_bytes = ");
+    kq_buf_puts(out, "# Kueue-C: Largest message a connection may send before it authenticates (a\n# hello, the authentication and read-only requests take a few hundred bytes);\n# 16 MiB after.\nunauthenticated_message_max_bytes = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.unauthenticated_message_max_bytes);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: A message must arrive whole within this many seconds of its first byte, or the connection is closed.\nmessage_timeout_seconds = ");
+    kq_buf_puts(out, "# Kueue-C: A message must arrive whole within this many seconds of its first\n# byte, or the connection is closed.\nmessage_timeout_seconds = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.message_timeout_seconds);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: A peer that reads nothing of what waits for it for this many seconds is disconnected.\nunread_output_timeout_seconds = ");
+    kq_buf_puts(out, "# Kueue-C: A peer that reads nothing of what waits for it for this many seconds\n# is disconnected.\nunread_output_timeout_seconds = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.unread_output_timeout_seconds);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: MiB the input and output buffers of all connections may hold together; past it the connections holding the most are closed, unauthenticated ones first.\nconnection_memory_max_mb = ");
+    kq_buf_puts(out, "# Kueue-C: MiB the input and output buffers of all connections may hold\n# together; past it the connections holding the most are closed,\n# unauthenticated ones first.\nconnection_memory_max_mb = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.connection_memory_max_mb);
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of kueue_worker.\n[worker_settings]\n");
@@ -310,26 +317,26 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_puts(out, "# Multiplies the CPU load before it counts as busy cores.\ndynamic_cpu_load_scale_factor = ");
     kq_cfgval_write_f64(out, c->worker_settings.dynamic_cpu_load_scale_factor);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: Name shown for this worker; empty means the host name up to the first dot.\nworker_name = ");
+    kq_buf_puts(out, "# Kueue-C: Name shown for this worker; empty means the host name up to the\n# first dot.\nworker_name = ");
     kq_cfgval_write_string(out, c->worker_settings.worker_name);
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Kueue-C: Captured stdout and stderr are each cut after this many bytes.\noutput_limit_bytes = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->worker_settings.output_limit_bytes);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: After SIGTERM, a killed job's processes get this long before SIGKILL.\nkill_grace_seconds = ");
+    kq_buf_puts(out, "# Kueue-C: After SIGTERM, a killed job's processes get this long before\n# SIGKILL.\nkill_grace_seconds = ");
     kq_cfgval_write_f64(out, c->worker_settings.kill_grace_seconds);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: Longest wait between attempts to reach a lost server (it doubles from 1 s).\nreconnect_max_seconds = ");
+    kq_buf_puts(out, "# Kueue-C: Longest wait between attempts to reach a lost server (it doubles\n# from 1 s).\nreconnect_max_seconds = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->worker_settings.reconnect_max_seconds);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# Kueue-C: What a worker stopped by SIGTERM or SIGINT does with its running jobs, which it kills: \"requeue\" gives them back to the server, which queues them again (a Kueue-C server; with the original they fail), \"fail\" reports them failed (-46).\non_shutdown = ");
+    kq_buf_puts(out, "# Kueue-C: What a worker stopped by SIGTERM or SIGINT does with its running\n# jobs, which it kills: \"requeue\" gives them back to the server, which queues\n# them again (a Kueue-C server; with the original they fail), \"fail\" reports\n# them failed (-46).\non_shutdown = ");
     kq_cfgval_write_string(out, c->worker_settings.on_shutdown);
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of the kueue client.\n[client_settings]\n");
-    kq_buf_puts(out, "# CPU cores a job requests unless given with --cpus.\njob_default_cpus = ");
+    kq_buf_puts(out, "# CPU cores a job requests unless given with kueue cmd --cpus; it runs only on\n# a worker with this many cores free. Without this key: 8, as in the original.\njob_default_cpus = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->client_settings.job_default_cpus);
     kq_buf_putc(out, '\n');
-    kq_buf_puts(out, "# RAM (MiB) a job requests unless given with --ram-mb.\njob_default_ram_mb = ");
+    kq_buf_puts(out, "# RAM (MiB) a job requests unless given with kueue cmd --ram-mb; it runs only\n# on a worker with this much memory free. Without this key: 8192, as in the\n# original.\njob_default_ram_mb = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->client_settings.job_default_ram_mb);
     kq_buf_putc(out, '\n');
     if (c->has_restart_workers) {
@@ -343,9 +350,18 @@ void kq_config_write(const kq_config *c, kq_buf *out)
         kq_buf_puts(out, "# Minutes between rounds.\nsleep_minutes_before_recheck = ");
         kq_cfgval_write_f64(out, c->restart_workers.sleep_minutes_before_recheck);
         kq_buf_putc(out, '\n');
+    } else {
+        kq_buf_puts(out, "\n# Settings of kueue_restart_workers, which starts workers over ssh.\n# [restart_workers]\n");
+        kq_buf_puts(out, "# ssh_user = \"alice\"\n");
+        kq_buf_puts(out, "# hostnames = \"node1 node2\"\n");
+        kq_buf_puts(out, "# sleep_minutes_before_recheck = 60.0\n");
     }
     if (c->has_global_resources) {
-        kq_buf_puts(out, "\n# Resources shared by all jobs (licences), with how many exist: name = amount.\n[global_resources]\n");
+        kq_buf_puts(out, "\n# Resources shared by all jobs, such as licences, with how many exist: name =\n# amount. A job asks for some with kueue cmd --resource matlab=1 and holds them\n# while it runs; jobs that would exceed the amount wait.\n[global_resources]\n");
         kq_cfgval_write_map_u64(out, &c->global_resources);
+    } else {
+        kq_buf_puts(out, "\n# Resources shared by all jobs, such as licences, with how many exist: name =\n# amount. A job asks for some with kueue cmd --resource matlab=1 and holds them\n# while it runs; jobs that would exceed the amount wait.\n# [global_resources]\n");
+        kq_buf_puts(out, "# matlab = 4\n");
+        kq_buf_puts(out, "# gpu_licence = 1\n");
     }
 }

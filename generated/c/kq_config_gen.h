@@ -19,6 +19,9 @@
 #include "kq_toml.h"
 
 typedef struct kq_config {
+    /* The file read, as messages name it ("~/.config/kueue/config.toml"),
+     * or NULL; set by kq_config_load. */
+    char *file;
     /* [common_settings] Settings of every program. */
     struct {
         char *shared_secret; /* Secret shared by server, workers and clients (authentication); generated on first start. Copy it to every machine. */
@@ -55,8 +58,8 @@ typedef struct kq_config {
     } worker_settings;
     /* [client_settings] Settings of the kueue client. */
     struct {
-        uint64_t job_default_cpus; /* CPU cores a job requests unless given with --cpus. */
-        uint64_t job_default_ram_mb; /* RAM (MiB) a job requests unless given with --ram-mb. */
+        uint64_t job_default_cpus; /* CPU cores a job requests unless given with kueue cmd --cpus; it runs only on a worker with this many cores free. Without this key: 8, as in the original. */
+        uint64_t job_default_ram_mb; /* RAM (MiB) a job requests unless given with kueue cmd --ram-mb; it runs only on a worker with this much memory free. Without this key: 8192, as in the original. */
     } client_settings;
     /* [restart_workers] Settings of kueue_restart_workers, which starts workers over ssh. */
     bool has_restart_workers; /* the section is present */
@@ -65,7 +68,7 @@ typedef struct kq_config {
         char *hostnames; /* Hosts to keep a worker running on, separated by spaces. */
         double sleep_minutes_before_recheck; /* Minutes between rounds. */
     } restart_workers;
-    /* [global_resources] Resources shared by all jobs (licences), with how many exist: name = amount. */
+    /* [global_resources] Resources shared by all jobs, such as licences, with how many exist: name = amount. A job asks for some with kueue cmd --resource matlab=1 and holds them while it runs; jobs that would exceed the amount wait. */
     bool has_global_resources; /* the section is present */
     kq_u64_map global_resources;
 } kq_config;
@@ -78,6 +81,15 @@ typedef void kq_config_warn_fn(void *ctx, const char *message);
  * a random-number generator start-up that most runs do not need.
  * 0 or -ENOMEM. */
 KQ_NODISCARD int kq_config_init(kq_config *c);
+
+/*
+ * Sets the keys whose value in a new file differs from their default (the
+ * schema's `template`) to that value: what the template holds, and so the
+ * run that writes it.  A key absent from a file keeps its default, the
+ * original's, so a file read by original and Kueue-C programs alike means
+ * the same to both.
+ */
+void kq_config_use_template(kq_config *c);
 
 /* Draws the random defaults still unset (a file without shared_secret, or
  * no file).  0, -ENOMEM or -EIO. */

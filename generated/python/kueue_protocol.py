@@ -1615,13 +1615,29 @@ class ProtocolError(RuntimeError):
     """The peer sent something unexpected or closed the connection."""
 
 
+class ServerUnreachable(OSError):
+    """No Kueue server could be reached: the message names the address and
+    what to check; errno is the cause's."""
+
+
 class Connection:
     """A blocking connection to a Kueue server (TCP_NODELAY on).  `level`
     is the extension level used to encode and decode (see encode and
     decode): lower it to speak as an original peer does."""
 
-    def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL,
+                 config=None):
+        """config: the file host and port came from, named in the
+        ServerUnreachable error when nobody answers there."""
+        try:
+            self.sock = socket.create_connection((host, port), timeout=timeout)
+        except OSError as e:
+            where = ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+            error = ServerUnreachable("connect %s: %s: is kueue_server running on %s?%s" % (
+                where, e.strerror or e, where,
+                " (server_name/server_port in %s)" % config if config else ""))
+            error.errno = e.errno
+            raise error from e
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.framer = Framer()
         self.pending = []

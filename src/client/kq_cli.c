@@ -21,6 +21,10 @@ const char kq_cli_version[] = "kueue " KQ_VERSION;
 static const kq_cli_opt opt_config = {
     KQ_OPT_CONFIG, 'c', "config", "PATH", KQ_ARG_PATH, false,
     "Path to the configuration file"};
+static const kq_cli_opt opt_init = {
+    KQ_OPT_INIT, 0, "init", NULL, KQ_ARG_FLAG, false,
+    "Write a new configuration (with a fresh shared secret) to that path or "
+    "the default one, and exit"};
 static const kq_cli_opt opt_help = {
     KQ_OPT_HELP, 'h', "help", NULL, KQ_ARG_FLAG, false, "Print help"};
 static const kq_cli_opt opt_version = {
@@ -73,7 +77,7 @@ static const kq_cli_opt opt_canceled = {
     "List canceled jobs"};
 static const kq_cli_opt opt_kill = {
     KQ_OPT_KILL, 'k', "kill", NULL, KQ_ARG_FLAG, false,
-    "Also kill the job if it is already running"};
+    "Also cancel the job if it is already running, by killing it"};
 static const kq_cli_opt opt_all = {
     KQ_OPT_ALL, 'a', "all", NULL, KQ_ARG_FLAG, false,
     "Also remove jobs that failed"};
@@ -81,8 +85,8 @@ static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
 
-const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
-                                                &opt_version, NULL};
+const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_init,
+                                                &opt_help, &opt_version, NULL};
 
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
@@ -151,8 +155,13 @@ const kq_cli_cmd kq_cli_commands[] = {
      "Block until a job has ended and exit with its return code",
      "Codes outside 0-255 and canceled jobs exit 1.", opts_json,
      POS(pos_job_id), true},
-    {KQ_CMD_REMOVE_JOB, "remove-job", "Remove a job from the queue",
-     "A job that is already running keeps running unless --kill is given.",
+    {KQ_CMD_REMOVE_JOB, "remove-job",
+     "Cancel a job; with --kill also a running one",
+     "A waiting job is canceled and never runs.  A running job is refused "
+     "unless --kill is given: then its worker kills it (all its processes).  "
+     "A canceled job stays in list-jobs until clean-jobs (or the server's "
+     "cleanup after server_settings.job_cleanup_after_minutes) removes it; "
+     "a finished job cannot be canceled.",
      opts_remove_job, POS(pos_job_id), true},
     {KQ_CMD_CLEAN_JOBS, "clean-jobs",
      "Remove finished and canceled jobs from the server",
@@ -424,6 +433,98 @@ static int usage_error(const parser *p, const char *fmt, ...)
     return KQ_CLI_USAGE;
 }
 
+/* ---- suggestions ------------------------------------------------------ */
+
+/* Longest word compared for a suggestion. */
+#define SUGGEST_MAX 64
+
+/*
+ * Edit distance between a[0..an) and b: insertions, deletions,
+ * substitutions and swaps of two neighbours count 1 each (optimal string
+ * alignment).  SIZE_MAX for words longer than SUGGEST_MAX.
+ */
+static size_t edit_distance(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b), rows[3][SUGGEST_MAX + 1];
+    size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+
+    if (an > SUGGEST_MAX || bn > SUGGEST_MAX)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= bn; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= an; i++) {
+        size_t *t;
+
+        cur[0] = i;
+        for (size_t j = 1; j <= bn; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            size_t d = sub < del ? sub : del;
+
+            d = d < ins ? d : ins;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < d)
+                d = prev2[j - 2] + 1;
+            cur[j] = d;
+        }
+        t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[bn];
+}
+
+/*
+ * The name among names[0..n) that word[0..len) was most likely meant to
+ * be: the closest within an edit distance of about a third of the word,
+ * else the only one it begins; NULL when none is close.
+ */
+static const char *closest(const char *word, size_t len,
+                           const char *const *names, size_t n)
+{
+    const char *best = NULL, *prefixed = NULL;
+    size_t best_d = (len + 2) / 3 + 1, prefixes = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(word, len, names[i]);
+
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+        if (len >= 2 && strncmp(names[i], word, len) == 0) {
+            prefixed = names[i];
+            prefixes++;
+        }
+    }
+    if (best)
+        return best;
+    return prefixes == 1 ? prefixed : NULL;
+}
+
+/* The subcommand closest to word, or NULL. */
+static const char *closest_command(const char *word)
+{
+    const char *names[sizeof kq_cli_commands / sizeof *kq_cli_commands];
+
+    for (size_t i = 0; i < kq_cli_command_count; i++)
+        names[i] = kq_cli_commands[i].name;
+    return closest(word, strlen(word), names, kq_cli_command_count);
+}
+
+/* The long option of opts closest to name[0..len), or NULL. */
+static const char *closest_option(const kq_cli_opt *const *opts,
+                                  const char *name, size_t len)
+{
+    const char *names[KQ_OPT_COUNT];
+    size_t n = 0;
+
+    for (; *opts && n < KQ_OPT_COUNT; opts++)
+        names[n++] = (*opts)->long_name;
+    return closest(name, len, names, n);
+}
+
 /* "--cpus <N>" as clap names an option in messages. */
 static void opt_name(char *buf, size_t n, const kq_cli_opt *o)
 {
@@ -431,6 +532,17 @@ static void opt_name(char *buf, size_t n, const kq_cli_opt *o)
         snprintf(buf, n, "--%s <%s>", o->long_name, o->value_name);
     else
         snprintf(buf, n, "--%s", o->long_name);
+}
+
+/* "unrecognized subcommand", with the closest one as clap suggests it. */
+static int unknown_command(const parser *p, const char *word)
+{
+    const char *tip = closest_command(word);
+
+    if (tip)
+        return usage_error(p, "unrecognized subcommand '%s'\n\n  tip: a similar "
+                              "subcommand exists: '%s'", word, tip);
+    return usage_error(p, "unrecognized subcommand '%s'", word);
 }
 
 static const kq_cli_opt *find_long(const kq_cli_opt *const *opts,
@@ -501,8 +613,14 @@ static int parse_option(parser *p, const kq_cli_opt *const *opts)
         size_t len = eq ? (size_t)(eq - word - 2) : strlen(word + 2);
         const kq_cli_opt *o = find_long(opts, word + 2, len);
 
-        if (!o)
+        if (!o) {
+            const char *tip = closest_option(opts, word + 2, len);
+
+            if (tip)
+                return usage_error(p, "unexpected argument '%s' found\n\n  tip: a "
+                                      "similar argument exists: '--%s'", word, tip);
             return usage_error(p, "unexpected argument '%s' found", word);
+        }
         opt_name(name, sizeof name, o);
         if (!o->value_name) {
             if (eq)
@@ -573,7 +691,7 @@ static int parse_positional(parser *p, size_t n)
                                   "[possible values: %s]", word, pos->name, values);
     }
     if (pos->type == KQ_ARG_SUBCOMMAND && !kq_cli_find(word))
-        return usage_error(p, "unrecognized subcommand '%s'", word);
+        return unknown_command(p, word);
     p->args->pos[n] = word;
     return KQ_CLI_RUN;
 }
@@ -636,20 +754,26 @@ int kq_cli_parse(int argc, char *const *argv, kq_cli_args *args, FILE *out,
         if ((rc = parse_option(&p, kq_cli_global_opts)) != KQ_CLI_RUN)
             goto done;
     }
+    if (args->given[KQ_OPT_INIT]) {
+        rc = p.i < argc ? usage_error(&p, "the argument '--init' cannot be used "
+                                          "with a subcommand ('%s')", argv[p.i])
+                        : KQ_CLI_INIT;
+        goto done;
+    }
     if (p.i >= argc) {
         kq_cli_help(err, NULL);
         rc = KQ_CLI_USAGE;
         goto done;
     }
     if (!(p.cmd = kq_cli_find(argv[p.i]))) {
-        rc = usage_error(&p, "unrecognized subcommand '%s'", argv[p.i]);
+        rc = unknown_command(&p, argv[p.i]);
         goto done;
     }
     args->cmd = p.cmd;
     p.i++;
     rc = parse_subcommand(&p);
 done:
-    if (rc != KQ_CLI_RUN)
+    if (rc != KQ_CLI_RUN && rc != KQ_CLI_INIT)
         kq_cli_args_free(args);
     return rc;
 }

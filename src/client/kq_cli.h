@@ -41,6 +41,7 @@ typedef enum kq_cmd_id {
 /* Every option of the program; indexes the parsed values. */
 typedef enum kq_opt_id {
     KQ_OPT_CONFIG,
+    KQ_OPT_INIT,
     KQ_OPT_HELP,
     KQ_OPT_VERSION,
     KQ_OPT_JOB_SLOTS,
@@ -145,6 +146,7 @@ typedef struct kq_cli_args {
 
 /* Outcome of parsing, which is also the exit status for the last two. */
 enum {
+    KQ_CLI_INIT = -2, /* --init without a subcommand: write a configuration */
     KQ_CLI_RUN = -1,  /* run args->cmd */
     KQ_CLI_DONE = 0,  /* help or version printed on out */
     KQ_CLI_USAGE = 2, /* a usage error (or no subcommand) printed on err */
@@ -152,7 +154,8 @@ enum {
 
 /*
  * Parses argv[1..argc).  Returns KQ_CLI_RUN with args filled (release it
- * with kq_cli_args_free), KQ_CLI_DONE after printing help or the version
+ * with kq_cli_args_free), KQ_CLI_INIT with args->cmd NULL (and -c in
+ * args->value), KQ_CLI_DONE after printing help or the version
  * to out, KQ_CLI_USAGE after printing "error: ..." and the usage to err,
  * or -ENOMEM.
  */

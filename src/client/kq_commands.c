@@ -15,6 +15,7 @@
 
 #include "kq_batch.h"
 #include "kq_jobspec.h"
+#include "kq_net.h"
 #include "kq_print.h"
 #include "kq_wait.h"
 
@@ -104,14 +105,22 @@ static uint64_t default_num_jobs(void)
 int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
                         kq_error *err)
 {
+    const char *file = cfg->file ? cfg->file : "the configuration";
+    char where[300];
+    kq_error why;
     int rc;
 
     rc = kq_session_open(s, cfg->common_settings.server_name,
-                         cfg->common_settings.server_port, err);
-    if (rc < 0)
+                         cfg->common_settings.server_port, &why);
+    if (rc < 0) {
+        kq_net_host_port(where, sizeof where, cfg->common_settings.server_name,
+                         cfg->common_settings.server_port);
+        kq_error_set(err, "%s: is kueue_server running on %s? "
+                          "(server_name/server_port in %s)", why.msg, where, file);
         return rc;
+    }
     if (auth && (rc = kq_session_auth(s, cfg->common_settings.shared_secret,
-                                      err)) < 0) {
+                                      file, err)) < 0) {
         kq_session_close(s);
         return rc;
     }
@@ -260,13 +269,35 @@ static int run_drain(client *c, bool drain, kq_error *err)
     return rc;
 }
 
+/* Whether text ends with tail. */
+static bool ends_with(const char *text, const char *tail)
+{
+    size_t n = strlen(text), m = strlen(tail);
+
+    return n >= m && strcmp(text + n - m, tail) == 0;
+}
+
 static int run_remove_job(client *c, kq_error *err)
 {
     kq_c2s req = {.tag = KQ_C2S_REMOVE_JOB};
+    uint64_t id = c->args->pos_number[0];
+    kq_error refusal;
+    int rc;
 
-    req.remove_job.job_id = c->args->pos_number[0];
+    req.remove_job.job_id = id;
     req.remove_job.kill = c->args->given[KQ_OPT_KILL];
-    return run_request_response(c, &req, true, err);
+    rc = run_request_response(c, &req, true, err);
+    if (rc != -EPERM)
+        return rc;
+    /* The refusals are the reference's words; say what to do instead. */
+    refusal = *err;
+    if (ends_with(refusal.msg, " has already started!"))
+        kq_error_set(err, "%s To stop it, kill it: kueue remove-job -k %" PRIu64,
+                     refusal.msg, id);
+    else if (ends_with(refusal.msg, " has already finished!"))
+        kq_error_set(err, "%s Finished jobs leave the list with kueue clean-jobs "
+                          "(-a: failed ones too).", refusal.msg);
+    return rc;
 }
 
 static int run_clean_jobs(client *c, kq_error *err)

@@ -31,7 +31,8 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
                     kq_error *err);
 
 /* Connects to the configured server, authenticating if auth.  0 or -errno
- * with err. */
+ * with err, which names the configuration file and its keys to check when
+ * the server cannot be reached or refuses the secret. */
 KQ_NODISCARD int kq_commands_connect(const kq_config *cfg, bool auth,
                                      kq_session *s, kq_error *err);
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -154,8 +155,9 @@ static int handshake_reply(kq_session *s, kq_s2c *msg, kq_error *err)
         if (msg->tag != KQ_S2C_AUTH_ACCEPTED)
             rc = kq_session_unexpected(err, "AuthAccepted", msg);
         else if (!msg->auth_accepted) {
-            kq_error_set(err, "Authentication failed! The shared_secret in the "
-                              "configuration must be the server's.");
+            kq_error_set(err, "Authentication failed! The shared_secret in %s "
+                              "must be the server's.",
+                         s->secret_file);
             rc = -EACCES;
         }
     }
@@ -259,13 +261,16 @@ int kq_session_open(kq_session *s, const char *host, uint16_t port,
     return 0;
 }
 
-int kq_session_auth(kq_session *s, const char *secret, kq_error *err)
+int kq_session_auth(kq_session *s, const char *secret, const char *file,
+                    kq_error *err)
 {
     kq_c2s req = {.tag = KQ_C2S_AUTH_REQUEST};
     char response[KQ_AUTH_RESPONSE_LEN + 1];
     kq_s2c reply;
     int rc;
 
+    snprintf(s->secret_file, sizeof s->secret_file, "%s",
+             file ? file : "the configuration");
     if ((rc = kq_session_request(s, &req, &reply, err)) < 0)
         return rc;
     if (reply.tag != KQ_S2C_AUTH_CHALLENGE) {

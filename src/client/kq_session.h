@@ -35,6 +35,7 @@ typedef struct kq_session {
     kq_buf out;         /* encoded requests not yet written */
     bool await_welcome; /* WelcomeClient comes before the next answer */
     bool await_auth;    /* AuthAccepted comes before the next answer */
+    char secret_file[256]; /* where the secret came from, for messages */
 } kq_session;
 
 /*
@@ -49,9 +50,10 @@ KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
 /* Authenticates with the shared secret: AuthRequest, AuthChallenge, then
  * AuthResponse is queued and its AuthAccepted checked by the next receive
  * (the request that needs the authentication travels with it).  0 or
- * -errno; a refusal shows as -EACCES from that receive. */
+ * -errno; a refusal shows as -EACCES from that receive, its message naming
+ * file (copied; NULL: "the configuration") as the place of the secret. */
 KQ_NODISCARD int kq_session_auth(kq_session *s, const char *secret,
-                                 kq_error *err);
+                                 const char *file, kq_error *err);
 
 /* Queues a request for writing (the next recv writes it).  0, -ENOMEM, or
  * -EPROTO for a Kueue-C extension request (see kq_session_request_ext).

@@ -1,7 +1,7 @@
 /*
  * kueue - the command-line client: parses the command line, loads the
- * configuration (writing the template on first start), and runs the
- * subcommand.  Exit status: 0 success (or a waited-for job's code),
+ * configuration (writing the template on first start, or on --init), and
+ * runs the subcommand.  Exit status: 0 success (or a waited-for job's code),
  * 1 error ("Error: ..." on stderr), 2 usage error.
  *
  * The client writes no log lines: the shared logger writes to stdout, and
@@ -65,6 +65,11 @@ int main(int argc, char **argv)
     if (rc == -ENOMEM) {
         fprintf(stderr, "Error: out of memory\n");
         return 1;
+    }
+    if (rc == KQ_CLI_INIT) {
+        rc = kq_config_init_file(args.value[KQ_OPT_CONFIG]);
+        kq_cli_args_free(&args);
+        return rc;
     }
     if (rc != KQ_CLI_RUN)
         return rc;

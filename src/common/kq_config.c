@@ -32,10 +32,41 @@ int kq_config_path(const char *explicit_path, char *out, size_t n)
     return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
+/* Sets c->file to path as messages show it: the home directory written
+ * "~" ("~/.config/kueue/config.toml"). */
+static int set_file(kq_config *c, const char *path, kq_error *err)
+{
+    const char *home = getenv("HOME");
+    size_t len = home ? strlen(home) : 0;
+    int n;
+
+    while (len > 1 && home[len - 1] == '/')
+        len--;
+    if (len > 1 && strncmp(path, home, len) == 0 && path[len] == '/')
+        n = asprintf(&c->file, "~%s", path + len);
+    else
+        n = asprintf(&c->file, "%s", path);
+    if (n < 0) {
+        c->file = NULL;
+        kq_error_set(err, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 static void warn_stderr(void *ctx, const char *message)
 {
     (void)ctx;
     fprintf(stderr, "Warning: %s\n", message);
+}
+
+/* What a new file's user does next, after "Wrote ... to PATH". */
+static void say_written(FILE *out, const char *path)
+{
+    fprintf(out, "Wrote a new configuration with a fresh shared secret to %s\n"
+                 "Copy it to every machine of the cluster (the shared_secret must be "
+                 "the same everywhere) and set server_name there to the server's "
+                 "host name.\n", path);
 }
 
 /* Writes the template of c to path, refusing to replace any file. */
@@ -48,8 +79,8 @@ static int write_template(const char *path, const kq_config *c, kq_error *err)
         kq_error_set(err, "create the directory of %s: %s", path, strerror(-rc));
         return rc;
     }
-    kq_buf_puts(&text, "# Kueue configuration, written on first start. The shared secret must\n"
-                       "# be the same on the server, every worker and every client.\n\n");
+    kq_buf_puts(&text, "# Kueue configuration. The shared secret must be the same on the server,\n"
+                       "# every worker and every client: copy this file to them.\n\n");
     kq_config_write(c, &text);
     if (text.oom) {
         kq_buf_free(&text);
@@ -58,7 +89,11 @@ static int write_template(const char *path, const kq_config *c, kq_error *err)
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         rc = -errno;
-        kq_error_set(err, "create %s: %s", path, strerror(errno));
+        if (rc == -EEXIST)
+            kq_error_set(err, "%s exists already and was left as it is (move it "
+                              "away first to write a new one)", path);
+        else
+            kq_error_set(err, "create %s: %s", path, strerror(errno));
         goto out;
     }
     if (write(fd, kq_buf_ptr(&text), text.len) != (ssize_t)text.len) {
@@ -69,9 +104,6 @@ static int write_template(const char *path, const kq_config *c, kq_error *err)
         rc = -errno;
         kq_error_set(err, "close %s: %s", path, strerror(errno));
     }
-    if (rc == 0)
-        fprintf(stderr, "Wrote a new configuration with a fresh shared secret to %s\n",
-                path);
 out:
     kq_buf_free(&text);
     return rc;
@@ -131,12 +163,24 @@ static int load(const char *explicit_path, bool write_tmpl, bool check_shared,
         return rc;
     }
     if (stat(path, &st) < 0 && errno == ENOENT) {
+        if (explicit_path) {
+            kq_error_set(err, "no configuration at %s (copy the server's there, "
+                              "or write a new one with: kueue --init -c %s)",
+                         path, path);
+            rc = -ENOENT;
+            goto fail;
+        }
         if ((rc = kq_config_fill_random(c)) < 0) {
             kq_error_set(err, "cannot draw a random shared secret");
             goto fail;
         }
-        if (write_tmpl && (rc = write_template(path, c, err)) < 0)
-            goto fail;
+        if (write_tmpl) {
+            kq_config_use_template(c);
+            if ((rc = write_template(path, c, err)) < 0 ||
+                (rc = set_file(c, path, err)) < 0)
+                goto fail;
+            say_written(stderr, path);
+        }
         if (check_shared &&
             (rc = kq_config_check_shared(c, NULL, path, warn_stderr, NULL, err)) < 0)
             goto fail;
@@ -157,6 +201,8 @@ static int load(const char *explicit_path, bool write_tmpl, bool check_shared,
         kq_error_set(err, "cannot draw a random shared secret");
         goto fail;
     }
+    if ((rc = set_file(c, path, err)) < 0)
+        goto fail;
     return 0;
 fail:
     kq_config_free(c);
@@ -187,5 +233,33 @@ int kq_config_start(const char *module, const char *explicit_path,
         return 1;
     }
     kq_log_init(module, level);
+    return 0;
+}
+
+int kq_config_init_file(const char *explicit_path)
+{
+    char path[4096];
+    kq_config c;
+    kq_error err;
+    int rc;
+
+    if (kq_config_path(explicit_path, path, sizeof path) < 0) {
+        fprintf(stderr, "Error: configuration path too long\n");
+        return 1;
+    }
+    if (kq_config_init(&c) < 0 || kq_config_fill_random(&c) < 0) {
+        fprintf(stderr, "Error: cannot set up a new configuration: out of memory "
+                        "or no random numbers\n");
+        kq_config_free(&c);
+        return 1;
+    }
+    kq_config_use_template(&c);
+    rc = write_template(path, &c, &err);
+    kq_config_free(&c);
+    if (rc < 0) {
+        fprintf(stderr, "Error: %s\n", err.msg);
+        return 1;
+    }
+    say_written(stdout, path);
     return 0;
 }

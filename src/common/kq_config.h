@@ -3,10 +3,13 @@
  *
  * The file is $XDG_CONFIG_HOME/kueue/config.toml, else
  * ~/.config/kueue/config.toml, unless a path is given (-c/--config).  A
- * missing file means defaults; the programs that should (server, worker,
- * client) then write the template there, mode 0600 because it holds the
- * freshly drawn shared secret.  Keys, types and defaults come from
- * schema/config.yaml through the generated kq_config_gen.h.
+ * missing file at the default place means defaults; the programs that
+ * should (server, worker, client) then write the template there, mode 0600
+ * because it holds the freshly drawn shared secret.  A path given that
+ * names no file is an error: a mistyped path must not start a program with
+ * a secret nobody else has.  --init writes the template without starting
+ * anything.  Keys, types and defaults come from schema/config.yaml through
+ * the generated kq_config_gen.h.
  */
 #ifndef KQ_CONFIG_H
 #define KQ_CONFIG_H
@@ -23,11 +26,13 @@ KQ_NODISCARD int kq_config_path(const char *explicit_path, char *out,
                                 size_t n);
 
 /*
- * Fills c: defaults, then the file's values.  When the file does not exist
- * and write_template is set, writes the template (creating directories) and
- * notes it on stderr.  Warnings (unknown keys, a file other users can read)
- * go to stderr.  0, or -errno with err ("config.toml:3: ...").  On failure
- * c holds nothing to free.
+ * Fills c: defaults, then the file's values, and c->file with the file's
+ * name (home written "~").  When explicit_path names no
+ * file, fails with -ENOENT ("no configuration at PATH ...").  When the
+ * default file does not exist and write_template is set, writes the
+ * template (creating directories) and notes it on stderr.  Warnings
+ * (unknown keys, a file other users can read) go to stderr.  0, or -errno
+ * with err ("config.toml:3: ...").  On failure c holds nothing to free.
  */
 KQ_NODISCARD int kq_config_load(const char *explicit_path, bool write_template,
                                 kq_config *c, kq_error *err);
@@ -60,5 +65,12 @@ KQ_NODISCARD int kq_config_check_shared(const kq_config *c,
  */
 int kq_config_start(const char *module, const char *explicit_path,
                     bool write_template, kq_config *c);
+
+/*
+ * --init: writes the template with a fresh shared secret to explicit_path
+ * or the default path, refusing to replace an existing file, and says where
+ * on stdout (errors on stderr).  Returns the exit code: 0, or 1.
+ */
+int kq_config_init_file(const char *explicit_path);
 
 #endif

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "kq_buf.h"
@@ -852,6 +853,54 @@ static bool digits_value(const char *tok, size_t n, int radix, uint64_t limit,
     return true;
 }
 
+/* Whether tok[0..n) could be a number gone wrong (digits, signs,
+ * underscores, one point, an exponent; a 0x, 0o or 0b prefix; inf or nan)
+ * rather than a string missing its quotes. */
+static bool looks_numeric(const char *tok, size_t n)
+{
+    size_t points = 0, i = n > 0 && (tok[0] == '+' || tok[0] == '-');
+
+    if (n - i >= 2 && tok[i] == '0' && strchr("xXoObB", tok[i + 1]))
+        return true;
+    if (n - i >= 3 && (strncasecmp(tok + i, "inf", 3) == 0 ||
+                       strncasecmp(tok + i, "nan", 3) == 0))
+        return true;
+    for (; i < n; i++) {
+        if (tok[i] == '.')
+            points++;
+        else if (!strchr("0123456789+-_eE", tok[i]))
+            return false;
+    }
+    return points <= 1;
+}
+
+/*
+ * A value at start that is not one: most likely a string without its
+ * quotes (server_name = 127.0.0.1), so the message shows the line as it
+ * should be.  The rest of the line, up to a comment, is what was meant.
+ */
+static int fail_unquoted(parser *ps, const char *key, size_t start)
+{
+    const char *rest = ps->text + start;
+    size_t n = 0, end = 0;
+
+    while (start + n < ps->len && !is_newline(rest[n])) {
+        if (rest[n] == '#' && n > 0 && (rest[n - 1] == ' ' || rest[n - 1] == '\t'))
+            break;
+        n++;
+        if (rest[n - 1] != ' ' && rest[n - 1] != '\t')
+            end = n;
+    }
+    if (end > TOKEN_SHOWN || memchr(rest, '"', end) || memchr(rest, '\\', end))
+        return fail(ps, ps->line, "invalid value for key " KEY_FMT ": %.*s%s "
+                                  "(strings need quotes)",
+                    KEY_ARG(key), (int)(end > TOKEN_SHOWN ? TOKEN_SHOWN : end),
+                    rest, end > TOKEN_SHOWN ? "..." : "");
+    return fail(ps, ps->line, "invalid value for key " KEY_FMT ": %.*s (strings "
+                              "need quotes: %s = \"%.*s\")",
+                KEY_ARG(key), (int)end, rest, key, (int)end, rest);
+}
+
 /* Converts a validated float token with strtod, which wants no underscores
  * and the locale's decimal point.  Overflow to infinity is refused. */
 static int convert_float(parser *ps, const char *tok, size_t n,
@@ -958,6 +1007,8 @@ static int parse_number(parser *ps, const char *tok, size_t n,
     e->integer = neg ? (int64_t)(0 - v) : (int64_t)v;
     return 0;
 invalid:
+    if (!looks_numeric(tok, n))
+        return fail_unquoted(ps, key, (size_t)(tok - ps->text));
     return fail(ps, ps->line, "invalid value for key " KEY_FMT ": %.*s%s",
                 KEY_ARG(key), shown, tok, more);
 }
@@ -1008,6 +1059,8 @@ static int parse_value(parser *ps, const char *key, kq_toml_entry *e)
         ps->pos++;
     tok = ps->text + start;
     n = ps->pos - start;
+    if (n == 0 && !strchr("=]}", c))
+        return fail_unquoted(ps, key, start);
     if (n == 0)
         return fail(ps, ps->line, "expected a value for key " KEY_FMT
                                   ", found %s",
@@ -1024,6 +1077,11 @@ static int parse_value(parser *ps, const char *key, kq_toml_entry *e)
         e->boolean = false;
         return 0;
     }
+    if ((n == 4 && strncasecmp(tok, "true", 4) == 0) ||
+        (n == 5 && strncasecmp(tok, "false", 5) == 0))
+        return fail(ps, ps->line, "invalid value for key " KEY_FMT ": %.*s "
+                                  "(booleans are true or false, in lower case)",
+                    KEY_ARG(key), (int)n, tok);
     return parse_number(ps, tok, n, key, e);
 }
 

@@ -19,6 +19,8 @@ static void usage(FILE *out)
             "Usage: kueue_server [OPTIONS]\n\n"
             "Options:\n"
             "  -c, --config <PATH>  Path to the configuration file\n"
+            "      --init           Write a new configuration (with a fresh shared\n"
+            "                       secret) to that path or the default one, and exit\n"
             "      --state <PATH>   SQLite file keeping jobs across restarts, with\n"
             "                       its journal PATH-changes (default:\n"
             "                       server_settings.state_file, else\n"
@@ -55,12 +57,13 @@ int main(int argc, char **argv)
         {"state", required_argument, NULL, 'S'},
         {"no-state", no_argument, NULL, 'N'},
         {"salvage", no_argument, NULL, 'A'},
+        {"init", no_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *state_path = NULL;
-    bool no_state = false;
+    bool no_state = false, init = false;
     char default_state[4096];
     kq_server_opts opts = {0};
     kq_config cfg;
@@ -82,12 +85,17 @@ int main(int argc, char **argv)
         case 'A':
             opts.salvage = true;
             break;
+        case 'I':
+            init = true;
+            break;
         default:
             return kq_cmdline_exit(opt, usage);
         }
     }
     if (kq_cmdline_no_operands(argc, argv, usage))
         return 2;
+    if (init)
+        return kq_config_init_file(config_path);
     if (kq_config_start("kueue_server", config_path, true, &cfg) != 0)
         return 1;
     if (no_state && (state_path || opts.salvage)) {

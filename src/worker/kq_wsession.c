@@ -176,6 +176,18 @@ static void failed(kq_wsession *s, const char *reason)
 
 /* ---- connecting ----------------------------------------------------- */
 
+/* The attempt could not reach the server: why, with what to check. */
+static void unreachable(kq_wsession *s, const char *why)
+{
+    kq_error reason;
+
+    kq_error_set(&reason, "%s: is kueue_server running on %s? "
+                          "(server_name/server_port in %s)",
+                 why, s->where, s->opts.config_file ? s->opts.config_file
+                                                    : "the configuration");
+    failed(s, reason.msg);
+}
+
 /* Connected: the connection takes over fd and says hello. */
 static void open_conn(kq_wsession *s, int fd)
 {
@@ -256,7 +268,7 @@ static void connect_next(kq_wsession *s)
         s->last_error = -rc;
     }
     snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(s->last_error));
-    failed(s, why);
+    unreachable(s, why);
 }
 
 static void on_handshake_timeout(kq_loop *loop, void *arg)
@@ -269,7 +281,10 @@ static void on_handshake_timeout(kq_loop *loop, void *arg)
     snprintf(why, sizeof why, "%s %s: no answer within %u s",
              s->st == ST_CONNECTING ? "connect" : "handshake with", s->where,
              KQ_WSESSION_HANDSHAKE_MS / 1000);
-    failed(s, why);
+    if (s->st == ST_CONNECTING)
+        unreachable(s, why);
+    else
+        failed(s, why);
 }
 
 /* Polls the name lookup until it answers, then connects.  The resolver has
@@ -291,7 +306,7 @@ static void on_lookup(kq_loop *loop, void *arg)
     kq_resolve_free(s->lookup);
     s->lookup = NULL;
     if (rc < 0) {
-        failed(s, err.msg);
+        unreachable(s, err.msg);
         return;
     }
     s->st = ST_CONNECTING;
@@ -323,7 +338,7 @@ static void attempt(kq_loop *loop, void *arg)
     kq_net_host_port(s->where, sizeof s->where, host, port);
     s->st = ST_RESOLVING;
     if (kq_resolve_start(host, port, &s->lookup, &err) < 0) {
-        failed(s, err.msg);
+        unreachable(s, err.msg);
         return;
     }
     on_lookup(s->loop, s);
@@ -340,6 +355,17 @@ static void unexpected(kq_wsession *s, const char *expected, const char *msg,
     snprintf(why, sizeof why, "Expected %s, received: %.*s%s", expected,
              (int)(len > 200 ? 200 : len), msg, len > 200 ? "..." : "");
     failed(s, why);
+}
+
+/* The server refused the secret. */
+static void refused(kq_wsession *s)
+{
+    kq_error reason;
+
+    kq_error_set(&reason, "Authentication failed! The shared_secret in %s must "
+                          "be the server's.",
+                 s->opts.config_file ? s->opts.config_file : "the configuration");
+    failed(s, reason.msg);
 }
 
 /* Answers the AuthChallenge with the shared secret's response; a
@@ -488,7 +514,7 @@ static void on_conn_message(void *owner, const char *msg, size_t len)
         if (m.tag != KQ_S2W_AUTH_ACCEPTED)
             unexpected(s, "AuthAccepted", msg, len);
         else if (!m.auth_accepted)
-            failed(s, "Authentication failed!");
+            refused(s);
         else
             on_ready(s);
         break;

@@ -64,6 +64,8 @@ typedef struct kq_wsession_opts {
     const char *secret;
     const char *worker_name;
     uint64_t max_backoff_ms;
+    const char *config_file;  /* named in messages when the server cannot be
+                                 reached or refuses the secret; may be NULL */
 } kq_wsession_opts;
 
 /* A session on loop; strings in opts must outlive it.  Nothing happens

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ static void usage(FILE *out)
             "Usage: kueue_worker [OPTIONS]\n\n"
             "Options:\n"
             "  -c, --config <PATH>  Path to the configuration file\n"
+            "      --init           Write a new configuration (with a fresh shared\n"
+            "                       secret) to that path or the default one, and exit\n"
             "  -h, --help           Print help\n"
             "  -V, --version        Print version\n");
 }
@@ -47,6 +50,7 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
+        {"init", no_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -56,6 +60,7 @@ int main(int argc, char **argv)
     kq_config cfg;
     kq_worker *w;
     kq_error err;
+    bool init = false;
     int opt, code, rc;
 
     while ((opt = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
@@ -63,12 +68,17 @@ int main(int argc, char **argv)
         case 'c':
             config_path = optarg;
             break;
+        case 'I':
+            init = true;
+            break;
         default:
             return kq_cmdline_exit(opt, usage);
         }
     }
     if (kq_cmdline_no_operands(argc, argv, usage))
         return 2;
+    if (init)
+        return kq_config_init_file(config_path);
     hold_std_fds();
     if (kq_config_start("kueue_worker", config_path, true, &cfg) != 0)
         return 1;

@@ -228,6 +228,13 @@ class ConfigBounds(unittest.TestCase):
                    "sections[0] (s).keys[0] (n): max must be an integer")
         self.check("above: 0, max: 60", "above: 60, max: 60",
                    "sections[0] (s).keys[1] (f): the lower bound must be below max")
+        self.check("default: 5,", "default: 5, template: 11,",
+                   "sections[0] (s).keys[0] (n): template 11 is not an integer from 1 to 10")
+        self.check("default: 5,", "template: 2,",
+                   "sections[0] (s).keys[0] (n): template applies to a number or bool key "
+                   "with a default")
+        self.check("    doc: A section.\n", "    doc: A section.\n    example: x = 1\n",
+                   "sections[0] (s): an example is some key lines, for an optional section")
 
     def test_generated_check_names_key_and_range(self):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
@@ -242,6 +249,24 @@ class ConfigBounds(unittest.TestCase):
                       '&c->s.n, err);', source)
         self.assertIn('rc = kq_cfgval_f64(e, file, "s.f", 0.0, true, 60.0, &c->s.f, err);',
                       source)
+
+    def test_template_values_and_examples(self):
+        text = CONFIG.replace("default: 5,", "default: 5, template: 2,").replace(
+            "    doc: A section.\n", "    doc: A section.\n    optional: true\n"
+            "    example: |\n      n = 3\n      f = 2.5\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
+            fh.write(text)
+        try:
+            config = kqgen.ConfigSchema(fh.name)
+        finally:
+            os.unlink(fh.name)
+        source = kqgen.make_env().get_template("c_config.c.j2").render(
+            config=config, sections=config.sections, source="x", generator="y")
+        self.assertIn("void kq_config_use_template(kq_config *c)\n{\n    c->s.n = 2;\n}",
+                      source)
+        self.assertIn('    } else {\n        kq_buf_puts(out, "# A section.\\n# [s]\\n");\n'
+                      '        kq_buf_puts(out, "# n = 3\\n");\n'
+                      '        kq_buf_puts(out, "# f = 2.5\\n");\n    }\n', source)
 
 
 class Check(unittest.TestCase):

@@ -4,6 +4,7 @@ errors, configuration handling and unexpected answers."""
 
 import os
 import re
+import shutil
 import socket
 import tempfile
 import threading
@@ -45,6 +46,10 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn("Usage: kueue remove-job [OPTIONS] <JOB_ID>", r.stdout)
         self.assertIn("-k, --kill", r.stdout)
+        # What it does: cancels; kills only with -k.
+        self.assertIn("Cancel a job; with --kill also a running one\n",
+                      r.stdout)
+        self.assertIn("Also cancel the job if it is already running, by killing it", r.stdout)
         self.assertEqual(self.kueue("cmd", "--help").stdout,
                          self.kueue("help", "cmd").stdout)
 
@@ -59,6 +64,25 @@ class Usage(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout), (2, ""))
         self.assertIn("Usage: kueue [OPTIONS] <COMMAND>", r.stderr)
         self.usage_error(["bogus"], "unrecognized subcommand 'bogus'",
+                         "kueue [OPTIONS] <COMMAND>")
+        # Mistyped names get the closest one, as clap suggests it.
+        for typed, meant in (("lst-jobs", "list-jobs"), ("lsit-jobs", "list-jobs"),
+                             ("wait", "wait-job"), ("cdm", "cmd"), ("clean", "clean-jobs")):
+            self.usage_error([typed], "unrecognized subcommand '%s'\n\n  tip: a similar "
+                             "subcommand exists: '%s'" % (typed, meant),
+                             "kueue [OPTIONS] <COMMAND>")
+        self.usage_error(["show"], "unrecognized subcommand 'show'",  # show-job or -worker?
+                         "kueue [OPTIONS] <COMMAND>")
+        self.usage_error(["help", "lst-jobs"], "unrecognized subcommand 'lst-jobs'\n\n  tip: "
+                         "a similar subcommand exists: 'list-jobs'", "kueue help [COMMAND]")
+        self.usage_error(["remove-job", "--kil", "3"], "unexpected argument '--kil' found\n\n"
+                         "  tip: a similar argument exists: '--kill'",
+                         "kueue remove-job [OPTIONS] <JOB_ID>")
+        self.usage_error(["cmd", "--cpu=2", "true"], "unexpected argument '--cpu=2' found\n\n"
+                         "  tip: a similar argument exists: '--cpus'",
+                         "kueue cmd [OPTIONS] <COMMAND> [ARGS]...")
+        self.usage_error(["--confg", "x", "list-jobs"], "unexpected argument '--confg' found"
+                         "\n\n  tip: a similar argument exists: '--config'",
                          "kueue [OPTIONS] <COMMAND>")
         cmd_usage = "kueue cmd [OPTIONS] <COMMAND> [ARGS]..."
         self.usage_error(["cmd"], "the following required arguments were not "
@@ -96,20 +120,19 @@ class Usage(unittest.TestCase):
 class Config(unittest.TestCase):
     def test_template_written_once_with_mode_0600(self):
         d = tempfile.mkdtemp(prefix="kq-config-")
-        self.addCleanup(lambda: [os.remove(os.path.join(d, "sub", f))
-                                 for f in os.listdir(os.path.join(d, "sub"))]
-                        and os.rmdir(os.path.join(d, "sub")) or os.rmdir(d))
-        path = os.path.join(d, "sub", "config.toml")
+        self.addCleanup(shutil.rmtree, d, True)
+        env = client_env(XDG_CONFIG_HOME=os.path.join(d, "sub"))
+        path = os.path.join(d, "sub", "kueue", "config.toml")
         # Nothing listens on the port of a fresh template here, or if
         # something does, it is not this test's business: only the file counts.
-        r = run_kueue(self, ["-c", path, "list-workers"])
+        r = run_kueue(self, ["list-workers"], env=env)
         self.assertIn("Wrote a new configuration", r.stderr)
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
         with open(path) as fh:
             text = fh.read()
         self.assertRegex(text, r'shared_secret = "[A-Za-z0-9]{64}"')
         self.assertIn("[client_settings]", text)
-        run_kueue(self, ["-c", path, "list-workers"])
+        run_kueue(self, ["list-workers"], env=env)
         with open(path) as fh:
             self.assertEqual(fh.read(), text)
 
@@ -130,7 +153,9 @@ class Config(unittest.TestCase):
         port = free_port()
         cli = Client(self, port=port)
         self.assertEqual(cli.fails(1, "list-jobs"),
-                         "Error: connect 127.0.0.1:%d: Connection refused\n" % port)
+                         "Error: connect 127.0.0.1:%d: Connection refused: is kueue_server "
+                         "running on 127.0.0.1:%d? (server_name/server_port in %s)\n"
+                         % (port, port, cli.config))
 
 
     def test_server_by_name(self):
@@ -139,9 +164,11 @@ class Config(unittest.TestCase):
         srv = kqtest.Server(self)
         cli = Client(self, srv, server_name="localhost")
         self.assertEqual(cli.ok("cmd", "true").strip(), "0")
-        self.assertEqual(Client(self, srv, server_name="no..such.host").fails(1, "list-jobs"),
-                         "Error: resolve no..such.host:%d: Name or service not known\n"
-                         % srv.port)
+        bad = Client(self, srv, server_name="no..such.host")
+        self.assertEqual(bad.fails(1, "list-jobs"),
+                         "Error: resolve no..such.host:%d: Name or service not known: is "
+                         "kueue_server running on no..such.host:%d? (server_name/server_port "
+                         "in %s)\n" % (srv.port, srv.port, bad.config))
 
 
 class Commands(unittest.TestCase):
@@ -227,11 +254,11 @@ class Commands(unittest.TestCase):
     def test_authentication_failure(self):
         bad = Client(self, self.srv, secret="not the secret")
         self.assertEqual(bad.fails(1, "cmd", "true"),
-                         "Error: Authentication failed! The shared_secret in the "
-                         "configuration must be the server's.\n")
+                         "Error: Authentication failed! The shared_secret in %s must "
+                         "be the server's.\n" % bad.config)
         self.assertEqual(bad.fails(1, "remove-job", "0"),
-                         "Error: Authentication failed! The shared_secret in the "
-                         "configuration must be the server's.\n")
+                         "Error: Authentication failed! The shared_secret in %s must "
+                         "be the server's.\n" % bad.config)
         # Queries need no authentication.
         self.assertIsInstance(bad.json("list-workers"), S2C.WorkerList)
 
@@ -252,6 +279,7 @@ class Commands(unittest.TestCase):
         self.assertEqual(lines[-1], "")
         table, summary = lines[:-3], lines[-3:-1]
         self.assertEqual(len(table), 6)
+        # Piped, the columns keep their padding, as the reference's (README).
         width = len(table[0])
         for line in table:
             self.assertEqual(len(line), width, out)
@@ -333,14 +361,16 @@ class Commands(unittest.TestCase):
         self.assertEqual(self.cli.fails(1, "remove-job", "3"),
                          "Error: Job ID=3 is already canceled!\n")
         self.assertEqual(self.cli.fails(1, "remove-job", "0"),
-                         "Error: Job ID=0 has already finished!\n")
+                         "Error: Job ID=0 has already finished! Finished jobs leave the list "
+                         "with kueue clean-jobs (-a: failed ones too).\n")
         self.assertEqual(self.cli.fails(1, "remove-job", "99"),
                          "Error: Job with ID=99 not found!\n")
-        self.assertEqual(self.cli.fails(1, "remove-job", "2"),
-                         "Error: Job ID=2 has already started!\n")
+        # A running job: the reference's refusal, and what to do instead.
+        started = ("Error: Job ID=2 has already started! To stop it, kill it: kueue "
+                   "remove-job -k 2\n")
+        self.assertEqual(self.cli.fails(1, "remove-job", "2"), started)
         r = self.cli.run("remove-job", "2", "--json")
-        self.assertEqual((r.returncode, r.stderr),
-                         (1, "Error: Job ID=2 has already started!\n"))
+        self.assertEqual((r.returncode, r.stderr), (1, started))
         self.assertEqual(kp.decode(S2C, r.stdout), S2C.RequestResponse(
             success=False, text="Job ID=2 has already started!"))
         msg = self.cli.json("remove-job", "--kill", "2")

@@ -10,6 +10,8 @@ import unittest
 
 from test_client_harness import KUEUE, SUBCOMMANDS, run_kueue
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
+
 SHELLS = ("bash", "zsh", "fish")
 
 
@@ -69,8 +71,8 @@ class Scripts(unittest.TestCase):
         self.assertEqual(b(["kueue", "list-"]), ["list-jobs", "list-resources",
                                                  "list-workers"])
         self.assertEqual(b(["kueue", "-c", "x.toml", "show-"]), ["show-job", "show-worker"])
-        self.assertEqual(b(["kueue", "-"]), ["--config", "--help", "--version", "-V", "-c",
-                                             "-h"])
+        self.assertEqual(b(["kueue", "-"]), ["--config", "--help", "--init", "--version",
+                                             "-V", "-c", "-h"])
         self.assertEqual(b(["kueue", "list-jobs", "--r"]), ["--running"])
         self.assertEqual(b(["kueue", "remove-job", "-"]), ["--help", "--json", "--kill",
                                                            "-h", "-k"])
@@ -125,6 +127,14 @@ class Install(unittest.TestCase):
                 text = fh.read()
             self.assertIn("\nExecStart=%s\n" % os.path.join(prefix, "bin", program), text)
             self.assertIn("\nRestart=always\n", text)
+            # Kueue-C's README, installed beside, not the Rust project's.
+            readme = os.path.join(prefix, "share/doc/kueue-c/README.md")
+            self.assertIn("\nDocumentation=file://%s\n" % readme, text)
+            with open(readme) as fh:
+                self.assertTrue(fh.read().startswith("# Kueue-C\n"))
+            with open(os.path.join(ROOT, "tools/systemd", unit)) as fh:
+                self.assertIn("\nDocumentation=file://%h/.local/share/doc/kueue-c/README.md\n",
+                              fh.read())
 
 
 if __name__ == "__main__":

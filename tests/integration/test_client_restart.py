@@ -159,10 +159,13 @@ class RestartWorkers(unittest.TestCase):
         r = self.run_tool("--once")
         self.assertEqual((r.returncode, r.stdout, r.stderr),
                          (1, "", "Error: [restart_workers] missing in %s\n" % self.config))
+        # A path that names no file is a mistake, not a configuration.
         missing = os.path.join(self.dir, "none.toml")
         r = subprocess.run([TOOL, "-c", missing], capture_output=True, text=True)
         self.assertEqual((r.returncode, r.stderr),
-                         (1, "Error: [restart_workers] missing in %s\n" % missing))
+                         (1, "Error: Failed to load config: no configuration at %s (copy "
+                             "the server's there, or write a new one with: kueue --init "
+                             "-c %s)\n" % (missing, missing)))
         self.assertFalse(os.path.exists(missing))
 
     def test_command_line(self):

@@ -225,6 +225,44 @@ static void test_usage_errors(void)
                           "supplied");
     PARSE(&p, "list-workers", "-c", "x");
     check_usage_error(&p, "unexpected argument '-c' found");
+    PARSE(&p, "--init", "list-jobs");
+    check_usage_error(&p, "the argument '--init' cannot be used with a subcommand "
+                          "('list-jobs')");
+}
+
+/* Mistyped names: the closest by edit distance (a swap of neighbours is
+ * one edit), else the only name the word begins. */
+static void test_suggestions(void)
+{
+    parsed p;
+
+    PARSE(&p, "list-jbos");
+    check_usage_error(&p, "unrecognized subcommand 'list-jbos'\n\n"
+                          "  tip: a similar subcommand exists: 'list-jobs'");
+    PARSE(&p, "lst-workers");
+    check_usage_error(&p, "unrecognized subcommand 'lst-workers'\n\n"
+                          "  tip: a similar subcommand exists: 'list-workers'");
+    PARSE(&p, "show-wroker", "1");
+    check_usage_error(&p, "unrecognized subcommand 'show-wroker'\n\n"
+                          "  tip: a similar subcommand exists: 'show-worker'");
+    PARSE(&p, "list");  /* three begin so: none is suggested */
+    check_usage_error(&p, "unrecognized subcommand 'list'");
+    PARSE(&p, "xyz");
+    check_usage_error(&p, "unrecognized subcommand 'xyz'");
+    PARSE(&p, "--ini");
+    check_usage_error(&p, "unexpected argument '--ini' found\n\n"
+                          "  tip: a similar argument exists: '--init'");
+    PARSE(&p, "list-jobs", "--runing");
+    check_usage_error(&p, "unexpected argument '--runing' found\n\n"
+                          "  tip: a similar argument exists: '--running'");
+    PARSE(&p, "list-jobs", "--fail");
+    check_usage_error(&p, "unexpected argument '--fail' found\n\n"
+                          "  tip: a similar argument exists: '--failed'");
+    PARSE(&p, "list-jobs", "--jsno");
+    check_usage_error(&p, "unexpected argument '--jsno' found\n\n"
+                          "  tip: a similar argument exists: '--json'");
+    PARSE(&p, "list-jobs", "--wait");
+    check_usage_error(&p, "unexpected argument '--wait' found");
 }
 
 static void test_u64(void)
@@ -406,6 +444,7 @@ int main(void)
     test_options_and_positionals();
     test_help_and_version();
     test_usage_errors();
+    test_suggestions();
     test_u64();
     test_table_is_consistent();
     test_resources();

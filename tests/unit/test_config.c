@@ -83,6 +83,13 @@ static void test_defaults_and_values(void)
     CHECK_INT(kq_config_fill_random(&c), 0);
     CHECK_INT(strlen(c.common_settings.shared_secret), 64);
     CHECK_STR(warnings, "");
+    /* Keys a file leaves out mean the original's defaults, also those a
+     * new file sets otherwise. */
+    CHECK_INT(c.client_settings.job_default_cpus, 8);
+    CHECK_INT(c.client_settings.job_default_ram_mb, 8192);
+    kq_config_use_template(&c);
+    CHECK_INT(c.client_settings.job_default_cpus, 1);
+    CHECK_INT(c.client_settings.job_default_ram_mb, 1024);
     kq_config_free(&c);
 }
 
@@ -141,6 +148,45 @@ static void test_unknown_keys_warn(void)
     kq_config_free(&c);
 }
 
+/* The optional sections absent from a template are shown as commented
+ * examples, which work once the comment marks are removed. */
+static void test_template_examples(void)
+{
+    kq_config a, b;
+    kq_buf text = KQ_BUF_INIT, uncommented = KQ_BUF_INIT;
+    kq_error err;
+    const char *p, *s;
+    bool example = false;
+
+    CHECK_INT(apply("", &a, &err), 0);
+    CHECK_INT(kq_config_fill_random(&a), 0);
+    kq_config_write(&a, &text);
+    s = kq_buf_ptr(&text);
+    CHECK(strstr(s, "\n# [global_resources]\n# matlab = 4\n# gpu_licence = 1\n") != NULL);
+    CHECK(strstr(s, "\n# [restart_workers]\n# ssh_user = \"alice\"\n") != NULL);
+    /* Remove "# " from each example: a "# [section]" line and the lines
+     * after it up to a blank one. */
+    for (p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
+
+        example = strncmp(p, "# [", 3) == 0 || (example && *p != '\n');
+        if (example)
+            kq_buf_append(&uncommented, p + 2, len - 2);
+        else
+            kq_buf_append(&uncommented, p, len);
+        p += len;
+    }
+    CHECK_INT(apply(kq_buf_ptr(&uncommented), &b, &err), 0);
+    CHECK(b.has_global_resources && b.has_restart_workers);
+    CHECK_INT(kq_u64_map_get(&b.global_resources, "matlab")->value, 4);
+    CHECK_STR(b.restart_workers.hostnames, "node1 node2");
+    kq_config_free(&a);
+    kq_config_free(&b);
+    kq_buf_free(&text);
+    kq_buf_free(&uncommented);
+}
+
 /* The template reads back to the same configuration. */
 static void test_template_round_trip(const char *dir)
 {
@@ -171,36 +217,69 @@ static void test_template_round_trip(const char *dir)
     CHECK_INT(kq_config_load(path, false, &a, &err), 0);
     CHECK_INT(a.server_settings.global_max_parallel_jobs, 100);
     CHECK_INT(strlen(a.common_settings.shared_secret), 64);
+    CHECK_INT(a.client_settings.job_default_cpus, 8);
+    CHECK_INT(a.client_settings.job_default_ram_mb, 8192);
     kq_config_free(&a);
 }
 
 static void test_first_start_writes_a_private_template(void)
 {
-    char dir[] = "/tmp/kq-config-XXXXXX", path[256];
+    char dir[] = "/tmp/kq-config-XXXXXX", home[256], path[512], cmd[1200];
     kq_config a, b;
-    kq_error err;
+    kq_error err = {{0}};
     struct stat st;
 
     CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof path, "%s/sub/config.toml", dir);
-    CHECK_INT(kq_config_load(path, true, &a, &err), 0);
+    /* The default path follows XDG_CONFIG_HOME. */
+    snprintf(home, sizeof home, "%s/sub", dir);
+    setenv("XDG_CONFIG_HOME", home, 1);
+    CHECK_INT(kq_config_path(NULL, path, sizeof path), 0);
+    CHECK_STR(path, strcat(home, "/kueue/config.toml"));
+    CHECK_INT(kq_config_load(NULL, true, &a, &err), 0);
     CHECK_INT(stat(path, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0600);
+    /* A new file asks for what a laptop has: the run that writes it too. */
+    CHECK_INT(a.client_settings.job_default_cpus, 1);
+    CHECK_INT(a.client_settings.job_default_ram_mb, 1024);
+    CHECK_INT(kq_config_load(NULL, true, &b, &err), 0);
+    CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
+    CHECK_INT(b.client_settings.job_default_cpus, 1);
+    CHECK_INT(b.client_settings.job_default_ram_mb, 1024);
+    kq_config_free(&b);
     CHECK_INT(kq_config_load(path, true, &b, &err), 0);
     CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
     kq_config_free(&a);
     kq_config_free(&b);
-    /* Without write_template nothing is written. */
+
+    /* A path given that names no file is an error, not a new secret. */
     snprintf(path, sizeof path, "%s/other.toml", dir);
-    CHECK_INT(kq_config_load(path, false, &a, &err), 0);
+    CHECK_INT(kq_config_load(path, true, &a, &err), -ENOENT);
+    snprintf(cmd, sizeof cmd, "no configuration at %s (copy the server's there, or "
+                              "write a new one with: kueue --init -c %s)", path, path);
+    CHECK_STR(err.msg, cmd);
     CHECK(access(path, F_OK) != 0);
+
+    /* Without write_template nothing is written, also at the default path. */
+    snprintf(home, sizeof home, "%s/none", dir);
+    setenv("XDG_CONFIG_HOME", home, 1);
+    CHECK_INT(kq_config_load(NULL, false, &a, &err), 0);
+    CHECK_INT(a.client_settings.job_default_cpus, 8);
+    CHECK(access(home, F_OK) != 0);
     kq_config_free(&a);
-    /* The default path follows XDG_CONFIG_HOME. */
-    setenv("XDG_CONFIG_HOME", dir, 1);
-    CHECK_INT(kq_config_path(NULL, path, sizeof path), 0);
-    CHECK(strstr(path, "/kueue/config.toml") && strncmp(path, dir, strlen(dir)) == 0);
-    snprintf(path, sizeof path, "rm -rf %s", dir);
-    CHECK_INT(system(path), 0);
+
+    /* --init writes where it is told, once. */
+    CHECK_INT(kq_config_init_file(path), 0);
+    CHECK_INT(stat(path, &st), 0);
+    CHECK_INT(st.st_mode & 0777, 0600);
+    CHECK_INT(kq_config_load(path, false, &a, &err), 0);
+    CHECK_INT(a.client_settings.job_default_cpus, 1);
+    CHECK_INT(kq_config_init_file(path), 1);
+    CHECK_INT(kq_config_load(path, false, &b, &err), 0);
+    CHECK_STR(b.common_settings.shared_secret, a.common_settings.shared_secret);
+    kq_config_free(&a);
+    kq_config_free(&b);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
 }
 
 /* Applies text and runs kq_config_check_shared; returns its rc, with any
@@ -262,6 +341,7 @@ int main(int argc, char **argv)
     test_defaults_and_values();
     test_errors_name_file_line_and_key();
     test_unknown_keys_warn();
+    test_template_examples();
     test_template_round_trip(dir);
     test_first_start_writes_a_private_template();
     test_worker_timeout_against_update_interval();

@@ -591,8 +591,10 @@ static void test_syntax_errors(void)
     CHECK_STR(ERR("a =\n1\n"), "test.toml:1: missing value for key \"a\"");
     CHECK_STR(ERR("a = # comment\n"), "test.toml:1: missing value for key \"a\"");
     CHECK_STR(ERR("a ="), "test.toml:1: missing value for key \"a\"");
-    CHECK_STR(ERR("a = @\n"),
-              "test.toml:1: expected a value for key \"a\", found '@'");
+    CHECK_STR(ERR("a = @\n"), "test.toml:1: invalid value for key \"a\": @ (strings need "
+                              "quotes: a = \"@\")");
+    CHECK_STR(ERR("a = = 1\n"),
+              "test.toml:1: expected a value for key \"a\", found '='");
     CHECK_STR(ERR("a = 1 2\n"),
               "test.toml:1: unexpected '2' after the value of key \"a\"");
     CHECK_STR(ERR("\n\na = \"x\" y\n"),
@@ -718,7 +720,8 @@ static void test_number_errors(void)
     CHECK_STR(ERR("a = 1e+\n"), "test.toml:1: invalid value for key \"a\": 1e+");
     CHECK_STR(ERR("a = 1e_5\n"), "test.toml:1: invalid value for key \"a\": 1e_5");
     CHECK_STR(ERR("a = 1_.5\n"), "test.toml:1: invalid value for key \"a\": 1_.5");
-    CHECK_STR(ERR("a = 1.5.3\n"), "test.toml:1: invalid value for key \"a\": 1.5.3");
+    CHECK_STR(ERR("a = 1.5.3\n"), "test.toml:1: invalid value for key \"a\": 1.5.3 "
+                                   "(strings need quotes: a = \"1.5.3\")");
     CHECK_STR(ERR("a = +0x1\n"), "test.toml:1: invalid value for key \"a\": +0x1");
     CHECK_STR(ERR("a = 0X1F\n"), "test.toml:1: invalid value for key \"a\": 0X1F");
     CHECK_STR(ERR("a = 0xG\n"), "test.toml:1: invalid value for key \"a\": 0xG");
@@ -728,17 +731,55 @@ static void test_number_errors(void)
     CHECK_STR(ERR("a = 0x\n"), "test.toml:1: invalid value for key \"a\": 0x");
     CHECK_STR(ERR("a = 0x1.0\n"), "test.toml:1: invalid value for key \"a\": 0x1.0");
     CHECK_STR(ERR("a = ++1\n"), "test.toml:1: invalid value for key \"a\": ++1");
-    CHECK_STR(ERR("a = 12abc\n"), "test.toml:1: invalid value for key \"a\": 12abc");
+    CHECK_STR(ERR("a = 12abc\n"), "test.toml:1: invalid value for key \"a\": 12abc "
+                                   "(strings need quotes: a = \"12abc\")");
     CHECK_STR(ERR("a = infinity\n"),
               "test.toml:1: invalid value for key \"a\": infinity");
     CHECK_STR(ERR("a = Inf\n"), "test.toml:1: invalid value for key \"a\": Inf");
     CHECK_STR(ERR("a = NaN\n"), "test.toml:1: invalid value for key \"a\": NaN");
     CHECK_STR(ERR("a = inf_\n"), "test.toml:1: invalid value for key \"a\": inf_");
-    CHECK_STR(ERR("a = TRUE\n"), "test.toml:1: invalid value for key \"a\": TRUE");
-    CHECK_STR(ERR("a = True\n"), "test.toml:1: invalid value for key \"a\": True");
-    CHECK_STR(ERR("a = truex\n"), "test.toml:1: invalid value for key \"a\": truex");
-    CHECK_STR(ERR("a = localhost\n"),
-              "test.toml:1: invalid value for key \"a\": localhost");
+    CHECK_STR(ERR("a = TRUE\n"), "test.toml:1: invalid value for key \"a\": TRUE "
+                                  "(booleans are true or false, in lower case)");
+    CHECK_STR(ERR("a = True\n"), "test.toml:1: invalid value for key \"a\": True "
+                                  "(booleans are true or false, in lower case)");
+    CHECK_STR(ERR("a = truex\n"), "test.toml:1: invalid value for key \"a\": truex "
+                                   "(strings need quotes: a = \"truex\")");
+    CHECK_STR(ERR("a = localhost\n"), "test.toml:1: invalid value for key \"a\": "
+                                       "localhost (strings need quotes: a = \"localhost\")");
+}
+
+/* Issue 13.2: an unquoted string is the likeliest mistake in a hand-edited
+ * file; the message shows the line as it should be. */
+static void test_unquoted_strings(void)
+{
+    CHECK_STR(ERR("[common_settings]\nserver_name = 127.0.0.1\n"),
+              "test.toml:2: invalid value for key \"server_name\": 127.0.0.1 (strings "
+              "need quotes: server_name = \"127.0.0.1\")");
+    CHECK_STR(ERR("server_name = lab-pc.example.org   # the server\n"),
+              "test.toml:1: invalid value for key \"server_name\": lab-pc.example.org "
+              "(strings need quotes: server_name = \"lab-pc.example.org\")");
+    CHECK_STR(ERR("hostnames = node1 node2\t\n"),
+              "test.toml:1: invalid value for key \"hostnames\": node1 node2 (strings "
+              "need quotes: hostnames = \"node1 node2\")");
+    CHECK_STR(ERR("state_file = /home/me/kueue.db\r\n"),
+              "test.toml:1: invalid value for key \"state_file\": /home/me/kueue.db "
+              "(strings need quotes: state_file = \"/home/me/kueue.db\")");
+    CHECK_STR(ERR("s.log_level = debug\n"),
+              "test.toml:1: invalid value for key \"s.log_level\": debug (strings need "
+              "quotes: s.log_level = \"debug\")");
+    CHECK_STR(ERR("name = Z\xc3\xbcrich#1\n"),
+              "test.toml:1: invalid value for key \"name\": Z\xc3\xbcrich#1 (strings "
+              "need quotes: name = \"Z\xc3\xbcrich#1\")");
+    CHECK_STR(ERR("name = \xc3\xbc\n"),
+              "test.toml:1: invalid value for key \"name\": \xc3\xbc (strings need "
+              "quotes: name = \"\xc3\xbc\")");
+    /* A quote or backslash in it: no line to copy. */
+    CHECK_STR(ERR("name = say \"hi\"\n"),
+              "test.toml:1: invalid value for key \"name\": say \"hi\" (strings need "
+              "quotes)");
+    /* Numbers gone wrong stay numbers. */
+    CHECK_STR(ERR("port = 11_236_\n"), "test.toml:1: invalid value for key \"port\": "
+                                       "11_236_");
 }
 
 static void test_definition_errors(void)
@@ -886,6 +927,7 @@ int main(int argc, char **argv)
     test_string_errors();
     test_unsupported();
     test_number_errors();
+    test_unquoted_strings();
     test_definition_errors();
     test_byte_errors();
     test_limits();
