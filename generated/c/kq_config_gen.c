@@ -40,6 +40,11 @@ int kq_config_init(kq_config *c)
     if (!(c->server_settings.state_file = strdup("")))
         goto fail;
     c->server_settings.state_journal_max_mb = 256;
+    if (!(c->server_settings.status_address = strdup("127.0.0.1:11237")))
+        goto fail;
+    if (!(c->server_settings.status_token = strdup("")))
+        goto fail;
+    c->server_settings.status_show_output = false;
     c->worker_settings.system_update_interval_seconds = 60;
     c->worker_settings.worker_max_parallel_jobs = 10;
     c->worker_settings.dynamic_check_free_resources = true;
@@ -75,6 +80,8 @@ void kq_config_free(kq_config *c)
     free(c->common_settings.log_level);
     free(c->server_settings.bind_addresses);
     free(c->server_settings.state_file);
+    free(c->server_settings.status_address);
+    free(c->server_settings.status_token);
     free(c->worker_settings.worker_name);
     free(c->restart_workers.ssh_user);
     free(c->restart_workers.hostnames);
@@ -85,7 +92,7 @@ void kq_config_free(kq_config *c)
 int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                     kq_config_warn_fn *warn, void *ctx, kq_error *err)
 {
-    bool seen[25] = {false};
+    bool seen[28] = {false};
     int rc = 0;
 
     for (size_t i = 0; i < doc->count && rc == 0; i++) {
@@ -133,56 +140,65 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
             } else if (strcmp(key, "state_journal_max_mb") == 0) {
                 seen[11] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.state_journal_max_mb", UINT64_C(1), UINT64_C(1048576), &c->server_settings.state_journal_max_mb, err);
+            } else if (strcmp(key, "status_address") == 0) {
+                seen[12] = true;
+                rc = kq_cfgval_string(e, file, "server_settings.status_address", NULL, &c->server_settings.status_address, err);
+            } else if (strcmp(key, "status_token") == 0) {
+                seen[13] = true;
+                rc = kq_cfgval_string(e, file, "server_settings.status_token", NULL, &c->server_settings.status_token, err);
+            } else if (strcmp(key, "status_show_output") == 0) {
+                seen[14] = true;
+                rc = kq_cfgval_bool(e, file, "server_settings.status_show_output", &c->server_settings.status_show_output, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "worker_settings"))) {
             if (strcmp(key, "system_update_interval_seconds") == 0) {
-                seen[12] = true;
+                seen[15] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.system_update_interval_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.system_update_interval_seconds, err);
             } else if (strcmp(key, "worker_max_parallel_jobs") == 0) {
-                seen[13] = true;
+                seen[16] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.worker_max_parallel_jobs", UINT64_C(0), UINT64_MAX, &c->worker_settings.worker_max_parallel_jobs, err);
             } else if (strcmp(key, "dynamic_check_free_resources") == 0) {
-                seen[14] = true;
+                seen[17] = true;
                 rc = kq_cfgval_bool(e, file, "worker_settings.dynamic_check_free_resources", &c->worker_settings.dynamic_check_free_resources, err);
             } else if (strcmp(key, "dynamic_cpu_load_scale_factor") == 0) {
-                seen[15] = true;
+                seen[18] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.dynamic_cpu_load_scale_factor", -INFINITY, false, INFINITY, &c->worker_settings.dynamic_cpu_load_scale_factor, err);
             } else if (strcmp(key, "worker_name") == 0) {
-                seen[16] = true;
+                seen[19] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.worker_name", NULL, &c->worker_settings.worker_name, err);
             } else if (strcmp(key, "output_limit_bytes") == 0) {
-                seen[17] = true;
+                seen[20] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.output_limit_bytes", UINT64_C(1024), UINT64_MAX, &c->worker_settings.output_limit_bytes, err);
             } else if (strcmp(key, "kill_grace_seconds") == 0) {
-                seen[18] = true;
+                seen[21] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.kill_grace_seconds", 0.0, false, 3600.0, &c->worker_settings.kill_grace_seconds, err);
             } else if (strcmp(key, "reconnect_max_seconds") == 0) {
-                seen[19] = true;
+                seen[22] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.reconnect_max_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.reconnect_max_seconds, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "client_settings"))) {
             if (strcmp(key, "job_default_cpus") == 0) {
-                seen[20] = true;
+                seen[23] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_cpus", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_cpus, err);
             } else if (strcmp(key, "job_default_ram_mb") == 0) {
-                seen[21] = true;
+                seen[24] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_ram_mb", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_ram_mb, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "restart_workers"))) {
             if (strcmp(key, "ssh_user") == 0) {
-                seen[22] = true;
+                seen[25] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.ssh_user", NULL, &c->restart_workers.ssh_user, err);
             } else if (strcmp(key, "hostnames") == 0) {
-                seen[23] = true;
+                seen[26] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.hostnames", NULL, &c->restart_workers.hostnames, err);
             } else if (strcmp(key, "sleep_minutes_before_recheck") == 0) {
-                seen[24] = true;
+                seen[27] = true;
                 rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", 0.0, true, 1000000000.0, &c->restart_workers.sleep_minutes_before_recheck, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
@@ -205,11 +221,11 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
         NULL}, warn, ctx);
     c->has_restart_workers = kq_cfgval_has_table(doc, "restart_workers");
     c->has_global_resources = kq_cfgval_has_table(doc, "global_resources");
-    if (c->has_restart_workers && !seen[22]) {
+    if (c->has_restart_workers && !seen[25]) {
         kq_error_set(err, "%s: [restart_workers] needs the key ssh_user", file);
         return -EINVAL;
     }
-    if (c->has_restart_workers && !seen[23]) {
+    if (c->has_restart_workers && !seen[26]) {
         kq_error_set(err, "%s: [restart_workers] needs the key hostnames", file);
         return -EINVAL;
     }
@@ -256,6 +272,15 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Kueue-C: MiB the state journal may hold before it is folded into the SQLite file even while the server is busy (it is folded anyway after a second without changes); it is replayed at a start after a crash.\nstate_journal_max_mb = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.state_journal_max_mb);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: host:port of the status page and metrics (HTTP: /, /api/jobs, /api/workers, /api/resources, /metrics; IPv6 in brackets); empty turns them off. The default serves this machine only; any address that is not loopback (127.0.0.0/8, [::1]) needs status_token.\nstatus_address = ");
+    kq_cfgval_write_string(out, c->server_settings.status_address);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Token the status page and metrics require, sent as the header 'Authorization: Bearer TOKEN' or as ?token=TOKEN; required when status_address is not loopback (use a long random string), optional on loopback; empty: no token.\nstatus_token = ");
+    kq_cfgval_write_string(out, c->server_settings.status_token);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Show the captured output of jobs on the status page and in /api/jobs/ID (off: lists only, as any client may see them).\nstatus_show_output = ");
+    kq_buf_puts(out, c->server_settings.status_show_output ? "true" : "false");
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of kueue_worker.\n[worker_settings]\n");
     kq_buf_puts(out, "# Seconds between reports of system information and free resources.\nsystem_update_interval_seconds = ");

@@ -36,6 +36,9 @@ typedef struct kq_config {
         uint64_t global_max_parallel_jobs; /* Most job slots offered or running at once across all workers. */
         char *state_file; /* SQLite file holding jobs across restarts, beside its journal (the same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3. */
         uint64_t state_journal_max_mb; /* MiB the state journal may hold before it is folded into the SQLite file even while the server is busy (it is folded anyway after a second without changes); it is replayed at a start after a crash. */
+        char *status_address; /* host:port of the status page and metrics (HTTP: /, /api/jobs, /api/workers, /api/resources, /metrics; IPv6 in brackets); empty turns them off. The default serves this machine only; any address that is not loopback (127.0.0.0/8, [::1]) needs status_token. */
+        char *status_token; /* Token the status page and metrics require, sent as the header 'Authorization: Bearer TOKEN' or as ?token=TOKEN; required when status_address is not loopback (use a long random string), optional on loopback; empty: no token. */
+        bool status_show_output; /* Show the captured output of jobs on the status page and in /api/jobs/ID (off: lists only, as any client may see them). */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {

@@ -5,6 +5,7 @@
  * kq_srv_client.c  requests of clients
  * kq_srv_worker.c  messages of workers, offers, the worker registry
  * kq_srv_maint.c   timeouts and cleanup
+ * kq_status.c      the status page, its JSON API and metrics (HTTP)
  *
  * Everything runs on one thread inside the event loop.  The job table owns
  * jobs, the registry owns worker records, the peer list owns connections;
@@ -96,6 +97,7 @@ typedef struct kq_server {
     kq_store *store;         /* NULL: state in memory only */
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
+    struct kq_status *status; /* the status page, or NULL when off */
     int exit_code;
 } kq_server;
 
@@ -112,6 +114,14 @@ void kq_srv_requeue(kq_server *srv, kq_job *job);
 /* kq_srv_client.c */
 void kq_srv_client_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_client_closed(kq_peer *p);
+/* The answers to ListJobs, ListWorkers and ListResources (also served by
+ * the status page): m borrows from the server's state, so encode it before
+ * anything changes, then kq_srv_list_done frees what m itself holds.
+ * 0 or -ENOMEM (then m holds nothing). */
+KQ_NODISCARD int kq_srv_list_jobs(kq_server *srv, const kq_c2s_list_jobs *q, kq_s2c *m);
+KQ_NODISCARD int kq_srv_list_workers(kq_server *srv, kq_s2c *m);
+void kq_srv_list_resources(kq_server *srv, kq_s2c *m);
+void kq_srv_list_done(kq_s2c *m);
 
 /* kq_srv_worker.c */
 void kq_srv_worker_hello(kq_peer *p, const kq_str *name);
