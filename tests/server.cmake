@@ -14,3 +14,8 @@ kq_unit_test(test_promtext SOURCES unit/test_promtext.c LIBS kueue_server_lib)
 kq_unit_test(test_query SOURCES unit/test_query.c LIBS kueue_server_lib)
 kq_unit_test(test_status_html SOURCES unit/test_status_html.c LIBS kueue_server_lib)
 kq_integration_test(server_status test_server_status.py)
+kq_integration_test(server_status_browser test_server_status_browser.py)
+if(TEST server_status_browser)
+  set_property(TEST server_status_browser APPEND PROPERTY ENVIRONMENT
+               "KQ_ARTIFACTS=${CMAKE_BINARY_DIR}/artifacts")
+endif()
