@@ -244,6 +244,18 @@ static void log_refused(kq_httpd *h, struct MHD_Connection *c)
     kq_warn("Status page: refused a request from %s without the right token", peer);
 }
 
+/* The client's text (a method, a percent-decoded path) cut to n - 1
+ * bytes, control characters replaced: fit for the log. */
+static const char *printable(char *out, size_t n, const char *text)
+{
+    size_t i = 0;
+
+    for (; text[i] && i < n - 1; i++)
+        out[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? '?' : text[i];
+    out[i] = '\0';
+    return out;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -288,7 +300,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             req.query_token = token;
         h->opts.handler(h->opts.arg, &req, &reply);
     }
-    kq_debug("Status page: %s %s: %u", method, url, reply.status);
+    if (KQ_LOG_DEBUG >= kq_log_threshold) {
+        char m[16], path[128];
+
+        kq_debug("Status page: %s %s: %u", printable(m, sizeof m, method),
+                 printable(path, sizeof path, url), reply.status);
+    }
     return queue(h, c, &reply);
 }
 

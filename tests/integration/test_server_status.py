@@ -186,6 +186,10 @@ class Endpoints(unittest.TestCase):
             status, headers, body = fetch(self.port, path)
             self.assertEqual(status, 404, path)
             self.assertIn(b"/metrics", body)
+        # The decoded path goes to the (debug) log without its line feed.
+        self.assertEqual(fetch(self.port, "/x%0AINJECTED")[0], 404)
+        self.srv.process.wait_for(r"GET /x\?INJECTED: 404")
+        self.assertNotIn("\nINJECTED", self.srv.log())
         for method in ("POST", "PUT", "DELETE", "OPTIONS", "PATCH"):
             status, headers, _ = fetch(self.port, "/", method=method, body=b"x" * 100)
             self.assertEqual(status, 405, method)
