@@ -13,11 +13,13 @@
  *       workers connect; --configured configures [global_resources],
  *       --global also has every job hold one; --state keeps the SQLite
  *       store on.
- *   bench_server SERVER compare [N W RUNS]
+ *   bench_server SERVER compare [N W RUNS] [--poll-status]
  *       The sched variants above (plain, all queued first, global resources
  *       configured, held, store on), interleaved run by run: medians and
  *       ratios to the plain run, and how the jobs spread over the workers
- *       (fewest and most per worker).
+ *       (fewest and most per worker).  --poll-status runs plain and store
+ *       on each also with a browser-like poller that fetches the status
+ *       page (/) and /metrics every 100 ms, for the ratio to without.
  *   bench_server SERVER issue [--plain|--state]
  *       20,000 jobs issued one at a time with no worker: latency of the
  *       first and last 1,000, server memory per queued job, list-jobs -n 20
@@ -50,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -80,6 +83,7 @@ struct bench {
     kq_conn_hub hub;
     pid_t server;
     uint16_t port;
+    uint16_t status_port; /* its status page, 0 if it has none */
     char dir[64];
     peer client;
     peer *workers;
@@ -106,6 +110,7 @@ static void die(const char *what)
 /* ---- the server process --------------------------------------------- */
 
 static bool use_state;
+static bool poll_status; /* the run has a poller of the status page */
 
 static void start_server(bench *b, const char *binary, const char *extra)
 {
@@ -123,7 +128,8 @@ static void start_server(bench *b, const char *binary, const char *extra)
         die("cannot write the configuration");
     fprintf(fp, "[common_settings]\nshared_secret = \"%s\"\nserver_port = 0\n"
                 "log_level = \"info\"\n[server_settings]\nbind_addresses = \"127.0.0.1\"\n"
-                "global_max_parallel_jobs = 1000000\nstate_file = \"%s/state.sqlite3\"\n%s",
+                "global_max_parallel_jobs = 1000000\nstate_file = \"%s/state.sqlite3\"\n"
+                "status_address = \"127.0.0.1:0\"\n%s",
             SECRET, b->dir, extra);
     fclose(fp);
     chmod(conf, 0600);
@@ -143,14 +149,16 @@ static void start_server(bench *b, const char *binary, const char *extra)
 
         fp = fopen(log, "r");
         while (fp && fgets(line, sizeof line, fp)) {
-            if ((p = strstr(line, "Started listening on 127.0.0.1:"))) {
+            if ((p = strstr(line, "Started listening on 127.0.0.1:")))
                 b->port = (uint16_t)atoi(p + strlen("Started listening on 127.0.0.1:"));
-                fclose(fp);
-                return;
-            }
+            /* An old server (--base) has no status page. */
+            if ((p = strstr(line, "Status page on http://127.0.0.1:")))
+                b->status_port = (uint16_t)atoi(p + strlen("Status page on http://127.0.0.1:"));
         }
         if (fp)
             fclose(fp);
+        if (b->port && (b->status_port || !poll_status))
+            return;
         usleep(20000);
     }
     die("the server did not start");
@@ -204,6 +212,65 @@ static long server_rss_kb(const bench *b)
     if (fp)
         fclose(fp);
     return kb;
+}
+
+/* ---- a browser-like poller of the status page ------------------------ */
+
+typedef struct poll_stats {
+    uint64_t requests, failures, bytes;
+} poll_stats;
+
+/* One GET on a connection of its own; the bytes of the answer, or -1. */
+static long http_get(uint16_t port, const char *path)
+{
+    char req[256], buf[65536];
+    kq_error err;
+    long total = 0;
+    bool ok = true;
+    ssize_t n;
+    int fd;
+
+    if (kq_net_connect("127.0.0.1", port, &fd, &err) < 0)
+        return -1;
+    /* kq_net_connect leaves it non-blocking; the poller waits. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "User-Agent: bench_server\r\nConnection: close\r\n\r\n", path);
+    if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
+        close(fd);
+        return -1;
+    }
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+        if (total == 0 && (n < 13 || strncmp(buf, "HTTP/1.1 200 ", 13) != 0))
+            ok = false;
+        total += n;
+    }
+    close(fd);
+    return n == 0 && total > 0 && ok ? total : -1;
+}
+
+/* Forks a process that fetches / and /metrics every 100 ms, counting into
+ * stats (shared memory), until it is killed. */
+static pid_t start_poller(uint16_t port, poll_stats *stats)
+{
+    pid_t pid = fork();
+
+    if (pid != 0)
+        return pid;
+    for (;;) {
+        long a = http_get(port, "/"), m = http_get(port, "/metrics");
+
+        stats->requests += 2;
+        stats->failures += (a < 0) + (m < 0);
+        stats->bytes += (uint64_t)(a > 0 ? a : 0) + (uint64_t)(m > 0 ? m : 0);
+        usleep(100000);
+    }
+}
+
+static void stop_poller(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
 }
 
 /* ---- peers ---------------------------------------------------------- */
@@ -498,6 +565,7 @@ typedef struct sched_result {
     double cpu_us;  /* server CPU per job */
     double fold_us; /* store on: server CPU per job folding the journal when idle */
     double lo, hi;  /* fewest and most jobs a worker ran */
+    double polls;   /* --poll-status: pages fetched per second */
 } sched_result;
 
 /* Fewest and most jobs a worker ran, and how many workers ran any. */
@@ -547,11 +615,23 @@ static double fold_cost_us(bench *b, uint64_t n)
 /* One sched run with the variant set in the globals. */
 static sched_result sched_once(const char *binary, uint64_t n, int w, bool backlog)
 {
-    sched_result r;
+    sched_result r = {0};
+    poll_stats *polled = NULL;
+    pid_t poller = 0;
     bench b;
     double t0, cpu0;
 
     bench_init(&b, binary, global_configured ? "[global_resources]\nlicence = 1000000\n" : "");
+    if (poll_status) {
+        if (!b.status_port)
+            die("--poll-status: the server has no status page");
+        polled = mmap(NULL, sizeof *polled, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (polled == MAP_FAILED)
+            die("mmap failed");
+        memset(polled, 0, sizeof *polled);
+        poller = start_poller(b.status_port, polled);
+    }
     open_peer(&b, &b.client, false, 0);
     wait_replies(&b, 1);
     b.to_issue = n;
@@ -570,6 +650,13 @@ static sched_result sched_once(const char *binary, uint64_t n, int w, bool backl
     run_until(&b, &b.finished, n);
     r.rate = (double)n / (now_s() - t0);
     r.cpu_us = (server_cpu(&b) - cpu0) * 1e6 / (double)n;
+    if (poller) {
+        stop_poller(poller);
+        if (polled->failures)
+            die("--poll-status: a fetch of the status page failed");
+        r.polls = (double)polled->requests / (now_s() - t0);
+        munmap(polled, sizeof *polled);
+    }
     r.fold_us = use_state ? fold_cost_us(&b, n) : 0;
     spread(&b, &r.lo, &r.hi);
     stop_server(&b);
@@ -626,26 +713,42 @@ static const char *binary_label(int k)
  * (and to the base server's same variant). */
 static int run_compare(const char *binary, int argc, char **argv)
 {
-    static const struct variant {
+    typedef struct variant {
         const char *name;
-        bool backlog, configured, held, state;
-    } variants[] = {
-        {"plain", false, false, false, false},
-        {"all queued first", true, false, false, false},
-        {"global resources configured", false, true, false, false},
-        {"global resources held by every job", false, true, true, false},
-        {"store on", false, false, false, true},
+        bool backlog, configured, held, state, poll;
+        int base; /* the variant a ratio is to */
+    } variant;
+    static const variant all[] = {
+        {"plain", false, false, false, false, false, 0},
+        {"all queued first", true, false, false, false, false, 0},
+        {"global resources configured", false, true, false, false, false, 0},
+        {"global resources held by every job", false, true, true, false, false, 0},
+        {"store on", false, false, false, true, false, 0},
     };
-    enum { NV = sizeof variants / sizeof *variants, MAX_RUNS = 15 };
-    uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 100000;
-    int w = argc > 1 ? atoi(argv[1]) : 4;
-    int runs = argc > 2 ? atoi(argv[2]) : 5;
-    static double rate[2][NV][MAX_RUNS], cpu[2][NV][MAX_RUNS], lo[2][NV][MAX_RUNS],
-        hi[2][NV][MAX_RUNS], fold[2][MAX_RUNS];
-    double mr[2][NV], mc[2][NV];
+    /* --poll-status: each with and without the poller. */
+    static const variant polled[] = {
+        {"plain", false, false, false, false, false, 0},
+        {"plain, status page polled", false, false, false, false, true, 0},
+        {"store on", false, false, false, true, false, 2},
+        {"store on, status page polled", false, false, false, true, true, 2},
+    };
+    enum { MAX_V = 5, MAX_RUNS = 15 };
+    bool with_poller = argc > 0 && strcmp(argv[argc - 1], "--poll-status") == 0;
+    const variant *variants = with_poller ? polled : all;
+    int NV = with_poller ? 4 : 5;
+    uint64_t n;
+    int w, runs;
+    static double rate[2][MAX_V][MAX_RUNS], cpu[2][MAX_V][MAX_RUNS], lo[2][MAX_V][MAX_RUNS],
+        hi[2][MAX_V][MAX_RUNS], fold[2][MAX_V][MAX_RUNS], polls[2][MAX_V][MAX_RUNS];
+    double mr[2][MAX_V], mc[2][MAX_V];
     const char *bin[2];
     int nb = binaries(binary, bin);
 
+    if (with_poller)
+        argc--;
+    n = argc > 0 ? strtoull(argv[0], NULL, 10) : 100000;
+    w = argc > 1 ? atoi(argv[1]) : 4;
+    runs = argc > 2 ? atoi(argv[2]) : 5;
     if (runs < 1 || runs > MAX_RUNS)
         runs = 5;
     for (int r = 0; r < runs; r++) {
@@ -656,16 +759,18 @@ static int run_compare(const char *binary, int argc, char **argv)
                 global_configured = variants[v].configured;
                 use_global = variants[v].held;
                 use_state = variants[v].state;
+                poll_status = variants[v].poll;
                 res = sched_once(bin[k], n, w, variants[v].backlog);
                 rate[k][v][r] = res.rate;
                 cpu[k][v][r] = res.cpu_us;
                 lo[k][v][r] = res.lo;
                 hi[k][v][r] = res.hi;
-                if (variants[v].state)
-                    fold[k][r] = res.fold_us;
+                fold[k][v][r] = res.fold_us;
+                polls[k][v][r] = res.polls;
             }
         }
     }
+    poll_status = false;
     printf("sched: %llu jobs, %d workers, median of %d interleaved runs\n",
            (unsigned long long)n, w, runs);
     for (int k = 0; k < nb; k++) {
@@ -674,14 +779,19 @@ static int run_compare(const char *binary, int argc, char **argv)
         for (int v = 0; v < NV; v++) {
             mr[k][v] = median(rate[k][v], runs);
             mc[k][v] = median(cpu[k][v], runs);
+            int base = variants[v].base;
+
             printf("  %-36s %7.0f jobs/s (%3.0f %%)  server CPU %5.1f us/job (%3.0f %%)"
                    "  jobs per worker %.0f-%.0f\n",
-                   variants[v].name, mr[k][v], 100 * mr[k][v] / mr[k][0], mc[k][v],
-                   100 * mc[k][v] / mc[k][0], median(lo[k][v], runs),
+                   variants[v].name, mr[k][v], 100 * mr[k][v] / mr[k][base], mc[k][v],
+                   100 * mc[k][v] / mc[k][base], median(lo[k][v], runs),
                    median(hi[k][v], runs));
             if (variants[v].state)
                 printf("  %-36s %30s then %5.1f us/job folding when idle\n", "", "",
-                       median(fold[k], runs));
+                       median(fold[k][v], runs));
+            if (variants[v].poll)
+                printf("  %-36s %30s %.1f pages fetched per second\n", "", "",
+                       median(polls[k][v], runs));
         }
     }
     if (nb > 1) {
@@ -1035,7 +1145,7 @@ int main(int argc, char **argv)
     }
     if (argc < 3) {
         fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd [ARGS] "
-                        "[--base OLD_SERVER]\n");
+                        "[--base OLD_SERVER] [--poll-status]\n");
         return 2;
     }
     if (strcmp(argv[2], "sched") == 0)

@@ -36,4 +36,25 @@ kq_missing_help() {
 
 # Packages every build needs.
 KQ_BUILD_PACKAGES=(cmake make gcc libc6-dev libcjson-dev libssl-dev libsqlite3-dev
-                   python3 python3-jinja2 python3-yaml)
+                   libmicrohttpd-dev python3 python3-jinja2 python3-yaml)
+
+# promtool (the tests check /metrics with it) from Debian's prometheus
+# package, unpacked into DIR rather than installed: installing it would also
+# enable and start a Prometheus daemon on machines with systemd.  Prints its
+# path; one on PATH is used as it is.
+kq_promtool() {
+    local dir=$1
+    if command -v promtool >/dev/null 2>&1; then
+        command -v promtool
+        return 0
+    fi
+    if [ ! -x "$dir/usr/bin/promtool" ]; then
+        mkdir -p "$dir"
+        ( cd "$dir" && rm -f prometheus_*.deb &&
+          { apt-get download prometheus >/dev/null 2>&1 ||
+            { apt-get update -q >/dev/null && apt-get download prometheus >/dev/null; }; } &&
+          dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb usr/bin/prometheus ) >&2 ||
+        return 1
+    fi
+    echo "$dir/usr/bin/promtool"
+}

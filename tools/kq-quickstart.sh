@@ -3,7 +3,9 @@
 # runs a small cluster on this machine to show it working: a kueue_server
 # and a kueue_worker on 127.0.0.1 with a fresh configuration in a temporary
 # folder, a few sample jobs (one with output, one that fails, one holding a
-# global resource, one waited for), and the client's views of them.
+# global resource, one waited for), the client's views of them, and the
+# address of the status page with the first lines of its metrics (on a
+# terminal it waits for Enter before stopping, to leave time to open it).
 # Everything it starts is stopped and removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,7 @@ log_level = "warn"
 [server_settings]
 bind_addresses = "127.0.0.1"
 state_file = "$demo/state.sqlite3"
+status_address = "127.0.0.1:$2"
 
 [worker_settings]
 worker_name = "demo-worker"
@@ -53,19 +56,25 @@ EOF
     chmod 600 "$demo/config.toml"
 }
 
-# The server takes an ephemeral port; workers and clients learn it after.
-write_config 0
+# The server takes ephemeral ports (the status page's too, so that a
+# server already on this machine keeps its 11237); workers and clients
+# learn them after.
+write_config 0 0
 sed -i 's/log_level = "warn"/log_level = "info"/' "$demo/config.toml"
 "$bin/server/kueue_server" -c "$demo/config.toml" >"$demo/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
     port=$(sed -n 's/.*Started listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$demo/server.log")
-    [ -n "$port" ] && break
+    status=$(sed -n 's/.*Status page on \(http:[^ ]*\).*/\1/p' "$demo/server.log")
+    [ -n "$port" ] && [ -n "$status" ] && break
     sleep 0.05
 done
-[ -n "${port:-}" ] || { cat "$demo/server.log"; echo "kueue-c: the server did not start" >&2; exit 1; }
-write_config "$port"
+[ -n "${port:-}" ] && [ -n "${status:-}" ] ||
+    { cat "$demo/server.log"; echo "kueue-c: the server did not start" >&2; exit 1; }
+status=${status%/}
+write_config "$port" "${status##*:}"
 echo "== kueue_server listening on 127.0.0.1:$port (state in $demo)"
+echo "== status page: $status/ (metrics: $status/metrics, JSON: $status/api/jobs)"
 
 "$bin/worker/kueue_worker" -c "$demo/config.toml" >"$demo/worker.log" 2>&1 &
 pids+=($!)
@@ -100,4 +109,10 @@ echo; echo "== kueue list-workers"
 kueue list-workers
 echo; echo "== kueue list-resources"
 kueue list-resources
+echo; echo "== the status page's metrics: $status/metrics (first lines)"
+python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+    "$status/metrics" | head -12
+if [ -t 0 ]; then
+    echo; read -r -p "The status page is at $status/ - press Enter to stop the demo cluster. " _ || true
+fi
 echo; echo "kueue-c: the demo cluster worked; stopping it"

@@ -10,8 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . tools/kq-deps.sh
 
-# zsh and fish: the completion tests run the generated scripts in them.
-kq_need_packages "${KQ_BUILD_PACKAGES[@]}" clang libclang-rt-dev procps zsh fish
+# zsh and fish: the completion tests run the generated scripts in them;
+# chromium opens the status page in the browser test, promtool checks
+# /metrics.
+kq_need_packages "${KQ_BUILD_PACKAGES[@]}" clang libclang-rt-dev procps zsh fish chromium
+KQ_PROMTOOL=$(kq_promtool "$PWD/build/promtool")
+export KQ_PROMTOOL
 jobs=$(nproc)
 
 echo "== optimised build and tests"

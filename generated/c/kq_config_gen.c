@@ -50,6 +50,11 @@ int kq_config_init(kq_config *c)
     c->server_settings.message_timeout_seconds = 60;
     c->server_settings.unread_output_timeout_seconds = 60;
     c->server_settings.connection_memory_max_mb = 1024;
+    if (!(c->server_settings.status_address = strdup("127.0.0.1:11237")))
+        goto fail;
+    if (!(c->server_settings.status_token = strdup("")))
+        goto fail;
+    c->server_settings.status_show_output = false;
     c->worker_settings.system_update_interval_seconds = 60;
     c->worker_settings.worker_max_parallel_jobs = 10;
     c->worker_settings.dynamic_check_free_resources = true;
@@ -94,6 +99,8 @@ void kq_config_free(kq_config *c)
     free(c->common_settings.log_level);
     free(c->server_settings.bind_addresses);
     free(c->server_settings.state_file);
+    free(c->server_settings.status_address);
+    free(c->server_settings.status_token);
     free(c->worker_settings.worker_name);
     free(c->worker_settings.on_shutdown);
     free(c->restart_workers.ssh_user);
@@ -105,7 +112,7 @@ void kq_config_free(kq_config *c)
 int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                     kq_config_warn_fn *warn, void *ctx, kq_error *err)
 {
-    bool seen[30] = {false};
+    bool seen[33] = {false};
     int rc = 0;
 
     for (size_t i = 0; i < doc->count && rc == 0; i++) {
@@ -165,59 +172,68 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
             } else if (strcmp(key, "connection_memory_max_mb") == 0) {
                 seen[15] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.connection_memory_max_mb", UINT64_C(1), UINT64_C(1048576), &c->server_settings.connection_memory_max_mb, err);
+            } else if (strcmp(key, "status_address") == 0) {
+                seen[16] = true;
+                rc = kq_cfgval_string(e, file, "server_settings.status_address", NULL, &c->server_settings.status_address, err);
+            } else if (strcmp(key, "status_token") == 0) {
+                seen[17] = true;
+                rc = kq_cfgval_string(e, file, "server_settings.status_token", NULL, &c->server_settings.status_token, err);
+            } else if (strcmp(key, "status_show_output") == 0) {
+                seen[18] = true;
+                rc = kq_cfgval_bool(e, file, "server_settings.status_show_output", &c->server_settings.status_show_output, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "worker_settings"))) {
             if (strcmp(key, "system_update_interval_seconds") == 0) {
-                seen[16] = true;
+                seen[19] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.system_update_interval_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.system_update_interval_seconds, err);
             } else if (strcmp(key, "worker_max_parallel_jobs") == 0) {
-                seen[17] = true;
+                seen[20] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.worker_max_parallel_jobs", UINT64_C(0), UINT64_MAX, &c->worker_settings.worker_max_parallel_jobs, err);
             } else if (strcmp(key, "dynamic_check_free_resources") == 0) {
-                seen[18] = true;
+                seen[21] = true;
                 rc = kq_cfgval_bool(e, file, "worker_settings.dynamic_check_free_resources", &c->worker_settings.dynamic_check_free_resources, err);
             } else if (strcmp(key, "dynamic_cpu_load_scale_factor") == 0) {
-                seen[19] = true;
+                seen[22] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.dynamic_cpu_load_scale_factor", -INFINITY, false, INFINITY, &c->worker_settings.dynamic_cpu_load_scale_factor, err);
             } else if (strcmp(key, "worker_name") == 0) {
-                seen[20] = true;
+                seen[23] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.worker_name", NULL, &c->worker_settings.worker_name, err);
             } else if (strcmp(key, "output_limit_bytes") == 0) {
-                seen[21] = true;
+                seen[24] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.output_limit_bytes", UINT64_C(1024), UINT64_MAX, &c->worker_settings.output_limit_bytes, err);
             } else if (strcmp(key, "kill_grace_seconds") == 0) {
-                seen[22] = true;
+                seen[25] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.kill_grace_seconds", 0.0, false, 3600.0, &c->worker_settings.kill_grace_seconds, err);
             } else if (strcmp(key, "reconnect_max_seconds") == 0) {
-                seen[23] = true;
+                seen[26] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.reconnect_max_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.reconnect_max_seconds, err);
             } else if (strcmp(key, "on_shutdown") == 0) {
-                seen[24] = true;
+                seen[27] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.on_shutdown", worker_settings_on_shutdown_choices, &c->worker_settings.on_shutdown, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "client_settings"))) {
             if (strcmp(key, "job_default_cpus") == 0) {
-                seen[25] = true;
+                seen[28] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_cpus", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_cpus, err);
             } else if (strcmp(key, "job_default_ram_mb") == 0) {
-                seen[26] = true;
+                seen[29] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_ram_mb", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_ram_mb, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "restart_workers"))) {
             if (strcmp(key, "ssh_user") == 0) {
-                seen[27] = true;
+                seen[30] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.ssh_user", NULL, &c->restart_workers.ssh_user, err);
             } else if (strcmp(key, "hostnames") == 0) {
-                seen[28] = true;
+                seen[31] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.hostnames", NULL, &c->restart_workers.hostnames, err);
             } else if (strcmp(key, "sleep_minutes_before_recheck") == 0) {
-                seen[29] = true;
+                seen[32] = true;
                 rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", 0.0, true, 1000000000.0, &c->restart_workers.sleep_minutes_before_recheck, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
@@ -240,11 +256,11 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
         NULL}, warn, ctx);
     c->has_restart_workers = kq_cfgval_has_table(doc, "restart_workers");
     c->has_global_resources = kq_cfgval_has_table(doc, "global_resources");
-    if (c->has_restart_workers && !seen[27]) {
+    if (c->has_restart_workers && !seen[30]) {
         kq_error_set(err, "%s: [restart_workers] needs the key ssh_user", file);
         return -EINVAL;
     }
-    if (c->has_restart_workers && !seen[28]) {
+    if (c->has_restart_workers && !seen[31]) {
         kq_error_set(err, "%s: [restart_workers] needs the key hostnames", file);
         return -EINVAL;
     }
@@ -303,6 +319,15 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Kueue-C: MiB the input and output buffers of all connections may hold\n# together; past it the connections holding the most are closed,\n# unauthenticated ones first.\nconnection_memory_max_mb = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.connection_memory_max_mb);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: host:port of the status page and metrics (HTTP: /, /api/jobs,\n# /api/workers, /api/resources, /metrics; IPv6 in brackets); empty turns them\n# off. The default serves this machine only; any address that is not loopback\n# (127.0.0.0/8, [::1]) needs status_token.\nstatus_address = ");
+    kq_cfgval_write_string(out, c->server_settings.status_address);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Token the status page and metrics require, sent as the header\n# 'Authorization: Bearer TOKEN' or as ?token=TOKEN; required when\n# status_address is not loopback (use a long random string), optional on\n# loopback; empty: no token.\nstatus_token = ");
+    kq_cfgval_write_string(out, c->server_settings.status_token);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Show the captured output of jobs on the status page and in\n# /api/jobs/ID (off: lists only, as any client may see them).\nstatus_show_output = ");
+    kq_buf_puts(out, c->server_settings.status_show_output ? "true" : "false");
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of kueue_worker.\n[worker_settings]\n");
     kq_buf_puts(out, "# Seconds between reports of system information and free resources.\nsystem_update_interval_seconds = ");

@@ -43,6 +43,9 @@ typedef struct kq_config {
         uint64_t message_timeout_seconds; /* A message must arrive whole within this many seconds of its first byte, or the connection is closed. */
         uint64_t unread_output_timeout_seconds; /* A peer that reads nothing of what waits for it for this many seconds is disconnected. */
         uint64_t connection_memory_max_mb; /* MiB the input and output buffers of all connections may hold together; past it the connections holding the most are closed, unauthenticated ones first. */
+        char *status_address; /* host:port of the status page and metrics (HTTP: /, /api/jobs, /api/workers, /api/resources, /metrics; IPv6 in brackets); empty turns them off. The default serves this machine only; any address that is not loopback (127.0.0.0/8, [::1]) needs status_token. */
+        char *status_token; /* Token the status page and metrics require, sent as the header 'Authorization: Bearer TOKEN' or as ?token=TOKEN; required when status_address is not loopback (use a long random string), optional on loopback; empty: no token. */
+        bool status_show_output; /* Show the captured output of jobs on the status page and in /api/jobs/ID (off: lists only, as any client may see them). */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {

@@ -82,9 +82,8 @@ int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1])
     return kq_auth_alphanumeric(out, kernel_random);
 }
 
-/* Standard-alphabet base64 of the 32-byte digest without the trailing '='. */
-static void base64_nopad(const unsigned char digest[32],
-                         char out[KQ_AUTH_RESPONSE_LEN + 1])
+void kq_auth_base64_nopad(const unsigned char digest[32],
+                          char out[KQ_AUTH_RESPONSE_LEN + 1])
 {
     static const char b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -107,6 +106,18 @@ static void base64_nopad(const unsigned char digest[32],
     out[o] = '\0';
 }
 
+/* Not the one-shot SHA256(), whose object file goes through EVP and links
+ * the provider machinery in. */
+int kq_auth_sha256(const void *p, size_t n, unsigned char out[32])
+{
+    SHA256_CTX ctx;
+    int ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, p, n) == 1 &&
+             SHA256_Final(out, &ctx) == 1;
+
+    OPENSSL_cleanse(&ctx, sizeof ctx);
+    return ok ? 0 : -EIO;
+}
+
 /* SHA-256 over secret then salt, fed as two updates so the secret is never
  * copied into a scratch buffer. */
 int kq_auth_response(const char *secret, size_t secret_len, const char *salt,
@@ -119,7 +130,7 @@ int kq_auth_response(const char *secret, size_t secret_len, const char *salt,
     ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, secret, secret_len) == 1 &&
          SHA256_Update(&ctx, salt, salt_len) == 1 && SHA256_Final(digest, &ctx) == 1;
     if (ok)
-        base64_nopad(digest, out);
+        kq_auth_base64_nopad(digest, out);
     OPENSSL_cleanse(&ctx, sizeof ctx);
     OPENSSL_cleanse(digest, sizeof digest);
     return ok ? 0 : -EIO;

@@ -31,6 +31,15 @@ KQ_NODISCARD int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1]);
  * -EIO. */
 KQ_NODISCARD int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1]);
 
+/* SHA-256 of p[0..n) into out, through OpenSSL's direct functions: no
+ * provider machinery is loaded (see kq_auth.c).  0 or -EIO. */
+KQ_NODISCARD int kq_auth_sha256(const void *p, size_t n, unsigned char out[32]);
+
+/* Standard-alphabet base64 of a 32-byte digest without the trailing '='
+ * (43 characters and a NUL). */
+void kq_auth_base64_nopad(const unsigned char digest[32],
+                          char out[KQ_AUTH_RESPONSE_LEN + 1]);
+
 /* Computes the response for secret and salt into out (NUL-terminated).
  * 0, or -EIO if OpenSSL failed. */
 KQ_NODISCARD int kq_auth_response(const char *secret, size_t secret_len,

@@ -13,8 +13,9 @@
  *
  * Every status change goes through kq_jobs_set_status.  When tracking is
  * on, the table also remembers which jobs changed or went away since the
- * last kq_jobs_clear_changes, for the store to write.  Nothing here does
- * I/O.
+ * last kq_jobs_clear_changes, for the store to write; a status hook
+ * (on_status) lets counters follow the changes as they happen.  Nothing
+ * here does I/O.
  */
 #ifndef KQ_JOBS_H
 #define KQ_JOBS_H
@@ -64,6 +65,10 @@ typedef struct kq_job {
     struct kq_job *dirty_prev, *dirty_next;
 } kq_job;
 
+/* Told of every status change (kq_jobs_set_status), after it: the job with
+ * its new status, and the category it left. */
+typedef void kq_jobs_status_fn(void *arg, const kq_job *job, kq_cat from);
+
 typedef struct kq_jobs {
     kq_job **slots;       /* slots[i] is job base + i, or NULL */
     uint64_t base;        /* id of slots[0]; a multiple of 64 */
@@ -79,6 +84,8 @@ typedef struct kq_jobs {
     kq_job *dirty_head;   /* changed jobs */
     uint64_t *removed;    /* ids deleted */
     size_t nremoved, removed_cap;
+    kq_jobs_status_fn *on_status; /* NULL, or called on each status change */
+    void *on_status_arg;
 } kq_jobs;
 
 /* The category of a status. */

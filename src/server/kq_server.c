@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "kq_net.h"
+#include "kq_status.h"
 
 bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response)
 {
@@ -579,7 +580,7 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     if (nofile > 0)
         kq_debug("Open-files limit: %ld", nofile);
     srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if ((rc = bind_all(srv, err)) < 0)
+    if ((rc = bind_all(srv, err)) < 0 || (rc = kq_status_start(srv, &srv->status, err)) < 0)
         goto fail;
     if ((rc = kq_loop_signal(srv->loop, SIGINT, on_stop_signal, srv)) < 0 ||
         (rc = kq_loop_signal(srv->loop, SIGTERM, on_stop_signal, srv)) < 0) {
@@ -615,6 +616,7 @@ void kq_server_free(kq_server *srv)
 {
     if (!srv)
         return;
+    kq_status_stop(srv->status);
     while (srv->peers) {
         kq_peer *p = srv->peers;
 

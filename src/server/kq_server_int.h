@@ -7,6 +7,7 @@
  * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
  * kq_srv_drain.c   draining workers on request
  * kq_srv_maint.c   timeouts and cleanup
+ * kq_status.c      the status page, its JSON API and metrics (HTTP)
  *
  * Everything runs on one thread inside the event loop.  The job table owns
  * jobs, the registry owns worker records, the peer list owns connections;
@@ -115,6 +116,7 @@ typedef struct kq_server {
     char state_id[17];
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
+    struct kq_status *status; /* the status page, or NULL when off */
     int exit_code;
 } kq_server;
 
@@ -143,6 +145,14 @@ void kq_srv_requeue(kq_server *srv, kq_job *job);
 /* A message from a client; a skipped one (kq_framer_skipped) is refused. */
 void kq_srv_client_message(kq_peer *p, const char *msg, size_t len);
 void kq_srv_client_closed(kq_peer *p);
+/* The answers to ListJobs, ListWorkers and ListResources (also served by
+ * the status page): m borrows from the server's state, so encode it before
+ * anything changes, then kq_srv_list_done frees what m itself holds.
+ * 0 or -ENOMEM (then m holds nothing). */
+KQ_NODISCARD int kq_srv_list_jobs(kq_server *srv, const kq_c2s_list_jobs *q, kq_s2c *m);
+KQ_NODISCARD int kq_srv_list_workers(kq_server *srv, kq_s2c *m);
+void kq_srv_list_resources(kq_server *srv, kq_s2c *m);
+void kq_srv_list_done(kq_s2c *m);
 
 /* kq_srv_worker.c */
 void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello);

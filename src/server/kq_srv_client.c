@@ -196,14 +196,13 @@ oom:
     kq_srv_close(p, "out of memory for a new job");
 }
 
-static void on_list_jobs(kq_peer *p, const kq_c2s_list_jobs *q)
+int kq_srv_list_jobs(kq_server *srv, const kq_c2s_list_jobs *q, kq_s2c *m)
 {
-    kq_server *srv = p->srv;
-    kq_s2c m = {.tag = KQ_S2C_JOB_LIST};
     unsigned cats = 0;
     kq_job **jobs;
     long n;
 
+    *m = (kq_s2c){.tag = KQ_S2C_JOB_LIST};
     if (q->pending)
         cats |= KQ_CAT_BIT(KQ_CAT_PENDING);
     if (q->offered)
@@ -217,24 +216,69 @@ static void on_list_jobs(kq_peer *p, const kq_c2s_list_jobs *q)
     if (q->canceled)
         cats |= KQ_CAT_BIT(KQ_CAT_CANCELED);
     n = kq_jobs_select(&srv->jobs, cats ? cats : KQ_CAT_ALL, q->num_jobs, &jobs);
-    if (n < 0) {
-        kq_srv_close(p, "out of memory listing jobs");
-        return;
-    }
-    kq_jobs_stats(&srv->jobs, kq_time_now(), &m.job_list);
+    if (n < 0)
+        return -ENOMEM;
+    kq_jobs_stats(&srv->jobs, kq_time_now(), &m->job_list);
     /* The list borrows the jobs' infos: encoded, never freed. */
-    m.job_list.job_infos.len = (size_t)n;
-    m.job_list.job_infos.items = n ? malloc((size_t)n * sizeof(kq_job_info)) : NULL;
-    if (n && !m.job_list.job_infos.items) {
+    m->job_list.job_infos.len = (size_t)n;
+    m->job_list.job_infos.items = n ? malloc((size_t)n * sizeof(kq_job_info)) : NULL;
+    if (n && !m->job_list.job_infos.items) {
         free(jobs);
-        kq_srv_close(p, "out of memory listing jobs");
-        return;
+        return -ENOMEM;
     }
     for (long i = 0; i < n; i++)
-        m.job_list.job_infos.items[i] = jobs[i]->info;
-    kq_srv_send_s2c(p, &m);
-    free(m.job_list.job_infos.items);
+        m->job_list.job_infos.items[i] = jobs[i]->info;
     free(jobs);
+    return 0;
+}
+
+int kq_srv_list_workers(kq_server *srv, kq_s2c *m)
+{
+    kq_worker_info *items = srv->nworkers
+                                ? malloc(srv->nworkers * sizeof *items)
+                                : NULL;
+    size_t n = 0;
+
+    *m = (kq_s2c){.tag = KQ_S2C_WORKER_LIST};
+    if (srv->nworkers && !items)
+        return -ENOMEM;
+    for (size_t i = 0; i < srv->nworkers; i++)
+        if (srv->workers[i]->peer && srv->workers[i]->authenticated)
+            items[n++] = srv->workers[i]->info;
+    m->worker_list.len = n;
+    m->worker_list.items = items;
+    return 0;
+}
+
+void kq_srv_list_resources(kq_server *srv, kq_s2c *m)
+{
+    const kq_u64_map *used = kq_sched_used(&srv->sched);
+
+    *m = (kq_s2c){.tag = KQ_S2C_RESOURCE_LIST};
+    m->resource_list.has_used_resources = used->len > 0;
+    m->resource_list.used_resources = *used;
+    m->resource_list.has_total_resources = srv->cfg->has_global_resources;
+    m->resource_list.total_resources = srv->cfg->global_resources;
+}
+
+void kq_srv_list_done(kq_s2c *m)
+{
+    if (m->tag == KQ_S2C_JOB_LIST)
+        free(m->job_list.job_infos.items);
+    else if (m->tag == KQ_S2C_WORKER_LIST)
+        free(m->worker_list.items);
+}
+
+static void on_list_jobs(kq_peer *p, const kq_c2s_list_jobs *q)
+{
+    kq_s2c m;
+
+    if (kq_srv_list_jobs(p->srv, q, &m) < 0) {
+        kq_srv_close(p, "out of memory listing jobs");
+        return;
+    }
+    kq_srv_send_s2c(p, &m);
+    kq_srv_list_done(&m);
 }
 
 static void on_show_job(kq_peer *p, uint64_t id)
@@ -368,24 +412,14 @@ static void on_clean_jobs(kq_peer *p, bool all)
 
 static void on_list_workers(kq_peer *p)
 {
-    kq_server *srv = p->srv;
-    kq_s2c m = {.tag = KQ_S2C_WORKER_LIST};
-    kq_worker_info *items = srv->nworkers
-                                ? malloc(srv->nworkers * sizeof *items)
-                                : NULL;
-    size_t n = 0;
+    kq_s2c m;
 
-    if (srv->nworkers && !items) {
+    if (kq_srv_list_workers(p->srv, &m) < 0) {
         kq_srv_close(p, "out of memory listing workers");
         return;
     }
-    for (size_t i = 0; i < srv->nworkers; i++)
-        if (srv->workers[i]->peer && srv->workers[i]->authenticated)
-            items[n++] = srv->workers[i]->info;
-    m.worker_list.len = n;
-    m.worker_list.items = items;
     kq_srv_send_s2c(p, &m);
-    free(items);
+    kq_srv_list_done(&m);
 }
 
 static void on_show_worker(kq_peer *p, uint64_t id)
@@ -407,14 +441,9 @@ static void on_show_worker(kq_peer *p, uint64_t id)
 
 static void on_list_resources(kq_peer *p)
 {
-    kq_server *srv = p->srv;
-    kq_s2c m = {.tag = KQ_S2C_RESOURCE_LIST};
-    const kq_u64_map *used = kq_sched_used(&srv->sched);
+    kq_s2c m;
 
-    m.resource_list.has_used_resources = used->len > 0;
-    m.resource_list.used_resources = *used;
-    m.resource_list.has_total_resources = srv->cfg->has_global_resources;
-    m.resource_list.total_resources = srv->cfg->global_resources;
+    kq_srv_list_resources(p->srv, &m);
     kq_srv_send_s2c(p, &m);
 }
 

@@ -215,7 +215,8 @@ class Process:
 
 class Server:
     """A kueue_server on 127.0.0.1 with an ephemeral port (unless the
-    config names one) and its own config and state file."""
+    config names one), its status page on another (status_port; None when
+    server_settings turn it off), and its own config and state file."""
 
     def __init__(self, test, secret=SECRET, extra_args=(), popen=subprocess.Popen,
                  **sections):
@@ -225,10 +226,12 @@ class Server:
         conf = {"common_settings": {"shared_secret": secret, "server_port": 0,
                                     "log_level": "debug"},
                 "server_settings": {"bind_addresses": "127.0.0.1",
+                                    "status_address": "127.0.0.1:0",
                                     "state_file": os.path.join(self.dir, "state.sqlite3")}}
         for name, keys in sections.items():
             conf.setdefault(name, {}).update(keys)
         self.config = os.path.join(self.dir, "config.toml")
+        self.status_address = conf["server_settings"]["status_address"]
         write_config(self.config, conf)
         self.argv = [os.environ["KQ_SERVER"], "-c", self.config] + list(extra_args)
         self.test = test
@@ -242,6 +245,10 @@ class Server:
         self.test.addCleanup(self.process.finish)
         m = self.process.wait_for(r"Started listening on 127\.0\.0\.1:(\d+)")
         self.port = int(m.group(1))
+        self.status_port = None
+        if self.status_address:
+            m = self.process.wait_for(r"Status page on http://[^ ]*:(\d+)/")
+            self.status_port = int(m.group(1))
 
     def restart(self, sig=signal.SIGTERM):
         """Stops the server with sig and starts it again on the same config
