@@ -27,8 +27,10 @@
  *        valid and not checked again).
  * Enums are tagged unions: v.tag is a kq_T_tag constant and the payload of
  * a newtype or struct variant is the union member named after the variant.
- * An option<string> is a kq_str with ptr == NULL for null; any other
- * option<X> field has a bool has_<field> beside it.
+ * An option<string> is a kq_str with ptr == NULL for null; a boxed
+ * option<Struct> is a pointer to a malloc'ed struct, NULL for null (the
+ * value owns it); any other option<X> field has a bool has_<field> beside
+ * it.
  *
  * Kueue-C extensions (see the schema's header): an extension field is an
  * option that is left out of the JSON when unset (never written as null);
