@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "kq_compiler.h"
+#include "kq_duration.h"
+#include "kq_wfspec.h"
 
 const char kq_cli_about[] =
     "A robust, user-level, work-stealing, distributed task scheduler.";
@@ -77,6 +79,13 @@ static const kq_cli_opt opt_kill = {
 static const kq_cli_opt opt_all = {
     KQ_OPT_ALL, 'a', "all", NULL, KQ_ARG_FLAG, false,
     "Also remove jobs that failed"};
+static const kq_cli_opt opt_after = {
+    KQ_OPT_AFTER, 0, "after", "IDS", KQ_ARG_IDS, false,
+    "Start only after these jobs finished with return code 0 (ids and ranges: "
+    "12,15,20-29); if one fails or is canceled, this job is canceled too"};
+static const kq_cli_opt opt_after_any = {
+    KQ_OPT_AFTER_ANY, 0, "after-any", "IDS", KQ_ARG_IDS, false,
+    "Start only after these jobs ended, whatever their result"};
 static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
@@ -86,10 +95,10 @@ const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
 
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_wait, &opt_json, &opt_help, NULL};
+    &opt_stderr, &opt_wait, &opt_after, &opt_after_any, &opt_json, &opt_help, NULL};
 static const kq_cli_opt *const opts_batch[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_batch_wait, &opt_help, NULL};
+    &opt_stderr, &opt_batch_wait, &opt_after, &opt_after_any, &opt_help, NULL};
 static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
     &opt_failed, &opt_canceled, &opt_json, &opt_help, NULL};
@@ -451,6 +460,46 @@ static const kq_cli_opt *find_short(const kq_cli_opt *const *opts, char c)
     return NULL;
 }
 
+/* Parses and checks value as o's type says, into a's numbers.  0 or
+ * -EINVAL with *why. */
+static int check_value(const kq_cli_opt *o, const char *value, kq_cli_args *a,
+                       const char **why)
+{
+    kq_job_array range;
+    uint64_t count;
+    int32_t v;
+    int rc = 0;
+
+    switch (o->type) {
+    case KQ_ARG_U64:
+        rc = kq_cli_parse_u64(value, &a->number[o->id], why);
+        break;
+    case KQ_ARG_RETRIES:
+        rc = kq_cli_parse_u64(value, &a->number[o->id], why);
+        if (rc == 0 && a->number[o->id] > KQ_WF_MAX_RETRIES) {
+            *why = "at most 100";
+            rc = -EINVAL;
+        }
+        break;
+    case KQ_ARG_I32:
+        if ((rc = kq_wf_parse_i32(value, &v, why)) == 0)
+            a->signed_number[o->id] = v;
+        break;
+    case KQ_ARG_DURATION:
+        rc = kq_duration_parse(value, &a->number[o->id], why);
+        break;
+    case KQ_ARG_IDS:
+        rc = kq_wf_parse_ids(value, NULL, why);
+        break;
+    case KQ_ARG_RANGE:
+        rc = kq_wf_parse_array(value, &range, &count, why);
+        break;
+    default:
+        break;
+    }
+    return rc;
+}
+
 /*
  * Records one occurrence of o with value (NULL for a flag).  Help and
  * version are acted on at once, as clap does.  Returns KQ_CLI_RUN to go
@@ -475,8 +524,7 @@ static int store(parser *p, const kq_cli_opt *o, const char *value)
         return usage_error(p, "the argument '%s' cannot be used multiple times",
                            name);
     a->given[o->id] = true;
-    if (o->type == KQ_ARG_U64 &&
-        kq_cli_parse_u64(value, &a->number[o->id], &why) < 0)
+    if (check_value(o, value, a, &why) < 0)
         return usage_error(p, "invalid value '%s' for '%s': %s", value, name,
                            why);
     if (o->id == KQ_OPT_RESOURCE) {

@@ -60,6 +60,8 @@ typedef enum kq_opt_id {
     KQ_OPT_KILL,
     KQ_OPT_ALL,
     KQ_OPT_JSON,
+    KQ_OPT_AFTER,
+    KQ_OPT_AFTER_ANY,
     KQ_OPT_COUNT
 } kq_opt_id;
 
@@ -73,6 +75,11 @@ typedef enum kq_arg_type {
     KQ_ARG_SHELL,      /* one of kq_cli_shells */
     KQ_ARG_SUBCOMMAND, /* a subcommand name */
     KQ_ARG_CMDLINE,    /* a program and its arguments */
+    KQ_ARG_IDS,        /* job ids and ranges: 12,15,20-29 (kq_wfspec.h) */
+    KQ_ARG_I32,        /* signed decimal, 32 bits */
+    KQ_ARG_DURATION,   /* 90s, 2h30m, 1d (kq_duration.h), in seconds */
+    KQ_ARG_RANGE,      /* an array range: 0-99, 1-1000:10 (kq_wfspec.h) */
+    KQ_ARG_RETRIES,    /* unsigned decimal up to KQ_WF_MAX_RETRIES */
 } kq_arg_type;
 
 typedef struct kq_cli_opt {
@@ -134,7 +141,10 @@ typedef struct kq_cli_args {
     bool given[KQ_OPT_COUNT];
     const char *value[KQ_OPT_COUNT];  /* value of a non-repeatable option,
                                          or NULL when not given */
-    uint64_t number[KQ_OPT_COUNT];    /* the same parsed, for KQ_ARG_U64 */
+    uint64_t number[KQ_OPT_COUNT];    /* the same parsed, for KQ_ARG_U64,
+                                         KQ_ARG_RETRIES and KQ_ARG_DURATION
+                                         (seconds) */
+    int64_t signed_number[KQ_OPT_COUNT]; /* ... for KQ_ARG_I32 */
     const char **resources;           /* every --resource value, in order */
     size_t nresources;
     const char *pos[KQ_CLI_MAX_POS];  /* positional values (NULL: absent) */

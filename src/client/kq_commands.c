@@ -178,8 +178,16 @@ static int run_cmd(client *c, kq_error *err)
         goto out_spec;
     if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0)
         goto out_argv;
-    kq_jobspec_job(&spec, &argv, &req.issue_job);
-    if ((rc = kq_session_request(&c->s, &req, &reply, err)) < 0)
+    if (spec.ext_option) {
+        /* A message the original refuses: never run without its options. */
+        req.tag = KQ_C2S_SUBMIT_JOB;
+        kq_jobspec_job(&spec, &argv, &req.submit_job.job_info);
+        rc = kq_session_request_ext(&c->s, &req, spec.ext_option, &reply, err);
+    } else {
+        kq_jobspec_job(&spec, &argv, &req.issue_job);
+        rc = kq_session_request(&c->s, &req, &reply, err);
+    }
+    if (rc < 0)
         goto out_argv;
     if (reply.tag == KQ_S2C_ACCEPT_JOB) {
         uint64_t id = reply.accept_job.job_id;

@@ -242,6 +242,8 @@ int kq_jobs_insert(kq_jobs *t, kq_job *job, kq_time now)
 void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
                         kq_time now)
 {
+    bool was_done = KQ_CAT_BIT(job->cat) & KQ_CAT_DONE;
+
     account(t, job, -1);
     kq_job_status_free(&job->info.status);
     job->info.status = *st;
@@ -251,6 +253,8 @@ void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
         job->done_at = now;
     account(t, job, 1);
     kq_jobs_touch(t, job);
+    if (!was_done && (KQ_CAT_BIT(job->cat) & KQ_CAT_DONE) && t->on_end)
+        t->on_end(t->on_end_ctx, job);
 }
 
 /* Drops leading empty words once they are half the table. */

@@ -64,6 +64,10 @@ typedef struct kq_job {
     struct kq_job *dirty_prev, *dirty_next;
 } kq_job;
 
+/* Told of a job that has just ended (kq_jobs_set_status took it to
+ * succeeded, failed or canceled from another category). */
+typedef void kq_jobs_end_fn(void *ctx, struct kq_job *job);
+
 typedef struct kq_jobs {
     kq_job **slots;       /* slots[i] is job base + i, or NULL */
     uint64_t base;        /* id of slots[0]; a multiple of 64 */
@@ -79,6 +83,8 @@ typedef struct kq_jobs {
     kq_job *dirty_head;   /* changed jobs */
     uint64_t *removed;    /* ids deleted */
     size_t nremoved, removed_cap;
+    kq_jobs_end_fn *on_end; /* NULL: nobody listens */
+    void *on_end_ctx;
 } kq_jobs;
 
 /* The category of a status. */
@@ -104,7 +110,7 @@ KQ_NODISCARD int kq_jobs_insert(kq_jobs *t, kq_job *job, kq_time now);
 
 /* Replaces the job's status with *st (taken over: *st is zeroed) and moves
  * the job between categories, counters and lists.  now stamps done_at when
- * the job ends. */
+ * the job ends, and t->on_end is called then (after the move). */
 void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
                         kq_time now);
 

@@ -6,6 +6,10 @@
  * kq_srv_worker.c  messages of workers, offers, the worker registry
  * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
  * kq_srv_drain.c   draining workers on request
+ * kq_srv_workflow.c  workflow requests: SubmitJob (dependencies,
+ *                  priorities, time limits, retries, arrays, names),
+ *                  SetJobPriority, ListJobsMatching, RemoveArray
+ * kq_srv_deps.c    jobs waiting for jobs: the dependency graph
  * kq_srv_maint.c   timeouts and cleanup
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -22,6 +26,7 @@
 #include "kq_salt.h"
 #include "kq_config.h"
 #include "kq_conn.h"
+#include "kq_deps.h"
 #include "kq_idset.h"
 #include "kq_jobs.h"
 #include "kq_log.h"
@@ -106,6 +111,13 @@ typedef struct kq_server {
     /* The store's id in hex, told to Kueue-C workers so that they report
      * jobs only to the server whose state holds them; "" in memory only. */
     char state_id[17];
+    kq_deps deps;            /* jobs waiting for jobs (kq_srv_deps.c) */
+    uint64_t *ended;         /* ends of jobs still to settle there */
+    size_t nended, ended_cap;
+    bool settling;
+    uint64_t *relink;        /* while loading: stored jobs that depend on
+                                others, linked once all are back */
+    size_t nrelink;
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
     int exit_code;
@@ -126,6 +138,20 @@ void kq_srv_notify(kq_server *srv, kq_job *job);
 void kq_srv_requeue(kq_server *srv, kq_job *job);
 
 /* kq_srv_client.c */
+/* Why the server refuses a job that came in a message of len bytes (0:
+ * unknown), or NULL: its resources, working directory and size (the
+ * workflow is checked by kq_srv_workflow.c).  *oom is set when that could
+ * not be found out for want of memory. */
+const char *kq_srv_reject_reason(kq_server *srv, const kq_job_info *job, size_t len,
+                                 char *buf, size_t n, bool *oom);
+/* Answers a job with RejectJob (the job as received, and the reason). */
+void kq_srv_reject(kq_peer *p, const kq_job_info *job, const char *reason);
+/* A job made of in (taken over: zeroed), with the next id and status
+ * Pending, in the table but not queued; the client's note is dropped.
+ * NULL when out of memory (in is then freed). */
+kq_job *kq_srv_new_job(kq_server *srv, kq_job_info *in);
+/* Answers with AcceptJob. */
+void kq_srv_accept(kq_peer *p, const kq_job *job);
 /* How an IssueJob starts on the wire: a client's IssueJob over the message
  * limit is skipped by its framer (kq_framer_skip_oversized) and refused
  * with a RejectJob instead of closing the connection. */
@@ -183,6 +209,31 @@ void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req);
 /* Whether workers of this name are drained. */
 bool kq_srv_drained(const kq_server *srv, const kq_str *name);
 void kq_srv_drain_free(kq_server *srv);
+
+/* kq_srv_workflow.c: the workflow requests of an authenticated client
+ * (len: the bytes of the message). */
+void kq_srv_submit_job(kq_peer *p, kq_c2s_submit_job *req, size_t len);
+void kq_srv_set_priority(kq_peer *p, const kq_c2s_set_job_priority *req);
+void kq_srv_list_matching(kq_peer *p, const kq_c2s_list_jobs_matching *req);
+void kq_srv_remove_array(kq_peer *p, const kq_c2s_remove_array *req);
+
+/* kq_srv_deps.c */
+/* A job just added to the table (submitted, or restored from the store),
+ * not ended: linked to the jobs it depends on.  A pending one is queued if
+ * it waits for nothing, canceled with a note if a job it needed failed
+ * (or, after a restart, no longer exists), else left waiting.  0 or
+ * -ENOMEM. */
+KQ_NODISCARD int kq_srv_deps_attach(kq_server *srv, kq_job *job);
+/* Why the dependencies of a workflow cannot be accepted (a job that does
+ * not exist, yet or any more; one in both sets), or NULL. */
+const char *kq_srv_deps_check(kq_server *srv, const kq_workflow *wf, char *buf, size_t n);
+/* The job table's end hook (ctx: the server): settles what waited for the
+ * job, and what it waited for. */
+void kq_srv_deps_ended(void *ctx, kq_job *job);
+/* Whether an ended job must be kept from cleanup: a job that has not
+ * ended depends on it. */
+bool kq_srv_deps_kept(kq_server *srv, const kq_job *job);
+void kq_srv_deps_free(kq_server *srv);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

@@ -1,0 +1,302 @@
+"""Workflows (issue 14): dependencies, priorities, time limits, retries,
+arrays, names and restart, between the real client, server and workers,
+and against peers that behave as the original (which must neither lose an
+extension silently nor see one)."""
+
+import os
+import signal
+import sqlite3
+import threading
+import unittest
+
+import kueue_protocol as kp
+from kqtest import C2S, S2W, W2S, FakeWorker, Server, Worker, request, wait_until
+from test_client_harness import Client, finished
+
+JS = kp.JobStatus
+S2C = kp.ServerToClientMessage
+
+
+def original_server(test):
+    """A server that answers clients as the original Kueue does, for the
+    requests the tests use: IssueJob, ListJobs, ShowJob, ObserveJob; a
+    message it cannot decode (a Kueue-C extension) closes the connection
+    without an answer, as the original's does.  Returns (port, jobs): the
+    jobs it accepted, as it stored them (without the fields it does not
+    know)."""
+    listener = __import__("socket").socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    test.addCleanup(listener.close)
+    jobs = []
+
+    def serve(sock):
+        conn = kp.Connection.__new__(kp.Connection)
+        conn.sock, conn.framer, conn.pending, conn.level = sock, kp.Framer(), [], 0
+        try:
+            conn.recv(kp.HelloMessage)
+            conn.send(S2C.WelcomeClient())
+            while True:
+                m = conn.recv(C2S)
+                if isinstance(m, C2S.AuthRequest):
+                    conn.send(S2C.AuthChallenge(salt="s" * 64))
+                elif isinstance(m, C2S.AuthResponse):
+                    conn.send(S2C.AuthAccepted(True))
+                elif isinstance(m, C2S.IssueJob):
+                    job = m.value
+                    job.job_id = len(jobs)
+                    jobs.append(job)
+                    conn.send(S2C.AcceptJob(job))
+                elif isinstance(m, C2S.ListJobs):
+                    conn.send(S2C.JobList(list(jobs), len(jobs), 0, 0, 0, 0, 0, 0, 0))
+                elif isinstance(m, (C2S.ShowJob, C2S.ObserveJob)):
+                    if m.job_id >= len(jobs):
+                        conn.send(S2C.RequestResponse(False, "Job not found!"))
+                    elif isinstance(m, C2S.ShowJob):
+                        conn.send(S2C.JobInfo(jobs[m.job_id], None, None))
+                    else:
+                        conn.send(S2C.JobUpdated(jobs[m.job_id]))
+                elif isinstance(m, C2S.Bye):
+                    break
+        except (kp.DecodeError, kp.ProtocolError, OSError):
+            pass
+        sock.close()
+
+    def accept_loop():
+        while True:
+            try:
+                sock, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(sock,), daemon=True).start()
+
+    threading.Thread(target=accept_loop, daemon=True).start()
+    return listener.getsockname()[1], jobs
+
+
+def cluster(test, slots=1, **server_settings):
+    """A server, a client for it and a fake worker with `slots` free slots
+    (8 cpus, 8000 MB), which the tests drive by hand."""
+    srv = Server(test, server_settings=server_settings) if server_settings else Server(test)
+    cli = Client(test, srv)
+    w = FakeWorker(srv.port, "node1", resources=(slots, 8, 8000), test=test)
+    return srv, cli, w
+
+
+def submit(cli, *args):
+    """kueue cmd ARGS; returns the new job's id."""
+    return int(cli.ok("cmd", *args).strip())
+
+
+def job(cli, job_id):
+    return cli.json("show-job", str(job_id)).job_info
+
+
+class Dependencies(unittest.TestCase):
+    """--after and --after-any."""
+
+    def test_chain_waits_then_runs(self):
+        srv, cli, w = cluster(self)
+        a = submit(cli, "true")
+        b = submit(cli, "--after", str(a), "--", "echo", "b")
+        running = w.start_next()
+        self.assertEqual(running.job_id, a)
+        # b is Pending on the wire, waits for a, and is not offered.
+        info = job(cli, b)
+        self.assertIsInstance(info.status, JS.Pending)
+        self.assertEqual((info.workflow.after, info.workflow.waiting), ([a], 1))
+        self.assertRegex(cli.ok("list-jobs"), r"\| +%d \|.*\| waiting for %d +\|" % (b, a))
+        self.assertIn("after: %d (each must finish with return code 0)\n" % a,
+                      cli.ok("show-job", str(b)))
+        self.assertIn("waiting for: 1 of them\n", cli.ok("show-job", str(b)))
+        self.assertTrue(w.nothing_for(0.3))
+        w.finish(running, 0)
+        offer = w.recv()
+        self.assertEqual(offer.value.job_id, b)
+        self.assertIsNone(job(cli, b).workflow.waiting)
+        w.finish(w.accept(offer), 0)
+        self.assertEqual(cli.run("wait-job", str(b)).returncode, 0)
+
+    def test_failure_cancels_the_chain_with_notes(self):
+        srv, cli, w = cluster(self)
+        a = submit(cli, "false")
+        b = submit(cli, "--after", str(a), "true")
+        c = submit(cli, "--after", "%d,%d" % (a, b), "true")
+        anyway = submit(cli, "--after-any", str(b), "true")
+        waiter = cli.popen("wait-job", str(c))
+        w.finish(w.start_next(), 1)
+        for j in (b, c):
+            self.assertIsInstance(job(cli, j).status, JS.Canceled)
+        self.assertRegex(job(cli, b).note, r"^Canceled \S+Z: job %d, which it waited for "
+                                           r"\(--after\), failed with return code 1$" % a)
+        # c names the job it waited for that ended first: a.
+        self.assertIn("job %d, which it waited for (--after), failed" % a, job(cli, c).note)
+        # --after-any runs whatever the end: b was canceled.
+        offer = w.recv()
+        self.assertEqual(offer.value.job_id, anyway)
+        code, out, err = finished(self, waiter)
+        self.assertEqual((code, err), (1, "Error: Job %d was canceled\n" % c))
+        self.assertIn("note: Canceled", cli.ok("show-job", str(c)))
+
+    def test_removing_a_dependency_cancels_its_dependents(self):
+        srv, cli, w = cluster(self)
+        blocker = submit(cli, "-j", "2", "true")  # fits no worker: stays pending
+        d = submit(cli, "--after", str(blocker), "true")
+        cli.ok("remove-job", str(blocker))
+        self.assertIsInstance(job(cli, d).status, JS.Canceled)
+        self.assertIn("job %d, which it waited for (--after), was canceled" % blocker,
+                      job(cli, d).note)
+
+    def test_a_dependency_that_failed_already(self):
+        srv, cli, w = cluster(self)
+        a = submit(cli, "false")
+        w.finish(w.start_next(), 2)
+        wait_until(lambda: isinstance(job(cli, a).status, JS.Finished))
+        # Accepted and canceled at once, as if it had failed later.
+        b = submit(cli, "--after", str(a), "true")
+        self.assertIsInstance(job(cli, b).status, JS.Canceled)
+        self.assertIn("failed with return code 2", job(cli, b).note)
+        # Waiting for any end: runs.
+        c = submit(cli, "--after-any", str(a), "true")
+        self.assertEqual(w.recv().value.job_id, c)
+
+    def test_bad_ids_are_refused_and_nothing_is_queued(self):
+        srv, cli, w = cluster(self)
+        a = submit(cli, "-j", "2", "true")
+        for ids, message in [
+                ("99", "--after 99: there is no job 99 yet (a job can only wait for jobs "
+                       "submitted before it)"),
+                # Its own id, the next one: the same.
+                (str(a + 1), "--after %d: there is no job %d yet" % (a + 1, a + 1))]:
+            with self.subTest(ids=ids):
+                err = cli.fails(1, "cmd", "--after", ids, "true")
+                self.assertIn("Error: Job rejected by server: " + message, err)
+        cli.ok("remove-job", str(a))
+        cli.ok("clean-jobs")
+        err = cli.fails(1, "cmd", "--after-any", str(a), "true")
+        self.assertIn("--after-any %d: job %d does not exist (any more)" % (a, a), err)
+        self.assertEqual(cli.jobs(), [])
+        b = submit(cli, "-j", "2", "true")
+        self.assertEqual(b, a + 1)  # no id was used up
+        err = cli.fails(1, "cmd", "--after", str(b), "--after-any", str(b), "true")
+        self.assertIn("job %d is in both --after and --after-any" % b, err)
+        self.assertEqual([j.job_id for j in cli.jobs()], [b])
+
+    def test_usage_errors(self):
+        srv, cli, w = cluster(self)
+        for value, why in [("x", "expected job ids separated by commas, or ranges like 20-29"),
+                           ("", "expected job ids, like 12,15 or 20-29"),
+                           ("3,", "expected job ids separated by commas, or ranges like 20-29"),
+                           ("5-3", "a range must not go down (write 20-29, not 29-20)"),
+                           ("0-100000", "more than 100000 jobs"),
+                           ("-1", "expected job ids separated by commas, or ranges like 20-29")]:
+            with self.subTest(value=value):
+                err = cli.fails(2, "cmd", "--after=" + value, "true")
+                self.assertIn("error: invalid value '%s' for '--after <IDS>': %s" % (value, why),
+                              err)
+        self.assertEqual(cli.jobs(), [])
+
+    def test_ranges_and_duplicates(self):
+        srv, cli, w = cluster(self)
+        ids = [submit(cli, "-j", "2", "true") for _ in range(4)]
+        d = submit(cli, "--after", "%d-%d,%d,%d" % (ids[0], ids[2], ids[1], ids[3]), "true")
+        self.assertEqual(job(cli, d).workflow.after, ids)
+        self.assertEqual(job(cli, d).workflow.waiting, 4)
+        self.assertRegex(cli.ok("list-jobs"),
+                         r"waiting for %s +\|" % ", ".join(str(i) for i in ids))
+
+    def test_batch_with_dependencies(self):
+        srv, cli, w = cluster(self, slots=4)
+        a = submit(cli, "-j", "5", "true")  # never runs
+        out = cli.ok("batch", "--after", str(a), input="echo 1\necho 2\n")
+        jobs = [int(x) for x in out.split()]
+        self.assertEqual(len(jobs), 2)
+        for j in jobs:
+            self.assertEqual(job(cli, j).workflow.waiting, 1)
+        self.assertTrue(w.nothing_for(0.3))
+
+    def test_clean_jobs_keeps_what_pending_jobs_need(self):
+        srv, cli, w = cluster(self)
+        a = submit(cli, "true")
+        blocker = submit(cli, "-j", "2", "true")
+        d = submit(cli, "--after", "%d,%d" % (a, blocker), "true")
+        w.finish(w.start_next(), 0)
+        wait_until(lambda: isinstance(job(cli, a).status, JS.Finished))
+        self.assertEqual(cli.ok("clean-jobs"),
+                         "Removed finished and canceled jobs! Kept 1 that jobs still to run "
+                         "depend on.\n")
+        self.assertEqual(job(cli, a).job_id, a)
+        cli.ok("remove-job", str(blocker))  # d is canceled: a is free to go
+        cli.ok("clean-jobs")
+        self.assertEqual([j.job_id for j in cli.jobs()], [])
+        self.assertIn("Job not found!", cli.fails(1, "show-job", str(d)))
+
+    def test_waiting_survives_kill_9(self):
+        srv, cli, w = cluster(self)
+        a = submit(cli, "-j", "2", "true")
+        d = submit(cli, "--after", str(a), "true")
+        e = submit(cli, "--after", str(d), "true")
+        srv.restart(signal.SIGKILL)
+        cli = Client(self, srv)
+        self.assertEqual(job(cli, d).workflow.waiting, 1)
+        self.assertEqual(job(cli, e).workflow.waiting, 1)
+        w = FakeWorker(srv.port, "node1", resources=(2, 8, 8000), test=self)
+        w.finish(w.start_next(), 0)  # a
+        w.finish(w.start_next(), 0)  # d, released by a
+        self.assertEqual(w.recv().value.job_id, e)
+
+    def test_dependency_gone_after_a_restart_cancels(self):
+        srv, cli, w = cluster(self)
+        a = submit(cli, "-j", "2", "true")
+        d = submit(cli, "--after", str(a), "true")
+        self.assertEqual(srv.stop(), 0)
+        db = sqlite3.connect(srv.state)
+        db.execute("DELETE FROM jobs WHERE id = ?", (a,))
+        db.commit()
+        db.close()
+        srv.start_again()
+        cli = Client(self, srv)
+        info = job(cli, d)
+        self.assertIsInstance(info.status, JS.Canceled)
+        self.assertIn("job %d, which it waited for, no longer exists" % a, info.note)
+        # The cancellation is stored like any change.
+        srv.restart(signal.SIGKILL)
+        self.assertIsInstance(job(Client(self, srv), d).status, JS.Canceled)
+
+    def test_original_server_refuses(self):
+        port, jobs = original_server(self)
+        cli = Client(self, port=port)
+        for args, option in [(["--after", "0"], "--after"), (["--after-any", "0"], "--after-any")]:
+            with self.subTest(option=option):
+                r = cli.run("cmd", *args, "true")
+                self.assertEqual((r.returncode, r.stdout, r.stderr),
+                                 (1, "", "Error: this server does not support %s (an original "
+                                         "Kueue server?)\n" % option))
+                r = cli.run("batch", *args, input="true\ntrue\n")
+                self.assertEqual((r.returncode, r.stdout, r.stderr),
+                                 (1, "", "Error: this server does not support %s (an original "
+                                         "Kueue server?)\n" % option))
+        self.assertEqual(jobs, [])
+        # Plain jobs as before.
+        self.assertEqual(cli.ok("cmd", "true"), "0\n")
+        self.assertEqual(cli.ok("batch", input="true\n"), "1\n")
+
+    def test_an_original_worker_runs_a_dependent(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        old = FakeWorker(srv.port, "old", test=self)  # speaks level 0
+        a = submit(cli, "true")
+        b = submit(cli, "--after", str(a), "true")
+        old.finish(old.start_next(), 0)
+        raw = old.recv_raw()
+        # The offer has the original's bytes: no workflow field.
+        self.assertEqual(kp.encode(kp.decode(S2W, raw, level=0), level=0), raw)
+        self.assertNotIn(b"workflow", raw)
+        offer = kp.decode(S2W, raw, level=0)
+        self.assertEqual(offer.value.job_id, b)
+        old.finish(old.accept(offer), 0)
+        self.assertEqual(cli.run("wait-job", str(b)).returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
