@@ -86,6 +86,10 @@ static const kq_cli_opt opt_after = {
 static const kq_cli_opt opt_after_any = {
     KQ_OPT_AFTER_ANY, 0, "after-any", "IDS", KQ_ARG_IDS, false,
     "Start only after these jobs ended, whatever their result"};
+static const kq_cli_opt opt_priority = {
+    KQ_OPT_PRIORITY, 0, "priority", "N", KQ_ARG_I32, false,
+    "Jobs of a higher priority start first, in the order they came within one "
+    "priority (-2147483648 to 2147483647) [default: 0]"};
 static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
@@ -95,10 +99,12 @@ const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
 
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_wait, &opt_after, &opt_after_any, &opt_json, &opt_help, NULL};
+    &opt_stderr, &opt_wait, &opt_after, &opt_after_any, &opt_priority, &opt_json,
+    &opt_help, NULL};
 static const kq_cli_opt *const opts_batch[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_batch_wait, &opt_after, &opt_after_any, &opt_help, NULL};
+    &opt_stderr, &opt_batch_wait, &opt_after, &opt_after_any, &opt_priority, &opt_help,
+    NULL};
 static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
     &opt_failed, &opt_canceled, &opt_json, &opt_help, NULL};
@@ -121,6 +127,10 @@ static const kq_cli_pos pos_worker_id[] = {
     {"WORKER_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the worker"}};
 static const kq_cli_pos pos_worker[] = {
     {"WORKER", KQ_ARG_TEXT, KQ_POS_REQUIRED, "ID or name of the worker"}};
+static const kq_cli_pos pos_job_priority[] = {
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"},
+    {"PRIORITY", KQ_ARG_I32, KQ_POS_REQUIRED,
+     "The new priority (-2147483648 to 2147483647; higher starts first)"}};
 static const kq_cli_pos pos_shell[] = {
     {"SHELL", KQ_ARG_SHELL, KQ_POS_REQUIRED,
      "Shell to generate the script for"}};
@@ -183,6 +193,10 @@ const kq_cli_cmd kq_cli_commands[] = {
      opts_json, POS(pos_worker), true},
     {KQ_CMD_UNDRAIN, "undrain", "Give a drained worker jobs again", NULL,
      opts_json, POS(pos_worker), true},
+    {KQ_CMD_SET_PRIORITY, "set-priority", "Change the priority of a pending job",
+     "Jobs of a higher priority start first; a job keeps its place among those of "
+     "its new priority by its ID.  Needs a Kueue-C server.",
+     opts_json, POS(pos_job_priority), true},
     {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
      "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
      "save the output where your shell looks for completions.",
@@ -605,6 +619,14 @@ static int parse_positional(parser *p, size_t n)
         kq_cli_parse_u64(word, &p->args->pos_number[n], &why) < 0)
         return usage_error(p, "invalid value '%s' for '<%s>': %s", word,
                            pos->name, why);
+    if (pos->type == KQ_ARG_I32) {
+        int32_t v;
+
+        if (kq_wf_parse_i32(word, &v, &why) < 0)
+            return usage_error(p, "invalid value '%s' for '<%s>': %s", word,
+                               pos->name, why);
+        p->args->pos_signed[n] = v;
+    }
     if (pos->type == KQ_ARG_SHELL) {
         char values[64] = "";
         size_t used = 0;
@@ -647,7 +669,11 @@ static int parse_subcommand(parser *p)
             p->i++;
             continue;
         }
-        if (!options_done && is_option(word)) {
+        /* A negative number where one is expected is a value (clap's
+         * allow_negative_numbers). */
+        if (!options_done && is_option(word) &&
+            !(npos < cmd->npos && cmd->pos[npos].type == KQ_ARG_I32 && word[1] >= '0' &&
+              word[1] <= '9')) {
             if ((rc = parse_option(p, cmd->opts)) != KQ_CLI_RUN)
                 return rc;
             continue;

@@ -34,6 +34,7 @@ typedef enum kq_cmd_id {
     KQ_CMD_LIST_RESOURCES,
     KQ_CMD_DRAIN,
     KQ_CMD_UNDRAIN,
+    KQ_CMD_SET_PRIORITY,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;
@@ -62,6 +63,7 @@ typedef enum kq_opt_id {
     KQ_OPT_JSON,
     KQ_OPT_AFTER,
     KQ_OPT_AFTER_ANY,
+    KQ_OPT_PRIORITY,
     KQ_OPT_COUNT
 } kq_opt_id;
 
@@ -149,6 +151,7 @@ typedef struct kq_cli_args {
     size_t nresources;
     const char *pos[KQ_CLI_MAX_POS];  /* positional values (NULL: absent) */
     uint64_t pos_number[KQ_CLI_MAX_POS];
+    int64_t pos_signed[KQ_CLI_MAX_POS]; /* ... of a KQ_ARG_I32 positional */
     char *const *trailing;            /* KQ_POS_TRAILING words */
     size_t ntrailing;
 } kq_cli_args;

@@ -245,18 +245,17 @@ static int run_request_response(client *c, const kq_c2s *req, bool auth,
     return rc;
 }
 
-/* drain and undrain: DrainWorker, a Kueue-C extension the original
- * refuses by closing the connection. */
-static int run_drain(client *c, bool drain, kq_error *err)
+
+/* A RequestResponse to a Kueue-C extension request (refused by the
+ * original: "this server does not support <feature>"): its text on stdout
+ * when it succeeded, as the error otherwise. */
+static int run_ext_request(client *c, const kq_c2s *req, const char *feature, kq_error *err)
 {
-    kq_c2s req = {.tag = KQ_C2S_DRAIN_WORKER};
     kq_s2c reply;
     int rc;
 
-    req.drain_worker.worker = kq_str_view(c->args->pos[0]);
-    req.drain_worker.drain = drain;
     if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0 ||
-        (rc = kq_session_request_ext(&c->s, &req, "drain", &reply, err)) < 0)
+        (rc = kq_session_request_ext(&c->s, req, feature, &reply, err)) < 0)
         return rc;
     if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
         rc = bad_reply(c, &reply, "RequestResponse", err);
@@ -266,6 +265,26 @@ static int run_drain(client *c, bool drain, kq_error *err)
         printf("%s\n", reply.request_response.text.ptr);
     kq_s2c_free(&reply);
     return rc;
+}
+
+/* drain and undrain: DrainWorker, a Kueue-C extension the original
+ * refuses by closing the connection. */
+static int run_drain(client *c, bool drain, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_DRAIN_WORKER};
+
+    req.drain_worker.worker = kq_str_view(c->args->pos[0]);
+    req.drain_worker.drain = drain;
+    return run_ext_request(c, &req, "drain", err);
+}
+
+static int run_set_priority(client *c, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_SET_JOB_PRIORITY};
+
+    req.set_job_priority.job_id = c->args->pos_number[0];
+    req.set_job_priority.priority = (int32_t)c->args->pos_signed[1];
+    return run_ext_request(c, &req, "set-priority", err);
 }
 
 static int run_remove_job(client *c, kq_error *err)
@@ -392,6 +411,9 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
     case KQ_CMD_DRAIN:
     case KQ_CMD_UNDRAIN:
         rc = run_drain(&c, args->cmd->id == KQ_CMD_DRAIN, err);
+        break;
+    case KQ_CMD_SET_PRIORITY:
+        rc = run_set_priority(&c, err);
         break;
     default:
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);

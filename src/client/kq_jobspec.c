@@ -64,6 +64,7 @@ static const char *first_option(const kq_cli_args *args)
     } opts[] = {
         {KQ_OPT_AFTER, "--after"},
         {KQ_OPT_AFTER_ANY, "--after-any"},
+        {KQ_OPT_PRIORITY, "--priority"},
     };
 
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
@@ -100,6 +101,7 @@ static int workflow_init(kq_jobspec *spec, const kq_cli_args *args, kq_error *er
     if ((rc = ids_option(args, KQ_OPT_AFTER, &wf->has_after, &wf->after, err)) < 0 ||
         (rc = ids_option(args, KQ_OPT_AFTER_ANY, &wf->has_after_any, &wf->after_any, err)) < 0)
         return rc;
+    wf->priority = (int32_t)args->signed_number[KQ_OPT_PRIORITY];
     return 0;
 }
 

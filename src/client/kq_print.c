@@ -537,12 +537,20 @@ static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opt
     const kq_job_status *s = &j->status;
 
     switch (s->tag) {
-    case KQ_JOB_STATUS_PENDING:
-        if (put_waiting(out, j->workflow))
-            return ST_DIM;
-        kq_buf_puts(out, "pending since ");
-        kq_print_date(out, s->pending.issued, o);
-        return ST_NONE;
+    case KQ_JOB_STATUS_PENDING: {
+        unsigned st = ST_NONE;
+
+        if (put_waiting(out, j->workflow)) {
+            st = ST_DIM;
+        } else {
+            kq_buf_puts(out, "pending since ");
+            kq_print_date(out, s->pending.issued, o);
+        }
+        /* Kueue-C: what orders the queue besides the id. */
+        if (j->workflow && j->workflow->priority)
+            kq_buf_printf(out, ", priority %" PRId32, j->workflow->priority);
+        return st;
+    }
     case KQ_JOB_STATUS_OFFERED:
         kq_buf_puts(out, "offered on ");
         kq_print_date(out, s->offered.offered, o);

@@ -13,9 +13,26 @@
 #include "kq_server_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void respond(kq_peer *p, bool success, const char *fmt, ...) KQ_PRINTF(3, 4);
+
+static void respond(kq_peer *p, bool success, const char *fmt, ...)
+{
+    char text[300];
+    va_list ap;
+    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    m.request_response.success = success;
+    m.request_response.text = kq_str_view(text);
+    kq_srv_send_s2c(p, &m);
+}
 
 /* Drops what only the server may set. */
 static void clear_server_fields(kq_workflow *wf)
@@ -70,8 +87,42 @@ oom:
 
 void kq_srv_set_priority(kq_peer *p, const kq_c2s_set_job_priority *req)
 {
-    (void)req;
-    kq_srv_close(p, "SetJobPriority is not supported yet");
+    kq_server *srv = p->srv;
+    kq_job *job = kq_jobs_get(&srv->jobs, req->job_id);
+    unsigned long long id = (unsigned long long)req->job_id;
+    int32_t before;
+
+    if (!job) {
+        respond(p, false, "Job with ID=%llu not found!", id);
+        return;
+    }
+    if (job->cat != KQ_CAT_PENDING) {
+        respond(p, false, "Job ID=%llu is no longer pending: its priority cannot change "
+                          "(it is %s)", id,
+                job->cat == KQ_CAT_OFFERED ? "offered to a worker"
+                : job->cat == KQ_CAT_RUNNING ? "running"
+                                             : "ended");
+        return;
+    }
+    if (!job->info.workflow && !(job->info.workflow = calloc(1, sizeof *job->info.workflow))) {
+        kq_srv_close(p, "out of memory");
+        return;
+    }
+    before = job->info.workflow->priority;
+    /* The queue reads a priority when a job joins it. */
+    if (job->waiting) {
+        kq_sched_dequeue(&srv->sched, job);
+        job->info.workflow->priority = req->priority;
+        if (kq_sched_enqueue(&srv->sched, job) < 0)
+            kq_err("Out of memory queueing job %llu", id);
+        srv->dispatch_needed = true;
+    }
+    job->info.workflow->priority = req->priority;
+    kq_jobs_touch_info(&srv->jobs, job);
+    kq_info("Job %llu has priority %d (was %d) on request of %s", id, (int)req->priority,
+            (int)before, p->conn.peer);
+    respond(p, true, "Job ID=%llu has priority %d (was %d)", id, (int)req->priority,
+            (int)before);
 }
 
 void kq_srv_list_matching(kq_peer *p, const kq_c2s_list_jobs_matching *req)

@@ -298,5 +298,96 @@ class Dependencies(unittest.TestCase):
         self.assertEqual(cli.run("wait-job", str(b)).returncode, 0)
 
 
+class Priorities(unittest.TestCase):
+    """--priority N and kueue set-priority."""
+
+    def run_order(self, w, n):
+        """Runs n jobs one at a time on w; their ids in the order offered."""
+        order = []
+        w.resources(1, 8, 8000)
+        for _ in range(n):
+            running = w.start_next()
+            order.append(running.job_id)
+            w.finish(running, 0)
+        return order
+
+    def test_higher_first_fifo_within(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", resources=(0, 8, 8000), test=self)
+        low = submit(cli, "--priority", "-1", "true")
+        a = submit(cli, "true")
+        hi1 = submit(cli, "--priority", "5", "true")
+        b = submit(cli, "true")
+        hi2 = submit(cli, "--priority=5", "true")
+        top = submit(cli, "--priority", "2147483647", "true")
+        self.assertEqual(job(cli, hi1).workflow.priority, 5)
+        self.assertIsNone(job(cli, a).workflow)  # a plain job stays plain
+        self.assertRegex(cli.ok("list-jobs"), r"pending since \S+ \S+, priority 5 +\|")
+        self.assertIn("   priority: -1\n", cli.ok("show-job", str(low)))
+        self.assertEqual(self.run_order(w, 6), [top, hi1, hi2, a, b, low])
+
+    def test_set_priority(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", resources=(0, 8, 8000), test=self)
+        a, b, c = (submit(cli, "true") for _ in range(3))
+        self.assertEqual(cli.ok("set-priority", str(c), "3"),
+                         "Job ID=%d has priority 3 (was 0)\n" % c)
+        self.assertEqual(cli.ok("set-priority", str(a), "-7"),
+                         "Job ID=%d has priority -7 (was 0)\n" % a)
+        reply = cli.json("set-priority", str(b), "-2")
+        self.assertTrue(reply.success)
+        srv.process.wait_for("Job %d has priority -2 \\(was 0\\) on request of" % b)
+        # Kept across kill -9, with the order.
+        srv.restart(signal.SIGKILL)
+        cli = Client(self, srv)
+        self.assertEqual(job(cli, a).workflow.priority, -7)
+        w = FakeWorker(srv.port, "node1", resources=(0, 8, 8000), test=self)
+        self.assertEqual(self.run_order(w, 3), [c, b, a])
+        self.assertIn("Error: Job ID=%d is no longer pending: its priority cannot change (it is "
+                      "ended)\n" % a, cli.fails(1, "set-priority", str(a), "1"))
+        self.assertIn("Error: Job with ID=99 not found!\n", cli.fails(1, "set-priority", "99", "1"))
+
+    def test_a_waiting_job_keeps_its_priority_until_released(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", resources=(0, 8, 8000), test=self)
+        first = submit(cli, "true")
+        plain = submit(cli, "true")
+        later = submit(cli, "--after", str(first), "--priority", "1", "true")
+        cli.ok("set-priority", str(later), "9")
+        self.assertEqual(job(cli, later).workflow.waiting, 1)
+        # first runs, releases later, which overtakes plain.
+        self.assertEqual(self.run_order(w, 3), [first, later, plain])
+
+    def test_usage_errors(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        for value, why in [("2147483648", "out of range: from -2147483648 to 2147483647"),
+                           ("-2147483649", "out of range: from -2147483648 to 2147483647"),
+                           ("high", "expected an integer"), ("1.5", "expected an integer")]:
+            with self.subTest(value=value):
+                err = cli.fails(2, "cmd", "--priority=" + value, "true")
+                self.assertIn("error: invalid value '%s' for '--priority <N>': %s" % (value, why),
+                              err)
+                err = cli.fails(2, "set-priority", "0", value)
+                self.assertIn("error: invalid value '%s' for '<PRIORITY>': %s" % (value, why), err)
+        self.assertIn("required arguments were not provided", cli.fails(2, "set-priority", "1"))
+        self.assertEqual(cli.jobs(), [])
+
+    def test_original_server_refuses(self):
+        port, jobs = original_server(self)
+        cli = Client(self, port=port)
+        for args, feature in [(["cmd", "--priority", "3", "true"], "--priority"),
+                              (["set-priority", "0", "-3"], "set-priority")]:
+            with self.subTest(feature=feature):
+                r = cli.run(*args)
+                self.assertEqual((r.returncode, r.stdout, r.stderr),
+                                 (1, "", "Error: this server does not support %s (an original "
+                                         "Kueue server?)\n" % feature))
+        self.assertEqual(jobs, [])
+
+
 if __name__ == "__main__":
     unittest.main()
