@@ -116,7 +116,7 @@ typedef struct kq_job_status_finished {
     kq_time issued; /* When the server accepted the job. */
     kq_time started; /* When the job started (server clock). */
     kq_time finished; /* When the job ended (worker clock). */
-    int32_t return_code; /* Exit status; -43 start failure, -44 signal, -45 wait error, -46 killed on request. */
+    int32_t return_code; /* Exit status; -43 start failure, -44 signal, -45 wait error, -46 killed on request; from a Kueue-C server also -47, killed at its time limit. */
     kq_str worker; /* Name of the worker that ran the job. */
     int64_t run_time_seconds; /* Wall time of the run in whole seconds. */
     kq_str comment; /* What happened, for people. */

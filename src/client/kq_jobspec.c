@@ -65,6 +65,7 @@ static const char *first_option(const kq_cli_args *args)
         {KQ_OPT_AFTER, "--after"},
         {KQ_OPT_AFTER_ANY, "--after-any"},
         {KQ_OPT_PRIORITY, "--priority"},
+        {KQ_OPT_TIME_LIMIT, "--time-limit"},
     };
 
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
@@ -102,6 +103,8 @@ static int workflow_init(kq_jobspec *spec, const kq_cli_args *args, kq_error *er
         (rc = ids_option(args, KQ_OPT_AFTER_ANY, &wf->has_after_any, &wf->after_any, err)) < 0)
         return rc;
     wf->priority = (int32_t)args->signed_number[KQ_OPT_PRIORITY];
+    wf->has_time_limit_seconds = args->given[KQ_OPT_TIME_LIMIT];
+    wf->time_limit_seconds = args->number[KQ_OPT_TIME_LIMIT];
     return 0;
 }
 

@@ -59,6 +59,9 @@ typedef struct kq_job {
     bool dirty;           /* changed since the last store commit */
     bool info_dirty;      /* its JobInfo beyond the status (the note)
                              changed since: the store writes it again */
+    bool limit_armed;     /* its time limit is in the server's heap */
+    bool limit_hit;       /* killed at its time limit; the worker has not
+                             reported the end yet */
     uint8_t stored_cat;   /* category as stored, KQ_CAT_COUNT if not */
     struct kq_job *prev, *next; /* running list, or done list */
     struct kq_job *dirty_prev, *dirty_next;

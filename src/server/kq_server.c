@@ -435,6 +435,7 @@ static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
             kq_sched_hold(&srv->sched, job) < 0)
             return -ENOMEM;
         job->worker_id = w->info.worker_id;
+        kq_srv_limit_watch(srv, job);
         return 0;
     default:
         return 0;
@@ -589,6 +590,7 @@ void kq_server_free(kq_server *srv)
     kq_srv_worker_free_all(srv);
     kq_srv_drain_free(srv);
     kq_srv_deps_free(srv);
+    kq_srv_limits_free(srv);
     free(srv->relink);
     kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);

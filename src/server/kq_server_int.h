@@ -10,6 +10,7 @@
  *                  priorities, time limits, retries, arrays, names),
  *                  SetJobPriority, ListJobsMatching, RemoveArray
  * kq_srv_deps.c    jobs waiting for jobs: the dependency graph
+ * kq_srv_limits.c  time limits of running jobs
  * kq_srv_maint.c   timeouts and cleanup
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -43,7 +44,27 @@
 /* Shutdown waits this long for peers to take their "Bye". */
 #define KQ_SHUTDOWN_GRACE_MS 2000
 
+/* A worker's return code for a job it killed on request (KillJob). */
+#define KQ_RC_KILLED_ON_REQUEST (-46)
+/* The server's return code for a job killed at its time limit (beside
+ * the worker's -43 to -46). */
+#define KQ_RC_TIME_LIMIT (-47)
+
 typedef enum kq_peer_kind { KQ_PEER_NEW, KQ_PEER_CLIENT, KQ_PEER_WORKER } kq_peer_kind;
+
+/* A running job's time limit: when it passes, in ms of the wall clock
+ * (kq_srv_limits.c). */
+typedef struct kq_limit_entry {
+    int64_t deadline;
+    uint64_t id;
+} kq_limit_entry;
+
+typedef struct kq_limits {
+    kq_limit_entry *heap;    /* min-heap by deadline */
+    size_t len, cap;
+    uint64_t timer;          /* the loop timer for heap[0], or 0 */
+    int64_t timer_at;        /* the deadline it was set for */
+} kq_limits;
 
 typedef struct kq_worker kq_worker;
 
@@ -115,6 +136,7 @@ typedef struct kq_server {
     uint64_t *ended;         /* ends of jobs still to settle there */
     size_t nended, ended_cap;
     bool settling;
+    kq_limits limits;        /* time limits (kq_srv_limits.c) */
     uint64_t *relink;        /* while loading: stored jobs that depend on
                                 others, linked once all are back */
     size_t nrelink;
@@ -179,6 +201,9 @@ bool kq_srv_worker_reachable(kq_server *srv, const kq_job *job);
 /* Sends KillJob for a job just canceled while running; it keeps holding its
  * resources until the worker reports its end. */
 void kq_srv_kill(kq_server *srv, kq_job *job);
+/* Sends KillJob (with a Canceled status, as always) for a running job
+ * whose status does not change yet, if its worker is connected. */
+void kq_srv_kill_only(kq_server *srv, kq_job *job);
 /* The record of a worker that is known only from the store (it ran jobs
  * before a restart): not connected, waiting to reconnect.  NULL when out
  * of memory. */
@@ -234,6 +259,23 @@ void kq_srv_deps_ended(void *ctx, kq_job *job);
  * ended depends on it. */
 bool kq_srv_deps_kept(kq_server *srv, const kq_job *job);
 void kq_srv_deps_free(kq_server *srv);
+
+/* kq_srv_limits.c */
+/* A job that runs (it started, or its worker reconnected with it, or the
+ * server restarted): killed once it passes its time limit, if it has
+ * one. */
+void kq_srv_limit_watch(kq_server *srv, kq_job *job);
+/* The end of a job its worker reports, in *reported (rewritten): true if
+ * it was killed at its time limit, and *reported is now the time-limit
+ * status (Finished KQ_RC_TIME_LIMIT, "killed: time limit 2h30m
+ * exceeded").  A job that ended on its own before the kill keeps its
+ * result. */
+bool kq_srv_limit_report(kq_server *srv, kq_job *job, kq_job_status *reported);
+/* A job killed at its time limit whose worker is gone for good, or gave
+ * it back: it ends as killed at its limit (it is not queued again).  No-op
+ * for other jobs. */
+void kq_srv_limit_lost(kq_server *srv, kq_job *job);
+void kq_srv_limits_free(kq_server *srv);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

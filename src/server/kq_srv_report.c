@@ -69,6 +69,8 @@ static bool adopt(kq_server *srv, kq_worker *w, kq_job *job,
     if (job->cat != KQ_CAT_CANCELED && reported->tag == KQ_JOB_STATUS_RUNNING &&
         kq_job_status_copy(&st, reported) == 0)
         kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
+    /* Past its time limit meanwhile: killed now that it is reachable. */
+    kq_srv_limit_watch(srv, job);
     kq_info("Worker \"%s\" took back job %llu, which it kept running",
             w->info.worker_name.ptr, (unsigned long long)job->info.job_id);
     kq_srv_notify(srv, job);
@@ -137,10 +139,14 @@ void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
     if (job->kill_pending) {
         /* Fixed: the user was told "Canceled", and so it stays. */
         job->kill_pending = false;
+        job->limit_hit = false;
         kq_info("Job %llu ended on worker \"%s\" after it was canceled",
                 (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
         return;
     }
+    if (kq_srv_limit_report(srv, job, st))
+        kq_info("Job %llu ended at its time limit on worker \"%s\"",
+                (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
     kq_jobs_set_status(&srv->jobs, job, st, kq_time_now());
     kq_debug("Job %llu ended on worker \"%s\"",
              (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
@@ -205,6 +211,11 @@ void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_jo
         return;
     }
     kq_srv_detach(srv, job);
+    if (job->limit_hit) {
+        /* At its time limit: it ended there. */
+        kq_srv_limit_lost(srv, job);
+        return;
+    }
     if (job->kill_pending) {
         /* Canceled meanwhile: it stays so, and it has ended. */
         job->kill_pending = false;

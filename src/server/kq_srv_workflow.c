@@ -46,6 +46,8 @@ static void clear_server_fields(kq_workflow *wf)
 /* Why the workflow of a submitted job cannot be accepted, or NULL. */
 static const char *workflow_reason(kq_server *srv, const kq_workflow *wf, char *buf, size_t n)
 {
+    if (wf->has_time_limit_seconds && wf->time_limit_seconds == 0)
+        return "--time-limit must be at least 1 second.";
     return kq_srv_deps_check(srv, wf, buf, n);
 }
 

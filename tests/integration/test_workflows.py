@@ -10,7 +10,8 @@ import threading
 import unittest
 
 import kueue_protocol as kp
-from kqtest import C2S, S2W, W2S, FakeWorker, Server, Worker, request, wait_until
+from kqtest import C2S, S2W, W2S, FakeWorker, Server, Worker, new_job, request, \
+    sleep_marker, wait_gone, wait_pids, wait_until
 from test_client_harness import Client, finished
 
 JS = kp.JobStatus
@@ -386,6 +387,171 @@ class Priorities(unittest.TestCase):
                 self.assertEqual((r.returncode, r.stdout, r.stderr),
                                  (1, "", "Error: this server does not support %s (an original "
                                          "Kueue server?)\n" % feature))
+        self.assertEqual(jobs, [])
+
+
+
+def report_killed(w, killed):
+    """What a worker sends after a KillJob: the job as the kill said
+    (Canceled), no output, its free resources."""
+    w.send(W2S.UpdateJobStatus(killed))
+    w.send(W2S.UpdateJobResults(job_id=killed.job_id, stdout_text=None, stderr_text=None))
+    w.send(W2S.UpdateResources(w.free))
+
+
+class TimeLimits(unittest.TestCase):
+    """--time-limit DURATION, enforced by the server."""
+
+    def test_an_original_worker_is_sent_the_kill(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "old", test=self)  # level 0, as the original
+        j = submit(cli, "--time-limit", "1s", "sleep", "60")
+        running = w.start_next()
+        waiter = cli.popen("wait-job", str(j))
+        raw = w.recv_raw(timeout=10)
+        # The original's KillJob: its bytes, the job as canceled.
+        self.assertEqual(kp.encode(kp.decode(S2W, raw, level=0), level=0), raw)
+        kill = kp.decode(S2W, raw, level=0)
+        self.assertIsInstance(kill, S2W.KillJob)
+        self.assertEqual(kill.value.job_id, j)
+        self.assertIsInstance(kill.value.status, JS.Canceled)
+        # Until the worker reports the end, the job runs.
+        self.assertIsInstance(job(cli, j).status, JS.Running)
+        report_killed(w, kill.value)
+        st = wait_until(lambda: job(cli, j).status, lambda s: isinstance(s, JS.Finished))
+        self.assertEqual((st.return_code, st.comment, st.worker),
+                         (-47, "killed: time limit 1s exceeded", "old"))
+        self.assertGreaterEqual(st.run_time_seconds, 1)
+        self.assertEqual(st.started, running.status.started)
+        code, out, err = finished(self, waiter)
+        self.assertEqual((code, out, err),
+                         (1, "", "Error: Job %d failed with code -47: killed: time limit 1s "
+                                 "exceeded\n" % j))
+        text = cli.ok("show-job", str(j))
+        self.assertIn("   time limit: 1s\n", text)
+        self.assertIn("   return code: -47\n", text)
+        self.assertIn("   comment: killed: time limit 1s exceeded\n", text)
+        srv.process.wait_for("Job %d ran past its time limit of 1s: killing it" % j)
+
+    def test_a_real_worker_kills_the_tree(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        Worker(self, srv.port, worker_name="real", dynamic_check_free_resources=False,
+               kill_grace_seconds=1)
+        mark = sleep_marker(self)
+        j = submit(cli, "--time-limit", "2s", "sh", "-c", "sleep %s & sleep %s; true" % (mark, mark))
+        wait_pids(mark, 2)
+        self.assertEqual(cli.run("wait-job", str(j)).returncode, 1)
+        self.assertEqual(wait_gone(mark), [])
+        st = job(cli, j).status
+        self.assertEqual((st.return_code, st.comment), (-47, "killed: time limit 2s exceeded"))
+
+    def test_a_job_that_ends_in_time_keeps_its_result(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--time-limit", "1h", "true")
+        w.finish(w.start_next(), 3)
+        st = wait_until(lambda: job(cli, j).status, lambda s: isinstance(s, JS.Finished))
+        self.assertEqual(st.return_code, 3)
+        # Ended on its own while the kill was on its way: its own result.
+        k = submit(cli, "--time-limit", "1s", "true")
+        running = w.start_next()
+        self.assertIsInstance(w.recv(), S2W.KillJob)
+        w.finish(running, 0)
+        st = wait_until(lambda: job(cli, k).status, lambda s: isinstance(s, JS.Finished))
+        self.assertEqual((st.return_code, st.comment), (0, "Job finished orderly."))
+
+    def test_canceled_while_being_killed_stays_canceled(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--time-limit", "1s", "sleep", "60")
+        w.start_next()
+        kill = w.recv()
+        self.assertIsInstance(kill, S2W.KillJob)
+        cli.ok("remove-job", "-k", str(j))
+        report_killed(w, w.recv().value)
+        srv.process.wait_for("Job %d ended on worker \"node1\" after it was canceled" % j)
+        self.assertIsInstance(job(cli, j).status, JS.Canceled)
+
+    def test_a_worker_away_at_the_deadline_is_sent_the_kill_when_back(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--time-limit", "1s", "sleep", "60")
+        running = w.start_next()
+        w.conn.sock.close()
+        srv.process.wait_for("Job %d ran past its time limit of 1s: killing it" % j)
+        # Back, with the job still running: killed now.
+        w = FakeWorker(srv.port, "node1", resources=None, test=self)
+        w.send(W2S.UpdateJobStatus(running))
+        kill = w.recv()
+        self.assertIsInstance(kill, S2W.KillJob)
+        report_killed(w, kill.value)
+        st = wait_until(lambda: job(cli, j).status, lambda s: isinstance(s, JS.Finished))
+        self.assertEqual(st.return_code, -47)
+
+    def test_a_worker_that_never_comes_back(self):
+        srv = Server(self, server_settings={"worker_timeout_seconds": 2,
+                                            "maintenance_interval_seconds": 1})
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--time-limit", "1s", "sleep", "60")
+        w.start_next()
+        w.conn.sock.close()
+        # Ended at its limit, not queued again.
+        st = wait_until(lambda: job(cli, j).status, lambda s: isinstance(s, JS.Finished),
+                        timeout=15)
+        self.assertEqual((st.return_code, st.comment), (-47, "killed: time limit 1s exceeded"))
+        srv.process.wait_for("Job %d ended at its time limit: its worker did not come back" % j)
+
+    def test_the_limit_outlasts_kill_9(self):
+        srv = Server(self, server_settings={"worker_timeout_seconds": 60})
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--time-limit", "2s", "sleep", "60")
+        running = w.start_next()
+        srv.restart(signal.SIGKILL)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", resources=None, test=self)
+        w.send(W2S.UpdateJobStatus(running))
+        kill = w.recv(timeout=15)
+        self.assertIsInstance(kill, S2W.KillJob)
+        self.assertEqual(kill.value.job_id, j)
+        report_killed(w, kill.value)
+        st = wait_until(lambda: job(cli, j).status, lambda s: isinstance(s, JS.Finished))
+        self.assertEqual(st.return_code, -47)
+
+    def test_usage_errors(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        usage = ("expected a duration like 90s, 45m, 2h30m or 1d (numbers with d, h, m or s, "
+                 "largest first)")
+        for value, why in [("0s", "a time limit must be at least 1s"),
+                           ("0", usage), ("90", usage), ("-5m", "a time limit cannot be negative"),
+                           ("2h30", usage), ("soon", usage), ("", usage),
+                           ("99999d", "too long: at most 31 years")]:
+            with self.subTest(value=value):
+                err = cli.fails(2, "cmd", "--time-limit=" + value, "true")
+                self.assertIn("error: invalid value '%s' for '--time-limit <DURATION>': %s"
+                              % (value, why), err)
+        self.assertEqual(cli.jobs(), [])
+        # A client that sends 0 anyway is refused.
+        c = srv.client(auth=True)
+        bad = new_job()
+        bad.workflow = kp.Workflow(priority=0, time_limit_seconds=0)
+        reply = request(c, C2S.SubmitJob(bad, None))
+        self.assertIsInstance(reply, S2C.RejectJob)
+        self.assertEqual(reply.reason, "--time-limit must be at least 1 second.")
+
+    def test_original_server_refuses(self):
+        port, jobs = original_server(self)
+        r = Client(self, port=port).run("cmd", "--time-limit", "1h", "true")
+        self.assertEqual((r.returncode, r.stdout, r.stderr),
+                         (1, "", "Error: this server does not support --time-limit (an original "
+                                 "Kueue server?)\n"))
         self.assertEqual(jobs, [])
 
 
