@@ -94,6 +94,10 @@ static const kq_cli_opt opt_time_limit = {
     KQ_OPT_TIME_LIMIT, 0, "time-limit", "DURATION", KQ_ARG_DURATION, false,
     "Kill the job once it has run this long (90s, 45m, 2h30m, 1d); it ends "
     "with return code -47"};
+static const kq_cli_opt opt_retries = {
+    KQ_OPT_RETRIES, 0, "retries", "N", KQ_ARG_RETRIES, false,
+    "Run the job again when it fails (return code not 0), up to N more times "
+    "(at most 100)"};
 static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
@@ -104,11 +108,11 @@ const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
     &opt_stderr, &opt_wait, &opt_after, &opt_after_any, &opt_priority,
-    &opt_time_limit, &opt_json, &opt_help, NULL};
+    &opt_time_limit, &opt_retries, &opt_json, &opt_help, NULL};
 static const kq_cli_opt *const opts_batch[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
     &opt_stderr, &opt_batch_wait, &opt_after, &opt_after_any, &opt_priority,
-    &opt_time_limit, &opt_help, NULL};
+    &opt_time_limit, &opt_retries, &opt_help, NULL};
 static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
     &opt_failed, &opt_canceled, &opt_json, &opt_help, NULL};

@@ -65,6 +65,7 @@ typedef enum kq_opt_id {
     KQ_OPT_AFTER_ANY,
     KQ_OPT_PRIORITY,
     KQ_OPT_TIME_LIMIT,
+    KQ_OPT_RETRIES,
     KQ_OPT_COUNT
 } kq_opt_id;
 

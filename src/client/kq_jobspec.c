@@ -66,6 +66,7 @@ static const char *first_option(const kq_cli_args *args)
         {KQ_OPT_AFTER_ANY, "--after-any"},
         {KQ_OPT_PRIORITY, "--priority"},
         {KQ_OPT_TIME_LIMIT, "--time-limit"},
+        {KQ_OPT_RETRIES, "--retries"},
     };
 
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
@@ -105,6 +106,8 @@ static int workflow_init(kq_jobspec *spec, const kq_cli_args *args, kq_error *er
     wf->priority = (int32_t)args->signed_number[KQ_OPT_PRIORITY];
     wf->has_time_limit_seconds = args->given[KQ_OPT_TIME_LIMIT];
     wf->time_limit_seconds = args->number[KQ_OPT_TIME_LIMIT];
+    wf->has_retries = args->given[KQ_OPT_RETRIES];
+    wf->retries = args->number[KQ_OPT_RETRIES];
     return 0;
 }
 

@@ -531,6 +531,14 @@ static bool put_waiting(kq_buf *out, const kq_workflow *wf)
     return true;
 }
 
+/* ", attempt 2 of 4" for a job with retries whose earlier runs failed
+ * (Kueue-C). */
+static void put_attempt(kq_buf *out, const kq_workflow *wf)
+{
+    if (wf && wf->has_retries && wf->has_attempts && wf->attempts.len)
+        kq_buf_printf(out, ", attempt %zu of %" PRIu64, wf->attempts.len + 1, wf->retries + 1);
+}
+
 /* Appends the status cell text and returns its style. */
 static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opts *o)
 {
@@ -549,6 +557,7 @@ static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opt
         /* Kueue-C: what orders the queue besides the id. */
         if (j->workflow && j->workflow->priority)
             kq_buf_printf(out, ", priority %" PRId32, j->workflow->priority);
+        put_attempt(out, j->workflow);
         return st;
     }
     case KQ_JOB_STATUS_OFFERED:
@@ -558,6 +567,7 @@ static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opt
     case KQ_JOB_STATUS_RUNNING:
         kq_buf_puts(out, "running for ");
         kq_print_elapsed(out, kq_time_diff_sec(o->now, s->running.started));
+        put_attempt(out, j->workflow);
         return ST_BLUE;
     case KQ_JOB_STATUS_FINISHED:
         if (s->finished.return_code != 0) {

@@ -11,6 +11,7 @@
  *                  SetJobPriority, ListJobsMatching, RemoveArray
  * kq_srv_deps.c    jobs waiting for jobs: the dependency graph
  * kq_srv_limits.c  time limits of running jobs
+ * kq_srv_retry.c   retries of failed runs
  * kq_srv_maint.c   timeouts and cleanup
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -276,6 +277,15 @@ bool kq_srv_limit_report(kq_server *srv, kq_job *job, kq_job_status *reported);
  * for other jobs. */
 void kq_srv_limit_lost(kq_server *srv, kq_job *job);
 void kq_srv_limits_free(kq_server *srv);
+
+/* kq_srv_retry.c */
+/* A worker reported job's end as st: if it failed and the job has retries
+ * left, the run is recorded and the job queued again (st's worker name is
+ * taken over): true.  Else false, and the report stands. */
+bool kq_srv_retry(kq_server *srv, kq_job *job, kq_job_status *st);
+/* Whether a report of st describes a run of job recorded already (sent
+ * again after a reconnect): it is to be ignored. */
+bool kq_srv_retry_resent(const kq_job *job, const kq_job_status *st);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

@@ -121,6 +121,11 @@ void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
                  w->info.worker_name.ptr, (unsigned long long)reported->job_id);
         return;
     }
+    if (kq_srv_retry_resent(job, st)) {
+        kq_debug("Worker \"%s\" reported a run of job %llu that failed and was retried "
+                 "already", w->info.worker_name.ptr, (unsigned long long)reported->job_id);
+        return;
+    }
     if (job->worker_id != w->info.worker_id &&
         !(st->tag == KQ_JOB_STATUS_FINISHED &&
           kq_str_eq(&st->finished.worker, &w->info.worker_name) &&
@@ -147,6 +152,8 @@ void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
     if (kq_srv_limit_report(srv, job, st))
         kq_info("Job %llu ended at its time limit on worker \"%s\"",
                 (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
+    else if (kq_srv_retry(srv, job, st))
+        return;
     kq_jobs_set_status(&srv->jobs, job, st, kq_time_now());
     kq_debug("Job %llu ended on worker \"%s\"",
              (unsigned long long)job->info.job_id, w->info.worker_name.ptr);

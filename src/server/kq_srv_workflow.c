@@ -34,6 +34,9 @@ static void respond(kq_peer *p, bool success, const char *fmt, ...)
     kq_srv_send_s2c(p, &m);
 }
 
+/* The most retries a job may ask for. */
+#define KQ_MAX_RETRIES 100
+
 /* Drops what only the server may set. */
 static void clear_server_fields(kq_workflow *wf)
 {
@@ -48,6 +51,11 @@ static const char *workflow_reason(kq_server *srv, const kq_workflow *wf, char *
 {
     if (wf->has_time_limit_seconds && wf->time_limit_seconds == 0)
         return "--time-limit must be at least 1 second.";
+    if (wf->has_retries && wf->retries > KQ_MAX_RETRIES) {
+        snprintf(buf, n, "--retries %llu: at most %d.", (unsigned long long)wf->retries,
+                 KQ_MAX_RETRIES);
+        return buf;
+    }
     return kq_srv_deps_check(srv, wf, buf, n);
 }
 

@@ -555,5 +555,138 @@ class TimeLimits(unittest.TestCase):
         self.assertEqual(jobs, [])
 
 
+
+class Retries(unittest.TestCase):
+    """--retries N."""
+
+    def test_failed_runs_are_tried_again_then_it_fails(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--retries", "2", "false")
+        waiter = cli.popen("wait-job", str(j))
+        codes = [1, -43, 7]
+        for n, code in enumerate(codes):
+            running = w.start_next()
+            self.assertEqual(running.job_id, j)
+            if n == 1:
+                self.assertRegex(cli.ok("list-jobs"), r"running for \S+, attempt 2 of 3 +\|")
+            w.finish(running, code, stdout="run %d" % n)
+        st = wait_until(lambda: job(cli, j).status, lambda s: isinstance(s, JS.Finished))
+        self.assertEqual(st.return_code, 7)
+        info = job(cli, j)
+        self.assertEqual([(a.return_code, a.worker) for a in info.workflow.attempts],
+                         [(1, "node1"), (-43, "node1")])
+        text = cli.ok("show-job", str(j))
+        self.assertIn("   retries: 2 (attempt 3 of 3)\n", text)
+        self.assertRegex(text, r"   attempt 1: return code 1 on node1, ended \S+ \S+\n"
+                               r"   attempt 2: return code -43 on node1, ended ")
+        # The last run's output is kept.
+        self.assertIn("=== stdout ===\nrun 2\n", text)
+        code, out, err = finished(self, waiter)
+        self.assertEqual(code, 7)
+        srv.process.wait_for("Job %d failed with return code 1 on worker \"node1\" \\(attempt 1 "
+                             "of 3\\): queued again" % j)
+
+    def test_success_ends_it_and_releases_dependents(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--retries", "5", "flaky")
+        d = submit(cli, "--after", str(j), "next")
+        w.finish(w.start_next(), 1)
+        # Failed once: its dependent still waits.
+        self.assertEqual(job(cli, d).workflow.waiting, 1)
+        w.finish(w.start_next(), 0)
+        self.assertEqual(w.recv().value.job_id, d)
+        self.assertEqual(len(job(cli, j).workflow.attempts), 1)
+        self.assertEqual(job(cli, j).status.return_code, 0)
+
+    def test_not_retried(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        # Stopped at its time limit: not tried again.
+        j = submit(cli, "--retries", "3", "--time-limit", "1s", "sleep", "60")
+        w.start_next()
+        report_killed(w, w.recv().value)
+        st = wait_until(lambda: job(cli, j).status, lambda s: isinstance(s, JS.Finished))
+        self.assertEqual(st.return_code, -47)
+        self.assertIsNone(job(cli, j).workflow.attempts)
+        # Canceled while running: stays canceled.
+        k = submit(cli, "--retries", "3", "sleep", "60")
+        w.start_next()
+        cli.ok("remove-job", "-k", str(k))
+        report_killed(w, w.recv().value)
+        srv.process.wait_for("Job %d ended on worker \"node1\" after it was canceled" % k)
+        self.assertIsInstance(job(cli, k).status, JS.Canceled)
+
+    def test_a_report_sent_again_counts_once(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", level=1, test=self)
+        j = submit(cli, "--retries", "3", "false")
+        running = w.start_next()
+        w.finish(running, 1)
+        self.assertIsInstance(w.recv(), S2W.ReportStored)
+        offer = w.recv()  # the second run
+        self.assertEqual(offer.value.job_id, j)
+        # The acknowledgement was lost: a new connection sends it again.
+        w.conn.sock.close()
+        again = FakeWorker(srv.port, "node1", level=1, resources=None, test=self)
+        again.send(W2S.UpdateJobStatus(running))
+        again.send(W2S.UpdateJobResults(job_id=j, stdout_text=None, stderr_text=None))
+        self.assertIsInstance(again.recv(), S2W.ReportStored)
+        srv.process.wait_for("reported a run of job %d that failed and was retried already" % j)
+        self.assertEqual(len(job(cli, j).workflow.attempts), 1)
+        self.assertIsInstance(job(cli, j).status, JS.Pending)
+
+    def test_a_real_flaky_job_and_kill_9(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        j = submit(cli, "--retries", "2", "false")
+        w.finish(w.start_next(), 3)
+        wait_until(lambda: job(cli, j).workflow.attempts)  # stored once seen
+        srv.restart(signal.SIGKILL)
+        cli = Client(self, srv)
+        self.assertEqual([a.return_code for a in job(cli, j).workflow.attempts], [3])
+        Worker(self, srv.port, worker_name="real", dynamic_check_free_resources=False)
+        flag = os.path.join(cli.dir, "flag")
+        k = submit(cli, "--retries", "1", "sh", "-c",
+                   "if [ -e %s ]; then echo second; else touch %s; echo first; exit 4; fi"
+                   % (flag, flag))
+        self.assertEqual(cli.run("wait-job", str(k)).returncode, 0)
+        info = cli.json("show-job", str(k))
+        self.assertEqual([a.return_code for a in info.job_info.workflow.attempts], [4])
+        self.assertEqual(info.stdout_text, "second\n")
+        # j: two more runs of `false`, then failed.
+        self.assertEqual(cli.run("wait-job", str(j)).returncode, 1)
+        self.assertEqual(len(job(cli, j).workflow.attempts), 2)
+
+    def test_bad_values(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        for value, why in [("101", "at most 100"), ("x", "invalid digit found in string"),
+                           ("-1", "invalid digit found in string")]:
+            with self.subTest(value=value):
+                err = cli.fails(2, "cmd", "--retries=" + value, "true")
+                self.assertIn("error: invalid value '%s' for '--retries <N>': %s" % (value, why),
+                              err)
+        self.assertEqual(cli.jobs(), [])
+        bad = new_job()
+        bad.workflow = kp.Workflow(priority=0, retries=101)
+        reply = request(srv.client(auth=True), C2S.SubmitJob(bad, None))
+        self.assertEqual(reply.reason, "--retries 101: at most 100.")
+
+    def test_original_server_refuses(self):
+        port, jobs = original_server(self)
+        r = Client(self, port=port).run("cmd", "--retries", "3", "true")
+        self.assertEqual((r.returncode, r.stdout, r.stderr),
+                         (1, "", "Error: this server does not support --retries (an original "
+                                 "Kueue server?)\n"))
+        self.assertEqual(jobs, [])
+
+
 if __name__ == "__main__":
     unittest.main()
