@@ -12,6 +12,7 @@
 
 #include "kq_compiler.h"
 #include "kq_duration.h"
+#include "kq_utf8.h"
 #include "kq_wfspec.h"
 
 const char kq_cli_about[] =
@@ -98,6 +99,28 @@ static const kq_cli_opt opt_retries = {
     KQ_OPT_RETRIES, 0, "retries", "N", KQ_ARG_RETRIES, false,
     "Run the job again when it fails (return code not 0), up to N more times "
     "(at most 100)"};
+static const kq_cli_opt opt_array = {
+    KQ_OPT_ARRAY, 0, "array", "RANGE", KQ_ARG_RANGE, false,
+    "Submit one job per index of RANGE (0-99, or 1-1000:10 for every 10th), "
+    "with {index} in the command, --stdout, --stderr and --name replaced by "
+    "it; prints the array's ID (its first job's; the jobs have consecutive "
+    "IDs); at most 100000 jobs"};
+static const kq_cli_opt opt_job_name = {
+    KQ_OPT_NAME, 0, "name", "NAME", KQ_ARG_NAME, false,
+    "A label for the job (not unique), shown by list-jobs and show-job"};
+static const kq_cli_opt opt_name_filter = {
+    KQ_OPT_NAME_PATTERN, 0, "name", "PATTERN", KQ_ARG_TEXT, false,
+    "Only jobs whose name matches this pattern (*, ? and [...] as in the shell)"};
+static const kq_cli_opt opt_list_array = {
+    KQ_OPT_ARRAY_ID, 0, "array", "ID", KQ_ARG_U64, false,
+    "Only the jobs of this array (kueue cmd --array)"};
+static const kq_cli_opt opt_wait_array = {
+    KQ_OPT_ARRAY_ID, 0, "array", "ID", KQ_ARG_U64, false,
+    "Wait for every job of this array instead (exit 1 if any failed or was "
+    "canceled)"};
+static const kq_cli_opt opt_remove_array = {
+    KQ_OPT_ARRAY_ID, 0, "array", "ID", KQ_ARG_U64, false,
+    "Remove every job of this array that has not ended instead"};
 static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
@@ -108,16 +131,19 @@ const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
     &opt_stderr, &opt_wait, &opt_after, &opt_after_any, &opt_priority,
-    &opt_time_limit, &opt_retries, &opt_json, &opt_help, NULL};
+    &opt_time_limit, &opt_retries, &opt_array, &opt_job_name, &opt_json, &opt_help, NULL};
 static const kq_cli_opt *const opts_batch[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
     &opt_stderr, &opt_batch_wait, &opt_after, &opt_after_any, &opt_priority,
-    &opt_time_limit, &opt_retries, &opt_help, NULL};
+    &opt_time_limit, &opt_retries, &opt_job_name, &opt_help, NULL};
 static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
-    &opt_failed, &opt_canceled, &opt_json, &opt_help, NULL};
+    &opt_failed, &opt_canceled, &opt_name_filter, &opt_list_array, &opt_json,
+    &opt_help, NULL};
 static const kq_cli_opt *const opts_json[] = {&opt_json, &opt_help, NULL};
-static const kq_cli_opt *const opts_remove_job[] = {&opt_kill, &opt_json,
+static const kq_cli_opt *const opts_wait_job[] = {&opt_wait_array, &opt_json, &opt_help,
+                                                  NULL};
+static const kq_cli_opt *const opts_remove_job[] = {&opt_kill, &opt_remove_array, &opt_json,
                                                     &opt_help, NULL};
 static const kq_cli_opt *const opts_clean_jobs[] = {&opt_all, &opt_json,
                                                     &opt_help, NULL};
@@ -131,6 +157,8 @@ static const kq_cli_pos pos_file[] = {
      "One command line per job; standard input when absent or -"}};
 static const kq_cli_pos pos_job_id[] = {
     {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"}};
+static const kq_cli_pos pos_job_or_array[] = {
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_OPTIONAL, "ID of the job (or --array ID)"}};
 static const kq_cli_pos pos_worker_id[] = {
     {"WORKER_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the worker"}};
 static const kq_cli_pos pos_worker[] = {
@@ -176,11 +204,11 @@ const kq_cli_cmd kq_cli_commands[] = {
      opts_json, POS(pos_job_id), true},
     {KQ_CMD_WAIT_JOB, "wait-job",
      "Block until a job has ended and exit with its return code",
-     "Codes outside 0-255 and canceled jobs exit 1.", opts_json,
-     POS(pos_job_id), true},
+     "Codes outside 0-255 and canceled jobs exit 1.", opts_wait_job,
+     POS(pos_job_or_array), true},
     {KQ_CMD_REMOVE_JOB, "remove-job", "Remove a job from the queue",
      "A job that is already running keeps running unless --kill is given.",
-     opts_remove_job, POS(pos_job_id), true},
+     opts_remove_job, POS(pos_job_or_array), true},
     {KQ_CMD_CLEAN_JOBS, "clean-jobs",
      "Remove finished and canceled jobs from the server",
      "Jobs that failed are kept unless --all is given.", opts_clean_jobs,
@@ -516,6 +544,12 @@ static int check_value(const kq_cli_opt *o, const char *value, kq_cli_args *a,
     case KQ_ARG_RANGE:
         rc = kq_wf_parse_array(value, &range, &count, why);
         break;
+    case KQ_ARG_NAME:
+        if (!*value || strlen(value) > KQ_LIMIT_NAME || !kq_utf8_valid(value, strlen(value))) {
+            *why = "a name is 1 to 256 bytes of UTF-8 text";
+            rc = -EINVAL;
+        }
+        break;
     default:
         break;
     }
@@ -703,6 +737,42 @@ static int parse_subcommand(parser *p)
     return KQ_CLI_RUN;
 }
 
+/* Whether text holds {index}, which only an array's jobs replace. */
+static bool has_index(const char *text)
+{
+    return text && strstr(text, "{index}");
+}
+
+/* What the table cannot say: choices between options and positionals,
+ * and {index} only with --array. */
+static int check_combinations(parser *p)
+{
+    const kq_cli_args *a = p->args;
+    bool index = has_index(a->value[KQ_OPT_STDOUT]) || has_index(a->value[KQ_OPT_STDERR]) ||
+                 has_index(a->value[KQ_OPT_NAME]);
+
+    switch (p->cmd->id) {
+    case KQ_CMD_CMD:
+        for (size_t i = 0; i < a->ntrailing; i++)
+            index |= has_index(a->trailing[i]);
+        if (index && !a->given[KQ_OPT_ARRAY])
+            return usage_error(p, "{index} is replaced only in the jobs of an array: add "
+                                  "'--array <RANGE>'");
+        break;
+    case KQ_CMD_WAIT_JOB:
+    case KQ_CMD_REMOVE_JOB:
+        if (!a->pos[0] && !a->given[KQ_OPT_ARRAY_ID])
+            return usage_error(p, "the following required arguments were not provided:\n"
+                                  "  <JOB_ID> (or '--array <ID>')");
+        if (a->pos[0] && a->given[KQ_OPT_ARRAY_ID])
+            return usage_error(p, "the argument '--array <ID>' cannot be used with '<JOB_ID>'");
+        break;
+    default:
+        break;
+    }
+    return KQ_CLI_RUN;
+}
+
 int kq_cli_parse(int argc, char *const *argv, kq_cli_args *args, FILE *out,
                  FILE *err)
 {
@@ -730,6 +800,8 @@ int kq_cli_parse(int argc, char *const *argv, kq_cli_args *args, FILE *out,
     args->cmd = p.cmd;
     p.i++;
     rc = parse_subcommand(&p);
+    if (rc == KQ_CLI_RUN)
+        rc = check_combinations(&p);
 done:
     if (rc != KQ_CLI_RUN)
         kq_cli_args_free(args);

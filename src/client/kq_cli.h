@@ -66,6 +66,10 @@ typedef enum kq_opt_id {
     KQ_OPT_PRIORITY,
     KQ_OPT_TIME_LIMIT,
     KQ_OPT_RETRIES,
+    KQ_OPT_ARRAY,
+    KQ_OPT_ARRAY_ID,
+    KQ_OPT_NAME,
+    KQ_OPT_NAME_PATTERN,
     KQ_OPT_COUNT
 } kq_opt_id;
 
@@ -84,6 +88,7 @@ typedef enum kq_arg_type {
     KQ_ARG_DURATION,   /* 90s, 2h30m, 1d (kq_duration.h), in seconds */
     KQ_ARG_RANGE,      /* an array range: 0-99, 1-1000:10 (kq_wfspec.h) */
     KQ_ARG_RETRIES,    /* unsigned decimal up to KQ_WF_MAX_RETRIES */
+    KQ_ARG_NAME,       /* a job name: UTF-8, 1 to KQ_LIMIT_NAME bytes */
 } kq_arg_type;
 
 typedef struct kq_cli_opt {

@@ -163,6 +163,100 @@ static int wait_one(client *c, uint64_t id, bool print_code, kq_error *err)
     return rc;
 }
 
+/* The jobs of an array, as a JobList (ListJobsMatching, which the
+ * original refuses); an array without jobs is an error. */
+static int list_array(client *c, uint64_t array_id, kq_s2c *reply, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_LIST_JOBS_MATCHING};
+    int rc;
+
+    req.list_jobs_matching.num_jobs = UINT64_MAX;
+    req.list_jobs_matching.has_array_id = true;
+    req.list_jobs_matching.array_id = array_id;
+    rc = c->s.speaks_ext ? kq_session_request(&c->s, &req, reply, err)
+                         : kq_session_request_ext(&c->s, &req, "--array", reply, err);
+    if (rc < 0)
+        return rc;
+    if (reply->tag != KQ_S2C_JOB_LIST) {
+        rc = bad_reply(c, reply, "JobList", err);
+        kq_s2c_free(reply);
+        return rc;
+    }
+    if (reply->job_list.job_infos.len == 0) {
+        kq_s2c_free(reply);
+        kq_error_set(err, "Array with ID=%" PRIu64 " not found!", array_id);
+        return -EPERM;
+    }
+    return 0;
+}
+
+static bool job_ended(const kq_job_info *j)
+{
+    return j->status.tag == KQ_JOB_STATUS_FINISHED || j->status.tag == KQ_JOB_STATUS_CANCELED;
+}
+
+static bool job_failed(const kq_job_info *j)
+{
+    return j->status.tag == KQ_JOB_STATUS_CANCELED || j->status.finished.return_code != 0;
+}
+
+/*
+ * Waits until every job of an array has ended: 0 if all succeeded, else 1
+ * with how many did not on stderr.  With --json, the array's JobList at
+ * the end.
+ */
+static int wait_array(client *c, uint64_t array_id, kq_error *err)
+{
+    kq_s2c list;
+    kq_job_info *final = NULL;
+    uint64_t *open_ids = NULL;
+    size_t n, nopen = 0, bad = 0;
+    int rc;
+
+    if ((rc = list_array(c, array_id, &list, err)) < 0)
+        return rc;
+    n = list.job_list.job_infos.len;
+    open_ids = malloc(n * sizeof *open_ids);
+    final = calloc(n, sizeof *final);
+    if (!open_ids || !final) {
+        kq_error_set(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const kq_job_info *j = &list.job_list.job_infos.items[i];
+
+        if (!job_ended(j))
+            open_ids[nopen++] = j->job_id;
+        else if (job_failed(j))
+            bad++;
+    }
+    if ((rc = kq_wait_jobs(&c->s, open_ids, nopen, final, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < nopen; i++) {
+        bad += job_failed(&final[i]);
+        kq_job_info_free(&final[i]);
+    }
+    if (c->json) {
+        kq_s2c_free(&list);
+        if ((rc = list_array(c, array_id, &list, err)) < 0)
+            goto out_lists;
+        rc = emit_json(&list, err);
+    }
+    if (rc == 0 && bad) {
+        fflush(stdout);
+        fprintf(stderr, "Error: %zu of %zu jobs of array %" PRIu64 " failed or were canceled\n",
+                bad, n, array_id);
+        rc = 1;
+    }
+out:
+    kq_s2c_free(&list);
+out_lists:
+    free(final);
+    free(open_ids);
+    return rc;
+}
+
 static int run_cmd(client *c, kq_error *err)
 {
     const kq_cli_args *a = c->args;
@@ -182,6 +276,8 @@ static int run_cmd(client *c, kq_error *err)
         /* A message the original refuses: never run without its options. */
         req.tag = KQ_C2S_SUBMIT_JOB;
         kq_jobspec_job(&spec, &argv, &req.submit_job.job_info);
+        req.submit_job.has_array = spec.has_array;
+        req.submit_job.array = spec.array;
         rc = kq_session_request_ext(&c->s, &req, spec.ext_option, &reply, err);
     } else {
         kq_jobspec_job(&spec, &argv, &req.issue_job);
@@ -192,7 +288,14 @@ static int run_cmd(client *c, kq_error *err)
     if (reply.tag == KQ_S2C_ACCEPT_JOB) {
         uint64_t id = reply.accept_job.job_id;
 
-        if (a->given[KQ_OPT_WAIT])
+        if (spec.has_array && a->given[KQ_OPT_WAIT]) {
+            /* The array's id first: it names the jobs being waited for. */
+            if (!c->json) {
+                printf("%" PRIu64 "\n", id);
+                fflush(stdout);
+            }
+            rc = wait_array(c, id, err);
+        } else if (a->given[KQ_OPT_WAIT])
             rc = wait_one(c, id, true, err);
         else if (c->json)
             rc = emit_json(&reply, err);
@@ -219,7 +322,11 @@ static int run_wait_job(client *c, kq_error *err)
 {
     int rc = kq_commands_connect(c->cfg, false, &c->s, err);
 
-    return rc < 0 ? rc : wait_one(c, c->args->pos_number[0], false, err);
+    if (rc < 0)
+        return rc;
+    if (c->args->given[KQ_OPT_ARRAY_ID])
+        return wait_array(c, c->args->number[KQ_OPT_ARRAY_ID], err);
+    return wait_one(c, c->args->pos_number[0], false, err);
 }
 
 /*
@@ -291,6 +398,12 @@ static int run_remove_job(client *c, kq_error *err)
 {
     kq_c2s req = {.tag = KQ_C2S_REMOVE_JOB};
 
+    if (c->args->given[KQ_OPT_ARRAY_ID]) {
+        req.tag = KQ_C2S_REMOVE_ARRAY;
+        req.remove_array.array_id = c->args->number[KQ_OPT_ARRAY_ID];
+        req.remove_array.kill = c->args->given[KQ_OPT_KILL];
+        return run_ext_request(c, &req, "--array", err);
+    }
     req.remove_job.job_id = c->args->pos_number[0];
     req.remove_job.kill = c->args->given[KQ_OPT_KILL];
     return run_request_response(c, &req, true, err);
@@ -318,8 +431,16 @@ static int run_query(client *c, const kq_c2s *req, kq_s2c_tag want,
     kq_s2c reply;
     int rc;
 
-    if ((rc = kq_commands_connect(c->cfg, false, &c->s, err)) < 0 ||
-        (rc = kq_session_request(&c->s, req, &reply, err)) < 0)
+    if ((rc = kq_commands_connect(c->cfg, false, &c->s, err)) < 0)
+        return rc;
+    /* A Kueue-C request names the option that needs it if refused. */
+    if (kq_c2s_tag_level(req->tag) > 0)
+        rc = kq_session_request_ext(&c->s, req,
+                                    c->args->given[KQ_OPT_NAME_PATTERN] ? "--name" : "--array",
+                                    &reply, err);
+    else
+        rc = kq_session_request(&c->s, req, &reply, err);
+    if (rc < 0)
         return rc;
     if (reply.tag != want) {
         rc = bad_reply(c, &reply, kq_s2c_tag_name(want), err);
@@ -350,6 +471,19 @@ static int run_list_jobs(client *c, kq_error *err)
     req.list_jobs.succeeded = a->given[KQ_OPT_SUCCEEDED];
     req.list_jobs.failed = a->given[KQ_OPT_FAILED];
     req.list_jobs.canceled = a->given[KQ_OPT_CANCELED];
+    if (a->given[KQ_OPT_NAME_PATTERN] || a->given[KQ_OPT_ARRAY_ID]) {
+        /* Filters the original would ignore, listing everything: a
+         * request it refuses instead. */
+        kq_c2s_list_jobs base = req.list_jobs;
+
+        req.tag = KQ_C2S_LIST_JOBS_MATCHING;
+        req.list_jobs_matching = (kq_c2s_list_jobs_matching){
+            base.num_jobs, base.pending, base.offered, base.running, base.succeeded,
+            base.failed, base.canceled, KQ_STR_NULL, false, 0};
+        req.list_jobs_matching.name = kq_str_view(a->value[KQ_OPT_NAME_PATTERN]);
+        req.list_jobs_matching.has_array_id = a->given[KQ_OPT_ARRAY_ID];
+        req.list_jobs_matching.array_id = a->number[KQ_OPT_ARRAY_ID];
+    }
     return run_query(c, &req, KQ_S2C_JOB_LIST, err);
 }
 

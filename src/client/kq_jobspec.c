@@ -67,6 +67,8 @@ static const char *first_option(const kq_cli_args *args)
         {KQ_OPT_PRIORITY, "--priority"},
         {KQ_OPT_TIME_LIMIT, "--time-limit"},
         {KQ_OPT_RETRIES, "--retries"},
+        {KQ_OPT_ARRAY, "--array"},
+        {KQ_OPT_NAME, "--name"},
     };
 
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
@@ -108,6 +110,21 @@ static int workflow_init(kq_jobspec *spec, const kq_cli_args *args, kq_error *er
     wf->time_limit_seconds = args->number[KQ_OPT_TIME_LIMIT];
     wf->has_retries = args->given[KQ_OPT_RETRIES];
     wf->retries = args->number[KQ_OPT_RETRIES];
+    if (args->given[KQ_OPT_NAME] &&
+        kq_str_set(&wf->name, args->value[KQ_OPT_NAME], strlen(args->value[KQ_OPT_NAME])) < 0) {
+        kq_error_set(err, "out of memory");
+        return -ENOMEM;
+    }
+    if (args->given[KQ_OPT_ARRAY]) {
+        uint64_t count;
+        const char *why;
+
+        if (kq_wf_parse_array(args->value[KQ_OPT_ARRAY], &spec->array, &count, &why) < 0) {
+            kq_error_set(err, "--array: %s", why);
+            return -EINVAL;
+        }
+        spec->has_array = true;
+    }
     return 0;
 }
 

@@ -31,6 +31,8 @@ typedef struct kq_jobspec {
      * IssueJob. */
     bool has_workflow;
     kq_workflow workflow;      /* owned */
+    bool has_array;            /* --array: many jobs, one message */
+    kq_job_array array;
     /* The first workflow option given ("--after"), which an error about
      * an original server names; NULL for a plain job. */
     const char *ext_option;

@@ -599,6 +599,21 @@ static const col_spec job_cols[] = {
     {"status", COL_KEEP_HEAD, false},
 };
 
+/* The same with Kueue-C's job names, when a listed job has one. */
+static const col_spec job_cols_named[] = {
+    {"id", COL_FIXED, true},
+    {"name", COL_KEEP_HEAD, false},
+    {"working directory", COL_KEEP_TAIL, false},
+    {"command", COL_KEEP_HEAD, false},
+    {"cpus", COL_FIXED, true},
+    {"memory", COL_FIXED, true},
+    /* As in the reference, "other" gets its share of the width but is
+     * never cut: which resources a job holds is shown whole. */
+    {"other", COL_OVERFLOW, false},
+    {"worker", COL_KEEP_HEAD, false},
+    {"status", COL_KEEP_HEAD, false},
+};
+
 /* Appends right after the used columns of a line so that the line is
  * exactly width wide, or after one space if it would not fit. */
 static void put_right(kq_buf *out, size_t used, size_t width,
@@ -636,9 +651,15 @@ void kq_print_job_list(kq_buf *out, const kq_s2c_job_list *list,
     kq_buf right = KQ_BUF_INIT;
 
     if (list->job_infos.len > 0) {
+        bool named = false;
         table t;
 
-        table_init(&t, job_cols, sizeof job_cols / sizeof *job_cols);
+        for (size_t i = 0; i < list->job_infos.len && !named; i++)
+            named = list->job_infos.items[i].workflow && list->job_infos.items[i].workflow->name.ptr;
+        if (named)
+            table_init(&t, job_cols_named, sizeof job_cols_named / sizeof *job_cols_named);
+        else
+            table_init(&t, job_cols, sizeof job_cols / sizeof *job_cols);
         for (size_t i = 0; i < list->job_infos.len; i++) {
             const kq_job_info *j = &list->job_infos.items[i];
             const kq_str *worker = status_worker(&j->status);
@@ -646,6 +667,13 @@ void kq_print_job_list(kq_buf *out, const kq_s2c_job_list *list,
 
             kq_buf_printf(&t.text, "%" PRIu64, j->job_id);
             table_end_cell(&t, ST_NONE);
+            if (named) {
+                if (j->workflow && j->workflow->name.ptr)
+                    kq_buf_append(&t.text, j->workflow->name.ptr, j->workflow->name.len);
+                else
+                    kq_buf_puts(&t.text, "---");
+                table_end_cell(&t, ST_NONE);
+            }
             kq_buf_append(&t.text, j->cwd.ptr, j->cwd.len);
             table_end_cell(&t, ST_NONE);
             put_cmd(&t.text, &j->cmd);

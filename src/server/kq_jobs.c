@@ -352,6 +352,16 @@ long kq_jobs_select(const kq_jobs *t, unsigned cats, uint64_t n,
     return got;
 }
 
+void kq_jobs_visit(const kq_jobs *t, uint64_t from, bool (*fn)(kq_job *job, void *ctx),
+                   void *ctx)
+{
+    size_t i = from > t->base ? (size_t)(from - t->base) : 0;
+
+    for (; i < t->nslots; i++)
+        if (t->slots[i] && !fn(t->slots[i], ctx))
+            return;
+}
+
 void kq_jobs_stats(const kq_jobs *t, kq_time now, kq_s2c_job_list *out)
 {
     int64_t run_sum = 0, run_min = 0, avg = 0, eta = 0;

@@ -136,6 +136,12 @@ void kq_jobs_clear_changes(kq_jobs *t);
 long kq_jobs_select(const kq_jobs *t, unsigned cats, uint64_t n,
                     kq_job ***out);
 
+/* Calls fn(job, ctx) for every job with an id from `from` on, in
+ * ascending id order, until fn returns false.  fn must not add or delete
+ * jobs. */
+void kq_jobs_visit(const kq_jobs *t, uint64_t from, bool (*fn)(kq_job *job, void *ctx),
+                   void *ctx);
+
 /* Fills the counters and time statistics of a JobList (section 3.11 of
  * the reference), leaving job_infos alone. */
 void kq_jobs_stats(const kq_jobs *t, kq_time now, kq_s2c_job_list *out);

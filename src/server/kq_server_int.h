@@ -175,6 +175,20 @@ void kq_srv_reject(kq_peer *p, const kq_job_info *job, const char *reason);
 kq_job *kq_srv_new_job(kq_server *srv, kq_job_info *in);
 /* Answers with AcceptJob. */
 void kq_srv_accept(kq_peer *p, const kq_job *job);
+
+typedef enum kq_cancel_outcome {
+    KQ_CANCEL_DONE,        /* canceled (withdrawn or killed if need be) */
+    KQ_CANCEL_RUNNING,     /* it runs, and kill was not asked */
+    KQ_CANCEL_UNREACHABLE, /* it runs on a worker that is not connected */
+    KQ_CANCEL_FINISHED,    /* it finished already */
+    KQ_CANCEL_CANCELED,    /* it was canceled already */
+} kq_cancel_outcome;
+
+/* RemoveJob's cancel (section 3.9, fixed): a pending job is canceled, an
+ * offered one withdrawn and canceled, a running one killed if kill and
+ * its worker is reachable; nothing changes otherwise.  by names who asked,
+ * for the log. */
+kq_cancel_outcome kq_srv_cancel(kq_server *srv, kq_job *job, bool kill, const char *by);
 /* How an IssueJob starts on the wire: a client's IssueJob over the message
  * limit is skipped by its framer (kq_framer_skip_oversized) and refused
  * with a RejectJob instead of closing the connection. */

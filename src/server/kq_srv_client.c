@@ -321,16 +321,8 @@ static void set_canceled(kq_server *srv, kq_job *job)
     kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
 }
 
-static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
+kq_cancel_outcome kq_srv_cancel(kq_server *srv, kq_job *job, bool kill, const char *by)
 {
-    kq_server *srv = p->srv;
-    kq_job *job = kq_jobs_get(&srv->jobs, id);
-    unsigned long long uid = (unsigned long long)id;
-
-    if (!job) {
-        respond(p, false, "Job with ID=%llu not found!", uid);
-        return;
-    }
     switch ((kq_cat)job->cat) {
     case KQ_CAT_PENDING:
         kq_sched_dequeue(&srv->sched, job);
@@ -342,31 +334,54 @@ static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
         set_canceled(srv, job);
         break;
     case KQ_CAT_RUNNING:
-        if (!kill) {
-            respond(p, false, "Job ID=%llu has already started!", uid);
-            return;
-        }
+        if (!kill)
+            return KQ_CANCEL_RUNNING;
         /* Fixed: nothing changes unless the kill can be sent. */
-        if (!kq_srv_worker_reachable(srv, job)) {
-            respond(p, false, "Job with ID=%llu was running but worker could "
-                              "not be acquired!", uid);
-            return;
-        }
+        if (!kq_srv_worker_reachable(srv, job))
+            return KQ_CANCEL_UNREACHABLE;
         set_canceled(srv, job);
         kq_srv_kill(srv, job);
         break;
     case KQ_CAT_SUCCEEDED:
     case KQ_CAT_FAILED:
-        respond(p, false, "Job ID=%llu has already finished!", uid);
-        return;
+        return KQ_CANCEL_FINISHED;
     case KQ_CAT_CANCELED:
     case KQ_CAT_COUNT:
-        respond(p, false, "Job ID=%llu is already canceled!", uid);
+        return KQ_CANCEL_CANCELED;
+    }
+    kq_info("Canceled job %llu on request of %s", (unsigned long long)job->info.job_id, by);
+    kq_srv_notify(srv, job);
+    return KQ_CANCEL_DONE;
+}
+
+static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
+{
+    kq_server *srv = p->srv;
+    kq_job *job = kq_jobs_get(&srv->jobs, id);
+    unsigned long long uid = (unsigned long long)id;
+
+    if (!job) {
+        respond(p, false, "Job with ID=%llu not found!", uid);
         return;
     }
-    kq_info("Canceled job %llu on request of %s", uid, p->conn.peer);
-    kq_srv_notify(srv, job);
-    respond(p, true, "Canceled job ID=%llu!", uid);
+    switch (kq_srv_cancel(srv, job, kill, p->conn.peer)) {
+    case KQ_CANCEL_DONE:
+        respond(p, true, "Canceled job ID=%llu!", uid);
+        break;
+    case KQ_CANCEL_RUNNING:
+        respond(p, false, "Job ID=%llu has already started!", uid);
+        break;
+    case KQ_CANCEL_UNREACHABLE:
+        respond(p, false, "Job with ID=%llu was running but worker could "
+                          "not be acquired!", uid);
+        break;
+    case KQ_CANCEL_FINISHED:
+        respond(p, false, "Job ID=%llu has already finished!", uid);
+        break;
+    case KQ_CANCEL_CANCELED:
+        respond(p, false, "Job ID=%llu is already canceled!", uid);
+        break;
+    }
 }
 
 static void on_clean_jobs(kq_peer *p, bool all)

@@ -43,7 +43,7 @@ class Usage(unittest.TestCase):
             self.assertRegex(r.stdout, r"\n  %s +\S" % name)
         r = self.kueue("help", "remove-job")
         self.assertEqual(r.returncode, 0)
-        self.assertIn("Usage: kueue remove-job [OPTIONS] <JOB_ID>", r.stdout)
+        self.assertIn("Usage: kueue remove-job [OPTIONS] [JOB_ID]", r.stdout)
         self.assertIn("-k, --kill", r.stdout)
         self.assertEqual(self.kueue("cmd", "--help").stdout,
                          self.kueue("help", "cmd").stdout)

@@ -688,5 +688,234 @@ class Retries(unittest.TestCase):
         self.assertEqual(jobs, [])
 
 
+
+class Arrays(unittest.TestCase):
+    """--array RANGE, and list-jobs, wait-job, remove-job --array ID."""
+
+    def test_expansion(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        first = submit(cli, "-j", "2", "true")  # ids do not start at 0
+        a = submit(cli, "--array", "0-3", "--name", "s-{index}", "-o", "out-{index}.log", "--",
+                   "echo", "{index}", "x{index}y{index}", "plain")
+        self.assertEqual(a, first + 1)
+        jobs = cli.json("list-jobs", "--array", str(a)).job_infos
+        self.assertEqual([j.job_id for j in jobs], [a, a + 1, a + 2, a + 3])
+        for k, j in enumerate(jobs):
+            self.assertEqual(j.cmd, ["echo", str(k), "x%dy%d" % (k, k), "plain"])
+            self.assertEqual(j.stdout_path, "out-%d.log" % k)
+            self.assertEqual((j.workflow.name, j.workflow.array_id, j.workflow.array_index),
+                             ("s-%d" % k, a, k))
+        self.assertIn("   array: %d, index 2\n" % a, cli.ok("show-job", str(a + 2)))
+        # A step, and a range of one.
+        b = submit(cli, "--array", "1-1000:10", "true")
+        jobs = cli.json("list-jobs", "--array", str(b)).job_infos
+        self.assertEqual([j.workflow.array_index for j in jobs], list(range(1, 1000, 10)))
+        self.assertEqual([j.job_id for j in jobs], list(range(b, b + 100)))
+        c = submit(cli, "--array", "7", "echo", "{index}")
+        self.assertEqual(job(cli, c).cmd, ["echo", "7"])
+        # The listing's counters cover the array.
+        reply = cli.json("list-jobs", "--array", str(a), "-n", "1")
+        self.assertEqual(([j.job_id for j in reply.job_infos], reply.jobs_pending), ([a + 3], 4))
+        self.assertEqual(cli.json("list-jobs", "--array", str(first)).job_infos, [])
+
+    def test_wait_and_remove(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        a = submit(cli, "--array", "0-2", "sh", "-c", "exit {index}")
+        waiter = cli.popen("wait-job", "--array", str(a))
+        w.finish(w.start_next(), 0)
+        w.finish(w.start_next(), 1)
+        running = w.start_next()
+        self.assertIn("Error: Array with ID=%d not found!" % (a + 1),
+                      cli.fails(1, "wait-job", "--array", str(a + 1)))
+        # The running one is not canceled without --kill.
+        self.assertEqual(cli.fails(1, "remove-job", "--array", str(a)),
+                         "Error: Canceled 0 jobs of array %d; 1 have already started (--kill "
+                         "kills them)!\n" % a)
+        self.assertEqual(cli.ok("remove-job", "--array", str(a), "--kill"),
+                         "Canceled 1 jobs of array %d!\n" % a)
+        kill = w.recv()
+        self.assertIsInstance(kill, S2W.KillJob)
+        report_killed(w, kill.value)
+        code, out, err = finished(self, waiter)
+        self.assertEqual((code, out, err),
+                         (1, "", "Error: 2 of 3 jobs of array %d failed or were canceled\n" % a))
+        self.assertIn("Error: All 3 jobs of array %d have ended already!" % a,
+                      cli.fails(1, "remove-job", "--array", str(a)))
+        self.assertIn("Error: Array with ID=99 not found!",
+                      cli.fails(1, "remove-job", "--array", "99"))
+
+    def test_cmd_wait_and_json(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        Worker(self, srv.port, worker_name="real", dynamic_check_free_resources=False)
+        r = cli.run("cmd", "--wait", "--array", "0-4", "sh", "-c", "exit 0")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "0\n", ""))
+        reply = cli.json("wait-job", "--array", "0")
+        self.assertEqual([j.status.return_code for j in reply.job_infos], [0] * 5)
+        r = cli.run("cmd", "--wait", "--array", "1-3", "sh", "-c", "exit $(( {index} % 2 ))")
+        self.assertEqual((r.returncode, r.stdout, r.stderr),
+                         (1, "5\n", "Error: 2 of 3 jobs of array 5 failed or were canceled\n"))
+        reply = kp.decode(S2C, cli.run("cmd", "--json", "--array", "0-1", "true").stdout)
+        self.assertIsInstance(reply, S2C.AcceptJob)
+        self.assertEqual((reply.value.job_id, reply.value.workflow.array_id), (8, 8))
+
+    def test_with_dependencies_and_kill_9(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", resources=(4, 8, 8000), test=self)
+        setup = submit(cli, "-j", "5", "true")  # never runs
+        a = submit(cli, "--array", "0-2", "--after", str(setup), "echo", "{index}")
+        gather = submit(cli, "--after", "%d-%d" % (a, a + 2), "true")
+        self.assertEqual([j.workflow.waiting for j in cli.json("list-jobs", "--array",
+                                                                str(a)).job_infos], [1, 1, 1])
+        srv.restart(signal.SIGKILL)
+        cli = Client(self, srv)
+        jobs = cli.json("list-jobs", "--array", str(a)).job_infos
+        self.assertEqual([(j.cmd, j.workflow.array_index) for j in jobs],
+                         [(["echo", str(k)], k) for k in range(3)])
+        cli.ok("remove-job", str(setup))
+        for j in [a, a + 1, a + 2, gather]:
+            self.assertIsInstance(job(cli, j).status, JS.Canceled)
+
+    def test_usage_errors(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        for value, why in [
+                ("0-100000", "more than 100000 jobs"), ("5-1", "the range is empty (the last "
+                                                               "index is below the first)"),
+                ("1-5:0", "the step must be at least 1"),
+                ("x", "expected FIRST-LAST or FIRST-LAST:STEP, like 0-99 or 1-1000:10")]:
+            with self.subTest(value=value):
+                err = cli.fails(2, "cmd", "--array=" + value, "true")
+                self.assertIn("error: invalid value '%s' for '--array <RANGE>': %s" % (value, why),
+                              err)
+        for args in (["echo", "{index}"], ["-o", "{index}.log", "true"],
+                     ["--name", "n{index}", "true"]):
+            with self.subTest(args=args):
+                self.assertIn("error: {index} is replaced only in the jobs of an array: add "
+                              "'--array <RANGE>'", cli.fails(2, "cmd", *args))
+        for cmd in ("wait-job", "remove-job"):
+            self.assertIn("<JOB_ID> (or '--array <ID>')", cli.fails(2, cmd))
+            self.assertIn("the argument '--array <ID>' cannot be used with '<JOB_ID>'",
+                          cli.fails(2, cmd, "1", "--array", "1"))
+        self.assertEqual(cli.jobs(), [])
+        # A client that sends a bad array anyway is refused.
+        c = srv.client(auth=True)
+        for arr, reason in [(kp.JobArray(0, 100000, 1), "--array: more than 100000 jobs."),
+                            (kp.JobArray(5, 1, 1), "--array: the range is empty (the last "
+                                                   "index is below the first)."),
+                            (kp.JobArray(1, 5, 0), "--array: the step must be at least 1.")]:
+            reply = request(c, C2S.SubmitJob(new_job(), arr))
+            self.assertEqual(reply.reason, reason)
+        self.assertEqual(cli.jobs(), [])
+
+    def test_original_server_refuses(self):
+        port, jobs = original_server(self)
+        cli = Client(self, port=port)
+        for args in (["cmd", "--array", "0-9", "true"], ["list-jobs", "--array", "0"],
+                     ["wait-job", "--array", "0"], ["remove-job", "--array", "0"]):
+            with self.subTest(args=args):
+                r = cli.run(*args)
+                self.assertEqual((r.returncode, r.stdout, r.stderr),
+                                 (1, "", "Error: this server does not support --array (an "
+                                         "original Kueue server?)\n"))
+        self.assertEqual(jobs, [])
+
+
+class Names(unittest.TestCase):
+    """--name, and list-jobs --name PATTERN."""
+
+    def test_names_listed_and_filtered(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        plain = submit(cli, "true")
+        a = submit(cli, "--name", "train-lr0.1", "true")
+        b = submit(cli, "--name", "train-lr0.01", "true")
+        c = submit(cli, "--name", "eval", "true")
+        out = cli.ok("list-jobs")
+        self.assertRegex(out.split("\n")[0], r"^\| id \| name +\| working directory +\|")
+        self.assertRegex(out, r"\| +%d \| --- +\|" % plain)
+        self.assertRegex(out, r"\| +%d \| train-lr0\.1 +\|" % a)
+        self.assertEqual([j.job_id for j in cli.json("list-jobs", "--name", "train-*").job_infos],
+                         [a, b])
+        self.assertEqual([j.job_id for j in cli.json("list-jobs", "--name", "*lr0.?").job_infos],
+                         [a])
+        self.assertEqual([j.job_id for j in cli.json("list-jobs", "--name", "[de]val").job_infos],
+                         [c])
+        reply = cli.json("list-jobs", "--name", "nothing")
+        self.assertEqual((reply.job_infos, reply.jobs_pending), ([], 0))
+        self.assertIn("   name: eval\n", cli.ok("show-job", str(c)))
+        # Not unique; batch names every job.
+        out = cli.ok("batch", "--name", "eval", input="true\ntrue\n")
+        self.assertEqual(len(cli.json("list-jobs", "--name", "eval").job_infos), 3)
+        # A table of jobs without names has the reference's columns.
+        self.assertNotIn("name", cli.ok("list-jobs", "--name", "nothing"))
+        self.assertIsNotNone(out)
+
+    def test_bad_names(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        for value in ("", "x" * 257):
+            self.assertIn("error: invalid value '%s' for '--name <NAME>': a name is 1 to 256 "
+                          "bytes of UTF-8 text" % value, cli.fails(2, "cmd", "--name=" + value, "true"))
+        self.assertEqual(cli.jobs(), [])
+
+    def test_original_server_refuses(self):
+        port, jobs = original_server(self)
+        cli = Client(self, port=port)
+        for args in (["cmd", "--name", "x", "true"], ["list-jobs", "--name", "x*"]):
+            with self.subTest(args=args):
+                r = cli.run(*args)
+                self.assertEqual((r.returncode, r.stdout, r.stderr),
+                                 (1, "", "Error: this server does not support --name (an "
+                                         "original Kueue server?)\n"))
+        self.assertEqual(jobs, [])
+
+
+
+class OriginalClient(unittest.TestCase):
+    """An original client against a Kueue-C server whose jobs use every
+    extension: it decodes what it is sent (ignoring the fields it does not
+    know) and its plain requests are answered as the original answers."""
+
+    def test_lists_and_shows_jobs_with_every_extension(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        x = submit(cli, "-j", "2", "true")  # never runs
+        a = submit(cli, "--retries", "1", "--time-limit", "1h", "--priority", "3", "--name", "a",
+                   "false")
+        w.finish(w.start_next(), 1)  # a retried: attempts
+        b = submit(cli, "--after", str(a), "--after-any", "%d-%d" % (x, x), "--name", "b", "true")
+        arr = submit(cli, "--array", "0-2", "--name", "s{index}", "echo", "{index}")
+        cli.ok("remove-job", str(arr + 2))
+        wait_until(lambda: job(cli, a).workflow.attempts)
+        c = kp.Connection("127.0.0.1", srv.port, timeout=10, level=0)
+        self.addCleanup(c.sock.close)
+        c.hello_client()
+        c.send(C2S.ListJobs(100, False, False, False, False, False, False))
+        raw = c.recv_raw()
+        # The Kueue-C fields are there, and an original decoder reads past them.
+        self.assertIn(b'"workflow":{"priority":3,"name":"a"', raw)
+        self.assertIn(b'"attempts":[{"return_code":1', raw)
+        listed = kp.decode(S2C, raw, level=0)
+        self.assertEqual([j.job_id for j in listed.job_infos], [x, a, b, arr, arr + 1, arr + 2])
+        states = [type(j.status) for j in listed.job_infos]
+        self.assertIn(states.pop(1), (JS.Pending, JS.Offered))  # a, queued again
+        self.assertEqual(states, [JS.Pending, JS.Pending, JS.Pending, JS.Pending, JS.Canceled])
+        self.assertTrue(all(j.workflow is None for j in listed.job_infos))
+        for j in (a, b, arr, arr + 2):
+            c.send(C2S.ShowJob(j))
+            shown = kp.decode(S2C, c.recv_raw(), level=0)
+            self.assertEqual(shown.job_info.job_id, j)
+        # What the original's own bytes would be: the same without the fields.
+        again = kp.encode(listed, level=0)
+        self.assertEqual(kp.encode(kp.decode(S2C, again, level=0), level=0), again)
+        c.close()
+
+
 if __name__ == "__main__":
     unittest.main()
