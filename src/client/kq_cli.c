@@ -141,6 +141,8 @@ static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_failed, &opt_canceled, &opt_name_filter, &opt_list_array, &opt_json,
     &opt_help, NULL};
 static const kq_cli_opt *const opts_json[] = {&opt_json, &opt_help, NULL};
+static const kq_cli_opt *const opts_restart[] = {&opt_after, &opt_after_any, &opt_json,
+                                                 &opt_help, NULL};
 static const kq_cli_opt *const opts_wait_job[] = {&opt_wait_array, &opt_json, &opt_help,
                                                   NULL};
 static const kq_cli_opt *const opts_remove_job[] = {&opt_kill, &opt_remove_array, &opt_json,
@@ -233,6 +235,13 @@ const kq_cli_cmd kq_cli_commands[] = {
      "Jobs of a higher priority start first; a job keeps its place among those of "
      "its new priority by its ID.  Needs a Kueue-C server.",
      opts_json, POS(pos_job_priority), true},
+    {KQ_CMD_RESTART, "restart", "Queue an ended job again as a new job",
+     "Queues a job that finished, failed or was canceled again as a new job with "
+     "the same command, working directory, resources and redirections, and its "
+     "name, priority, time limit and retries; prints the new job's ID.  It does "
+     "not wait for what the old job waited for (that ended): give --after or "
+     "--after-any for the new one.",
+     opts_restart, POS(pos_job_id), true},
     {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
      "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
      "save the output where your shell looks for completions.",

@@ -35,6 +35,7 @@ typedef enum kq_cmd_id {
     KQ_CMD_DRAIN,
     KQ_CMD_UNDRAIN,
     KQ_CMD_SET_PRIORITY,
+    KQ_CMD_RESTART,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;

@@ -17,6 +17,7 @@
 #include "kq_jobspec.h"
 #include "kq_print.h"
 #include "kq_wait.h"
+#include "kq_wfspec.h"
 
 /* list-jobs -n off a terminal: the reference's 1000-line fallback - 4. */
 #define DEFAULT_NUM_JOBS 996
@@ -385,6 +386,121 @@ static int run_drain(client *c, bool drain, kq_error *err)
     return run_ext_request(c, &req, "drain", err);
 }
 
+/* A new job like the ended job old: the same command, directory,
+ * resources, redirections, name, priority, time limit and retries; the
+ * dependencies of the command line.  It borrows from old and wf, and
+ * wf->after/after_any are the caller's.  Whether it needs SubmitJob. */
+static bool restarted(const kq_job_info *old, kq_workflow *wf, kq_job_info *job)
+{
+    const kq_workflow *was = old->workflow;
+
+    *job = *old;
+    job->job_id = 0;
+    job->note = KQ_STR_NULL;
+    job->status = (kq_job_status){.tag = KQ_JOB_STATUS_PENDING};
+    job->status.pending.issued = kq_time_now();
+    if (was) {
+        wf->priority = was->priority;
+        wf->name = was->name;
+        wf->has_time_limit_seconds = was->has_time_limit_seconds;
+        wf->time_limit_seconds = was->time_limit_seconds;
+        wf->has_retries = was->has_retries;
+        wf->retries = was->retries;
+    }
+    if (!wf->priority && !wf->name.ptr && !wf->has_time_limit_seconds && !wf->has_retries &&
+        !wf->has_after && !wf->has_after_any) {
+        job->workflow = NULL;
+        return false;
+    }
+    job->workflow = wf;
+    return true;
+}
+
+/* One of --after and --after-any of restart (checked by the parser). */
+static int restart_ids(const client *c, kq_opt_id id, bool *has, kq_u64_set *set,
+                       kq_error *err)
+{
+    const char *why;
+
+    if (!c->args->given[id])
+        return 0;
+    if (kq_wf_parse_ids(c->args->value[id], set, &why) < 0) {
+        kq_error_set(err, "%s", why);
+        return -ENOMEM;
+    }
+    *has = true;
+    return 0;
+}
+
+/* restart: ShowJob, then IssueJob (or SubmitJob for a job with workflow
+ * options) of a job like it. */
+static int run_restart(client *c, kq_error *err)
+{
+    uint64_t id = c->args->pos_number[0];
+    kq_c2s req = {.tag = KQ_C2S_SHOW_JOB};
+    kq_workflow wf = {0};
+    kq_s2c shown, reply;
+    const kq_job_status *st;
+    int rc;
+
+    if ((rc = restart_ids(c, KQ_OPT_AFTER, &wf.has_after, &wf.after, err)) < 0 ||
+        (rc = restart_ids(c, KQ_OPT_AFTER_ANY, &wf.has_after_any, &wf.after_any, err)) < 0)
+        goto out_ids;
+    req.show_job.job_id = id;
+    if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0 ||
+        (rc = kq_session_request(&c->s, &req, &shown, err)) < 0)
+        goto out_ids;
+    if (shown.tag != KQ_S2C_JOB_INFO) {
+        rc = bad_reply(c, &shown, "JobInfo", err);
+        goto out_shown;
+    }
+    st = &shown.job_info.job_info.status;
+    if (st->tag != KQ_JOB_STATUS_FINISHED && st->tag != KQ_JOB_STATUS_CANCELED) {
+        kq_error_set(err, "Job ID=%" PRIu64 " has not ended (it is %s): restart takes a "
+                          "finished, failed or canceled job", id,
+                     st->tag == KQ_JOB_STATUS_RUNNING ? "running"
+                     : st->tag == KQ_JOB_STATUS_OFFERED ? "offered to a worker"
+                                                       : "pending");
+        rc = -EPERM;
+        goto out_shown;
+    }
+    if (restarted(&shown.job_info.job_info, &wf, &req.submit_job.job_info)) {
+        req.tag = KQ_C2S_SUBMIT_JOB;
+        req.submit_job.has_array = false;
+        rc = kq_session_request_ext(&c->s, &req, c->args->given[KQ_OPT_AFTER] ? "--after"
+                                                 : c->args->given[KQ_OPT_AFTER_ANY]
+                                                     ? "--after-any"
+                                                     : "restart with workflow options",
+                                    &reply, err);
+    } else {
+        req.tag = KQ_C2S_ISSUE_JOB;
+        req.issue_job = req.submit_job.job_info;
+        rc = kq_session_request(&c->s, &req, &reply, err);
+    }
+    if (rc < 0)
+        goto out_shown;
+    if (reply.tag == KQ_S2C_ACCEPT_JOB) {
+        if (c->json)
+            rc = emit_json(&reply, err);
+        else
+            printf("%" PRIu64 "\n", reply.accept_job.job_id);
+    } else if (reply.tag == KQ_S2C_REJECT_JOB) {
+        if (c->json)
+            emit_json(&reply, err);
+        kq_error_set(err, "Job rejected by server: %s", reply.reject_job.reason.ptr);
+        rc = -EPERM;
+    } else {
+        rc = bad_reply(c, &reply, "AcceptJob or RejectJob", err);
+    }
+    kq_s2c_free(&reply);
+out_shown:
+    kq_s2c_free(&shown);
+out_ids:
+    kq_u64_set_free(&wf.after);
+    kq_u64_set_free(&wf.after_any);
+    return rc;
+}
+
 static int run_set_priority(client *c, kq_error *err)
 {
     kq_c2s req = {.tag = KQ_C2S_SET_JOB_PRIORITY};
@@ -548,6 +664,9 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
         break;
     case KQ_CMD_SET_PRIORITY:
         rc = run_set_priority(&c, err);
+        break;
+    case KQ_CMD_RESTART:
+        rc = run_restart(&c, err);
         break;
     default:
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);

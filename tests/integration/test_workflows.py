@@ -917,5 +917,63 @@ class OriginalClient(unittest.TestCase):
         c.close()
 
 
+
+class Restart(unittest.TestCase):
+    """kueue restart ID."""
+
+    def test_a_new_job_like_the_old(self):
+        srv = Server(self, global_resources={"lic": 2})
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        a = submit(cli, "-c", "3", "-r", "700", "--resource", "lic", "-o", "out.log",
+                   "--name", "train", "--priority", "4", "--time-limit", "2h", "--retries", "1",
+                   "sh", "-c", "exit 2")
+        w.finish(w.start_next(), 2)
+        w.finish(w.start_next(), 2)
+        wait_until(lambda: isinstance(job(cli, a).status, JS.Finished))
+        b = int(cli.ok("restart", str(a)))
+        self.assertEqual(b, a + 1)
+        old, new = job(cli, a), job(cli, b)
+        for field in ("cmd", "cwd", "worker_resources", "global_resources", "stdout_path",
+                      "stderr_path"):
+            self.assertEqual(getattr(new, field), getattr(old, field), field)
+        self.assertEqual(new.workflow, kp.Workflow(priority=4, name="train", time_limit_seconds=7200,
+                                                   retries=1))
+        self.assertEqual(w.recv().value.job_id, b)
+
+    def test_plain_canceled_and_array_jobs(self):
+        srv = Server(self)
+        cli = Client(self, srv)
+        a = submit(cli, "-j", "2", "echo", "hi")
+        self.assertIn("Error: Job ID=%d has not ended (it is pending): restart takes a finished, "
+                      "failed or canceled job" % a, cli.fails(1, "restart", str(a)))
+        cli.ok("remove-job", str(a))
+        d = submit(cli, "--after", str(a), "true")  # canceled at once: a was canceled
+        b = int(cli.ok("restart", str(a)))
+        self.assertEqual((job(cli, b).cmd, job(cli, b).workflow), (["echo", "hi"], None))
+        # A dependent restarted with new dependencies.
+        e = int(cli.ok("restart", str(d), "--after", str(b)))
+        self.assertEqual((job(cli, e).workflow.after, job(cli, e).workflow.waiting), ([b], 1))
+        self.assertIsNone(job(cli, int(cli.ok("restart", str(d)))).workflow)
+        arr = submit(cli, "--array", "3-4", "echo", "{index}")
+        cli.ok("remove-job", "--array", str(arr))
+        r = cli.json("restart", str(arr + 1))
+        self.assertEqual((r.value.cmd, r.value.workflow), (["echo", "4"], None))
+        self.assertIn("Error: Job not found!", cli.fails(1, "restart", "99"))
+
+    def test_an_original_server_restarts_plain_jobs(self):
+        port, jobs = original_server(self)
+        cli = Client(self, port=port)
+        cli.ok("cmd", "echo", "hi")
+        jobs[0].status = JS.Canceled(jobs[0].status.issued, kp.Timestamp.now())
+        self.assertEqual(cli.ok("restart", "0"), "1\n")
+        self.assertEqual((jobs[1].cmd, jobs[1].workflow), (["echo", "hi"], None))
+        r = cli.run("restart", "0", "--after", "1")
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, "Error: this server does not support --after (an original Kueue "
+                             "server?)\n"))
+        self.assertEqual(len(jobs), 2)
+
+
 if __name__ == "__main__":
     unittest.main()
