@@ -53,6 +53,7 @@ static void cancel_waiting(kq_server *srv, kq_job *job, const char *why)
     now.nsec = 0;
     kq_time_format(now, when);
     snprintf(note, sizeof note, "Canceled %s: %s", when, why);
+    kq_str_free(&job->info.note);
     if (kq_str_set(&job->info.note, note, strlen(note)) < 0)
         kq_err("Out of memory noting why job %llu was canceled",
                (unsigned long long)job->info.job_id);

@@ -233,6 +233,7 @@ void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_jo
     now.nsec = 0;
     kq_time_format(now, when);
     snprintf(note, sizeof note, "Requeued %s: %s", when, r->reason.ptr);
+    kq_str_free(&job->info.note); /* given back before: the latest note */
     if (kq_str_set(&job->info.note, note, strlen(note)) < 0)
         kq_err("Out of memory noting why job %llu was requeued",
                (unsigned long long)job->info.job_id);

@@ -74,6 +74,7 @@ static const char *workflow_reason(kq_server *srv, const kq_workflow *wf, char *
 static int put_index(kq_str *s, uint64_t index)
 {
     kq_buf b = KQ_BUF_INIT;
+    kq_str with;
     const char *p, *mark;
 
     if (!s->ptr || !memmem(s->ptr, s->len, INDEX_MARK, strlen(INDEX_MARK)))
@@ -85,11 +86,13 @@ static int put_index(kq_str *s, uint64_t index)
         kq_buf_printf(&b, "%llu", (unsigned long long)index);
     }
     kq_buf_append(&b, p, s->len - (size_t)(p - s->ptr));
-    if (b.oom || kq_str_set(s, kq_buf_ptr(&b), b.len) < 0) {
+    if (b.oom || kq_str_set(&with, kq_buf_ptr(&b), b.len) < 0) {
         kq_buf_free(&b);
         return -ENOMEM;
     }
     kq_buf_free(&b);
+    kq_str_free(s);
+    *s = with;
     return 0;
 }
 

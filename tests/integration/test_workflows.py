@@ -975,5 +975,25 @@ class Restart(unittest.TestCase):
         self.assertEqual(len(jobs), 2)
 
 
+
+class Notes(unittest.TestCase):
+    def test_a_job_given_back_twice_keeps_the_latest_note(self):
+        """Regression: the second RequeueJob's note replaced the first one
+        without freeing it (a leak that LeakSanitizer reports when the
+        server stops)."""
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", level=1, test=self)
+        j = submit(cli, "true")
+        for reason in ("first", "second"):
+            w.start_next()
+            w.send(W2S.RequeueJob(job_id=j, reason=reason))
+            self.assertIsInstance(w.recv(), S2W.ReportStored)
+            w.resources(1, 8, 8000)
+        self.assertRegex(job(cli, j).note, r"^Requeued \S+: second$")
+        self.assertEqual(srv.stop(), 0)
+        srv.process.check_clean()
+
+
 if __name__ == "__main__":
     unittest.main()
