@@ -5,6 +5,7 @@ extension silently nor see one)."""
 
 import os
 import signal
+import socket
 import sqlite3
 import threading
 import unittest
@@ -25,7 +26,7 @@ def original_server(test):
     without an answer, as the original's does.  Returns (port, jobs): the
     jobs it accepted, as it stored them (without the fields it does not
     know)."""
-    listener = __import__("socket").socket()
+    listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     test.addCleanup(listener.close)
@@ -993,6 +994,102 @@ class Notes(unittest.TestCase):
         self.assertRegex(job(cli, j).note, r"^Requeued \S+: second$")
         self.assertEqual(srv.stop(), 0)
         srv.process.check_clean()
+
+
+
+class OriginalFacts(unittest.TestCase):
+    """The Kueue-C side of each fact of original-unknown-fields.md (how the
+    original treats what it does not know), for the workflow fields."""
+
+    def test_issue_job_with_workflow_fields_is_taken_as_the_original_takes_it(self):
+        # The original drops unknown fields of an IssueJob; so does a
+        # Kueue-C server with the workflow: the job runs at once.
+        srv = Server(self)
+        cli = Client(self, srv)
+        w = FakeWorker(srv.port, "node1", test=self)
+        blocker = submit(cli, "-j", "2", "true")
+        c = srv.client(auth=True)
+        j = new_job()
+        j.workflow = kp.Workflow(priority=9, after=[blocker], name="x")
+        reply = request(c, C2S.IssueJob(j))
+        self.assertIsInstance(reply, S2C.AcceptJob)
+        self.assertIsNone(reply.value.workflow)
+        self.assertEqual(w.recv().value.job_id, reply.value.job_id)
+        # Raw, with fields no version knows: accepted too.
+        raw = kp.encode(C2S.IssueJob(new_job())).replace(
+            b'"stderr_path":null', b'"stderr_path":null,"priority":5,"after":[1,2]')
+        c.sock.sendall(raw)
+        self.assertIsInstance(c.recv(S2C), S2C.AcceptJob)
+
+    def test_list_jobs_with_an_unknown_filter_field_lists_everything(self):
+        # As the original: the field is ignored (so the client never sends
+        # its filters there).
+        srv = Server(self)
+        cli = Client(self, srv)
+        a = submit(cli, "--name", "a", "true")
+        b = submit(cli, "true")
+        c = srv.client()
+        raw = kp.encode(C2S.ListJobs(10, False, False, False, False, False, False))
+        c.sock.sendall(raw.replace(b'"canceled":false', b'"canceled":false,"name":"x*"'))
+        self.assertEqual([j.job_id for j in c.recv(S2C).job_infos], [a, b])
+
+    def test_the_client_reads_fields_it_does_not_know(self):
+        port, jobs = original_server(self)
+        cli = Client(self, port=port)
+        cli.ok("cmd", "true")
+        # A later server's job: fields this client does not know.
+        listed = original_job_list_with(jobs, b',"future":{"x":[1,2]}')
+        self.assertRegex(listed(cli), r"\|  0 \| ")
+
+    def test_the_server_keeps_what_an_original_worker_drops(self):
+        # The original worker echoes a job without the fields it does not
+        # know: the server relies on its own copy.
+        srv = Server(self)
+        cli = Client(self, srv)
+        old = FakeWorker(srv.port, "old", test=self)
+        a = submit(cli, "--retries", "1", "--name", "n", "--priority", "2", "false")
+        offer = old.recv()
+        self.assertIsNone(offer.value.workflow)
+        old.send(W2S.AcceptJobOffer(offer.value))
+        running = old.recv().value
+        self.assertIsNone(running.workflow)
+        old.finish(running, 1)
+        info = wait_until(lambda: job(cli, a), lambda j: j.workflow.attempts)
+        self.assertEqual((info.workflow.name, info.workflow.priority, info.workflow.retries),
+                         ("n", 2, 1))
+
+
+def original_job_list_with(jobs, extra):
+    """A client run of list-jobs against the original-like server whose
+    JobInfos carry extra (bytes) after their last field."""
+    def listed(cli):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def serve():
+            sock, _ = listener.accept()
+            conn = kp.Connection.__new__(kp.Connection)
+            conn.sock, conn.framer, conn.pending, conn.level = sock, kp.Framer(), [], 0
+            conn.recv(kp.HelloMessage)
+            conn.send(S2C.WelcomeClient())
+            conn.recv(C2S)
+            raw = kp.encode(S2C.JobList(list(jobs), len(jobs), 0, 0, 0, 0, 0, 0, 0), level=0)
+            sock.sendall(raw.replace(b'"stderr_path":null}', b'"stderr_path":null' + extra + b'}'))
+            try:
+                conn.recv(C2S)
+            except (kp.ProtocolError, OSError):
+                pass
+            sock.close()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        other = Client(cli.test, port=listener.getsockname()[1])
+        out = other.ok("list-jobs")
+        thread.join(10)
+        listener.close()
+        return out
+    return listed
 
 
 if __name__ == "__main__":
