@@ -135,8 +135,8 @@ def parse_type(text, where):
 
 def check_combination(t, where):
     """Keeps to the closed set of shapes the runtimes implement."""
-    if t.kind == "option" and t.arg.kind in ("option", "list", "set"):
-        raise SchemaError("%s: option<%s> is not supported (option of a primitive, a string, a map or a named type)"
+    if t.kind == "option" and t.arg.kind == "option":
+        raise SchemaError("%s: option<%s> is not supported (an option of anything but an option)"
                           % (where, t.arg))
     if t.kind == "list" and not (t.arg.is_string or t.arg.kind == "ref"):
         raise SchemaError("%s: list<%s> is not supported (list of strings or of a named type)" % (where, t.arg))
@@ -200,7 +200,7 @@ def extension_level(spec, where, schema):
 
 
 class Field:
-    ATTRS = {"name", "type", "doc", "max_len", "item_max_len", "key_max_len", "extension"}
+    ATTRS = {"name", "type", "doc", "max_len", "item_max_len", "key_max_len", "extension", "boxed"}
 
     def __init__(self, spec, where, schema, named=True):
         limits = schema.limits
@@ -213,6 +213,14 @@ class Field:
         check_combination(self.type, where)
         self.where = where
         self.extension = extension_level(spec, where, schema)
+        # A boxed option<Struct> is a pointer in C (NULL when absent), so
+        # that a large, rarely set group of fields costs its owner one
+        # pointer; on the wire and in Python nothing changes.
+        self.boxed = spec.get("boxed", False)
+        if not isinstance(self.boxed, bool):
+            raise SchemaError("%s: boxed must be true or false" % where)
+        if self.boxed and not (self.type.kind == "option" and self.type.arg.kind == "ref"):
+            raise SchemaError("%s: boxed only applies to option<T> of a named struct type" % where)
         if self.extension and self.type.kind != "option":
             raise SchemaError("%s: an extension field must be optional (option<...>): peers of an "
                               "earlier level neither send nor expect it, and it is left out when unset"
@@ -460,13 +468,17 @@ class Schema:
                     if ty.name not in self.types:
                         raise SchemaError("%s: reference to undefined type %r" % (f.where, ty.name))
                     ty.target = self.types[ty.name]
+                    if getattr(f, "boxed", False) and ty.target.kind != "struct":
+                        raise SchemaError("%s: boxed only applies to option<T> of a named struct type, "
+                                          "and %s is an enum" % (f.where, ty.name))
                     if ty.target.extension_variants:
                         raise SchemaError(
                             "%s: %s has extension variants, so it can only be a message (no other "
                             "type may contain it): a sender checks the variant of the message it "
                             "sends, not of the values inside" % (f.where, ty.name))
-                if f.type.kind == "list" and f.type.arg.kind == "ref":
-                    f.type.arg.target.in_list = True
+                listed = f.type.arg if f.type.kind == "option" else f.type
+                if listed.kind == "list" and listed.arg.kind == "ref":
+                    listed.arg.target.in_list = True
 
     def deps(self, t):
         for f in t.all_fields():

@@ -2,6 +2,7 @@
 kq_unit_test(test_jobs SOURCES unit/test_jobs.c LIBS kueue_server_lib)
 kq_unit_test(test_sched SOURCES unit/test_sched.c LIBS kueue_server_lib)
 kq_unit_test(test_idle SOURCES unit/test_idle.c LIBS kueue_server_lib)
+kq_unit_test(test_deps SOURCES unit/test_deps.c LIBS kueue_server_lib)
 kq_unit_test(test_idset SOURCES unit/test_idset.c LIBS kueue_server_lib)
 kq_unit_test(test_journal SOURCES unit/test_journal.c LIBS kueue_server_lib)
 kq_unit_test(test_store SOURCES unit/test_store.c LIBS kueue_server_lib)

@@ -41,6 +41,15 @@
  *       its own RAM), interleaved run by run: queueing N jobs, running them
  *       on W workers, and running 20,000 jobs of one shape while N shapes
  *       too big for every worker wait, against with nothing waiting.
+ *   bench_server SERVER workflows [N RUNS]
+ *       Kueue-C workflows (issue 14) beside plain jobs, interleaved run by
+ *       run, server CPU per job from the first request to the last job's
+ *       end: a chain of N/10 jobs (each --after the previous) against as
+ *       many plain jobs run one at a time; a fan-out/fan-in of N/10 (one
+ *       job, N/10 after it, one after all of those) against as many plain
+ *       jobs all queued first; N jobs in 10 priorities, and an array of N
+ *       (one SubmitJob), against N plain jobs all queued first.  N is
+ *       100,000 by default; 4 fake workers.
  *   --base OLD_SERVER (compare, workers, shapes)
  *       Runs everything with OLD_SERVER too, interleaved: before and after
  *       in one session.
@@ -294,10 +303,74 @@ static void on_closed(void *owner, const char *reason)
     exit(1);
 }
 
+/* What the jobs issued ask for besides resources (workflows). */
+typedef enum issue_kind {
+    ISSUE_PLAIN,     /* IssueJob */
+    ISSUE_CHAIN,     /* job i waits for job i - 1 */
+    ISSUE_FAN,       /* job 0; jobs 1..n-2 wait for it; job n-1 for all those */
+    ISSUE_PRIORITY,  /* job i has priority i % 10 */
+    ISSUE_ARRAY,     /* one SubmitJob of an array of n */
+} issue_kind;
+
+static issue_kind issue_as;
+static uint64_t worker_slots = 16; /* free slots the fake workers report */
 static bool use_global;     /* jobs hold a global resource */
 static bool global_configured;
 static uint64_t job_ram = 100;  /* the n-th job issued asks for */
 static uint64_t job_ram_step;   /* job_ram + n * job_ram_step MB */
+
+/* issue_more for workflows: the job of m as SubmitJob with what
+ * issue_as says.  Ids start at 0 on the fresh server. */
+static void issue_workflow(bench *b, kq_c2s *m)
+{
+    static uint64_t *fan_in;
+    kq_job_info job = m->issue_job;
+    kq_workflow wf = {0};
+    uint64_t dep;
+
+    m->tag = KQ_C2S_SUBMIT_JOB;
+    m->submit_job.job_info = job;
+    m->submit_job.job_info.workflow = &wf;
+    m->submit_job.has_array = false;
+    if (issue_as == ISSUE_ARRAY) {
+        if (b->issued == 0) {
+            m->submit_job.has_array = true;
+            m->submit_job.array = (kq_job_array){0, b->to_issue - 1, 1};
+            send_c2s(&b->client, m);
+            b->issued = b->to_issue;
+        }
+        return;
+    }
+    if (issue_as == ISSUE_FAN && !fan_in) {
+        fan_in = malloc(b->to_issue * sizeof *fan_in);
+        for (uint64_t i = 0; i < b->to_issue; i++)
+            fan_in[i] = i + 1;
+    }
+    while (b->issued < b->to_issue && b->issued - b->accepted < b->window) {
+        uint64_t i = b->issued;
+
+        wf.has_after = false;
+        wf.priority = 0;
+        if (issue_as == ISSUE_PRIORITY) {
+            wf.priority = (int32_t)(i % 10);
+        } else if (i > 0 && (issue_as == ISSUE_CHAIN ||
+                             (issue_as == ISSUE_FAN && i + 1 < b->to_issue))) {
+            dep = issue_as == ISSUE_CHAIN ? i - 1 : 0;
+            wf.has_after = true;
+            wf.after = (kq_u64_set){1, &dep};
+        } else if (i > 0) {
+            wf.has_after = true;
+            wf.after = (kq_u64_set){b->to_issue - 2, fan_in};
+        }
+        send_c2s(&b->client, m);
+        b->issued++;
+    }
+    /* Accepted answers arrive before this function runs again. */
+    if (b->issued == b->to_issue && issue_as == ISSUE_FAN) {
+        free(fan_in);
+        fan_in = NULL;
+    }
+}
 
 static void issue_more(bench *b)
 {
@@ -320,6 +393,10 @@ static void issue_more(bench *b)
     }
     if (b->window == 0)
         b->window = 1000;
+    if (issue_as != ISSUE_PLAIN) {
+        issue_workflow(b, &m);
+        return;
+    }
     while (b->issued < b->to_issue && b->issued - b->accepted < b->window) {
         j->worker_resources.ram_mb = job_ram + b->issued * job_ram_step;
         send_c2s(&b->client, &m);
@@ -406,7 +483,7 @@ static void worker_message(void *owner, const char *msg, size_t len)
         r = (kq_w2s){.tag = KQ_W2S_UPDATE_RESOURCES};
         p->ready = true;
         b->workers_ready++;
-        r.update_resources = (kq_resources){16, 1000, 1000000};
+        r.update_resources = (kq_resources){worker_slots, 1000, 1000000};
         send_w2s(p, &r);
         break;
     }
@@ -434,7 +511,7 @@ static void worker_message(void *owner, const char *msg, size_t len)
         r.update_job_results.job_id = j->job_id;
         send_w2s(p, &r);
         r = (kq_w2s){.tag = KQ_W2S_UPDATE_RESOURCES};
-        r.update_resources = (kq_resources){16, 1000, 1000000};
+        r.update_resources = (kq_resources){worker_slots, 1000, 1000000};
         send_w2s(p, &r);
         p->jobs++;
         b->finished++;
@@ -1132,6 +1209,84 @@ static int run_crowd(const char *binary, int argc, char **argv)
     return 0;
 }
 
+typedef struct wf_variant {
+    const char *name;
+    issue_kind kind;
+    int tenth;          /* N/10 jobs (else N) */
+    int extra;          /* jobs besides those */
+    int workers, slots; /* fake workers and the slots each reports */
+    int plain;          /* the variant it is compared with (itself for plain ones) */
+} wf_variant;
+
+/* Server CPU per job issuing a variant's jobs with no worker, then
+ * running them all; and the jobs per second of the whole. */
+static void workflow_once(const char *binary, const wf_variant *v, uint64_t n, double *cpu_us,
+                          double *rate)
+{
+    double t0, cpu0;
+    bench b;
+
+    bench_init(&b, binary, "");
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    issue_as = v->kind;
+    worker_slots = (uint64_t)v->slots;
+    b.to_issue = n;
+    t0 = now_s();
+    cpu0 = server_cpu(&b);
+    issue_more(&b);
+    run_until(&b, &b.accepted, v->kind == ISSUE_ARRAY ? 1 : n);
+    connect_workers(&b, v->workers);
+    run_until(&b, &b.finished, n);
+    *rate = (double)n / (now_s() - t0);
+    *cpu_us = (server_cpu(&b) - cpu0) * 1e6 / (double)n;
+    issue_as = ISSUE_PLAIN;
+    worker_slots = 16;
+    stop_server(&b);
+    bench_free(&b);
+}
+
+static int run_workflows(const char *binary, int argc, char **argv)
+{
+    static const wf_variant variants[] = {
+        {"plain, one at a time", ISSUE_PLAIN, 1, 0, 1, 1, 0},
+        {"chain (each --after the previous)", ISSUE_CHAIN, 1, 0, 1, 1, 0},
+        {"plain, all queued first", ISSUE_PLAIN, 1, 2, 4, 16, 2},
+        {"fan-out/fan-in (1 -> N/10 -> 1)", ISSUE_FAN, 1, 2, 4, 16, 2},
+        {"plain, all queued first", ISSUE_PLAIN, 0, 0, 4, 16, 4},
+        {"10 priorities", ISSUE_PRIORITY, 0, 0, 4, 16, 4},
+        {"one array", ISSUE_ARRAY, 0, 0, 4, 16, 4},
+    };
+    enum { NV = sizeof variants / sizeof *variants, MAX_RUNS = 15 };
+    uint64_t n = argc > 0 ? strtoull(argv[0], NULL, 10) : 100000;
+    int runs = argc > 1 ? atoi(argv[1]) : 3;
+    static double cpu[NV][MAX_RUNS], rate[NV][MAX_RUNS];
+    double mc[NV];
+
+    if (runs < 1 || runs > MAX_RUNS)
+        runs = 3;
+    for (int r = 0; r < runs; r++)
+        for (int v = 0; v < NV; v++)
+            workflow_once(binary, &variants[v],
+                          (variants[v].tenth ? n / 10 : n) + (uint64_t)variants[v].extra,
+                          &cpu[v][r], &rate[v][r]);
+    printf("workflows: N = %llu, server CPU per job from the first request to the last "
+           "end, median of %d interleaved runs\n", (unsigned long long)n, runs);
+    for (int v = 0; v < NV; v++) {
+        uint64_t jobs = (variants[v].tenth ? n / 10 : n) + (uint64_t)variants[v].extra;
+
+        mc[v] = median(cpu[v], runs);
+        printf("  %-36s %7llu jobs  %6.1f us/job", variants[v].name, (unsigned long long)jobs,
+               mc[v]);
+        if (variants[v].plain != v)
+            printf(" (%.2fx plain)", mc[v] / mc[variants[v].plain]);
+        else
+            printf("             ");
+        printf("  %7.0f jobs/s\n", median(rate[v], runs));
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* --base OLD_SERVER, wherever it is. */
@@ -1144,7 +1299,7 @@ int main(int argc, char **argv)
         }
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd [ARGS] "
+        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd|workflows [ARGS] "
                         "[--base OLD_SERVER] [--poll-status]\n");
         return 2;
     }
@@ -1160,6 +1315,8 @@ int main(int argc, char **argv)
         return run_shapes(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "crowd") == 0)
         return run_crowd(argv[1], argc - 3, argv + 3);
+    if (strcmp(argv[2], "workflows") == 0)
+        return run_workflows(argv[1], argc - 3, argv + 3);
     fprintf(stderr, "bench_server: unknown benchmark %s\n", argv[2]);
     return 2;
 }

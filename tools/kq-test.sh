@@ -31,7 +31,7 @@ ctest --test-dir build-asan --output-on-failure -j"$jobs"
 echo "== ThreadSanitizer build, the server's tests (the store's folder thread)"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DKQ_TSAN=ON
 cmake --build build-tsan -j"$jobs"
-ctest --test-dir build-tsan --output-on-failure -j"$jobs" -R '^(server_|test_store$|test_journal$|extensions$|full_disk$)'
+ctest --test-dir build-tsan --output-on-failure -j"$jobs" -R '^(server_|test_store$|test_journal$|extensions$|full_disk$|workflows$)'
 
 echo "== Release builds with gcc and clang (compile only)"
 cmake -S . -B build-release-gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc

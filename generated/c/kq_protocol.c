@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -729,6 +729,543 @@ int kq_job_status_decode_framed(const char *json, size_t len, kq_job_status *out
     return decode_job_status_doc(&doc, out, err);
 }
 
+/* ---- Attempt ----------------------------------------------------------- */
+
+void kq_attempt_init(kq_attempt *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const attempt_fields[] = {
+    "return_code",
+    "worker",
+    "finished",
+};
+
+void kq_attempt_free(kq_attempt *v)
+{
+    kq_str_free(&v->worker);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_attempt_copy(kq_attempt *dst, const kq_attempt *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->return_code = src->return_code;
+    if (kq_str_copy(&dst->worker, &src->worker) < 0)
+        goto fail;
+    dst->finished = src->finished;
+    return 0;
+fail:
+    kq_attempt_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_attempt(kq_buf *out, const kq_attempt *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"return_code\":", 15);
+    kq_enc_i64(out, v->return_code);
+    kq_buf_append(out, ",\"worker\":", 10);
+    kq_enc_str(out, &v->worker);
+    kq_buf_append(out, ",\"finished\":", 12);
+    kq_enc_time(out, v->finished);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_attempt(kq_dec *d, cJSON *j, kq_attempt *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Attempt", attempt_fields, 3,
+                            3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "return_code");
+        goto fail;
+    }
+    kq_dec_push(d, "return_code");
+    if ((rc = kq_dec_i32(d, found[0], &out->return_code)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "worker");
+        goto fail;
+    }
+    kq_dec_push(d, "worker");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_NAME, &out->worker)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "finished");
+        goto fail;
+    }
+    kq_dec_push(d, "finished");
+    if ((rc = kq_dec_time(d, found[2], &out->finished)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_attempt_free(out);
+    return rc;
+}
+
+
+int kq_attempt_encode(const kq_attempt *v, kq_buf *out)
+{
+    return kq_attempt_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_attempt_encode_at(const kq_attempt *v, unsigned level, kq_buf *out)
+{
+    enc_attempt(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_attempt_doc(kq_json_doc *doc, kq_attempt *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_attempt(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_attempt_decode(const char *json, size_t len, kq_attempt *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_attempt_doc(&doc, out, err);
+}
+
+int kq_attempt_decode_framed(const char *json, size_t len, kq_attempt *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_attempt_doc(&doc, out, err);
+}
+
+void kq_attempt_list_free(kq_attempt_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        kq_attempt_free(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int copy_attempt_list(kq_attempt_list *dst, const kq_attempt_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->len)
+        return 0;
+    dst->items = calloc(src->len, sizeof *dst->items);
+    if (!dst->items)
+        return -ENOMEM;
+    for (; dst->len < src->len; dst->len++) {
+        if (kq_attempt_copy(&dst->items[dst->len], &src->items[dst->len]) < 0) {
+            kq_attempt_list_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void enc_attempt_list(kq_buf *out, const kq_attempt_list *l, unsigned level)
+{
+    kq_buf_putc(out, '[');
+    for (size_t i = 0; i < l->len; i++) {
+        if (i)
+            kq_buf_putc(out, ',');
+        enc_attempt(out, &l->items[i], level);
+    }
+    kq_buf_putc(out, ']');
+}
+
+static int dec_attempt_list(kq_dec *d, cJSON *j, size_t max, kq_attempt_list *out)
+{
+    size_t n, i = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_array(d, j, max, &n)) < 0)
+        return rc;
+    if (n && !(out->items = calloc(n, sizeof *out->items)))
+        return kq_dec_oom(d);
+    for (cJSON *c = j->child; c; c = c->next, i++) {
+        kq_dec_push_index(d, i);
+        if ((rc = dec_attempt(d, c, &out->items[i])) < 0) {
+            kq_attempt_list_free(out);
+            return rc;
+        }
+        out->len++;
+        kq_dec_pop(d);
+    }
+    return 0;
+}
+
+/* ---- Workflow ---------------------------------------------------------- */
+
+void kq_workflow_init(kq_workflow *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const workflow_fields[] = {
+    "priority",
+    "name",
+    "after",
+    "after_any",
+    "time_limit_seconds",
+    "retries",
+    "array_id",
+    "array_index",
+    "waiting",
+    "attempts",
+};
+
+void kq_workflow_free(kq_workflow *v)
+{
+    kq_str_free(&v->name);
+    kq_u64_set_free(&v->after);
+    kq_u64_set_free(&v->after_any);
+    kq_attempt_list_free(&v->attempts);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_workflow_copy(kq_workflow *dst, const kq_workflow *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->priority = src->priority;
+    if (kq_str_copy(&dst->name, &src->name) < 0)
+        goto fail;
+    dst->has_after = src->has_after;
+    if (kq_u64_set_copy(&dst->after, &src->after) < 0)
+        goto fail;
+    dst->has_after_any = src->has_after_any;
+    if (kq_u64_set_copy(&dst->after_any, &src->after_any) < 0)
+        goto fail;
+    dst->has_time_limit_seconds = src->has_time_limit_seconds;
+    dst->time_limit_seconds = src->time_limit_seconds;
+    dst->has_retries = src->has_retries;
+    dst->retries = src->retries;
+    dst->has_array_id = src->has_array_id;
+    dst->array_id = src->array_id;
+    dst->has_array_index = src->has_array_index;
+    dst->array_index = src->array_index;
+    dst->has_waiting = src->has_waiting;
+    dst->waiting = src->waiting;
+    dst->has_attempts = src->has_attempts;
+    if (copy_attempt_list(&dst->attempts, &src->attempts) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_workflow_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_workflow(kq_buf *out, const kq_workflow *v, unsigned level)
+{
+    kq_buf_append(out, "{\"priority\":", 12);
+    kq_enc_i64(out, v->priority);
+    if (level >= 1 && v->name.ptr) {
+        kq_buf_append(out, ",\"name\":", 8);
+        kq_enc_str(out, &v->name);
+    }
+    if (level >= 1 && v->has_after) {
+        kq_buf_append(out, ",\"after\":", 9);
+        kq_enc_u64_set(out, &v->after);
+    }
+    if (level >= 1 && v->has_after_any) {
+        kq_buf_append(out, ",\"after_any\":", 13);
+        kq_enc_u64_set(out, &v->after_any);
+    }
+    if (level >= 1 && v->has_time_limit_seconds) {
+        kq_buf_append(out, ",\"time_limit_seconds\":", 22);
+        kq_enc_u64(out, v->time_limit_seconds);
+    }
+    if (level >= 1 && v->has_retries) {
+        kq_buf_append(out, ",\"retries\":", 11);
+        kq_enc_u64(out, v->retries);
+    }
+    if (level >= 1 && v->has_array_id) {
+        kq_buf_append(out, ",\"array_id\":", 12);
+        kq_enc_u64(out, v->array_id);
+    }
+    if (level >= 1 && v->has_array_index) {
+        kq_buf_append(out, ",\"array_index\":", 15);
+        kq_enc_u64(out, v->array_index);
+    }
+    if (level >= 1 && v->has_waiting) {
+        kq_buf_append(out, ",\"waiting\":", 11);
+        kq_enc_u64(out, v->waiting);
+    }
+    if (level >= 1 && v->has_attempts) {
+        kq_buf_append(out, ",\"attempts\":", 12);
+        enc_attempt_list(out, &v->attempts, level);
+    }
+    kq_buf_putc(out, '}');
+}
+
+static int dec_workflow(kq_dec *d, cJSON *j, kq_workflow *out)
+{
+    cJSON *found[10];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Workflow", workflow_fields, 10,
+                            1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "priority");
+        goto fail;
+    }
+    kq_dec_push(d, "priority");
+    if ((rc = kq_dec_i32(d, found[0], &out->priority)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "name");
+    if ((rc = kq_dec_opt_str(d, found[1], KQ_LIMIT_NAME, &out->name)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[2])) {
+        out->has_after = true;
+        kq_dec_push(d, "after");
+        if ((rc = kq_dec_u64_set(d, found[2], KQ_LIMIT_DEPS, &out->after)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[3])) {
+        out->has_after_any = true;
+        kq_dec_push(d, "after_any");
+        if ((rc = kq_dec_u64_set(d, found[3], KQ_LIMIT_DEPS, &out->after_any)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[4])) {
+        out->has_time_limit_seconds = true;
+        kq_dec_push(d, "time_limit_seconds");
+        if ((rc = kq_dec_u64(d, found[4], &out->time_limit_seconds)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[5])) {
+        out->has_retries = true;
+        kq_dec_push(d, "retries");
+        if ((rc = kq_dec_u64(d, found[5], &out->retries)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[6])) {
+        out->has_array_id = true;
+        kq_dec_push(d, "array_id");
+        if ((rc = kq_dec_u64(d, found[6], &out->array_id)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[7])) {
+        out->has_array_index = true;
+        kq_dec_push(d, "array_index");
+        if ((rc = kq_dec_u64(d, found[7], &out->array_index)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[8])) {
+        out->has_waiting = true;
+        kq_dec_push(d, "waiting");
+        if ((rc = kq_dec_u64(d, found[8], &out->waiting)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[9])) {
+        out->has_attempts = true;
+        kq_dec_push(d, "attempts");
+        if ((rc = dec_attempt_list(d, found[9], KQ_LIMIT_ATTEMPTS, &out->attempts)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    return 0;
+fail:
+    kq_workflow_free(out);
+    return rc;
+}
+
+
+int kq_workflow_encode(const kq_workflow *v, kq_buf *out)
+{
+    return kq_workflow_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_workflow_encode_at(const kq_workflow *v, unsigned level, kq_buf *out)
+{
+    enc_workflow(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_workflow_doc(kq_json_doc *doc, kq_workflow *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_workflow(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_workflow_decode(const char *json, size_t len, kq_workflow *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_workflow_doc(&doc, out, err);
+}
+
+int kq_workflow_decode_framed(const char *json, size_t len, kq_workflow *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_workflow_doc(&doc, out, err);
+}
+
+/* ---- JobArray ---------------------------------------------------------- */
+
+void kq_job_array_init(kq_job_array *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const job_array_fields[] = {
+    "first",
+    "last",
+    "step",
+};
+
+void kq_job_array_free(kq_job_array *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+int kq_job_array_copy(kq_job_array *dst, const kq_job_array *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->first = src->first;
+    dst->last = src->last;
+    dst->step = src->step;
+    return 0;
+}
+
+static void enc_job_array(kq_buf *out, const kq_job_array *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"first\":", 9);
+    kq_enc_u64(out, v->first);
+    kq_buf_append(out, ",\"last\":", 8);
+    kq_enc_u64(out, v->last);
+    kq_buf_append(out, ",\"step\":", 8);
+    kq_enc_u64(out, v->step);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_array(kq_dec *d, cJSON *j, kq_job_array *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "JobArray", job_array_fields, 3,
+                            3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "first");
+        goto fail;
+    }
+    kq_dec_push(d, "first");
+    if ((rc = kq_dec_u64(d, found[0], &out->first)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "last");
+        goto fail;
+    }
+    kq_dec_push(d, "last");
+    if ((rc = kq_dec_u64(d, found[1], &out->last)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "step");
+        goto fail;
+    }
+    kq_dec_push(d, "step");
+    if ((rc = kq_dec_u64(d, found[2], &out->step)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_job_array_free(out);
+    return rc;
+}
+
+
+int kq_job_array_encode(const kq_job_array *v, kq_buf *out)
+{
+    return kq_job_array_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_job_array_encode_at(const kq_job_array *v, unsigned level, kq_buf *out)
+{
+    enc_job_array(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_job_array_doc(kq_json_doc *doc, kq_job_array *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_job_array(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_job_array_decode(const char *json, size_t len, kq_job_array *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_job_array_doc(&doc, out, err);
+}
+
+int kq_job_array_decode_framed(const char *json, size_t len, kq_job_array *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_job_array_doc(&doc, out, err);
+}
+
 /* ---- JobInfo ----------------------------------------------------------- */
 
 void kq_job_info_init(kq_job_info *v)
@@ -746,6 +1283,7 @@ static const char *const job_info_fields[] = {
     "stdout_path",
     "stderr_path",
     "note",
+    "workflow",
 };
 
 void kq_job_info_free(kq_job_info *v)
@@ -758,6 +1296,10 @@ void kq_job_info_free(kq_job_info *v)
     kq_str_free(&v->stdout_path);
     kq_str_free(&v->stderr_path);
     kq_str_free(&v->note);
+    if (v->workflow) {
+        kq_workflow_free(v->workflow);
+        free(v->workflow);
+    }
     memset(v, 0, sizeof *v);
 }
 
@@ -781,6 +1323,8 @@ int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src)
     if (kq_str_copy(&dst->stderr_path, &src->stderr_path) < 0)
         goto fail;
     if (kq_str_copy(&dst->note, &src->note) < 0)
+        goto fail;
+    if (src->workflow && (!(dst->workflow = malloc(sizeof *dst->workflow)) || kq_workflow_copy(dst->workflow, src->workflow) < 0))
         goto fail;
     return 0;
 fail:
@@ -813,16 +1357,20 @@ static void enc_job_info(kq_buf *out, const kq_job_info *v, unsigned level)
         kq_buf_append(out, ",\"note\":", 8);
         kq_enc_str(out, &v->note);
     }
+    if (level >= 1 && v->workflow) {
+        kq_buf_append(out, ",\"workflow\":", 12);
+        enc_workflow(out, &(*v->workflow), level);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
 {
-    cJSON *found[9];
+    cJSON *found[10];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 9,
+    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 10,
                             8, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -884,6 +1432,16 @@ static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
     if ((rc = kq_dec_opt_str(d, found[8], 1024, &out->note)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[9])) {
+        if (!(out->workflow = calloc(1, sizeof *out->workflow))) {
+            rc = kq_dec_oom(d);
+            goto fail;
+        }
+        kq_dec_push(d, "workflow");
+        if ((rc = dec_workflow(d, found[9], &(*out->workflow))) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
     return 0;
 fail:
     kq_job_info_free(out);
@@ -1772,6 +2330,10 @@ static const char *const c2s_names[] = {
     "ListResources",
     "Bye",
     "DrainWorker",
+    "SubmitJob",
+    "SetJobPriority",
+    "ListJobsMatching",
+    "RemoveArray",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -1789,11 +2351,15 @@ static const bool c2s_has_value[] = {
     false,
     false,
     true,
+    true,
+    true,
+    true,
+    true,
 };
 
 const char *kq_c2s_tag_name(kq_c2s_tag tag)
 {
-    return (unsigned)tag < 13 ? c2s_names[tag] : "?";
+    return (unsigned)tag < 17 ? c2s_names[tag] : "?";
 }
 
 unsigned kq_c2s_tag_level(kq_c2s_tag tag)
@@ -1812,9 +2378,13 @@ unsigned kq_c2s_tag_level(kq_c2s_tag tag)
         0, /* ListResources */
         0, /* Bye */
         1, /* DrainWorker */
+        1, /* SubmitJob */
+        1, /* SetJobPriority */
+        1, /* ListJobsMatching */
+        1, /* RemoveArray */
     };
 
-    return (unsigned)tag < 13 ? levels[tag] : 0;
+    return (unsigned)tag < 17 ? levels[tag] : 0;
 }
 
 void kq_c2s_init(kq_c2s *v)
@@ -2252,6 +2822,339 @@ fail:
     return rc;
 }
 
+static const char *const c2s_submit_job_fields[] = {
+    "job_info",
+    "array",
+};
+
+static void free_c2s_submit_job(kq_c2s_submit_job *v)
+{
+    kq_job_info_free(&v->job_info);
+    kq_job_array_free(&v->array);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_submit_job(kq_c2s_submit_job *dst, const kq_c2s_submit_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_job_info_copy(&dst->job_info, &src->job_info) < 0)
+        goto fail;
+    dst->has_array = src->has_array;
+    if (kq_job_array_copy(&dst->array, &src->array) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_c2s_submit_job(dst);
+    return -ENOMEM;
+}
+
+static void enc_c2s_submit_job(kq_buf *out, const kq_c2s_submit_job *v, unsigned level)
+{
+    kq_buf_append(out, "{\"job_info\":", 12);
+    enc_job_info(out, &v->job_info, level);
+    kq_buf_append(out, ",\"array\":", 9);
+    if (v->has_array)
+        enc_job_array(out, &v->array, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_submit_job(kq_dec *d, cJSON *j, kq_c2s_submit_job *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "SubmitJob", c2s_submit_job_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_info");
+        goto fail;
+    }
+    kq_dec_push(d, "job_info");
+    if ((rc = dec_job_info(d, found[0], &out->job_info)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[1])) {
+        out->has_array = true;
+        kq_dec_push(d, "array");
+        if ((rc = dec_job_array(d, found[1], &out->array)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    return 0;
+fail:
+    free_c2s_submit_job(out);
+    return rc;
+}
+
+static const char *const c2s_set_job_priority_fields[] = {
+    "job_id",
+    "priority",
+};
+
+static void free_c2s_set_job_priority(kq_c2s_set_job_priority *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_set_job_priority(kq_c2s_set_job_priority *dst, const kq_c2s_set_job_priority *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->priority = src->priority;
+    return 0;
+}
+
+static void enc_c2s_set_job_priority(kq_buf *out, const kq_c2s_set_job_priority *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"priority\":", 12);
+    kq_enc_i64(out, v->priority);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_set_job_priority(kq_dec *d, cJSON *j, kq_c2s_set_job_priority *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "SetJobPriority", c2s_set_job_priority_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "priority");
+        goto fail;
+    }
+    kq_dec_push(d, "priority");
+    if ((rc = kq_dec_i32(d, found[1], &out->priority)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_set_job_priority(out);
+    return rc;
+}
+
+static const char *const c2s_list_jobs_matching_fields[] = {
+    "num_jobs",
+    "pending",
+    "offered",
+    "running",
+    "succeeded",
+    "failed",
+    "canceled",
+    "name",
+    "array_id",
+};
+
+static void free_c2s_list_jobs_matching(kq_c2s_list_jobs_matching *v)
+{
+    kq_str_free(&v->name);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_list_jobs_matching(kq_c2s_list_jobs_matching *dst, const kq_c2s_list_jobs_matching *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->num_jobs = src->num_jobs;
+    dst->pending = src->pending;
+    dst->offered = src->offered;
+    dst->running = src->running;
+    dst->succeeded = src->succeeded;
+    dst->failed = src->failed;
+    dst->canceled = src->canceled;
+    if (kq_str_copy(&dst->name, &src->name) < 0)
+        goto fail;
+    dst->has_array_id = src->has_array_id;
+    dst->array_id = src->array_id;
+    return 0;
+fail:
+    free_c2s_list_jobs_matching(dst);
+    return -ENOMEM;
+}
+
+static void enc_c2s_list_jobs_matching(kq_buf *out, const kq_c2s_list_jobs_matching *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"num_jobs\":", 12);
+    kq_enc_u64(out, v->num_jobs);
+    kq_buf_append(out, ",\"pending\":", 11);
+    kq_enc_bool(out, v->pending);
+    kq_buf_append(out, ",\"offered\":", 11);
+    kq_enc_bool(out, v->offered);
+    kq_buf_append(out, ",\"running\":", 11);
+    kq_enc_bool(out, v->running);
+    kq_buf_append(out, ",\"succeeded\":", 13);
+    kq_enc_bool(out, v->succeeded);
+    kq_buf_append(out, ",\"failed\":", 10);
+    kq_enc_bool(out, v->failed);
+    kq_buf_append(out, ",\"canceled\":", 12);
+    kq_enc_bool(out, v->canceled);
+    kq_buf_append(out, ",\"name\":", 8);
+    kq_enc_opt_str(out, &v->name);
+    kq_buf_append(out, ",\"array_id\":", 12);
+    if (v->has_array_id)
+        kq_enc_u64(out, v->array_id);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_list_jobs_matching(kq_dec *d, cJSON *j, kq_c2s_list_jobs_matching *out)
+{
+    cJSON *found[9];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ListJobsMatching", c2s_list_jobs_matching_fields, 9,
+                            9, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "num_jobs");
+        goto fail;
+    }
+    kq_dec_push(d, "num_jobs");
+    if ((rc = kq_dec_u64(d, found[0], &out->num_jobs)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "pending");
+        goto fail;
+    }
+    kq_dec_push(d, "pending");
+    if ((rc = kq_dec_bool(d, found[1], &out->pending)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "offered");
+        goto fail;
+    }
+    kq_dec_push(d, "offered");
+    if ((rc = kq_dec_bool(d, found[2], &out->offered)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "running");
+        goto fail;
+    }
+    kq_dec_push(d, "running");
+    if ((rc = kq_dec_bool(d, found[3], &out->running)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "succeeded");
+        goto fail;
+    }
+    kq_dec_push(d, "succeeded");
+    if ((rc = kq_dec_bool(d, found[4], &out->succeeded)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "failed");
+        goto fail;
+    }
+    kq_dec_push(d, "failed");
+    if ((rc = kq_dec_bool(d, found[5], &out->failed)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[6]) {
+        rc = kq_dec_missing(d, "canceled");
+        goto fail;
+    }
+    kq_dec_push(d, "canceled");
+    if ((rc = kq_dec_bool(d, found[6], &out->canceled)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "name");
+    if ((rc = kq_dec_opt_str(d, found[7], 1024, &out->name)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[8])) {
+        out->has_array_id = true;
+        kq_dec_push(d, "array_id");
+        if ((rc = kq_dec_u64(d, found[8], &out->array_id)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    return 0;
+fail:
+    free_c2s_list_jobs_matching(out);
+    return rc;
+}
+
+static const char *const c2s_remove_array_fields[] = {
+    "array_id",
+    "kill",
+};
+
+static void free_c2s_remove_array(kq_c2s_remove_array *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_remove_array(kq_c2s_remove_array *dst, const kq_c2s_remove_array *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->array_id = src->array_id;
+    dst->kill = src->kill;
+    return 0;
+}
+
+static void enc_c2s_remove_array(kq_buf *out, const kq_c2s_remove_array *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"array_id\":", 12);
+    kq_enc_u64(out, v->array_id);
+    kq_buf_append(out, ",\"kill\":", 8);
+    kq_enc_bool(out, v->kill);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_remove_array(kq_dec *d, cJSON *j, kq_c2s_remove_array *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "RemoveArray", c2s_remove_array_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "array_id");
+        goto fail;
+    }
+    kq_dec_push(d, "array_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->array_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "kill");
+        goto fail;
+    }
+    kq_dec_push(d, "kill");
+    if ((rc = kq_dec_bool(d, found[1], &out->kill)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_remove_array(out);
+    return rc;
+}
+
 void kq_c2s_free(kq_c2s *v)
 {
     switch (v->tag) {
@@ -2281,6 +3184,18 @@ void kq_c2s_free(kq_c2s *v)
         break;
     case KQ_C2S_DRAIN_WORKER:
         free_c2s_drain_worker(&v->drain_worker);
+        break;
+    case KQ_C2S_SUBMIT_JOB:
+        free_c2s_submit_job(&v->submit_job);
+        break;
+    case KQ_C2S_SET_JOB_PRIORITY:
+        free_c2s_set_job_priority(&v->set_job_priority);
+        break;
+    case KQ_C2S_LIST_JOBS_MATCHING:
+        free_c2s_list_jobs_matching(&v->list_jobs_matching);
+        break;
+    case KQ_C2S_REMOVE_ARRAY:
+        free_c2s_remove_array(&v->remove_array);
         break;
     default:
         break;
@@ -2327,6 +3242,22 @@ int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src)
         break;
     case KQ_C2S_DRAIN_WORKER:
         if (copy_c2s_drain_worker(&dst->drain_worker, &src->drain_worker) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_SUBMIT_JOB:
+        if (copy_c2s_submit_job(&dst->submit_job, &src->submit_job) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_SET_JOB_PRIORITY:
+        if (copy_c2s_set_job_priority(&dst->set_job_priority, &src->set_job_priority) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_LIST_JOBS_MATCHING:
+        if (copy_c2s_list_jobs_matching(&dst->list_jobs_matching, &src->list_jobs_matching) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_REMOVE_ARRAY:
+        if (copy_c2s_remove_array(&dst->remove_array, &src->remove_array) < 0)
             goto fail;
         break;
     default:
@@ -2398,6 +3329,26 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v, unsigned level)
         enc_c2s_drain_worker(out, &v->drain_worker, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_C2S_SUBMIT_JOB:
+        kq_buf_append(out, "{\"SubmitJob\":", 13);
+        enc_c2s_submit_job(out, &v->submit_job, level);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_SET_JOB_PRIORITY:
+        kq_buf_append(out, "{\"SetJobPriority\":", 18);
+        enc_c2s_set_job_priority(out, &v->set_job_priority, level);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_LIST_JOBS_MATCHING:
+        kq_buf_append(out, "{\"ListJobsMatching\":", 20);
+        enc_c2s_list_jobs_matching(out, &v->list_jobs_matching, level);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_REMOVE_ARRAY:
+        kq_buf_append(out, "{\"RemoveArray\":", 15);
+        enc_c2s_remove_array(out, &v->remove_array, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -2407,7 +3358,7 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 13, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 17, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_c2s_tag)tag;
@@ -2453,6 +3404,18 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
         break;
     case KQ_C2S_DRAIN_WORKER:
         rc = dec_c2s_drain_worker(d, payload, &out->drain_worker);
+        break;
+    case KQ_C2S_SUBMIT_JOB:
+        rc = dec_c2s_submit_job(d, payload, &out->submit_job);
+        break;
+    case KQ_C2S_SET_JOB_PRIORITY:
+        rc = dec_c2s_set_job_priority(d, payload, &out->set_job_priority);
+        break;
+    case KQ_C2S_LIST_JOBS_MATCHING:
+        rc = dec_c2s_list_jobs_matching(d, payload, &out->list_jobs_matching);
+        break;
+    case KQ_C2S_REMOVE_ARRAY:
+        rc = dec_c2s_remove_array(d, payload, &out->remove_array);
         break;
     }
     if (rc < 0) {
@@ -4167,6 +5130,81 @@ static int ops_job_status_decode(const char *json, size_t len, void *out, kq_err
     return kq_job_status_decode(json, len, out, err);
 }
 
+static void ops_attempt_init(void *v)
+{
+    kq_attempt_init(v);
+}
+
+static void ops_attempt_free(void *v)
+{
+    kq_attempt_free(v);
+}
+
+static int ops_attempt_encode(const void *v, kq_buf *out)
+{
+    return kq_attempt_encode(v, out);
+}
+
+static int ops_attempt_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_attempt_encode_at(v, level, out);
+}
+
+static int ops_attempt_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_attempt_decode(json, len, out, err);
+}
+
+static void ops_workflow_init(void *v)
+{
+    kq_workflow_init(v);
+}
+
+static void ops_workflow_free(void *v)
+{
+    kq_workflow_free(v);
+}
+
+static int ops_workflow_encode(const void *v, kq_buf *out)
+{
+    return kq_workflow_encode(v, out);
+}
+
+static int ops_workflow_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_workflow_encode_at(v, level, out);
+}
+
+static int ops_workflow_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_workflow_decode(json, len, out, err);
+}
+
+static void ops_job_array_init(void *v)
+{
+    kq_job_array_init(v);
+}
+
+static void ops_job_array_free(void *v)
+{
+    kq_job_array_free(v);
+}
+
+static int ops_job_array_encode(const void *v, kq_buf *out)
+{
+    return kq_job_array_encode(v, out);
+}
+
+static int ops_job_array_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_job_array_encode_at(v, level, out);
+}
+
+static int ops_job_array_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_job_array_decode(json, len, out, err);
+}
+
 static void ops_job_info_init(void *v)
 {
     kq_job_info_init(v);
@@ -4397,6 +5435,12 @@ const kq_type_ops kq_protocol_types[] = {
      ops_resources_encode, ops_resources_encode_at, ops_resources_decode},
     {"JobStatus", sizeof(kq_job_status), ops_job_status_init, ops_job_status_free,
      ops_job_status_encode, ops_job_status_encode_at, ops_job_status_decode},
+    {"Attempt", sizeof(kq_attempt), ops_attempt_init, ops_attempt_free,
+     ops_attempt_encode, ops_attempt_encode_at, ops_attempt_decode},
+    {"Workflow", sizeof(kq_workflow), ops_workflow_init, ops_workflow_free,
+     ops_workflow_encode, ops_workflow_encode_at, ops_workflow_decode},
+    {"JobArray", sizeof(kq_job_array), ops_job_array_init, ops_job_array_free,
+     ops_job_array_encode, ops_job_array_encode_at, ops_job_array_decode},
     {"JobInfo", sizeof(kq_job_info), ops_job_info_init, ops_job_info_free,
      ops_job_info_encode, ops_job_info_encode_at, ops_job_info_decode},
     {"LoadInfo", sizeof(kq_load_info), ops_load_info_init, ops_load_info_free,
@@ -4417,7 +5461,7 @@ const kq_type_ops kq_protocol_types[] = {
      ops_s2w_encode, ops_s2w_encode_at, ops_s2w_decode},
 };
 
-const size_t kq_protocol_type_count = 11;
+const size_t kq_protocol_type_count = 14;
 
 const kq_type_ops *kq_protocol_type(const char *name)
 {

@@ -27,8 +27,10 @@
  *        valid and not checked again).
  * Enums are tagged unions: v.tag is a kq_T_tag constant and the payload of
  * a newtype or struct variant is the union member named after the variant.
- * An option<string> is a kq_str with ptr == NULL for null; any other
- * option<X> field has a bool has_<field> beside it.
+ * An option<string> is a kq_str with ptr == NULL for null; a boxed
+ * option<Struct> is a pointer to a malloc'ed struct, NULL for null (the
+ * value owns it); any other option<X> field has a bool has_<field> beside
+ * it.
  *
  * Kueue-C extensions (see the schema's header): an extension field is an
  * option that is left out of the JSON when unset (never written as null);
@@ -45,7 +47,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -62,6 +64,8 @@ const char *kq_protocol_extension_release(unsigned level);
 #define KQ_LIMIT_JOBS 10000000
 #define KQ_LIMIT_WORKERS 1000000
 #define KQ_LIMIT_SALT 1024
+#define KQ_LIMIT_DEPS 100000
+#define KQ_LIMIT_ATTEMPTS 128
 
 /* Resources: Job slots, CPU cores and RAM; free ones on a worker, required ones for a job. */
 typedef struct kq_resources {
@@ -112,7 +116,7 @@ typedef struct kq_job_status_finished {
     kq_time issued; /* When the server accepted the job. */
     kq_time started; /* When the job started (server clock). */
     kq_time finished; /* When the job ended (worker clock). */
-    int32_t return_code; /* Exit status; -43 start failure, -44 signal, -45 wait error, -46 killed on request. */
+    int32_t return_code; /* Exit status; -43 start failure, -44 signal, -45 wait error, -46 killed on request; from a Kueue-C server also -47, killed at its time limit. */
     kq_str worker; /* Name of the worker that ran the job. */
     int64_t run_time_seconds; /* Wall time of the run in whole seconds. */
     kq_str comment; /* What happened, for people. */
@@ -149,6 +153,76 @@ KQ_NODISCARD int kq_job_status_decode(const char *json, size_t len, kq_job_statu
 KQ_NODISCARD int kq_job_status_decode_framed(const char *json, size_t len, kq_job_status *out,
                                 kq_error *err);
 
+/* Attempt: Kueue-C: an earlier run of a job that failed and was tried again (--retries). */
+typedef struct kq_attempt {
+    int32_t return_code; /* Its return code (the worker's own codes as in Finished). */
+    kq_str worker; /* The worker it ran on. */
+    kq_time finished; /* When it ended (worker clock). */
+} kq_attempt;
+
+void kq_attempt_init(kq_attempt *v);
+void kq_attempt_free(kq_attempt *v);
+KQ_NODISCARD int kq_attempt_copy(kq_attempt *dst, const kq_attempt *src);
+int kq_attempt_encode(const kq_attempt *v, kq_buf *out);
+KQ_NODISCARD int kq_attempt_encode_at(const kq_attempt *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_attempt_decode(const char *json, size_t len, kq_attempt *out, kq_error *err);
+KQ_NODISCARD int kq_attempt_decode_framed(const char *json, size_t len, kq_attempt *out,
+                                kq_error *err);
+
+typedef struct kq_attempt_list {
+    size_t len;
+    kq_attempt *items;
+} kq_attempt_list;
+
+void kq_attempt_list_free(kq_attempt_list *l);
+
+/* Workflow: Kueue-C: what a job asks for beyond the original's JobInfo (dependencies, priority, time limit, retries, name), and what the server adds to it (its array, what it waits for, its earlier attempts). */
+typedef struct kq_workflow {
+    int32_t priority; /* Higher runs first, FIFO within one priority; 0 is the default, and the priority of every job without a workflow. */
+    kq_str name; /* A label, not unique (kueue cmd --name); list-jobs can filter by it. */
+    bool has_after;
+    kq_u64_set after; /* Jobs that must finish with return code 0 before this one runs (--after); if one fails or is canceled, this job is canceled with a note naming it.  Only ids of existing jobs are accepted. */
+    bool has_after_any;
+    kq_u64_set after_any; /* Jobs that must end, whatever their result, before this one runs (--after-any). */
+    bool has_time_limit_seconds;
+    uint64_t time_limit_seconds; /* A running job is killed after this long (server clock) and ends Finished with return code -47. */
+    bool has_retries;
+    uint64_t retries; /* A run that fails (return code not 0) is queued again up to this many times (at most 100). */
+    bool has_array_id;
+    uint64_t array_id; /* Set by the server: the array the job belongs to (the id of its first job). */
+    bool has_array_index;
+    uint64_t array_index; /* Set by the server: the job's index in its array ({index} in its command). */
+    bool has_waiting;
+    uint64_t waiting; /* Set by the server: how many jobs of after and after_any have not ended as needed yet; absent once none (the job is queued, or past that). */
+    bool has_attempts;
+    kq_attempt_list attempts; /* Set by the server: the earlier runs of the job that failed and were tried again, oldest first. */
+} kq_workflow;
+
+void kq_workflow_init(kq_workflow *v);
+void kq_workflow_free(kq_workflow *v);
+KQ_NODISCARD int kq_workflow_copy(kq_workflow *dst, const kq_workflow *src);
+int kq_workflow_encode(const kq_workflow *v, kq_buf *out);
+KQ_NODISCARD int kq_workflow_encode_at(const kq_workflow *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_workflow_decode(const char *json, size_t len, kq_workflow *out, kq_error *err);
+KQ_NODISCARD int kq_workflow_decode_framed(const char *json, size_t len, kq_workflow *out,
+                                kq_error *err);
+
+/* JobArray: Kueue-C: the indices of an array of jobs: first, first + step, ... up to last. */
+typedef struct kq_job_array {
+    uint64_t first; /* The first index. */
+    uint64_t last; /* The last index (included when first + k * step reaches it). */
+    uint64_t step; /* At least 1. */
+} kq_job_array;
+
+void kq_job_array_init(kq_job_array *v);
+void kq_job_array_free(kq_job_array *v);
+KQ_NODISCARD int kq_job_array_copy(kq_job_array *dst, const kq_job_array *src);
+int kq_job_array_encode(const kq_job_array *v, kq_buf *out);
+KQ_NODISCARD int kq_job_array_encode_at(const kq_job_array *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_job_array_decode(const char *json, size_t len, kq_job_array *out, kq_error *err);
+KQ_NODISCARD int kq_job_array_decode_framed(const char *json, size_t len, kq_job_array *out,
+                                kq_error *err);
+
 /* JobInfo: Everything about one job; the unit that clients, server and workers exchange. */
 typedef struct kq_job_info {
     uint64_t job_id; /* Assigned by the server; ignored in IssueJob. */
@@ -161,6 +235,7 @@ typedef struct kq_job_info {
     kq_str stdout_path; /* File for stdout, relative to cwd; "null" discards; null captures. */
     kq_str stderr_path; /* File for stderr, like stdout_path. */
     kq_str note; /* Kueue-C: what happened to the job besides its status, for people (why it went back to the queue); set by the server only, absent when nothing happened. */
+    struct kq_workflow *workflow; /* Kueue-C: the job's workflow fields (dependencies, priority, time limit, retries, array, name); absent for a job that uses none. (NULL: absent) */
 } kq_job_info;
 
 void kq_job_info_init(kq_job_info *v);
@@ -293,6 +368,10 @@ typedef enum kq_c2s_tag {
     KQ_C2S_LIST_RESOURCES, /* ListResources: Global resources configured and in use. */
     KQ_C2S_BYE, /* Bye: The client leaves. */
     KQ_C2S_DRAIN_WORKER, /* DrainWorker: Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead. */
+    KQ_C2S_SUBMIT_JOB, /* SubmitJob: Kueue-C: queue a job that uses workflow fields (JobInfo.workflow), or an array of jobs, each with {index} in its command, stdout and stderr paths and name replaced by its index.  Answered as IssueJob is: AcceptJob (the job, or the array's first job, whose id is the array's; the array's jobs have consecutive ids) or RejectJob.  Needs auth.  The original closes the connection instead, so a job is never run without what it asked for. */
+    KQ_C2S_SET_JOB_PRIORITY, /* SetJobPriority: Kueue-C: change the priority of a pending job (needs auth); answered with RequestResponse. */
+    KQ_C2S_LIST_JOBS_MATCHING, /* ListJobsMatching: Kueue-C: ListJobs of the jobs that match the filters (an original server would ignore a filter field and list everything); answered with a JobList whose counters cover the matching jobs. */
+    KQ_C2S_REMOVE_ARRAY, /* RemoveArray: Kueue-C: cancel every job of an array that has not ended, killing running ones if kill is set (needs auth); answered with RequestResponse. */
 } kq_c2s_tag;
 
 /* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
@@ -338,6 +417,39 @@ typedef struct kq_c2s_drain_worker {
     bool drain; /* Drain (true) or undrain (false). */
 } kq_c2s_drain_worker;
 
+/* ClientToServerMessage::SubmitJob: Kueue-C: queue a job that uses workflow fields (JobInfo.workflow), or an array of jobs, each with {index} in its command, stdout and stderr paths and name replaced by its index.  Answered as IssueJob is: AcceptJob (the job, or the array's first job, whose id is the array's; the array's jobs have consecutive ids) or RejectJob.  Needs auth.  The original closes the connection instead, so a job is never run without what it asked for. */
+typedef struct kq_c2s_submit_job {
+    kq_job_info job_info; /* The job, as in IssueJob; the server sets the workflow's array, waiting and attempts fields. */
+    bool has_array;
+    kq_job_array array; /* The array's indices (at most 100,000), or null for one job. */
+} kq_c2s_submit_job;
+
+/* ClientToServerMessage::SetJobPriority: Kueue-C: change the priority of a pending job (needs auth); answered with RequestResponse. */
+typedef struct kq_c2s_set_job_priority {
+    uint64_t job_id; /* The job. */
+    int32_t priority; /* The new priority. */
+} kq_c2s_set_job_priority;
+
+/* ClientToServerMessage::ListJobsMatching: Kueue-C: ListJobs of the jobs that match the filters (an original server would ignore a filter field and list everything); answered with a JobList whose counters cover the matching jobs. */
+typedef struct kq_c2s_list_jobs_matching {
+    uint64_t num_jobs; /* How many jobs to list at most. */
+    bool pending; /* Include pending jobs. */
+    bool offered; /* Include offered jobs. */
+    bool running; /* Include running jobs. */
+    bool succeeded; /* Include jobs that finished with code 0. */
+    bool failed; /* Include jobs that finished with another code. */
+    bool canceled; /* Include canceled jobs. */
+    kq_str name; /* Only jobs whose name matches this glob pattern (fnmatch: *, ?, [...]). */
+    bool has_array_id;
+    uint64_t array_id; /* Only the jobs of this array. */
+} kq_c2s_list_jobs_matching;
+
+/* ClientToServerMessage::RemoveArray: Kueue-C: cancel every job of an array that has not ended, killing running ones if kill is set (needs auth); answered with RequestResponse. */
+typedef struct kq_c2s_remove_array {
+    uint64_t array_id; /* The array (the id of its first job). */
+    bool kill; /* Kill the array's running jobs too. */
+} kq_c2s_remove_array;
+
 typedef struct kq_c2s {
     kq_c2s_tag tag;
     union {
@@ -350,6 +462,10 @@ typedef struct kq_c2s {
         kq_c2s_clean_jobs clean_jobs;
         kq_c2s_show_worker show_worker;
         kq_c2s_drain_worker drain_worker;
+        kq_c2s_submit_job submit_job;
+        kq_c2s_set_job_priority set_job_priority;
+        kq_c2s_list_jobs_matching list_jobs_matching;
+        kq_c2s_remove_array remove_array;
     };
 } kq_c2s;
 

@@ -54,6 +54,8 @@ LIMITS = {
     'jobs': 10000000,
     'workers': 1000000,
     'salt': 1024,
+    'deps': 100000,
+    'attempts': 128,
 }
 MAX_DEPTH = 64
 MAX_NUMBER = 63
@@ -668,6 +670,68 @@ _TYPES["JobStatus"] = JobStatus
 
 
 @dataclasses.dataclass
+class Attempt(_Struct):
+    """Kueue-C: an earlier run of a job that failed and was tried again (--retries)."""
+
+    return_code: int = 0
+    worker: str = ""
+    finished: Timestamp = dataclasses.field(default_factory=Timestamp)
+    _kq_fields: ClassVar[tuple] = (
+        ("return_code", ("i32",), 0),
+        ("worker", ("str", LIMITS['name']), 0),
+        ("finished", ("time",), 0),
+    )
+
+_TYPES["Attempt"] = Attempt
+
+
+@dataclasses.dataclass
+class Workflow(_Struct):
+    """Kueue-C: what a job asks for beyond the original's JobInfo (dependencies, priority, time limit, retries, name), and what the server adds to it (its array, what it waits for, its earlier attempts)."""
+
+    priority: int = 0
+    name: Optional[str] = None
+    after: Optional[Set[int]] = None
+    after_any: Optional[Set[int]] = None
+    time_limit_seconds: Optional[int] = None
+    retries: Optional[int] = None
+    array_id: Optional[int] = None
+    array_index: Optional[int] = None
+    waiting: Optional[int] = None
+    attempts: Optional[List["Attempt"]] = None
+    _kq_fields: ClassVar[tuple] = (
+        ("priority", ("i32",), 0),
+        ("name", ("opt", ("str", LIMITS['name'])), 1),
+        ("after", ("opt", ("set", LIMITS['deps'])), 1),
+        ("after_any", ("opt", ("set", LIMITS['deps'])), 1),
+        ("time_limit_seconds", ("opt", ("u64",)), 1),
+        ("retries", ("opt", ("u64",)), 1),
+        ("array_id", ("opt", ("u64",)), 1),
+        ("array_index", ("opt", ("u64",)), 1),
+        ("waiting", ("opt", ("u64",)), 1),
+        ("attempts", ("opt", ("list", ("ref", "Attempt"), LIMITS['attempts'])), 1),
+    )
+
+_TYPES["Workflow"] = Workflow
+
+
+@dataclasses.dataclass
+class JobArray(_Struct):
+    """Kueue-C: the indices of an array of jobs: first, first + step, ... up to last."""
+
+    first: int = 0
+    last: int = 0
+    step: int = 0
+    _kq_fields: ClassVar[tuple] = (
+        ("first", ("u64",), 0),
+        ("last", ("u64",), 0),
+        ("step", ("u64",), 0),
+    )
+
+_TYPES["JobArray"] = JobArray
+
+
+@dataclasses.dataclass
 class JobInfo(_Struct):
     """Everything about one job; the unit that clients, server and workers exchange."""
 
@@ -680,6 +744,7 @@ class JobInfo(_Struct):
     stdout_path: Optional[str] = None
     stderr_path: Optional[str] = None
     note: Optional[str] = None
+    workflow: Optional["Workflow"] = None
     _kq_fields: ClassVar[tuple] = (
         ("job_id", ("u64",), 0),
         ("cmd", ("list", ("str", LIMITS['argument']), LIMITS['arguments']), 0),
@@ -690,6 +755,7 @@ class JobInfo(_Struct):
         ("stdout_path", ("opt", ("str", LIMITS['path'])), 0),
         ("stderr_path", ("opt", ("str", LIMITS['path'])), 0),
         ("note", ("opt", ("str", 1024)), 1),
+        ("workflow", ("opt", ("ref", "Workflow")), 1),
     )
 
 _TYPES["JobInfo"] = JobInfo
@@ -967,6 +1033,84 @@ class _ClientToServerMessage_DrainWorker(ClientToServerMessage):
 
 
 
+@dataclasses.dataclass
+class _ClientToServerMessage_SubmitJob(ClientToServerMessage):
+    """Kueue-C: queue a job that uses workflow fields (JobInfo.workflow), or an array of jobs, each with {index} in its command, stdout and stderr paths and name replaced by its index.  Answered as IssueJob is: AcceptJob (the job, or the array's first job, whose id is the array's; the array's jobs have consecutive ids) or RejectJob.  Needs auth.  The original closes the connection instead, so a job is never run without what it asked for."""
+
+    _kq_variant: ClassVar[str] = "SubmitJob"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_info: "JobInfo" = dataclasses.field(default_factory=lambda: JobInfo())
+    array: Optional["JobArray"] = None
+    _kq_fields: ClassVar[tuple] = (
+        ("job_info", ("ref", "JobInfo"), 0),
+        ("array", ("opt", ("ref", "JobArray")), 0),
+    )
+
+
+
+@dataclasses.dataclass
+class _ClientToServerMessage_SetJobPriority(ClientToServerMessage):
+    """Kueue-C: change the priority of a pending job (needs auth); answered with RequestResponse."""
+
+    _kq_variant: ClassVar[str] = "SetJobPriority"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    priority: int = 0
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("priority", ("i32",), 0),
+    )
+
+
+
+@dataclasses.dataclass
+class _ClientToServerMessage_ListJobsMatching(ClientToServerMessage):
+    """Kueue-C: ListJobs of the jobs that match the filters (an original server would ignore a filter field and list everything); answered with a JobList whose counters cover the matching jobs."""
+
+    _kq_variant: ClassVar[str] = "ListJobsMatching"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    num_jobs: int = 0
+    pending: bool = False
+    offered: bool = False
+    running: bool = False
+    succeeded: bool = False
+    failed: bool = False
+    canceled: bool = False
+    name: Optional[str] = None
+    array_id: Optional[int] = None
+    _kq_fields: ClassVar[tuple] = (
+        ("num_jobs", ("u64",), 0),
+        ("pending", ("bool",), 0),
+        ("offered", ("bool",), 0),
+        ("running", ("bool",), 0),
+        ("succeeded", ("bool",), 0),
+        ("failed", ("bool",), 0),
+        ("canceled", ("bool",), 0),
+        ("name", ("opt", ("str", 1024)), 0),
+        ("array_id", ("opt", ("u64",)), 0),
+    )
+
+
+
+@dataclasses.dataclass
+class _ClientToServerMessage_RemoveArray(ClientToServerMessage):
+    """Kueue-C: cancel every job of an array that has not ended, killing running ones if kill is set (needs auth); answered with RequestResponse."""
+
+    _kq_variant: ClassVar[str] = "RemoveArray"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    array_id: int = 0
+    kill: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("array_id", ("u64",), 0),
+        ("kill", ("bool",), 0),
+    )
+
+
+
 ClientToServerMessage.AuthRequest = _ClientToServerMessage_AuthRequest
 _ClientToServerMessage_AuthRequest.__qualname__ = "ClientToServerMessage.AuthRequest"
 ClientToServerMessage.AuthResponse = _ClientToServerMessage_AuthResponse
@@ -993,6 +1137,14 @@ ClientToServerMessage.Bye = _ClientToServerMessage_Bye
 _ClientToServerMessage_Bye.__qualname__ = "ClientToServerMessage.Bye"
 ClientToServerMessage.DrainWorker = _ClientToServerMessage_DrainWorker
 _ClientToServerMessage_DrainWorker.__qualname__ = "ClientToServerMessage.DrainWorker"
+ClientToServerMessage.SubmitJob = _ClientToServerMessage_SubmitJob
+_ClientToServerMessage_SubmitJob.__qualname__ = "ClientToServerMessage.SubmitJob"
+ClientToServerMessage.SetJobPriority = _ClientToServerMessage_SetJobPriority
+_ClientToServerMessage_SetJobPriority.__qualname__ = "ClientToServerMessage.SetJobPriority"
+ClientToServerMessage.ListJobsMatching = _ClientToServerMessage_ListJobsMatching
+_ClientToServerMessage_ListJobsMatching.__qualname__ = "ClientToServerMessage.ListJobsMatching"
+ClientToServerMessage.RemoveArray = _ClientToServerMessage_RemoveArray
+_ClientToServerMessage_RemoveArray.__qualname__ = "ClientToServerMessage.RemoveArray"
 ClientToServerMessage._kq_variants = {
     "AuthRequest": _ClientToServerMessage_AuthRequest,
     "AuthResponse": _ClientToServerMessage_AuthResponse,
@@ -1007,6 +1159,10 @@ ClientToServerMessage._kq_variants = {
     "ListResources": _ClientToServerMessage_ListResources,
     "Bye": _ClientToServerMessage_Bye,
     "DrainWorker": _ClientToServerMessage_DrainWorker,
+    "SubmitJob": _ClientToServerMessage_SubmitJob,
+    "SetJobPriority": _ClientToServerMessage_SetJobPriority,
+    "ListJobsMatching": _ClientToServerMessage_ListJobsMatching,
+    "RemoveArray": _ClientToServerMessage_RemoveArray,
 }
 _TYPES["ClientToServerMessage"] = ClientToServerMessage
 

@@ -134,18 +134,31 @@ static int issue_all(kq_session *s, const kq_jobspec *spec, batch *b,
     while (answered < b->nlines) {
         kq_s2c reply;
 
+        /* With workflow options the first job asks whether the server
+         * takes them (an original one closes the connection); then the
+         * rest follow as IssueJob does. */
         while (sent < b->nlines && sent - answered < KQ_BATCH_WINDOW &&
-               kq_session_can_queue(s)) {
-            kq_c2s req = {.tag = KQ_C2S_ISSUE_JOB};
+               kq_session_can_queue(s) && (!spec->ext_option || s->speaks_ext)) {
+            kq_c2s req = {.tag = spec->ext_option ? KQ_C2S_SUBMIT_JOB : KQ_C2S_ISSUE_JOB};
 
             words[2] = kq_str_view(b->lines[sent++].text);
-            kq_jobspec_job(spec, &cmd, &req.issue_job);
+            kq_jobspec_job(spec, &cmd, spec->ext_option ? &req.submit_job.job_info
+                                                        : &req.issue_job);
             if (kq_session_queue(s, &req) < 0) {
                 kq_error_set(err, "out of memory");
                 return -ENOMEM;
             }
         }
-        if ((rc = kq_session_recv(s, &reply, -1, err)) < 0)
+        if (sent == 0) {
+            kq_c2s req = {.tag = KQ_C2S_SUBMIT_JOB};
+
+            words[2] = kq_str_view(b->lines[sent++].text);
+            kq_jobspec_job(spec, &cmd, &req.submit_job.job_info);
+            rc = kq_session_request_ext(s, &req, spec->ext_option, &reply, err);
+        } else {
+            rc = kq_session_recv(s, &reply, -1, err);
+        }
+        if (rc < 0)
             return rc;
         if (reply.tag == KQ_S2C_ACCEPT_JOB) {
             b->ids[b->nids] = reply.accept_job.job_id;

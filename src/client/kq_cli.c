@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "kq_compiler.h"
+#include "kq_duration.h"
+#include "kq_utf8.h"
+#include "kq_wfspec.h"
 
 const char kq_cli_about[] =
     "A robust, user-level, work-stealing, distributed task scheduler.";
@@ -81,6 +84,47 @@ static const kq_cli_opt opt_kill = {
 static const kq_cli_opt opt_all = {
     KQ_OPT_ALL, 'a', "all", NULL, KQ_ARG_FLAG, false,
     "Also remove jobs that failed"};
+static const kq_cli_opt opt_after = {
+    KQ_OPT_AFTER, 0, "after", "IDS", KQ_ARG_IDS, false,
+    "Start only after these jobs finished with return code 0 (ids and ranges: "
+    "12,15,20-29); if one fails or is canceled, this job is canceled too"};
+static const kq_cli_opt opt_after_any = {
+    KQ_OPT_AFTER_ANY, 0, "after-any", "IDS", KQ_ARG_IDS, false,
+    "Start only after these jobs ended, whatever their result"};
+static const kq_cli_opt opt_priority = {
+    KQ_OPT_PRIORITY, 0, "priority", "N", KQ_ARG_I32, false,
+    "Jobs of a higher priority start first, in the order they came within one "
+    "priority (-2147483648 to 2147483647) [default: 0]"};
+static const kq_cli_opt opt_time_limit = {
+    KQ_OPT_TIME_LIMIT, 0, "time-limit", "DURATION", KQ_ARG_DURATION, false,
+    "Kill the job once it has run this long (90s, 45m, 2h30m, 1d); it ends "
+    "with return code -47"};
+static const kq_cli_opt opt_retries = {
+    KQ_OPT_RETRIES, 0, "retries", "N", KQ_ARG_RETRIES, false,
+    "Run the job again when it fails (return code not 0), up to N more times "
+    "(at most 100)"};
+static const kq_cli_opt opt_array = {
+    KQ_OPT_ARRAY, 0, "array", "RANGE", KQ_ARG_RANGE, false,
+    "Submit one job per index of RANGE (0-99, or 1-1000:10 for every 10th), "
+    "with {index} in the command, --stdout, --stderr and --name replaced by "
+    "it; prints the array's ID (its first job's; the jobs have consecutive "
+    "IDs); at most 100000 jobs"};
+static const kq_cli_opt opt_job_name = {
+    KQ_OPT_NAME, 0, "name", "NAME", KQ_ARG_NAME, false,
+    "A label for the job (not unique), shown by list-jobs and show-job"};
+static const kq_cli_opt opt_name_filter = {
+    KQ_OPT_NAME_PATTERN, 0, "name", "PATTERN", KQ_ARG_TEXT, false,
+    "Only jobs whose name matches this pattern (*, ? and [...] as in the shell)"};
+static const kq_cli_opt opt_list_array = {
+    KQ_OPT_ARRAY_ID, 0, "array", "ID", KQ_ARG_U64, false,
+    "Only the jobs of this array (kueue cmd --array)"};
+static const kq_cli_opt opt_wait_array = {
+    KQ_OPT_ARRAY_ID, 0, "array", "ID", KQ_ARG_U64, false,
+    "Wait for every job of this array instead (exit 1 if any failed or was "
+    "canceled)"};
+static const kq_cli_opt opt_remove_array = {
+    KQ_OPT_ARRAY_ID, 0, "array", "ID", KQ_ARG_U64, false,
+    "Remove every job of this array that has not ended instead"};
 static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
@@ -90,15 +134,22 @@ const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_init,
 
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_wait, &opt_json, &opt_help, NULL};
+    &opt_stderr, &opt_wait, &opt_after, &opt_after_any, &opt_priority,
+    &opt_time_limit, &opt_retries, &opt_array, &opt_job_name, &opt_json, &opt_help, NULL};
 static const kq_cli_opt *const opts_batch[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_batch_wait, &opt_help, NULL};
+    &opt_stderr, &opt_batch_wait, &opt_after, &opt_after_any, &opt_priority,
+    &opt_time_limit, &opt_retries, &opt_job_name, &opt_help, NULL};
 static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
-    &opt_failed, &opt_canceled, &opt_json, &opt_help, NULL};
+    &opt_failed, &opt_canceled, &opt_name_filter, &opt_list_array, &opt_json,
+    &opt_help, NULL};
 static const kq_cli_opt *const opts_json[] = {&opt_json, &opt_help, NULL};
-static const kq_cli_opt *const opts_remove_job[] = {&opt_kill, &opt_json,
+static const kq_cli_opt *const opts_restart[] = {&opt_after, &opt_after_any, &opt_json,
+                                                 &opt_help, NULL};
+static const kq_cli_opt *const opts_wait_job[] = {&opt_wait_array, &opt_json, &opt_help,
+                                                  NULL};
+static const kq_cli_opt *const opts_remove_job[] = {&opt_kill, &opt_remove_array, &opt_json,
                                                     &opt_help, NULL};
 static const kq_cli_opt *const opts_clean_jobs[] = {&opt_all, &opt_json,
                                                     &opt_help, NULL};
@@ -112,10 +163,16 @@ static const kq_cli_pos pos_file[] = {
      "One command line per job; standard input when absent or -"}};
 static const kq_cli_pos pos_job_id[] = {
     {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"}};
+static const kq_cli_pos pos_job_or_array[] = {
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_OPTIONAL, "ID of the job (or --array ID)"}};
 static const kq_cli_pos pos_worker_id[] = {
     {"WORKER_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the worker"}};
 static const kq_cli_pos pos_worker[] = {
     {"WORKER", KQ_ARG_TEXT, KQ_POS_REQUIRED, "ID or name of the worker"}};
+static const kq_cli_pos pos_job_priority[] = {
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"},
+    {"PRIORITY", KQ_ARG_I32, KQ_POS_REQUIRED,
+     "The new priority (-2147483648 to 2147483647; higher starts first)"}};
 static const kq_cli_pos pos_shell[] = {
     {"SHELL", KQ_ARG_SHELL, KQ_POS_REQUIRED,
      "Shell to generate the script for"}};
@@ -153,16 +210,18 @@ const kq_cli_cmd kq_cli_commands[] = {
      opts_json, POS(pos_job_id), true},
     {KQ_CMD_WAIT_JOB, "wait-job",
      "Block until a job has ended and exit with its return code",
-     "Codes outside 0-255 and canceled jobs exit 1.", opts_json,
-     POS(pos_job_id), true},
+     "Codes outside 0-255 and canceled jobs exit 1.  With --array ID, waits "
+     "for every job of the array and exits 1 if any of them did not succeed.",
+     opts_wait_job, POS(pos_job_or_array), true},
     {KQ_CMD_REMOVE_JOB, "remove-job",
      "Cancel a job; with --kill also a running one",
      "A waiting job is canceled and never runs.  A running job is refused "
      "unless --kill is given: then its worker kills it (all its processes).  "
      "A canceled job stays in list-jobs until clean-jobs (or the server's "
      "cleanup after server_settings.job_cleanup_after_minutes) removes it; "
-     "a finished job cannot be canceled.",
-     opts_remove_job, POS(pos_job_id), true},
+     "a finished job cannot be canceled.  --array ID cancels every job of "
+     "the array that has not ended.",
+     opts_remove_job, POS(pos_job_or_array), true},
     {KQ_CMD_CLEAN_JOBS, "clean-jobs",
      "Remove finished and canceled jobs from the server",
      "Jobs that failed are kept unless --all is given.", opts_clean_jobs,
@@ -183,6 +242,17 @@ const kq_cli_cmd kq_cli_commands[] = {
      opts_json, POS(pos_worker), true},
     {KQ_CMD_UNDRAIN, "undrain", "Give a drained worker jobs again", NULL,
      opts_json, POS(pos_worker), true},
+    {KQ_CMD_SET_PRIORITY, "set-priority", "Change the priority of a pending job",
+     "Jobs of a higher priority start first; a job keeps its place among those of "
+     "its new priority by its ID.  Needs a Kueue-C server.",
+     opts_json, POS(pos_job_priority), true},
+    {KQ_CMD_RESTART, "restart", "Queue an ended job again as a new job",
+     "Queues a job that finished, failed or was canceled again as a new job with "
+     "the same command, working directory, resources and redirections, and its "
+     "name, priority, time limit and retries; prints the new job's ID.  It does "
+     "not wait for what the old job waited for (that ended): give --after or "
+     "--after-any for the new one.",
+     opts_restart, POS(pos_job_id), true},
     {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
      "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
      "save the output where your shell looks for completions.",
@@ -563,6 +633,52 @@ static const kq_cli_opt *find_short(const kq_cli_opt *const *opts, char c)
     return NULL;
 }
 
+/* Parses and checks value as o's type says, into a's numbers.  0 or
+ * -EINVAL with *why. */
+static int check_value(const kq_cli_opt *o, const char *value, kq_cli_args *a,
+                       const char **why)
+{
+    kq_job_array range;
+    uint64_t count;
+    int32_t v;
+    int rc = 0;
+
+    switch (o->type) {
+    case KQ_ARG_U64:
+        rc = kq_cli_parse_u64(value, &a->number[o->id], why);
+        break;
+    case KQ_ARG_RETRIES:
+        rc = kq_cli_parse_u64(value, &a->number[o->id], why);
+        if (rc == 0 && a->number[o->id] > KQ_WF_MAX_RETRIES) {
+            *why = "at most 100";
+            rc = -EINVAL;
+        }
+        break;
+    case KQ_ARG_I32:
+        if ((rc = kq_wf_parse_i32(value, &v, why)) == 0)
+            a->signed_number[o->id] = v;
+        break;
+    case KQ_ARG_DURATION:
+        rc = kq_duration_parse(value, &a->number[o->id], why);
+        break;
+    case KQ_ARG_IDS:
+        rc = kq_wf_parse_ids(value, NULL, why);
+        break;
+    case KQ_ARG_RANGE:
+        rc = kq_wf_parse_array(value, &range, &count, why);
+        break;
+    case KQ_ARG_NAME:
+        if (!*value || strlen(value) > KQ_LIMIT_NAME || !kq_utf8_valid(value, strlen(value))) {
+            *why = "a name is 1 to 256 bytes of UTF-8 text";
+            rc = -EINVAL;
+        }
+        break;
+    default:
+        break;
+    }
+    return rc;
+}
+
 /*
  * Records one occurrence of o with value (NULL for a flag).  Help and
  * version are acted on at once, as clap does.  Returns KQ_CLI_RUN to go
@@ -587,8 +703,7 @@ static int store(parser *p, const kq_cli_opt *o, const char *value)
         return usage_error(p, "the argument '%s' cannot be used multiple times",
                            name);
     a->given[o->id] = true;
-    if (o->type == KQ_ARG_U64 &&
-        kq_cli_parse_u64(value, &a->number[o->id], &why) < 0)
+    if (check_value(o, value, a, &why) < 0)
         return usage_error(p, "invalid value '%s' for '%s': %s", value, name,
                            why);
     if (o->id == KQ_OPT_RESOURCE) {
@@ -675,6 +790,14 @@ static int parse_positional(parser *p, size_t n)
         kq_cli_parse_u64(word, &p->args->pos_number[n], &why) < 0)
         return usage_error(p, "invalid value '%s' for '<%s>': %s", word,
                            pos->name, why);
+    if (pos->type == KQ_ARG_I32) {
+        int32_t v;
+
+        if (kq_wf_parse_i32(word, &v, &why) < 0)
+            return usage_error(p, "invalid value '%s' for '<%s>': %s", word,
+                               pos->name, why);
+        p->args->pos_signed[n] = v;
+    }
     if (pos->type == KQ_ARG_SHELL) {
         char values[64] = "";
         size_t used = 0;
@@ -717,7 +840,11 @@ static int parse_subcommand(parser *p)
             p->i++;
             continue;
         }
-        if (!options_done && is_option(word)) {
+        /* A negative number where one is expected is a value (clap's
+         * allow_negative_numbers). */
+        if (!options_done && is_option(word) &&
+            !(npos < cmd->npos && cmd->pos[npos].type == KQ_ARG_I32 && word[1] >= '0' &&
+              word[1] <= '9')) {
             if ((rc = parse_option(p, cmd->opts)) != KQ_CLI_RUN)
                 return rc;
             continue;
@@ -735,6 +862,42 @@ static int parse_subcommand(parser *p)
         pos_label(label, sizeof label, &cmd->pos[n]);
         return usage_error(p, "the following required arguments were not "
                               "provided:\n  %s", label);
+    }
+    return KQ_CLI_RUN;
+}
+
+/* Whether text holds {index}, which only an array's jobs replace. */
+static bool has_index(const char *text)
+{
+    return text && strstr(text, "{index}");
+}
+
+/* What the table cannot say: choices between options and positionals,
+ * and {index} only with --array. */
+static int check_combinations(parser *p)
+{
+    const kq_cli_args *a = p->args;
+    bool index = has_index(a->value[KQ_OPT_STDOUT]) || has_index(a->value[KQ_OPT_STDERR]) ||
+                 has_index(a->value[KQ_OPT_NAME]);
+
+    switch (p->cmd->id) {
+    case KQ_CMD_CMD:
+        for (size_t i = 0; i < a->ntrailing; i++)
+            index |= has_index(a->trailing[i]);
+        if (index && !a->given[KQ_OPT_ARRAY])
+            return usage_error(p, "{index} is replaced only in the jobs of an array: add "
+                                  "'--array <RANGE>'");
+        break;
+    case KQ_CMD_WAIT_JOB:
+    case KQ_CMD_REMOVE_JOB:
+        if (!a->pos[0] && !a->given[KQ_OPT_ARRAY_ID])
+            return usage_error(p, "the following required arguments were not provided:\n"
+                                  "  <JOB_ID> (or '--array <ID>')");
+        if (a->pos[0] && a->given[KQ_OPT_ARRAY_ID])
+            return usage_error(p, "the argument '--array <ID>' cannot be used with '<JOB_ID>'");
+        break;
+    default:
+        break;
     }
     return KQ_CLI_RUN;
 }
@@ -772,6 +935,8 @@ int kq_cli_parse(int argc, char *const *argv, kq_cli_args *args, FILE *out,
     args->cmd = p.cmd;
     p.i++;
     rc = parse_subcommand(&p);
+    if (rc == KQ_CLI_RUN)
+        rc = check_combinations(&p);
 done:
     if (rc != KQ_CLI_RUN && rc != KQ_CLI_INIT)
         kq_cli_args_free(args);

@@ -34,6 +34,8 @@ typedef enum kq_cmd_id {
     KQ_CMD_LIST_RESOURCES,
     KQ_CMD_DRAIN,
     KQ_CMD_UNDRAIN,
+    KQ_CMD_SET_PRIORITY,
+    KQ_CMD_RESTART,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;
@@ -61,6 +63,15 @@ typedef enum kq_opt_id {
     KQ_OPT_KILL,
     KQ_OPT_ALL,
     KQ_OPT_JSON,
+    KQ_OPT_AFTER,
+    KQ_OPT_AFTER_ANY,
+    KQ_OPT_PRIORITY,
+    KQ_OPT_TIME_LIMIT,
+    KQ_OPT_RETRIES,
+    KQ_OPT_ARRAY,
+    KQ_OPT_ARRAY_ID,
+    KQ_OPT_NAME,
+    KQ_OPT_NAME_PATTERN,
     KQ_OPT_COUNT
 } kq_opt_id;
 
@@ -74,6 +85,12 @@ typedef enum kq_arg_type {
     KQ_ARG_SHELL,      /* one of kq_cli_shells */
     KQ_ARG_SUBCOMMAND, /* a subcommand name */
     KQ_ARG_CMDLINE,    /* a program and its arguments */
+    KQ_ARG_IDS,        /* job ids and ranges: 12,15,20-29 (kq_wfspec.h) */
+    KQ_ARG_I32,        /* signed decimal, 32 bits */
+    KQ_ARG_DURATION,   /* 90s, 2h30m, 1d (kq_duration.h), in seconds */
+    KQ_ARG_RANGE,      /* an array range: 0-99, 1-1000:10 (kq_wfspec.h) */
+    KQ_ARG_RETRIES,    /* unsigned decimal up to KQ_WF_MAX_RETRIES */
+    KQ_ARG_NAME,       /* a job name: UTF-8, 1 to KQ_LIMIT_NAME bytes */
 } kq_arg_type;
 
 typedef struct kq_cli_opt {
@@ -135,11 +152,15 @@ typedef struct kq_cli_args {
     bool given[KQ_OPT_COUNT];
     const char *value[KQ_OPT_COUNT];  /* value of a non-repeatable option,
                                          or NULL when not given */
-    uint64_t number[KQ_OPT_COUNT];    /* the same parsed, for KQ_ARG_U64 */
+    uint64_t number[KQ_OPT_COUNT];    /* the same parsed, for KQ_ARG_U64,
+                                         KQ_ARG_RETRIES and KQ_ARG_DURATION
+                                         (seconds) */
+    int64_t signed_number[KQ_OPT_COUNT]; /* ... for KQ_ARG_I32 */
     const char **resources;           /* every --resource value, in order */
     size_t nresources;
     const char *pos[KQ_CLI_MAX_POS];  /* positional values (NULL: absent) */
     uint64_t pos_number[KQ_CLI_MAX_POS];
+    int64_t pos_signed[KQ_CLI_MAX_POS]; /* ... of a KQ_ARG_I32 positional */
     char *const *trailing;            /* KQ_POS_TRAILING words */
     size_t ntrailing;
 } kq_cli_args;

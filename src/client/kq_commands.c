@@ -18,6 +18,7 @@
 #include "kq_net.h"
 #include "kq_print.h"
 #include "kq_wait.h"
+#include "kq_wfspec.h"
 
 /* list-jobs -n off a terminal: the reference's 1000-line fallback - 4. */
 #define DEFAULT_NUM_JOBS 996
@@ -172,6 +173,100 @@ static int wait_one(client *c, uint64_t id, bool print_code, kq_error *err)
     return rc;
 }
 
+/* The jobs of an array, as a JobList (ListJobsMatching, which the
+ * original refuses); an array without jobs is an error. */
+static int list_array(client *c, uint64_t array_id, kq_s2c *reply, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_LIST_JOBS_MATCHING};
+    int rc;
+
+    req.list_jobs_matching.num_jobs = UINT64_MAX;
+    req.list_jobs_matching.has_array_id = true;
+    req.list_jobs_matching.array_id = array_id;
+    rc = c->s.speaks_ext ? kq_session_request(&c->s, &req, reply, err)
+                         : kq_session_request_ext(&c->s, &req, "--array", reply, err);
+    if (rc < 0)
+        return rc;
+    if (reply->tag != KQ_S2C_JOB_LIST) {
+        rc = bad_reply(c, reply, "JobList", err);
+        kq_s2c_free(reply);
+        return rc;
+    }
+    if (reply->job_list.job_infos.len == 0) {
+        kq_s2c_free(reply);
+        kq_error_set(err, "Array with ID=%" PRIu64 " not found!", array_id);
+        return -EPERM;
+    }
+    return 0;
+}
+
+static bool job_ended(const kq_job_info *j)
+{
+    return j->status.tag == KQ_JOB_STATUS_FINISHED || j->status.tag == KQ_JOB_STATUS_CANCELED;
+}
+
+static bool job_failed(const kq_job_info *j)
+{
+    return j->status.tag == KQ_JOB_STATUS_CANCELED || j->status.finished.return_code != 0;
+}
+
+/*
+ * Waits until every job of an array has ended: 0 if all succeeded, else 1
+ * with how many did not on stderr.  With --json, the array's JobList at
+ * the end.
+ */
+static int wait_array(client *c, uint64_t array_id, kq_error *err)
+{
+    kq_s2c list;
+    kq_job_info *final = NULL;
+    uint64_t *open_ids = NULL;
+    size_t n, nopen = 0, bad = 0;
+    int rc;
+
+    if ((rc = list_array(c, array_id, &list, err)) < 0)
+        return rc;
+    n = list.job_list.job_infos.len;
+    open_ids = malloc(n * sizeof *open_ids);
+    final = calloc(n, sizeof *final);
+    if (!open_ids || !final) {
+        kq_error_set(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const kq_job_info *j = &list.job_list.job_infos.items[i];
+
+        if (!job_ended(j))
+            open_ids[nopen++] = j->job_id;
+        else if (job_failed(j))
+            bad++;
+    }
+    if ((rc = kq_wait_jobs(&c->s, open_ids, nopen, final, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < nopen; i++) {
+        bad += job_failed(&final[i]);
+        kq_job_info_free(&final[i]);
+    }
+    if (c->json) {
+        kq_s2c_free(&list);
+        if ((rc = list_array(c, array_id, &list, err)) < 0)
+            goto out_lists;
+        rc = emit_json(&list, err);
+    }
+    if (rc == 0 && bad) {
+        fflush(stdout);
+        fprintf(stderr, "Error: %zu of %zu jobs of array %" PRIu64 " failed or were canceled\n",
+                bad, n, array_id);
+        rc = 1;
+    }
+out:
+    kq_s2c_free(&list);
+out_lists:
+    free(final);
+    free(open_ids);
+    return rc;
+}
+
 static int run_cmd(client *c, kq_error *err)
 {
     const kq_cli_args *a = c->args;
@@ -187,13 +282,30 @@ static int run_cmd(client *c, kq_error *err)
         goto out_spec;
     if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0)
         goto out_argv;
-    kq_jobspec_job(&spec, &argv, &req.issue_job);
-    if ((rc = kq_session_request(&c->s, &req, &reply, err)) < 0)
+    if (spec.ext_option) {
+        /* A message the original refuses: never run without its options. */
+        req.tag = KQ_C2S_SUBMIT_JOB;
+        kq_jobspec_job(&spec, &argv, &req.submit_job.job_info);
+        req.submit_job.has_array = spec.has_array;
+        req.submit_job.array = spec.array;
+        rc = kq_session_request_ext(&c->s, &req, spec.ext_option, &reply, err);
+    } else {
+        kq_jobspec_job(&spec, &argv, &req.issue_job);
+        rc = kq_session_request(&c->s, &req, &reply, err);
+    }
+    if (rc < 0)
         goto out_argv;
     if (reply.tag == KQ_S2C_ACCEPT_JOB) {
         uint64_t id = reply.accept_job.job_id;
 
-        if (a->given[KQ_OPT_WAIT])
+        if (spec.has_array && a->given[KQ_OPT_WAIT]) {
+            /* The array's id first: it names the jobs being waited for. */
+            if (!c->json) {
+                printf("%" PRIu64 "\n", id);
+                fflush(stdout);
+            }
+            rc = wait_array(c, id, err);
+        } else if (a->given[KQ_OPT_WAIT])
             rc = wait_one(c, id, true, err);
         else if (c->json)
             rc = emit_json(&reply, err);
@@ -220,7 +332,11 @@ static int run_wait_job(client *c, kq_error *err)
 {
     int rc = kq_commands_connect(c->cfg, false, &c->s, err);
 
-    return rc < 0 ? rc : wait_one(c, c->args->pos_number[0], false, err);
+    if (rc < 0)
+        return rc;
+    if (c->args->given[KQ_OPT_ARRAY_ID])
+        return wait_array(c, c->args->number[KQ_OPT_ARRAY_ID], err);
+    return wait_one(c, c->args->pos_number[0], false, err);
 }
 
 /*
@@ -246,18 +362,17 @@ static int run_request_response(client *c, const kq_c2s *req, bool auth,
     return rc;
 }
 
-/* drain and undrain: DrainWorker, a Kueue-C extension the original
- * refuses by closing the connection. */
-static int run_drain(client *c, bool drain, kq_error *err)
+
+/* A RequestResponse to a Kueue-C extension request (refused by the
+ * original: "this server does not support <feature>"): its text on stdout
+ * when it succeeded, as the error otherwise. */
+static int run_ext_request(client *c, const kq_c2s *req, const char *feature, kq_error *err)
 {
-    kq_c2s req = {.tag = KQ_C2S_DRAIN_WORKER};
     kq_s2c reply;
     int rc;
 
-    req.drain_worker.worker = kq_str_view(c->args->pos[0]);
-    req.drain_worker.drain = drain;
     if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0 ||
-        (rc = kq_session_request_ext(&c->s, &req, "drain", &reply, err)) < 0)
+        (rc = kq_session_request_ext(&c->s, req, feature, &reply, err)) < 0)
         return rc;
     if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
         rc = bad_reply(c, &reply, "RequestResponse", err);
@@ -277,6 +392,141 @@ static bool ends_with(const char *text, const char *tail)
     return n >= m && strcmp(text + n - m, tail) == 0;
 }
 
+/* drain and undrain: DrainWorker, a Kueue-C extension the original
+ * refuses by closing the connection. */
+static int run_drain(client *c, bool drain, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_DRAIN_WORKER};
+
+    req.drain_worker.worker = kq_str_view(c->args->pos[0]);
+    req.drain_worker.drain = drain;
+    return run_ext_request(c, &req, "drain", err);
+}
+
+/* A new job like the ended job old: the same command, directory,
+ * resources, redirections, name, priority, time limit and retries; the
+ * dependencies of the command line.  It borrows from old and wf, and
+ * wf->after/after_any are the caller's.  Whether it needs SubmitJob. */
+static bool restarted(const kq_job_info *old, kq_workflow *wf, kq_job_info *job)
+{
+    const kq_workflow *was = old->workflow;
+
+    *job = *old;
+    job->job_id = 0;
+    job->note = KQ_STR_NULL;
+    job->status = (kq_job_status){.tag = KQ_JOB_STATUS_PENDING};
+    job->status.pending.issued = kq_time_now();
+    if (was) {
+        wf->priority = was->priority;
+        wf->name = was->name;
+        wf->has_time_limit_seconds = was->has_time_limit_seconds;
+        wf->time_limit_seconds = was->time_limit_seconds;
+        wf->has_retries = was->has_retries;
+        wf->retries = was->retries;
+    }
+    if (!wf->priority && !wf->name.ptr && !wf->has_time_limit_seconds && !wf->has_retries &&
+        !wf->has_after && !wf->has_after_any) {
+        job->workflow = NULL;
+        return false;
+    }
+    job->workflow = wf;
+    return true;
+}
+
+/* One of --after and --after-any of restart (checked by the parser). */
+static int restart_ids(const client *c, kq_opt_id id, bool *has, kq_u64_set *set,
+                       kq_error *err)
+{
+    const char *why;
+
+    if (!c->args->given[id])
+        return 0;
+    if (kq_wf_parse_ids(c->args->value[id], set, &why) < 0) {
+        kq_error_set(err, "%s", why);
+        return -ENOMEM;
+    }
+    *has = true;
+    return 0;
+}
+
+/* restart: ShowJob, then IssueJob (or SubmitJob for a job with workflow
+ * options) of a job like it. */
+static int run_restart(client *c, kq_error *err)
+{
+    uint64_t id = c->args->pos_number[0];
+    kq_c2s req = {.tag = KQ_C2S_SHOW_JOB};
+    kq_workflow wf = {0};
+    kq_s2c shown, reply;
+    const kq_job_status *st;
+    int rc;
+
+    if ((rc = restart_ids(c, KQ_OPT_AFTER, &wf.has_after, &wf.after, err)) < 0 ||
+        (rc = restart_ids(c, KQ_OPT_AFTER_ANY, &wf.has_after_any, &wf.after_any, err)) < 0)
+        goto out_ids;
+    req.show_job.job_id = id;
+    if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0 ||
+        (rc = kq_session_request(&c->s, &req, &shown, err)) < 0)
+        goto out_ids;
+    if (shown.tag != KQ_S2C_JOB_INFO) {
+        rc = bad_reply(c, &shown, "JobInfo", err);
+        goto out_shown;
+    }
+    st = &shown.job_info.job_info.status;
+    if (st->tag != KQ_JOB_STATUS_FINISHED && st->tag != KQ_JOB_STATUS_CANCELED) {
+        kq_error_set(err, "Job ID=%" PRIu64 " has not ended (it is %s): restart takes a "
+                          "finished, failed or canceled job", id,
+                     st->tag == KQ_JOB_STATUS_RUNNING ? "running"
+                     : st->tag == KQ_JOB_STATUS_OFFERED ? "offered to a worker"
+                                                       : "pending");
+        rc = -EPERM;
+        goto out_shown;
+    }
+    if (restarted(&shown.job_info.job_info, &wf, &req.submit_job.job_info)) {
+        req.tag = KQ_C2S_SUBMIT_JOB;
+        req.submit_job.has_array = false;
+        rc = kq_session_request_ext(&c->s, &req, c->args->given[KQ_OPT_AFTER] ? "--after"
+                                                 : c->args->given[KQ_OPT_AFTER_ANY]
+                                                     ? "--after-any"
+                                                     : "restart with workflow options",
+                                    &reply, err);
+    } else {
+        req.tag = KQ_C2S_ISSUE_JOB;
+        req.issue_job = req.submit_job.job_info;
+        rc = kq_session_request(&c->s, &req, &reply, err);
+    }
+    if (rc < 0)
+        goto out_shown;
+    if (reply.tag == KQ_S2C_ACCEPT_JOB) {
+        if (c->json)
+            rc = emit_json(&reply, err);
+        else
+            printf("%" PRIu64 "\n", reply.accept_job.job_id);
+    } else if (reply.tag == KQ_S2C_REJECT_JOB) {
+        if (c->json)
+            emit_json(&reply, err);
+        kq_error_set(err, "Job rejected by server: %s", reply.reject_job.reason.ptr);
+        rc = -EPERM;
+    } else {
+        rc = bad_reply(c, &reply, "AcceptJob or RejectJob", err);
+    }
+    kq_s2c_free(&reply);
+out_shown:
+    kq_s2c_free(&shown);
+out_ids:
+    kq_u64_set_free(&wf.after);
+    kq_u64_set_free(&wf.after_any);
+    return rc;
+}
+
+static int run_set_priority(client *c, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_SET_JOB_PRIORITY};
+
+    req.set_job_priority.job_id = c->args->pos_number[0];
+    req.set_job_priority.priority = (int32_t)c->args->pos_signed[1];
+    return run_ext_request(c, &req, "set-priority", err);
+}
+
 static int run_remove_job(client *c, kq_error *err)
 {
     kq_c2s req = {.tag = KQ_C2S_REMOVE_JOB};
@@ -284,6 +534,12 @@ static int run_remove_job(client *c, kq_error *err)
     kq_error refusal;
     int rc;
 
+    if (c->args->given[KQ_OPT_ARRAY_ID]) {
+        req.tag = KQ_C2S_REMOVE_ARRAY;
+        req.remove_array.array_id = c->args->number[KQ_OPT_ARRAY_ID];
+        req.remove_array.kill = c->args->given[KQ_OPT_KILL];
+        return run_ext_request(c, &req, "--array", err);
+    }
     req.remove_job.job_id = id;
     req.remove_job.kill = c->args->given[KQ_OPT_KILL];
     rc = run_request_response(c, &req, true, err);
@@ -322,8 +578,16 @@ static int run_query(client *c, const kq_c2s *req, kq_s2c_tag want,
     kq_s2c reply;
     int rc;
 
-    if ((rc = kq_commands_connect(c->cfg, false, &c->s, err)) < 0 ||
-        (rc = kq_session_request(&c->s, req, &reply, err)) < 0)
+    if ((rc = kq_commands_connect(c->cfg, false, &c->s, err)) < 0)
+        return rc;
+    /* A Kueue-C request names the option that needs it if refused. */
+    if (kq_c2s_tag_level(req->tag) > 0)
+        rc = kq_session_request_ext(&c->s, req,
+                                    c->args->given[KQ_OPT_NAME_PATTERN] ? "--name" : "--array",
+                                    &reply, err);
+    else
+        rc = kq_session_request(&c->s, req, &reply, err);
+    if (rc < 0)
         return rc;
     if (reply.tag != want) {
         rc = bad_reply(c, &reply, kq_s2c_tag_name(want), err);
@@ -354,6 +618,19 @@ static int run_list_jobs(client *c, kq_error *err)
     req.list_jobs.succeeded = a->given[KQ_OPT_SUCCEEDED];
     req.list_jobs.failed = a->given[KQ_OPT_FAILED];
     req.list_jobs.canceled = a->given[KQ_OPT_CANCELED];
+    if (a->given[KQ_OPT_NAME_PATTERN] || a->given[KQ_OPT_ARRAY_ID]) {
+        /* Filters the original would ignore, listing everything: a
+         * request it refuses instead. */
+        kq_c2s_list_jobs base = req.list_jobs;
+
+        req.tag = KQ_C2S_LIST_JOBS_MATCHING;
+        req.list_jobs_matching = (kq_c2s_list_jobs_matching){
+            base.num_jobs, base.pending, base.offered, base.running, base.succeeded,
+            base.failed, base.canceled, KQ_STR_NULL, false, 0};
+        req.list_jobs_matching.name = kq_str_view(a->value[KQ_OPT_NAME_PATTERN]);
+        req.list_jobs_matching.has_array_id = a->given[KQ_OPT_ARRAY_ID];
+        req.list_jobs_matching.array_id = a->number[KQ_OPT_ARRAY_ID];
+    }
     return run_query(c, &req, KQ_S2C_JOB_LIST, err);
 }
 
@@ -415,6 +692,12 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
     case KQ_CMD_DRAIN:
     case KQ_CMD_UNDRAIN:
         rc = run_drain(&c, args->cmd->id == KQ_CMD_DRAIN, err);
+        break;
+    case KQ_CMD_SET_PRIORITY:
+        rc = run_set_priority(&c, err);
+        break;
+    case KQ_CMD_RESTART:
+        rc = run_restart(&c, err);
         break;
     default:
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);

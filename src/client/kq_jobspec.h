@@ -26,10 +26,21 @@ typedef struct kq_jobspec {
     kq_u64_map global;
     char *cwd; /* the current directory, resolved (realpath) */
     const char *stdout_path, *stderr_path;
+    /* Kueue-C workflow options: a job with a workflow is submitted with
+     * SubmitJob (an original server refuses it), a plain one with
+     * IssueJob. */
+    bool has_workflow;
+    kq_workflow workflow;      /* owned */
+    bool has_array;            /* --array: many jobs, one message */
+    kq_job_array array;
+    /* The first workflow option given ("--after"), which an error about
+     * an original server names; NULL for a plain job. */
+    const char *ext_option;
 } kq_jobspec;
 
-/* Fills spec from the parsed options and the configuration.  0 or -errno
- * with err ("Failed to parse resource: ..."). */
+/* Fills spec from the parsed options and the configuration (the workflow
+ * options were checked by the parser).  0 or -errno with err ("Failed to
+ * parse resource: ..."). */
 KQ_NODISCARD int kq_jobspec_init(kq_jobspec *spec, const kq_cli_args *args,
                                  const kq_config *cfg, kq_error *err);
 
@@ -47,7 +58,8 @@ KQ_NODISCARD int kq_jobspec_add_resource(kq_u64_map *map, const char *arg,
 /*
  * Fills job with a new job running cmd (which must stay valid while job is
  * used) under spec: job id 0 and status Pending issued now, as the
- * reference's client sends them.  job borrows everything: never free it.
+ * reference's client sends them, and the spec's workflow if it has one.
+ * job borrows everything: never free it.
  */
 void kq_jobspec_job(const kq_jobspec *spec, const kq_str_list *cmd,
                     kq_job_info *job);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kq_duration.h"
 #include "kq_utf8.h"
 
 /* A style: an ANSI foreground code in the low bits plus attribute flags,
@@ -496,15 +497,69 @@ static const kq_str *status_worker(const kq_job_status *s)
     }
 }
 
-/* Appends the status cell text and returns its style. */
-static unsigned put_status(kq_buf *out, const kq_job_status *s,
-                           const kq_print_opts *o)
+/* Jobs of a dependency list the job table names before "...". */
+#define LISTED_DEPS 5
+
+/* Appends the ids of set after *shown others: the first LISTED_DEPS of
+ * all, then "...". */
+static void put_dep_ids(kq_buf *out, const kq_u64_set *set, size_t *shown)
 {
+    for (size_t i = 0; i < set->len && *shown <= LISTED_DEPS; i++, (*shown)++) {
+        if (*shown == LISTED_DEPS)
+            kq_buf_puts(out, ", ...");
+        else
+            kq_buf_printf(out, "%s%" PRIu64, *shown ? ", " : "", set->items[i]);
+    }
+}
+
+/* "waiting for 12, 15" or "waiting for 1 of 12, 15": a pending job held
+ * by its dependencies (Kueue-C).  False if it waits for none. */
+static bool put_waiting(kq_buf *out, const kq_workflow *wf)
+{
+    size_t total = 0, shown = 0;
+
+    if (!wf || !wf->has_waiting || wf->waiting == 0)
+        return false;
+    total = (wf->has_after ? wf->after.len : 0) + (wf->has_after_any ? wf->after_any.len : 0);
+    kq_buf_puts(out, "waiting for ");
+    if (wf->waiting < total)
+        kq_buf_printf(out, "%" PRIu64 " of ", wf->waiting);
+    if (wf->has_after)
+        put_dep_ids(out, &wf->after, &shown);
+    if (wf->has_after_any)
+        put_dep_ids(out, &wf->after_any, &shown);
+    return true;
+}
+
+/* ", attempt 2 of 4" for a job with retries whose earlier runs failed
+ * (Kueue-C). */
+static void put_attempt(kq_buf *out, const kq_workflow *wf)
+{
+    if (wf && wf->has_retries && wf->has_attempts && wf->attempts.len)
+        kq_buf_printf(out, ", attempt %zu of %" PRIu64, wf->attempts.len + 1, wf->retries + 1);
+}
+
+/* Appends the status cell text and returns its style. */
+static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opts *o)
+{
+    const kq_job_status *s = &j->status;
+
     switch (s->tag) {
-    case KQ_JOB_STATUS_PENDING:
-        kq_buf_puts(out, "pending since ");
-        kq_print_date(out, s->pending.issued, o);
-        return ST_NONE;
+    case KQ_JOB_STATUS_PENDING: {
+        unsigned st = ST_NONE;
+
+        if (put_waiting(out, j->workflow)) {
+            st = ST_DIM;
+        } else {
+            kq_buf_puts(out, "pending since ");
+            kq_print_date(out, s->pending.issued, o);
+        }
+        /* Kueue-C: what orders the queue besides the id. */
+        if (j->workflow && j->workflow->priority)
+            kq_buf_printf(out, ", priority %" PRId32, j->workflow->priority);
+        put_attempt(out, j->workflow);
+        return st;
+    }
     case KQ_JOB_STATUS_OFFERED:
         kq_buf_puts(out, "offered on ");
         kq_print_date(out, s->offered.offered, o);
@@ -512,6 +567,7 @@ static unsigned put_status(kq_buf *out, const kq_job_status *s,
     case KQ_JOB_STATUS_RUNNING:
         kq_buf_puts(out, "running for ");
         kq_print_elapsed(out, kq_time_diff_sec(o->now, s->running.started));
+        put_attempt(out, j->workflow);
         return ST_BLUE;
     case KQ_JOB_STATUS_FINISHED:
         if (s->finished.return_code != 0) {
@@ -532,6 +588,21 @@ static unsigned put_status(kq_buf *out, const kq_job_status *s,
 
 static const col_spec job_cols[] = {
     {"id", COL_FIXED, true},
+    {"working directory", COL_KEEP_TAIL, false},
+    {"command", COL_KEEP_HEAD, false},
+    {"cpus", COL_FIXED, true},
+    {"memory", COL_FIXED, true},
+    /* As in the reference, "other" gets its share of the width but is
+     * never cut: which resources a job holds is shown whole. */
+    {"other", COL_OVERFLOW, false},
+    {"worker", COL_KEEP_HEAD, false},
+    {"status", COL_KEEP_HEAD, false},
+};
+
+/* The same with Kueue-C's job names, when a listed job has one. */
+static const col_spec job_cols_named[] = {
+    {"id", COL_FIXED, true},
+    {"name", COL_KEEP_HEAD, false},
     {"working directory", COL_KEEP_TAIL, false},
     {"command", COL_KEEP_HEAD, false},
     {"cpus", COL_FIXED, true},
@@ -580,9 +651,15 @@ void kq_print_job_list(kq_buf *out, const kq_s2c_job_list *list,
     kq_buf right = KQ_BUF_INIT;
 
     if (list->job_infos.len > 0) {
+        bool named = false;
         table t;
 
-        table_init(&t, job_cols, sizeof job_cols / sizeof *job_cols);
+        for (size_t i = 0; i < list->job_infos.len && !named; i++)
+            named = list->job_infos.items[i].workflow && list->job_infos.items[i].workflow->name.ptr;
+        if (named)
+            table_init(&t, job_cols_named, sizeof job_cols_named / sizeof *job_cols_named);
+        else
+            table_init(&t, job_cols, sizeof job_cols / sizeof *job_cols);
         for (size_t i = 0; i < list->job_infos.len; i++) {
             const kq_job_info *j = &list->job_infos.items[i];
             const kq_str *worker = status_worker(&j->status);
@@ -590,6 +667,13 @@ void kq_print_job_list(kq_buf *out, const kq_s2c_job_list *list,
 
             kq_buf_printf(&t.text, "%" PRIu64, j->job_id);
             table_end_cell(&t, ST_NONE);
+            if (named) {
+                if (j->workflow && j->workflow->name.ptr)
+                    kq_buf_append(&t.text, j->workflow->name.ptr, j->workflow->name.len);
+                else
+                    kq_buf_puts(&t.text, "---");
+                table_end_cell(&t, ST_NONE);
+            }
             kq_buf_append(&t.text, j->cwd.ptr, j->cwd.len);
             table_end_cell(&t, ST_NONE);
             put_cmd(&t.text, &j->cmd);
@@ -606,7 +690,7 @@ void kq_print_job_list(kq_buf *out, const kq_s2c_job_list *list,
             else
                 kq_buf_puts(&t.text, "---");
             table_end_cell(&t, ST_NONE);
-            st = put_status(&t.text, &j->status, o);
+            st = put_status(&t.text, j, o);
             table_end_cell(&t, st);
         }
         width = table_print(out, &t, o);
@@ -723,6 +807,61 @@ static void put_output_text(kq_buf *out, const kq_print_opts *o,
     kq_buf_putc(out, '\n');
 }
 
+/* "   <label>: 12, 15" */
+static void put_id_set_line(kq_buf *out, const char *label, const kq_u64_set *set)
+{
+    kq_buf_puts(out, label);
+    for (size_t i = 0; i < set->len; i++)
+        kq_buf_printf(out, "%s%" PRIu64, i ? ", " : "", set->items[i]);
+}
+
+/* A Kueue-C job's workflow block of show-job. */
+static void put_workflow(kq_buf *out, const kq_workflow *wf, const kq_print_opts *o)
+{
+    put_styled(out, o, ST_BOLD, "workflow:");
+    kq_buf_putc(out, '\n');
+    if (wf->name.ptr)
+        put_str_line(out, "   name: ", &wf->name);
+    if (wf->has_array_id) {
+        kq_buf_printf(out, "   array: %" PRIu64, wf->array_id);
+        if (wf->has_array_index)
+            kq_buf_printf(out, ", index %" PRIu64, wf->array_index);
+        kq_buf_putc(out, '\n');
+    }
+    kq_buf_printf(out, "   priority: %" PRId32 "\n", wf->priority);
+    if (wf->has_after) {
+        put_id_set_line(out, "   after: ", &wf->after);
+        kq_buf_puts(out, " (each must finish with return code 0)\n");
+    }
+    if (wf->has_after_any) {
+        put_id_set_line(out, "   after any: ", &wf->after_any);
+        kq_buf_puts(out, " (each must end)\n");
+    }
+    if (wf->has_waiting && wf->waiting)
+        kq_buf_printf(out, "   waiting for: %" PRIu64 " of them\n", wf->waiting);
+    if (wf->has_time_limit_seconds) {
+        kq_buf_puts(out, "   time limit: ");
+        kq_duration_format(out, wf->time_limit_seconds);
+        kq_buf_putc(out, '\n');
+    }
+    if (wf->has_retries) {
+        size_t done = wf->has_attempts ? wf->attempts.len : 0;
+
+        kq_buf_printf(out, "   retries: %" PRIu64 " (attempt %zu of %" PRIu64 ")\n",
+                      wf->retries, done + 1, wf->retries + 1);
+    }
+    for (size_t i = 0; wf->has_attempts && i < wf->attempts.len; i++) {
+        const kq_attempt *a = &wf->attempts.items[i];
+
+        kq_buf_printf(out, "   attempt %zu: return code %" PRId32 " on ", i + 1, a->return_code);
+        kq_buf_append(out, a->worker.ptr, a->worker.len);
+        kq_buf_puts(out, ", ended ");
+        kq_print_date(out, a->finished, o);
+        kq_buf_putc(out, '\n');
+    }
+    kq_buf_putc(out, '\n');
+}
+
 void kq_print_job_details(kq_buf *out, const kq_s2c_job_info *info,
                           const kq_print_opts *o)
 {
@@ -754,6 +893,8 @@ void kq_print_job_details(kq_buf *out, const kq_s2c_job_info *info,
         kq_buf_putc(out, '\n');
     }
 
+    if (j->workflow)
+        put_workflow(out, j->workflow, o);
     put_status_details(out, &j->status, o);
     /* Kueue-C's note (why it went back to the queue), from a Kueue-C server. */
     if (j->note.ptr)

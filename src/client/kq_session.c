@@ -129,7 +129,7 @@ int kq_session_queue(kq_session *s, const kq_c2s *msg)
 {
     /* Nothing is negotiated with the server: a request of an extension
      * goes through kq_session_request_ext, which expects a refusal. */
-    if (kq_c2s_tag_level(msg->tag) > 0)
+    if (kq_c2s_tag_level(msg->tag) > 0 && !s->speaks_ext)
         return -EPROTO;
     kq_c2s_encode(msg, &s->out);
     return s->out.oom ? -ENOMEM : 0;
@@ -238,7 +238,10 @@ int kq_session_request_ext(kq_session *s, const kq_c2s *msg,
                      feature);
         return -EOPNOTSUPP;
     }
-    return rc < 0 ? rc : 0;
+    if (rc < 0)
+        return rc;
+    s->speaks_ext = true;
+    return 0;
 }
 
 int kq_session_open(kq_session *s, const char *host, uint16_t port,

@@ -36,6 +36,7 @@ typedef struct kq_session {
     bool await_welcome; /* WelcomeClient comes before the next answer */
     bool await_auth;    /* AuthAccepted comes before the next answer */
     char secret_file[256]; /* where the secret came from, for messages */
+    bool speaks_ext;    /* the server answered an extension request */
 } kq_session;
 
 /*
@@ -56,8 +57,10 @@ KQ_NODISCARD int kq_session_auth(kq_session *s, const char *secret,
                                  const char *file, kq_error *err);
 
 /* Queues a request for writing (the next recv writes it).  0, -ENOMEM, or
- * -EPROTO for a Kueue-C extension request (see kq_session_request_ext).
- * Extension fields are written: the original ignores them. */
+ * -EPROTO for a Kueue-C extension request (see kq_session_request_ext),
+ * unless the server answered one already in this session (then many may
+ * be queued at once, as batch does).  Extension fields are written: the
+ * original ignores them. */
 KQ_NODISCARD int kq_session_queue(kq_session *s, const kq_c2s *msg);
 
 /* Whether less than KQ_SESSION_QUEUE_LIMIT bytes wait to be written:

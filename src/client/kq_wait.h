@@ -35,7 +35,8 @@ KQ_NODISCARD int kq_wait_jobs(kq_session *s, const uint64_t *ids, size_t n,
  * The exit status for a job that ended with status st: its return code
  * when that is 0..255; 1 for any other code (the worker's own failures are
  * negative: -43 failed to start, -44 killed by a signal, -45 error while
- * waiting, -46 killed on request) and for a canceled job.
+ * waiting, -46 killed on request; a Kueue-C server's -47, killed at its
+ * time limit) and for a canceled job.
  */
 int kq_wait_exit_code(const kq_job_status *st);
 

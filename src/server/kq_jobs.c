@@ -243,6 +243,7 @@ void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
                         kq_time now)
 {
     kq_cat from = (kq_cat)job->cat;
+    bool was_done = KQ_CAT_BIT(from) & KQ_CAT_DONE;
 
     account(t, job, -1);
     kq_job_status_free(&job->info.status);
@@ -255,6 +256,8 @@ void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
     kq_jobs_touch(t, job);
     if (t->on_status)
         t->on_status(t->on_status_arg, job, from);
+    if (!was_done && (KQ_CAT_BIT(job->cat) & KQ_CAT_DONE) && t->on_end)
+        t->on_end(t->on_end_ctx, job);
 }
 
 /* Drops leading empty words once they are half the table. */
@@ -350,6 +353,16 @@ long kq_jobs_select(const kq_jobs *t, unsigned cats, uint64_t n,
     }
     *out = items;
     return got;
+}
+
+void kq_jobs_visit(const kq_jobs *t, uint64_t from, bool (*fn)(kq_job *job, void *ctx),
+                   void *ctx)
+{
+    size_t i = from > t->base ? (size_t)(from - t->base) : 0;
+
+    for (; i < t->nslots; i++)
+        if (t->slots[i] && !fn(t->slots[i], ctx))
+            return;
 }
 
 void kq_jobs_stats(const kq_jobs *t, kq_time now, kq_s2c_job_list *out)

@@ -60,6 +60,9 @@ typedef struct kq_job {
     bool dirty;           /* changed since the last store commit */
     bool info_dirty;      /* its JobInfo beyond the status (the note)
                              changed since: the store writes it again */
+    bool limit_armed;     /* its time limit is in the server's heap */
+    bool limit_hit;       /* killed at its time limit; the worker has not
+                             reported the end yet */
     uint8_t stored_cat;   /* category as stored, KQ_CAT_COUNT if not */
     struct kq_job *prev, *next; /* running list, or done list */
     struct kq_job *dirty_prev, *dirty_next;
@@ -68,6 +71,9 @@ typedef struct kq_job {
 /* Told of every status change (kq_jobs_set_status), after it: the job with
  * its new status, and the category it left. */
 typedef void kq_jobs_status_fn(void *arg, const kq_job *job, kq_cat from);
+/* Told of a job that has just ended (kq_jobs_set_status took it to
+ * succeeded, failed or canceled from another category). */
+typedef void kq_jobs_end_fn(void *ctx, struct kq_job *job);
 
 typedef struct kq_jobs {
     kq_job **slots;       /* slots[i] is job base + i, or NULL */
@@ -86,6 +92,8 @@ typedef struct kq_jobs {
     size_t nremoved, removed_cap;
     kq_jobs_status_fn *on_status; /* NULL, or called on each status change */
     void *on_status_arg;
+    kq_jobs_end_fn *on_end; /* NULL: nobody listens */
+    void *on_end_ctx;
 } kq_jobs;
 
 /* The category of a status. */
@@ -111,7 +119,7 @@ KQ_NODISCARD int kq_jobs_insert(kq_jobs *t, kq_job *job, kq_time now);
 
 /* Replaces the job's status with *st (taken over: *st is zeroed) and moves
  * the job between categories, counters and lists.  now stamps done_at when
- * the job ends. */
+ * the job ends, and t->on_end is called then (after the move). */
 void kq_jobs_set_status(kq_jobs *t, kq_job *job, kq_job_status *st,
                         kq_time now);
 
@@ -133,6 +141,12 @@ void kq_jobs_clear_changes(kq_jobs *t);
  */
 long kq_jobs_select(const kq_jobs *t, unsigned cats, uint64_t n,
                     kq_job ***out);
+
+/* Calls fn(job, ctx) for every job with an id from `from` on, in
+ * ascending id order, until fn returns false.  fn must not add or delete
+ * jobs. */
+void kq_jobs_visit(const kq_jobs *t, uint64_t from, bool (*fn)(kq_job *job, void *ctx),
+                   void *ctx);
 
 /* Fills the counters and time statistics of a JobList (section 3.11 of
  * the reference), leaving job_infos alone. */

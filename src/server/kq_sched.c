@@ -82,9 +82,21 @@ void kq_sched_free(kq_sched *s)
 
 /* ---- the queue key and heaps ------------------------------------------ */
 
-static kq_qkey key_of(const kq_job *job)
+static struct kq_qentry entry_of(const kq_job *job)
 {
-    return (kq_qkey){job->info.job_id};
+    const kq_workflow *wf = job->info.workflow;
+
+    return (struct kq_qentry){job->info.job_id, wf ? wf->priority : 0, job->wait_seq};
+}
+
+static kq_qkey key(struct kq_qentry e)
+{
+    return (kq_qkey){e.id, e.priority};
+}
+
+static bool entry_before(struct kq_qentry a, struct kq_qentry b)
+{
+    return kq_qkey_before(key(a), key(b));
 }
 
 static bool key_eq(kq_qkey a, kq_qkey b)
@@ -94,7 +106,7 @@ static bool key_eq(kq_qkey a, kq_qkey b)
 
 static bool entry_valid(const kq_sched *s, struct kq_qentry e)
 {
-    const kq_job *job = kq_jobs_get(s->jobs, e.key.id);
+    const kq_job *job = kq_jobs_get(s->jobs, e.id);
 
     return job && job->waiting && job->wait_seq == e.seq;
 }
@@ -103,7 +115,7 @@ static void sift_up(kq_shape *sh, size_t i)
 {
     struct kq_qentry e = sh->heap[i];
 
-    while (i > 0 && kq_qkey_before(e.key, sh->heap[(i - 1) / 2].key)) {
+    while (i > 0 && entry_before(e, sh->heap[(i - 1) / 2])) {
         sh->heap[i] = sh->heap[(i - 1) / 2];
         i = (i - 1) / 2;
     }
@@ -119,9 +131,9 @@ static void sift_down(kq_shape *sh, size_t i)
 
         if (c >= sh->len)
             break;
-        if (c + 1 < sh->len && kq_qkey_before(sh->heap[c + 1].key, sh->heap[c].key))
+        if (c + 1 < sh->len && entry_before(sh->heap[c + 1], sh->heap[c]))
             c++;
-        if (!kq_qkey_before(sh->heap[c].key, e.key))
+        if (!entry_before(sh->heap[c], e))
             break;
         sh->heap[i] = sh->heap[c];
         i = c;
@@ -439,12 +451,12 @@ static void shape_place(kq_sched *s, kq_shape *sh)
 {
     bool want = sh->len && !sh->aside && !sh->never;
 
-    if (sh->in_tree && (!want || !key_eq(sh->tree_key, sh->heap[0].key))) {
+    if (sh->in_tree && (!want || !key_eq(sh->tree_key, key(sh->heap[0])))) {
         s->root = erase_in(s, s->root, sh);
         sh->in_tree = false;
     }
     if (want && !sh->in_tree) {
-        sh->tree_key = sh->heap[0].key;
+        sh->tree_key = key(sh->heap[0]);
         sh->left = sh->right = NULL;
         pull(s, sh);
         s->root = insert_in(s, s->root, sh);
@@ -499,7 +511,7 @@ int kq_sched_enqueue(kq_sched *s, kq_job *job)
     job->wait_seq++;
     job->waiting = true;
     s->waiting++;
-    heap_push(sh, (struct kq_qentry){key_of(job), job->wait_seq});
+    heap_push(sh, entry_of(job));
     shape_place(s, sh);
     return 0;
 }
@@ -513,12 +525,12 @@ void kq_sched_dequeue(kq_sched *s, kq_job *job)
     job->waiting = false;
     job->wait_seq++;
     s->waiting--;
-    sh = s->cur && s->cur->len && s->cur->heap[0].key.id == job->info.job_id
+    sh = s->cur && s->cur->len && s->cur->heap[0].id == job->info.job_id
              ? s->cur
              : shape_find(s, &job->info, shape_hash(&job->info));
     if (!sh)
         return;
-    if (sh->len && sh->heap[0].key.id == job->info.job_id) {
+    if (sh->len && sh->heap[0].id == job->info.job_id) {
         heap_pop(sh);
         settle(s, sh);
     } else if (++sh->stale > sh->len / 2) {
@@ -614,10 +626,10 @@ bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker)
             settle(s, sh); /* not expected: heads are kept valid */
             continue;
         }
-        w = kq_idle_best(&s->idle, &sh->need, sh->heap[0].key.id, &fits_some);
+        w = kq_idle_best(&s->idle, &sh->need, sh->heap[0].id, &fits_some);
         if (w) {
             s->cur = sh;
-            *job = kq_jobs_get(s->jobs, sh->heap[0].key.id);
+            *job = kq_jobs_get(s->jobs, sh->heap[0].id);
             *worker = w;
             return true;
         }
@@ -634,7 +646,7 @@ void kq_sched_skip(kq_sched *s, kq_job *job)
 {
     kq_shape *sh = s->cur;
 
-    if (sh && sh->len && sh->heap[0].key.id == job->info.job_id)
+    if (sh && sh->len && sh->heap[0].id == job->info.job_id)
         set_aside_head(s, sh);
 }
 

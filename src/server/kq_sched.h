@@ -35,12 +35,13 @@
  *   Shapes requesting a global resource that is not configured never fit
  *   and stay out of the treap.
  *
- * Priorities (a later feature): the queue order is kq_qkey, compared only
- * by kq_qkey_before.  Making the key (-priority, id) - a field and one
- * comparison more - orders every heap and the treap by priority, FIFO
- * within one, back-filling unchanged, and offers stay O(log n) per shape;
- * a job's shape stays its resources, so jobs of one shape but different
- * priorities share a heap.
+ * Priorities (kueue cmd --priority): the queue order is kq_qkey,
+ * (-priority, id), compared only by kq_qkey_before, so every heap and the
+ * treap are ordered by priority, FIFO within one, back-filling unchanged,
+ * and offers stay O(log n) per shape; a job's shape stays its resources,
+ * so jobs of one shape but different priorities share a heap.  A job's
+ * priority is read when it is queued: to change it, dequeue the job,
+ * change it and queue it again.
  *
  * Also accounts what jobs hold while offered or running: global resources
  * and job slots (for global_max_parallel_jobs).
@@ -58,18 +59,21 @@
 #include "kq_idle.h"
 #include "kq_jobs.h"
 
-/* A job's place in the queue: lower first. */
+/* A job's place in the queue: higher priority first, then lower id. */
 typedef struct kq_qkey {
     uint64_t id;
+    int32_t priority;
 } kq_qkey;
 
 static inline bool kq_qkey_before(kq_qkey a, kq_qkey b)
 {
-    return a.id < b.id;
+    return a.priority != b.priority ? a.priority > b.priority : a.id < b.id;
 }
 
+/* A queued job: its key, flattened to 16 bytes. */
 struct kq_qentry {
-    kq_qkey key;
+    uint64_t id;
+    int32_t priority;
     uint32_t seq;                /* the job's wait_seq when queued */
 };
 

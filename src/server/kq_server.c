@@ -494,6 +494,22 @@ static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
         kq_job_free(job);
         return -ENOMEM;
     }
+    /* What the server set on the wire it sets again. */
+    if (job->info.workflow)
+        job->info.workflow->has_waiting = false;
+    /* Jobs that depend on others are linked once all are back (below). */
+    if (job->info.workflow && !(KQ_CAT_BIT(job->cat) & KQ_CAT_DONE) &&
+        ((job->info.workflow->has_after && job->info.workflow->after.len) ||
+         (job->info.workflow->has_after_any && job->info.workflow->after_any.len))) {
+        uint64_t *l = realloc(srv->relink, (srv->nrelink + 1) * sizeof *l);
+
+        if (!l)
+            return -ENOMEM;
+        srv->relink = l;
+        srv->relink[srv->nrelink++] = job->info.job_id;
+        if (job->cat == KQ_CAT_PENDING)
+            return 0;
+    }
     switch ((kq_cat)job->cat) {
     case KQ_CAT_PENDING:
         return kq_sched_enqueue(&srv->sched, job);
@@ -503,10 +519,31 @@ static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
             kq_sched_hold(&srv->sched, job) < 0)
             return -ENOMEM;
         job->worker_id = w->info.worker_id;
+        kq_srv_limit_watch(srv, job);
         return 0;
     default:
         return 0;
     }
+}
+
+/* Links the restored jobs that depend on others (restore_job listed them
+ * in srv->relink), now that all are back and changes are stored: a
+ * pending one is queued, waits, or is canceled if a job it needs failed
+ * or is gone. */
+static int link_restored(kq_server *srv)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < srv->nrelink && rc == 0; i++) {
+        kq_job *job = kq_jobs_get(&srv->jobs, srv->relink[i]);
+
+        if (job && !(KQ_CAT_BIT(job->cat) & KQ_CAT_DONE))
+            rc = kq_srv_deps_attach(srv, job);
+    }
+    free(srv->relink);
+    srv->relink = NULL;
+    srv->nrelink = 0;
+    return rc;
 }
 
 /* Opens the store and takes its jobs back. */
@@ -532,6 +569,10 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
     snprintf(srv->state_id, sizeof srv->state_id, "%016llx",
              (unsigned long long)kq_store_id(srv->store));
     srv->jobs.track = true;
+    if ((rc = link_restored(srv)) < 0) {
+        kq_error_set(err, "out of memory linking the jobs of %s that wait for others", path);
+        return rc;
+    }
     for (int c = 0; c < KQ_CAT_COUNT; c++)
         total += srv->jobs.count[c];
     kq_info("State in %s: %llu jobs (%llu pending, %llu running), next job id %llu, "
@@ -556,6 +597,9 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         srv->opts = *opts;
     srv->spare_fd = -1;
     kq_jobs_init(&srv->jobs, 0);
+    kq_deps_init(&srv->deps);
+    srv->jobs.on_end = kq_srv_deps_ended;
+    srv->jobs.on_end_ctx = srv;
     if ((rc = kq_sched_init(&srv->sched, &srv->jobs,
                             cfg->has_global_resources ? &cfg->global_resources : NULL,
                             cfg->server_settings.global_max_parallel_jobs)) < 0 ||
@@ -636,6 +680,9 @@ void kq_server_free(kq_server *srv)
         close(srv->spare_fd);
     kq_srv_worker_free_all(srv);
     kq_srv_drain_free(srv);
+    kq_srv_deps_free(srv);
+    kq_srv_limits_free(srv);
+    free(srv->relink);
     kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);
     kq_sched_free(&srv->sched);

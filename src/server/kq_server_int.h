@@ -6,6 +6,12 @@
  * kq_srv_worker.c  messages of workers, offers, the worker registry
  * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
  * kq_srv_drain.c   draining workers on request
+ * kq_srv_workflow.c  workflow requests: SubmitJob (dependencies,
+ *                  priorities, time limits, retries, arrays, names),
+ *                  SetJobPriority, ListJobsMatching, RemoveArray
+ * kq_srv_deps.c    jobs waiting for jobs: the dependency graph
+ * kq_srv_limits.c  time limits of running jobs
+ * kq_srv_retry.c   retries of failed runs
  * kq_srv_maint.c   timeouts and cleanup
  * kq_status.c      the status page, its JSON API and metrics (HTTP)
  *
@@ -22,6 +28,7 @@
 #include "kq_auth.h"
 #include "kq_config.h"
 #include "kq_conn.h"
+#include "kq_deps.h"
 #include "kq_idset.h"
 #include "kq_jobs.h"
 #include "kq_log.h"
@@ -44,7 +51,27 @@
 #define KQ_QUIET_MS 1000
 #define KQ_QUIET_POLL_MS 10
 
+/* A worker's return code for a job it killed on request (KillJob). */
+#define KQ_RC_KILLED_ON_REQUEST (-46)
+/* The server's return code for a job killed at its time limit (beside
+ * the worker's -43 to -46). */
+#define KQ_RC_TIME_LIMIT (-47)
+
 typedef enum kq_peer_kind { KQ_PEER_NEW, KQ_PEER_CLIENT, KQ_PEER_WORKER } kq_peer_kind;
+
+/* A running job's time limit: when it passes, in ms of the wall clock
+ * (kq_srv_limits.c). */
+typedef struct kq_limit_entry {
+    int64_t deadline;
+    uint64_t id;
+} kq_limit_entry;
+
+typedef struct kq_limits {
+    kq_limit_entry *heap;    /* min-heap by deadline */
+    size_t len, cap;
+    uint64_t timer;          /* the loop timer for heap[0], or 0 */
+    int64_t timer_at;        /* the deadline it was set for */
+} kq_limits;
 
 typedef struct kq_worker kq_worker;
 
@@ -114,6 +141,14 @@ typedef struct kq_server {
     /* The store's id in hex, told to Kueue-C workers so that they report
      * jobs only to the server whose state holds them; "" in memory only. */
     char state_id[17];
+    kq_deps deps;            /* jobs waiting for jobs (kq_srv_deps.c) */
+    uint64_t *ended;         /* ends of jobs still to settle there */
+    size_t nended, ended_cap;
+    bool settling;
+    kq_limits limits;        /* time limits (kq_srv_limits.c) */
+    uint64_t *relink;        /* while loading: stored jobs that depend on
+                                others, linked once all are back */
+    size_t nrelink;
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
     struct kq_status *status; /* the status page, or NULL when off */
@@ -138,6 +173,37 @@ void kq_srv_notify(kq_server *srv, kq_job *job);
 void kq_srv_requeue(kq_server *srv, kq_job *job);
 
 /* kq_srv_client.c */
+/* Room for a refusal's reason (a damaged journal's takes the most). */
+#define KQ_SRV_REASON_MAX 600
+/* Why the server refuses a job that came in a message of len bytes (0:
+ * unknown), or NULL: a damaged journal, its resources, working directory
+ * and size (the workflow is checked by kq_srv_workflow.c); buf holds
+ * KQ_SRV_REASON_MAX bytes.  *oom is set when that could not be found out
+ * for want of memory. */
+const char *kq_srv_reject_reason(kq_server *srv, const kq_job_info *job, size_t len,
+                                 char *buf, size_t n, bool *oom);
+/* Answers a job with RejectJob (the job as received, and the reason). */
+void kq_srv_reject(kq_peer *p, const kq_job_info *job, const char *reason);
+/* A job made of in (taken over: zeroed), with the next id and status
+ * Pending, in the table but not queued; the client's note is dropped.
+ * NULL when out of memory (in is then freed). */
+kq_job *kq_srv_new_job(kq_server *srv, kq_job_info *in);
+/* Answers with AcceptJob. */
+void kq_srv_accept(kq_peer *p, const kq_job *job);
+
+typedef enum kq_cancel_outcome {
+    KQ_CANCEL_DONE,        /* canceled (withdrawn or killed if need be) */
+    KQ_CANCEL_RUNNING,     /* it runs, and kill was not asked */
+    KQ_CANCEL_UNREACHABLE, /* it runs on a worker that is not connected */
+    KQ_CANCEL_FINISHED,    /* it finished already */
+    KQ_CANCEL_CANCELED,    /* it was canceled already */
+} kq_cancel_outcome;
+
+/* RemoveJob's cancel (section 3.9, fixed): a pending job is canceled, an
+ * offered one withdrawn and canceled, a running one killed if kill and
+ * its worker is reachable; nothing changes otherwise.  by names who asked,
+ * for the log. */
+kq_cancel_outcome kq_srv_cancel(kq_server *srv, kq_job *job, bool kill, const char *by);
 /* How an IssueJob starts on the wire: a client's IssueJob over the message
  * limit is skipped by its framer (kq_framer_skip_oversized) and refused
  * with a RejectJob instead of closing the connection. */
@@ -173,6 +239,9 @@ bool kq_srv_worker_reachable(kq_server *srv, const kq_job *job);
 /* Sends KillJob for a job just canceled while running; it keeps holding its
  * resources until the worker reports its end. */
 void kq_srv_kill(kq_server *srv, kq_job *job);
+/* Sends KillJob (with a Canceled status, as always) for a running job
+ * whose status does not change yet, if its worker is connected. */
+void kq_srv_kill_only(kq_server *srv, kq_job *job);
 /* The record of a worker that is known only from the store (it ran jobs
  * before a restart): not connected, waiting to reconnect.  NULL when out
  * of memory. */
@@ -203,6 +272,57 @@ void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req);
 /* Whether workers of this name are drained. */
 bool kq_srv_drained(const kq_server *srv, const kq_str *name);
 void kq_srv_drain_free(kq_server *srv);
+
+/* kq_srv_workflow.c: the workflow requests of an authenticated client
+ * (len: the bytes of the message). */
+void kq_srv_submit_job(kq_peer *p, kq_c2s_submit_job *req, size_t len);
+void kq_srv_set_priority(kq_peer *p, const kq_c2s_set_job_priority *req);
+void kq_srv_list_matching(kq_peer *p, const kq_c2s_list_jobs_matching *req);
+void kq_srv_remove_array(kq_peer *p, const kq_c2s_remove_array *req);
+
+/* kq_srv_deps.c */
+/* A job just added to the table (submitted, or restored from the store),
+ * not ended: linked to the jobs it depends on.  A pending one is queued if
+ * it waits for nothing, canceled with a note if a job it needed failed
+ * (or, after a restart, no longer exists), else left waiting.  0 or
+ * -ENOMEM. */
+KQ_NODISCARD int kq_srv_deps_attach(kq_server *srv, kq_job *job);
+/* Why the dependencies of a workflow cannot be accepted (a job that does
+ * not exist, yet or any more; one in both sets), or NULL. */
+const char *kq_srv_deps_check(kq_server *srv, const kq_workflow *wf, char *buf, size_t n);
+/* The job table's end hook (ctx: the server): settles what waited for the
+ * job, and what it waited for. */
+void kq_srv_deps_ended(void *ctx, kq_job *job);
+/* Whether an ended job must be kept from cleanup: a job that has not
+ * ended depends on it. */
+bool kq_srv_deps_kept(kq_server *srv, const kq_job *job);
+void kq_srv_deps_free(kq_server *srv);
+
+/* kq_srv_limits.c */
+/* A job that runs (it started, or its worker reconnected with it, or the
+ * server restarted): killed once it passes its time limit, if it has
+ * one. */
+void kq_srv_limit_watch(kq_server *srv, kq_job *job);
+/* The end of a job its worker reports, in *reported (rewritten): true if
+ * it was killed at its time limit, and *reported is now the time-limit
+ * status (Finished KQ_RC_TIME_LIMIT, "killed: time limit 2h30m
+ * exceeded").  A job that ended on its own before the kill keeps its
+ * result. */
+bool kq_srv_limit_report(kq_server *srv, kq_job *job, kq_job_status *reported);
+/* A job killed at its time limit whose worker is gone for good, or gave
+ * it back: it ends as killed at its limit (it is not queued again).  No-op
+ * for other jobs. */
+void kq_srv_limit_lost(kq_server *srv, kq_job *job);
+void kq_srv_limits_free(kq_server *srv);
+
+/* kq_srv_retry.c */
+/* A worker reported job's end as st: if it failed and the job has retries
+ * left, the run is recorded and the job queued again (st's worker name is
+ * taken over): true.  Else false, and the report stands. */
+bool kq_srv_retry(kq_server *srv, kq_job *job, kq_job_status *st);
+/* Whether a report of st describes a run of job recorded already (sent
+ * again after a reconnect): it is to be ignored. */
+bool kq_srv_retry_resent(const kq_job *job, const kq_job_status *st);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

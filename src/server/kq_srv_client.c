@@ -74,11 +74,9 @@ static void debug_map(char *out, size_t n, const kq_u64_map *m)
         snprintf(out + w, n - w, "}");
 }
 
-/* Why the server refuses the job, which came in a message of len bytes,
- * or NULL (section 3.3, IssueJob).  *oom is set when the answer could not
- * be found for want of memory. */
-static const char *reject_reason(kq_server *srv, const kq_job_info *job,
-                                 size_t len, char *buf, size_t n, bool *oom)
+/* Section 3.3, IssueJob. */
+const char *kq_srv_reject_reason(kq_server *srv, const kq_job_info *job, size_t len,
+                                 char *buf, size_t n, bool *oom)
 {
     const kq_u64_map *total = &srv->cfg->global_resources;
     size_t worst;
@@ -143,34 +141,23 @@ static const char *reject_reason(kq_server *srv, const kq_job_info *job,
     return NULL;
 }
 
-/* IssueJob; len: the bytes of the message it came in. */
-static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
+void kq_srv_reject(kq_peer *p, const kq_job_info *job, const char *reason)
 {
-    kq_server *srv = p->srv;
-    char buf[600];
-    const char *reason;
-    bool oom = false;
-    kq_job *job;
-    kq_s2c m;
+    kq_s2c m = {.tag = KQ_S2C_REJECT_JOB};
 
-    /* Fixed: an empty map means no resources, before any check. */
-    if (in->has_global_resources && in->global_resources.len == 0) {
-        kq_u64_map_free(&in->global_resources);
-        in->has_global_resources = false;
+    m.reject_job.job_info = *job;
+    m.reject_job.reason = kq_str_view(reason);
+    kq_srv_send_s2c(p, &m);
+}
+
+kq_job *kq_srv_new_job(kq_server *srv, kq_job_info *in)
+{
+    kq_job *job = kq_job_new();
+
+    if (!job) {
+        kq_job_info_free(in);
+        return NULL;
     }
-    reason = reject_reason(srv, in, len, buf, sizeof buf, &oom);
-    if (oom)
-        goto oom;
-    if (reason) {
-        m = (kq_s2c){.tag = KQ_S2C_REJECT_JOB};
-        m.reject_job.job_info = *in;
-        m.reject_job.reason = kq_str_view(reason);
-        kq_srv_send_s2c(p, &m);
-        return;
-    }
-    job = kq_job_new();
-    if (!job)
-        goto oom;
     /* Take the client's job over, replacing what the server decides. */
     job->info = *in;
     memset(in, 0, sizeof *in);
@@ -181,16 +168,55 @@ static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
     job->info.job_id = srv->jobs.next_id;
     if (kq_jobs_insert(&srv->jobs, job, kq_time_now()) < 0) {
         kq_job_free(job);
-        goto oom;
+        return NULL;
     }
+    return job;
+}
+
+void kq_srv_accept(kq_peer *p, const kq_job *job)
+{
+    kq_s2c m = {.tag = KQ_S2C_ACCEPT_JOB};
+
+    kq_debug("Accepted job %llu from %s", (unsigned long long)job->info.job_id,
+             p->conn.peer);
+    m.accept_job = job->info;
+    kq_srv_send_s2c(p, &m);
+}
+
+/* IssueJob; len: the bytes of the message it came in. */
+static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
+{
+    kq_server *srv = p->srv;
+    char buf[KQ_SRV_REASON_MAX];
+    const char *reason;
+    bool oom = false;
+    kq_job *job;
+
+    /* Fixed: an empty map means no resources, before any check. */
+    if (in->has_global_resources && in->global_resources.len == 0) {
+        kq_u64_map_free(&in->global_resources);
+        in->has_global_resources = false;
+    }
+    reason = kq_srv_reject_reason(srv, in, len, buf, sizeof buf, &oom);
+    if (oom)
+        goto oom;
+    if (reason) {
+        kq_srv_reject(p, in, reason);
+        return;
+    }
+    /* Workflow fields come in SubmitJob only: IssueJob is the original's
+     * request, and an original server drops them. */
+    if (in->workflow) {
+        kq_workflow_free(in->workflow);
+        free(in->workflow);
+        in->workflow = NULL;
+    }
+    if (!(job = kq_srv_new_job(srv, in)))
+        goto oom;
     if (kq_sched_enqueue(&srv->sched, job) < 0)
         kq_err("Out of memory queueing job %llu", (unsigned long long)job->info.job_id);
     srv->dispatch_needed = true;
-    kq_debug("Accepted job %llu from %s", (unsigned long long)job->info.job_id,
-             p->conn.peer);
-    m = (kq_s2c){.tag = KQ_S2C_ACCEPT_JOB};
-    m.accept_job = job->info;
-    kq_srv_send_s2c(p, &m);
+    kq_srv_accept(p, job);
     return;
 oom:
     kq_srv_close(p, "out of memory for a new job");
@@ -342,16 +368,8 @@ static void set_canceled(kq_server *srv, kq_job *job)
     kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
 }
 
-static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
+kq_cancel_outcome kq_srv_cancel(kq_server *srv, kq_job *job, bool kill, const char *by)
 {
-    kq_server *srv = p->srv;
-    kq_job *job = kq_jobs_get(&srv->jobs, id);
-    unsigned long long uid = (unsigned long long)id;
-
-    if (!job) {
-        respond(p, false, "Job with ID=%llu not found!", uid);
-        return;
-    }
     switch ((kq_cat)job->cat) {
     case KQ_CAT_PENDING:
         kq_sched_dequeue(&srv->sched, job);
@@ -363,51 +381,82 @@ static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
         set_canceled(srv, job);
         break;
     case KQ_CAT_RUNNING:
-        if (!kill) {
-            respond(p, false, "Job ID=%llu has already started!", uid);
-            return;
-        }
+        if (!kill)
+            return KQ_CANCEL_RUNNING;
         /* Fixed: nothing changes unless the kill can be sent. */
-        if (!kq_srv_worker_reachable(srv, job)) {
-            respond(p, false, "Job with ID=%llu was running but worker could "
-                              "not be acquired!", uid);
-            return;
-        }
+        if (!kq_srv_worker_reachable(srv, job))
+            return KQ_CANCEL_UNREACHABLE;
         set_canceled(srv, job);
         kq_srv_kill(srv, job);
         break;
     case KQ_CAT_SUCCEEDED:
     case KQ_CAT_FAILED:
-        respond(p, false, "Job ID=%llu has already finished!", uid);
-        return;
+        return KQ_CANCEL_FINISHED;
     case KQ_CAT_CANCELED:
     case KQ_CAT_COUNT:
-        respond(p, false, "Job ID=%llu is already canceled!", uid);
+        return KQ_CANCEL_CANCELED;
+    }
+    kq_info("Canceled job %llu on request of %s", (unsigned long long)job->info.job_id, by);
+    kq_srv_notify(srv, job);
+    return KQ_CANCEL_DONE;
+}
+
+static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
+{
+    kq_server *srv = p->srv;
+    kq_job *job = kq_jobs_get(&srv->jobs, id);
+    unsigned long long uid = (unsigned long long)id;
+
+    if (!job) {
+        respond(p, false, "Job with ID=%llu not found!", uid);
         return;
     }
-    kq_info("Canceled job %llu on request of %s", uid, p->conn.peer);
-    kq_srv_notify(srv, job);
-    respond(p, true, "Canceled job ID=%llu!", uid);
+    switch (kq_srv_cancel(srv, job, kill, p->conn.peer)) {
+    case KQ_CANCEL_DONE:
+        respond(p, true, "Canceled job ID=%llu!", uid);
+        break;
+    case KQ_CANCEL_RUNNING:
+        respond(p, false, "Job ID=%llu has already started!", uid);
+        break;
+    case KQ_CANCEL_UNREACHABLE:
+        respond(p, false, "Job with ID=%llu was running but worker could "
+                          "not be acquired!", uid);
+        break;
+    case KQ_CANCEL_FINISHED:
+        respond(p, false, "Job ID=%llu has already finished!", uid);
+        break;
+    case KQ_CANCEL_CANCELED:
+        respond(p, false, "Job ID=%llu is already canceled!", uid);
+        break;
+    }
 }
 
 static void on_clean_jobs(kq_peer *p, bool all)
 {
     kq_server *srv = p->srv;
     kq_job *job = srv->jobs.done_head;
-    size_t removed = 0;
+    size_t removed = 0, kept = 0;
 
     while (job) {
         kq_job *next = job->next;
 
         if ((job->cat != KQ_CAT_FAILED || all) && !job->kill_pending) {
-            kq_jobs_delete(&srv->jobs, job);
-            removed++;
+            if (kq_srv_deps_kept(srv, job)) {
+                kept++;
+            } else {
+                kq_jobs_delete(&srv->jobs, job);
+                removed++;
+            }
         }
         job = next;
     }
     kq_info("Removed %zu finished and canceled jobs on request of %s", removed,
             p->conn.peer);
-    respond(p, true, "Removed finished and canceled jobs!");
+    if (kept)
+        respond(p, true, "Removed finished and canceled jobs! Kept %zu that jobs still to "
+                         "run depend on.", kept);
+    else
+        respond(p, true, "Removed finished and canceled jobs!");
 }
 
 static void on_list_workers(kq_peer *p)
@@ -450,7 +499,21 @@ static void on_list_resources(kq_peer *p)
 static bool needs_auth(kq_c2s_tag tag)
 {
     return tag == KQ_C2S_ISSUE_JOB || tag == KQ_C2S_REMOVE_JOB ||
-           tag == KQ_C2S_CLEAN_JOBS || tag == KQ_C2S_DRAIN_WORKER;
+           tag == KQ_C2S_CLEAN_JOBS || tag == KQ_C2S_DRAIN_WORKER ||
+           tag == KQ_C2S_SUBMIT_JOB || tag == KQ_C2S_SET_JOB_PRIORITY ||
+           tag == KQ_C2S_REMOVE_ARRAY;
+}
+
+/* Whether msg starts as a job submission that a decoding error refuses
+ * with a RejectJob rather than a closed connection. */
+static bool is_submission(const char *msg, size_t len)
+{
+    static const char *const heads[] = {KQ_SRV_ISSUE_JOB_HEAD, "{\"SubmitJob\":"};
+
+    for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
+        if (len > strlen(heads[i]) && memcmp(msg, heads[i], strlen(heads[i])) == 0)
+            return true;
+    return false;
 }
 
 /*
@@ -489,8 +552,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         return;
     }
     if (kq_c2s_decode_framed(msg, len, &m, &err) != 0) {
-        if (p->authenticated && len > strlen(KQ_SRV_ISSUE_JOB_HEAD) &&
-            memcmp(msg, KQ_SRV_ISSUE_JOB_HEAD, strlen(KQ_SRV_ISSUE_JOB_HEAD)) == 0) {
+        if (p->authenticated && is_submission(msg, len)) {
             kq_buf text = KQ_BUF_INIT;
 
             /* The message may have been cut inside a character. */
@@ -553,6 +615,18 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         break;
     case KQ_C2S_DRAIN_WORKER:
         kq_srv_drain_request(p, &m.drain_worker);
+        break;
+    case KQ_C2S_SUBMIT_JOB:
+        kq_srv_submit_job(p, &m.submit_job, len);
+        break;
+    case KQ_C2S_SET_JOB_PRIORITY:
+        kq_srv_set_priority(p, &m.set_job_priority);
+        break;
+    case KQ_C2S_LIST_JOBS_MATCHING:
+        kq_srv_list_matching(p, &m.list_jobs_matching);
+        break;
+    case KQ_C2S_REMOVE_ARRAY:
+        kq_srv_remove_array(p, &m.remove_array);
         break;
     case KQ_C2S_BYE:
         /* Answers to earlier requests still go out. */

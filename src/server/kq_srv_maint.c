@@ -92,7 +92,8 @@ void kq_srv_maintenance(kq_server *srv)
         /* Whole minutes, as the reference counts them. */
         if (kq_time_diff_sec(now, job->done_at) / 60 <= (int64_t)cleanup_min)
             break;
-        if (!job->kill_pending)
+        /* Kept while a job that has not ended depends on it. */
+        if (!job->kill_pending && !kq_srv_deps_kept(srv, job))
             kq_jobs_delete(&srv->jobs, job);
     }
 }

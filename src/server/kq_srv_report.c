@@ -69,6 +69,8 @@ static bool adopt(kq_server *srv, kq_worker *w, kq_job *job,
     if (job->cat != KQ_CAT_CANCELED && reported->tag == KQ_JOB_STATUS_RUNNING &&
         kq_job_status_copy(&st, reported) == 0)
         kq_jobs_set_status(&srv->jobs, job, &st, kq_time_now());
+    /* Past its time limit meanwhile: killed now that it is reachable. */
+    kq_srv_limit_watch(srv, job);
     kq_info("Worker \"%s\" took back job %llu, which it kept running",
             w->info.worker_name.ptr, (unsigned long long)job->info.job_id);
     kq_srv_notify(srv, job);
@@ -119,6 +121,11 @@ void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
                  w->info.worker_name.ptr, (unsigned long long)reported->job_id);
         return;
     }
+    if (kq_srv_retry_resent(job, st)) {
+        kq_debug("Worker \"%s\" reported a run of job %llu that failed and was retried "
+                 "already", w->info.worker_name.ptr, (unsigned long long)reported->job_id);
+        return;
+    }
     if (job->worker_id != w->info.worker_id &&
         !(st->tag == KQ_JOB_STATUS_FINISHED &&
           kq_str_eq(&st->finished.worker, &w->info.worker_name) &&
@@ -137,10 +144,16 @@ void kq_srv_report_status(kq_server *srv, kq_worker *w, kq_job_info *reported)
     if (job->kill_pending) {
         /* Fixed: the user was told "Canceled", and so it stays. */
         job->kill_pending = false;
+        job->limit_hit = false;
         kq_info("Job %llu ended on worker \"%s\" after it was canceled",
                 (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
         return;
     }
+    if (kq_srv_limit_report(srv, job, st))
+        kq_info("Job %llu ended at its time limit on worker \"%s\"",
+                (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
+    else if (kq_srv_retry(srv, job, st))
+        return;
     kq_jobs_set_status(&srv->jobs, job, st, kq_time_now());
     kq_debug("Job %llu ended on worker \"%s\"",
              (unsigned long long)job->info.job_id, w->info.worker_name.ptr);
@@ -205,6 +218,11 @@ void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_jo
         return;
     }
     kq_srv_detach(srv, job);
+    if (job->limit_hit) {
+        /* At its time limit: it ended there. */
+        kq_srv_limit_lost(srv, job);
+        return;
+    }
     if (job->kill_pending) {
         /* Canceled meanwhile: it stays so, and it has ended. */
         job->kill_pending = false;
@@ -215,6 +233,7 @@ void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_jo
     now.nsec = 0;
     kq_time_format(now, when);
     snprintf(note, sizeof note, "Requeued %s: %s", when, r->reason.ptr);
+    kq_str_free(&job->info.note); /* given back before: the latest note */
     if (kq_str_set(&job->info.note, note, strlen(note)) < 0)
         kq_err("Out of memory noting why job %llu was requeued",
                (unsigned long long)job->info.job_id);

@@ -301,6 +301,21 @@ void kq_srv_kill(kq_server *srv, kq_job *job)
     kq_srv_send_s2w(w->peer, &m);
 }
 
+void kq_srv_kill_only(kq_server *srv, kq_job *job)
+{
+    kq_worker *w = kq_srv_worker_get(srv, job->worker_id);
+    kq_s2w m = {.tag = KQ_S2W_KILL_JOB};
+
+    if (!w || !w->peer)
+        return;
+    /* KillJob carries the job as canceled; the status stays the server's. */
+    m.kill_job = job->info;
+    m.kill_job.status = (kq_job_status){.tag = KQ_JOB_STATUS_CANCELED};
+    m.kill_job.status.canceled.issued = kq_job_issued(job);
+    m.kill_job.status.canceled.canceled = kq_time_now();
+    kq_srv_send_s2w(w->peer, &m);
+}
+
 /* ---- answers to offers ---------------------------------------------- */
 
 /* The offered job an answer refers to, or NULL for a late or unknown one
@@ -337,6 +352,7 @@ static void on_accept_offer(kq_server *srv, kq_worker *w, uint64_t id)
     st.running.issued = kq_job_issued(job);
     st.running.started = kq_time_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.running.started);
+    kq_srv_limit_watch(srv, job);
     kq_srv_notify(srv, job);
     m.confirm_job_offer = job->info;
     kq_srv_send_s2w(w->peer, &m);
@@ -475,6 +491,11 @@ void kq_srv_worker_forget(kq_server *srv, kq_worker *w, const char *why)
         if (job->kill_pending) {
             job->kill_pending = false;
             job->worker_id = KQ_NO_WORKER;
+            continue;
+        }
+        if (job->limit_hit) {
+            job->worker_id = KQ_NO_WORKER;
+            kq_srv_limit_lost(srv, job);
             continue;
         }
         kq_info("Job %llu goes back to the queue: worker \"%s\" %s",

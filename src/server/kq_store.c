@@ -137,6 +137,11 @@ static const struct migration {
     /* Version 3: the journal file instead; what a crash left in the log is
      * applied first. */
     {NULL, migrate_log_table},
+    /* Version 4: a job's JobInfo may hold workflow fields (dependencies,
+     * priority, time limit, retries, array), which a version 3 server
+     * would ignore, running a job before those it waits for: the version
+     * makes it refuse the file.  The tables are the same. */
+    {NULL, NULL},
 };
 
 static int db_error(kq_store *st, kq_error *err, const char *what)

@@ -31,7 +31,7 @@
 typedef struct kq_store kq_store;
 
 /* The schema version this build writes. */
-#define KQ_STORE_SCHEMA_VERSION 3
+#define KQ_STORE_SCHEMA_VERSION 4
 
 /*
  * Opens the store at path and its journal, creating them (mode 0600, and

@@ -32,6 +32,15 @@ types:
       - {name: b, type: "option<string>", max_len: name, doc: Second.}
       - {name: c, type: "option<u64>", extension: 1, doc: Third.}
       - {name: d, type: "option<bool>", extension: 2, doc: Fourth.}
+  Holder:
+    kind: struct
+    c_name: holder
+    doc: Optional groups.
+    fields:
+      - {name: n, type: u64, doc: Always there.}
+      - {name: p, type: "option<Pair>", boxed: true, extension: 1, doc: A boxed struct.}
+      - {name: q, type: "option<list<Pair>>", extension: 1, doc: An optional list.}
+      - {name: s, type: "option<set<u64>>", extension: 1, doc: An optional set.}
   State:
     kind: enum
     c_name: state
@@ -104,6 +113,15 @@ class SchemaChecks(unittest.TestCase):
         self.assertIn('("c", ("opt", ("u64",)), 1),', py)
         self.assertIn("_kq_extension: ClassVar[int] = 1", py)
         self.assertIn("EXTENSIONS = {\n    1: '0.20.0',\n    2: '0.21.0',\n}", py)
+        # A boxed option is a pointer in C, NULL when absent; nothing changes in Python.
+        self.assertIn("struct kq_pair *p;", header)
+        self.assertNotIn("has_p;", header)
+        self.assertIn("if (level >= 1 && v->p) {", source)
+        self.assertIn("enc_pair(out, &(*v->p), level);", source)
+        self.assertIn("if (!(out->p = calloc(1, sizeof *out->p))) {", source)
+        self.assertIn("bool has_q;\n    kq_pair_list q;", header)
+        self.assertIn("bool has_s;\n    kq_u64_set s;", header)
+        self.assertIn('("p", ("opt", ("ref", "Pair")), 1),', py)
 
     def check(self, old, new, message):
         text = GOOD.replace(old, new, 1)
@@ -129,9 +147,16 @@ class SchemaChecks(unittest.TestCase):
                    "types.Msg: c_name 'pair' already used by Pair")
         self.check("{name: a, type: u64,", "{name: a, type: Pair,",
                    "types.Pair: recursive type Pair -> Pair")
-        self.check('type: "option<string>"', 'type: "option<list<string>>"',
-                   "types.Pair.fields[1] (b): option<list<string>> is not supported "
-                   "(option of a primitive, a string, a map or a named type)")
+        self.check('type: "option<string>"', 'type: "option<option<string>>"',
+                   "types.Pair.fields[1] (b): option<option<string>> is not supported "
+                   "(an option of anything but an option)")
+        self.check('type: "option<Pair>", boxed: true', 'type: Pair, boxed: true',
+                   "types.Holder.fields[1] (p): boxed only applies to option<T> of a named struct type")
+        self.check('type: "option<Pair>", boxed: true', 'type: "option<State>", boxed: true',
+                   "types.Holder.fields[1] (p): boxed only applies to option<T> of a named struct "
+                   "type, and State is an enum")
+        self.check("boxed: true", "boxed: yes please",
+                   "types.Holder.fields[1] (p): boxed must be true or false")
         self.check("kind: struct", "kind: union",
                    "types.Pair: kind must be struct or enum, got 'union'")
         self.check("doc: Unit.}", "doc: Unit., colour: red}",

@@ -44,7 +44,7 @@ class Usage(unittest.TestCase):
             self.assertRegex(r.stdout, r"\n  %s +\S" % name)
         r = self.kueue("help", "remove-job")
         self.assertEqual(r.returncode, 0)
-        self.assertIn("Usage: kueue remove-job [OPTIONS] <JOB_ID>", r.stdout)
+        self.assertIn("Usage: kueue remove-job [OPTIONS] [JOB_ID]", r.stdout)
         self.assertIn("-k, --kill", r.stdout)
         # What it does: cancels; kills only with -k.
         self.assertIn("Cancel a job; with --kill also a running one\n",
@@ -77,7 +77,7 @@ class Usage(unittest.TestCase):
                          "a similar subcommand exists: 'list-jobs'", "kueue help [COMMAND]")
         self.usage_error(["remove-job", "--kil", "3"], "unexpected argument '--kil' found\n\n"
                          "  tip: a similar argument exists: '--kill'",
-                         "kueue remove-job [OPTIONS] <JOB_ID>")
+                         "kueue remove-job [OPTIONS] [JOB_ID]")  # or --array ID
         self.usage_error(["cmd", "--cpu=2", "true"], "unexpected argument '--cpu=2' found\n\n"
                          "  tip: a similar argument exists: '--cpus'",
                          "kueue cmd [OPTIONS] <COMMAND> [ARGS]...")

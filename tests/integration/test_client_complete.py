@@ -74,7 +74,7 @@ class Scripts(unittest.TestCase):
         self.assertEqual(b(["kueue", "-"]), ["--config", "--help", "--init", "--version",
                                              "-V", "-c", "-h"])
         self.assertEqual(b(["kueue", "list-jobs", "--r"]), ["--running"])
-        self.assertEqual(b(["kueue", "remove-job", "-"]), ["--help", "--json", "--kill",
+        self.assertEqual(b(["kueue", "remove-job", "-"]), ["--array", "--help", "--json", "--kill",
                                                            "-h", "-k"])
         self.assertEqual(b(["kueue", "complete", ""]), ["bash", "fish", "zsh"])
         self.assertEqual(b(["kueue", "help", "wait"]), ["wait-job"])

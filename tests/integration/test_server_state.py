@@ -382,6 +382,7 @@ class Durability(unittest.TestCase):
         srv.start_again()
         self.assertIn("Upgraded %s to schema version 2" % srv.state, srv.log())
         self.assertIn("Upgraded %s to schema version 3" % srv.state, srv.log())
+        self.assertIn("Upgraded %s to schema version 4" % srv.state, srv.log())
         self.assertNotIn("was missing", srv.log())
         c = srv.client(auth=True)
         self.assertEqual(sorted(all_jobs(c)), [0])

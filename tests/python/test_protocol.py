@@ -202,6 +202,27 @@ class Extensions(unittest.TestCase):
             count += 1
         self.assertGreaterEqual(count, 9)
 
+    def test_workflow_limits_and_absence(self):
+        """JobInfo.workflow (issue 14): left out when unset, its sets sorted
+        and bounded, and ignored by a level-0 peer."""
+        job = kp.JobInfo(job_id=1, cmd=["true"], cwd="/tmp",
+                         worker_resources=kp.Resources(1, 1, 1),
+                         status=kp.JobStatus.Pending(issued=kp.Timestamp.parse("2025-11-24T16:00:00Z")))
+        plain = kp.encode(job)
+        self.assertNotIn(b"workflow", plain)
+        job.workflow = kp.Workflow(priority=1, after=[3, 2, 3])
+        text = kp.encode(job)
+        self.assertIn(b'"workflow":{"priority":1,"after":[2,3]}}', text)
+        self.assertEqual(kp.encode(job, level=0), plain)
+        self.assertIsNone(kp.decode(kp.JobInfo, text, level=0).workflow)
+        many = text.replace(b'"after":[2,3]', b'"after":[%s]' % b",".join(b"%d" % i for i in range(100001)))
+        with self.assertRaises(kp.DecodeError) as ctx:
+            kp.decode(kp.JobInfo, many)
+        self.assertEqual(str(ctx.exception), "workflow.after: more than 100000 items")
+        with self.assertRaises(kp.DecodeError) as ctx:
+            kp.decode(kp.JobInfo, text.replace(b'"priority":1', b'"priority":2147483648'))
+        self.assertIn("workflow.priority", str(ctx.exception))
+
     def test_every_original_variant_and_field_is_in_the_golden_vectors(self):
         """What is not marked as an extension must be the original's: it
         has a golden line (the original's own encoding) holding each of

@@ -157,7 +157,8 @@ static const char example_job_table[] =
     "| 10 | /home/user/project | true            |  8 x | 8192 MB | ---                   | node1  | finished after 0h:00m:59s    |\n"
     "| 11 | /home/user/project | false           |  8 x | 8192 MB | ---                   | node1  | failed with code 1           |\n"
     "| 12 | /home/user/project | ls              |  8 x | 8192 MB | ---                   | ---    | canceled on today 18:45:32   |\n"
-    "--- job status summary ---                                                                     average job runtime: 0h:00m:30s\n"
+    "--- job status summary ---"
+    "                                                                     average job runtime: 0h:00m:30s\n"
     "pending: 1, offered: 1, running: 1, succeeded: 1, failed: 1, canceled: 1                        remaining jobs ETA: 0h:01m:35s\n";
 
 /* Checks that every table line of text is exactly width display columns
@@ -485,6 +486,99 @@ static const char example_worker_table[] =
     "| id | name  | operating system          | cpus | avg freq | memory   | jobs      | busy  | load 1/5/15m | uptime |\n"
     "|  3 | node1 | Linux 12 Debian GNU/Linux | 16 x | 2899 MHz | 64215 MB | 3, 10, 12 |  75 % | 0.0 1.2 12.0 | 1d 01h |\n"
     "|  4 | n2    | unknown                   |  0 x |    0 MHz |     0 MB | ---       | 100 % | 0.0 0.0  0.0 | 0d 00h |\n";
+
+/* Kueue-C workflows: the name column, what a pending job waits for, its
+ * priority and attempt, and show-job's workflow block. */
+static void test_workflows(void)
+{
+    static uint64_t after[] = {2, 3, 4, 5}, after_any[] = {7, 8, 9};
+    static kq_attempt attempts[] = {{1, KQ_STR_LIT("node2"), {DAY0 + 18 * 3600, 0}}};
+    kq_workflow waits = {0}, named = {0};
+    kq_job_info jobs[3];
+    kq_s2c_job_list l = {{3, jobs}, 3, 0, 0, 0, 0, 0, 0, 0};
+    kq_s2c_job_info info;
+    kq_print_opts o = plain(0);
+    kq_buf b = KQ_BUF_INIT;
+
+    waits.priority = -2;
+    waits.has_after = waits.has_after_any = true;
+    waits.after = (kq_u64_set){4, after};
+    waits.after_any = (kq_u64_set){3, after_any};
+    waits.has_waiting = true;
+    waits.waiting = 6;
+    named.name = KQ_STR_LIT("train-lr0.1");
+    named.priority = 5;
+    named.has_retries = true;
+    named.retries = 2;
+    named.has_attempts = true;
+    named.attempts = (kq_attempt_list){1, attempts};
+    named.has_time_limit_seconds = true;
+    named.time_limit_seconds = 9000;
+    named.has_array_id = named.has_array_index = true;
+    named.array_id = 40;
+    named.array_index = 3;
+    jobs[0] = job(1, ARGV(argv_true), pending(at(17, 0, 0)));
+    jobs[1] = job(10, ARGV(argv_ls), pending(at(17, 0, 1)));
+    jobs[1].workflow = &waits;
+    jobs[2] = job(11, ARGV(argv_false), running(at(18, 0, 0), "node1"));
+    jobs[2].workflow = &named;
+    kq_print_job_list(&b, &l, &o);
+    CHECK_STR(kq_buf_ptr(&b),
+              "| id | name        | working directory  | command | cpus | memory  | other | "
+              "worker | status                                           |\n"
+              "|  1 | ---         | /home/user/project | true    |  8 x | 8192 MB | ---   | "
+              "---    | pending since today 17:00:00                     |\n"
+              "| 10 | ---         | /home/user/project | ls      |  8 x | 8192 MB | ---   | "
+              "---    | waiting for 6 of 2, 3, 4, 5, 7, ..., priority -2 |\n"
+              "| 11 | train-lr0.1 | /home/user/project | false   |  8 x | 8192 MB | ---   | "
+              "node1  | running for 0h:50m:00s, attempt 2 of 3           |\n"
+              "--- job status summary ---"
+              "                                                                               average job runtime: 0h:00m:00s\n"
+              "pending: 3                                                                                                remaining jobs ETA: 0h:00m:00s\n");
+    /* Without a name, the reference's columns. */
+    l.job_infos.len = 2;
+    kq_buf_clear(&b);
+    kq_print_job_list(&b, &l, &o);
+    CHECK(strncmp(kq_buf_ptr(&b), "| id | working directory ", 25) == 0);
+
+    memset(&info, 0, sizeof info);
+    info.job_info = jobs[2];
+    kq_buf_clear(&b);
+    kq_print_job_details(&b, &info, &o);
+    CHECK_STR(kq_buf_ptr(&b),
+              "=== job information ===\n"
+              "job id: 11\n"
+              "command: false\n"
+              "working directory: /home/user/project\n"
+              "required job slots: 1\n"
+              "required CPU cores: 8\n"
+              "required RAM: 8192 megabytes\n"
+              "\n"
+              "workflow:\n"
+              "   name: train-lr0.1\n"
+              "   array: 40, index 3\n"
+              "   priority: 5\n"
+              "   time limit: 2h30m\n"
+              "   retries: 2 (attempt 2 of 3)\n"
+              "   attempt 1: return code 1 on node2, ended today 18:00:00\n"
+              "\n"
+              "job status: running\n"
+              "   issued on: today 17:38:54\n"
+              "   started on: today 18:00:00\n"
+              "   running on: node1\n");
+    info.job_info = jobs[1];
+    kq_buf_clear(&b);
+    kq_print_job_details(&b, &info, &o);
+    CHECK(strstr(kq_buf_ptr(&b),
+                 "workflow:\n"
+                 "   priority: -2\n"
+                 "   after: 2, 3, 4, 5 (each must finish with return code 0)\n"
+                 "   after any: 7, 8, 9 (each must end)\n"
+                 "   waiting for: 6 of them\n"
+                 "\n"
+                 "job status: pending\n") != NULL);
+    kq_buf_free(&b);
+}
 
 static void test_worker_table(void)
 {
@@ -849,6 +943,7 @@ int main(void)
     test_job_table_utf8();
     test_job_list_empty();
     test_job_details();
+    test_workflows();
     test_worker_table();
     test_worker_details();
     test_resource_table();

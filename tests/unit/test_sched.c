@@ -140,6 +140,51 @@ static void test_order_and_backfill(void)
     kq_jobs_free(&t);
 }
 
+/* Gives job a priority (a workflow if it has none). */
+static void set_priority(kq_job *job, int32_t priority)
+{
+    if (!job->info.workflow)
+        job->info.workflow = calloc(1, sizeof *job->info.workflow);
+    job->info.workflow->priority = priority;
+}
+
+/* Priorities: higher first, FIFO within one, back-filling as before,
+ * across one shape and several. */
+static void test_priorities(void)
+{
+    kq_jobs t;
+    kq_sched s;
+    kq_job *j[6];
+
+    kq_jobs_init(&t, 0);
+    CHECK_INT(kq_sched_init(&s, &t, NULL, 100), 0);
+    for (int i = 0; i < 6; i++) {
+        j[i] = add(&t, &s, i == 5 ? 16 : 4, NULL, 0);
+        kq_sched_dequeue(&s, j[i]);
+    }
+    set_priority(j[1], 5);
+    set_priority(j[2], -3);
+    set_priority(j[4], 5);
+    set_priority(j[5], 9); /* too big for an 8-cpu worker: back-filled */
+    for (int i = 0; i < 6; i++)
+        CHECK_INT(kq_sched_enqueue(&s, j[i]), 0);
+    CHECK_INT(pick_id(&s, 16, NULL), 5);
+    CHECK_INT(pick_id(&s, 8, NULL), 1);
+    kq_sched_dequeue(&s, j[1]);
+    CHECK_INT(pick_id(&s, 8, NULL), 4);
+    kq_sched_dequeue(&s, j[4]);
+    CHECK_INT(pick_id(&s, 8, NULL), 0);
+    /* Raised while queued: first now. */
+    kq_sched_dequeue(&s, j[2]);
+    set_priority(j[2], 1);
+    CHECK_INT(kq_sched_enqueue(&s, j[2]), 0);
+    CHECK_INT(pick_id(&s, 8, NULL), 2);
+    kq_sched_dequeue(&s, j[2]);
+    CHECK_INT(pick_id(&s, 8, NULL), 0);
+    kq_sched_free(&s);
+    kq_jobs_free(&t);
+}
+
 static void test_skip_sets(void)
 {
     kq_jobs t;
@@ -399,11 +444,38 @@ static uint64_t rnd(uint64_t n)
     return rnd_state % n;
 }
 
+static int32_t priority_of(const kq_job *j)
+{
+    return j->info.workflow ? j->info.workflow->priority : 0;
+}
+
+static kq_jobs *sort_jobs;
+
+/* Queue order: higher priority first, then lower id. */
+static int cmp_queue(const void *a, const void *b)
+{
+    const kq_job *x = kq_jobs_get(sort_jobs, *(const uint64_t *)a);
+    const kq_job *y = kq_jobs_get(sort_jobs, *(const uint64_t *)b);
+
+    if (priority_of(x) != priority_of(y))
+        return priority_of(x) > priority_of(y) ? -1 : 1;
+    return x->info.job_id < y->info.job_id ? -1 : 1;
+}
+
 /* The pair the rules give, by looking at every job and worker. */
 static bool oracle(kq_sched *s, kq_jobs *t, fake_worker *w, const bool *idle,
                    const kq_idset *skipped, kq_job **job, fake_worker **best)
 {
-    for (uint64_t id = 0; id < t->next_id; id++) {
+    static uint64_t order[NJ];
+    size_t n = 0;
+
+    for (uint64_t id = 0; id < t->next_id; id++)
+        if (kq_jobs_get(t, id) && kq_jobs_get(t, id)->waiting)
+            order[n++] = id;
+    sort_jobs = t;
+    qsort(order, n, sizeof *order, cmp_queue);
+    for (size_t o = 0; o < n; o++) {
+        uint64_t id = order[o];
         kq_job *j = kq_jobs_get(t, id);
         const kq_job_info *info = j ? &j->info : NULL;
         bool globals_ok = true;
@@ -475,9 +547,28 @@ static void test_random_against_scan(void)
 
             if (rnd(3) == 0)
                 need.ram_mb += rnd(50); /* many distinct shapes */
-            add_job(&t, &s, need, g == 0 ? "lic" : g == 1 ? "gpu" : NULL, 1 + rnd(2));
+            if (rnd(3) == 0) {
+                /* Queued again with a priority, as the server does. */
+                kq_job *j = add_job(&t, &s, need, g == 0 ? "lic" : g == 1 ? "gpu" : NULL,
+                                    1 + rnd(2));
+
+                kq_sched_dequeue(&s, j);
+                set_priority(j, (int32_t)rnd(4) - 1);
+                CHECK_INT(kq_sched_enqueue(&s, j), 0);
+            } else {
+                add_job(&t, &s, need, g == 0 ? "lic" : g == 1 ? "gpu" : NULL, 1 + rnd(2));
+            }
         } else if (op == 3 && t.next_id) {
-            kq_sched_dequeue(&s, kq_jobs_get(&t, rnd(t.next_id)));
+            kq_job *j = kq_jobs_get(&t, rnd(t.next_id));
+
+            /* Left, or its priority changed (kueue set-priority). */
+            if (rnd(2) && j->waiting) {
+                kq_sched_dequeue(&s, j);
+                set_priority(j, (int32_t)rnd(5) - 2);
+                CHECK_INT(kq_sched_enqueue(&s, j), 0);
+            } else {
+                kq_sched_dequeue(&s, j);
+            }
         } else if (op >= 4 && op <= 5 && noffered) {
             /* A job ends or comes back (deferred, worker lost). */
             size_t i = rnd(noffered);
@@ -551,6 +642,7 @@ static void test_random_against_scan(void)
 int main(void)
 {
     test_order_and_backfill();
+    test_priorities();
     test_skip_sets();
     test_skip_goes_to_next_worker();
     test_global_resources_and_slots();
