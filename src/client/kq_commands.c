@@ -341,38 +341,21 @@ static int run_wait_job(client *c, kq_error *err)
 
 /*
  * Sends req (after authenticating if auth) and takes the RequestResponse:
- * its text on stdout when it succeeded, as the error otherwise.
+ * its text on stdout when it succeeded, as the error otherwise.  feature
+ * names a Kueue-C extension request (refused by the original: "this server
+ * does not support <feature>"), NULL a request of the original.
  */
 static int run_request_response(client *c, const kq_c2s *req, bool auth,
-                                kq_error *err)
+                                const char *feature, kq_error *err)
 {
     kq_s2c reply;
     int rc;
 
-    if ((rc = kq_commands_connect(c->cfg, auth, &c->s, err)) < 0 ||
-        (rc = kq_session_request(&c->s, req, &reply, err)) < 0)
+    if ((rc = kq_commands_connect(c->cfg, auth, &c->s, err)) < 0)
         return rc;
-    if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
-        rc = bad_reply(c, &reply, "RequestResponse", err);
-    else if (c->json)
-        rc = emit_json(&reply, err);
-    else
-        printf("%s\n", reply.request_response.text.ptr);
-    kq_s2c_free(&reply);
-    return rc;
-}
-
-
-/* A RequestResponse to a Kueue-C extension request (refused by the
- * original: "this server does not support <feature>"): its text on stdout
- * when it succeeded, as the error otherwise. */
-static int run_ext_request(client *c, const kq_c2s *req, const char *feature, kq_error *err)
-{
-    kq_s2c reply;
-    int rc;
-
-    if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0 ||
-        (rc = kq_session_request_ext(&c->s, req, feature, &reply, err)) < 0)
+    rc = feature ? kq_session_request_ext(&c->s, req, feature, &reply, err)
+                 : kq_session_request(&c->s, req, &reply, err);
+    if (rc < 0)
         return rc;
     if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
         rc = bad_reply(c, &reply, "RequestResponse", err);
@@ -400,7 +383,7 @@ static int run_drain(client *c, bool drain, kq_error *err)
 
     req.drain_worker.worker = kq_str_view(c->args->pos[0]);
     req.drain_worker.drain = drain;
-    return run_ext_request(c, &req, "drain", err);
+    return run_request_response(c, &req, true, "drain", err);
 }
 
 /* A new job like the ended job old: the same command, directory,
@@ -524,7 +507,7 @@ static int run_set_priority(client *c, kq_error *err)
 
     req.set_job_priority.job_id = c->args->pos_number[0];
     req.set_job_priority.priority = (int32_t)c->args->pos_signed[1];
-    return run_ext_request(c, &req, "set-priority", err);
+    return run_request_response(c, &req, true, "set-priority", err);
 }
 
 static int run_remove_job(client *c, kq_error *err)
@@ -538,11 +521,11 @@ static int run_remove_job(client *c, kq_error *err)
         req.tag = KQ_C2S_REMOVE_ARRAY;
         req.remove_array.array_id = c->args->number[KQ_OPT_ARRAY_ID];
         req.remove_array.kill = c->args->given[KQ_OPT_KILL];
-        return run_ext_request(c, &req, "--array", err);
+        return run_request_response(c, &req, true, "--array", err);
     }
     req.remove_job.job_id = id;
     req.remove_job.kill = c->args->given[KQ_OPT_KILL];
-    rc = run_request_response(c, &req, true, err);
+    rc = run_request_response(c, &req, true, NULL, err);
     if (rc != -EPERM)
         return rc;
     /* The refusals are the reference's words; say what to do instead. */
@@ -561,7 +544,7 @@ static int run_clean_jobs(client *c, kq_error *err)
     kq_c2s req = {.tag = KQ_C2S_CLEAN_JOBS};
 
     req.clean_jobs.all = c->args->given[KQ_OPT_ALL];
-    return run_request_response(c, &req, true, err);
+    return run_request_response(c, &req, true, NULL, err);
 }
 
 /* ---- queries ---------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "kq_server_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -59,6 +60,20 @@ void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m)
     }
     kq_s2c_encode(m, kq_conn_out(&p->conn));
     kq_conn_queued(&p->conn);
+}
+
+void kq_srv_respond(kq_peer *p, bool success, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    m.request_response.success = success;
+    m.request_response.text = kq_str_view(text);
+    kq_srv_send_s2c(p, &m);
 }
 
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m)

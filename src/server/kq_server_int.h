@@ -163,6 +163,9 @@ bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response);
  * worker, extension fields above it are left out: an original peer gets
  * the original's bytes. */
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
+/* Answers with RequestResponse{success, text from fmt} (at most 511
+ * bytes of text). */
+void kq_srv_respond(kq_peer *p, bool success, const char *fmt, ...) KQ_PRINTF(3, 4);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);
 /* Closes a peer that broke the protocol once the answers to its earlier

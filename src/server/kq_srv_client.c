@@ -12,30 +12,12 @@
 #include "kq_server_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kq_jobsize.h"
 #include "kq_utf8.h"
-
-static void respond(kq_peer *p, bool success, const char *fmt, ...)
-    KQ_PRINTF(3, 4);
-
-static void respond(kq_peer *p, bool success, const char *fmt, ...)
-{
-    char text[256];
-    va_list ap;
-    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    m.request_response.success = success;
-    m.request_response.text = kq_str_view(text);
-    kq_srv_send_s2c(p, &m);
-}
 
 static void on_auth_response(kq_peer *p, const kq_str *response)
 {
@@ -313,7 +295,7 @@ static void on_show_job(kq_peer *p, uint64_t id)
     kq_s2c m = {.tag = KQ_S2C_JOB_INFO};
 
     if (!job) {
-        respond(p, false, "Job not found!");
+        kq_srv_respond(p, false, "Job not found!");
         return;
     }
     m.job_info.job_info = job->info;
@@ -328,7 +310,7 @@ static void on_observe_job(kq_peer *p, uint64_t id)
     kq_s2c m = {.tag = KQ_S2C_JOB_UPDATED};
 
     if (!job) {
-        respond(p, false, "Job not found!");
+        kq_srv_respond(p, false, "Job not found!");
         return;
     }
     /* Fixed: observing a job again does not grow the session's list, so a
@@ -408,25 +390,25 @@ static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
     unsigned long long uid = (unsigned long long)id;
 
     if (!job) {
-        respond(p, false, "Job with ID=%llu not found!", uid);
+        kq_srv_respond(p, false, "Job with ID=%llu not found!", uid);
         return;
     }
     switch (kq_srv_cancel(srv, job, kill, p->conn.peer)) {
     case KQ_CANCEL_DONE:
-        respond(p, true, "Canceled job ID=%llu!", uid);
+        kq_srv_respond(p, true, "Canceled job ID=%llu!", uid);
         break;
     case KQ_CANCEL_RUNNING:
-        respond(p, false, "Job ID=%llu has already started!", uid);
+        kq_srv_respond(p, false, "Job ID=%llu has already started!", uid);
         break;
     case KQ_CANCEL_UNREACHABLE:
-        respond(p, false, "Job with ID=%llu was running but worker could "
+        kq_srv_respond(p, false, "Job with ID=%llu was running but worker could "
                           "not be acquired!", uid);
         break;
     case KQ_CANCEL_FINISHED:
-        respond(p, false, "Job ID=%llu has already finished!", uid);
+        kq_srv_respond(p, false, "Job ID=%llu has already finished!", uid);
         break;
     case KQ_CANCEL_CANCELED:
-        respond(p, false, "Job ID=%llu is already canceled!", uid);
+        kq_srv_respond(p, false, "Job ID=%llu is already canceled!", uid);
         break;
     }
 }
@@ -453,10 +435,10 @@ static void on_clean_jobs(kq_peer *p, bool all)
     kq_info("Removed %zu finished and canceled jobs on request of %s", removed,
             p->conn.peer);
     if (kept)
-        respond(p, true, "Removed finished and canceled jobs! Kept %zu that jobs still to "
+        kq_srv_respond(p, true, "Removed finished and canceled jobs! Kept %zu that jobs still to "
                          "run depend on.", kept);
     else
-        respond(p, true, "Removed finished and canceled jobs!");
+        kq_srv_respond(p, true, "Removed finished and canceled jobs!");
 }
 
 static void on_list_workers(kq_peer *p)
@@ -477,11 +459,11 @@ static void on_show_worker(kq_peer *p, uint64_t id)
     kq_s2c m = {.tag = KQ_S2C_WORKER_INFO};
 
     if (!w || !w->authenticated) {
-        respond(p, false, "Worker not found!");
+        kq_srv_respond(p, false, "Worker not found!");
         return;
     }
     if (!w->peer) {
-        respond(p, false, "Worker no longer available!");
+        kq_srv_respond(p, false, "Worker no longer available!");
         return;
     }
     m.worker_info = w->info;
@@ -528,7 +510,7 @@ static void reject_unread_job(kq_peer *p, const char *reason)
     kq_s2c m = {.tag = KQ_S2C_REJECT_JOB};
 
     if (!p->authenticated) {
-        respond(p, false, "Not authenticated!");
+        kq_srv_respond(p, false, "Not authenticated!");
         kq_conn_close_after_flush(&p->conn);
         return;
     }
@@ -570,7 +552,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
     if (kq_c2s_tag_level(m.tag) > p->ext_level)
         p->ext_level = kq_c2s_tag_level(m.tag);
     if (needs_auth(m.tag) && !p->authenticated) {
-        respond(p, false, "Not authenticated!");
+        kq_srv_respond(p, false, "Not authenticated!");
         kq_conn_close_after_flush(&p->conn);
         kq_c2s_free(&m);
         return;
