@@ -36,6 +36,7 @@ typedef struct kq_config {
         uint64_t global_max_parallel_jobs; /* Most job slots offered or running at once across all workers. */
         char *state_file; /* SQLite file holding jobs across restarts, beside its journal (the same name plus -changes); empty means $XDG_DATA_HOME/kueue/server.sqlite3. */
         uint64_t state_journal_max_mb; /* MiB the state journal may hold before it is folded into the SQLite file even while the server is busy (it is folded anyway after a second without changes); it is replayed at a start after a crash. */
+        uint64_t rejected_retry_seconds; /* A job a worker rejected (its directory is missing there) is offered to that worker again after its next report once this long has passed, the wait doubling at each rejection up to an hour. */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {
@@ -53,6 +54,7 @@ typedef struct kq_config {
     struct {
         uint64_t job_default_cpus; /* CPU cores a job requests unless given with --cpus. */
         uint64_t job_default_ram_mb; /* RAM (MiB) a job requests unless given with --ram-mb. */
+        bool capture_environment; /* Jobs run with the environment of the shell that submits them (as sbatch does), except the variables the README lists (DISPLAY, SSH_*, ...); false keeps the worker's own, as --no-env does. */
     } client_settings;
     /* [restart_workers] Settings of kueue_restart_workers, which starts workers over ssh. */
     bool has_restart_workers; /* the section is present */

@@ -668,6 +668,20 @@ _TYPES["JobStatus"] = JobStatus
 
 
 @dataclasses.dataclass
+class JobEnvironment(_Struct):
+    """Kueue-C: the environment variables a job runs with (JobInfo.environment)."""
+
+    variables: List[str] = dataclasses.field(default_factory=list)
+    add_to_worker: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("variables", ("list", ("str", LIMITS['argument']), LIMITS['list']), 0),
+        ("add_to_worker", ("bool",), 0),
+    )
+
+_TYPES["JobEnvironment"] = JobEnvironment
+
+
+@dataclasses.dataclass
 class JobInfo(_Struct):
     """Everything about one job; the unit that clients, server and workers exchange."""
 
@@ -680,6 +694,9 @@ class JobInfo(_Struct):
     stdout_path: Optional[str] = None
     stderr_path: Optional[str] = None
     note: Optional[str] = None
+    wait_reason: Optional[str] = None
+    queue_anyway: Optional[bool] = None
+    environment: Optional["JobEnvironment"] = None
     _kq_fields: ClassVar[tuple] = (
         ("job_id", ("u64",), 0),
         ("cmd", ("list", ("str", LIMITS['argument']), LIMITS['arguments']), 0),
@@ -690,6 +707,9 @@ class JobInfo(_Struct):
         ("stdout_path", ("opt", ("str", LIMITS['path'])), 0),
         ("stderr_path", ("opt", ("str", LIMITS['path'])), 0),
         ("note", ("opt", ("str", 1024)), 1),
+        ("wait_reason", ("opt", ("str", 1024)), 1),
+        ("queue_anyway", ("opt", ("bool",)), 1),
+        ("environment", ("opt", ("ref", "JobEnvironment")), 1),
     )
 
 _TYPES["JobInfo"] = JobInfo
