@@ -51,6 +51,8 @@ typedef struct kq_job {
     void **observers;     /* client sessions waiting for its updates */
     uint32_t nobservers, observers_cap;
     uint32_t wait_seq;    /* invalidates stale entries in the offer queue */
+    uint32_t reason_sent; /* hash of the wait reason its observers last got
+                             (kq_srv_reason_hash), 0: none */
     uint8_t cat;          /* kq_cat of info.status */
     bool waiting;         /* in the offer queue */
     bool holds;           /* counts against global resources and slots */

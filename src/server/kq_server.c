@@ -277,6 +277,7 @@ static void on_turn_end(kq_loop *loop, void *arg)
     (void)loop;
     if (srv->dispatch_needed && !srv->stopping) {
         srv->dispatch_needed = false;
+        srv->reasons_stale = true;
         kq_srv_dispatch(srv);
     }
     kq_conn_hub_flush_unheld(&srv->hub);
@@ -472,6 +473,7 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
         srv->opts = *opts;
     srv->spare_fd = -1;
     kq_jobs_init(&srv->jobs, 0);
+    kq_idle_init(&srv->capacity);
     if ((rc = kq_sched_init(&srv->sched, &srv->jobs,
                             cfg->has_global_resources ? &cfg->global_resources : NULL,
                             cfg->server_settings.global_max_parallel_jobs)) < 0 ||
@@ -544,6 +546,7 @@ void kq_server_free(kq_server *srv)
     if (srv->spare_fd >= 0)
         close(srv->spare_fd);
     kq_srv_worker_free_all(srv);
+    kq_idle_free(&srv->capacity);
     kq_srv_drain_free(srv);
     kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);
@@ -556,12 +559,19 @@ void kq_server_free(kq_server *srv)
 void kq_srv_notify(kq_server *srv, kq_job *job)
 {
     kq_s2c m = {.tag = KQ_S2C_JOB_UPDATED};
+    kq_buf reason = KQ_BUF_INIT;
 
     if (!job->nobservers)
         return;
     m.job_updated = job->info;
+    kq_srv_reason(srv, job, &reason);
+    if (reason.len)
+        m.job_updated.wait_reason = (kq_str){kq_buf_ptr(&reason), reason.len};
+    job->reason_sent = kq_srv_reason_hash(kq_buf_ptr(&reason), reason.len);
     kq_buf_clear(&srv->scratch);
-    if (kq_s2c_encode(&m, &srv->scratch) < 0)
+    kq_s2c_encode(&m, &srv->scratch);
+    kq_buf_free(&reason);
+    if (srv->scratch.oom)
         return;
     for (uint32_t i = 0; i < job->nobservers; i++) {
         kq_peer *p = job->observers[i];

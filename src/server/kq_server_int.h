@@ -6,6 +6,7 @@
  * kq_srv_worker.c  messages of workers, offers, the worker registry
  * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
  * kq_srv_drain.c   draining workers on request
+ * kq_srv_reason.c  why pending jobs wait, and refusing what no worker fits
  * kq_srv_maint.c   timeouts and cleanup
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -73,6 +74,14 @@ struct kq_worker {
     kq_idle_worker idle;     /* its entry in the scheduler's idle index:
                                 idle while connected, authenticated,
                                 not drained and with a free slot */
+    /* Its capacity (kq_reason_capacity: what it could ever run), in the
+     * server's capacity index while connected, authenticated and
+     * reported (cap.idle); it only grows during a session. */
+    kq_resources capacity;
+    kq_idle_worker cap;
+    bool reported;           /* sent resources this session */
+    bool counted;            /* in nconnected */
+    bool counted_drained;    /* in nconnected_drained */
     kq_idset rejected;       /* jobs it can never run (this session) */
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
@@ -96,6 +105,16 @@ typedef struct kq_server {
     size_t nworkers, workers_cap;
     uint64_t next_worker_id;
     bool dispatch_needed;    /* a job or a worker's resources came */
+    /* Why jobs wait (kq_srv_reason.c): the capacities of the connected,
+     * authenticated workers that reported resources, the counts of
+     * connected (authenticated) and drained ones. */
+    kq_idle capacity;
+    size_t nconnected, nconnected_drained;
+    /* Observers hear of a new reason for a pending job once a second at
+     * most, when something changed that may give one. */
+    bool reasons_stale;
+    uint64_t reason_timer;
+    size_t observations;     /* jobs observed, summed over the clients */
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
@@ -182,6 +201,21 @@ void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req);
 /* Whether workers of this name are drained. */
 bool kq_srv_drained(const kq_server *srv, const kq_str *name);
 void kq_srv_drain_free(kq_server *srv);
+
+/* kq_srv_reason.c */
+/* Appends why the job waits if it is pending (a pure function of the job
+ * and the server's state now; nothing is stored), else nothing. */
+void kq_srv_reason(kq_server *srv, const kq_job *job, kq_buf *out);
+/* Why the server refuses a job that no connected worker could ever run
+ * (into buf), or NULL: it fits one, the job asked to queue anyway, or no
+ * worker has reported its resources yet. */
+const char *kq_srv_refusal(kq_server *srv, const kq_job_info *job, char *buf, size_t n);
+/* A client observes one more job (1) or one less (-1): while any is
+ * observed, observers of pending jobs hear of a new reason. */
+void kq_srv_reasons_observed(kq_server *srv, long change);
+/* The reason as last sent to the job's observers: a hash of its text, 0
+ * for none. */
+uint32_t kq_srv_reason_hash(const char *text, size_t len);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

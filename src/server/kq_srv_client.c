@@ -143,6 +143,20 @@ static const char *reject_reason(kq_server *srv, const kq_job_info *job,
     return NULL;
 }
 
+/* Sends m, which carries view (a copy of job->info), with the job's wait
+ * reason. */
+static void send_with_reason(kq_peer *p, const kq_s2c *m, const kq_job *job,
+                             kq_job_info *view)
+{
+    kq_buf reason = KQ_BUF_INIT;
+
+    kq_srv_reason(p->srv, job, &reason);
+    if (reason.len)
+        view->wait_reason = (kq_str){kq_buf_ptr(&reason), reason.len};
+    kq_srv_send_s2c(p, m);
+    kq_buf_free(&reason);
+}
+
 /* IssueJob; len: the bytes of the message it came in. */
 static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
 {
@@ -161,6 +175,8 @@ static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
     reason = reject_reason(srv, in, len, buf, sizeof buf, &oom);
     if (oom)
         goto oom;
+    if (!reason)
+        reason = kq_srv_refusal(srv, in, buf, sizeof buf);
     if (reason) {
         m = (kq_s2c){.tag = KQ_S2C_REJECT_JOB};
         m.reject_job.job_info = *in;
@@ -176,6 +192,8 @@ static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
     memset(in, 0, sizeof *in);
     kq_job_status_free(&job->info.status);
     kq_str_free(&job->info.note); /* the server's to write */
+    kq_str_free(&job->info.wait_reason);
+    job->info.has_queue_anyway = false; /* said at submission, not kept */
     job->info.status.tag = KQ_JOB_STATUS_PENDING;
     job->info.status.pending.issued = kq_time_now();
     job->info.job_id = srv->jobs.next_id;
@@ -190,10 +208,57 @@ static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
              p->conn.peer);
     m = (kq_s2c){.tag = KQ_S2C_ACCEPT_JOB};
     m.accept_job = job->info;
-    kq_srv_send_s2c(p, &m);
+    send_with_reason(p, &m, job, &m.accept_job);
     return;
 oom:
     kq_srv_close(p, "out of memory for a new job");
+}
+
+/* Gives the pending jobs among jobs[0..n) their reasons in views[]: the
+ * texts lie back to back in srv->scratch.  Jobs of one shape in a row
+ * share the reason computed for the first (reasons depend on the job's
+ * needs, and on its id only through the workers' skip sets, which hold
+ * few jobs). */
+static void list_reasons(kq_server *srv, kq_job **jobs, kq_job_info *views, size_t n)
+{
+    size_t *at = NULL, *len = NULL, last = SIZE_MAX;
+    kq_buf *text = &srv->scratch;
+
+    kq_buf_clear(text);
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i]->cat == KQ_CAT_PENDING)
+            break;
+        if (i + 1 == n)
+            return;
+    }
+    at = calloc(n, sizeof *at);
+    len = calloc(n, sizeof *len);
+    if (!at || !len)
+        goto out; /* the list goes without reasons */
+    for (size_t i = 0; i < n; i++) {
+        const kq_job_info *a = &jobs[i]->info, *b = last < n ? &jobs[last]->info : NULL;
+
+        if (jobs[i]->cat != KQ_CAT_PENDING)
+            continue;
+        if (b && memcmp(&a->worker_resources, &b->worker_resources, sizeof a->worker_resources) == 0 &&
+            !a->has_global_resources && !b->has_global_resources) {
+            at[i] = at[last];
+            len[i] = len[last];
+        } else {
+            at[i] = text->len;
+            kq_srv_reason(srv, jobs[i], text);
+            len[i] = text->len - at[i];
+            kq_buf_putc(text, '\0');
+        }
+        last = i;
+    }
+    if (!text->oom)
+        for (size_t i = 0; i < n; i++)
+            if (len[i])
+                views[i].wait_reason = (kq_str){kq_buf_ptr(text) + at[i], len[i]};
+out:
+    free(at);
+    free(len);
 }
 
 static void on_list_jobs(kq_peer *p, const kq_c2s_list_jobs *q)
@@ -232,6 +297,7 @@ static void on_list_jobs(kq_peer *p, const kq_c2s_list_jobs *q)
     }
     for (long i = 0; i < n; i++)
         m.job_list.job_infos.items[i] = jobs[i]->info;
+    list_reasons(srv, jobs, m.job_list.job_infos.items, (size_t)n);
     kq_srv_send_s2c(p, &m);
     free(m.job_list.job_infos.items);
     free(jobs);
@@ -249,7 +315,7 @@ static void on_show_job(kq_peer *p, uint64_t id)
     m.job_info.job_info = job->info;
     m.job_info.stdout_text = job->stdout_text;
     m.job_info.stderr_text = job->stderr_text;
-    kq_srv_send_s2c(p, &m);
+    send_with_reason(p, &m, job, &m.job_info.job_info);
 }
 
 static void on_observe_job(kq_peer *p, uint64_t id)
@@ -278,6 +344,7 @@ static void on_observe_job(kq_peer *p, uint64_t id)
     switch (kq_job_observe(job, p)) {
     case 1:
         p->observed[p->nobserved++] = id;
+        kq_srv_reasons_observed(p->srv, 1);
         break;
     case 0:
         break;
@@ -286,7 +353,7 @@ static void on_observe_job(kq_peer *p, uint64_t id)
         return;
     }
     m.job_updated = job->info;
-    kq_srv_send_s2c(p, &m);
+    send_with_reason(p, &m, job, &m.job_updated);
 }
 
 static void set_canceled(kq_server *srv, kq_job *job)
@@ -542,5 +609,6 @@ void kq_srv_client_closed(kq_peer *p)
         if (job)
             kq_job_unobserve(job, p);
     }
+    kq_srv_reasons_observed(p->srv, -(long)p->nobserved);
     p->nobserved = 0;
 }
