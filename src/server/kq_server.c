@@ -474,6 +474,7 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     srv->spare_fd = -1;
     kq_jobs_init(&srv->jobs, 0);
     kq_idle_init(&srv->capacity);
+    kq_rejects_init(&srv->rejects, cfg->server_settings.rejected_retry_seconds * 1000);
     if ((rc = kq_sched_init(&srv->sched, &srv->jobs,
                             cfg->has_global_resources ? &cfg->global_resources : NULL,
                             cfg->server_settings.global_max_parallel_jobs)) < 0 ||
@@ -547,6 +548,7 @@ void kq_server_free(kq_server *srv)
         close(srv->spare_fd);
     kq_srv_worker_free_all(srv);
     kq_idle_free(&srv->capacity);
+    kq_rejects_free(&srv->rejects);
     kq_srv_drain_free(srv);
     kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);

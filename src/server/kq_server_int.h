@@ -27,6 +27,7 @@
 #include "kq_log.h"
 #include "kq_loop.h"
 #include "kq_protocol.h"
+#include "kq_rejects.h"
 #include "kq_sched.h"
 #include "kq_server.h"
 #include "kq_store.h"
@@ -82,7 +83,8 @@ struct kq_worker {
     bool reported;           /* sent resources this session */
     bool counted;            /* in nconnected */
     bool counted_drained;    /* in nconnected_drained */
-    kq_idset rejected;       /* jobs it can never run (this session) */
+    kq_idset rejected;       /* jobs it rejected, not to be offered it
+                                while their back-off lasts (kq_rejects) */
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
     uint64_t lost_ms;        /* monotonic time the connection was lost */
@@ -115,6 +117,7 @@ typedef struct kq_server {
     bool reasons_stale;
     uint64_t reason_timer;
     size_t observations;     /* jobs observed, summed over the clients */
+    kq_rejects rejects;      /* which workers rejected which jobs */
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */

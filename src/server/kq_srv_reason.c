@@ -18,7 +18,7 @@
  *   waiting for a global resource: matlab 2/2 in use /
  *   waiting for a job slot: global_max_parallel_jobs 100/100 in use /
  *   about to be offered to a worker /
- *   rejected by vm: /home/a/exp is not a directory there /
+ *   rejected by vm: /home/a/exp is not a directory there (kq_rejects) /
  *   deferred by a worker until its next report /
  *   worker vm: CPUs taken by other load (load 1.3) /
  *   worker vm: RAM taken by other programs (1200 MB free) /
@@ -39,7 +39,10 @@
 
 #include "kq_reason.h"
 #include "kq_resources.h"
+#include "kq_utf8.h"
 
+/* The longest reason a client takes (JobInfo.wait_reason's limit). */
+#define KQ_REASON_MAX 1024
 /* Observers hear of a changed reason at most this often. */
 #define REASON_PUSH_MS 1000
 
@@ -92,11 +95,25 @@ static void busy_reason(kq_server *srv, const kq_worker *w, const kq_resources *
         kq_buf_printf(out, " (%zu drained)", srv->nconnected_drained);
 }
 
-void kq_srv_reason(kq_server *srv, const kq_job *job, kq_buf *out)
+/* "rejected by vm, lab2: /home/a/exp is not a directory there" (at most
+ * three names). */
+static void rejected_reason(const kq_job *job, const kq_reject_rec *rec, kq_buf *out)
+{
+    kq_buf_puts(out, "rejected by ");
+    for (uint32_t i = 0; i < rec->n && i < 3; i++)
+        kq_buf_printf(out, "%s%s", i ? ", " : "", rec->entries[i].name.ptr);
+    if (rec->n > 3)
+        kq_buf_printf(out, " and %u more", rec->n - 3);
+    kq_buf_printf(out, ": %s is not a directory there", job->info.cwd.ptr);
+}
+
+/* kq_srv_reason without the bound on the length. */
+static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
 {
     const kq_resources *need = &job->info.worker_resources;
     uint64_t id = job->info.job_id, in_use, total;
     kq_idle_worker *best, *idle;
+    const kq_reject_rec *rec;
     kq_resources largest;
     const char *what;
     bool fits_some;
@@ -136,11 +153,29 @@ void kq_srv_reason(kq_server *srv, const kq_job *job, kq_buf *out)
         kq_buf_puts(out, KQ_REASON_OFFERING);
         return;
     }
+    if ((rec = kq_rejects_get(&srv->rejects, id)) && rec->n) {
+        rejected_reason(job, rec, out);
+        return;
+    }
     if (fits_some) {
         kq_buf_puts(out, "deferred by a worker until its next report");
         return;
     }
     busy_reason(srv, worker_of_cap(best), need, out);
+}
+
+void kq_srv_reason(kq_server *srv, const kq_job *job, kq_buf *out)
+{
+    size_t start = out->len, keep;
+
+    compose(srv, job, out);
+    /* Clients take reasons up to KQ_REASON_MAX bytes: a long directory or
+     * worker name is cut, on a character boundary. */
+    if (out->len - start <= KQ_REASON_MAX)
+        return;
+    keep = kq_utf8_truncate(kq_buf_ptr(out) + start, out->len - start, KQ_REASON_MAX - 3);
+    out->len = start + keep;
+    kq_buf_puts(out, "...");
 }
 
 const char *kq_srv_refusal(kq_server *srv, const kq_job_info *job, char *buf, size_t n)

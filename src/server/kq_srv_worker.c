@@ -404,6 +404,7 @@ static void on_accept_offer(kq_server *srv, kq_worker *w, uint64_t id)
         return;
     }
     kq_u64_set_remove(&w->info.jobs_offered, id);
+    kq_rejects_forget(&srv->rejects, id);
     st.running.issued = kq_job_issued(job);
     st.running.started = kq_time_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.running.started);
@@ -417,19 +418,43 @@ static void on_defer_or_reject(kq_server *srv, kq_worker *w, uint64_t id,
                                bool reject)
 {
     kq_job *job = answered_job(srv, w, id, reject ? "rejected" : "deferred");
+    uint64_t wait_ms = 0;
 
     if (!job)
         return;
-    if (kq_idset_add(reject ? &w->rejected : &w->deferred, id) < 0) {
+    if (kq_idset_add(reject ? &w->rejected : &w->deferred, id) < 0 ||
+        (reject && kq_rejects_add(&srv->rejects, id, &w->info.worker_name,
+                                  kq_loop_now(srv->loop), &wait_ms) < 0)) {
         kq_srv_close(w->peer, "out of memory");
         return;
     }
+    if (reject)
+        kq_info("Worker \"%s\" rejected job %llu (%s is not a directory there); it is "
+                "offered to it again after %llu s, at a report", w->info.worker_name.ptr,
+                (unsigned long long)id, job->info.cwd.ptr, (unsigned long long)wait_ms / 1000);
     /* Its offer is capacity again, for the next job (detach). */
     detach(srv, job);
     kq_srv_requeue(srv, job);
 }
 
 /* ---- resources and the session ------------------------------------- */
+
+/* At a report: the jobs w rejected whose back-off is over may be offered
+ * to it again. */
+static void release_rejected(kq_server *srv, kq_worker *w)
+{
+    uint64_t now = kq_loop_now(srv->loop), id;
+    size_t pos = 0;
+
+    while (w->rejected.len && kq_idset_next(&w->rejected, &pos, &id))
+        if (!kq_rejects_waits(&srv->rejects, id, &w->info.worker_name, now))
+            kq_idset_remove(&w->rejected, id);
+}
+
+static int skip_rejected(void *ctx, uint64_t job_id)
+{
+    return kq_idset_add(&((kq_worker *)ctx)->rejected, job_id);
+}
 
 /* A fresh report: what may be offered is what it has free, minus the
  * offers it has not answered (its report cannot count those). */
@@ -449,6 +474,7 @@ static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
             kq_resources_sub(&w->avail, &job->info.worker_resources);
     }
     kq_idset_clear(&w->deferred);
+    release_rejected(srv, w);
     idle_update(srv, w);
 }
 
@@ -465,9 +491,16 @@ static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
         kq_conn_close_after_flush(&p->conn);
         return;
     }
-    if (!w->authenticated)
+    if (!w->authenticated) {
         kq_info("Worker \"%s\" (id %llu) authenticated", w->info.worker_name.ptr,
                 (unsigned long long)w->info.worker_id);
+        /* What a worker of its name rejected waits out its back-off. */
+        if (kq_rejects_each_waiting(&p->srv->rejects, &w->info.worker_name,
+                                    kq_loop_now(p->srv->loop), skip_rejected, w) < 0) {
+            kq_srv_close(p, "out of memory");
+            return;
+        }
+    }
     w->authenticated = true;
     idle_update(p->srv, w);
 }

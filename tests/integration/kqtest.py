@@ -303,10 +303,11 @@ class Worker(Process):
     (if it was still running) without sanitizer reports."""
 
     def __init__(self, test, port, secret=SECRET, directory=None, log_level="debug",
-                 server_name="127.0.0.1", **worker_settings):
+                 server_name="127.0.0.1", cwd=None, env=None, **worker_settings):
         """worker_settings: the [worker_settings] section (none if empty).
         directory: where the config and log go (a new temporary one if
-        None); several workers may share one."""
+        None); several workers may share one.  cwd and env: the worker
+        process's (the test's by default)."""
         if directory is None:
             directory = tempfile.mkdtemp(prefix="kq-worker-")
             test.addCleanup(shutil.rmtree, directory, True)
@@ -320,7 +321,8 @@ class Worker(Process):
             sections["worker_settings"] = worker_settings
         write_config(self.config, sections)
         super().__init__(test, [os.environ["KQ_WORKER"], "-c", self.config],
-                         os.path.join(directory, self._name(n, "log")))
+                         os.path.join(directory, self._name(n, "log")), env=env,
+                         popen=lambda *a, **kw: subprocess.Popen(*a, cwd=cwd, **kw))
         test.addCleanup(self.finish)
 
     @staticmethod

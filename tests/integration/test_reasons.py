@@ -179,5 +179,38 @@ class Reasons(unittest.TestCase):
         self.assertRaises(OSError, obs.recv, S2C)
 
 
+class Rejections(unittest.TestCase):
+    """A worker that rejects a job (its directory is missing there) is
+    offered it again after a back-off (rejected_retry_seconds, doubling),
+    at its next report, across reconnects; others get it at once."""
+
+    def test_back_off(self):
+        srv = Server(self, server_settings={"rejected_retry_seconds": 1})
+        c = srv.client(auth=True)
+        a = FakeWorker(srv.port, "nodeA", test=self)
+        job = issue(c, cwd="/tmp/kq-exp")
+        offer = a.recv()
+        a.send(W2S.RejectJobOffer(offer.value))
+        srv.process.wait_for(r'Worker "nodeA" rejected job %d \(/tmp/kq-exp is not a directory '
+                             r'there\); it is offered to it again after 1 s' % job)
+        self.assertEqual(reason_of(c, job), "rejected by nodeA: /tmp/kq-exp is not a directory there")
+        # A report within the back-off brings no offer; one after it does.
+        a.resources(1, 8, 8000)
+        self.assertTrue(a.nothing_for(0.3))
+        wait_until(lambda: (a.resources(1, 8, 8000), a.nothing_for(0.2))[1], lambda quiet: not quiet,
+                   what="the offer after the back-off")
+        offer = a.recv()
+        self.assertEqual(offer.value.job_id, job)
+        a.send(W2S.RejectJobOffer(offer.value))
+        srv.process.wait_for(r"rejected job %d .* again after 2 s" % job)
+        # Another worker gets it at once; a reconnected nodeA waits its turn.
+        a.conn.sock.close()
+        again = FakeWorker(srv.port, "nodeA", test=self)
+        self.assertTrue(again.nothing_for(0.3))
+        b = FakeWorker(srv.port, "nodeB", test=self)
+        self.assertEqual(b.start_next().job_id, job)
+        self.assertIsNone(reason_of(c, job))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
