@@ -81,15 +81,21 @@ static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
 
+/* Issue 13 (a new user's first day). */
+static const kq_cli_opt opt_queue_anyway = {
+    KQ_OPT_QUEUE_ANYWAY, 0, "queue-anyway", NULL, KQ_ARG_FLAG, false,
+    "Queue the job even if no connected worker could ever run it (for a "
+    "machine that is off now); a Kueue-C server refuses it otherwise"};
+
 const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_help,
                                                 &opt_version, NULL};
 
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_wait, &opt_json, &opt_help, NULL};
+    &opt_stderr, &opt_wait, &opt_queue_anyway, &opt_json, &opt_help, NULL};
 static const kq_cli_opt *const opts_batch[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
-    &opt_stderr, &opt_batch_wait, &opt_help, NULL};
+    &opt_stderr, &opt_batch_wait, &opt_queue_anyway, &opt_help, NULL};
 static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
     &opt_failed, &opt_canceled, &opt_json, &opt_help, NULL};

@@ -60,6 +60,8 @@ typedef enum kq_opt_id {
     KQ_OPT_KILL,
     KQ_OPT_ALL,
     KQ_OPT_JSON,
+    /* Issue 13 (a new user's first day). */
+    KQ_OPT_QUEUE_ANYWAY,
     KQ_OPT_COUNT
 } kq_opt_id;
 

@@ -73,6 +73,7 @@ int kq_jobspec_init(kq_jobspec *spec, const kq_cli_args *args,
                                           err)) < 0)
             goto fail;
     spec->has_global = args->nresources > 0;
+    spec->queue_anyway = args->given[KQ_OPT_QUEUE_ANYWAY];
     spec->stdout_path = args->value[KQ_OPT_STDOUT];
     spec->stderr_path = args->value[KQ_OPT_STDERR];
     if ((rc = check_path(spec->stdout_path, "--stdout", err)) < 0 ||
@@ -116,6 +117,9 @@ void kq_jobspec_job(const kq_jobspec *spec, const kq_str_list *cmd,
     job->status.pending.issued = kq_time_now();
     job->stdout_path = kq_str_view(spec->stdout_path);
     job->stderr_path = kq_str_view(spec->stderr_path);
+    /* An extension field: an original server ignores it (and never
+     * refuses such a job). */
+    job->has_queue_anyway = job->queue_anyway = spec->queue_anyway;
 }
 
 int kq_jobspec_argv(char *const *argv, size_t argc, kq_str_list *cmd,

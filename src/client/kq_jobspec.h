@@ -26,6 +26,7 @@ typedef struct kq_jobspec {
     kq_u64_map global;
     char *cwd; /* the current directory, resolved (realpath) */
     const char *stdout_path, *stderr_path;
+    bool queue_anyway; /* --queue-anyway */
 } kq_jobspec;
 
 /* Fills spec from the parsed options and the configuration.  0 or -errno

@@ -8,7 +8,10 @@
  * terminals, widths in display columns with truncation on character
  * boundaries, "offered" with a formatted date in show-job, and "yesterday"
  * across month and year ends.  One table routine lays out both the job and
- * the worker table from a column description.
+ * the worker table from a column description.  A Kueue-C server's extras
+ * (a pending job's reason, a note, a drained worker) add to the text only
+ * when present, so an original server's answers print as the reference
+ * prints them.
  */
 #include "kq_print.h"
 
@@ -19,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kq_reason.h"
 #include "kq_utf8.h"
 
 /* A style: an ANSI foreground code in the low bits plus attribute flags,
@@ -496,14 +500,23 @@ static const kq_str *status_worker(const kq_job_status *s)
     }
 }
 
-/* Appends the status cell text and returns its style. */
-static unsigned put_status(kq_buf *out, const kq_job_status *s,
-                           const kq_print_opts *o)
+/* Appends the status cell text of job j and returns its style.  A
+ * pending job's reason (Kueue-C) follows in its short form: "pending
+ * since today 10:00:00 (no worker has 8 CPUs)". */
+static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opts *o)
 {
+    const kq_job_status *s = &j->status;
+
     switch (s->tag) {
     case KQ_JOB_STATUS_PENDING:
         kq_buf_puts(out, "pending since ");
         kq_print_date(out, s->pending.issued, o);
+        if (j->wait_reason.ptr) {
+            kq_buf_puts(out, " (");
+            kq_buf_append(out, j->wait_reason.ptr,
+                          kq_reason_short(j->wait_reason.ptr, j->wait_reason.len));
+            kq_buf_putc(out, ')');
+        }
         return ST_NONE;
     case KQ_JOB_STATUS_OFFERED:
         kq_buf_puts(out, "offered on ");
@@ -606,7 +619,7 @@ void kq_print_job_list(kq_buf *out, const kq_s2c_job_list *list,
             else
                 kq_buf_puts(&t.text, "---");
             table_end_cell(&t, ST_NONE);
-            st = put_status(&t.text, &j->status, o);
+            st = put_status(&t.text, j, o);
             table_end_cell(&t, st);
         }
         width = table_print(out, &t, o);
@@ -755,6 +768,10 @@ void kq_print_job_details(kq_buf *out, const kq_s2c_job_info *info,
     }
 
     put_status_details(out, &j->status, o);
+    /* Kueue-C: why it waits, in full, from a Kueue-C server or worked
+     * out by the client (kq_reasons). */
+    if (j->wait_reason.ptr)
+        put_str_line(out, "   waiting: ", &j->wait_reason);
     /* Kueue-C's note (why it went back to the queue), from a Kueue-C server. */
     if (j->note.ptr)
         put_str_line(out, "   note: ", &j->note);

@@ -79,8 +79,10 @@ static void busy_reason(kq_server *srv, const kq_worker *w, const kq_resources *
     kq_resources_sub(&unloaded, &held);
     if (!w->drained && need->job_slots <= unloaded.job_slots) {
         if (need->cpus <= unloaded.cpus && need->cpus > free->cpus) {
-            kq_buf_printf(out, "worker %s: CPUs taken by other load (load %.1f)",
-                          w->info.worker_name.ptr, w->info.system_info.load_info.one);
+            kq_buf_printf(out, "worker %s: CPUs taken by other load", w->info.worker_name.ptr);
+            /* Its load, if it reported its machine at all. */
+            if (w->info.system_info.cpu_cores)
+                kq_buf_printf(out, " (load %.1f)", w->info.system_info.load_info.one);
             return;
         }
         if (need->ram_mb <= unloaded.ram_mb && need->ram_mb > free->ram_mb &&

@@ -18,9 +18,12 @@ def system_info(cores, ram, load=0.0):
 
 
 def reason_of(c, job_id):
-    """The reason ShowJob gives, checked against ListJobs' and returned."""
+    """The reason ShowJob gives, checked against ListJobs' and returned
+    ("changing" if the job changed between the two)."""
     shown = request(c, C2S.ShowJob(job_id=job_id)).job_info
     listed = [j for j in request(c, C2S.ListJobs(num_jobs=100)).job_infos if j.job_id == job_id]
+    if listed[0].status != shown.status:
+        return "changing"
     assert listed[0].wait_reason == shown.wait_reason, (listed[0], shown)
     return shown.wait_reason
 
