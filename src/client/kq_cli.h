@@ -62,6 +62,8 @@ typedef enum kq_opt_id {
     KQ_OPT_JSON,
     /* Issue 13 (a new user's first day). */
     KQ_OPT_QUEUE_ANYWAY,
+    KQ_OPT_NO_ENV,
+    KQ_OPT_ENV,
     KQ_OPT_COUNT
 } kq_opt_id;
 
@@ -139,6 +141,8 @@ typedef struct kq_cli_args {
     uint64_t number[KQ_OPT_COUNT];    /* the same parsed, for KQ_ARG_U64 */
     const char **resources;           /* every --resource value, in order */
     size_t nresources;
+    const char **envs;                /* every --env value, in order */
+    size_t nenvs;
     const char *pos[KQ_CLI_MAX_POS];  /* positional values (NULL: absent) */
     uint64_t pos_number[KQ_CLI_MAX_POS];
     char *const *trailing;            /* KQ_POS_TRAILING words */

@@ -118,6 +118,9 @@ typedef struct kq_server {
     uint64_t reason_timer;
     size_t observations;     /* jobs observed, summed over the clients */
     kq_rejects rejects;      /* which workers rejected which jobs */
+    kq_envs envs;            /* the jobs' environments, each once */
+    kq_env **loading;        /* while the store loads: its environments */
+    size_t nloading, loading_cap;
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
@@ -143,6 +146,9 @@ void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);
 void kq_srv_notify(kq_server *srv, kq_job *job);
+/* job->info with the job's environment (borrowed): what its worker is
+ * given to run it, and what ShowJob answers. */
+kq_job_info kq_srv_with_env(const kq_job *job);
 /* Sets a job's status to a fresh Pending{issued} and queues it again. */
 void kq_srv_requeue(kq_server *srv, kq_job *job);
 

@@ -175,6 +175,9 @@ static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
     reason = reject_reason(srv, in, len, buf, sizeof buf, &oom);
     if (oom)
         goto oom;
+    if (!reason && in->has_environment &&
+        kq_envs_check(&in->environment, buf, sizeof buf) < 0)
+        reason = buf;
     if (!reason)
         reason = kq_srv_refusal(srv, in, buf, sizeof buf);
     if (reason) {
@@ -194,6 +197,14 @@ static void on_issue_job(kq_peer *p, kq_job_info *in, size_t len)
     kq_str_free(&job->info.note); /* the server's to write */
     kq_str_free(&job->info.wait_reason);
     job->info.has_queue_anyway = false; /* said at submission, not kept */
+    /* Kept once for all the jobs that share it. */
+    if (job->info.has_environment) {
+        job->info.has_environment = false;
+        if (!(job->env = kq_envs_intern(&srv->envs, &job->info.environment))) {
+            kq_job_free(job);
+            goto oom;
+        }
+    }
     job->info.status.tag = KQ_JOB_STATUS_PENDING;
     job->info.status.pending.issued = kq_time_now();
     job->info.job_id = srv->jobs.next_id;
@@ -312,7 +323,7 @@ static void on_show_job(kq_peer *p, uint64_t id)
         respond(p, false, "Job not found!");
         return;
     }
-    m.job_info.job_info = job->info;
+    m.job_info.job_info = kq_srv_with_env(job);
     m.job_info.stdout_text = job->stdout_text;
     m.job_info.stderr_text = job->stderr_text;
     send_with_reason(p, &m, job, &m.job_info.job_info);

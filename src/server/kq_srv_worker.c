@@ -409,7 +409,9 @@ static void on_accept_offer(kq_server *srv, kq_worker *w, uint64_t id)
     st.running.started = kq_time_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.running.started);
     kq_srv_notify(srv, job);
-    m.confirm_job_offer = job->info;
+    /* The environment goes with the confirmation only: the worker runs
+     * the job from it. */
+    m.confirm_job_offer = kq_srv_with_env(job);
     kq_srv_send_s2w(w->peer, &m);
     /* The worker asks for more with UpdateResources once it started. */
 }
