@@ -138,6 +138,11 @@ bool kq_idle_bound(const kq_idle *x, kq_resources *max)
     return true;
 }
 
+size_t kq_idle_count(const kq_idle *x)
+{
+    return x->cap ? x->node[1].count : 0;
+}
+
 /* The reciprocals of the needs that rank (0 = does not count). */
 static void rank_weights(const kq_resources *need, double inv[3])
 {

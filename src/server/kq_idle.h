@@ -76,6 +76,8 @@ void kq_idle_remove(kq_idle *x, kq_idle_worker *w);
 /* The per-dimension maximum of the idle workers' free resources into
  * *max; false (and zeros) when no worker is idle. */
 bool kq_idle_bound(const kq_idle *x, kq_resources *max);
+/* How many workers are idle. */
+size_t kq_idle_count(const kq_idle *x);
 
 /*
  * The idle worker that fits need with the most copies of it (ties: lowest
