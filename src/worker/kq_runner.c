@@ -122,22 +122,6 @@ static size_t escaped_len(unsigned char c)
     return c < 0x20 ? 6 : 1;
 }
 
-/* Length of raw[0..len) without a trailing character the cut split: the
- * last lead byte announcing more continuation bytes than follow it.  (The
- * bytes after the cut are gone, so kq_utf8_truncate cannot tell.) */
-static size_t whole_chars(const char *raw, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)raw;
-    size_t i = len, need;
-
-    while (i > 0 && len - i < 3 && (s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i == 0)
-        return len;
-    need = s[i - 1] >= 0xF0 ? 4 : s[i - 1] >= 0xE0 ? 3 : s[i - 1] >= 0xC0 ? 2 : 1;
-    return len - (i - 1) < need ? i - 1 : len;
-}
-
 int kq_runner_text(const char *raw, size_t len, bool cut, size_t limit,
                    kq_str *out)
 {
@@ -148,9 +132,10 @@ int kq_runner_text(const char *raw, size_t len, bool cut, size_t limit,
     *out = KQ_STR_NULL;
     if (len == 0 && !cut)
         return 0;
-    /* A cut may have split the last character: drop its start. */
+    /* A cut may have split the last character: drop its start (the same
+     * bytes the live output holds back, kq_wlive). */
     if (cut)
-        keep = whole_chars(raw, len);
+        keep = len - kq_utf8_incomplete_tail(raw, len);
     kq_utf8_repair(&text, raw, keep);
     p = (const unsigned char *)kq_buf_ptr(&text);
     for (size_t i = 0; i < text.len; i++) {
@@ -167,8 +152,7 @@ int kq_runner_text(const char *raw, size_t len, bool cut, size_t limit,
         }
     }
     if (cut)
-        kq_buf_printf(&text, "\n[kueue: output truncated after %zu bytes]\n",
-                      limit);
+        kq_buf_printf(&text, KQ_RUNNER_CUT_NOTE, limit);
     if (text.oom) {
         kq_buf_free(&text);
         return -ENOMEM;

@@ -44,6 +44,10 @@
  * message (both texts) stays below the 16 MiB a server accepts. */
 #define KQ_RUNNER_WIRE_MAX (7u << 20)
 
+/* What ends the text of a stream cut at its limit (a printf format taking
+ * the limit as size_t); the live output ends with the same words. */
+#define KQ_RUNNER_CUT_NOTE "\n[kueue: output truncated after %zu bytes]\n"
+
 typedef struct kq_runner kq_runner;
 typedef struct kq_run kq_run;
 
@@ -118,10 +122,11 @@ void kq_runner_join_path(kq_buf *out, const char *dir, const char *path);
 /*
  * The text reported for captured bytes raw[0..len): invalid UTF-8 repaired
  * (U+FFFD); when cut is set (the stream went past limit bytes) the text
- * ends at a UTF-8 boundary followed by
- * "\n[kueue: output truncated after <limit> bytes]\n".  The escaped JSON
- * stays within KQ_RUNNER_WIRE_MAX and the text within KQ_LIMIT_TEXT (cut
- * further, with the note, if needed).  Empty gives ptr NULL.  0 or -ENOMEM.
+ * ends before a character the cut split (kq_utf8_incomplete_tail: bytes
+ * that are invalid whatever follows are repaired, not dropped), followed by
+ * KQ_RUNNER_CUT_NOTE.  The escaped JSON stays within KQ_RUNNER_WIRE_MAX
+ * and the text within KQ_LIMIT_TEXT (cut further, with the note, if
+ * needed).  Empty gives ptr NULL.  0 or -ENOMEM.
  */
 KQ_NODISCARD int kq_runner_text(const char *raw, size_t len, bool cut,
                                 size_t limit, kq_str *out);

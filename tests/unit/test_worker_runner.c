@@ -49,6 +49,10 @@ static void test_text(void)
                "ab\xe2\x82\xac\n[kueue: output truncated after 5 bytes]\n");
     check_text("abcd", 4, true, 4,
                "abcd\n[kueue: output truncated after 4 bytes]\n");
+    /* Bytes that no later byte could make valid are repaired, as the live
+     * output repairs them (it sent them before the cut). */
+    check_text("ab\xe0\x80", 4, true, 4,
+               "ab\xef\xbf\xbd\xef\xbf\xbd\n[kueue: output truncated after 4 bytes]\n");
 }
 
 static void test_wire_bound(void)
