@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); live output of running jobs (HelloFromWorker.output_limit, OutputChunk, FollowJob, JobOutput). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -1546,6 +1546,121 @@ static int dec_worker_info_list(kq_dec *d, cJSON *j, size_t max, kq_worker_info_
     return 0;
 }
 
+/* ---- StreamText -------------------------------------------------------- */
+
+void kq_stream_text_init(kq_stream_text *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const stream_text_fields[] = {
+    "offset",
+    "text",
+};
+
+void kq_stream_text_free(kq_stream_text *v)
+{
+    kq_str_free(&v->text);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_stream_text_copy(kq_stream_text *dst, const kq_stream_text *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->offset = src->offset;
+    if (kq_str_copy(&dst->text, &src->text) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_stream_text_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_stream_text(kq_buf *out, const kq_stream_text *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"offset\":", 10);
+    kq_enc_u64(out, v->offset);
+    kq_buf_append(out, ",\"text\":", 8);
+    kq_enc_str(out, &v->text);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_stream_text(kq_dec *d, cJSON *j, kq_stream_text *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "StreamText", stream_text_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "offset");
+        goto fail;
+    }
+    kq_dec_push(d, "offset");
+    if ((rc = kq_dec_u64(d, found[0], &out->offset)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "text");
+        goto fail;
+    }
+    kq_dec_push(d, "text");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_TEXT, &out->text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_stream_text_free(out);
+    return rc;
+}
+
+
+int kq_stream_text_encode(const kq_stream_text *v, kq_buf *out)
+{
+    return kq_stream_text_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_stream_text_encode_at(const kq_stream_text *v, unsigned level, kq_buf *out)
+{
+    enc_stream_text(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_stream_text_doc(kq_json_doc *doc, kq_stream_text *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_stream_text(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_stream_text_decode(const char *json, size_t len, kq_stream_text *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_stream_text_doc(&doc, out, err);
+}
+
+int kq_stream_text_decode_framed(const char *json, size_t len, kq_stream_text *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_stream_text_doc(&doc, out, err);
+}
+
 /* ---- HelloMessage ------------------------------------------------------ */
 
 static const char *const hello_names[] = {
@@ -1578,6 +1693,7 @@ void kq_hello_init(kq_hello *v)
 static const char *const hello_hello_from_worker_fields[] = {
     "worker_name",
     "extension_level",
+    "output_limit",
 };
 
 static void free_hello_hello_from_worker(kq_hello_hello_from_worker *v)
@@ -1593,6 +1709,8 @@ static int copy_hello_hello_from_worker(kq_hello_hello_from_worker *dst, const k
         goto fail;
     dst->has_extension_level = src->has_extension_level;
     dst->extension_level = src->extension_level;
+    dst->has_output_limit = src->has_output_limit;
+    dst->output_limit = src->output_limit;
     return 0;
 fail:
     free_hello_hello_from_worker(dst);
@@ -1607,16 +1725,20 @@ static void enc_hello_hello_from_worker(kq_buf *out, const kq_hello_hello_from_w
         kq_buf_append(out, ",\"extension_level\":", 19);
         kq_enc_u64(out, v->extension_level);
     }
+    if (level >= 1 && v->has_output_limit) {
+        kq_buf_append(out, ",\"output_limit\":", 16);
+        kq_enc_u64(out, v->output_limit);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_worker *out)
 {
-    cJSON *found[2];
+    cJSON *found[3];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 2,
+    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 3,
                             1, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -1631,6 +1753,13 @@ static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_
         out->has_extension_level = true;
         kq_dec_push(d, "extension_level");
         if ((rc = kq_dec_u64(d, found[1], &out->extension_level)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[2])) {
+        out->has_output_limit = true;
+        kq_dec_push(d, "output_limit");
+        if ((rc = kq_dec_u64(d, found[2], &out->output_limit)) < 0)
             goto fail;
         kq_dec_pop(d);
     }
@@ -1772,6 +1901,7 @@ static const char *const c2s_names[] = {
     "ListResources",
     "Bye",
     "DrainWorker",
+    "FollowJob",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -1789,11 +1919,12 @@ static const bool c2s_has_value[] = {
     false,
     false,
     true,
+    true,
 };
 
 const char *kq_c2s_tag_name(kq_c2s_tag tag)
 {
-    return (unsigned)tag < 13 ? c2s_names[tag] : "?";
+    return (unsigned)tag < 14 ? c2s_names[tag] : "?";
 }
 
 unsigned kq_c2s_tag_level(kq_c2s_tag tag)
@@ -1812,9 +1943,10 @@ unsigned kq_c2s_tag_level(kq_c2s_tag tag)
         0, /* ListResources */
         0, /* Bye */
         1, /* DrainWorker */
+        1, /* FollowJob */
     };
 
-    return (unsigned)tag < 13 ? levels[tag] : 0;
+    return (unsigned)tag < 14 ? levels[tag] : 0;
 }
 
 void kq_c2s_init(kq_c2s *v)
@@ -2252,6 +2384,77 @@ fail:
     return rc;
 }
 
+static const char *const c2s_follow_job_fields[] = {
+    "job_id",
+    "want_stdout",
+    "want_stderr",
+};
+
+static void free_c2s_follow_job(kq_c2s_follow_job *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_follow_job(kq_c2s_follow_job *dst, const kq_c2s_follow_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->want_stdout = src->want_stdout;
+    dst->want_stderr = src->want_stderr;
+    return 0;
+}
+
+static void enc_c2s_follow_job(kq_buf *out, const kq_c2s_follow_job *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"want_stdout\":", 15);
+    kq_enc_bool(out, v->want_stdout);
+    kq_buf_append(out, ",\"want_stderr\":", 15);
+    kq_enc_bool(out, v->want_stderr);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_follow_job(kq_dec *d, cJSON *j, kq_c2s_follow_job *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "FollowJob", c2s_follow_job_fields, 3,
+                            3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "want_stdout");
+        goto fail;
+    }
+    kq_dec_push(d, "want_stdout");
+    if ((rc = kq_dec_bool(d, found[1], &out->want_stdout)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "want_stderr");
+        goto fail;
+    }
+    kq_dec_push(d, "want_stderr");
+    if ((rc = kq_dec_bool(d, found[2], &out->want_stderr)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_follow_job(out);
+    return rc;
+}
+
 void kq_c2s_free(kq_c2s *v)
 {
     switch (v->tag) {
@@ -2281,6 +2484,9 @@ void kq_c2s_free(kq_c2s *v)
         break;
     case KQ_C2S_DRAIN_WORKER:
         free_c2s_drain_worker(&v->drain_worker);
+        break;
+    case KQ_C2S_FOLLOW_JOB:
+        free_c2s_follow_job(&v->follow_job);
         break;
     default:
         break;
@@ -2327,6 +2533,10 @@ int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src)
         break;
     case KQ_C2S_DRAIN_WORKER:
         if (copy_c2s_drain_worker(&dst->drain_worker, &src->drain_worker) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_FOLLOW_JOB:
+        if (copy_c2s_follow_job(&dst->follow_job, &src->follow_job) < 0)
             goto fail;
         break;
     default:
@@ -2398,6 +2608,11 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v, unsigned level)
         enc_c2s_drain_worker(out, &v->drain_worker, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_C2S_FOLLOW_JOB:
+        kq_buf_append(out, "{\"FollowJob\":", 13);
+        enc_c2s_follow_job(out, &v->follow_job, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -2407,7 +2622,7 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 13, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 14, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_c2s_tag)tag;
@@ -2453,6 +2668,9 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
         break;
     case KQ_C2S_DRAIN_WORKER:
         rc = dec_c2s_drain_worker(d, payload, &out->drain_worker);
+        break;
+    case KQ_C2S_FOLLOW_JOB:
+        rc = dec_c2s_follow_job(d, payload, &out->follow_job);
         break;
     }
     if (rc < 0) {
@@ -2524,6 +2742,7 @@ static const char *const s2c_names[] = {
     "ResourceList",
     "RequestResponse",
     "Bye",
+    "JobOutput",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -2541,17 +2760,34 @@ static const bool s2c_has_value[] = {
     true,
     true,
     false,
+    true,
 };
 
 const char *kq_s2c_tag_name(kq_s2c_tag tag)
 {
-    return (unsigned)tag < 13 ? s2c_names[tag] : "?";
+    return (unsigned)tag < 14 ? s2c_names[tag] : "?";
 }
 
 unsigned kq_s2c_tag_level(kq_s2c_tag tag)
 {
-    (void)tag;
-    return 0;
+    static const unsigned char levels[] = {
+        0, /* WelcomeClient */
+        0, /* AuthChallenge */
+        0, /* AuthAccepted */
+        0, /* AcceptJob */
+        0, /* RejectJob */
+        0, /* JobList */
+        0, /* JobInfo */
+        0, /* JobUpdated */
+        0, /* WorkerList */
+        0, /* WorkerInfo */
+        0, /* ResourceList */
+        0, /* RequestResponse */
+        0, /* Bye */
+        1, /* JobOutput */
+    };
+
+    return (unsigned)tag < 14 ? levels[tag] : 0;
 }
 
 void kq_s2c_init(kq_s2c *v)
@@ -3030,6 +3266,113 @@ fail:
     return rc;
 }
 
+static const char *const s2c_job_output_fields[] = {
+    "job_id",
+    "stdout_chunk",
+    "stderr_chunk",
+    "live",
+    "done",
+};
+
+static void free_s2c_job_output(kq_s2c_job_output *v)
+{
+    kq_stream_text_free(&v->stdout_chunk);
+    kq_stream_text_free(&v->stderr_chunk);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_job_output(kq_s2c_job_output *dst, const kq_s2c_job_output *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->has_stdout_chunk = src->has_stdout_chunk;
+    if (kq_stream_text_copy(&dst->stdout_chunk, &src->stdout_chunk) < 0)
+        goto fail;
+    dst->has_stderr_chunk = src->has_stderr_chunk;
+    if (kq_stream_text_copy(&dst->stderr_chunk, &src->stderr_chunk) < 0)
+        goto fail;
+    dst->live = src->live;
+    dst->done = src->done;
+    return 0;
+fail:
+    free_s2c_job_output(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_job_output(kq_buf *out, const kq_s2c_job_output *v, unsigned level)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"stdout_chunk\":", 16);
+    if (v->has_stdout_chunk)
+        enc_stream_text(out, &v->stdout_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"stderr_chunk\":", 16);
+    if (v->has_stderr_chunk)
+        enc_stream_text(out, &v->stderr_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"live\":", 8);
+    kq_enc_bool(out, v->live);
+    kq_buf_append(out, ",\"done\":", 8);
+    kq_enc_bool(out, v->done);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_job_output(kq_dec *d, cJSON *j, kq_s2c_job_output *out)
+{
+    cJSON *found[5];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "JobOutput", s2c_job_output_fields, 5,
+                            5, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[1])) {
+        out->has_stdout_chunk = true;
+        kq_dec_push(d, "stdout_chunk");
+        if ((rc = dec_stream_text(d, found[1], &out->stdout_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[2])) {
+        out->has_stderr_chunk = true;
+        kq_dec_push(d, "stderr_chunk");
+        if ((rc = dec_stream_text(d, found[2], &out->stderr_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "live");
+        goto fail;
+    }
+    kq_dec_push(d, "live");
+    if ((rc = kq_dec_bool(d, found[3], &out->live)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "done");
+        goto fail;
+    }
+    kq_dec_push(d, "done");
+    if ((rc = kq_dec_bool(d, found[4], &out->done)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_job_output(out);
+    return rc;
+}
+
 void kq_s2c_free(kq_s2c *v)
 {
     switch (v->tag) {
@@ -3062,6 +3405,9 @@ void kq_s2c_free(kq_s2c *v)
         break;
     case KQ_S2C_REQUEST_RESPONSE:
         free_s2c_request_response(&v->request_response);
+        break;
+    case KQ_S2C_JOB_OUTPUT:
+        free_s2c_job_output(&v->job_output);
         break;
     default:
         break;
@@ -3115,6 +3461,10 @@ int kq_s2c_copy(kq_s2c *dst, const kq_s2c *src)
         break;
     case KQ_S2C_REQUEST_RESPONSE:
         if (copy_s2c_request_response(&dst->request_response, &src->request_response) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_JOB_OUTPUT:
+        if (copy_s2c_job_output(&dst->job_output, &src->job_output) < 0)
             goto fail;
         break;
     default:
@@ -3190,6 +3540,11 @@ static void enc_s2c(kq_buf *out, const kq_s2c *v, unsigned level)
     case KQ_S2C_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
         break;
+    case KQ_S2C_JOB_OUTPUT:
+        kq_buf_append(out, "{\"JobOutput\":", 13);
+        enc_s2c_job_output(out, &v->job_output, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -3199,7 +3554,7 @@ static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ServerToClientMessage", s2c_names, 13, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ServerToClientMessage", s2c_names, 14, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_s2c_tag)tag;
@@ -3246,6 +3601,9 @@ static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
     case KQ_S2C_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_S2C_JOB_OUTPUT:
+        rc = dec_s2c_job_output(d, payload, &out->job_output);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -3262,6 +3620,8 @@ int kq_s2c_encode(const kq_s2c *v, kq_buf *out)
 
 int kq_s2c_encode_at(const kq_s2c *v, unsigned level, kq_buf *out)
 {
+    if (kq_s2c_tag_level(v->tag) > level)
+        return -EPROTO;
     enc_s2c(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
@@ -3311,6 +3671,7 @@ static const char *const w2s_names[] = {
     "RejectJobOffer",
     "Bye",
     "RequeueJob",
+    "OutputChunk",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -3325,11 +3686,12 @@ static const bool w2s_has_value[] = {
     true,
     false,
     true,
+    true,
 };
 
 const char *kq_w2s_tag_name(kq_w2s_tag tag)
 {
-    return (unsigned)tag < 10 ? w2s_names[tag] : "?";
+    return (unsigned)tag < 11 ? w2s_names[tag] : "?";
 }
 
 unsigned kq_w2s_tag_level(kq_w2s_tag tag)
@@ -3345,9 +3707,10 @@ unsigned kq_w2s_tag_level(kq_w2s_tag tag)
         0, /* RejectJobOffer */
         0, /* Bye */
         1, /* RequeueJob */
+        1, /* OutputChunk */
     };
 
-    return (unsigned)tag < 10 ? levels[tag] : 0;
+    return (unsigned)tag < 11 ? levels[tag] : 0;
 }
 
 void kq_w2s_init(kq_w2s *v)
@@ -3489,6 +3852,89 @@ fail:
     return rc;
 }
 
+static const char *const w2s_output_chunk_fields[] = {
+    "job_id",
+    "stdout_chunk",
+    "stderr_chunk",
+};
+
+static void free_w2s_output_chunk(kq_w2s_output_chunk *v)
+{
+    kq_stream_text_free(&v->stdout_chunk);
+    kq_stream_text_free(&v->stderr_chunk);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_w2s_output_chunk(kq_w2s_output_chunk *dst, const kq_w2s_output_chunk *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->has_stdout_chunk = src->has_stdout_chunk;
+    if (kq_stream_text_copy(&dst->stdout_chunk, &src->stdout_chunk) < 0)
+        goto fail;
+    dst->has_stderr_chunk = src->has_stderr_chunk;
+    if (kq_stream_text_copy(&dst->stderr_chunk, &src->stderr_chunk) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_w2s_output_chunk(dst);
+    return -ENOMEM;
+}
+
+static void enc_w2s_output_chunk(kq_buf *out, const kq_w2s_output_chunk *v, unsigned level)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"stdout_chunk\":", 16);
+    if (v->has_stdout_chunk)
+        enc_stream_text(out, &v->stdout_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"stderr_chunk\":", 16);
+    if (v->has_stderr_chunk)
+        enc_stream_text(out, &v->stderr_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_w2s_output_chunk(kq_dec *d, cJSON *j, kq_w2s_output_chunk *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "OutputChunk", w2s_output_chunk_fields, 3,
+                            3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[1])) {
+        out->has_stdout_chunk = true;
+        kq_dec_push(d, "stdout_chunk");
+        if ((rc = dec_stream_text(d, found[1], &out->stdout_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[2])) {
+        out->has_stderr_chunk = true;
+        kq_dec_push(d, "stderr_chunk");
+        if ((rc = dec_stream_text(d, found[2], &out->stderr_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    return 0;
+fail:
+    free_w2s_output_chunk(out);
+    return rc;
+}
+
 void kq_w2s_free(kq_w2s *v)
 {
     switch (v->tag) {
@@ -3518,6 +3964,9 @@ void kq_w2s_free(kq_w2s *v)
         break;
     case KQ_W2S_REQUEUE_JOB:
         free_w2s_requeue_job(&v->requeue_job);
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        free_w2s_output_chunk(&v->output_chunk);
         break;
     default:
         break;
@@ -3564,6 +4013,10 @@ int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src)
         break;
     case KQ_W2S_REQUEUE_JOB:
         if (copy_w2s_requeue_job(&dst->requeue_job, &src->requeue_job) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        if (copy_w2s_output_chunk(&dst->output_chunk, &src->output_chunk) < 0)
             goto fail;
         break;
     default:
@@ -3626,6 +4079,11 @@ static void enc_w2s(kq_buf *out, const kq_w2s *v, unsigned level)
         enc_w2s_requeue_job(out, &v->requeue_job, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        kq_buf_append(out, "{\"OutputChunk\":", 15);
+        enc_w2s_output_chunk(out, &v->output_chunk, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -3635,7 +4093,7 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 10, &tag, &payload);
+    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 11, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_w2s_tag)tag;
@@ -3672,6 +4130,9 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
         break;
     case KQ_W2S_REQUEUE_JOB:
         rc = dec_w2s_requeue_job(d, payload, &out->requeue_job);
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        rc = dec_w2s_output_chunk(d, payload, &out->output_chunk);
         break;
     }
     if (rc < 0) {
@@ -4267,6 +4728,31 @@ static int ops_worker_info_decode(const char *json, size_t len, void *out, kq_er
     return kq_worker_info_decode(json, len, out, err);
 }
 
+static void ops_stream_text_init(void *v)
+{
+    kq_stream_text_init(v);
+}
+
+static void ops_stream_text_free(void *v)
+{
+    kq_stream_text_free(v);
+}
+
+static int ops_stream_text_encode(const void *v, kq_buf *out)
+{
+    return kq_stream_text_encode(v, out);
+}
+
+static int ops_stream_text_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_stream_text_encode_at(v, level, out);
+}
+
+static int ops_stream_text_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_stream_text_decode(json, len, out, err);
+}
+
 static void ops_hello_init(void *v)
 {
     kq_hello_init(v);
@@ -4405,6 +4891,8 @@ const kq_type_ops kq_protocol_types[] = {
      ops_system_info_encode, ops_system_info_encode_at, ops_system_info_decode},
     {"WorkerInfo", sizeof(kq_worker_info), ops_worker_info_init, ops_worker_info_free,
      ops_worker_info_encode, ops_worker_info_encode_at, ops_worker_info_decode},
+    {"StreamText", sizeof(kq_stream_text), ops_stream_text_init, ops_stream_text_free,
+     ops_stream_text_encode, ops_stream_text_encode_at, ops_stream_text_decode},
     {"HelloMessage", sizeof(kq_hello), ops_hello_init, ops_hello_free,
      ops_hello_encode, ops_hello_encode_at, ops_hello_decode},
     {"ClientToServerMessage", sizeof(kq_c2s), ops_c2s_init, ops_c2s_free,
@@ -4417,7 +4905,7 @@ const kq_type_ops kq_protocol_types[] = {
      ops_s2w_encode, ops_s2w_encode_at, ops_s2w_decode},
 };
 
-const size_t kq_protocol_type_count = 11;
+const size_t kq_protocol_type_count = 12;
 
 const kq_type_ops *kq_protocol_type(const char *name)
 {

@@ -45,7 +45,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); live output of running jobs (HelloFromWorker.output_limit, OutputChunk, FollowJob, JobOutput). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -244,6 +244,21 @@ typedef struct kq_worker_info_list {
 
 void kq_worker_info_list_free(kq_worker_info_list *l);
 
+/* StreamText: Kueue-C: new text of one output stream (stdout or stderr) of a running job. */
+typedef struct kq_stream_text {
+    uint64_t offset; /* Where text starts in the stream's text of this run: the bytes of it that came before.  A gap after what the receiver had is text skipped (not kept, or not sent to a slow follower). */
+    kq_str text; /* The job's bytes, invalid UTF-8 repaired as in its final output; a character is never split between two pieces, so the pieces of a stream joined are its final text (up to output_limit_bytes of the worker). */
+} kq_stream_text;
+
+void kq_stream_text_init(kq_stream_text *v);
+void kq_stream_text_free(kq_stream_text *v);
+KQ_NODISCARD int kq_stream_text_copy(kq_stream_text *dst, const kq_stream_text *src);
+int kq_stream_text_encode(const kq_stream_text *v, kq_buf *out);
+KQ_NODISCARD int kq_stream_text_encode_at(const kq_stream_text *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_stream_text_decode(const char *json, size_t len, kq_stream_text *out, kq_error *err);
+KQ_NODISCARD int kq_stream_text_decode_framed(const char *json, size_t len, kq_stream_text *out,
+                                kq_error *err);
+
 /* HelloMessage: First message on every connection, sent by the side that connected. */
 typedef enum kq_hello_tag {
     KQ_HELLO_HELLO_FROM_CLIENT, /* HelloFromClient: A kueue client. */
@@ -255,6 +270,8 @@ typedef struct kq_hello_hello_from_worker {
     kq_str worker_name; /* Host name up to the first dot. */
     bool has_extension_level;
     uint64_t extension_level; /* Kueue-C: the highest extension level the worker speaks; absent from the original. */
+    bool has_output_limit;
+    uint64_t output_limit; /* Kueue-C: the worker's output_limit_bytes: the live output of a job's stream (OutputChunk) ends within it (3 bytes of text per byte at most, once repaired, and the truncation note). */
 } kq_hello_hello_from_worker;
 
 typedef struct kq_hello {
@@ -293,6 +310,7 @@ typedef enum kq_c2s_tag {
     KQ_C2S_LIST_RESOURCES, /* ListResources: Global resources configured and in use. */
     KQ_C2S_BYE, /* Bye: The client leaves. */
     KQ_C2S_DRAIN_WORKER, /* DrainWorker: Kueue-C: stop offering jobs to a worker, whose running jobs finish (drain true), or offer them again (false); needs auth, answered with RequestResponse.  The original closes the connection instead. */
+    KQ_C2S_FOLLOW_JOB, /* FollowJob: Kueue-C: the job now (JobUpdated), then its output as it is written (JobOutput, the first with the last of what it wrote so far) and each change of it (JobUpdated), until a JobOutput with done; RequestResponse if the job is unknown.  Needs no auth.  The original closes the connection instead. */
 } kq_c2s_tag;
 
 /* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
@@ -338,6 +356,13 @@ typedef struct kq_c2s_drain_worker {
     bool drain; /* Drain (true) or undrain (false). */
 } kq_c2s_drain_worker;
 
+/* ClientToServerMessage::FollowJob: Kueue-C: the job now (JobUpdated), then its output as it is written (JobOutput, the first with the last of what it wrote so far) and each change of it (JobUpdated), until a JobOutput with done; RequestResponse if the job is unknown.  Needs no auth.  The original closes the connection instead. */
+typedef struct kq_c2s_follow_job {
+    uint64_t job_id; /* The job. */
+    bool want_stdout; /* Send its stdout. */
+    bool want_stderr; /* Send its stderr. */
+} kq_c2s_follow_job;
+
 typedef struct kq_c2s {
     kq_c2s_tag tag;
     union {
@@ -350,6 +375,7 @@ typedef struct kq_c2s {
         kq_c2s_clean_jobs clean_jobs;
         kq_c2s_show_worker show_worker;
         kq_c2s_drain_worker drain_worker;
+        kq_c2s_follow_job follow_job;
     };
 } kq_c2s;
 
@@ -382,6 +408,7 @@ typedef enum kq_s2c_tag {
     KQ_S2C_RESOURCE_LIST, /* ResourceList: Answer to ListResources. */
     KQ_S2C_REQUEST_RESPONSE, /* RequestResponse: Outcome of a request that has no other answer. */
     KQ_S2C_BYE, /* Bye: The server shuts down. */
+    KQ_S2C_JOB_OUTPUT, /* JobOutput: Kueue-C: output of a job the client follows (FollowJob): nothing promised durable, except with done. */
 } kq_s2c_tag;
 
 /* ServerToClientMessage::AuthChallenge: A challenge to answer with AuthResponse. */
@@ -429,6 +456,17 @@ typedef struct kq_s2c_request_response {
     kq_str text; /* What happened. */
 } kq_s2c_request_response;
 
+/* ServerToClientMessage::JobOutput: Kueue-C: output of a job the client follows (FollowJob): nothing promised durable, except with done. */
+typedef struct kq_s2c_job_output {
+    uint64_t job_id; /* The job. */
+    bool has_stdout_chunk;
+    kq_stream_text stdout_chunk; /* New stdout text, if any. */
+    bool has_stderr_chunk;
+    kq_stream_text stderr_chunk; /* New stderr text, if any. */
+    bool live; /* Whether the job's output comes as it is written: false while it waits, and while it runs on a worker that does not send it (the original), whose output comes when the job ends. */
+    bool done; /* The job ended and this is the end of its output (the last of its final output): nothing more comes for it. */
+} kq_s2c_job_output;
+
 typedef struct kq_s2c {
     kq_s2c_tag tag;
     union {
@@ -443,6 +481,7 @@ typedef struct kq_s2c {
         kq_worker_info worker_info;
         kq_s2c_resource_list resource_list;
         kq_s2c_request_response request_response;
+        kq_s2c_job_output job_output;
     };
 } kq_s2c;
 
@@ -472,6 +511,7 @@ typedef enum kq_w2s_tag {
     KQ_W2S_REJECT_JOB_OFFER, /* RejectJobOffer: This worker can never run the job (no such cwd). */
     KQ_W2S_BYE, /* Bye: The worker leaves. */
     KQ_W2S_REQUEUE_JOB, /* RequeueJob: Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report. */
+    KQ_W2S_OUTPUT_CHUNK, /* OutputChunk: Kueue-C: new output of a running job, at most every 200 ms per job, only to a server of level 1.  Promises nothing: the final output (UpdateJobResults) replaces it. */
 } kq_w2s_tag;
 
 /* WorkerToServerMessage::UpdateJobResults: Captured output of a job that ended. */
@@ -487,6 +527,15 @@ typedef struct kq_w2s_requeue_job {
     kq_str reason; /* Why, for people: worker "node1" shut down (SIGTERM). */
 } kq_w2s_requeue_job;
 
+/* WorkerToServerMessage::OutputChunk: Kueue-C: new output of a running job, at most every 200 ms per job, only to a server of level 1.  Promises nothing: the final output (UpdateJobResults) replaces it. */
+typedef struct kq_w2s_output_chunk {
+    uint64_t job_id; /* The job. */
+    bool has_stdout_chunk;
+    kq_stream_text stdout_chunk; /* New stdout text, if any. */
+    bool has_stderr_chunk;
+    kq_stream_text stderr_chunk; /* New stderr text, if any. */
+} kq_w2s_output_chunk;
+
 typedef struct kq_w2s {
     kq_w2s_tag tag;
     union {
@@ -499,6 +548,7 @@ typedef struct kq_w2s {
         kq_job_info defer_job_offer;
         kq_job_info reject_job_offer;
         kq_w2s_requeue_job requeue_job;
+        kq_w2s_output_chunk output_chunk;
     };
 } kq_w2s;
 

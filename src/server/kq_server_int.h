@@ -6,6 +6,7 @@
  * kq_srv_worker.c  messages of workers, offers, the worker registry
  * kq_srv_report.c  workers' reports of their jobs, and their acknowledgement
  * kq_srv_drain.c   draining workers on request
+ * kq_live.c        live output of running jobs and its followers
  * kq_srv_maint.c   timeouts and cleanup
  * kq_status.c      the status page, its JSON API and metrics (HTTP)
  *
@@ -47,6 +48,7 @@
 typedef enum kq_peer_kind { KQ_PEER_NEW, KQ_PEER_CLIENT, KQ_PEER_WORKER } kq_peer_kind;
 
 typedef struct kq_worker kq_worker;
+typedef struct kq_live_follower kq_live_follower;
 
 /* One connection: a client or worker session. */
 typedef struct kq_peer {
@@ -67,6 +69,7 @@ typedef struct kq_peer {
     kq_worker *worker;       /* KQ_PEER_WORKER */
     uint64_t *observed;      /* KQ_PEER_CLIENT: jobs it observes */
     size_t nobserved, observed_cap;
+    kq_live_follower *follows; /* KQ_PEER_CLIENT: jobs it follows (kq_live.c) */
     struct kq_peer *prev, *next;
 } kq_peer;
 
@@ -86,6 +89,10 @@ struct kq_worker {
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
     uint64_t lost_ms;        /* monotonic time the connection was lost */
+    /* Live output (kq_live.c): its output_limit_bytes as its hello said
+     * (0: unsaid), and when an ignored chunk of it was last logged. */
+    uint64_t output_limit;
+    uint64_t live_warned_ms;
 };
 
 typedef struct kq_server {
@@ -117,6 +124,7 @@ typedef struct kq_server {
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
     struct kq_status *status; /* the status page, or NULL when off */
+    struct kq_live *live;    /* live output and its followers */
     int exit_code;
 } kq_server;
 

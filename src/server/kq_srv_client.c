@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kq_jobsize.h"
+#include "kq_live.h"
 #include "kq_utf8.h"
 
 static void respond(kq_peer *p, bool success, const char *fmt, ...)
@@ -285,6 +286,7 @@ static void on_show_job(kq_peer *p, uint64_t id)
 {
     kq_job *job = kq_jobs_get(&p->srv->jobs, id);
     kq_s2c m = {.tag = KQ_S2C_JOB_INFO};
+    kq_str live[2] = {KQ_STR_NULL, KQ_STR_NULL};
 
     if (!job) {
         respond(p, false, "Job not found!");
@@ -293,7 +295,20 @@ static void on_show_job(kq_peer *p, uint64_t id)
     m.job_info.job_info = job->info;
     m.job_info.stdout_text = job->stdout_text;
     m.job_info.stderr_text = job->stderr_text;
+    /* A running job: its output so far, as its worker sent it. */
+    if (kq_live_so_far(p->srv, job, 0, &live[0]) < 0 ||
+        kq_live_so_far(p->srv, job, 1, &live[1]) < 0) {
+        kq_str_free(&live[0]);
+        kq_srv_close(p, "out of memory showing a job");
+        return;
+    }
+    if (live[0].ptr)
+        m.job_info.stdout_text = live[0];
+    if (live[1].ptr)
+        m.job_info.stderr_text = live[1];
     kq_srv_send_s2c(p, &m);
+    kq_str_free(&live[0]);
+    kq_str_free(&live[1]);
 }
 
 static void on_observe_job(kq_peer *p, uint64_t id)
@@ -554,6 +569,9 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
     case KQ_C2S_DRAIN_WORKER:
         kq_srv_drain_request(p, &m.drain_worker);
         break;
+    case KQ_C2S_FOLLOW_JOB:
+        kq_live_follow(p, &m.follow_job);
+        break;
     case KQ_C2S_BYE:
         /* Answers to earlier requests still go out. */
         kq_conn_close_after_flush(&p->conn);
@@ -572,4 +590,5 @@ void kq_srv_client_closed(kq_peer *p)
             kq_job_unobserve(job, p);
     }
     p->nobserved = 0;
+    kq_live_client_closed(p);
 }

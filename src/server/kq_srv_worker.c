@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_live.h"
 #include "kq_resources.h"
 
 /* ---- registry ------------------------------------------------------- */
@@ -182,6 +183,8 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
         p->ext_level = hello->extension_level < KQ_PROTOCOL_EXTENSION_LEVEL
                            ? (unsigned)hello->extension_level
                            : KQ_PROTOCOL_EXTENSION_LEVEL;
+    if (hello->has_output_limit)
+        w->output_limit = hello->output_limit;
     kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
             (unsigned long long)w->info.worker_id, p->conn.peer);
     if (p->ext_level)
@@ -450,6 +453,9 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         break;
     case KQ_W2S_REJECT_JOB_OFFER:
         on_defer_or_reject(srv, w, m.reject_job_offer.job_id, true);
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        kq_live_chunk(srv, w, &m.output_chunk);
         break;
     case KQ_W2S_BYE:
         kq_conn_close_after_flush(&p->conn);

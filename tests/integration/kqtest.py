@@ -343,13 +343,16 @@ class FakeWorker:
     does, and .server_level is what the server answered."""
 
     def __init__(self, port, name="node1", secret=SECRET, resources=(1, 8, 8000),
-                 authenticate=True, test=None, level=0):
+                 authenticate=True, test=None, level=0, output_limit=None):
+        """output_limit: the output_limit_bytes a Kueue-C worker announces
+        (level >= 1 only)."""
         self.conn = kp.Connection("127.0.0.1", port, timeout=10, level=level)
         if test is not None:
             test.addCleanup(self.conn.sock.close)
         self.name = name
         self.free = kp.Resources(0, 0, 0)
-        self.conn.send(kp.HelloMessage.HelloFromWorker(name, extension_level=level or None))
+        self.conn.send(kp.HelloMessage.HelloFromWorker(name, extension_level=level or None,
+                                                       output_limit=output_limit))
         assert isinstance(self.recv(), S2W.WelcomeWorker)
         self.challenge_raw = self.recv_raw()
         self.challenge = kp.decode(S2W, self.challenge_raw, level)
@@ -402,6 +405,13 @@ class FakeWorker:
                                        stderr_text=stderr))
         # As a real worker does: free resources after every job.
         self.send(W2S.UpdateResources(self.free))
+
+    def output(self, job_id, stdout=None, stderr=None):
+        """Sends an OutputChunk (level >= 1): stdout and stderr are
+        (offset, text) pairs or None."""
+        piece = lambda p: kp.StreamText(*p) if p is not None else None
+        self.send(W2S.OutputChunk(job_id=job_id, stdout_chunk=piece(stdout),
+                                  stderr_chunk=piece(stderr)))
 
     def accept(self, offer):
         """Accepts offer (an OfferJob received); returns the job as the
