@@ -187,31 +187,36 @@ static void close_stream(kq_run *run, int i)
 }
 
 /* Keeps what fits under the limit; the rest is read and dropped so that
- * the job never blocks on a full pipe. */
-static void keep(kq_run *run, int i, const char *p, size_t n)
+ * the job never blocks on a full pipe.  True if what was captured
+ * changed. */
+static bool keep(kq_run *run, int i, const char *p, size_t n)
 {
     stream *s = &run->out[i];
     size_t limit = run->r->opts.output_limit;
     size_t room = s->data.len < limit ? limit - s->data.len : 0;
+    bool changed = room > 0 || !s->cut;
 
     if (n > room) {
         s->cut = true;
         n = room;
     }
     kq_buf_append(&s->data, p, n);
+    return changed;
 }
 
-/* Reads stream i until it would block, ends, or budget bytes were read. */
+/* Reads stream i until it would block, ends, or budget bytes were read;
+ * tells the owner of new bytes. */
 static void drain(kq_run *run, int i, size_t budget)
 {
     static char chunk[READ_CHUNK];
     size_t total = 0;
+    bool changed = false;
 
     while (run->out[i].fd >= 0 && total < budget) {
         ssize_t n = read(run->out[i].fd, chunk, sizeof chunk);
 
         if (n > 0) {
-            keep(run, i, chunk, (size_t)n);
+            changed |= keep(run, i, chunk, (size_t)n);
             total += (size_t)n;
         } else if (n == 0) {
             close_stream(run, i);
@@ -226,6 +231,8 @@ static void drain(kq_run *run, int i, size_t budget)
             break;
         }
     }
+    if (changed && run->r->opts.output)
+        run->r->opts.output(run->arg);
 }
 
 static bool group_alive(const kq_run *run)
@@ -558,6 +565,16 @@ void kq_runner_kill(kq_runner *r, kq_run *run, const char *comment, bool now)
         escalate(run);
     if (!run->check_timer)
         run->check_timer = kq_loop_timer(r->loop, 0, on_check, run);
+}
+
+void kq_runner_captured(const kq_run *run, int i, kq_run_capture *out)
+{
+    const stream *s = &run->out[i];
+
+    out->data = kq_buf_ptr(&s->data);
+    out->len = s->data.len;
+    out->cut = s->cut;
+    out->limit = run->r->opts.output_limit;
 }
 
 size_t kq_runner_active(const kq_runner *r)

@@ -67,11 +67,25 @@ typedef struct kq_run_result {
  * kq_run_result_free). */
 typedef void kq_run_done_cb(void *arg, kq_run_result *res);
 
+/* Told, with the run's arg, that a run captured new bytes (or went past
+ * its limit), from a loop callback: kq_runner_captured shows them.  It must
+ * not kill or free runs. */
+typedef void kq_run_output_cb(void *arg);
+
 typedef struct kq_runner_opts {
     size_t output_limit;    /* bytes kept per captured stream */
     uint64_t kill_grace_ms; /* SIGTERM to SIGKILL */
     uint64_t eof_grace_ms;  /* 0: KQ_RUNNER_EOF_GRACE_MS */
+    kq_run_output_cb *output; /* NULL: nobody asks */
 } kq_runner_opts;
+
+/* What a run captured of one stream so far (the live output's source). */
+typedef struct kq_run_capture {
+    const char *data;       /* the bytes kept, data[0..len) */
+    size_t len;
+    bool cut;               /* bytes past limit were dropped: len == limit */
+    size_t limit;           /* the runner's output_limit */
+} kq_run_capture;
 
 /* A runner on loop: handles SIGCHLD there.  0 or -errno. */
 KQ_NODISCARD int kq_runner_new(kq_loop *loop, const kq_runner_opts *opts,
@@ -101,6 +115,10 @@ KQ_NODISCARD int kq_runner_start(kq_runner *r, const kq_job_info *job,
  * escalates at once.
  */
 void kq_runner_kill(kq_runner *r, kq_run *run, const char *comment, bool now);
+
+/* What run captured of stream (0 stdout, 1 stderr) so far: valid until
+ * the loop turns.  A redirected stream captures nothing. */
+void kq_runner_captured(const kq_run *run, int stream, kq_run_capture *out);
 
 /* Number of runs not yet done. */
 size_t kq_runner_active(const kq_runner *r);

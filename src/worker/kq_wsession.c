@@ -217,6 +217,8 @@ static void open_conn(kq_wsession *s, int fd)
     /* An original server ignores it (a field it does not know). */
     hello.hello_from_worker.has_extension_level = true;
     hello.hello_from_worker.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
+    hello.hello_from_worker.has_output_limit = true;
+    hello.hello_from_worker.output_limit = s->opts.output_limit;
     kq_hello_encode(&hello, kq_conn_out(&s->conn));
     kq_conn_queued(&s->conn);
 }
@@ -635,6 +637,11 @@ uint64_t kq_wsession_queued_end(const kq_wsession *s)
 uint64_t kq_wsession_acked(const kq_wsession *s)
 {
     return kq_conn_acked(&s->conn);
+}
+
+size_t kq_wsession_unsent(const kq_wsession *s)
+{
+    return kq_conn_is_open(&s->conn) ? kq_conn_unsent(&s->conn) : 0;
 }
 
 bool kq_wsession_stop(kq_wsession *s)
