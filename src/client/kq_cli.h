@@ -34,6 +34,8 @@ typedef enum kq_cmd_id {
     KQ_CMD_LIST_RESOURCES,
     KQ_CMD_DRAIN,
     KQ_CMD_UNDRAIN,
+    KQ_CMD_FOLLOW,
+    KQ_CMD_LOG,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;
@@ -61,6 +63,10 @@ typedef enum kq_opt_id {
     KQ_OPT_KILL,
     KQ_OPT_ALL,
     KQ_OPT_JSON,
+    KQ_OPT_LINES,
+    KQ_OPT_ERR_STREAM,
+    KQ_OPT_BOTH,
+    KQ_OPT_FOLLOW,
     KQ_OPT_COUNT
 } kq_opt_id;
 
