@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); live output of running jobs (HelloFromWorker.output_limit, OutputChunk, FollowJob, JobOutput). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -4200,6 +4200,7 @@ static const char *const s2w_names[] = {
     "KillJob",
     "Bye",
     "ReportStored",
+    "WatchOutput",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -4213,11 +4214,12 @@ static const bool s2w_has_value[] = {
     true,
     false,
     true,
+    true,
 };
 
 const char *kq_s2w_tag_name(kq_s2w_tag tag)
 {
-    return (unsigned)tag < 9 ? s2w_names[tag] : "?";
+    return (unsigned)tag < 10 ? s2w_names[tag] : "?";
 }
 
 unsigned kq_s2w_tag_level(kq_s2w_tag tag)
@@ -4232,9 +4234,10 @@ unsigned kq_s2w_tag_level(kq_s2w_tag tag)
         0, /* KillJob */
         0, /* Bye */
         1, /* ReportStored */
+        1, /* WatchOutput */
     };
 
-    return (unsigned)tag < 9 ? levels[tag] : 0;
+    return (unsigned)tag < 10 ? levels[tag] : 0;
 }
 
 void kq_s2w_init(kq_s2w *v)
@@ -4246,6 +4249,7 @@ static const char *const s2w_auth_challenge_fields[] = {
     "salt",
     "extension_level",
     "state_id",
+    "output_keep",
 };
 
 static void free_s2w_auth_challenge(kq_s2w_auth_challenge *v)
@@ -4264,6 +4268,8 @@ static int copy_s2w_auth_challenge(kq_s2w_auth_challenge *dst, const kq_s2w_auth
     dst->extension_level = src->extension_level;
     if (kq_str_copy(&dst->state_id, &src->state_id) < 0)
         goto fail;
+    dst->has_output_keep = src->has_output_keep;
+    dst->output_keep = src->output_keep;
     return 0;
 fail:
     free_s2w_auth_challenge(dst);
@@ -4282,16 +4288,20 @@ static void enc_s2w_auth_challenge(kq_buf *out, const kq_s2w_auth_challenge *v, 
         kq_buf_append(out, ",\"state_id\":", 12);
         kq_enc_str(out, &v->state_id);
     }
+    if (level >= 1 && v->has_output_keep) {
+        kq_buf_append(out, ",\"output_keep\":", 15);
+        kq_enc_u64(out, v->output_keep);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *out)
 {
-    cJSON *found[3];
+    cJSON *found[4];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 3,
+    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 4,
                             1, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -4313,6 +4323,13 @@ static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *ou
     if ((rc = kq_dec_opt_str(d, found[2], 64, &out->state_id)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[3])) {
+        out->has_output_keep = true;
+        kq_dec_push(d, "output_keep");
+        if ((rc = kq_dec_u64(d, found[3], &out->output_keep)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
     return 0;
 fail:
     free_s2w_auth_challenge(out);
@@ -4366,6 +4383,65 @@ fail:
     return rc;
 }
 
+static const char *const s2w_watch_output_fields[] = {
+    "job_id",
+    "watched",
+};
+
+static void free_s2w_watch_output(kq_s2w_watch_output *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2w_watch_output(kq_s2w_watch_output *dst, const kq_s2w_watch_output *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->watched = src->watched;
+    return 0;
+}
+
+static void enc_s2w_watch_output(kq_buf *out, const kq_s2w_watch_output *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"watched\":", 11);
+    kq_enc_bool(out, v->watched);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2w_watch_output(kq_dec *d, cJSON *j, kq_s2w_watch_output *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "WatchOutput", s2w_watch_output_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "watched");
+        goto fail;
+    }
+    kq_dec_push(d, "watched");
+    if ((rc = kq_dec_bool(d, found[1], &out->watched)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2w_watch_output(out);
+    return rc;
+}
+
 void kq_s2w_free(kq_s2w *v)
 {
     switch (v->tag) {
@@ -4386,6 +4462,9 @@ void kq_s2w_free(kq_s2w *v)
         break;
     case KQ_S2W_REPORT_STORED:
         free_s2w_report_stored(&v->report_stored);
+        break;
+    case KQ_S2W_WATCH_OUTPUT:
+        free_s2w_watch_output(&v->watch_output);
         break;
     default:
         break;
@@ -4423,6 +4502,10 @@ int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src)
         break;
     case KQ_S2W_REPORT_STORED:
         if (copy_s2w_report_stored(&dst->report_stored, &src->report_stored) < 0)
+            goto fail;
+        break;
+    case KQ_S2W_WATCH_OUTPUT:
+        if (copy_s2w_watch_output(&dst->watch_output, &src->watch_output) < 0)
             goto fail;
         break;
     default:
@@ -4478,6 +4561,11 @@ static void enc_s2w(kq_buf *out, const kq_s2w *v, unsigned level)
         enc_s2w_report_stored(out, &v->report_stored, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_S2W_WATCH_OUTPUT:
+        kq_buf_append(out, "{\"WatchOutput\":", 15);
+        enc_s2w_watch_output(out, &v->watch_output, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -4487,7 +4575,7 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 9, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 10, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_s2w_tag)tag;
@@ -4521,6 +4609,9 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
         break;
     case KQ_S2W_REPORT_STORED:
         rc = dec_s2w_report_stored(d, payload, &out->report_stored);
+        break;
+    case KQ_S2W_WATCH_OUTPUT:
+        rc = dec_s2w_watch_output(d, payload, &out->watch_output);
         break;
     }
     if (rc < 0) {

@@ -45,7 +45,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); live output of running jobs (HelloFromWorker.output_limit, OutputChunk, FollowJob, JobOutput). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -511,7 +511,7 @@ typedef enum kq_w2s_tag {
     KQ_W2S_REJECT_JOB_OFFER, /* RejectJobOffer: This worker can never run the job (no such cwd). */
     KQ_W2S_BYE, /* Bye: The worker leaves. */
     KQ_W2S_REQUEUE_JOB, /* RequeueJob: Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report. */
-    KQ_W2S_OUTPUT_CHUNK, /* OutputChunk: Kueue-C: new output of a running job, at most every 200 ms per job, only to a server of level 1.  Promises nothing: the final output (UpdateJobResults) replaces it. */
+    KQ_W2S_OUTPUT_CHUNK, /* OutputChunk: Kueue-C: new output of a running job, only to a server of level 1: at most every 200 ms while the job is watched (WatchOutput), else once a second and no more than the server keeps.  Promises nothing: the final output (UpdateJobResults) replaces it. */
 } kq_w2s_tag;
 
 /* WorkerToServerMessage::UpdateJobResults: Captured output of a job that ended. */
@@ -527,7 +527,7 @@ typedef struct kq_w2s_requeue_job {
     kq_str reason; /* Why, for people: worker "node1" shut down (SIGTERM). */
 } kq_w2s_requeue_job;
 
-/* WorkerToServerMessage::OutputChunk: Kueue-C: new output of a running job, at most every 200 ms per job, only to a server of level 1.  Promises nothing: the final output (UpdateJobResults) replaces it. */
+/* WorkerToServerMessage::OutputChunk: Kueue-C: new output of a running job, only to a server of level 1: at most every 200 ms while the job is watched (WatchOutput), else once a second and no more than the server keeps.  Promises nothing: the final output (UpdateJobResults) replaces it. */
 typedef struct kq_w2s_output_chunk {
     uint64_t job_id; /* The job. */
     bool has_stdout_chunk;
@@ -577,6 +577,7 @@ typedef enum kq_s2w_tag {
     KQ_S2W_KILL_JOB, /* KillJob: Kill the running job (status Canceled). */
     KQ_S2W_BYE, /* Bye: The server shuts down. */
     KQ_S2W_REPORT_STORED, /* ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
+    KQ_S2W_WATCH_OUTPUT, /* WatchOutput: Kueue-C: whether clients follow the job (it runs, or is about to run, on this worker): watched, send its output as it is written (OutputChunk, at most every 200 ms); not (the default), only the last output_keep bytes of each stream, once a second, for show-job and a new follower's first lines. */
 } kq_s2w_tag;
 
 /* ServerToWorkerMessage::AuthChallenge: The challenge, sent unprompted after WelcomeWorker. */
@@ -585,12 +586,20 @@ typedef struct kq_s2w_auth_challenge {
     bool has_extension_level;
     uint64_t extension_level; /* Kueue-C: the server's extension level, only to a worker that announced one; the session then speaks the lower of the two. */
     kq_str state_id; /* Kueue-C: names the server's stored state (its state file, for the file's life); absent when the state is in memory only.  A worker reports a job only to a server of the state that started it, and keeps it running meanwhile. */
+    bool has_output_keep;
+    uint64_t output_keep; /* Kueue-C: the bytes of each output stream of a running job the server keeps (live_output_buffer_bytes): of a job nobody follows (WatchOutput) a worker sends no more than that, once a second. */
 } kq_s2w_auth_challenge;
 
 /* ServerToWorkerMessage::ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
 typedef struct kq_s2w_report_stored {
     uint64_t job_id; /* The job. */
 } kq_s2w_report_stored;
+
+/* ServerToWorkerMessage::WatchOutput: Kueue-C: whether clients follow the job (it runs, or is about to run, on this worker): watched, send its output as it is written (OutputChunk, at most every 200 ms); not (the default), only the last output_keep bytes of each stream, once a second, for show-job and a new follower's first lines. */
+typedef struct kq_s2w_watch_output {
+    uint64_t job_id; /* The job. */
+    bool watched; /* Whether it is followed. */
+} kq_s2w_watch_output;
 
 typedef struct kq_s2w {
     kq_s2w_tag tag;
@@ -602,6 +611,7 @@ typedef struct kq_s2w {
         kq_job_info withdraw_job_offer;
         kq_job_info kill_job;
         kq_s2w_report_stored report_stored;
+        kq_s2w_watch_output watch_output;
     };
 } kq_s2w;
 

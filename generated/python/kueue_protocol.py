@@ -1412,7 +1412,7 @@ class _WorkerToServerMessage_RequeueJob(WorkerToServerMessage):
 
 @dataclasses.dataclass
 class _WorkerToServerMessage_OutputChunk(WorkerToServerMessage):
-    """Kueue-C: new output of a running job, at most every 200 ms per job, only to a server of level 1.  Promises nothing: the final output (UpdateJobResults) replaces it."""
+    """Kueue-C: new output of a running job, only to a server of level 1: at most every 200 ms while the job is watched (WatchOutput), else once a second and no more than the server keeps.  Promises nothing: the final output (UpdateJobResults) replaces it."""
 
     _kq_variant: ClassVar[str] = "OutputChunk"
     _kq_form: ClassVar[str] = "struct"
@@ -1489,10 +1489,12 @@ class _ServerToWorkerMessage_AuthChallenge(ServerToWorkerMessage):
     salt: str = ""
     extension_level: Optional[int] = None
     state_id: Optional[str] = None
+    output_keep: Optional[int] = None
     _kq_fields: ClassVar[tuple] = (
         ("salt", ("str", LIMITS['salt']), 0),
         ("extension_level", ("opt", ("u64",)), 1),
         ("state_id", ("opt", ("str", 64)), 1),
+        ("output_keep", ("opt", ("u64",)), 1),
     )
 
 
@@ -1569,6 +1571,22 @@ class _ServerToWorkerMessage_ReportStored(ServerToWorkerMessage):
 
 
 
+@dataclasses.dataclass
+class _ServerToWorkerMessage_WatchOutput(ServerToWorkerMessage):
+    """Kueue-C: whether clients follow the job (it runs, or is about to run, on this worker): watched, send its output as it is written (OutputChunk, at most every 200 ms); not (the default), only the last output_keep bytes of each stream, once a second, for show-job and a new follower's first lines."""
+
+    _kq_variant: ClassVar[str] = "WatchOutput"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    watched: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("watched", ("bool",), 0),
+    )
+
+
+
 ServerToWorkerMessage.WelcomeWorker = _ServerToWorkerMessage_WelcomeWorker
 _ServerToWorkerMessage_WelcomeWorker.__qualname__ = "ServerToWorkerMessage.WelcomeWorker"
 ServerToWorkerMessage.AuthChallenge = _ServerToWorkerMessage_AuthChallenge
@@ -1587,6 +1605,8 @@ ServerToWorkerMessage.Bye = _ServerToWorkerMessage_Bye
 _ServerToWorkerMessage_Bye.__qualname__ = "ServerToWorkerMessage.Bye"
 ServerToWorkerMessage.ReportStored = _ServerToWorkerMessage_ReportStored
 _ServerToWorkerMessage_ReportStored.__qualname__ = "ServerToWorkerMessage.ReportStored"
+ServerToWorkerMessage.WatchOutput = _ServerToWorkerMessage_WatchOutput
+_ServerToWorkerMessage_WatchOutput.__qualname__ = "ServerToWorkerMessage.WatchOutput"
 ServerToWorkerMessage._kq_variants = {
     "WelcomeWorker": _ServerToWorkerMessage_WelcomeWorker,
     "AuthChallenge": _ServerToWorkerMessage_AuthChallenge,
@@ -1597,6 +1617,7 @@ ServerToWorkerMessage._kq_variants = {
     "KillJob": _ServerToWorkerMessage_KillJob,
     "Bye": _ServerToWorkerMessage_Bye,
     "ReportStored": _ServerToWorkerMessage_ReportStored,
+    "WatchOutput": _ServerToWorkerMessage_WatchOutput,
 }
 _TYPES["ServerToWorkerMessage"] = ServerToWorkerMessage
 

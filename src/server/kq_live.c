@@ -45,6 +45,7 @@ struct live_job {
     live_job *hash_next;
     kq_textring ring[2];
     kq_time started;         /* of the run the rings hold */
+    uint64_t told;           /* the worker told it is watched, or KQ_NO_WORKER */
     bool has_run;
     bool ending;             /* Finished: followers wait for the results */
     kq_live_follower *followers;
@@ -109,6 +110,7 @@ static live_job *get(kq_live *l, uint64_t id)
     if (!(lj = calloc(1, sizeof *lj)))
         return NULL;
     lj->id = id;
+    lj->told = KQ_NO_WORKER;
     k = bucket(l, id);
     lj->hash_next = l->buckets[k];
     l->buckets[k] = lj;
@@ -370,6 +372,38 @@ static void finish(kq_live *l, kq_live_follower *f, const kq_job *job)
     end_follow(l, f);
 }
 
+/* Tells the worker of a running job whether it is followed (WatchOutput),
+ * when that changed: a first follower came or the last left, or the job
+ * runs on another worker (a new run) or connection (a reconnect). */
+static void tell_worker(kq_server *srv, live_job *lj)
+{
+    const kq_job *job = kq_jobs_get(&srv->jobs, lj->id);
+    uint64_t want = job && lj->followers && job->cat == KQ_CAT_RUNNING ? job->worker_id
+                                                                         : KQ_NO_WORKER;
+    kq_s2w m = {.tag = KQ_S2W_WATCH_OUTPUT};
+    kq_worker *w;
+
+    if (lj->told == want)
+        return;
+    m.watch_output.job_id = lj->id;
+    /* Unwatched, where it still runs (elsewhere it is gone anyway). */
+    if (lj->told != KQ_NO_WORKER && job && job->cat == KQ_CAT_RUNNING &&
+        job->worker_id == lj->told && (w = kq_srv_worker_get(srv, lj->told)) && w->peer &&
+        w->peer->ext_level >= kq_s2w_tag_level(KQ_S2W_WATCH_OUTPUT))
+        kq_srv_send_s2w(w->peer, &m);
+    lj->told = KQ_NO_WORKER;
+    if (want == KQ_NO_WORKER)
+        return;
+    /* Watched; a worker away is told when it is back (a new connection
+     * is a new record). */
+    w = kq_srv_worker_get(srv, want);
+    if (w && w->peer && w->peer->ext_level >= kq_s2w_tag_level(KQ_S2W_WATCH_OUTPUT)) {
+        m.watch_output.watched = true;
+        kq_srv_send_s2w(w->peer, &m);
+        lj->told = want;
+    }
+}
+
 /* ---- the interface -------------------------------------------------- */
 
 int kq_live_new(kq_server *srv, size_t keep, kq_live **out)
@@ -432,8 +466,10 @@ void kq_live_follow(kq_peer *p, const kq_c2s_follow_job *req)
         const bool want[2] = {req->want_stdout, req->want_stderr};
         const uint64_t start[2] = {0, 0};
 
-        if (f)
+        if (f) {
             end_follow(l, f);
+            release(l, lj);
+        }
         send_end(l, p, job->info.job_id, job, want, start);
         return;
     }
@@ -462,6 +498,7 @@ void kq_live_follow(kq_peer *p, const kq_c2s_follow_job *req)
     next_pieces(f, NULL, piece, out);
     send_output(p, job->info.job_id, out, streams(p->srv, job), false);
     advance(f, out);
+    tell_worker(p->srv, lj);
 }
 
 /* Logs a worker's chunk that was ignored: a warning at most once a
@@ -533,6 +570,7 @@ void kq_live_chunk(kq_server *srv, kq_worker *w, const kq_w2s_output_chunk *m)
         take(l, w, lj, 0, &m->stdout_chunk, &use[0], &in[0]);
     if (m->has_stderr_chunk)
         take(l, w, lj, 1, &m->stderr_chunk, &use[1], &in[1]);
+    tell_worker(srv, lj);
     if (!in[0] && !in[1]) {
         release(l, lj);
         return;
@@ -571,6 +609,7 @@ void kq_live_changed(kq_server *srv, kq_job *job)
         if (canceled)
             finish(l, f, NULL);
     }
+    tell_worker(srv, lj);
     release(l, lj);
 }
 
@@ -584,6 +623,7 @@ void kq_live_results(kq_server *srv, kq_job *job)
     lj->ending = false;
     while (lj->followers)
         finish(l, lj->followers, job);
+    tell_worker(srv, lj);
     release(l, lj);
 }
 
@@ -597,6 +637,7 @@ void kq_live_client_closed(kq_peer *p)
 
         p->follows = f->peer_next;
         drop_follower(l, f);
+        tell_worker(p->srv, lj);
         release(l, lj);
     }
 }

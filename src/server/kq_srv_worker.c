@@ -199,6 +199,8 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
     m.auth_challenge.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
     if (srv->state_id[0])
         m.auth_challenge.state_id = kq_str_view(srv->state_id);
+    m.auth_challenge.has_output_keep = true;
+    m.auth_challenge.output_keep = srv->cfg->server_settings.live_output_buffer_bytes;
     kq_srv_send_s2w(p, &m);
 }
 

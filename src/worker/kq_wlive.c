@@ -14,6 +14,7 @@ struct kq_wlive {
     kq_wsession *session;
     kq_wlive_allowed_fn *allowed;
     kq_buf text[2];
+    kq_buf scratch;
 };
 
 bool kq_wlive_piece(kq_wlive_stream *st, const kq_run_capture *cap, size_t max_raw,
@@ -49,6 +50,24 @@ bool kq_wlive_piece(kq_wlive_stream *st, const kq_run_capture *cap, size_t max_r
     return text->len > before;
 }
 
+void kq_wlive_skip(kq_wlive_stream *st, const kq_run_capture *cap, size_t keep,
+                   kq_buf *scratch)
+{
+    size_t to;
+
+    if (st->ended || cap->len < st->raw_sent || cap->len - st->raw_sent <= keep)
+        return;
+    /* A cut the pieces could make: not before a character's end. */
+    to = cap->len - keep;
+    to -= kq_utf8_incomplete_tail(cap->data, to);
+    if (to <= st->raw_sent)
+        return;
+    kq_buf_clear(scratch);
+    kq_utf8_repair(scratch, cap->data + st->raw_sent, to - st->raw_sent);
+    st->text_sent += scratch->len;
+    st->raw_sent = to;
+}
+
 /* Whether the session takes chunks of the job now. */
 static bool takes_chunks(const kq_wlive_job *j)
 {
@@ -60,6 +79,11 @@ static bool takes_chunks(const kq_wlive_job *j)
 }
 
 static void on_due(kq_loop *loop, void *arg);
+
+static uint64_t interval(const kq_wlive_job *j)
+{
+    return j->watched ? KQ_WLIVE_INTERVAL_MS : KQ_WLIVE_TAIL_INTERVAL_MS;
+}
 
 static void arm(kq_wlive_job *j, uint64_t ms)
 {
@@ -87,6 +111,10 @@ static void flush(kq_wlive_job *j)
 
             kq_buf_clear(&l->text[s]);
             kq_runner_captured(j->run, s, &cap);
+            /* Nobody follows it: only what the server keeps of it. */
+            if (!j->watched)
+                kq_wlive_skip(&j->s[s], &cap, (size_t)kq_wsession_output_keep(l->session),
+                              &l->scratch);
             has[s] = kq_wlive_piece(&j->s[s], &cap, KQ_WLIVE_PIECE_MAX, &l->text[s],
                                     &piece[s].offset);
             piece[s].text = (kq_str){kq_buf_ptr(&l->text[s]), l->text[s].len};
@@ -106,7 +134,7 @@ static void flush(kq_wlive_job *j)
         j->last_ms = kq_loop_now(l->loop);
     }
     /* The connection is behind: what remains waits, and grows. */
-    arm(j, KQ_WLIVE_INTERVAL_MS);
+    arm(j, interval(j));
 }
 
 static void on_due(kq_loop *loop, void *arg)
@@ -138,13 +166,15 @@ void kq_wlive_free(kq_wlive *l)
         return;
     kq_buf_free(&l->text[0]);
     kq_buf_free(&l->text[1]);
+    kq_buf_free(&l->scratch);
     free(l);
 }
 
 void kq_wlive_start(kq_wlive *l, kq_wlive_job *j, uint64_t job_id, const kq_run *run,
-                    void *arg)
+                    bool watched, void *arg)
 {
-    *j = (kq_wlive_job){.live = l, .job_id = job_id, .run = run, .arg = arg};
+    *j = (kq_wlive_job){.live = l, .job_id = job_id, .run = run, .arg = arg,
+                        .watched = watched};
 }
 
 void kq_wlive_output(kq_wlive_job *j)
@@ -154,8 +184,20 @@ void kq_wlive_output(kq_wlive_job *j)
     if (!j->live || j->timer || !takes_chunks(j))
         return;
     now = kq_loop_now(j->live->loop);
-    due = j->last_ms + KQ_WLIVE_INTERVAL_MS;
+    due = j->last_ms + interval(j);
     arm(j, j->last_ms && due > now ? due - now : 0);
+}
+
+void kq_wlive_watch(kq_wlive_job *j, bool watched)
+{
+    j->watched = watched;
+    if (!j->live || !watched)
+        return;
+    /* A new follower: what came since the last chunk goes now. */
+    kq_loop_timer_cancel(j->live->loop, j->timer);
+    j->timer = 0;
+    j->last_ms = 0;
+    kq_wlive_output(j);
 }
 
 void kq_wlive_stop(kq_wlive_job *j)

@@ -52,6 +52,7 @@ typedef struct wjob {
      * reports go to a server of that state only. */
     char state_id[KQ_WSESSION_STATE_ID_MAX];
     bool give_back;       /* killed at shutdown: to run again elsewhere */
+    bool watched;         /* clients follow it (the server said) */
     kq_wlive_job live;    /* its output sent while it runs */
 } wjob;
 
@@ -571,7 +572,7 @@ static void on_confirm(kq_worker *w, kq_job_info *job)
         job_ended(j, &failure);
         return;
     }
-    kq_wlive_start(w->live, &j->live, j->info.job_id, j->run, j);
+    kq_wlive_start(w->live, &j->live, j->info.job_id, j->run, j->watched, j);
     log_start(&j->info);
     send_resources(w, false);
 }
@@ -638,6 +639,24 @@ static void on_session_ready(void *owner)
     check_shutdown(w);
 }
 
+/* WatchOutput: clients follow the job's output (or no longer); it may be
+ * an accepted offer still to start. */
+static void on_watch(kq_worker *w, const kq_s2w_watch_output *m)
+{
+    wjob *j = find_job(w, m->job_id);
+
+    if (!j || j->state == JOB_DONE) {
+        kq_debug("Job %llu is %s followed, and it does not run here; ignored",
+                 (unsigned long long)m->job_id, m->watched ? "now" : "no longer");
+        return;
+    }
+    kq_debug("Job %llu is %s followed", (unsigned long long)m->job_id,
+             m->watched ? "now" : "no longer");
+    j->watched = m->watched;
+    if (j->state == JOB_RUNNING)
+        kq_wlive_watch(&j->live, m->watched);
+}
+
 /* ReportStored: the server holds the job's report; forget it. */
 static void on_report_stored(kq_worker *w, uint64_t id)
 {
@@ -674,6 +693,9 @@ static void on_session_message(void *owner, kq_s2w *m)
     case KQ_S2W_REPORT_STORED:
         on_report_stored(w, m->report_stored.job_id);
         break;
+    case KQ_S2W_WATCH_OUTPUT:
+        on_watch(w, &m->watch_output);
+        break;
     default:
         break;
     }
@@ -689,6 +711,9 @@ static void on_session_lost(void *owner)
     w->update_timer = 0;
     for (wjob *j = w->head, *next; j; j = next) {
         next = j->next;
+        /* The next server says again which jobs it wants as written. */
+        j->watched = false;
+        kq_wlive_watch(&j->live, false);
         if (j->state == JOB_ACCEPTED) {
             kq_info("Forgetting the accepted offer of job %llu",
                     (unsigned long long)j->info.job_id);

@@ -95,6 +95,12 @@ unsigned kq_wsession_level(const kq_wsession *s);
  * original). */
 const char *kq_wsession_state_id(const kq_wsession *s);
 
+/* What the server keeps of each output stream of a running job, as its
+ * AuthChallenge said (live output of a job nobody follows is cut to it);
+ * KQ_WSESSION_OUTPUT_KEEP when it said nothing. */
+#define KQ_WSESSION_OUTPUT_KEEP 65536
+uint64_t kq_wsession_output_keep(const kq_wsession *s);
+
 /* Queues m (written when the loop turn ends); false, sending nothing,
  * unless ready.  Extension fields above the session's level are left out;
  * an extension variant above it is refused (false, logged as a bug). */

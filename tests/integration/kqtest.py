@@ -351,6 +351,7 @@ class FakeWorker:
             test.addCleanup(self.conn.sock.close)
         self.name = name
         self.free = kp.Resources(0, 0, 0)
+        self.watched = []  # WatchOutput messages received (recv skips them)
         self.conn.send(kp.HelloMessage.HelloFromWorker(name, extension_level=level or None,
                                                        output_limit=output_limit))
         assert isinstance(self.recv(), S2W.WelcomeWorker)
@@ -371,8 +372,14 @@ class FakeWorker:
         self.conn.send(message)
 
     def recv(self, timeout=10):
+        """The next message, WatchOutput aside (noted in .watched as
+        (job_id, watched))."""
         self.conn.sock.settimeout(timeout)
-        return self.conn.recv(S2W)
+        while True:
+            m = self.conn.recv(S2W)
+            if not isinstance(m, S2W.WatchOutput):
+                return m
+            self.watched.append((m.job_id, m.watched))
 
     def recv_raw(self, timeout=10):
         """The next message's bytes, as they came."""
@@ -442,10 +449,11 @@ class FakeServer:
     answers a worker that announced a level as a Kueue-C server does, with
     state_id as the id of its stored state (None: in memory only)."""
 
-    def __init__(self, test, secret=SECRET, port=0, level=0, state_id=None):
+    def __init__(self, test, secret=SECRET, port=0, level=0, state_id=None, output_keep=None):
         self.secret = secret
         self.level = level
         self.state_id = state_id
+        self.output_keep = output_keep
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", port))
@@ -472,7 +480,7 @@ class FakeServer:
         conn.send(S2W.WelcomeWorker())
         salt = "s" * 64
         conn.send(S2W.AuthChallenge(salt=salt, extension_level=self.level or None,
-                                    state_id=self.state_id))
+                                    state_id=self.state_id, output_keep=self.output_keep))
         answer = conn.recv(W2S)
         ok = isinstance(answer, W2S.AuthResponse) and \
             answer.value == kp.auth_response(self.secret, salt) and authenticate

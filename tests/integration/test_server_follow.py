@@ -44,6 +44,17 @@ def piece(chunk):
     return None if chunk is None else (chunk.offset, chunk.text)
 
 
+def watch_messages(w, n):
+    """Waits until the fake worker has had n WatchOutput messages; returns
+    them as (job_id, watched)."""
+    while len(w.watched) < n:
+        w.conn.sock.settimeout(10)
+        m = w.conn.recv(S2W)
+        assert isinstance(m, S2W.WatchOutput), m
+        w.watched.append((m.job_id, m.watched))
+    return w.watched
+
+
 class Follow(unittest.TestCase):
     def setUp(self):
         self.srv = Server(self)
@@ -210,6 +221,36 @@ class Follow(unittest.TestCase):
         w2.output(job, stdout=(0, "second run\n"))
         self.assertEqual(piece(output(f).stdout_chunk), (0, "second run\n"))
 
+    def test_worker_told_who_follows(self):
+        # Followed, then not: the worker is told (it sends a job nobody
+        # follows less often, and only what the server keeps).
+        job = issue(self.c)
+        w = self.worker()
+        w.start_next()
+        self.assertEqual(w.watched, [])
+        f = follow(self.srv, job)
+        second = follow(self.srv, job)
+        self.assertEqual(watch_messages(w, 1), [(job, True)])
+        for c in (f, second):
+            status(c, JS.Running)
+            output(c)
+        f.sock.close()
+        self.assertTrue(w.nothing_for(0.3))
+        second.sock.close()
+        self.assertEqual(watch_messages(w, 2), [(job, True), (job, False)])
+        # A job followed while it waits: told as it starts.
+        waiting = issue(self.c)
+        f = follow(self.srv, waiting)
+        w.resources(1, 8, 8000)
+        w.start_next()
+        self.assertEqual(w.watched[2:], [(waiting, True)])
+        # The original worker is never told (it would close the connection).
+        old = self.worker("old", level=0)
+        third = issue(self.c)
+        follow(self.srv, third)
+        old.start_next()
+        self.assertTrue(old.nothing_for(0.3))
+
     def test_an_original_client_never_sees_output(self):
         job = issue(self.c)
         w = self.worker()
@@ -238,6 +279,11 @@ class SlowFollower(unittest.TestCase):
         self.addCleanup(slow.close)
         slow.sendall(kp.encode(kp.HelloMessage.HelloFromClient()) +
                      kp.encode(C2S.FollowJob(job_id=job, want_stdout=True, want_stderr=False)))
+        conn = kp.Connection.__new__(kp.Connection)
+        conn.sock, conn.framer, conn.pending, conn.level = slow, kp.Framer(), [], kp.EXTENSION_LEVEL
+        self.assertIsInstance(recv(conn), S2C.WelcomeClient)
+        status(conn, JS.Running)
+        self.assertEqual(output(conn).stdout_chunk, None)
         # 16 MiB of lines, none of them read by the follower meanwhile.
         line = "%07d " + "x" * 56 + "\n"
         offset, n = 0, 0
@@ -251,25 +297,24 @@ class SlowFollower(unittest.TestCase):
                                                       running=True, succeeded=False, failed=False,
                                                       canceled=False)), S2C.JobList)
         w.output(job, stdout=(offset, "last line\n"))
-        w.finish(running, stdout="the final output\n")
-        stored = w.recv()
-        self.assertIsInstance(stored, S2W.ReportStored)
-        # Now the follower reads: positions only grow, bytes were skipped
-        # (a gap), and it ends with the final output's end.
-        conn = kp.Connection.__new__(kp.Connection)
-        conn.sock, conn.framer, conn.pending, conn.level = slow, kp.Framer(), [], kp.EXTENSION_LEVEL
-        pos, got, gaps, done = 0, 0, 0, False
-        while not done:
-            m = recv(conn)
-            if isinstance(m, S2C.JobOutput):
-                done = m.done
-                if m.stdout_chunk:
-                    self.assertGreaterEqual(m.stdout_chunk.offset, pos)
-                    gaps += m.stdout_chunk.offset > pos
-                    pos = m.stdout_chunk.offset + len(m.stdout_chunk.text.encode())
-                    got += len(m.stdout_chunk.text)
+        offset += len("last line\n")
+        # Now the follower reads: positions only grow, and once it caught
+        # up with its queue it gets what the server still holds, the rest
+        # skipped (a gap), up to the last line.
+        pos, got, gaps = 0, 0, 0
+        while pos < offset:
+            m = output(conn)
+            self.assertGreaterEqual(m.stdout_chunk.offset, pos)
+            gaps += m.stdout_chunk.offset > pos
+            pos = m.stdout_chunk.offset + len(m.stdout_chunk.text.encode())
+            got += len(m.stdout_chunk.text)
+        self.assertEqual(pos, offset)
         self.assertGreater(gaps, 0)
-        self.assertLess(got, offset // 4)
+        self.assertLess(got, offset // 2)
+        w.finish(running, stdout="the final output\n")
+        self.assertIsInstance(w.recv(), S2W.ReportStored)
+        status(conn, JS.Finished)
+        self.assertTrue(output(conn).done)
         self.assertNotIn("Closing connection", srv.log())
 
 

@@ -1,21 +1,32 @@
 """kueue_worker's live output (issue 15) against a hand-written server:
 chunks while the job runs, never a split character, at most one per
-200 ms, the output limit, redirected streams, and nothing at all for an
-original server."""
+200 ms for a job clients follow (WatchOutput), once a second and only the
+last bytes the server keeps for one nobody follows, the output limit,
+redirected streams, and nothing at all for an original server."""
 
 import os
 import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import W2S
+from kqtest import S2W, W2S
 from test_worker import WorkerTest
 
 JS = kp.JobStatus
 
 
 class LiveTest(WorkerTest):
+    """Jobs started here are followed (the server says WatchOutput) unless
+    watched is false."""
+
     server_level = kp.EXTENSION_LEVEL
+    watched = True
+
+    def start(self, job, conn=None):
+        job = super().start(job, conn)
+        if self.watched:
+            self.send(S2W.WatchOutput(job_id=job.job_id, watched=True), conn)
+        return job
 
     steps = 0
 
@@ -139,6 +150,37 @@ class Limit(LiveTest):
         chunks, _, results = self.until_report(job.job_id)
         self.assertEqual(chunks, [])
         self.assertEqual(results.stdout_text, "%0499d\n%0499d\n" % (1, 2) + "0" * 24 + note)
+        self.stop_worker()
+
+
+class Unwatched(LiveTest):
+    """Nobody follows: a chunk at most once a second, with only the last
+    bytes the server keeps (output_keep, 64 KiB by default)."""
+
+    watched = False
+
+    def test_tail_once_a_second(self):
+        # A line, 200,000 bytes, then a line every 50 ms for 4 s.
+        job = self.start(self.job(["sh", "-c", "echo start; sleep 0.3; "
+                                               "head -c 200000 /dev/zero | tr '\\0' x; "
+                                               "for i in $(seq 1 80); do echo; sleep 0.05; done; "
+                                               "%s" % self.wait(1)]))
+        first = self.chunk()
+        t0 = time.monotonic()
+        self.assertEqual((first.stdout_chunk.offset, first.stdout_chunk.text), (0, "start\n"))
+        # A second later: only the last 64 KiB (offsets count all).
+        second = self.chunk()
+        self.assertGreaterEqual(time.monotonic() - t0, 0.8)
+        self.assertGreaterEqual(second.stdout_chunk.offset, 6 + 200000 - 65536)
+        self.assertLessEqual(len(second.stdout_chunk.text), 65536)
+        third = self.chunk(timeout=5).stdout_chunk
+        self.assertGreaterEqual(time.monotonic() - t0, 1.6)
+        # Once followed: all that came since the last chunk, at once.
+        self.send(S2W.WatchOutput(job_id=job.job_id, watched=True))
+        self.assertEqual(self.chunk().stdout_chunk.offset, third.offset + len(third.text))
+        self.go()
+        chunks, _, results = self.until_report(job.job_id)
+        self.assertEqual(len(results.stdout_text), 6 + 200000 + 80)
         self.stop_worker()
 
 

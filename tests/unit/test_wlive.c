@@ -37,11 +37,13 @@ static void random_output(char *s, size_t n)
 }
 
 /* A stream of len bytes read in random steps, pieces taken between them:
- * returns whether the pieces joined are the final text. */
-static bool one_stream(size_t len, size_t limit, size_t max_raw)
+ * returns whether the pieces joined are the final text.  With keep, the
+ * stream is not followed: before some pieces all but the last keep bytes
+ * are skipped, and every piece must be the final text at its offset. */
+static bool one_stream(size_t len, size_t limit, size_t max_raw, size_t keep)
 {
     char *raw = malloc(len + 1);
-    kq_buf joined = KQ_BUF_INIT, piece = KQ_BUF_INIT;
+    kq_buf joined = KQ_BUF_INIT, piece = KQ_BUF_INIT, scratch = KQ_BUF_INIT;
     kq_wlive_stream st = {0};
     kq_run_capture cap = {raw, 0, false, limit};
     size_t total = 0;
@@ -58,24 +60,51 @@ static bool one_stream(size_t len, size_t limit, size_t max_raw)
             total = len;
         cap.len = total < limit ? total : limit;
         cap.cut = total > limit;
+        if (keep && rng() % 3 == 0)
+            kq_wlive_skip(&st, &cap, keep, &scratch);
         for (;;) {
             kq_buf_clear(&piece);
             if (!kq_wlive_piece(&st, &cap, max_raw, &piece, &offset))
                 break;
-            ok &= offset == joined.len && kq_utf8_valid(kq_buf_ptr(&piece), piece.len);
+            ok &= (keep || offset == joined.len) && kq_utf8_valid(kq_buf_ptr(&piece), piece.len);
+            /* Skipped text stands in the joined text as what it was. */
+            while (joined.len < offset)
+                kq_buf_putc(&joined, '?');
+            if (keep) {
+                kq_str now;
+
+                ok &= kq_runner_text(raw, cap.len, cap.cut, limit, &now) == 0;
+                /* What the final text will be there (for a stream not cut
+                 * yet: the text of what was captured, whole characters). */
+                ok &= now.len >= offset + piece.len &&
+                      memcmp(now.ptr + offset, kq_buf_ptr(&piece), piece.len) == 0;
+                kq_str_free(&now);
+            }
             kq_buf_append(&joined, kq_buf_ptr(&piece), piece.len);
         }
     } while (total < len);
     /* A stream that ended below its limit: the end of the final text is
      * in the report, not in a piece (bytes held back for a character). */
+    while (joined.len < st.text_sent)
+        kq_buf_putc(&joined, '?');
     if (!st.ended)
         kq_utf8_repair(&joined, raw + st.raw_sent, cap.len - st.raw_sent);
     ok &= kq_runner_text(raw, cap.len, cap.cut, limit, &final) == 0;
-    ok &= final.len == joined.len && (final.len == 0 || memcmp(final.ptr, kq_buf_ptr(&joined),
-                                                               final.len) == 0);
+    if (!keep)
+        ok &= final.len == joined.len && (final.len == 0 || memcmp(final.ptr, kq_buf_ptr(&joined),
+                                                                   final.len) == 0);
+    if (keep) {
+        /* Skipped text was counted as the final text counts it. */
+        for (size_t i = 0; i < joined.len && i < final.len; i++)
+            if (kq_buf_ptr(&joined)[i] == '?')
+                kq_buf_ptr(&joined)[i] = final.ptr[i];
+        ok &= final.len == joined.len && (final.len == 0 || memcmp(final.ptr, kq_buf_ptr(&joined),
+                                                                   final.len) == 0);
+    }
     kq_str_free(&final);
     kq_buf_free(&joined);
     kq_buf_free(&piece);
+    kq_buf_free(&scratch);
     free(raw);
     return ok;
 }
@@ -88,7 +117,8 @@ static void test_random_streams(void)
         size_t len = (size_t)(rng() % 200), limit = 1 + (size_t)(rng() % 250);
         size_t max_raw = 1 + (size_t)(rng() % 40);
 
-        bad += !one_stream(len, limit, max_raw);
+        bad += !one_stream(len, limit, max_raw, 0);
+        bad += !one_stream(len, limit, max_raw, 1 + (size_t)(rng() % 30));
     }
     CHECK_INT(bad, 0);
 }
