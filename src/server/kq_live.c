@@ -6,12 +6,14 @@
  * at 0, and so do its followers; its clients see the new run in the
  * JobUpdated.  A follower's positions say where it is in each stream.
  * Output is forwarded as it arrives to every follower at its start and
- * with room in its queue (one encoding shared by all that match); the
- * others get what the ring holds from where they are, now or once their
- * queue has drained (the lag timer).  A job that ends Finished keeps its
- * followers until its results come (they follow the status in the
- * worker's report), then they get the final text from where they are
- * (at most the last max(keep, 64 KiB) bytes) and the follow ends.
+ * with room in its queue; the others get what the ring holds from where
+ * they are, now or once their queue has drained (the lag timer).  A job
+ * that ends Finished keeps its followers until its results come (they
+ * follow the status in the worker's report), then they get the rest of
+ * the final text from where they are, in pieces as their queue allows,
+ * and the follow ends.  A follow of a job that ended already gets the last
+ * max(keep, 64 KiB) bytes of its final output at once (its client prints
+ * the last lines).
  */
 #include "kq_live.h"
 
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "kq_textring.h"
+#include "kq_utf8.h"
 
 /* Room for the truncation note past a worker's output limit. */
 #define NOTE_ROOM 128
@@ -48,6 +51,8 @@ struct live_job {
     uint64_t told;           /* the worker told it is watched, or KQ_NO_WORKER */
     bool has_run;
     bool ending;             /* Finished: followers wait for the results */
+    bool final;              /* the results are in: followers get the rest
+                                of the final output, then the end */
     kq_live_follower *followers;
 };
 
@@ -215,10 +220,11 @@ static bool streams(kq_server *srv, const kq_job *job)
     return !(w && w->peer && w->peer->ext_level < kq_w2s_tag_level(KQ_W2S_OUTPUT_CHUNK));
 }
 
-/* Queues a JobOutput for job id to p: live output unheld, the end of a
- * follow (it carries stored results) held until the turn's commit. */
+/* Queues a JobOutput for job id to p: live output unheld, the final
+ * output and the end of a follow held until the turn's commit (they carry
+ * stored results). */
 static void send_output(kq_peer *p, uint64_t id, const kq_stream_text *piece[2], bool live,
-                        bool done)
+                        bool done, bool held)
 {
     kq_s2c m = {.tag = KQ_S2C_JOB_OUTPUT};
     kq_conn *c = &p->conn;
@@ -237,18 +243,37 @@ static void send_output(kq_peer *p, uint64_t id, const kq_stream_text *piece[2],
     m.job_output.live = live;
     m.job_output.done = done;
     kq_s2c_encode(&m, kq_conn_out(c));
-    if (done)
+    if (held)
         kq_conn_queued(c);
     else
         kq_conn_queued_unheld(c);
 }
 
-/* The pieces a follower at pos needs next: an incoming piece that starts
- * where it is, else what the ring holds from there.  Into piece[] and
- * out[] (NULL: none); true if there is any. */
-static bool next_pieces(const kq_live_follower *f, const kq_stream_text *in[2],
+/* The next piece of a final text from pos on: at most
+ * KQ_LIVE_FINAL_PIECE bytes, whole characters.  NULL when none is left. */
+static const kq_stream_text *final_next(const kq_str *text, uint64_t pos, kq_stream_text *piece)
+{
+    size_t from, n;
+
+    if (!text->ptr || text->len <= pos)
+        return NULL;
+    from = kq_textring_boundary(text->ptr, text->len, (size_t)pos);
+    n = kq_utf8_truncate(text->ptr + from, text->len - from, KQ_LIVE_FINAL_PIECE);
+    if (n == 0)
+        return NULL;
+    piece->offset = from;
+    piece->text = (kq_str){text->ptr + from, n};
+    return piece;
+}
+
+/* The pieces a follower at pos needs next: once the final output is in,
+ * the next of it; else an incoming piece that starts where it is, or what
+ * the ring holds from there.  Into piece[] and out[] (NULL: none); true if
+ * there is any. */
+static bool next_pieces(kq_live *l, const kq_live_follower *f, const kq_stream_text *in[2],
                         kq_stream_text piece[2], const kq_stream_text *out[2])
 {
+    const kq_job *job = f->job->final ? kq_jobs_get(&l->srv->jobs, f->job->id) : NULL;
     bool any = false;
 
     for (int s = 0; s < 2; s++) {
@@ -259,7 +284,11 @@ static bool next_pieces(const kq_live_follower *f, const kq_stream_text *in[2],
         out[s] = NULL;
         if (!f->want[s])
             continue;
-        if (in && in[s] && f->pos[s] == in[s]->offset) {
+        if (f->job->final) {
+            if (job)
+                out[s] = final_next(s ? &job->stderr_text : &job->stdout_text, f->pos[s],
+                                    &piece[s]);
+        } else if (in && in[s] && f->pos[s] == in[s]->offset) {
             out[s] = in[s];
         } else if ((n = kq_textring_since(r, f->pos[s], &p)) > 0) {
             piece[s].offset = r->end - n;
@@ -278,22 +307,56 @@ static void advance(kq_live_follower *f, const kq_stream_text *out[2])
             f->pos[s] = out[s]->offset + out[s]->text.len;
 }
 
-/* Sends f what it misses while its queue has room; past that it lags. */
+/* Whether f has all of the final output once it has out[]. */
+static bool at_end(kq_live *l, const kq_live_follower *f, const kq_stream_text *out[2])
+{
+    const kq_job *job = kq_jobs_get(&l->srv->jobs, f->job->id);
+
+    for (int s = 0; s < 2 && job; s++) {
+        const kq_str *text = s ? &job->stderr_text : &job->stdout_text;
+        uint64_t pos = out[s] ? out[s]->offset + out[s]->text.len : f->pos[s];
+
+        if (f->want[s] && text->ptr && pos < text->len)
+            return false;
+    }
+    return true;
+}
+
+static void end_follow(kq_live *l, kq_live_follower *f);
+static void release(kq_live *l, live_job *lj);
+
+/* Sends f what it misses while its queue has room; past that it lags.
+ * Once the final output is in and f has all of it, its follow ends. */
 static void pump(kq_live *l, kq_live_follower *f, const kq_stream_text *in[2], bool live)
 {
+    const kq_stream_text *none[2] = {NULL, NULL};
     kq_stream_text piece[2];
     const kq_stream_text *out[2];
+    live_job *lj = f->job;
 
     while (kq_conn_is_open(&f->peer->conn)) {
-        if (!next_pieces(f, in, piece, out)) {
+        if (!next_pieces(l, f, in, piece, out)) {
             unlag(l, f);
+            if (lj->final) {
+                send_output(f->peer, lj->id, none, false, true, true);
+                end_follow(l, f);
+                release(l, lj);
+            }
             return;
         }
         if (kq_conn_unsent(&f->peer->conn) >= KQ_LIVE_FOLLOWER_QUEUE) {
             lag(l, f);
             return;
         }
-        send_output(f->peer, f->job->id, out, live, false);
+        /* The last of the final output ends the follow. */
+        if (lj->final && at_end(l, f, out)) {
+            unlag(l, f);
+            send_output(f->peer, lj->id, out, false, true, true);
+            end_follow(l, f);
+            release(l, lj);
+            return;
+        }
+        send_output(f->peer, lj->id, out, live, false, lj->final);
         advance(f, out);
         in = NULL;
     }
@@ -305,9 +368,11 @@ static void on_lag_timer(kq_loop *loop, void *arg)
 
     l->lag_timer = 0;
     for (kq_live_follower *f = l->lagging, *next; f; f = next) {
+        const kq_job *job = kq_jobs_get(&l->srv->jobs, f->job->id);
+
         next = f->lag_next;
         if (kq_conn_unsent(&f->peer->conn) < KQ_LIVE_FOLLOWER_QUEUE / 2)
-            pump(l, f, NULL, streams(l->srv, kq_jobs_get(&l->srv->jobs, f->job->id)));
+            pump(l, f, NULL, job && streams(l->srv, job));
     }
     if (l->lagging)
         l->lag_timer = kq_loop_timer(loop, KQ_LIVE_LAG_POLL_MS, on_lag_timer, l);
@@ -319,7 +384,7 @@ static void new_run(live_job *lj, const kq_time *started)
     drop_rings(lj);
     lj->has_run = true;
     lj->started = *started;
-    lj->ending = false;
+    lj->ending = lj->final = false;
     for (kq_live_follower *f = lj->followers; f; f = f->job_next)
         f->pos[0] = f->pos[1] = 0;
 }
@@ -362,13 +427,15 @@ static void send_end(const kq_live *l, kq_peer *p, uint64_t id, const kq_job *jo
         out[0] = final_piece(&job->stdout_text, pos[0], max, &piece[0]);
     if (job && want[1])
         out[1] = final_piece(&job->stderr_text, pos[1], max, &piece[1]);
-    send_output(p, id, out, false, true);
+    send_output(p, id, out, false, true, true);
 }
 
-/* Ends f's follow with what of the job's final output it has not had. */
-static void finish(kq_live *l, kq_live_follower *f, const kq_job *job)
+/* Ends f's follow at once (the job was canceled). */
+static void finish(kq_live *l, kq_live_follower *f)
 {
-    send_end(l, f->peer, f->job->id, job, f->want, f->pos);
+    const kq_stream_text *none[2] = {NULL, NULL};
+
+    send_output(f->peer, f->job->id, none, false, true, true);
     end_follow(l, f);
 }
 
@@ -495,8 +562,8 @@ void kq_live_follow(kq_peer *p, const kq_c2s_follow_job *req)
     f->want[1] = req->want_stderr;
     /* What is held, from its start: the client takes the lines it wants. */
     f->pos[0] = f->pos[1] = 0;
-    next_pieces(f, NULL, piece, out);
-    send_output(p, job->info.job_id, out, streams(p->srv, job), false);
+    next_pieces(l, f, NULL, piece, out);
+    send_output(p, job->info.job_id, out, streams(p->srv, job), false, false);
     advance(f, out);
     tell_worker(p->srv, lj);
 }
@@ -605,9 +672,9 @@ void kq_live_changed(kq_server *srv, kq_job *job)
         kq_srv_send_s2c(f->peer, &m);
         /* A run starts: whether its output will come as it is written. */
         if (started)
-            send_output(f->peer, lj->id, none, streams(srv, job), false);
+            send_output(f->peer, lj->id, none, streams(srv, job), false, false);
         if (canceled)
-            finish(l, f, NULL);
+            finish(l, f);
     }
     tell_worker(srv, lj);
     release(l, lj);
@@ -620,11 +687,19 @@ void kq_live_results(kq_server *srv, kq_job *job)
 
     if (!lj || !lj->ending)
         return;
+    /* The rest of the final output goes to each follower as its queue
+     * allows (pump), then the end; lj may be gone after the last. */
     lj->ending = false;
-    while (lj->followers)
-        finish(l, lj->followers, job);
+    lj->final = true;
     tell_worker(srv, lj);
-    release(l, lj);
+    if (!lj->followers) {
+        release(l, lj);
+        return;
+    }
+    for (kq_live_follower *f = lj->followers, *next; f; f = next) {
+        next = f->job_next;
+        pump(l, f, NULL, false);
+    }
 }
 
 void kq_live_client_closed(kq_peer *p)

@@ -16,11 +16,13 @@
  * while less than KQ_LIVE_FOLLOWER_QUEUE of its own waits to be written.
  * Past that it falls behind, and once its queue has drained it gets what
  * the ring still holds from where it stopped; what the ring no longer
- * holds is skipped, which the gap in the offsets tells its client.  Output
- * goes out as unheld (kq_conn_queued_unheld): it does not wait for the
- * turn's journal write, and nothing of it is ever written there.  The end
- * of a follow, which carries the stored final output, is held as any
- * answer is.
+ * holds is skipped, which the gap in the offsets tells its client.  Once
+ * the job ended and its final output is stored, each follower gets the
+ * rest of it the same way, in pieces as its queue allows (nothing of it
+ * is skipped: it is all there), then the end.  Live output goes out as
+ * unheld (kq_conn_queued_unheld): it does not wait for the turn's journal
+ * write, and nothing of it is ever written there; the final output and
+ * the end of a follow are held as any answer is.
  */
 #ifndef KQ_LIVE_H
 #define KQ_LIVE_H
@@ -33,6 +35,8 @@
 /* Output waiting to be written to a follower beyond which it gets no more
  * until it has caught up with half of it. */
 #define KQ_LIVE_FOLLOWER_QUEUE (256u << 10)
+/* The most of a job's final output sent to a follower in one message. */
+#define KQ_LIVE_FINAL_PIECE (256u << 10)
 /* How often followers that fell behind are looked at. */
 #define KQ_LIVE_LAG_POLL_MS 50
 

@@ -267,6 +267,38 @@ class Follow(unittest.TestCase):
 
 
 class SlowFollower(unittest.TestCase):
+    def test_final_output_whole_however_slow(self):
+        # The final output is all there: a follower gets all of it, in
+        # pieces as it reads, whatever its speed.
+        srv = Server(self)
+        c = srv.client(auth=True)
+        job = issue(c)
+        f = follow(srv, job)
+        status(f, JS.Pending)
+        output(f)
+        w = FakeWorker(srv.port, "node1", test=self, level=1, output_limit=8 << 20)
+        running = w.start_next()
+        final = "".join("%07d %s\n" % (i, "\u00e9" * 30) for i in range(50000))
+        w.finish(running, 0, stdout=final)
+        self.assertIsInstance(w.recv(), S2W.ReportStored)
+        time.sleep(0.5)  # unread meanwhile
+        got, pieces = "", 0
+        status(f, JS.Offered)
+        status(f, JS.Running)
+        self.assertTrue(output(f).live)
+        status(f, JS.Finished)
+        while True:
+            m = output(f)
+            if m.stdout_chunk:
+                self.assertEqual(m.stdout_chunk.offset, len(got.encode()))
+                got += m.stdout_chunk.text
+                pieces += 1
+            if m.done:
+                break
+        self.assertEqual(got, final)
+        self.assertGreater(pieces, 4)
+
+
     def test_slow_follower_holds_up_nobody(self):
         srv = Server(self)
         c = srv.client(auth=True)
