@@ -26,7 +26,10 @@ line every 100 ms for 10 s, one follower.
 """
 
 import argparse
+import json
+import multiprocessing
 import os
+import queue
 import re
 import shutil
 import signal
@@ -34,7 +37,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -256,63 +258,68 @@ def job_info(cmd):
                       stdout_path=None, stderr_path=None)
 
 
-class Follower(threading.Thread):
-    """A `kueue follow ID` process; its lines checked (numbered one after
-    the other, unless a skip was told on stderr) and their latency noted."""
+# Reads a follower's stdout (in a process of its own, so that ten of them
+# keep up): blocks of lines checked by their first and last numbers (in
+# order, none missing, unless a skip cut one), the latency taken from each
+# line of a short block, else from its first and last; prints the tally as
+# JSON at the end.
+READER = r"""
+import json, os, sys, time
+lines = bad = gaps = 0
+lat, expect, rest = [], None, b""
+while True:
+    data = os.read(0, 1 << 20)
+    if not data:
+        break
+    now = time.time()
+    block = (rest + data).split(b"\n")
+    rest = block.pop()
+    if not block:
+        continue
+    try:
+        first, last = int(block[0][:12]), int(block[-1][:12])
+        sample = block if len(block) <= 16 else (block[0], block[-1])
+        times = [float(x[13:30]) for x in sample]
+    except ValueError:
+        bad += 1
+        continue
+    gaps += (expect is not None and first != expect) + (last - first + 1 != len(block))
+    expect = last + 1
+    lines += len(block)
+    lat.extend(now - t for t in times)
+print(json.dumps({"lines": lines, "bad": bad, "gaps": gaps, "latencies": lat}))
+"""
+
+
+class Follower:
+    """A `kueue follow ID` process and the reader of its stdout."""
 
     def __init__(self, client, config, job):
-        super().__init__(daemon=True)
         self.proc = subprocess.Popen([client, "-c", config, "follow", str(job)],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL)
-        self.lines = self.bad = self.gaps = 0
-        self.latencies = []
-        self.start()
-
-    def run(self):
-        # Read in blocks; a block's lines are checked by their first and
-        # last numbers (cheap: this process reads ten followers at once),
-        # the latency taken from each line of a short block, else from its
-        # first and last.
-        expect, rest = None, b""
-        fd = self.proc.stdout.fileno()
-        while True:
-            data = os.read(fd, 1 << 20)
-            if not data:
-                break
-            now = time.time()
-            lines = (rest + data).split(b"\n")
-            rest = lines.pop()
-            if not lines:
-                continue
-            try:
-                first, last = int(lines[0][:12]), int(lines[-1][:12])
-                # Every line of a short block, else its first and last.
-                sample = lines if len(lines) <= 16 else (lines[0], lines[-1])
-                times = [float(x[13:30]) for x in sample]
-            except ValueError:
-                self.bad += 1  # a line cut by a skip
-                continue
-            if expect is not None and first != expect:
-                self.gaps += 1
-            if last - first + 1 != len(lines):
-                self.gaps += 1
-            expect = last + 1
-            self.lines += len(lines)
-            self.latencies.extend(now - t for t in times)
+        self.reader = subprocess.Popen([sys.executable, "-c", READER], stdin=self.proc.stdout,
+                                       stdout=subprocess.PIPE)
+        self.proc.stdout.close()
 
     def finish(self):
         err = self.proc.stderr.read().decode()
         self.proc.wait(60)
-        self.join(60)
+        tally = json.loads(self.reader.communicate(timeout=60)[0])
+        self.lines, self.bad, self.gaps = tally["lines"], tally["bad"], tally["gaps"]
+        self.latencies = tally["latencies"]
         self.told = err.count("skipped here")
         return err
 
 
-def sched_load(s, stop, done, in_flight):
+def sched_load(port, stop, done, in_flight):
     """`true` jobs pipelined, at most in_flight of them, until stop is set;
-    done gets the succeeded counter (polled) over time, as (time, count)."""
-    c = s.client()
+    done gets the succeeded counter (polled) over time, as (time, count).
+    Runs in a process of its own: decoding thousands of answers a second
+    would otherwise starve the threads that read the followers."""
+    c = kp.Connection("127.0.0.1", port, timeout=60)
+    c.hello_client()
+    c.authenticate(SECRET)
     issued = 0
     job = kp.encode(C2S.IssueJob(job_info(["true"])))
     while not stop.is_set():
@@ -321,7 +328,7 @@ def sched_load(s, stop, done, in_flight):
         st = c.recv(S2C)
         while not isinstance(st, S2C.JobList):
             st = c.recv(S2C)
-        done.append((time.monotonic(), st.jobs_succeeded))
+        done.put((time.monotonic(), st.jobs_succeeded))
         room = in_flight - (issued - st.jobs_succeeded - st.jobs_running)
         if room > 0:
             c.sock.sendall(job * room)
@@ -344,9 +351,9 @@ def bench_follow_once(args, printing):
             jobs.append(c.recv(S2C).value.job_id)
         followers = [Follower(args.client, s.config, jobs[i % len(jobs)])
                      for i in range(args.followers)]
-        stop, done = threading.Event(), []
-        load = threading.Thread(target=sched_load, args=(s, stop, done, args.in_flight),
-                                daemon=True)
+        stop, done = multiprocessing.Event(), multiprocessing.Queue()
+        load = multiprocessing.Process(target=sched_load, args=(s.port, stop, done, args.in_flight),
+                                       daemon=True)
         load.start()
         rss, t_end = 0, time.monotonic() + args.seconds
         while time.monotonic() < t_end:
@@ -354,9 +361,15 @@ def bench_follow_once(args, printing):
                 rss = max([rss] + [int(l.split()[1]) for l in fh if l.startswith("VmRSS:")])
             time.sleep(0.2)
         stop.set()
+        samples = []
+        while load.is_alive() or not done.empty():
+            try:
+                samples.append(done.get(timeout=0.5))
+            except queue.Empty:
+                pass
         load.join(60)
         # The steady part: from 2 s in to the end.
-        window = [(t, n) for t, n in done if t >= done[0][0] + 2]
+        window = [(t, n) for t, n in samples if t >= samples[0][0] + 2]
         sched = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) \
             if len(window) > 1 and window[-1][0] > window[0][0] else 0.0
         for f in followers:
