@@ -3,6 +3,7 @@
 kq_unit_test(test_client_print SOURCES unit/test_print.c LIBS kueue_client_lib)
 kq_unit_test(test_client_cli SOURCES unit/test_cli.c LIBS kueue_client_lib)
 kq_unit_test(test_client_wfspec SOURCES unit/test_wfspec.c LIBS kueue_client_lib)
+kq_unit_test(test_client_follow SOURCES unit/test_follow.c LIBS kueue_client_lib)
 kq_integration_test(client_commands test_client_commands.py)
 kq_integration_test(client_wait test_client_wait.py)
 kq_integration_test(client_batch test_client_batch.py)

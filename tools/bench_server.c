@@ -52,6 +52,21 @@
  *       jobs all queued first; N jobs in 10 priorities, and an array of N
  *       (one SubmitJob), against N plain jobs all queued first.  N is
  *       100,000 by default; 4 fake workers.
+ *   bench_server SERVER follow [JOBS MIB_S SECONDS FOLLOWERS RUNS]
+ *       Live output (issue 15) next to the sched load: JOBS fake workers
+ *       of level 1 (default 50) each run one job that prints MIB_S MiB/s
+ *       (1) of numbered 100-byte lines for SECONDS (20), sent as
+ *       kueue_worker sends them (OutputChunk: every 200 ms all that is new
+ *       for a followed job, once a second the last 64 KiB for another),
+ *       while FOLLOWERS clients (10) follow one job each (FollowJob) and 4
+ *       fake workers run `true` jobs pipelined from one client all along
+ *       (at most 1,000 in flight, the ended ones cleaned every 250 ms).
+ *       Against the same run whose jobs print nothing, interleaved RUNS
+ *       (3) times: medians of the sched jobs/s, server CPU and the
+ *       server's largest VmRSS, this program's CPU, and what the followers
+ *       saw: every line, or a gap they were told of (bytes skipped), none
+ *       out of order or wrong.  The printers and followers run in a
+ *       process of their own.
  *   --base OLD_SERVER (compare, workers, shapes)
  *       Runs everything with OLD_SERVER too, interleaved: before and after
  *       in one session.
@@ -80,6 +95,9 @@
 
 typedef struct bench bench;
 
+/* follow: what a peer plays besides a sched worker or client. */
+typedef enum peer_role { ROLE_PLAIN, ROLE_PRINTER, ROLE_FOLLOWER } peer_role;
+
 typedef struct peer {
     kq_conn conn;
     bench *b;
@@ -87,6 +105,15 @@ typedef struct peer {
     bool ready;      /* worker: authenticated */
     uint64_t jobs;   /* worker: jobs run */
     char name[32];
+    peer_role role;
+    kq_job_info job; /* printer: its running job (as confirmed) */
+    bool running;    /* printer: confirmed */
+    uint64_t offset; /* printer: bytes printed; follower: where it stands */
+    uint64_t follow; /* follower: the job it follows */
+    double due;      /* printer: when it sends next */
+    bool watched;    /* printer: someone follows its job */
+    uint64_t lines, skipped, bad; /* follower: lines seen, bytes skipped, wrong lines */
+    bool done;       /* follower: the follow ended */
 } peer;
 
 struct bench {
@@ -102,6 +129,13 @@ struct bench {
     uint64_t workers_ready;
     uint64_t to_issue, issued, accepted, finished, window;
     uint64_t replies;  /* answers to simple requests */
+    peer *printers, *followers; /* follow */
+    int nprinters, nfollowers;
+    uint64_t printers_running, follows_done;
+    bool pace;         /* at most window jobs issued and not ended (a load
+                          that lasts, not a queue that grows) */
+    long rss_max_kb;   /* the server's largest VmRSS sampled */
+    uint64_t rss_timer;
 };
 
 static double now_s(void)
@@ -436,10 +470,50 @@ static void issue_more(bench *b)
         issue_workflow(b, &m);
         return;
     }
-    while (b->issued < b->to_issue && b->issued - b->accepted < b->window) {
+    while (b->issued < b->to_issue &&
+           b->issued - (b->pace ? b->finished + b->printers_running : b->accepted) < b->window) {
         j->worker_resources.ram_mb = job_ram + b->issued * job_ram_step;
         send_c2s(&b->client, &m);
         b->issued++;
+    }
+}
+
+/* follow: the bytes of one printed line; line n is at n * LINE_BYTES. */
+#define LINE_BYTES 100
+
+/* A follower's piece of stdout: never back, a gap only as a jump of the
+ * offset (the server's word that bytes were skipped), and every whole line
+ * the one its position says. */
+static void follower_piece(peer *p, const kq_stream_text *st)
+{
+    const char *t = st->text.ptr;
+    uint64_t off = st->offset;
+    size_t n = st->text.len, i;
+
+    if (off < p->offset) {
+        p->bad++;
+        return;
+    }
+    p->skipped += off - p->offset;
+    i = off % LINE_BYTES ? LINE_BYTES - off % LINE_BYTES : 0;
+    for (; i + LINE_BYTES <= n; i += LINE_BYTES) {
+        if (strtoull(t + i, NULL, 10) != (off + i) / LINE_BYTES || t[i + LINE_BYTES - 1] != '\n')
+            p->bad++;
+        else
+            p->lines++;
+    }
+    p->offset = off + n;
+}
+
+static void follower_message(peer *p, const kq_s2c *m)
+{
+    if (m->tag != KQ_S2C_JOB_OUTPUT)
+        return;
+    if (m->job_output.has_stdout_chunk)
+        follower_piece(p, &m->job_output.stdout_chunk);
+    if (m->job_output.done && !p->done) {
+        p->done = true;
+        p->b->follows_done++;
     }
 }
 
@@ -452,6 +526,11 @@ static void client_message(void *owner, const char *msg, size_t len)
 
     if (kq_s2c_decode(msg, len, &m, &err) != 0)
         die(err.msg);
+    if (p->role == ROLE_FOLLOWER) {
+        follower_message(p, &m);
+        kq_s2c_free(&m);
+        return;
+    }
     switch (m.tag) {
     case KQ_S2C_AUTH_CHALLENGE: {
         kq_c2s r = {.tag = KQ_C2S_AUTH_RESPONSE};
@@ -484,6 +563,20 @@ static void client_message(void *owner, const char *msg, size_t len)
 }
 
 static const kq_conn_handler client_handler = {client_message, on_closed};
+
+/* A printer's job runs (prints) until the end of the run: it takes no
+ * other job. */
+static void printer_started(peer *p, kq_job_info *job)
+{
+    kq_w2s r = {.tag = KQ_W2S_UPDATE_RESOURCES};
+
+    p->job = *job;
+    memset(job, 0, sizeof *job);
+    p->running = true;
+    p->b->printers_running++;
+    r.update_resources = (kq_resources){0, 0, 0};
+    send_w2s(p, &r);
+}
 
 static void worker_message(void *owner, const char *msg, size_t len)
 {
@@ -522,10 +615,15 @@ static void worker_message(void *owner, const char *msg, size_t len)
         r = (kq_w2s){.tag = KQ_W2S_UPDATE_RESOURCES};
         p->ready = true;
         b->workers_ready++;
-        r.update_resources = (kq_resources){worker_slots, 1000, 1000000};
+        /* A printer takes one job, and keeps it. */
+        r.update_resources = p->role == ROLE_PRINTER ? (kq_resources){1, 1000, 1000000}
+                                                     : (kq_resources){worker_slots, 1000, 1000000};
         send_w2s(p, &r);
         break;
     }
+    case KQ_S2W_WATCH_OUTPUT:
+        p->watched = m.watch_output.watched;
+        break;
     case KQ_S2W_OFFER_JOB: {
         kq_w2s r = {.tag = KQ_W2S_ACCEPT_JOB_OFFER};
 
@@ -538,6 +636,10 @@ static void worker_message(void *owner, const char *msg, size_t len)
         kq_job_info *j = &m.confirm_job_offer;
         kq_job_status fin = {.tag = KQ_JOB_STATUS_FINISHED};
 
+        if (p->role == ROLE_PRINTER) {
+            printer_started(p, j);
+            break;
+        }
         fin.finished.issued = j->status.running.issued;
         fin.finished.started = j->status.running.started;
         fin.finished.finished = kq_time_now();
@@ -554,6 +656,8 @@ static void worker_message(void *owner, const char *msg, size_t len)
         send_w2s(p, &r);
         p->jobs++;
         b->finished++;
+        if (b->pace)
+            issue_more(b);
         break;
     }
     default:
@@ -576,11 +680,28 @@ static void open_peer(bench *b, peer *p, bool worker, int index)
     if (kq_conn_open(&p->conn, &b->hub, fd, 1u << 30,
                      worker ? &worker_handler : &client_handler, p) < 0)
         die("kq_conn_open");
-    if (worker) {
+    if (worker && p->role == ROLE_PRINTER) {
+        kq_hello h = {.tag = KQ_HELLO_HELLO_FROM_WORKER};
+
+        /* A Kueue-C worker whose output may go on for long. */
+        snprintf(p->name, sizeof p->name, "printer%d", index);
+        h.hello_from_worker.worker_name = kq_str_view(p->name);
+        h.hello_from_worker.has_extension_level = true;
+        h.hello_from_worker.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
+        h.hello_from_worker.has_output_limit = true;
+        h.hello_from_worker.output_limit = UINT64_C(1) << 40;
+        kq_hello_encode(&h, kq_conn_out(&p->conn));
+    } else if (worker) {
         kq_buf *out = kq_conn_out(&p->conn);
 
         snprintf(p->name, sizeof p->name, "bench%d", index);
         kq_buf_printf(out, "{\"HelloFromWorker\":{\"worker_name\":\"%s\"}}", p->name);
+    } else if (p->role == ROLE_FOLLOWER) {
+        kq_c2s f = {.tag = KQ_C2S_FOLLOW_JOB};
+
+        f.follow_job = (kq_c2s_follow_job){p->follow, true, false};
+        kq_buf_puts(kq_conn_out(&p->conn), "\"HelloFromClient\"");
+        kq_c2s_encode(&f, kq_conn_out(&p->conn));
     } else {
         kq_buf_puts(kq_conn_out(&p->conn), "\"HelloFromClient\"\"AuthRequest\"");
     }
@@ -673,6 +794,14 @@ static void bench_free(bench *b)
     for (int i = 0; i < b->nworkers; i++)
         kq_conn_close(&b->workers[i].conn);
     free(b->workers);
+    for (int i = 0; i < b->nprinters; i++) {
+        kq_conn_close(&b->printers[i].conn);
+        kq_job_info_free(&b->printers[i].job);
+    }
+    free(b->printers);
+    for (int i = 0; i < b->nfollowers; i++)
+        kq_conn_close(&b->followers[i].conn);
+    free(b->followers);
     kq_loop_free(b->loop);
 }
 
@@ -1332,6 +1461,332 @@ static int run_workflows(const char *binary, int argc, char **argv)
     return 0;
 }
 
+/* ---- live output (issue 15) ------------------------------------------ */
+
+typedef struct follow_run {
+    double rate;       /* sched jobs/s while the printers ran */
+    double cpu;        /* server CPU, share of one core, meanwhile */
+    long rss_kb;       /* the server's largest VmRSS */
+    uint64_t printed;  /* bytes printed by the followed jobs */
+    uint64_t seen, skipped, lines, bad; /* what their followers got */
+    int followers_ok;  /* followers whose bytes seen + skipped = printed */
+    double load_cpu;   /* this benchmark's own CPU (sched load and printers,
+                          shares of one core) */
+    double sent_mib_s; /* output sent to the server, MiB/s */
+} follow_run;
+
+typedef struct printing {
+    bench *b;
+    double lines_per_s;  /* each job prints */
+    uint64_t keep_lines; /* what the server keeps (output_keep), in lines */
+    double t0;           /* when the jobs began to print */
+    uint64_t timer;
+    uint64_t sent;       /* bytes sent to the server */
+    kq_buf text;         /* lines, numbered as they go */
+} printing;
+
+/* How often the printers are looked at; a followed job's chunks come every
+ * 200 ms, another's once a second, as from kueue_worker (kq_wlive.h). */
+#define PRINT_STEP_MS 4
+#define PRINT_WATCHED_S 0.2
+#define PRINT_TAIL_S 1.0
+
+/* Writes v as 12 digits at p. */
+static void put12(char *p, uint64_t v)
+{
+    for (int i = 11; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+}
+
+/* Each printer's job prints lines_per_s, and the printer sends them as
+ * kueue_worker does: every 200 ms all that is new while someone follows
+ * the job (WatchOutput), else once a second only the last lines the
+ * server keeps.  Each printer has its own moment (jobs start at different
+ * times).  The lines are made once and only their numbers change, so that
+ * making them costs this process little. */
+static void on_print_tick(kq_loop *loop, void *arg)
+{
+    printing *pr = arg;
+    bench *b = pr->b;
+    double now = now_s();
+    uint64_t made = (uint64_t)((now - pr->t0) * pr->lines_per_s);
+
+    pr->timer = kq_loop_timer(loop, PRINT_STEP_MS, on_print_tick, pr);
+    for (int i = 0; i < b->nprinters && pr->lines_per_s > 0; i++) {
+        peer *p = &b->printers[i];
+        uint64_t from = p->offset / LINE_BYTES, n;
+        kq_w2s m = {.tag = KQ_W2S_OUTPUT_CHUNK};
+        char *text;
+
+        if (p->due > now || made <= from)
+            continue;
+        p->due = now + (p->watched ? PRINT_WATCHED_S : PRINT_TAIL_S);
+        if (!p->watched && made - from > pr->keep_lines)
+            from = made - pr->keep_lines;
+        n = made - from;
+        while (pr->text.len < n * LINE_BYTES)
+            kq_buf_printf(&pr->text, "%012d %086d\n", 0, 0);
+        text = kq_buf_ptr(&pr->text);
+        for (uint64_t k = 0; k < n; k++)
+            put12(text + k * LINE_BYTES, from + k);
+        m.output_chunk.job_id = p->job.job_id;
+        m.output_chunk.has_stdout_chunk = true;
+        m.output_chunk.stdout_chunk.offset = from * LINE_BYTES;
+        m.output_chunk.stdout_chunk.text = (kq_str){text, n * LINE_BYTES};
+        send_w2s(p, &m);
+        p->offset = made * LINE_BYTES;
+        pr->sent += n * LINE_BYTES;
+    }
+}
+
+/* Connects n peers of role into *out; waits for the workers among them. */
+static peer *open_role(bench *b, int n, peer_role role, bool worker)
+{
+    peer *all = calloc((size_t)n, sizeof *all);
+    uint64_t ready = b->workers_ready + (uint64_t)n;
+
+    if (!all)
+        die("out of memory");
+    for (int i = 0; i < n; i++) {
+        all[i].role = role;
+        if (role == ROLE_FOLLOWER)
+            all[i].follow = b->printers[i % b->nprinters].job.job_id;
+        open_peer(b, &all[i], worker, i);
+    }
+    if (worker)
+        run_until(b, &b->workers_ready, ready);
+    return all;
+}
+
+/* User+system CPU seconds of this process so far. */
+static double own_cpu(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+static void pipe_write(int fd, const void *p, size_t n)
+{
+    if (write(fd, p, n) != (ssize_t)n)
+        die("write to the other process failed");
+}
+
+static void pipe_read(int fd, void *p, size_t n)
+{
+    if (read(fd, p, n) != (ssize_t)n)
+        die("read from the other process failed");
+}
+
+/* The printers and their followers, in a process of their own (so that
+ * making their output costs the sched load's process nothing): they
+ * connect, take their jobs and follow them, say so on up, print on go's
+ * word for seconds, end their jobs and send back what the followers saw. */
+static void printers_process(const bench *parent, int jobs, double mib_s, int seconds,
+                             int followers, bool print, int up, int down)
+{
+    follow_run r = {0};
+    printing pr = {0};
+    bench b = {0};
+    double end;
+    char go;
+
+    if (kq_loop_new(&b.loop) < 0)
+        die("kq_loop_new");
+    b.hub.loop = b.loop;
+    kq_loop_before_sleep(b.loop, on_turn, &b);
+    b.port = parent->port;
+    b.server = parent->server;
+    pr.b = &b;
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    b.nprinters = jobs;
+    b.printers = open_role(&b, jobs, ROLE_PRINTER, true);
+    b.to_issue = (uint64_t)jobs;
+    issue_more(&b);
+    run_until(&b, &b.printers_running, (uint64_t)jobs);
+    b.nfollowers = followers;
+    b.followers = open_role(&b, followers, ROLE_FOLLOWER, false);
+    pipe_write(up, "r", 1);
+    pipe_read(down, &go, 1);
+    pr.lines_per_s = print ? mib_s * 1048576 / LINE_BYTES : 0;
+    pr.keep_lines = 65536 / LINE_BYTES;
+    pr.t0 = now_s();
+    for (int i = 0; i < jobs; i++)
+        b.printers[i].due = pr.t0 + PRINT_WATCHED_S * i / jobs;
+    pr.timer = kq_loop_timer(b.loop, PRINT_STEP_MS, on_print_tick, &pr);
+    end = now_s() + seconds;
+    while (now_s() < end)
+        if (kq_loop_turn(b.loop, 100) < 0)
+            die("select failed");
+    kq_loop_timer_cancel(b.loop, pr.timer);
+    /* The jobs end (their final output is not the point here), the
+     * follows with them. */
+    for (int i = 0; i < jobs; i++) {
+        peer *p = &b.printers[i];
+        kq_w2s m = {.tag = KQ_W2S_UPDATE_JOB_STATUS};
+        kq_job_status fin = {.tag = KQ_JOB_STATUS_FINISHED};
+
+        fin.finished.issued = p->job.status.running.issued;
+        fin.finished.started = p->job.status.running.started;
+        fin.finished.finished = kq_time_now();
+        fin.finished.worker = kq_str_view(p->name);
+        fin.finished.comment = KQ_STR_LIT("Job finished orderly.");
+        m.update_job_status = p->job;
+        m.update_job_status.status = fin;
+        send_w2s(p, &m);
+        m = (kq_w2s){.tag = KQ_W2S_UPDATE_JOB_RESULTS};
+        m.update_job_results.job_id = p->job.job_id;
+        send_w2s(p, &m);
+    }
+    run_until(&b, &b.follows_done, (uint64_t)followers);
+    for (int i = 0; i < followers; i++) {
+        const peer *f = &b.followers[i];
+        const peer *p = &b.printers[i % jobs];
+
+        r.printed += p->offset;
+        r.seen += f->offset - f->skipped;
+        r.skipped += f->skipped;
+        r.lines += f->lines;
+        r.bad += f->bad;
+        r.followers_ok += f->offset == p->offset;
+    }
+    r.load_cpu = own_cpu();
+    r.sent_mib_s = (double)pr.sent / 1048576 / seconds;
+    pipe_write(up, &r, sizeof r);
+    kq_buf_free(&pr.text);
+    _exit(0);
+}
+
+/* Samples the server's VmRSS. */
+static void on_rss_tick(kq_loop *loop, void *arg)
+{
+    bench *b = arg;
+    long rss = server_rss_kb(b);
+
+    b->rss_max_kb = rss > b->rss_max_kb ? rss : b->rss_max_kb;
+    b->rss_timer = kq_loop_timer(loop, 200, on_rss_tick, b);
+}
+
+static follow_run follow_once(const char *binary, int jobs, double mib_s, int seconds,
+                              int followers, bool print)
+{
+    follow_run r;
+    bench b;
+    uint64_t done0;
+    double t0, cpu0, own0, end, last_clean;
+    int up[2], down[2];
+    pid_t child;
+    char ready;
+
+    use_state = use_global = global_configured = false;
+    bench_init(&b, binary, "");
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    if (pipe(up) < 0 || pipe(down) < 0)
+        die("pipe failed");
+    if ((child = fork()) == 0)
+        printers_process(&b, jobs, mib_s, seconds, followers, print, up[1], down[0]);
+    pipe_read(up[0], &ready, 1);
+    /* The sched load, all along, at most 1,000 jobs in flight; the ended
+     * ones are cleaned every 250 ms so that the job table stays small. */
+    b.workers = open_role(&b, 4, ROLE_PLAIN, true);
+    b.nworkers = 4;
+    b.to_issue = UINT64_MAX / 2;
+    b.pace = true;
+    issue_more(&b);
+    b.rss_timer = kq_loop_timer(b.loop, 200, on_rss_tick, &b);
+    pipe_write(down[1], "g", 1);
+    t0 = last_clean = now_s();
+    cpu0 = server_cpu(&b);
+    own0 = own_cpu();
+    done0 = b.finished;
+    end = t0 + seconds;
+    while (now_s() < end) {
+        if (kq_loop_turn(b.loop, 100) < 0)
+            die("select failed");
+        if (now_s() - last_clean >= 0.25) {
+            kq_c2s clean = {.tag = KQ_C2S_CLEAN_JOBS};
+
+            clean.clean_jobs.all = true;
+            send_c2s(&b.client, &clean);
+            last_clean = now_s();
+        }
+    }
+    r.rate = (double)(b.finished - done0) / (now_s() - t0);
+    r.cpu = (server_cpu(&b) - cpu0) / (now_s() - t0);
+    r.load_cpu = (own_cpu() - own0) / (now_s() - t0);
+    b.to_issue = b.issued;
+    run_until(&b, &b.finished, b.issued);
+    kq_loop_timer_cancel(b.loop, b.rss_timer);
+    {
+        follow_run seen;
+
+        pipe_read(up[0], &seen, sizeof seen);
+        seen.load_cpu = r.load_cpu + seen.load_cpu / seconds;
+        seen.rate = r.rate;
+        seen.cpu = r.cpu;
+        seen.rss_kb = b.rss_max_kb;
+        r = seen;
+    }
+    waitpid(child, NULL, 0);
+    close(up[0]);
+    close(up[1]);
+    close(down[0]);
+    close(down[1]);
+    stop_server(&b);
+    bench_free(&b);
+    return r;
+}
+
+static int run_follow(const char *binary, int argc, char **argv)
+{
+    enum { MAX_RUNS = 15 };
+    int jobs = argc > 0 ? atoi(argv[0]) : 50;
+    double mib_s = argc > 1 ? atof(argv[1]) : 1.0;
+    int seconds = argc > 2 ? atoi(argv[2]) : 20;
+    int followers = argc > 3 ? atoi(argv[3]) : 10;
+    int runs = argc > 4 ? atoi(argv[4]) : 3;
+    double rate[2][MAX_RUNS], cpu[2][MAX_RUNS], rss[2][MAX_RUNS], load[2][MAX_RUNS];
+    follow_run out[MAX_RUNS];
+
+    if (runs < 1 || runs > MAX_RUNS)
+        runs = 3;
+    if (jobs < 1 || followers < 0 || followers > jobs)
+        die("follow: FOLLOWERS must be at most JOBS, JOBS at least 1");
+    for (int k = 0; k < runs; k++) {
+        for (int v = 0; v < 2; v++) {
+            follow_run res = follow_once(binary, jobs, mib_s, seconds, followers, v == 1);
+
+            rate[v][k] = res.rate;
+            cpu[v][k] = res.cpu * 100;
+            rss[v][k] = (double)res.rss_kb / 1024;
+            load[v][k] = res.load_cpu * 100;
+            if (v == 1)
+                out[k] = res;
+        }
+    }
+    printf("follow: %d jobs printing %.1f MiB/s each for %d s, %d followers, next to the sched "
+           "load (4 workers); median of %d interleaved runs\n", jobs, mib_s, seconds, followers,
+           runs);
+    for (int v = 0; v < 2; v++)
+        printf("  %-28s sched %7.0f jobs/s (%3.0f %%)  server CPU %3.0f %%  server VmRSS max "
+               "%5.1f MiB  load CPU %3.0f %%\n", v ? "jobs printing, followed" : "jobs printing nothing",
+               median(rate[v], runs), 100 * median(rate[v], runs) / median(rate[0], runs),
+               median(cpu[v], runs), median(rss[v], runs), median(load[v], runs));
+    for (int k = 0; k < runs; k++)
+        printf("  run %d: %.1f MiB/s of output sent to the server; followers got %.1f of %.1f "
+               "MiB their jobs printed, %.1f MiB skipped and told; %llu whole lines, %llu wrong "
+               "or out of order; %d of %d followers accounted for every byte\n", k + 1,
+               out[k].sent_mib_s, (double)out[k].seen / 1048576,
+               (double)out[k].printed / 1048576, (double)out[k].skipped / 1048576,
+               (unsigned long long)out[k].lines, (unsigned long long)out[k].bad,
+               out[k].followers_ok, followers);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* --base OLD_SERVER, wherever it is. */
@@ -1344,7 +1799,7 @@ int main(int argc, char **argv)
         }
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd|workflows [ARGS] "
+        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd|workflows|follow [ARGS] "
                         "[--base OLD_SERVER] [--poll-status]\n");
         return 2;
     }
@@ -1362,6 +1817,8 @@ int main(int argc, char **argv)
         return run_crowd(argv[1], argc - 3, argv + 3);
     if (strcmp(argv[2], "workflows") == 0)
         return run_workflows(argv[1], argc - 3, argv + 3);
+    if (strcmp(argv[2], "follow") == 0)
+        return run_follow(argv[1], argc - 3, argv + 3);
     fprintf(stderr, "bench_server: unknown benchmark %s\n", argv[2]);
     return 2;
 }

@@ -12,10 +12,24 @@ optionally one `kueue cmd true` process per job against Task Spooler
     tools/bench_worker.py --server build/src/server/kueue_server \\
         --worker build/src/worker/kueue_worker [--client build/src/client/kueue] \\
         [--jobs 1000] [--runs 3]
+
+--follow (needs --client) measures live output end to end instead (issue
+15): --follow-jobs jobs (50) each print --mib-s MiB/s (1) of numbered
+100-byte lines for --seconds (20), --followers `kueue follow` processes
+(10) read them, and `true` jobs run pipelined all along (at most --in-flight, 1,000; 0
+for none).  Against the same run whose jobs print nothing, interleaved
+--runs times: the `true` jobs per second, the server's largest VmRSS, the
+lines the followers saw, skipped (each skip was told on stderr) or wrong,
+and how long a line took from the job to a follower (each line carries
+the time it was printed).  Then the latency alone: one job printing a
+line every 100 ms for 10 s, one follower.
 """
 
 import argparse
+import json
+import multiprocessing
 import os
+import queue
 import re
 import shutil
 import signal
@@ -64,9 +78,10 @@ def wait_log(path, pattern, proc, timeout=10):
 class Setup:
     """A server and a worker in a temporary directory."""
 
-    def __init__(self, args):
+    def __init__(self, args, slots=2, **worker_settings):
         self.dir = tempfile.mkdtemp(prefix="kq-bench-worker-")
         self.procs = []
+        self.slots = slots
         srv_cfg = os.path.join(self.dir, "server.toml")
         write_config(srv_cfg, {
             "common_settings": {"shared_secret": SECRET, "server_port": 0,
@@ -80,9 +95,9 @@ class Setup:
         write_config(self.config, {
             "common_settings": {"shared_secret": SECRET, "server_name": "127.0.0.1",
                                 "server_port": self.port, "log_level": args.worker_log},
-            "worker_settings": {"worker_max_parallel_jobs": 2,
-                                "dynamic_check_free_resources": False,
-                                "worker_name": "bench"},
+            "worker_settings": dict({"worker_max_parallel_jobs": slots,
+                                     "dynamic_check_free_resources": False,
+                                     "worker_name": "bench"}, **worker_settings),
             "client_settings": {"job_default_cpus": 0, "job_default_ram_mb": 0}})
         wlog = os.path.join(self.dir, "worker.log")
         worker = self.spawn([args.worker, "-c", self.config], wlog)
@@ -112,7 +127,7 @@ class Setup:
         c.send(C2S.ListWorkers())
         workers = c.recv(S2C).value
         c.close()
-        return any(w.free_resources.job_slots == 2 for w in workers)
+        return any(w.free_resources.job_slots == self.slots for w in workers)
 
     def cpu_seconds(self, pid):
         """User plus system CPU time of pid so far."""
@@ -215,6 +230,212 @@ def bench_tsp(n):
         shutil.rmtree(d, True)
 
 
+# A job printing rate MiB/s of 100-byte lines for seconds: line n starts
+# with n and the time it was printed (for the latency), in bursts every
+# 50 ms; or sleeping as long when rate is 0.
+PRINTER = r"""
+import sys, time
+rate, seconds = float(sys.argv[1]), float(sys.argv[2])
+out, n, t0 = sys.stdout.buffer, 0, time.time()
+per = int(rate * 1048576 * 0.05) // 100
+pad = b"x" * 100
+while time.time() - t0 < seconds:
+    if per:
+        lines = []
+        for _ in range(per):
+            head = b"%012d %17.6f " % (n, time.time())
+            lines.append(head + pad[:99 - len(head)] + b"\n")
+            n += 1
+        out.write(b"".join(lines))
+        out.flush()
+    time.sleep(0.05)
+"""
+
+
+def job_info(cmd):
+    return kp.JobInfo(job_id=0, cmd=cmd, cwd="/tmp", worker_resources=kp.Resources(1, 0, 0),
+                      global_resources=None, status=kp.JobStatus.Pending(kp.Timestamp.now()),
+                      stdout_path=None, stderr_path=None)
+
+
+# Reads a follower's stdout (in a process of its own, so that ten of them
+# keep up): blocks of lines checked by their first and last numbers (in
+# order, none missing, unless a skip cut one), the latency taken from each
+# line of a short block, else from its first and last; prints the tally as
+# JSON at the end.
+READER = r"""
+import json, os, sys, time
+lines = bad = gaps = 0
+lat, expect, rest = [], None, b""
+while True:
+    data = os.read(0, 1 << 20)
+    if not data:
+        break
+    now = time.time()
+    block = (rest + data).split(b"\n")
+    rest = block.pop()
+    if not block:
+        continue
+    try:
+        first, last = int(block[0][:12]), int(block[-1][:12])
+        sample = block if len(block) <= 16 else (block[0], block[-1])
+        times = [float(x[13:30]) for x in sample]
+    except ValueError:
+        bad += 1
+        continue
+    gaps += (expect is not None and first != expect) + (last - first + 1 != len(block))
+    expect = last + 1
+    lines += len(block)
+    lat.extend(now - t for t in times)
+print(json.dumps({"lines": lines, "bad": bad, "gaps": gaps, "latencies": lat}))
+"""
+
+
+class Follower:
+    """A `kueue follow ID` process and the reader of its stdout."""
+
+    def __init__(self, client, config, job):
+        self.proc = subprocess.Popen([client, "-c", config, "follow", str(job)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL)
+        self.reader = subprocess.Popen([sys.executable, "-c", READER], stdin=self.proc.stdout,
+                                       stdout=subprocess.PIPE)
+        self.proc.stdout.close()
+
+    def finish(self):
+        err = self.proc.stderr.read().decode()
+        self.proc.wait(60)
+        tally = json.loads(self.reader.communicate(timeout=60)[0])
+        self.lines, self.bad, self.gaps = tally["lines"], tally["bad"], tally["gaps"]
+        self.latencies = tally["latencies"]
+        self.told = err.count("skipped here")
+        return err
+
+
+def sched_load(port, stop, done, in_flight):
+    """`true` jobs pipelined, at most in_flight of them, until stop is set;
+    done gets the succeeded counter (polled) over time, as (time, count).
+    Runs in a process of its own: decoding thousands of answers a second
+    would otherwise starve the threads that read the followers."""
+    c = kp.Connection("127.0.0.1", port, timeout=60)
+    c.hello_client()
+    c.authenticate(SECRET)
+    issued = 0
+    job = kp.encode(C2S.IssueJob(job_info(["true"])))
+    while not stop.is_set():
+        c.send(C2S.ListJobs(num_jobs=0, pending=False, offered=False, running=False,
+                            succeeded=False, failed=False, canceled=False))
+        st = c.recv(S2C)
+        while not isinstance(st, S2C.JobList):
+            st = c.recv(S2C)
+        done.put((time.monotonic(), st.jobs_succeeded))
+        room = in_flight - (issued - st.jobs_succeeded - st.jobs_running)
+        if room > 0:
+            c.sock.sendall(job * room)
+            for _ in range(room):
+                assert isinstance(c.recv(S2C), S2C.AcceptJob)
+            issued += room
+        time.sleep(0.05)
+    c.close()
+
+
+def bench_follow_once(args, printing):
+    s = Setup(args, slots=args.follow_jobs + 1010, output_limit_bytes=64 << 20)
+    try:
+        c = s.client()
+        rate = args.mib_s if printing else 0
+        jobs = []
+        for _ in range(args.follow_jobs):
+            c.send(C2S.IssueJob(job_info(["python3", "-c", PRINTER, str(rate),
+                                          str(args.seconds)])))
+            jobs.append(c.recv(S2C).value.job_id)
+        followers = [Follower(args.client, s.config, jobs[i % len(jobs)])
+                     for i in range(args.followers)]
+        stop, done = multiprocessing.Event(), multiprocessing.Queue()
+        load = multiprocessing.Process(target=sched_load, args=(s.port, stop, done, args.in_flight),
+                                       daemon=True)
+        load.start()
+        rss, t_end = 0, time.monotonic() + args.seconds
+        while time.monotonic() < t_end:
+            with open("/proc/%d/status" % s.server_pid) as fh:
+                rss = max([rss] + [int(l.split()[1]) for l in fh if l.startswith("VmRSS:")])
+            time.sleep(0.2)
+        stop.set()
+        samples = []
+        while load.is_alive() or not done.empty():
+            try:
+                samples.append(done.get(timeout=0.5))
+            except queue.Empty:
+                pass
+        load.join(60)
+        # The steady part: from 2 s in to the end.
+        window = [(t, n) for t, n in samples if t >= samples[0][0] + 2]
+        sched = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) \
+            if len(window) > 1 and window[-1][0] > window[0][0] else 0.0
+        for f in followers:
+            f.finish()
+        c.close()
+        return {"sched": sched, "rss": rss / 1024.0,
+                "lines": sum(f.lines for f in followers), "bad": sum(f.bad for f in followers),
+                "gaps": sum(f.gaps for f in followers), "told": sum(f.told for f in followers),
+                "latencies": [x for f in followers for x in f.latencies],
+                "expected": args.followers * int(args.mib_s * 1048576 * 0.05) // 100 *
+                int(args.seconds / 0.05)}
+    finally:
+        s.close()
+
+
+def bench_latency(args):
+    """One job printing a line every 100 ms for 10 s, one follower."""
+    s = Setup(args)
+    try:
+        c = s.client()
+        script = ("import time\n"
+                  "for n in range(100):\n"
+                  "    print('%012d %17.6f x' % (n, time.time()), flush=True)\n"
+                  "    time.sleep(0.1)\n")
+        c.send(C2S.IssueJob(job_info(["python3", "-c", script])))
+        job = c.recv(S2C).value.job_id
+        f = Follower(args.client, s.config, job)
+        f.finish()
+        c.close()
+        return f.latencies
+    finally:
+        s.close()
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
+
+
+def main_follow(args):
+    rows = {False: [], True: []}
+    for _ in range(args.runs):
+        for printing in (False, True):
+            rows[printing].append(bench_follow_once(args, printing))
+    quiet = statistics.median(r["sched"] for r in rows[False]) or 1.0
+    print("follow: %d jobs printing %.1f MiB/s each for %d s, %d followers (`kueue follow`), "
+          "`true` jobs pipelined alongside; median of %d interleaved runs"
+          % (args.follow_jobs, args.mib_s, args.seconds, args.followers, args.runs))
+    for printing in (False, True):
+        r = rows[printing]
+        sched = statistics.median(x["sched"] for x in r)
+        print("  %-26s %7.0f true jobs/s (%3.0f %%)  server VmRSS max %5.1f MiB"
+              % ("jobs printing, followed" if printing else "jobs printing nothing", sched,
+                 100 * sched / quiet, statistics.median(x["rss"] for x in r)))
+    for k, r in enumerate(rows[True]):
+        lat = r["latencies"]
+        print("  run %d: followers saw %d of about %d lines (%d jumps, %d skips told, %d lines "
+              "cut by a skip); latency median %.0f ms, 90th percentile %.0f ms"
+              % (k + 1, r["lines"], r["expected"], r["gaps"], r["told"], r["bad"],
+                 1000 * pct(lat, 0.5), 1000 * pct(lat, 0.9)))
+    lat = bench_latency(args)
+    print("latency alone: a line every 100 ms, one follower: median %.0f ms, 90th percentile "
+          "%.0f ms, most %.0f ms (%d lines)" % (1000 * pct(lat, 0.5), 1000 * pct(lat, 0.9),
+                                                1000 * max(lat), len(lat)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server", required=True)
@@ -223,10 +444,22 @@ def main():
     ap.add_argument("--jobs", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--worker-log", default="info")
+    ap.add_argument("--follow", action="store_true", help="live output instead (issue 15)")
+    ap.add_argument("--follow-jobs", type=int, default=50)
+    ap.add_argument("--mib-s", type=float, default=1.0)
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--followers", type=int, default=10)
+    ap.add_argument("--in-flight", type=int, default=1000,
+                    help="--follow: `true` jobs in flight (0: none)")
     args = ap.parse_args()
     for name in ("server", "worker", "client"):
         if getattr(args, name):
             setattr(args, name, os.path.abspath(getattr(args, name)))
+    if args.follow:
+        if not args.client:
+            sys.exit("--follow needs --client")
+        main_follow(args)
+        return
     n = args.jobs
     rows = {"worker, pipelined over one connection": [], "raw sh -c true, 2 at a time": []}
     if args.client:

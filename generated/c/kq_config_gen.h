@@ -47,6 +47,7 @@ typedef struct kq_config {
         char *status_token; /* Token the status page and metrics require, sent as the header 'Authorization: Bearer TOKEN' or as ?token=TOKEN; required when status_address is not loopback (use a long random string), optional on loopback; empty: no token. */
         bool status_show_output; /* Show the captured output of jobs on the status page and in /api/jobs/ID (off: lists only, as any client may see them). */
         uint64_t rejected_retry_seconds; /* A job a worker rejected (its directory is missing there) is offered to that worker again after its next report once this long has passed, the wait doubling at each rejection up to an hour. */
+        uint64_t live_output_buffer_bytes; /* Bytes of each running job's stdout and stderr the server keeps, the last ones, for kueue follow and show-job (the worker sends them while the job runs); 0 keeps none (followers then see only what comes after they start). */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {

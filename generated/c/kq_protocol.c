@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -2261,6 +2261,121 @@ static int dec_worker_info_list(kq_dec *d, cJSON *j, size_t max, kq_worker_info_
     return 0;
 }
 
+/* ---- StreamText -------------------------------------------------------- */
+
+void kq_stream_text_init(kq_stream_text *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const stream_text_fields[] = {
+    "offset",
+    "text",
+};
+
+void kq_stream_text_free(kq_stream_text *v)
+{
+    kq_str_free(&v->text);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_stream_text_copy(kq_stream_text *dst, const kq_stream_text *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->offset = src->offset;
+    if (kq_str_copy(&dst->text, &src->text) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_stream_text_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_stream_text(kq_buf *out, const kq_stream_text *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"offset\":", 10);
+    kq_enc_u64(out, v->offset);
+    kq_buf_append(out, ",\"text\":", 8);
+    kq_enc_str(out, &v->text);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_stream_text(kq_dec *d, cJSON *j, kq_stream_text *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "StreamText", stream_text_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "offset");
+        goto fail;
+    }
+    kq_dec_push(d, "offset");
+    if ((rc = kq_dec_u64(d, found[0], &out->offset)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "text");
+        goto fail;
+    }
+    kq_dec_push(d, "text");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_TEXT, &out->text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_stream_text_free(out);
+    return rc;
+}
+
+
+int kq_stream_text_encode(const kq_stream_text *v, kq_buf *out)
+{
+    return kq_stream_text_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_stream_text_encode_at(const kq_stream_text *v, unsigned level, kq_buf *out)
+{
+    enc_stream_text(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_stream_text_doc(kq_json_doc *doc, kq_stream_text *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_stream_text(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_stream_text_decode(const char *json, size_t len, kq_stream_text *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_stream_text_doc(&doc, out, err);
+}
+
+int kq_stream_text_decode_framed(const char *json, size_t len, kq_stream_text *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_stream_text_doc(&doc, out, err);
+}
+
 /* ---- HelloMessage ------------------------------------------------------ */
 
 static const char *const hello_names[] = {
@@ -2293,6 +2408,7 @@ void kq_hello_init(kq_hello *v)
 static const char *const hello_hello_from_worker_fields[] = {
     "worker_name",
     "extension_level",
+    "output_limit",
 };
 
 static void free_hello_hello_from_worker(kq_hello_hello_from_worker *v)
@@ -2308,6 +2424,8 @@ static int copy_hello_hello_from_worker(kq_hello_hello_from_worker *dst, const k
         goto fail;
     dst->has_extension_level = src->has_extension_level;
     dst->extension_level = src->extension_level;
+    dst->has_output_limit = src->has_output_limit;
+    dst->output_limit = src->output_limit;
     return 0;
 fail:
     free_hello_hello_from_worker(dst);
@@ -2322,16 +2440,20 @@ static void enc_hello_hello_from_worker(kq_buf *out, const kq_hello_hello_from_w
         kq_buf_append(out, ",\"extension_level\":", 19);
         kq_enc_u64(out, v->extension_level);
     }
+    if (level >= 1 && v->has_output_limit) {
+        kq_buf_append(out, ",\"output_limit\":", 16);
+        kq_enc_u64(out, v->output_limit);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_worker *out)
 {
-    cJSON *found[2];
+    cJSON *found[3];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 2,
+    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 3,
                             1, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -2346,6 +2468,13 @@ static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_
         out->has_extension_level = true;
         kq_dec_push(d, "extension_level");
         if ((rc = kq_dec_u64(d, found[1], &out->extension_level)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[2])) {
+        out->has_output_limit = true;
+        kq_dec_push(d, "output_limit");
+        if ((rc = kq_dec_u64(d, found[2], &out->output_limit)) < 0)
             goto fail;
         kq_dec_pop(d);
     }
@@ -2491,6 +2620,7 @@ static const char *const c2s_names[] = {
     "SetJobPriority",
     "ListJobsMatching",
     "RemoveArray",
+    "FollowJob",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -2512,11 +2642,12 @@ static const bool c2s_has_value[] = {
     true,
     true,
     true,
+    true,
 };
 
 const char *kq_c2s_tag_name(kq_c2s_tag tag)
 {
-    return (unsigned)tag < 17 ? c2s_names[tag] : "?";
+    return (unsigned)tag < 18 ? c2s_names[tag] : "?";
 }
 
 unsigned kq_c2s_tag_level(kq_c2s_tag tag)
@@ -2539,9 +2670,10 @@ unsigned kq_c2s_tag_level(kq_c2s_tag tag)
         1, /* SetJobPriority */
         1, /* ListJobsMatching */
         1, /* RemoveArray */
+        1, /* FollowJob */
     };
 
-    return (unsigned)tag < 17 ? levels[tag] : 0;
+    return (unsigned)tag < 18 ? levels[tag] : 0;
 }
 
 void kq_c2s_init(kq_c2s *v)
@@ -3312,6 +3444,77 @@ fail:
     return rc;
 }
 
+static const char *const c2s_follow_job_fields[] = {
+    "job_id",
+    "want_stdout",
+    "want_stderr",
+};
+
+static void free_c2s_follow_job(kq_c2s_follow_job *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_follow_job(kq_c2s_follow_job *dst, const kq_c2s_follow_job *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->want_stdout = src->want_stdout;
+    dst->want_stderr = src->want_stderr;
+    return 0;
+}
+
+static void enc_c2s_follow_job(kq_buf *out, const kq_c2s_follow_job *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"want_stdout\":", 15);
+    kq_enc_bool(out, v->want_stdout);
+    kq_buf_append(out, ",\"want_stderr\":", 15);
+    kq_enc_bool(out, v->want_stderr);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_follow_job(kq_dec *d, cJSON *j, kq_c2s_follow_job *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "FollowJob", c2s_follow_job_fields, 3,
+                            3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "want_stdout");
+        goto fail;
+    }
+    kq_dec_push(d, "want_stdout");
+    if ((rc = kq_dec_bool(d, found[1], &out->want_stdout)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "want_stderr");
+        goto fail;
+    }
+    kq_dec_push(d, "want_stderr");
+    if ((rc = kq_dec_bool(d, found[2], &out->want_stderr)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_follow_job(out);
+    return rc;
+}
+
 void kq_c2s_free(kq_c2s *v)
 {
     switch (v->tag) {
@@ -3353,6 +3556,9 @@ void kq_c2s_free(kq_c2s *v)
         break;
     case KQ_C2S_REMOVE_ARRAY:
         free_c2s_remove_array(&v->remove_array);
+        break;
+    case KQ_C2S_FOLLOW_JOB:
+        free_c2s_follow_job(&v->follow_job);
         break;
     default:
         break;
@@ -3415,6 +3621,10 @@ int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src)
         break;
     case KQ_C2S_REMOVE_ARRAY:
         if (copy_c2s_remove_array(&dst->remove_array, &src->remove_array) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_FOLLOW_JOB:
+        if (copy_c2s_follow_job(&dst->follow_job, &src->follow_job) < 0)
             goto fail;
         break;
     default:
@@ -3506,6 +3716,11 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v, unsigned level)
         enc_c2s_remove_array(out, &v->remove_array, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_C2S_FOLLOW_JOB:
+        kq_buf_append(out, "{\"FollowJob\":", 13);
+        enc_c2s_follow_job(out, &v->follow_job, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -3515,7 +3730,7 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 17, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 18, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_c2s_tag)tag;
@@ -3573,6 +3788,9 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
         break;
     case KQ_C2S_REMOVE_ARRAY:
         rc = dec_c2s_remove_array(d, payload, &out->remove_array);
+        break;
+    case KQ_C2S_FOLLOW_JOB:
+        rc = dec_c2s_follow_job(d, payload, &out->follow_job);
         break;
     }
     if (rc < 0) {
@@ -3644,6 +3862,7 @@ static const char *const s2c_names[] = {
     "ResourceList",
     "RequestResponse",
     "Bye",
+    "JobOutput",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -3661,17 +3880,34 @@ static const bool s2c_has_value[] = {
     true,
     true,
     false,
+    true,
 };
 
 const char *kq_s2c_tag_name(kq_s2c_tag tag)
 {
-    return (unsigned)tag < 13 ? s2c_names[tag] : "?";
+    return (unsigned)tag < 14 ? s2c_names[tag] : "?";
 }
 
 unsigned kq_s2c_tag_level(kq_s2c_tag tag)
 {
-    (void)tag;
-    return 0;
+    static const unsigned char levels[] = {
+        0, /* WelcomeClient */
+        0, /* AuthChallenge */
+        0, /* AuthAccepted */
+        0, /* AcceptJob */
+        0, /* RejectJob */
+        0, /* JobList */
+        0, /* JobInfo */
+        0, /* JobUpdated */
+        0, /* WorkerList */
+        0, /* WorkerInfo */
+        0, /* ResourceList */
+        0, /* RequestResponse */
+        0, /* Bye */
+        1, /* JobOutput */
+    };
+
+    return (unsigned)tag < 14 ? levels[tag] : 0;
 }
 
 void kq_s2c_init(kq_s2c *v)
@@ -4150,6 +4386,113 @@ fail:
     return rc;
 }
 
+static const char *const s2c_job_output_fields[] = {
+    "job_id",
+    "stdout_chunk",
+    "stderr_chunk",
+    "live",
+    "done",
+};
+
+static void free_s2c_job_output(kq_s2c_job_output *v)
+{
+    kq_stream_text_free(&v->stdout_chunk);
+    kq_stream_text_free(&v->stderr_chunk);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_job_output(kq_s2c_job_output *dst, const kq_s2c_job_output *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->has_stdout_chunk = src->has_stdout_chunk;
+    if (kq_stream_text_copy(&dst->stdout_chunk, &src->stdout_chunk) < 0)
+        goto fail;
+    dst->has_stderr_chunk = src->has_stderr_chunk;
+    if (kq_stream_text_copy(&dst->stderr_chunk, &src->stderr_chunk) < 0)
+        goto fail;
+    dst->live = src->live;
+    dst->done = src->done;
+    return 0;
+fail:
+    free_s2c_job_output(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_job_output(kq_buf *out, const kq_s2c_job_output *v, unsigned level)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"stdout_chunk\":", 16);
+    if (v->has_stdout_chunk)
+        enc_stream_text(out, &v->stdout_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"stderr_chunk\":", 16);
+    if (v->has_stderr_chunk)
+        enc_stream_text(out, &v->stderr_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"live\":", 8);
+    kq_enc_bool(out, v->live);
+    kq_buf_append(out, ",\"done\":", 8);
+    kq_enc_bool(out, v->done);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_job_output(kq_dec *d, cJSON *j, kq_s2c_job_output *out)
+{
+    cJSON *found[5];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "JobOutput", s2c_job_output_fields, 5,
+                            5, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[1])) {
+        out->has_stdout_chunk = true;
+        kq_dec_push(d, "stdout_chunk");
+        if ((rc = dec_stream_text(d, found[1], &out->stdout_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[2])) {
+        out->has_stderr_chunk = true;
+        kq_dec_push(d, "stderr_chunk");
+        if ((rc = dec_stream_text(d, found[2], &out->stderr_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "live");
+        goto fail;
+    }
+    kq_dec_push(d, "live");
+    if ((rc = kq_dec_bool(d, found[3], &out->live)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "done");
+        goto fail;
+    }
+    kq_dec_push(d, "done");
+    if ((rc = kq_dec_bool(d, found[4], &out->done)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_job_output(out);
+    return rc;
+}
+
 void kq_s2c_free(kq_s2c *v)
 {
     switch (v->tag) {
@@ -4182,6 +4525,9 @@ void kq_s2c_free(kq_s2c *v)
         break;
     case KQ_S2C_REQUEST_RESPONSE:
         free_s2c_request_response(&v->request_response);
+        break;
+    case KQ_S2C_JOB_OUTPUT:
+        free_s2c_job_output(&v->job_output);
         break;
     default:
         break;
@@ -4235,6 +4581,10 @@ int kq_s2c_copy(kq_s2c *dst, const kq_s2c *src)
         break;
     case KQ_S2C_REQUEST_RESPONSE:
         if (copy_s2c_request_response(&dst->request_response, &src->request_response) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_JOB_OUTPUT:
+        if (copy_s2c_job_output(&dst->job_output, &src->job_output) < 0)
             goto fail;
         break;
     default:
@@ -4310,6 +4660,11 @@ static void enc_s2c(kq_buf *out, const kq_s2c *v, unsigned level)
     case KQ_S2C_BYE:
         kq_buf_append(out, "\"Bye\"", 5);
         break;
+    case KQ_S2C_JOB_OUTPUT:
+        kq_buf_append(out, "{\"JobOutput\":", 13);
+        enc_s2c_job_output(out, &v->job_output, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -4319,7 +4674,7 @@ static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ServerToClientMessage", s2c_names, 13, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ServerToClientMessage", s2c_names, 14, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_s2c_tag)tag;
@@ -4366,6 +4721,9 @@ static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
     case KQ_S2C_BYE:
         rc = kq_dec_unit(d, payload);
         break;
+    case KQ_S2C_JOB_OUTPUT:
+        rc = dec_s2c_job_output(d, payload, &out->job_output);
+        break;
     }
     if (rc < 0) {
         memset(out, 0, sizeof *out);
@@ -4382,6 +4740,8 @@ int kq_s2c_encode(const kq_s2c *v, kq_buf *out)
 
 int kq_s2c_encode_at(const kq_s2c *v, unsigned level, kq_buf *out)
 {
+    if (kq_s2c_tag_level(v->tag) > level)
+        return -EPROTO;
     enc_s2c(out, v, level);
     return out->oom ? -ENOMEM : 0;
 }
@@ -4431,6 +4791,7 @@ static const char *const w2s_names[] = {
     "RejectJobOffer",
     "Bye",
     "RequeueJob",
+    "OutputChunk",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -4445,11 +4806,12 @@ static const bool w2s_has_value[] = {
     true,
     false,
     true,
+    true,
 };
 
 const char *kq_w2s_tag_name(kq_w2s_tag tag)
 {
-    return (unsigned)tag < 10 ? w2s_names[tag] : "?";
+    return (unsigned)tag < 11 ? w2s_names[tag] : "?";
 }
 
 unsigned kq_w2s_tag_level(kq_w2s_tag tag)
@@ -4465,9 +4827,10 @@ unsigned kq_w2s_tag_level(kq_w2s_tag tag)
         0, /* RejectJobOffer */
         0, /* Bye */
         1, /* RequeueJob */
+        1, /* OutputChunk */
     };
 
-    return (unsigned)tag < 10 ? levels[tag] : 0;
+    return (unsigned)tag < 11 ? levels[tag] : 0;
 }
 
 void kq_w2s_init(kq_w2s *v)
@@ -4609,6 +4972,89 @@ fail:
     return rc;
 }
 
+static const char *const w2s_output_chunk_fields[] = {
+    "job_id",
+    "stdout_chunk",
+    "stderr_chunk",
+};
+
+static void free_w2s_output_chunk(kq_w2s_output_chunk *v)
+{
+    kq_stream_text_free(&v->stdout_chunk);
+    kq_stream_text_free(&v->stderr_chunk);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_w2s_output_chunk(kq_w2s_output_chunk *dst, const kq_w2s_output_chunk *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->has_stdout_chunk = src->has_stdout_chunk;
+    if (kq_stream_text_copy(&dst->stdout_chunk, &src->stdout_chunk) < 0)
+        goto fail;
+    dst->has_stderr_chunk = src->has_stderr_chunk;
+    if (kq_stream_text_copy(&dst->stderr_chunk, &src->stderr_chunk) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_w2s_output_chunk(dst);
+    return -ENOMEM;
+}
+
+static void enc_w2s_output_chunk(kq_buf *out, const kq_w2s_output_chunk *v, unsigned level)
+{
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"stdout_chunk\":", 16);
+    if (v->has_stdout_chunk)
+        enc_stream_text(out, &v->stdout_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"stderr_chunk\":", 16);
+    if (v->has_stderr_chunk)
+        enc_stream_text(out, &v->stderr_chunk, level);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_w2s_output_chunk(kq_dec *d, cJSON *j, kq_w2s_output_chunk *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "OutputChunk", w2s_output_chunk_fields, 3,
+                            3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[1])) {
+        out->has_stdout_chunk = true;
+        kq_dec_push(d, "stdout_chunk");
+        if ((rc = dec_stream_text(d, found[1], &out->stdout_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[2])) {
+        out->has_stderr_chunk = true;
+        kq_dec_push(d, "stderr_chunk");
+        if ((rc = dec_stream_text(d, found[2], &out->stderr_chunk)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    return 0;
+fail:
+    free_w2s_output_chunk(out);
+    return rc;
+}
+
 void kq_w2s_free(kq_w2s *v)
 {
     switch (v->tag) {
@@ -4638,6 +5084,9 @@ void kq_w2s_free(kq_w2s *v)
         break;
     case KQ_W2S_REQUEUE_JOB:
         free_w2s_requeue_job(&v->requeue_job);
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        free_w2s_output_chunk(&v->output_chunk);
         break;
     default:
         break;
@@ -4684,6 +5133,10 @@ int kq_w2s_copy(kq_w2s *dst, const kq_w2s *src)
         break;
     case KQ_W2S_REQUEUE_JOB:
         if (copy_w2s_requeue_job(&dst->requeue_job, &src->requeue_job) < 0)
+            goto fail;
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        if (copy_w2s_output_chunk(&dst->output_chunk, &src->output_chunk) < 0)
             goto fail;
         break;
     default:
@@ -4746,6 +5199,11 @@ static void enc_w2s(kq_buf *out, const kq_w2s *v, unsigned level)
         enc_w2s_requeue_job(out, &v->requeue_job, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        kq_buf_append(out, "{\"OutputChunk\":", 15);
+        enc_w2s_output_chunk(out, &v->output_chunk, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -4755,7 +5213,7 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 10, &tag, &payload);
+    rc = kq_dec_variant(d, j, "WorkerToServerMessage", w2s_names, 11, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_w2s_tag)tag;
@@ -4792,6 +5250,9 @@ static int dec_w2s(kq_dec *d, cJSON *j, kq_w2s *out)
         break;
     case KQ_W2S_REQUEUE_JOB:
         rc = dec_w2s_requeue_job(d, payload, &out->requeue_job);
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        rc = dec_w2s_output_chunk(d, payload, &out->output_chunk);
         break;
     }
     if (rc < 0) {
@@ -4859,6 +5320,7 @@ static const char *const s2w_names[] = {
     "KillJob",
     "Bye",
     "ReportStored",
+    "WatchOutput",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -4872,11 +5334,12 @@ static const bool s2w_has_value[] = {
     true,
     false,
     true,
+    true,
 };
 
 const char *kq_s2w_tag_name(kq_s2w_tag tag)
 {
-    return (unsigned)tag < 9 ? s2w_names[tag] : "?";
+    return (unsigned)tag < 10 ? s2w_names[tag] : "?";
 }
 
 unsigned kq_s2w_tag_level(kq_s2w_tag tag)
@@ -4891,9 +5354,10 @@ unsigned kq_s2w_tag_level(kq_s2w_tag tag)
         0, /* KillJob */
         0, /* Bye */
         1, /* ReportStored */
+        1, /* WatchOutput */
     };
 
-    return (unsigned)tag < 9 ? levels[tag] : 0;
+    return (unsigned)tag < 10 ? levels[tag] : 0;
 }
 
 void kq_s2w_init(kq_s2w *v)
@@ -4905,6 +5369,7 @@ static const char *const s2w_auth_challenge_fields[] = {
     "salt",
     "extension_level",
     "state_id",
+    "output_keep",
 };
 
 static void free_s2w_auth_challenge(kq_s2w_auth_challenge *v)
@@ -4923,6 +5388,8 @@ static int copy_s2w_auth_challenge(kq_s2w_auth_challenge *dst, const kq_s2w_auth
     dst->extension_level = src->extension_level;
     if (kq_str_copy(&dst->state_id, &src->state_id) < 0)
         goto fail;
+    dst->has_output_keep = src->has_output_keep;
+    dst->output_keep = src->output_keep;
     return 0;
 fail:
     free_s2w_auth_challenge(dst);
@@ -4941,16 +5408,20 @@ static void enc_s2w_auth_challenge(kq_buf *out, const kq_s2w_auth_challenge *v, 
         kq_buf_append(out, ",\"state_id\":", 12);
         kq_enc_str(out, &v->state_id);
     }
+    if (level >= 1 && v->has_output_keep) {
+        kq_buf_append(out, ",\"output_keep\":", 15);
+        kq_enc_u64(out, v->output_keep);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *out)
 {
-    cJSON *found[3];
+    cJSON *found[4];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 3,
+    if ((rc = kq_dec_fields(d, j, "AuthChallenge", s2w_auth_challenge_fields, 4,
                             1, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -4972,6 +5443,13 @@ static int dec_s2w_auth_challenge(kq_dec *d, cJSON *j, kq_s2w_auth_challenge *ou
     if ((rc = kq_dec_opt_str(d, found[2], 64, &out->state_id)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[3])) {
+        out->has_output_keep = true;
+        kq_dec_push(d, "output_keep");
+        if ((rc = kq_dec_u64(d, found[3], &out->output_keep)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
     return 0;
 fail:
     free_s2w_auth_challenge(out);
@@ -5025,6 +5503,65 @@ fail:
     return rc;
 }
 
+static const char *const s2w_watch_output_fields[] = {
+    "job_id",
+    "watched",
+};
+
+static void free_s2w_watch_output(kq_s2w_watch_output *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2w_watch_output(kq_s2w_watch_output *dst, const kq_s2w_watch_output *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->job_id = src->job_id;
+    dst->watched = src->watched;
+    return 0;
+}
+
+static void enc_s2w_watch_output(kq_buf *out, const kq_s2w_watch_output *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"job_id\":", 10);
+    kq_enc_u64(out, v->job_id);
+    kq_buf_append(out, ",\"watched\":", 11);
+    kq_enc_bool(out, v->watched);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2w_watch_output(kq_dec *d, cJSON *j, kq_s2w_watch_output *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "WatchOutput", s2w_watch_output_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "job_id");
+        goto fail;
+    }
+    kq_dec_push(d, "job_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->job_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "watched");
+        goto fail;
+    }
+    kq_dec_push(d, "watched");
+    if ((rc = kq_dec_bool(d, found[1], &out->watched)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2w_watch_output(out);
+    return rc;
+}
+
 void kq_s2w_free(kq_s2w *v)
 {
     switch (v->tag) {
@@ -5045,6 +5582,9 @@ void kq_s2w_free(kq_s2w *v)
         break;
     case KQ_S2W_REPORT_STORED:
         free_s2w_report_stored(&v->report_stored);
+        break;
+    case KQ_S2W_WATCH_OUTPUT:
+        free_s2w_watch_output(&v->watch_output);
         break;
     default:
         break;
@@ -5082,6 +5622,10 @@ int kq_s2w_copy(kq_s2w *dst, const kq_s2w *src)
         break;
     case KQ_S2W_REPORT_STORED:
         if (copy_s2w_report_stored(&dst->report_stored, &src->report_stored) < 0)
+            goto fail;
+        break;
+    case KQ_S2W_WATCH_OUTPUT:
+        if (copy_s2w_watch_output(&dst->watch_output, &src->watch_output) < 0)
             goto fail;
         break;
     default:
@@ -5137,6 +5681,11 @@ static void enc_s2w(kq_buf *out, const kq_s2w *v, unsigned level)
         enc_s2w_report_stored(out, &v->report_stored, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_S2W_WATCH_OUTPUT:
+        kq_buf_append(out, "{\"WatchOutput\":", 15);
+        enc_s2w_watch_output(out, &v->watch_output, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -5146,7 +5695,7 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 9, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ServerToWorkerMessage", s2w_names, 10, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_s2w_tag)tag;
@@ -5180,6 +5729,9 @@ static int dec_s2w(kq_dec *d, cJSON *j, kq_s2w *out)
         break;
     case KQ_S2W_REPORT_STORED:
         rc = dec_s2w_report_stored(d, payload, &out->report_stored);
+        break;
+    case KQ_S2W_WATCH_OUTPUT:
+        rc = dec_s2w_watch_output(d, payload, &out->watch_output);
         break;
     }
     if (rc < 0) {
@@ -5487,6 +6039,31 @@ static int ops_worker_info_decode(const char *json, size_t len, void *out, kq_er
     return kq_worker_info_decode(json, len, out, err);
 }
 
+static void ops_stream_text_init(void *v)
+{
+    kq_stream_text_init(v);
+}
+
+static void ops_stream_text_free(void *v)
+{
+    kq_stream_text_free(v);
+}
+
+static int ops_stream_text_encode(const void *v, kq_buf *out)
+{
+    return kq_stream_text_encode(v, out);
+}
+
+static int ops_stream_text_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_stream_text_encode_at(v, level, out);
+}
+
+static int ops_stream_text_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_stream_text_decode(json, len, out, err);
+}
+
 static void ops_hello_init(void *v)
 {
     kq_hello_init(v);
@@ -5633,6 +6210,8 @@ const kq_type_ops kq_protocol_types[] = {
      ops_system_info_encode, ops_system_info_encode_at, ops_system_info_decode},
     {"WorkerInfo", sizeof(kq_worker_info), ops_worker_info_init, ops_worker_info_free,
      ops_worker_info_encode, ops_worker_info_encode_at, ops_worker_info_decode},
+    {"StreamText", sizeof(kq_stream_text), ops_stream_text_init, ops_stream_text_free,
+     ops_stream_text_encode, ops_stream_text_encode_at, ops_stream_text_decode},
     {"HelloMessage", sizeof(kq_hello), ops_hello_init, ops_hello_free,
      ops_hello_encode, ops_hello_encode_at, ops_hello_decode},
     {"ClientToServerMessage", sizeof(kq_c2s), ops_c2s_init, ops_c2s_free,
@@ -5645,7 +6224,7 @@ const kq_type_ops kq_protocol_types[] = {
      ops_s2w_encode, ops_s2w_encode_at, ops_s2w_decode},
 };
 
-const size_t kq_protocol_type_count = 15;
+const size_t kq_protocol_type_count = 16;
 
 const kq_type_ops *kq_protocol_type(const char *name)
 {

@@ -47,7 +47,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -339,6 +339,21 @@ typedef struct kq_worker_info_list {
 
 void kq_worker_info_list_free(kq_worker_info_list *l);
 
+/* StreamText: Kueue-C: new text of one output stream (stdout or stderr) of a running job. */
+typedef struct kq_stream_text {
+    uint64_t offset; /* Where text starts in the stream's text of this run: the bytes of it that came before.  A gap after what the receiver had is text skipped (not kept, or not sent to a slow follower). */
+    kq_str text; /* The job's bytes, invalid UTF-8 repaired as in its final output; a character is never split between two pieces, so the pieces of a stream joined are its final text (up to output_limit_bytes of the worker). */
+} kq_stream_text;
+
+void kq_stream_text_init(kq_stream_text *v);
+void kq_stream_text_free(kq_stream_text *v);
+KQ_NODISCARD int kq_stream_text_copy(kq_stream_text *dst, const kq_stream_text *src);
+int kq_stream_text_encode(const kq_stream_text *v, kq_buf *out);
+KQ_NODISCARD int kq_stream_text_encode_at(const kq_stream_text *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_stream_text_decode(const char *json, size_t len, kq_stream_text *out, kq_error *err);
+KQ_NODISCARD int kq_stream_text_decode_framed(const char *json, size_t len, kq_stream_text *out,
+                                kq_error *err);
+
 /* HelloMessage: First message on every connection, sent by the side that connected. */
 typedef enum kq_hello_tag {
     KQ_HELLO_HELLO_FROM_CLIENT, /* HelloFromClient: A kueue client. */
@@ -350,6 +365,8 @@ typedef struct kq_hello_hello_from_worker {
     kq_str worker_name; /* Host name up to the first dot. */
     bool has_extension_level;
     uint64_t extension_level; /* Kueue-C: the highest extension level the worker speaks; absent from the original. */
+    bool has_output_limit;
+    uint64_t output_limit; /* Kueue-C: the worker's output_limit_bytes: the live output of a job's stream (OutputChunk) ends within it (3 bytes of text per byte at most, once repaired, and the truncation note). */
 } kq_hello_hello_from_worker;
 
 typedef struct kq_hello {
@@ -392,6 +409,7 @@ typedef enum kq_c2s_tag {
     KQ_C2S_SET_JOB_PRIORITY, /* SetJobPriority: Kueue-C: change the priority of a pending job (needs auth); answered with RequestResponse. */
     KQ_C2S_LIST_JOBS_MATCHING, /* ListJobsMatching: Kueue-C: ListJobs of the jobs that match the filters (an original server would ignore a filter field and list everything); answered with a JobList whose counters cover the matching jobs. */
     KQ_C2S_REMOVE_ARRAY, /* RemoveArray: Kueue-C: cancel every job of an array that has not ended, killing running ones if kill is set (needs auth); answered with RequestResponse. */
+    KQ_C2S_FOLLOW_JOB, /* FollowJob: Kueue-C: the job now (JobUpdated), then its output as it is written (JobOutput, the first with the last of what it wrote so far) and each change of it (JobUpdated), until a JobOutput with done; RequestResponse if the job is unknown.  Needs no auth.  The original closes the connection instead. */
 } kq_c2s_tag;
 
 /* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
@@ -470,6 +488,13 @@ typedef struct kq_c2s_remove_array {
     bool kill; /* Kill the array's running jobs too. */
 } kq_c2s_remove_array;
 
+/* ClientToServerMessage::FollowJob: Kueue-C: the job now (JobUpdated), then its output as it is written (JobOutput, the first with the last of what it wrote so far) and each change of it (JobUpdated), until a JobOutput with done; RequestResponse if the job is unknown.  Needs no auth.  The original closes the connection instead. */
+typedef struct kq_c2s_follow_job {
+    uint64_t job_id; /* The job. */
+    bool want_stdout; /* Send its stdout. */
+    bool want_stderr; /* Send its stderr. */
+} kq_c2s_follow_job;
+
 typedef struct kq_c2s {
     kq_c2s_tag tag;
     union {
@@ -486,6 +511,7 @@ typedef struct kq_c2s {
         kq_c2s_set_job_priority set_job_priority;
         kq_c2s_list_jobs_matching list_jobs_matching;
         kq_c2s_remove_array remove_array;
+        kq_c2s_follow_job follow_job;
     };
 } kq_c2s;
 
@@ -518,6 +544,7 @@ typedef enum kq_s2c_tag {
     KQ_S2C_RESOURCE_LIST, /* ResourceList: Answer to ListResources. */
     KQ_S2C_REQUEST_RESPONSE, /* RequestResponse: Outcome of a request that has no other answer. */
     KQ_S2C_BYE, /* Bye: The server shuts down. */
+    KQ_S2C_JOB_OUTPUT, /* JobOutput: Kueue-C: output of a job the client follows (FollowJob): nothing promised durable, except with done. */
 } kq_s2c_tag;
 
 /* ServerToClientMessage::AuthChallenge: A challenge to answer with AuthResponse. */
@@ -565,6 +592,17 @@ typedef struct kq_s2c_request_response {
     kq_str text; /* What happened. */
 } kq_s2c_request_response;
 
+/* ServerToClientMessage::JobOutput: Kueue-C: output of a job the client follows (FollowJob): nothing promised durable, except with done. */
+typedef struct kq_s2c_job_output {
+    uint64_t job_id; /* The job. */
+    bool has_stdout_chunk;
+    kq_stream_text stdout_chunk; /* New stdout text, if any. */
+    bool has_stderr_chunk;
+    kq_stream_text stderr_chunk; /* New stderr text, if any. */
+    bool live; /* Whether the job's output comes as it is written: false while it waits, and while it runs on a worker that does not send it (the original), whose output comes when the job ends. */
+    bool done; /* The job ended and this is the end of its output (the last of its final output): nothing more comes for it. */
+} kq_s2c_job_output;
+
 typedef struct kq_s2c {
     kq_s2c_tag tag;
     union {
@@ -579,6 +617,7 @@ typedef struct kq_s2c {
         kq_worker_info worker_info;
         kq_s2c_resource_list resource_list;
         kq_s2c_request_response request_response;
+        kq_s2c_job_output job_output;
     };
 } kq_s2c;
 
@@ -608,6 +647,7 @@ typedef enum kq_w2s_tag {
     KQ_W2S_REJECT_JOB_OFFER, /* RejectJobOffer: This worker can never run the job (no such cwd). */
     KQ_W2S_BYE, /* Bye: The worker leaves. */
     KQ_W2S_REQUEUE_JOB, /* RequeueJob: Kueue-C: the worker gave the job up before its end (it shut down, with on_shutdown = requeue): queue it again.  Acknowledged with ReportStored, as a report. */
+    KQ_W2S_OUTPUT_CHUNK, /* OutputChunk: Kueue-C: new output of a running job, only to a server of level 1: at most every 200 ms while the job is watched (WatchOutput), else once a second and no more than the server keeps.  Promises nothing: the final output (UpdateJobResults) replaces it. */
 } kq_w2s_tag;
 
 /* WorkerToServerMessage::UpdateJobResults: Captured output of a job that ended. */
@@ -623,6 +663,15 @@ typedef struct kq_w2s_requeue_job {
     kq_str reason; /* Why, for people: worker "node1" shut down (SIGTERM). */
 } kq_w2s_requeue_job;
 
+/* WorkerToServerMessage::OutputChunk: Kueue-C: new output of a running job, only to a server of level 1: at most every 200 ms while the job is watched (WatchOutput), else once a second and no more than the server keeps.  Promises nothing: the final output (UpdateJobResults) replaces it. */
+typedef struct kq_w2s_output_chunk {
+    uint64_t job_id; /* The job. */
+    bool has_stdout_chunk;
+    kq_stream_text stdout_chunk; /* New stdout text, if any. */
+    bool has_stderr_chunk;
+    kq_stream_text stderr_chunk; /* New stderr text, if any. */
+} kq_w2s_output_chunk;
+
 typedef struct kq_w2s {
     kq_w2s_tag tag;
     union {
@@ -635,6 +684,7 @@ typedef struct kq_w2s {
         kq_job_info defer_job_offer;
         kq_job_info reject_job_offer;
         kq_w2s_requeue_job requeue_job;
+        kq_w2s_output_chunk output_chunk;
     };
 } kq_w2s;
 
@@ -663,6 +713,7 @@ typedef enum kq_s2w_tag {
     KQ_S2W_KILL_JOB, /* KillJob: Kill the running job (status Canceled). */
     KQ_S2W_BYE, /* Bye: The server shuts down. */
     KQ_S2W_REPORT_STORED, /* ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
+    KQ_S2W_WATCH_OUTPUT, /* WatchOutput: Kueue-C: whether clients follow the job (it runs, or is about to run, on this worker): watched, send its output as it is written (OutputChunk, at most every 200 ms); not (the default), only the last output_keep bytes of each stream, once a second, for show-job and a new follower's first lines. */
 } kq_s2w_tag;
 
 /* ServerToWorkerMessage::AuthChallenge: The challenge, sent unprompted after WelcomeWorker. */
@@ -671,12 +722,20 @@ typedef struct kq_s2w_auth_challenge {
     bool has_extension_level;
     uint64_t extension_level; /* Kueue-C: the server's extension level, only to a worker that announced one; the session then speaks the lower of the two. */
     kq_str state_id; /* Kueue-C: names the server's stored state (its state file, for the file's life); absent when the state is in memory only.  A worker reports a job only to a server of the state that started it, and keeps it running meanwhile. */
+    bool has_output_keep;
+    uint64_t output_keep; /* Kueue-C: the bytes of each output stream of a running job the server keeps (live_output_buffer_bytes): of a job nobody follows (WatchOutput) a worker sends no more than that, once a second. */
 } kq_s2w_auth_challenge;
 
 /* ServerToWorkerMessage::ReportStored: Kueue-C: the worker's report of the job (UpdateJobStatus then UpdateJobResults) is handled for good: stored, or known already, or refused; the worker forgets it.  Sent after the server's state holds it; a report not acknowledged is sent again after a reconnect. */
 typedef struct kq_s2w_report_stored {
     uint64_t job_id; /* The job. */
 } kq_s2w_report_stored;
+
+/* ServerToWorkerMessage::WatchOutput: Kueue-C: whether clients follow the job (it runs, or is about to run, on this worker): watched, send its output as it is written (OutputChunk, at most every 200 ms); not (the default), only the last output_keep bytes of each stream, once a second, for show-job and a new follower's first lines. */
+typedef struct kq_s2w_watch_output {
+    uint64_t job_id; /* The job. */
+    bool watched; /* Whether it is followed. */
+} kq_s2w_watch_output;
 
 typedef struct kq_s2w {
     kq_s2w_tag tag;
@@ -688,6 +747,7 @@ typedef struct kq_s2w {
         kq_job_info withdraw_job_offer;
         kq_job_info kill_job;
         kq_s2w_report_stored report_stored;
+        kq_s2w_watch_output watch_output;
     };
 } kq_s2w;
 

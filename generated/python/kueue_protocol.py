@@ -847,6 +847,20 @@ class WorkerInfo(_Struct):
 _TYPES["WorkerInfo"] = WorkerInfo
 
 
+@dataclasses.dataclass
+class StreamText(_Struct):
+    """Kueue-C: new text of one output stream (stdout or stderr) of a running job."""
+
+    offset: int = 0
+    text: str = ""
+    _kq_fields: ClassVar[tuple] = (
+        ("offset", ("u64",), 0),
+        ("text", ("str", LIMITS['text']), 0),
+    )
+
+_TYPES["StreamText"] = StreamText
+
+
 class HelloMessage(_Enum):
     """First message on every connection, sent by the side that connected."""
 
@@ -869,9 +883,11 @@ class _HelloMessage_HelloFromWorker(HelloMessage):
     _kq_form: ClassVar[str] = "struct"
     worker_name: str = ""
     extension_level: Optional[int] = None
+    output_limit: Optional[int] = None
     _kq_fields: ClassVar[tuple] = (
         ("worker_name", ("str", LIMITS['name']), 0),
         ("extension_level", ("opt", ("u64",)), 1),
+        ("output_limit", ("opt", ("u64",)), 1),
     )
 
 
@@ -1131,6 +1147,24 @@ class _ClientToServerMessage_RemoveArray(ClientToServerMessage):
 
 
 
+@dataclasses.dataclass
+class _ClientToServerMessage_FollowJob(ClientToServerMessage):
+    """Kueue-C: the job now (JobUpdated), then its output as it is written (JobOutput, the first with the last of what it wrote so far) and each change of it (JobUpdated), until a JobOutput with done; RequestResponse if the job is unknown.  Needs no auth.  The original closes the connection instead."""
+
+    _kq_variant: ClassVar[str] = "FollowJob"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    want_stdout: bool = False
+    want_stderr: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("want_stdout", ("bool",), 0),
+        ("want_stderr", ("bool",), 0),
+    )
+
+
+
 ClientToServerMessage.AuthRequest = _ClientToServerMessage_AuthRequest
 _ClientToServerMessage_AuthRequest.__qualname__ = "ClientToServerMessage.AuthRequest"
 ClientToServerMessage.AuthResponse = _ClientToServerMessage_AuthResponse
@@ -1165,6 +1199,8 @@ ClientToServerMessage.ListJobsMatching = _ClientToServerMessage_ListJobsMatching
 _ClientToServerMessage_ListJobsMatching.__qualname__ = "ClientToServerMessage.ListJobsMatching"
 ClientToServerMessage.RemoveArray = _ClientToServerMessage_RemoveArray
 _ClientToServerMessage_RemoveArray.__qualname__ = "ClientToServerMessage.RemoveArray"
+ClientToServerMessage.FollowJob = _ClientToServerMessage_FollowJob
+_ClientToServerMessage_FollowJob.__qualname__ = "ClientToServerMessage.FollowJob"
 ClientToServerMessage._kq_variants = {
     "AuthRequest": _ClientToServerMessage_AuthRequest,
     "AuthResponse": _ClientToServerMessage_AuthResponse,
@@ -1183,6 +1219,7 @@ ClientToServerMessage._kq_variants = {
     "SetJobPriority": _ClientToServerMessage_SetJobPriority,
     "ListJobsMatching": _ClientToServerMessage_ListJobsMatching,
     "RemoveArray": _ClientToServerMessage_RemoveArray,
+    "FollowJob": _ClientToServerMessage_FollowJob,
 }
 _TYPES["ClientToServerMessage"] = ClientToServerMessage
 
@@ -1363,6 +1400,28 @@ class _ServerToClientMessage_Bye(ServerToClientMessage):
     _kq_form: ClassVar[str] = "unit"
 
 
+@dataclasses.dataclass
+class _ServerToClientMessage_JobOutput(ServerToClientMessage):
+    """Kueue-C: output of a job the client follows (FollowJob): nothing promised durable, except with done."""
+
+    _kq_variant: ClassVar[str] = "JobOutput"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    stdout_chunk: Optional["StreamText"] = None
+    stderr_chunk: Optional["StreamText"] = None
+    live: bool = False
+    done: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("stdout_chunk", ("opt", ("ref", "StreamText")), 0),
+        ("stderr_chunk", ("opt", ("ref", "StreamText")), 0),
+        ("live", ("bool",), 0),
+        ("done", ("bool",), 0),
+    )
+
+
+
 ServerToClientMessage.WelcomeClient = _ServerToClientMessage_WelcomeClient
 _ServerToClientMessage_WelcomeClient.__qualname__ = "ServerToClientMessage.WelcomeClient"
 ServerToClientMessage.AuthChallenge = _ServerToClientMessage_AuthChallenge
@@ -1389,6 +1448,8 @@ ServerToClientMessage.RequestResponse = _ServerToClientMessage_RequestResponse
 _ServerToClientMessage_RequestResponse.__qualname__ = "ServerToClientMessage.RequestResponse"
 ServerToClientMessage.Bye = _ServerToClientMessage_Bye
 _ServerToClientMessage_Bye.__qualname__ = "ServerToClientMessage.Bye"
+ServerToClientMessage.JobOutput = _ServerToClientMessage_JobOutput
+_ServerToClientMessage_JobOutput.__qualname__ = "ServerToClientMessage.JobOutput"
 ServerToClientMessage._kq_variants = {
     "WelcomeClient": _ServerToClientMessage_WelcomeClient,
     "AuthChallenge": _ServerToClientMessage_AuthChallenge,
@@ -1403,6 +1464,7 @@ ServerToClientMessage._kq_variants = {
     "ResourceList": _ServerToClientMessage_ResourceList,
     "RequestResponse": _ServerToClientMessage_RequestResponse,
     "Bye": _ServerToClientMessage_Bye,
+    "JobOutput": _ServerToClientMessage_JobOutput,
 }
 _TYPES["ServerToClientMessage"] = ServerToClientMessage
 
@@ -1524,6 +1586,24 @@ class _WorkerToServerMessage_RequeueJob(WorkerToServerMessage):
 
 
 
+@dataclasses.dataclass
+class _WorkerToServerMessage_OutputChunk(WorkerToServerMessage):
+    """Kueue-C: new output of a running job, only to a server of level 1: at most every 200 ms while the job is watched (WatchOutput), else once a second and no more than the server keeps.  Promises nothing: the final output (UpdateJobResults) replaces it."""
+
+    _kq_variant: ClassVar[str] = "OutputChunk"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    stdout_chunk: Optional["StreamText"] = None
+    stderr_chunk: Optional["StreamText"] = None
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("stdout_chunk", ("opt", ("ref", "StreamText")), 0),
+        ("stderr_chunk", ("opt", ("ref", "StreamText")), 0),
+    )
+
+
+
 WorkerToServerMessage.AuthResponse = _WorkerToServerMessage_AuthResponse
 _WorkerToServerMessage_AuthResponse.__qualname__ = "WorkerToServerMessage.AuthResponse"
 WorkerToServerMessage.UpdateSystemInfo = _WorkerToServerMessage_UpdateSystemInfo
@@ -1544,6 +1624,8 @@ WorkerToServerMessage.Bye = _WorkerToServerMessage_Bye
 _WorkerToServerMessage_Bye.__qualname__ = "WorkerToServerMessage.Bye"
 WorkerToServerMessage.RequeueJob = _WorkerToServerMessage_RequeueJob
 _WorkerToServerMessage_RequeueJob.__qualname__ = "WorkerToServerMessage.RequeueJob"
+WorkerToServerMessage.OutputChunk = _WorkerToServerMessage_OutputChunk
+_WorkerToServerMessage_OutputChunk.__qualname__ = "WorkerToServerMessage.OutputChunk"
 WorkerToServerMessage._kq_variants = {
     "AuthResponse": _WorkerToServerMessage_AuthResponse,
     "UpdateSystemInfo": _WorkerToServerMessage_UpdateSystemInfo,
@@ -1555,6 +1637,7 @@ WorkerToServerMessage._kq_variants = {
     "RejectJobOffer": _WorkerToServerMessage_RejectJobOffer,
     "Bye": _WorkerToServerMessage_Bye,
     "RequeueJob": _WorkerToServerMessage_RequeueJob,
+    "OutputChunk": _WorkerToServerMessage_OutputChunk,
 }
 _TYPES["WorkerToServerMessage"] = WorkerToServerMessage
 
@@ -1582,10 +1665,12 @@ class _ServerToWorkerMessage_AuthChallenge(ServerToWorkerMessage):
     salt: str = ""
     extension_level: Optional[int] = None
     state_id: Optional[str] = None
+    output_keep: Optional[int] = None
     _kq_fields: ClassVar[tuple] = (
         ("salt", ("str", LIMITS['salt']), 0),
         ("extension_level", ("opt", ("u64",)), 1),
         ("state_id", ("opt", ("str", 64)), 1),
+        ("output_keep", ("opt", ("u64",)), 1),
     )
 
 
@@ -1662,6 +1747,22 @@ class _ServerToWorkerMessage_ReportStored(ServerToWorkerMessage):
 
 
 
+@dataclasses.dataclass
+class _ServerToWorkerMessage_WatchOutput(ServerToWorkerMessage):
+    """Kueue-C: whether clients follow the job (it runs, or is about to run, on this worker): watched, send its output as it is written (OutputChunk, at most every 200 ms); not (the default), only the last output_keep bytes of each stream, once a second, for show-job and a new follower's first lines."""
+
+    _kq_variant: ClassVar[str] = "WatchOutput"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    job_id: int = 0
+    watched: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("job_id", ("u64",), 0),
+        ("watched", ("bool",), 0),
+    )
+
+
+
 ServerToWorkerMessage.WelcomeWorker = _ServerToWorkerMessage_WelcomeWorker
 _ServerToWorkerMessage_WelcomeWorker.__qualname__ = "ServerToWorkerMessage.WelcomeWorker"
 ServerToWorkerMessage.AuthChallenge = _ServerToWorkerMessage_AuthChallenge
@@ -1680,6 +1781,8 @@ ServerToWorkerMessage.Bye = _ServerToWorkerMessage_Bye
 _ServerToWorkerMessage_Bye.__qualname__ = "ServerToWorkerMessage.Bye"
 ServerToWorkerMessage.ReportStored = _ServerToWorkerMessage_ReportStored
 _ServerToWorkerMessage_ReportStored.__qualname__ = "ServerToWorkerMessage.ReportStored"
+ServerToWorkerMessage.WatchOutput = _ServerToWorkerMessage_WatchOutput
+_ServerToWorkerMessage_WatchOutput.__qualname__ = "ServerToWorkerMessage.WatchOutput"
 ServerToWorkerMessage._kq_variants = {
     "WelcomeWorker": _ServerToWorkerMessage_WelcomeWorker,
     "AuthChallenge": _ServerToWorkerMessage_AuthChallenge,
@@ -1690,6 +1793,7 @@ ServerToWorkerMessage._kq_variants = {
     "KillJob": _ServerToWorkerMessage_KillJob,
     "Bye": _ServerToWorkerMessage_Bye,
     "ReportStored": _ServerToWorkerMessage_ReportStored,
+    "WatchOutput": _ServerToWorkerMessage_WatchOutput,
 }
 _TYPES["ServerToWorkerMessage"] = ServerToWorkerMessage
 

@@ -142,6 +142,18 @@ static const kq_cli_opt opt_env = {
     KQ_OPT_ENV, 0, "env", "NAME=VALUE", KQ_ARG_TEXT, true,
     "Set an environment variable for the job (also with --no-env); "
     "repeatable"};
+static const kq_cli_opt opt_lines = {
+    KQ_OPT_LINES, 'n', "lines", "N", KQ_ARG_U64, false,
+    "How many of the last lines written so far to print first [default: 20]"};
+static const kq_cli_opt opt_err_stream = {
+    KQ_OPT_ERR_STREAM, 0, "stderr", NULL, KQ_ARG_FLAG, false,
+    "The job's stderr instead of its stdout"};
+static const kq_cli_opt opt_both = {
+    KQ_OPT_BOTH, 0, "both", NULL, KQ_ARG_FLAG, false,
+    "Both streams, each line marked [stdout] or [stderr]"};
+static const kq_cli_opt opt_follow = {
+    KQ_OPT_FOLLOW, 'f', "follow", NULL, KQ_ARG_FLAG, false,
+    "Go on printing the output as it is written, until the job ends (as kueue follow)"};
 
 const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_init,
                                                 &opt_help, &opt_version, NULL};
@@ -170,6 +182,10 @@ static const kq_cli_opt *const opts_remove_job[] = {&opt_kill, &opt_remove_array
 static const kq_cli_opt *const opts_clean_jobs[] = {&opt_all, &opt_json,
                                                     &opt_help, NULL};
 static const kq_cli_opt *const opts_help_only[] = {&opt_help, NULL};
+static const kq_cli_opt *const opts_follow[] = {&opt_lines, &opt_err_stream, &opt_both,
+                                                &opt_help, NULL};
+static const kq_cli_opt *const opts_log[] = {&opt_follow, &opt_lines, &opt_err_stream,
+                                             &opt_both, &opt_help, NULL};
 
 static const kq_cli_pos pos_cmdline[] = {
     {"COMMAND", KQ_ARG_CMDLINE, KQ_POS_TRAILING,
@@ -273,6 +289,24 @@ const kq_cli_cmd kq_cli_commands[] = {
      "not wait for what the old job waited for (that ended): give --after or "
      "--after-any for the new one.",
      opts_restart, POS(pos_job_id), true},
+    {KQ_CMD_FOLLOW, "follow",
+     "Print a job's output as it is written, until the job ends",
+     "Prints the last lines the job has written so far (--lines), then every "
+     "new line as it comes, until the job ends, and exits with its return "
+     "code as wait-job does (Ctrl-C stops following; the job goes on).  A "
+     "pending job is waited for.  Notes (the job started, bytes skipped by a "
+     "slow terminal, where a redirected stream goes) go to stderr, prefixed "
+     "\"kueue:\".\n"
+     "Live output needs a Kueue-C server and worker; with an original worker "
+     "the output comes when the job ends.  A stream redirected to a file "
+     "(cmd -o/-e) is not captured: follow that file on the worker.",
+     opts_follow, POS(pos_job_id), true},
+    {KQ_CMD_LOG, "log", "Print the last lines of a job's output; -f follows it",
+     "The last lines (--lines) the job has written so far, from the server: "
+     "while it runs, what the server keeps of it (the last 64 KiB by "
+     "default); once it ended, its final output.  With -f, the same as "
+     "kueue follow.",
+     opts_log, POS(pos_job_id), true},
     {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
      "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
      "save the output where your shell looks for completions.",

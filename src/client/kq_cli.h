@@ -36,6 +36,8 @@ typedef enum kq_cmd_id {
     KQ_CMD_UNDRAIN,
     KQ_CMD_SET_PRIORITY,
     KQ_CMD_RESTART,
+    KQ_CMD_FOLLOW,
+    KQ_CMD_LOG,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;
@@ -76,6 +78,10 @@ typedef enum kq_opt_id {
     KQ_OPT_QUEUE_ANYWAY,
     KQ_OPT_NO_ENV,
     KQ_OPT_ENV,
+    KQ_OPT_LINES,
+    KQ_OPT_ERR_STREAM,
+    KQ_OPT_BOTH,
+    KQ_OPT_FOLLOW,
     KQ_OPT_COUNT
 } kq_opt_id;
 

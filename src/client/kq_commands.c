@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kq_batch.h"
+#include "kq_follow.h"
 #include "kq_jobspec.h"
 #include "kq_net.h"
 #include "kq_print.h"
@@ -757,6 +758,9 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
     case KQ_CMD_RESTART:
         rc = run_restart(&c, err);
         break;
+    case KQ_CMD_FOLLOW:
+    case KQ_CMD_LOG:
+        return kq_follow_run(args, cfg, err);
     default:
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);
         return -EINVAL;

@@ -142,6 +142,12 @@ static inline uint64_t kq_conn_end(const kq_conn *c)
     return c->sent_abs + c->out.len;
 }
 
+/* Bytes queued and not yet written (sent or held). */
+static inline size_t kq_conn_unsent(const kq_conn *c)
+{
+    return c->out.len;
+}
+
 /* How far the peer's TCP acknowledged the stream: what was written minus
  * what the kernel still holds (SIOCOUTQ); what was written when it cannot
  * tell. */

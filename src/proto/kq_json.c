@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,18 +95,36 @@ static unsigned hex4(const char *p)
  * NUL-terminated, and moves past it.  Escapes are known valid (the scanner
  * checked them); only the bounds are checked here.
  */
+/* The first '"' or '\\' in [p, end), or a pointer at or past end: eight
+ * bytes at a time while there is none (exact for the word as a whole). */
+static const char *quote_or_backslash(const char *p, const char *end)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+
+    while (p < end && end - p >= 8) {
+        uint64_t w, q, bs;
+
+        memcpy(&w, p, 8);
+        q = w ^ (ones * '"');
+        bs = w ^ (ones * '\\');
+        if ((((q - ones) & ~q) | ((bs - ones) & ~bs)) & high)
+            break;
+        p += 8;
+    }
+    while (p < end && *p != '"' && *p != '\\')
+        p++;
+    return p;
+}
+
 static char *build_string(builder *b, size_t *len)
 {
     const char *s = b->p + 1, *q = s;
     bool escaped = false;
     char *out, *o;
 
-    while (q < b->end && *q != '"') {
-        if (*q == '\\') {
-            escaped = true;
-            q++;
-        }
-        q++;
+    while ((q = quote_or_backslash(q, b->end)) < b->end && *q != '"') {
+        escaped = true;
+        q += b->end - q >= 2 ? 2 : 1; /* the backslash and the escaped character */
     }
     if (q >= b->end) {
         b->err = -EBADMSG;
@@ -122,12 +141,15 @@ static char *build_string(builder *b, size_t *len)
     } else {
         o = out;
         for (const char *p = s; p < q;) {
-            char c = *p++;
+            const char *bs = memchr(p, '\\', (size_t)(q - p));
+            size_t run = (size_t)((bs ? bs : q) - p);
+            char c;
 
-            if (c != '\\') {
-                *o++ = c;
-                continue;
-            }
+            memcpy(o, p, run);
+            o += run;
+            if (!bs)
+                break;
+            p = bs + 1;
             c = *p++;
             switch (c) {
             case 'b': *o++ = '\b'; break;

@@ -129,6 +129,28 @@ size_t kq_utf8_truncate(const char *str, size_t len, size_t max)
     return max;
 }
 
+size_t kq_utf8_incomplete_tail(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+
+    /* Back over continuation bytes to the lead byte, at most three. */
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        kq_utf8_lead lead;
+
+        if ((s[len - back] & 0xC0) == 0x80)
+            continue;
+        lead = kq_utf8_lead_of(s[len - back]);
+        /* ASCII, a byte no sequence starts with, or a sequence complete
+         * already; the second byte decides overlongs and surrogates. */
+        if (lead.len <= back)
+            return 0;
+        if (back >= 2 && (s[len - back + 1] < lead.lo || s[len - back + 1] > lead.hi))
+            return 0;
+        return back;
+    }
+    return 0;
+}
+
 typedef struct range {
     uint32_t lo, hi;
 } range;

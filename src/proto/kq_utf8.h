@@ -79,6 +79,13 @@ size_t kq_utf8_repair(kq_buf *out, const char *s, size_t len);
  * bytes and does not end inside a UTF-8 sequence. */
 size_t kq_utf8_truncate(const char *s, size_t len, size_t max);
 
+/* How many bytes at the end of s[0..len) (0 to 3) are the well-formed
+ * start of a sequence that the bytes after them may complete.  Text that
+ * arrives in pieces (a job's output) is repaired piece by piece exactly as
+ * it would be whole when each piece holds these bytes back for the next:
+ * no other cut changes what kq_utf8_repair makes of the bytes before it. */
+size_t kq_utf8_incomplete_tail(const char *s, size_t len);
+
 /* Display width in terminal columns of valid UTF-8 text (1 per code point,
  * 2 for East Asian wide and fullwidth, 0 for combining marks and zero-width
  * characters). */

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kq_live.h"
 #include "kq_net.h"
 #include "kq_status.h"
 
@@ -673,7 +674,9 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     if ((rc = kq_sched_init(&srv->sched, &srv->jobs,
                             cfg->has_global_resources ? &cfg->global_resources : NULL,
                             cfg->server_settings.global_max_parallel_jobs)) < 0 ||
-        (rc = kq_loop_new(&srv->loop)) < 0) {
+        (rc = kq_loop_new(&srv->loop)) < 0 ||
+        (rc = kq_live_new(srv, (size_t)cfg->server_settings.live_output_buffer_bytes,
+                          &srv->live)) < 0) {
         kq_error_set(err, "out of memory");
         goto fail;
     }
@@ -731,6 +734,8 @@ void kq_server_free(kq_server *srv)
     if (!srv)
         return;
     kq_status_stop(srv->status);
+    /* Before the peers: it ends their follows. */
+    kq_live_free(srv->live);
     while (srv->peers) {
         kq_peer *p = srv->peers;
 
@@ -771,6 +776,7 @@ void kq_srv_notify(kq_server *srv, kq_job *job)
     kq_s2c m = {.tag = KQ_S2C_JOB_UPDATED};
     kq_buf reason = KQ_BUF_INIT;
 
+    kq_live_changed(srv, job);
     if (!job->nobservers)
         return;
     m.job_updated = job->info;

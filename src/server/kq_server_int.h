@@ -13,6 +13,7 @@
  * kq_srv_limits.c  time limits of running jobs
  * kq_srv_retry.c   retries of failed runs
  * kq_srv_reason.c  why pending jobs wait, and refusing what no worker fits
+ * kq_live.c        live output of running jobs and its followers
  * kq_srv_maint.c   timeouts and cleanup
  * kq_status.c      the status page, its JSON API and metrics (HTTP)
  *
@@ -76,6 +77,7 @@ typedef struct kq_limits {
 } kq_limits;
 
 typedef struct kq_worker kq_worker;
+typedef struct kq_live_follower kq_live_follower;
 
 /* One connection: a client or worker session. */
 typedef struct kq_peer {
@@ -96,6 +98,7 @@ typedef struct kq_peer {
     kq_worker *worker;       /* KQ_PEER_WORKER */
     uint64_t *observed;      /* KQ_PEER_CLIENT: jobs it observes */
     size_t nobserved, observed_cap;
+    kq_live_follower *follows; /* KQ_PEER_CLIENT: jobs it follows (kq_live.c) */
     struct kq_peer *prev, *next;
 } kq_peer;
 
@@ -124,6 +127,10 @@ struct kq_worker {
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
     uint64_t lost_ms;        /* monotonic time the connection was lost */
+    /* Live output (kq_live.c): its output_limit_bytes as its hello said
+     * (0: unsaid), and when an ignored chunk of it was last logged. */
+    uint64_t output_limit;
+    uint64_t live_warned_ms;
 };
 
 typedef struct kq_server {
@@ -178,6 +185,7 @@ typedef struct kq_server {
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
     struct kq_status *status; /* the status page, or NULL when off */
+    struct kq_live *live;    /* live output and its followers */
     int exit_code;
 } kq_server;
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kq_jobsize.h"
+#include "kq_live.h"
 #include "kq_utf8.h"
 
 static void on_auth_response(kq_peer *p, const kq_str *response)
@@ -378,6 +379,7 @@ static void on_show_job(kq_peer *p, uint64_t id)
 {
     kq_job *job = kq_jobs_get(&p->srv->jobs, id);
     kq_s2c m = {.tag = KQ_S2C_JOB_INFO};
+    kq_str live[2] = {KQ_STR_NULL, KQ_STR_NULL};
 
     if (!job) {
         kq_srv_respond(p, false, "Job not found!");
@@ -386,7 +388,20 @@ static void on_show_job(kq_peer *p, uint64_t id)
     m.job_info.job_info = kq_srv_with_env(job);
     m.job_info.stdout_text = job->stdout_text;
     m.job_info.stderr_text = job->stderr_text;
+    /* A running job: its output so far, as its worker sent it. */
+    if (kq_live_so_far(p->srv, job, 0, &live[0]) < 0 ||
+        kq_live_so_far(p->srv, job, 1, &live[1]) < 0) {
+        kq_str_free(&live[0]);
+        kq_srv_close(p, "out of memory showing a job");
+        return;
+    }
+    if (live[0].ptr)
+        m.job_info.stdout_text = live[0];
+    if (live[1].ptr)
+        m.job_info.stderr_text = live[1];
     send_with_reason(p, &m, job, &m.job_info.job_info);
+    kq_str_free(&live[0]);
+    kq_str_free(&live[1]);
 }
 
 static void on_observe_job(kq_peer *p, uint64_t id)
@@ -696,6 +711,9 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
     case KQ_C2S_REMOVE_ARRAY:
         kq_srv_remove_array(p, &m.remove_array);
         break;
+    case KQ_C2S_FOLLOW_JOB:
+        kq_live_follow(p, &m.follow_job);
+        break;
     case KQ_C2S_BYE:
         /* Answers to earlier requests still go out. */
         kq_conn_close_after_flush(&p->conn);
@@ -715,4 +733,5 @@ void kq_srv_client_closed(kq_peer *p)
     }
     kq_srv_reasons_observed(p->srv, -(long)p->nobserved);
     p->nobserved = 0;
+    kq_live_client_closed(p);
 }

@@ -14,6 +14,7 @@
  * acknowledges nothing, and the worker keeps the report.  Never owns jobs
  * or workers.
  */
+#include "kq_live.h"
 #include "kq_server_int.h"
 
 #include <stdio.h>
@@ -190,6 +191,7 @@ void kq_srv_report_results(kq_server *srv, kq_worker *w,
     r->stdout_text = KQ_STR_NULL;
     r->stderr_text = KQ_STR_NULL;
     kq_jobs_touch(&srv->jobs, job);
+    kq_live_results(srv, job);
 }
 
 

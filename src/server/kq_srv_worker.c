@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_live.h"
 #include "kq_reason.h"
 #include "kq_resources.h"
 
@@ -252,6 +253,8 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
         p->ext_level = hello->extension_level < KQ_PROTOCOL_EXTENSION_LEVEL
                            ? (unsigned)hello->extension_level
                            : KQ_PROTOCOL_EXTENSION_LEVEL;
+    if (hello->has_output_limit)
+        w->output_limit = hello->output_limit;
     kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
             (unsigned long long)w->info.worker_id, p->conn.peer);
     if (p->ext_level)
@@ -266,6 +269,8 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
     m.auth_challenge.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
     if (srv->state_id[0])
         m.auth_challenge.state_id = kq_str_view(srv->state_id);
+    m.auth_challenge.has_output_keep = true;
+    m.auth_challenge.output_keep = srv->cfg->server_settings.live_output_buffer_bytes;
     kq_srv_send_s2w(p, &m);
 }
 
@@ -578,6 +583,9 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         break;
     case KQ_W2S_REJECT_JOB_OFFER:
         on_defer_or_reject(srv, w, m.reject_job_offer.job_id, true);
+        break;
+    case KQ_W2S_OUTPUT_CHUNK:
+        kq_live_chunk(srv, w, &m.output_chunk);
         break;
     case KQ_W2S_BYE:
         kq_conn_close_after_flush(&p->conn);

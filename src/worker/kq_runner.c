@@ -123,22 +123,6 @@ static size_t escaped_len(unsigned char c)
     return c < 0x20 ? 6 : 1;
 }
 
-/* Length of raw[0..len) without a trailing character the cut split: the
- * last lead byte announcing more continuation bytes than follow it.  (The
- * bytes after the cut are gone, so kq_utf8_truncate cannot tell.) */
-static size_t whole_chars(const char *raw, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)raw;
-    size_t i = len, need;
-
-    while (i > 0 && len - i < 3 && (s[i - 1] & 0xC0) == 0x80)
-        i--;
-    if (i == 0)
-        return len;
-    need = s[i - 1] >= 0xF0 ? 4 : s[i - 1] >= 0xE0 ? 3 : s[i - 1] >= 0xC0 ? 2 : 1;
-    return len - (i - 1) < need ? i - 1 : len;
-}
-
 int kq_runner_text(const char *raw, size_t len, bool cut, size_t limit,
                    kq_str *out)
 {
@@ -149,9 +133,10 @@ int kq_runner_text(const char *raw, size_t len, bool cut, size_t limit,
     *out = KQ_STR_NULL;
     if (len == 0 && !cut)
         return 0;
-    /* A cut may have split the last character: drop its start. */
+    /* A cut may have split the last character: drop its start (the same
+     * bytes the live output holds back, kq_wlive). */
     if (cut)
-        keep = whole_chars(raw, len);
+        keep = len - kq_utf8_incomplete_tail(raw, len);
     kq_utf8_repair(&text, raw, keep);
     p = (const unsigned char *)kq_buf_ptr(&text);
     for (size_t i = 0; i < text.len; i++) {
@@ -168,8 +153,7 @@ int kq_runner_text(const char *raw, size_t len, bool cut, size_t limit,
         }
     }
     if (cut)
-        kq_buf_printf(&text, "\n[kueue: output truncated after %zu bytes]\n",
-                      limit);
+        kq_buf_printf(&text, KQ_RUNNER_CUT_NOTE, limit);
     if (text.oom) {
         kq_buf_free(&text);
         return -ENOMEM;
@@ -204,31 +188,36 @@ static void close_stream(kq_run *run, int i)
 }
 
 /* Keeps what fits under the limit; the rest is read and dropped so that
- * the job never blocks on a full pipe. */
-static void keep(kq_run *run, int i, const char *p, size_t n)
+ * the job never blocks on a full pipe.  True if what was captured
+ * changed. */
+static bool keep(kq_run *run, int i, const char *p, size_t n)
 {
     stream *s = &run->out[i];
     size_t limit = run->r->opts.output_limit;
     size_t room = s->data.len < limit ? limit - s->data.len : 0;
+    bool changed = room > 0 || !s->cut;
 
     if (n > room) {
         s->cut = true;
         n = room;
     }
     kq_buf_append(&s->data, p, n);
+    return changed;
 }
 
-/* Reads stream i until it would block, ends, or budget bytes were read. */
+/* Reads stream i until it would block, ends, or budget bytes were read;
+ * tells the owner of new bytes. */
 static void drain(kq_run *run, int i, size_t budget)
 {
     static char chunk[READ_CHUNK];
     size_t total = 0;
+    bool changed = false;
 
     while (run->out[i].fd >= 0 && total < budget) {
         ssize_t n = read(run->out[i].fd, chunk, sizeof chunk);
 
         if (n > 0) {
-            keep(run, i, chunk, (size_t)n);
+            changed |= keep(run, i, chunk, (size_t)n);
             total += (size_t)n;
         } else if (n == 0) {
             close_stream(run, i);
@@ -243,6 +232,8 @@ static void drain(kq_run *run, int i, size_t budget)
             break;
         }
     }
+    if (changed && run->r->opts.output)
+        run->r->opts.output(run->arg);
 }
 
 static bool group_alive(const kq_run *run)
@@ -575,6 +566,16 @@ void kq_runner_kill(kq_runner *r, kq_run *run, const char *comment, bool now)
         escalate(run);
     if (!run->check_timer)
         run->check_timer = kq_loop_timer(r->loop, 0, on_check, run);
+}
+
+void kq_runner_captured(const kq_run *run, int i, kq_run_capture *out)
+{
+    const stream *s = &run->out[i];
+
+    out->data = kq_buf_ptr(&s->data);
+    out->len = s->data.len;
+    out->cut = s->cut;
+    out->limit = run->r->opts.output_limit;
 }
 
 size_t kq_runner_active(const kq_runner *r)

@@ -49,6 +49,10 @@
  * message (both texts) stays below the 16 MiB a server accepts. */
 #define KQ_RUNNER_WIRE_MAX (7u << 20)
 
+/* What ends the text of a stream cut at its limit (a printf format taking
+ * the limit as size_t); the live output ends with the same words. */
+#define KQ_RUNNER_CUT_NOTE "\n[kueue: output truncated after %zu bytes]\n"
+
 typedef struct kq_runner kq_runner;
 typedef struct kq_run kq_run;
 
@@ -68,13 +72,27 @@ typedef struct kq_run_result {
  * kq_run_result_free). */
 typedef void kq_run_done_cb(void *arg, kq_run_result *res);
 
+/* Told, with the run's arg, that a run captured new bytes (or went past
+ * its limit), from a loop callback: kq_runner_captured shows them.  It must
+ * not kill or free runs. */
+typedef void kq_run_output_cb(void *arg);
+
 typedef struct kq_runner_opts {
     const char *worker_name; /* for start failures and {worker}; kept, not
                                 copied */
     size_t output_limit;    /* bytes kept per captured stream */
     uint64_t kill_grace_ms; /* SIGTERM to SIGKILL */
     uint64_t eof_grace_ms;  /* 0: KQ_RUNNER_EOF_GRACE_MS */
+    kq_run_output_cb *output; /* NULL: nobody asks */
 } kq_runner_opts;
+
+/* What a run captured of one stream so far (the live output's source). */
+typedef struct kq_run_capture {
+    const char *data;       /* the bytes kept, data[0..len) */
+    size_t len;
+    bool cut;               /* bytes past limit were dropped: len == limit */
+    size_t limit;           /* the runner's output_limit */
+} kq_run_capture;
 
 /* A runner on loop: handles SIGCHLD there.  0 or -errno. */
 KQ_NODISCARD int kq_runner_new(kq_loop *loop, const kq_runner_opts *opts,
@@ -106,6 +124,10 @@ KQ_NODISCARD int kq_runner_start(kq_runner *r, const kq_job_info *job,
  */
 void kq_runner_kill(kq_runner *r, kq_run *run, const char *comment, bool now);
 
+/* What run captured of stream (0 stdout, 1 stderr) so far: valid until
+ * the loop turns.  A redirected stream captures nothing. */
+void kq_runner_captured(const kq_run *run, int stream, kq_run_capture *out);
+
 /* Number of runs not yet done. */
 size_t kq_runner_active(const kq_runner *r);
 
@@ -126,10 +148,11 @@ void kq_runner_join_path(kq_buf *out, const char *dir, const char *path);
 /*
  * The text reported for captured bytes raw[0..len): invalid UTF-8 repaired
  * (U+FFFD); when cut is set (the stream went past limit bytes) the text
- * ends at a UTF-8 boundary followed by
- * "\n[kueue: output truncated after <limit> bytes]\n".  The escaped JSON
- * stays within KQ_RUNNER_WIRE_MAX and the text within KQ_LIMIT_TEXT (cut
- * further, with the note, if needed).  Empty gives ptr NULL.  0 or -ENOMEM.
+ * ends before a character the cut split (kq_utf8_incomplete_tail: bytes
+ * that are invalid whatever follows are repaired, not dropped), followed by
+ * KQ_RUNNER_CUT_NOTE.  The escaped JSON stays within KQ_RUNNER_WIRE_MAX
+ * and the text within KQ_LIMIT_TEXT (cut further, with the note, if
+ * needed).  Empty gives ptr NULL.  0 or -ENOMEM.
  */
 KQ_NODISCARD int kq_runner_text(const char *raw, size_t len, bool cut,
                                 size_t limit, kq_str *out);

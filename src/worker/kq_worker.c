@@ -29,6 +29,7 @@
 #include "kq_runner.h"
 #include "kq_sysinfo.h"
 #include "kq_utf8.h"
+#include "kq_wlive.h"
 #include "kq_wsession.h"
 
 typedef enum job_state {
@@ -51,6 +52,8 @@ typedef struct wjob {
      * reports go to a server of that state only. */
     char state_id[KQ_WSESSION_STATE_ID_MAX];
     bool give_back;       /* killed at shutdown: to run again elsewhere */
+    bool watched;         /* clients follow it (the server said) */
+    kq_wlive_job live;    /* its output sent while it runs */
 } wjob;
 
 /* The machine's figures for the free-resource rule, and when read. */
@@ -67,6 +70,7 @@ struct kq_worker {
     char name[KQ_WORKER_NAME_MAX];
     kq_runner *runner;
     kq_wsession *session;
+    kq_wlive *live;
     wjob *head, *tail;
     /* Done jobs whose reports are queued or sent but not yet known to be
      * stored: apart, so that offers and resource counts need not walk
@@ -133,6 +137,7 @@ static wjob *add_job(kq_worker *w, kq_job_info *info)
 
 static void free_job(wjob *j)
 {
+    kq_wlive_stop(&j->live);
     kq_job_info_free(&j->info);
     kq_str_free(&j->stdout_text);
     kq_str_free(&j->stderr_text);
@@ -453,6 +458,7 @@ static void job_ended(wjob *j, kq_run_result *res)
 
     j->run = NULL;
     j->state = JOB_DONE;
+    kq_wlive_stop(&j->live);
     kq_info("Job %llu ended: return code %d (%s)",
             (unsigned long long)j->info.job_id, res->return_code, res->comment);
     final_status(w, j, res);
@@ -470,6 +476,19 @@ static void job_ended(wjob *j, kq_run_result *res)
 static void on_run_done(void *arg, kq_run_result *res)
 {
     job_ended(arg, res);
+}
+
+static void on_run_output(void *arg)
+{
+    kq_wlive_output(&((wjob *)arg)->live);
+}
+
+/* Live output goes only where the job's report would go. */
+static bool live_allowed(void *arg)
+{
+    wjob *j = arg;
+
+    return belongs_here(j->w, j);
 }
 
 /* ---- server messages ------------------------------------------------ */
@@ -555,6 +574,7 @@ static void on_confirm(kq_worker *w, kq_job_info *job)
         job_ended(j, &failure);
         return;
     }
+    kq_wlive_start(w->live, &j->live, j->info.job_id, j->run, j->watched, j);
     log_start(&j->info);
     send_resources(w, false);
 }
@@ -609,6 +629,7 @@ static void on_session_ready(void *owner)
             m.update_job_status = j->info;
             m.update_job_status.has_environment = false;
             kq_wsession_send(w->session, &m);
+            kq_wlive_output(&j->live); /* what it wrote meanwhile */
         } else if (j->state == JOB_DONE) {
             send_report(w, j);
         }
@@ -619,6 +640,24 @@ static void on_session_ready(void *owner)
         w->loop, w->cfg->worker_settings.system_update_interval_seconds * 1000,
         on_update_timer, w);
     check_shutdown(w);
+}
+
+/* WatchOutput: clients follow the job's output (or no longer); it may be
+ * an accepted offer still to start. */
+static void on_watch(kq_worker *w, const kq_s2w_watch_output *m)
+{
+    wjob *j = find_job(w, m->job_id);
+
+    if (!j || j->state == JOB_DONE) {
+        kq_debug("Job %llu is %s followed, and it does not run here; ignored",
+                 (unsigned long long)m->job_id, m->watched ? "now" : "no longer");
+        return;
+    }
+    kq_debug("Job %llu is %s followed", (unsigned long long)m->job_id,
+             m->watched ? "now" : "no longer");
+    j->watched = m->watched;
+    if (j->state == JOB_RUNNING)
+        kq_wlive_watch(&j->live, m->watched);
 }
 
 /* ReportStored: the server holds the job's report; forget it. */
@@ -657,6 +696,9 @@ static void on_session_message(void *owner, kq_s2w *m)
     case KQ_S2W_REPORT_STORED:
         on_report_stored(w, m->report_stored.job_id);
         break;
+    case KQ_S2W_WATCH_OUTPUT:
+        on_watch(w, &m->watch_output);
+        break;
     default:
         break;
     }
@@ -672,6 +714,9 @@ static void on_session_lost(void *owner)
     w->update_timer = 0;
     for (wjob *j = w->head, *next; j; j = next) {
         next = j->next;
+        /* The next server says again which jobs it wants as written. */
+        j->watched = false;
+        kq_wlive_watch(&j->live, false);
         if (j->state == JOB_ACCEPTED) {
             kq_info("Forgetting the accepted offer of job %llu",
                     (unsigned long long)j->info.job_id);
@@ -787,17 +832,20 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
                              : (size_t)ws->output_limit_bytes;
     /* The configuration bounds it to 0 .. 3600 s. */
     ropts.kill_grace_ms = (uint64_t)llround(ws->kill_grace_seconds * 1000.0);
+    ropts.output = on_run_output;
     sopts.server_name = cfg->common_settings.server_name;
     sopts.server_port = cfg->common_settings.server_port;
     sopts.secret = cfg->common_settings.shared_secret;
     sopts.worker_name = w->name;
     sopts.config_file = cfg->file;
+    sopts.output_limit = ropts.output_limit;
     sopts.max_backoff_ms = ws->reconnect_max_seconds > UINT64_MAX / 1000
                                ? UINT64_MAX / 1000
                                : ws->reconnect_max_seconds * 1000;
     if ((rc = kq_loop_new(&w->loop)) < 0 ||
         (rc = kq_runner_new(w->loop, &ropts, &w->runner)) < 0 ||
         (rc = kq_wsession_new(w->loop, &sopts, &session_handler, w, &w->session)) < 0 ||
+        (rc = kq_wlive_new(w->loop, w->session, live_allowed, &w->live)) < 0 ||
         (rc = kq_loop_signal(w->loop, SIGINT, on_stop_signal, w)) < 0 ||
         (rc = kq_loop_signal(w->loop, SIGTERM, on_stop_signal, w)) < 0) {
         kq_error_set(err, "setting up the event loop: %s", strerror(-rc));
@@ -841,6 +889,7 @@ void kq_worker_free(kq_worker *w)
         unlink_job(&w->sent_head, &w->sent_tail, j);
         free_job(j);
     }
+    kq_wlive_free(w->live);
     kq_loop_free(w->loop);
     free(w);
 }

@@ -52,6 +52,7 @@ struct kq_wsession {
     state st;
     unsigned level;          /* extension level of the session */
     char state_id[KQ_WSESSION_STATE_ID_MAX]; /* the server's, or "" */
+    uint64_t output_keep;    /* the server's, or KQ_WSESSION_OUTPUT_KEEP */
     bool established;        /* some session reached ready */
     bool stopping;
     unsigned failures;       /* consecutive failed attempts */
@@ -213,10 +214,13 @@ static void open_conn(kq_wsession *s, int fd)
     s->st = ST_WELCOME;
     s->level = 0;
     s->state_id[0] = '\0';
+    s->output_keep = KQ_WSESSION_OUTPUT_KEEP;
     hello.hello_from_worker.worker_name = kq_str_view(s->opts.worker_name);
     /* An original server ignores it (a field it does not know). */
     hello.hello_from_worker.has_extension_level = true;
     hello.hello_from_worker.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
+    hello.hello_from_worker.has_output_limit = true;
+    hello.hello_from_worker.output_limit = s->opts.output_limit;
     kq_hello_encode(&hello, kq_conn_out(&s->conn));
     kq_conn_queued(&s->conn);
 }
@@ -383,6 +387,8 @@ static void on_challenge(kq_wsession *s, const kq_s2w_auth_challenge *c)
     /* A NUL inside would only shorten it: ids are compared as text. */
     if (s->level && c->state_id.ptr)
         snprintf(s->state_id, sizeof s->state_id, "%s", c->state_id.ptr);
+    if (s->level && c->has_output_keep)
+        s->output_keep = c->output_keep;
     if (kq_auth_response(s->opts.secret, strlen(s->opts.secret), salt->ptr,
                          salt->len, response) < 0) {
         failed(s, "Failed to compute the authentication response");
@@ -569,6 +575,7 @@ int kq_wsession_new(kq_loop *loop, const kq_wsession_opts *opts,
     s->owner = owner;
     s->hub.loop = loop;
     s->conn.fd = -1;
+    s->output_keep = KQ_WSESSION_OUTPUT_KEEP;
     s->connect_fd = -1;
     /* Jitter only has to differ between workers restarted together. */
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -608,6 +615,11 @@ const char *kq_wsession_state_id(const kq_wsession *s)
     return s->state_id;
 }
 
+uint64_t kq_wsession_output_keep(const kq_wsession *s)
+{
+    return s->output_keep;
+}
+
 bool kq_wsession_send(kq_wsession *s, const kq_w2s *m)
 {
     if (s->st != ST_READY)
@@ -635,6 +647,11 @@ uint64_t kq_wsession_queued_end(const kq_wsession *s)
 uint64_t kq_wsession_acked(const kq_wsession *s)
 {
     return kq_conn_acked(&s->conn);
+}
+
+size_t kq_wsession_unsent(const kq_wsession *s)
+{
+    return kq_conn_is_open(&s->conn) ? kq_conn_unsent(&s->conn) : 0;
 }
 
 bool kq_wsession_stop(kq_wsession *s)

@@ -66,6 +66,8 @@ typedef struct kq_wsession_opts {
     uint64_t max_backoff_ms;
     const char *config_file;  /* named in messages when the server cannot be
                                  reached or refuses the secret; may be NULL */
+    uint64_t output_limit;    /* output_limit_bytes, told to a Kueue-C server
+                                 (its bound on live output) */
 } kq_wsession_opts;
 
 /* A session on loop; strings in opts must outlive it.  Nothing happens
@@ -93,6 +95,12 @@ unsigned kq_wsession_level(const kq_wsession *s);
  * original). */
 const char *kq_wsession_state_id(const kq_wsession *s);
 
+/* What the server keeps of each output stream of a running job, as its
+ * AuthChallenge said (live output of a job nobody follows is cut to it);
+ * KQ_WSESSION_OUTPUT_KEEP when it said nothing. */
+#define KQ_WSESSION_OUTPUT_KEEP 65536
+uint64_t kq_wsession_output_keep(const kq_wsession *s);
+
 /* Queues m (written when the loop turn ends); false, sending nothing,
  * unless ready.  Extension fields above the session's level are left out;
  * an extension variant above it is refused (false, logged as a bug). */
@@ -107,6 +115,10 @@ void kq_wsession_flush(kq_wsession *s);
  * was queued at; a new connection starts again from 0. */
 uint64_t kq_wsession_queued_end(const kq_wsession *s);
 uint64_t kq_wsession_acked(const kq_wsession *s);
+
+/* Bytes queued for the server and not yet written: live output waits
+ * while this is high. */
+size_t kq_wsession_unsent(const kq_wsession *s);
 
 /* Sends "Bye" and closes once it is written, or, when not ready, abandons
  * any attempt in progress.  No reconnects afterwards.  True if the Bye is

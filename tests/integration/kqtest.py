@@ -347,13 +347,17 @@ class FakeWorker:
     does, and .server_level is what the server answered."""
 
     def __init__(self, port, name="node1", secret=SECRET, resources=(1, 8, 8000),
-                 authenticate=True, test=None, level=0):
+                 authenticate=True, test=None, level=0, output_limit=None):
+        """output_limit: the output_limit_bytes a Kueue-C worker announces
+        (level >= 1 only)."""
         self.conn = kp.Connection("127.0.0.1", port, timeout=10, level=level)
         if test is not None:
             test.addCleanup(self.conn.sock.close)
         self.name = name
         self.free = kp.Resources(0, 0, 0)
-        self.conn.send(kp.HelloMessage.HelloFromWorker(name, extension_level=level or None))
+        self.watched = []  # WatchOutput messages received (recv skips them)
+        self.conn.send(kp.HelloMessage.HelloFromWorker(name, extension_level=level or None,
+                                                       output_limit=output_limit))
         assert isinstance(self.recv(), S2W.WelcomeWorker)
         self.challenge_raw = self.recv_raw()
         self.challenge = kp.decode(S2W, self.challenge_raw, level)
@@ -372,8 +376,14 @@ class FakeWorker:
         self.conn.send(message)
 
     def recv(self, timeout=10):
+        """The next message, WatchOutput aside (noted in .watched as
+        (job_id, watched))."""
         self.conn.sock.settimeout(timeout)
-        return self.conn.recv(S2W)
+        while True:
+            m = self.conn.recv(S2W)
+            if not isinstance(m, S2W.WatchOutput):
+                return m
+            self.watched.append((m.job_id, m.watched))
 
     def recv_raw(self, timeout=10):
         """The next message's bytes, as they came."""
@@ -407,6 +417,13 @@ class FakeWorker:
         # As a real worker does: free resources after every job.
         self.send(W2S.UpdateResources(self.free))
 
+    def output(self, job_id, stdout=None, stderr=None):
+        """Sends an OutputChunk (level >= 1): stdout and stderr are
+        (offset, text) pairs or None."""
+        piece = lambda p: kp.StreamText(*p) if p is not None else None
+        self.send(W2S.OutputChunk(job_id=job_id, stdout_chunk=piece(stdout),
+                                  stderr_chunk=piece(stderr)))
+
     def accept(self, offer):
         """Accepts offer (an OfferJob received); returns the job as the
         server confirmed it."""
@@ -436,10 +453,11 @@ class FakeServer:
     answers a worker that announced a level as a Kueue-C server does, with
     state_id as the id of its stored state (None: in memory only)."""
 
-    def __init__(self, test, secret=SECRET, port=0, level=0, state_id=None):
+    def __init__(self, test, secret=SECRET, port=0, level=0, state_id=None, output_keep=None):
         self.secret = secret
         self.level = level
         self.state_id = state_id
+        self.output_keep = output_keep
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", port))
@@ -466,7 +484,7 @@ class FakeServer:
         conn.send(S2W.WelcomeWorker())
         salt = "s" * 64
         conn.send(S2W.AuthChallenge(salt=salt, extension_level=self.level or None,
-                                    state_id=self.state_id))
+                                    state_id=self.state_id, output_keep=self.output_keep))
         answer = conn.recv(W2S)
         ok = isinstance(answer, W2S.AuthResponse) and \
             answer.value == kp.auth_response(self.secret, salt) and authenticate

@@ -336,6 +336,8 @@ class States(WorkerTest):
         return path
 
     def nothing_for_but_resources(self, seconds):
+        """Nothing but resources for that long (live output of a job is
+        something)."""
         try:
             m = self.recv(timeout=seconds, skip_periodic=True)
         except (TimeoutError, OSError):

@@ -163,8 +163,66 @@ static void test_node_budget(void)
     free(text);
 }
 
+/* Strings long enough for the scanner's and the builder's eight-byte
+ * steps, with one special byte (or escape) at every position: scanned and
+ * built exactly as one byte at a time would. */
+static void test_long_strings(void)
+{
+    static const struct {
+        const char *raw;   /* in the JSON text */
+        const char *value; /* what it stands for; NULL: invalid */
+    } specials[] = {
+        {"\\n", "\n"}, {"\\\"", "\""}, {"\\\\", "\\"}, {"\\u00e9", "\xc3\xa9"},
+        {"\xc3\xa9", "\xc3\xa9"}, {"\x7f", "\x7f"}, {"\x01", NULL}, {"\x80", NULL},
+        {"\xff", NULL}, {"\"", NULL},
+    };
+    int bad = 0;
+
+    for (size_t k = 0; k < sizeof specials / sizeof *specials; k++) {
+        for (size_t len = 0; len < 40; len++) {
+            for (size_t at = 0; at <= len; at++) {
+                char text[128], want[64];
+                size_t n = 0, w = 0;
+                kq_json_doc doc;
+                kq_error err;
+                int rc;
+
+                text[n++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    if (i == at) {
+                        n += (size_t)sprintf(text + n, "%s", specials[k].raw);
+                        if (specials[k].value)
+                            w += (size_t)sprintf(want + w, "%s", specials[k].value);
+                    }
+                    text[n++] = (char)('a' + i % 26);
+                    want[w++] = (char)('a' + i % 26);
+                }
+                text[n++] = '"';
+                rc = kq_json_parse(text, n, &doc, &err);
+                if (!specials[k].value || at == len) {
+                    /* Invalid, or (at == len) no special byte at all. */
+                    if (at == len ? rc != 0 : rc == 0)
+                        bad++;
+                    if (rc == 0)
+                        kq_json_free(&doc);
+                    continue;
+                }
+                if (rc != 0 || !cJSON_IsString(doc.root) || (size_t)doc.root->valueint != w ||
+                    memcmp(doc.root->valuestring, want, w) != 0)
+                    bad++;
+                if (rc == 0)
+                    kq_json_free(&doc);
+                if (scan_split(text, n, at + 1) != 0)
+                    bad++;
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
+    test_long_strings();
     test_grammar();
     test_literals();
     test_node_budget();

@@ -122,6 +122,28 @@ static void test_truncate(void)
     CHECK_INT(kq_utf8_truncate(S("ab\x80\x80\x80\x80"), 5), 5);
 }
 
+static void test_incomplete_tail(void)
+{
+    CHECK_INT(kq_utf8_incomplete_tail(S("")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("abc")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xC3")), 1);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xC3\xA9")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xE6")), 1);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xE6\x97")), 2);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xE6\x97\xA5")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("\xF0\x9F\x98")), 3);
+    CHECK_INT(kq_utf8_incomplete_tail(S("\xF0\x9F\x98\x80")), 0);
+    /* Invalid whatever follows: an overlong, a surrogate, past U+10FFFF,
+     * a byte no sequence starts with, stray continuation bytes. */
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xE0\x80")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xED\xA0")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xF4\x90")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xC0")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("a\xFF")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("\x80\x80\x80")), 0);
+    CHECK_INT(kq_utf8_incomplete_tail(S("\xE6\x80\x80\x80")), 0);
+}
+
 static void test_width(void)
 {
     CHECK_INT(kq_utf8_width(S("")), 0);
@@ -339,13 +361,45 @@ static void test_random(void)
     CHECK_INT(failures, 0);
 }
 
+/* Repairing random bytes in random pieces, each holding its incomplete
+ * tail back for the next, gives exactly the repair of the whole. */
+static void test_pieces(void)
+{
+    unsigned char s[64];
+    int failures = 0;
+
+    for (int i = 0; i < 100000; i++) {
+        size_t len = random_bytes(s, sizeof s), from = 0;
+        kq_buf whole = KQ_BUF_INIT, pieces = KQ_BUF_INIT;
+
+        kq_utf8_repair(&whole, (const char *)s, len);
+        while (from < len) {
+            size_t to = from + 1 + (size_t)(rng() % 6), keep;
+
+            to = to > len ? len : to;
+            keep = to == len ? to : to - kq_utf8_incomplete_tail((const char *)s, to);
+            if (keep < from)
+                keep = from;
+            kq_utf8_repair(&pieces, (const char *)s + from, keep - from);
+            from = keep;
+        }
+        if (whole.len != pieces.len || memcmp(kq_buf_ptr(&whole), kq_buf_ptr(&pieces), whole.len))
+            failures++;
+        kq_buf_free(&whole);
+        kq_buf_free(&pieces);
+    }
+    CHECK_INT(failures, 0);
+}
+
 int main(void)
 {
     test_valid();
     test_repair();
     test_truncate();
+    test_incomplete_tail();
     test_width();
     test_escape();
     test_random();
+    test_pieces();
     KQ_TEST_DONE();
 }

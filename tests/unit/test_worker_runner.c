@@ -49,6 +49,10 @@ static void test_text(void)
                "ab\xe2\x82\xac\n[kueue: output truncated after 5 bytes]\n");
     check_text("abcd", 4, true, 4,
                "abcd\n[kueue: output truncated after 4 bytes]\n");
+    /* Bytes that no later byte could make valid are repaired, as the live
+     * output repairs them (it sent them before the cut). */
+    check_text("ab\xe0\x80", 4, true, 4,
+               "ab\xef\xbf\xbd\xef\xbf\xbd\n[kueue: output truncated after 4 bytes]\n");
 }
 
 static void test_wire_bound(void)
@@ -101,7 +105,23 @@ static void test_signal_names(void)
 typedef struct outcome {
     bool done;
     kq_run_result res;
+    kq_run *run;          /* set to watch its captured output */
+    int outputs;          /* times the runner said there was new output */
+    size_t first_seen;    /* stdout captured when it first said so */
 } outcome;
+
+/* The runner's output callback: notes what was captured. */
+static void on_output(void *arg)
+{
+    outcome *o = arg;
+    kq_run_capture cap;
+
+    if (!o->run)
+        return;
+    kq_runner_captured(o->run, 0, &cap);
+    if (o->outputs++ == 0)
+        o->first_seen = cap.len;
+}
 
 static void on_done(void *arg, kq_run_result *res)
 {
@@ -174,6 +194,34 @@ static void test_exit_and_output(void)
     CHECK_STR(o.res.stderr_text.ptr, "err\n");
     CHECK(!o.res.killed);
     kq_run_result_free(&o.res);
+}
+
+/* The owner hears of output as it comes, and sees what was captured. */
+static void test_output_as_it_comes(void)
+{
+    static const char *const argv[] = {"sh", "-c", "printf abc; sleep 0.3; printf def", NULL};
+    kq_run_capture cap;
+    kq_job_info job;
+    outcome o = {0};
+
+    job_init(&job, "/", argv);
+    CHECK_INT(kq_runner_start(runner, &job, on_done, &o, &o.run, &o.res), 0);
+    while (!o.done && o.outputs == 0)
+        CHECK_INT(kq_loop_turn(loop, 50), 0);
+    kq_runner_captured(o.run, 0, &cap);
+    CHECK_INT(cap.len, 3);
+    CHECK(memcmp(cap.data, "abc", 3) == 0);
+    CHECK(!cap.cut);
+    CHECK_INT(cap.limit, 1 << 20);
+    kq_runner_captured(o.run, 1, &cap);
+    CHECK_INT(cap.len, 0);
+    wait_done(&o, 10000);
+    CHECK(o.done);
+    CHECK_INT(o.first_seen, 3);
+    CHECK(o.outputs >= 2);
+    CHECK_STR(o.res.stdout_text.ptr, "abcdef");
+    kq_run_result_free(&o.res);
+    job_done(&job);
 }
 
 /* Jobs get the worker's environment plus their marks (kq_jobenv); marks a
@@ -562,7 +610,7 @@ static void test_give_up_unreaped(void)
 int main(int argc, char **argv)
 {
     kq_runner_opts opts = {.worker_name = "vm", .output_limit = 1 << 20,
-                           .kill_grace_ms = 300, .eof_grace_ms = 500};
+                           .kill_grace_ms = 300, .eof_grace_ms = 500, .output = on_output};
     char dir[] = "/tmp/kq-test-runner-XXXXXX";
 
     (void)argc;
@@ -577,6 +625,7 @@ int main(int argc, char **argv)
         return 1;
     }
     test_exit_and_output();
+    test_output_as_it_comes();
     test_job_environment();
     test_submitted_environment(dir);
     test_program_in_job_path(dir);
