@@ -107,9 +107,15 @@ int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
     int rc;
 
     rc = kq_session_open(s, cfg->common_settings.server_name,
-                         cfg->common_settings.server_port, err);
+                         cfg->common_settings.server_port,
+                         kq_tls_mode_parse(cfg->common_settings.encryption),
+                         cfg->common_settings.shared_secret, err);
     if (rc < 0)
         return rc;
+    if (s->plain_fallback)
+        fprintf(stderr, "Warning: the server does not speak TLS (an original Kueue?): "
+                        "talking in plain text; set common_settings.encryption = \"off\" "
+                        "for this server, or \"required\" to refuse plain text\n");
     if (auth && (rc = kq_session_auth(s, cfg->common_settings.shared_secret,
                                       err)) < 0) {
         kq_session_close(s);

@@ -436,17 +436,27 @@ class FakeServer:
         self.port = self.listener.getsockname()[1]
         test.addCleanup(self.listener.close)
         self.test = test
+        self.refused_tls = 0
 
     def accept(self, timeout=10, authenticate=True):
         """Waits for the worker, does the handshake; returns a Connection
-        with .worker_name set."""
+        with .worker_name set.  A connection that does not start with JSON
+        (a Kueue-C worker's TLS ClientHello) is closed without a word, as
+        the original does, and counted in .refused_tls."""
         self.listener.settimeout(timeout)
-        sock, _ = self.listener.accept()
-        sock.settimeout(timeout)
-        conn = kp.Connection.__new__(kp.Connection)
-        conn.sock, conn.framer, conn.pending = sock, kp.Framer(), []
-        conn.level = kp.EXTENSION_LEVEL
-        self.test.addCleanup(sock.close)
+        while True:
+            sock, _ = self.listener.accept()
+            sock.settimeout(timeout)
+            conn = kp.Connection.__new__(kp.Connection)
+            conn.sock, conn.framer, conn.pending = sock, kp.Framer(), []
+            conn.level = kp.EXTENSION_LEVEL
+            self.test.addCleanup(sock.close)
+            first = sock.recv(1, socket.MSG_PEEK)
+            if first != b"\x16":
+                break
+            sock.recv(65536)
+            sock.close()
+            self.refused_tls += 1
         hello = conn.recv(kp.HelloMessage)
         assert isinstance(hello, kp.HelloMessage.HelloFromWorker), hello
         conn.worker_name = hello.worker_name
