@@ -31,14 +31,15 @@ S2C = kp.ServerToClientMessage
 
 
 def load_settings(path):
-    """(host, port, secret, default cpus, default RAM) from the config file."""
+    """(host, port, secret, default cpus, default RAM, encryption) from the
+    config file."""
     with open(path, "rb") as fh:
         conf = tomllib.load(fh)
     common = conf.get("common_settings", {})
     client = conf.get("client_settings", {})
     return (common.get("server_name", "localhost"), int(common.get("server_port", 11236)),
             common["shared_secret"], int(client.get("job_default_cpus", 8)),
-            int(client.get("job_default_ram_mb", 8192)))
+            int(client.get("job_default_ram_mb", 8192)), common.get("encryption", "auto"))
 
 
 def issue(conn, secret, cmd, cpus, ram_mb):
@@ -103,8 +104,9 @@ def main():
     sub.add_parser("list").add_argument("-n", "--num-jobs", type=int, default=100)
     args = parser.parse_args()
 
-    host, port, secret, cpus, ram_mb = load_settings(args.config)
-    with kp.Connection(host, port, timeout=None) as conn:  # sends Bye on exit
+    host, port, secret, cpus, ram_mb, encryption = load_settings(args.config)
+    # The module speaks plain text only ("required" raises ProtocolError).
+    with kp.Connection(host, port, timeout=None, encryption=encryption) as conn:  # sends Bye on exit
         conn.hello_client()
         if args.command in ("run", "submit"):
             job = issue(conn, secret, args.cmd, args.cpus or cpus, args.ram_mb or ram_mb)

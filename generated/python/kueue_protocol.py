@@ -1618,9 +1618,24 @@ class ProtocolError(RuntimeError):
 class Connection:
     """A blocking connection to a Kueue server (TCP_NODELAY on).  `level`
     is the extension level used to encode and decode (see encode and
-    decode): lower it to speak as an original peer does."""
+    decode): lower it to speak as an original peer does.
 
-    def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL):
+    `encryption` is common_settings.encryption.  This module speaks plain
+    text only: Kueue-C's TLS uses a TLS 1.3 external pre-shared key, which
+    Python's ssl module cannot do before 3.13 (SSLContext.
+    set_psk_client_callback).  So "auto" and "off" connect in plain text
+    (a Kueue-C server accepts it unless allow_plaintext = false, and an
+    attacker on the path can read and change it), and "required" refuses
+    to connect (ProtocolError)."""
+
+    def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL,
+                 encryption="auto"):
+        if encryption not in ("auto", "required", "off"):
+            raise ValueError("encryption must be auto, required or off, not %r" % (encryption,))
+        if encryption == "required":
+            raise ProtocolError('encryption = "required", but this module speaks plain text '
+                                "only (no TLS 1.3 external PSK in Python's ssl module before "
+                                '3.13): use "auto" or "off", or the kueue client')
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.framer = Framer()
