@@ -78,6 +78,15 @@ static int write_some(kq_session *s, kq_error *err)
     return 0;
 }
 
+/* What a plain-text session closed before any answer adds to its error. */
+static const char *refused_hint(const kq_session *s)
+{
+    return !s->tls && s->await_welcome
+               ? " (a server with allow_plaintext = false refuses plain text: set "
+                 "common_settings.encryption to \"auto\")"
+               : "";
+}
+
 /* Reads what the socket has into the framer. */
 static int read_some(kq_session *s, kq_error *err)
 {
@@ -105,10 +114,7 @@ static int read_some(kq_session *s, kq_error *err)
                          kq_framer_partial(&s->in)
                              ? "the server closed the connection in the middle of a message"
                              : "the server closed the connection",
-                         !s->tls && s->await_welcome
-                             ? " (a server with allow_plaintext = false refuses plain "
-                               "text: set common_settings.encryption to \"auto\")"
-                             : "");
+                         refused_hint(s));
             return -EPIPE;
         }
         e = (int)-n;
@@ -116,7 +122,8 @@ static int read_some(kq_session *s, kq_error *err)
             continue;
         if (e == EAGAIN)
             return 0;
-        kq_error_set(err, "receive from the server: %s", transport_error(s, n));
+        kq_error_set(err, "receive from the server: %s%s", transport_error(s, n),
+                     e == ECONNRESET ? refused_hint(s) : "");
         return -e;
     }
 }

@@ -180,6 +180,11 @@ static int sniff(kq_conn *c)
         return 1;
     }
     if (n > 0 && !c->allow_plain) {
+        char sink[4096];
+
+        /* Unread bytes would turn the close into a reset. */
+        while (recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+            ;
         c->tls_failure = KQ_CONN_TLS_PLAIN_REFUSED;
         fail(c, "a connection in plain text, refused: server_settings.allow_plaintext "
                 "is false (an original Kueue client or worker, or encryption = \"off\"?)");

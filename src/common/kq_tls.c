@@ -465,6 +465,8 @@ static const char *reason_text(int reason)
         return "the peer offered no Kueue-C key (a TLS client without the shared secret?)";
     case SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC:
         return "a record does not decrypt: the stream was tampered with";
+    case SSL_R_SSLV3_ALERT_BAD_RECORD_MAC:
+        return "the peer could not decrypt our record: the stream was tampered with";
     case SSL_R_WRONG_VERSION_NUMBER:
     case SSL_R_UNSUPPORTED_PROTOCOL:
     case SSL_R_PACKET_LENGTH_TOO_LONG:

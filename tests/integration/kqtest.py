@@ -303,10 +303,11 @@ class Worker(Process):
     (if it was still running) without sanitizer reports."""
 
     def __init__(self, test, port, secret=SECRET, directory=None, log_level="debug",
-                 server_name="127.0.0.1", **worker_settings):
+                 server_name="127.0.0.1", encryption=None, **worker_settings):
         """worker_settings: the [worker_settings] section (none if empty).
         directory: where the config and log go (a new temporary one if
-        None); several workers may share one."""
+        None); several workers may share one.  encryption:
+        common_settings.encryption (None: the default, auto)."""
         if directory is None:
             directory = tempfile.mkdtemp(prefix="kq-worker-")
             test.addCleanup(shutil.rmtree, directory, True)
@@ -316,6 +317,8 @@ class Worker(Process):
         self.config = os.path.join(directory, self._name(n, "toml"))
         sections = {"common_settings": {"shared_secret": secret, "server_name": server_name,
                                         "server_port": port, "log_level": log_level}}
+        if encryption is not None:
+            sections["common_settings"]["encryption"] = encryption
         if worker_settings:
             sections["worker_settings"] = worker_settings
         write_config(self.config, sections)
