@@ -38,6 +38,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "kq_buf.h"
 #include "kq_loop.h"
 
 #define KDF_SALT "kueue-c tls"
@@ -54,6 +55,10 @@ struct kq_tls_ctx {
 
 struct kq_tls {
     SSL *ssl;
+    int fd;
+    kq_buf unsent;      /* records of a batch not sent yet */
+    bool batching;
+    uint64_t wire;      /* bytes the socket took */
     int wants;          /* KQ_READABLE / KQ_WRITABLE after -EAGAIN */
     bool failed;        /* a fatal error: no close_notify */
     bool silent;        /* the peer closed before sending a byte */
@@ -195,24 +200,68 @@ static int filter_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 
 /* ---- the socket ------------------------------------------------------- */
 
+static bool retryable(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
+}
+
+/* Sends the records kept: 0 when all went, else -errno (-EAGAIN: the
+ * socket is full). */
+static int send_unsent(kq_tls *t)
+{
+    while (t->unsent.len) {
+        ssize_t n = send(t->fd, kq_buf_ptr(&t->unsent), t->unsent.len, MSG_NOSIGNAL);
+
+        if (n < 0)
+            return -errno;
+        kq_buf_consume(&t->unsent, (size_t)n);
+        t->wire += (uint64_t)n;
+    }
+    /* A big batch does not keep its buffer. */
+    if (t->unsent.cap > (64u << 10))
+        kq_buf_free(&t->unsent);
+    return 0;
+}
+
 /* OpenSSL's socket BIO writes with write(), which raises SIGPIPE when the
- * peer is gone; this one sends with MSG_NOSIGNAL (the fd is its data). */
+ * peer is gone; this one sends with MSG_NOSIGNAL, and keeps the records
+ * of a batch (its data is the kq_tls). */
 static int socket_write(BIO *b, const char *buf, int len)
 {
-    ssize_t n = send((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, MSG_NOSIGNAL);
+    kq_tls *t = BIO_get_data(b);
+    ssize_t n;
+    int rc;
 
     BIO_clear_retry_flags(b);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    if (t->batching && t->unsent.len < KQ_TLS_BATCH_MAX) {
+        kq_buf_append(&t->unsent, buf, (size_t)len);
+        if (t->unsent.oom) {
+            errno = ENOMEM;
+            return -1;
+        }
+        return len;
+    }
+    /* Records kept go first. */
+    if ((rc = send_unsent(t)) < 0) {
+        if (retryable(-rc))
+            BIO_set_retry_write(b);
+        errno = -rc;
+        return -1;
+    }
+    n = send(t->fd, buf, (size_t)len, MSG_NOSIGNAL);
+    if (n > 0)
+        t->wire += (uint64_t)n;
+    if (n < 0 && retryable(errno))
         BIO_set_retry_write(b);
     return (int)n;
 }
 
 static int socket_read(BIO *b, char *buf, int len)
 {
-    ssize_t n = recv((int)(intptr_t)BIO_get_data(b), buf, (size_t)len, 0);
+    ssize_t n = recv(((kq_tls *)BIO_get_data(b))->fd, buf, (size_t)len, 0);
 
     BIO_clear_retry_flags(b);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    if (n < 0 && retryable(errno))
         BIO_set_retry_read(b);
     else if (n == 0)
         BIO_set_flags(b, BIO_FLAGS_IN_EOF);
@@ -423,7 +472,8 @@ int kq_tls_new(kq_tls_ctx *ctx, int fd, kq_tls **out)
         kq_tls_free(t);
         return -ENOMEM;
     }
-    BIO_set_data(bio, (void *)(intptr_t)fd);
+    t->fd = fd;
+    BIO_set_data(bio, t);
     BIO_set_init(bio, 1);
     SSL_set_bio(t->ssl, bio, bio);
     if (ctx->server)
@@ -440,6 +490,7 @@ void kq_tls_free(kq_tls *t)
     if (!t)
         return;
     SSL_free(t->ssl);
+    kq_buf_free(&t->unsent);
     OPENSSL_free(t);
 }
 
@@ -597,6 +648,39 @@ ssize_t kq_tls_write(kq_tls *t, const void *buf, size_t n)
     return rc == 1 ? (ssize_t)put : rc;
 }
 
+void kq_tls_batch(kq_tls *t)
+{
+    t->batching = true;
+}
+
+int kq_tls_flush(kq_tls *t)
+{
+    int rc;
+
+    t->batching = false;
+    if (t->failed)
+        return -EPROTO;
+    if ((rc = send_unsent(t)) == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) {
+        t->wants = KQ_WRITABLE;
+        return -EAGAIN;
+    }
+    if (rc < 0) {
+        snprintf(t->error, sizeof t->error, "TLS: %s", strerror(-rc));
+        t->failed = true;
+    }
+    return rc;
+}
+
+size_t kq_tls_unsent(const kq_tls *t)
+{
+    return t->unsent.len;
+}
+
+size_t kq_tls_held(const kq_tls *t)
+{
+    return t->unsent.cap;
+}
+
 bool kq_tls_pending(const kq_tls *t)
 {
     return SSL_has_pending(t->ssl) == 1;
@@ -633,7 +717,7 @@ bool kq_tls_wrong_key(const kq_tls *t)
 
 uint64_t kq_tls_wire_written(const kq_tls *t)
 {
-    return BIO_number_written(SSL_get_wbio(t->ssl));
+    return t->wire;
 }
 
 const char *kq_tls_cipher(const kq_tls *t)

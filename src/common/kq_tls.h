@@ -102,6 +102,19 @@ ssize_t kq_tls_read(kq_tls *t, void *buf, size_t n);
  * bytes (more may follow them; the buffer may move). */
 ssize_t kq_tls_write(kq_tls *t, const void *buf, size_t n);
 
+/* From now until kq_tls_flush, the records kq_tls_write makes are kept
+ * (up to KQ_TLS_BATCH_MAX, then sent) and go out together: a message of
+ * several records reaches the peer as one send of plain text would, not
+ * a record at a time, and a flush costs one system call. */
+#define KQ_TLS_BATCH_MAX (256u << 10)
+void kq_tls_batch(kq_tls *t);
+/* Ends the batch and sends the records kept, as far as the socket takes
+ * them: 0 all sent, -EAGAIN (call again once KQ_WRITABLE), or -errno. */
+int kq_tls_flush(kq_tls *t);
+/* Bytes of records made but not sent yet, and the memory holding them. */
+size_t kq_tls_unsent(const kq_tls *t);
+size_t kq_tls_held(const kq_tls *t);
+
 /* Whether data of the peer waits inside OpenSSL (decrypted, or whole
  * records read ahead): the socket may never become readable for it. */
 bool kq_tls_pending(const kq_tls *t);
@@ -125,7 +138,7 @@ bool kq_tls_peer_silent(const kq_tls *t);
  * shared secret is not ours. */
 bool kq_tls_wrong_key(const kq_tls *t);
 
-/* Bytes written to the socket so far (records, not data). */
+/* Bytes the socket took so far (records, not data). */
 uint64_t kq_tls_wire_written(const kq_tls *t);
 
 /* The cipher suite and group agreed, for tests and logs

@@ -490,6 +490,8 @@ static void test_tls_messages_and_holds(void)
     CHECK_INT(p.server.messages, 3);
     CHECK(kq_conn_encrypted(&p.client.conn) && kq_conn_encrypted(&p.server.conn));
     CHECK_INT(p.server.conn.transport, KQ_CONN_TLS);
+    /* What OpenSSL holds counts against connection_memory_max_mb. */
+    CHECK(kq_conn_buffered(&p.server.conn) >= 24 << 10);
     /* Output waits for its turn's flush over TLS too. */
     kq_buf_puts(kq_conn_out(&p.server.conn), "\"held\"");
     kq_conn_queued(&p.server.conn);
@@ -523,6 +525,8 @@ static void test_tls_messages_and_holds(void)
     CHECK_INT(p.server.messages, 20005);
     CHECK_INT(p.server.closed, 1);
     CHECK_INT(kq_conn_tls_failed(&p.server.conn), KQ_CONN_TLS_NO_FAILURE);
+    kq_conn_close(&p.client.conn);
+    CHECK_INT(p.hub.buffered, 0);
     tls_pair_close(&p);
 }
 
