@@ -489,17 +489,13 @@ void kq_conn_close_after_flush(kq_conn *c)
 
 void kq_conn_refuse(kq_conn *c, const char *reason)
 {
-    size_t n;
-
     if (c->fd < 0 || c->draining)
         return;
     if (c->out.len == 0) {
         fail(c, reason);
         return;
     }
-    n = strnlen(reason, sizeof c->why - 1);
-    memcpy(c->why, reason, n);
-    c->why[n] = '\0';
+    snprintf(c->why, sizeof c->why, "%.*s", (int)sizeof c->why - 1, reason);
     kq_conn_close_after_flush(c);
     update_interest(c);
 }
