@@ -67,9 +67,18 @@
  *       saw: every line, or a gap they were told of (bytes skipped), none
  *       out of order or wrong.  The printers and followers run in a
  *       process of their own.
+ *   bench_server SERVER idle [N RUNS]
+ *       N clients connected past their hello and silent (default 5,000),
+ *       in plain text and over TLS, interleaved: the server's memory per
+ *       connection (VmRSS), and its CPU per connection for the handshakes.
  *   --base OLD_SERVER (compare, workers, shapes)
  *       Runs everything with OLD_SERVER too, interleaved: before and after
  *       in one session.
+ *   --tls (compare, sched, workers, shapes, crowd)
+ *       The fake clients and workers speak TLS (kq_conn_start_tls, the
+ *       shared secret's key); compare then runs every variant in plain text
+ *       and over TLS, interleaved, with the ratios.  crowd's idle clients
+ *       stay plain (they are raw sockets).
  */
 #include <errno.h>
 #include <sched.h>
@@ -92,6 +101,9 @@
 #include "kq_protocol.h"
 
 #define SECRET "bench secret"
+
+/* --tls: the fake peers speak TLS with this (client) context. */
+static kq_tls_ctx *peer_tls;
 
 typedef struct bench bench;
 
@@ -680,6 +692,8 @@ static void open_peer(bench *b, peer *p, bool worker, int index)
     if (kq_conn_open(&p->conn, &b->hub, fd, 1u << 30,
                      worker ? &worker_handler : &client_handler, p) < 0)
         die("kq_conn_open");
+    if (peer_tls && kq_conn_start_tls(&p->conn, peer_tls) < 0)
+        die("kq_conn_start_tls");
     if (worker && p->role == ROLE_PRINTER) {
         kq_hello h = {.tag = KQ_HELLO_HELLO_FROM_WORKER};
 
@@ -986,8 +1000,10 @@ static int run_compare(const char *binary, int argc, char **argv)
     static double rate[2][MAX_V][MAX_RUNS], cpu[2][MAX_V][MAX_RUNS], lo[2][MAX_V][MAX_RUNS],
         hi[2][MAX_V][MAX_RUNS], fold[2][MAX_V][MAX_RUNS], polls[2][MAX_V][MAX_RUNS];
     double mr[2][MAX_V], mc[2][MAX_V];
+    /* [binary or transport][variant][run]: with --tls, 0 plain, 1 TLS */
     const char *bin[2];
     int nb = binaries(binary, bin);
+    kq_tls_ctx *tls = peer_tls;
 
     if (with_poller)
         argc--;
@@ -996,6 +1012,12 @@ static int run_compare(const char *binary, int argc, char **argv)
     runs = argc > 2 ? atoi(argv[2]) : 5;
     if (runs < 1 || runs > MAX_RUNS)
         runs = 5;
+    if (tls && nb > 1)
+        die("compare takes --tls or --base, not both");
+    if (tls) {
+        bin[1] = binary;
+        nb = 2;
+    }
     for (int r = 0; r < runs; r++) {
         for (int v = 0; v < NV; v++) {
             for (int k = 0; k < nb; k++) {
@@ -1005,6 +1027,8 @@ static int run_compare(const char *binary, int argc, char **argv)
                 use_global = variants[v].held;
                 use_state = variants[v].state;
                 poll_status = variants[v].poll;
+                if (tls)
+                    peer_tls = k ? tls : NULL;
                 res = sched_once(bin[k], n, w, variants[v].backlog);
                 rate[k][v][r] = res.rate;
                 cpu[k][v][r] = res.cpu_us;
@@ -1019,7 +1043,9 @@ static int run_compare(const char *binary, int argc, char **argv)
     printf("sched: %llu jobs, %d workers, median of %d interleaved runs\n",
            (unsigned long long)n, w, runs);
     for (int k = 0; k < nb; k++) {
-        if (nb > 1)
+        if (tls)
+            printf(" %s:\n", k ? "TLS" : "plain text");
+        else if (nb > 1)
             printf(" %s:\n", binary_label(k));
         for (int v = 0; v < NV; v++) {
             mr[k][v] = median(rate[k][v], runs);
@@ -1039,7 +1065,12 @@ static int run_compare(const char *binary, int argc, char **argv)
                        median(polls[k][v], runs));
         }
     }
-    if (nb > 1) {
+    if (tls) {
+        printf(" TLS / plain text:\n");
+        for (int v = 0; v < NV; v++)
+            printf("  %-36s %7.0f %% jobs/s, %3.0f %% server CPU\n", variants[v].name,
+                   100 * mr[1][v] / mr[0][v], 100 * mc[1][v] / mc[0][v]);
+    } else if (nb > 1) {
         printf(" this server / base:\n");
         for (int v = 0; v < NV; v++)
             printf("  %-36s %7.0f %% jobs/s, %3.0f %% server CPU\n", variants[v].name,
@@ -1787,6 +1818,66 @@ static int run_follow(const char *binary, int argc, char **argv)
     return 0;
 }
 
+/* ---- idle connections: memory and handshakes ------------------------- */
+
+/* One run: n clients say hello (over TLS with tls) and wait; the server's
+ * VmRSS growth and CPU per connection. */
+static void idle_once(const char *binary, int n, kq_tls_ctx *tls, double *kb, double *cpu_us)
+{
+    long rss0;
+    double cpu0;
+    bench b;
+
+    use_state = use_global = global_configured = false;
+    peer_tls = tls;
+    bench_init(&b, binary, "");
+    if (kq_loop_idle_polling(b.loop, 1000, 10) < 0)
+        die("kq_loop_idle_polling");
+    /* One client first, so that what every server pays once (its TLS
+     * code's first use, the first connection's buffers) is not counted. */
+    open_peer(&b, &b.client, false, 0);
+    wait_replies(&b, 1);
+    usleep(200000);
+    rss0 = server_rss_kb(&b);
+    cpu0 = server_cpu(&b);
+    b.workers = calloc((size_t)n, sizeof *b.workers);
+    b.nworkers = n;
+    for (int i = 0; i < n; i++) {
+        open_peer(&b, &b.workers[i], false, i);
+        /* A batch at a time, so the listen backlog never overflows. */
+        if (i % 200 == 199)
+            wait_replies(&b, (uint64_t)i + 2);
+    }
+    wait_replies(&b, (uint64_t)n + 1);
+    usleep(200000);
+    *kb = (double)(server_rss_kb(&b) - rss0) / n;
+    *cpu_us = (server_cpu(&b) - cpu0) * 1e6 / n;
+    stop_server(&b);
+    bench_free(&b);
+    peer_tls = NULL;
+}
+
+static int run_idle(const char *binary, int argc, char **argv, kq_tls_ctx *tls)
+{
+    enum { MAX_RUNS = 15 };
+    int n = argc > 0 ? atoi(argv[0]) : 5000;
+    int runs = argc > 1 ? atoi(argv[1]) : 3;
+    double kb[2][MAX_RUNS], cpu[2][MAX_RUNS];
+
+    if (runs < 1 || runs > MAX_RUNS)
+        runs = 3;
+    if (!tls)
+        die("idle needs --tls (it compares plain text and TLS)");
+    for (int r = 0; r < runs; r++)
+        for (int k = 0; k < 2; k++)
+            idle_once(binary, n, k ? tls : NULL, &kb[k][r], &cpu[k][r]);
+    printf("idle: %d clients past their hello, median of %d interleaved runs\n", n, runs);
+    for (int k = 0; k < 2; k++)
+        printf("  %-12s server memory %5.1f kB per connection, CPU %6.1f us per connection\n",
+               k ? "TLS" : "plain text", median(kb[k], runs), median(cpu[k], runs));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* --base OLD_SERVER, wherever it is. */
@@ -1798,10 +1889,27 @@ int main(int argc, char **argv)
             break;
         }
     }
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--tls") == 0) {
+            kq_error err;
+
+            if (kq_tls_ctx_new(false, SECRET, &peer_tls, &err) < 0)
+                die(err.msg);
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof *argv);
+            argc--;
+            break;
+        }
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd|workflows|follow [ARGS] "
-                        "[--base OLD_SERVER] [--poll-status]\n");
+        fprintf(stderr, "usage: bench_server SERVER sched|compare|issue|workers|shapes|crowd|workflows|follow|idle "
+                        "[ARGS] [--base OLD_SERVER] [--poll-status] [--tls]\n");
         return 2;
+    }
+    if (strcmp(argv[2], "idle") == 0) {
+        kq_tls_ctx *tls = peer_tls;
+
+        peer_tls = NULL;
+        return run_idle(argv[1], argc - 3, argv + 3, tls);
     }
     if (strcmp(argv[2], "sched") == 0)
         return run_sched(argv[1], argc - 3, argv + 3);

@@ -8,10 +8,13 @@ until the server counts all of them succeeded.  In the same run it measures
 the raw rate of `sh -c true` two at a time (xargs -P 2) on this machine, and
 optionally one `kueue cmd true` process per job against Task Spooler
 (`tsp -n true`, 2 slots), also N jobs each.  Prints the median of --runs.
+With --tls, the worker and the client runs are made twice, interleaved:
+in plain text (encryption = "off") and over TLS (the default), with the
+CPU time per job of each side (the client's from its processes' rusage).
 
     tools/bench_worker.py --server build/src/server/kueue_server \\
         --worker build/src/worker/kueue_worker [--client build/src/client/kueue] \\
-        [--jobs 1000] [--runs 3]
+        [--jobs 1000] [--runs 3] [--tls]
 
 --follow (needs --client) measures live output end to end instead (issue
 15): --follow-jobs jobs (50) each print --mib-s MiB/s (1) of numbered
@@ -31,6 +34,7 @@ import multiprocessing
 import os
 import queue
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -78,7 +82,8 @@ def wait_log(path, pattern, proc, timeout=10):
 class Setup:
     """A server and a worker in a temporary directory."""
 
-    def __init__(self, args, slots=2, **worker_settings):
+    def __init__(self, args, slots=2, encryption="off", **worker_settings):
+        """encryption: of the worker and the client (their config)."""
         self.dir = tempfile.mkdtemp(prefix="kq-bench-worker-")
         self.procs = []
         self.slots = slots
@@ -94,7 +99,8 @@ class Setup:
         self.config = os.path.join(self.dir, "worker.toml")
         write_config(self.config, {
             "common_settings": {"shared_secret": SECRET, "server_name": "127.0.0.1",
-                                "server_port": self.port, "log_level": args.worker_log},
+                                "server_port": self.port, "log_level": args.worker_log,
+                                "encryption": encryption},
             "worker_settings": dict({"worker_max_parallel_jobs": slots,
                                      "dynamic_check_free_resources": False,
                                      "worker_name": "bench"}, **worker_settings),
@@ -163,8 +169,8 @@ def wait_all_done(c, n, t0, timeout=600):
         time.sleep(0.02)
 
 
-def bench_pipelined(args):
-    s = Setup(args)
+def bench_pipelined(args, encryption="off"):
+    s = Setup(args, encryption=encryption)
     try:
         c = s.client()
         now = kp.Timestamp.now()
@@ -179,14 +185,14 @@ def bench_pipelined(args):
             assert isinstance(reply, S2C.AcceptJob), reply
         elapsed = wait_all_done(c, args.jobs, t0)
         c.close()
-        cpu["worker"].append(s.cpu_seconds(s.worker_pid) / args.jobs)
-        cpu["server"].append(s.cpu_seconds(s.server_pid) / args.jobs)
+        cpu.setdefault("worker " + encryption, []).append(s.cpu_seconds(s.worker_pid) / args.jobs)
+        cpu.setdefault("server " + encryption, []).append(s.cpu_seconds(s.server_pid) / args.jobs)
         return elapsed
     finally:
         s.close()
 
 
-cpu = {"worker": [], "server": []}
+cpu = {}
 
 
 def bench_raw(n):
@@ -195,15 +201,25 @@ def bench_raw(n):
     return time.monotonic() - t0
 
 
-def bench_cli(args):
-    s = Setup(args)
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def bench_cli(args, encryption="off"):
+    s = Setup(args, encryption=encryption)
     try:
         c = s.client()
+        server0 = s.cpu_seconds(s.server_pid)
+        client0 = children_cpu()
         t0 = time.monotonic()
         for _ in range(args.jobs):
             subprocess.run([args.client, "--config", s.config, "cmd", "true"], check=True,
                            stdout=subprocess.DEVNULL, cwd="/tmp")
         elapsed = wait_all_done(c, args.jobs, t0)
+        cpu.setdefault("cli client " + encryption, []).append((children_cpu() - client0) / args.jobs)
+        cpu.setdefault("cli server " + encryption, []).append(
+            (s.cpu_seconds(s.server_pid) - server0) / args.jobs)
         c.close()
         return elapsed
     finally:
@@ -451,6 +467,8 @@ def main():
     ap.add_argument("--followers", type=int, default=10)
     ap.add_argument("--in-flight", type=int, default=1000,
                     help="--follow: `true` jobs in flight (0: none)")
+    ap.add_argument("--tls", action="store_true",
+                    help="worker and client runs in plain text and over TLS, interleaved")
     args = ap.parse_args()
     for name in ("server", "worker", "client"):
         if getattr(args, name):
@@ -461,31 +479,51 @@ def main():
         main_follow(args)
         return
     n = args.jobs
-    rows = {"worker, pipelined over one connection": [], "raw sh -c true, 2 at a time": []}
+    modes = ["off", "auto"] if args.tls else ["off"]
+    label = {"off": "", "auto": " (TLS)"}
+    pipelined = {m: "worker, pipelined over one connection" + label[m] for m in modes}
+    cli = {m: "kueue cmd true, one process per job" + label[m] for m in modes}
+    rows = {pipelined[m]: [] for m in modes}
+    rows["raw sh -c true, 2 at a time"] = []
     if args.client:
-        rows["kueue cmd true, one process per job"] = []
+        rows.update({cli[m]: [] for m in modes})
     if shutil.which("tsp"):
         rows["tsp -n true, 2 slots"] = []
     for _ in range(args.runs):
-        rows["worker, pipelined over one connection"].append(bench_pipelined(args))
+        for m in modes:
+            rows[pipelined[m]].append(bench_pipelined(args, m))
         rows["raw sh -c true, 2 at a time"].append(bench_raw(n))
         if args.client:
-            rows["kueue cmd true, one process per job"].append(bench_cli(args))
+            for m in modes:
+                rows[cli[m]].append(bench_cli(args, m))
         if "tsp -n true, 2 slots" in rows:
             rows["tsp -n true, 2 slots"].append(bench_tsp(n))
     print("%d jobs of `true`, 2 in parallel, median of %d runs:" % (n, args.runs))
     for name, times in rows.items():
         med = statistics.median(times)
         print("  %-42s %8.0f jobs/s  (%.2f s)" % (name, n / med, med))
-    worker = n / statistics.median(rows["worker, pipelined over one connection"])
-    raw = n / statistics.median(rows["raw sh -c true, 2 at a time"])
-    print("  worker / raw: %.0f %%" % (100 * worker / raw))
-    cli, tsp = (rows.get("kueue cmd true, one process per job"),
-                rows.get("tsp -n true, 2 slots"))
-    if cli and tsp:
-        print("  kueue cmd / tsp: %.0f %%" % (100 * statistics.median(tsp) / statistics.median(cli)))
-    print("  CPU per job: worker %.0f us, server %.0f us (whole run, medians)"
-          % (1e6 * statistics.median(cpu["worker"]), 1e6 * statistics.median(cpu["server"])))
+    med = {name: statistics.median(times) for name, times in rows.items()}
+    raw = med["raw sh -c true, 2 at a time"]
+    tsp = med.get("tsp -n true, 2 slots")
+    for m in modes:
+        print("  worker%s / raw: %.0f %%" % (label[m], 100 * raw / med[pipelined[m]]))
+        if args.client and tsp:
+            print("  kueue cmd%s / tsp: %.0f %%" % (label[m], 100 * tsp / med[cli[m]]))
+    if args.tls:
+        print("  TLS / plain text: pipelined %.0f %%" % (100 * med[pipelined["off"]]
+                                                       / med[pipelined["auto"]]), end="")
+        if args.client:
+            print(", kueue cmd %.0f %%" % (100 * med[cli["off"]] / med[cli["auto"]]), end="")
+        print()
+    for m in modes:
+        print("  CPU per job%s: pipelined: worker %.0f us, server %.0f us (whole run)"
+              % (label[m], 1e6 * statistics.median(cpu["worker " + m]),
+                 1e6 * statistics.median(cpu["server " + m])), end="")
+        if args.client:
+            print("; kueue cmd: client %.0f us, server %.0f us"
+                  % (1e6 * statistics.median(cpu["cli client " + m]),
+                     1e6 * statistics.median(cpu["cli server " + m])), end="")
+        print(" (medians)")
 
 
 if __name__ == "__main__":

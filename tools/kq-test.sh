@@ -41,6 +41,6 @@ cmake --build build-release-clang -j"$jobs"
 
 echo "== fuzzing (libFuzzer, ${KQ_FUZZ_SECONDS:-20} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DKQ_FUZZ=ON
-cmake --build build-fuzz -j"$jobs" --target fuzz_framer fuzz_decode fuzz_store
+cmake --build build-fuzz -j"$jobs" --target fuzz_framer fuzz_decode fuzz_store fuzz_tls
 tests/fuzz/run.sh build-fuzz "${KQ_FUZZ_SECONDS:-20}"
 echo "kueue-c: all tests passed"

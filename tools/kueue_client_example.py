@@ -42,7 +42,8 @@ def shown(path):
 
 
 def load_settings(path):
-    """(host, port, secret, default cpus, default RAM) from the config file."""
+    """(host, port, secret, default cpus, default RAM, encryption) from the
+    config file."""
     try:
         with open(path, "rb") as fh:
             conf = tomllib.load(fh)
@@ -55,7 +56,7 @@ def load_settings(path):
     client = conf.get("client_settings", {})
     return (common.get("server_name", "localhost"), int(common.get("server_port", 11236)),
             common["shared_secret"], int(client.get("job_default_cpus", 8)),
-            int(client.get("job_default_ram_mb", 8192)))
+            int(client.get("job_default_ram_mb", 8192)), common.get("encryption", "auto"))
 
 
 def authenticate(conn, secret, config):
@@ -134,9 +135,11 @@ def main():
     sub.add_parser("list").add_argument("-n", "--num-jobs", type=int, default=100)
     args = parser.parse_args()
 
-    host, port, secret, cpus, ram_mb = load_settings(args.config)
+    host, port, secret, cpus, ram_mb, encryption = load_settings(args.config)
     # Sends Bye on exit; names the file when nobody answers (ServerUnreachable).
-    with kp.Connection(host, port, timeout=None, config=shown(args.config)) as conn:
+    # The module speaks plain text only ("required" raises ProtocolError).
+    with kp.Connection(host, port, timeout=None, config=shown(args.config),
+                       encryption=encryption) as conn:
         conn.hello_client()
         if args.command in ("run", "submit"):
             job = issue(conn, secret, args.config, args.cmd, args.cpus or cpus,

@@ -22,6 +22,13 @@ static const char *const common_settings_log_level_choices[] = {
     NULL,
 };
 
+static const char *const common_settings_encryption_choices[] = {
+    "auto",
+    "required",
+    "off",
+    NULL,
+};
+
 static const char *const worker_settings_on_shutdown_choices[] = {
     "requeue",
     "fail",
@@ -36,6 +43,8 @@ int kq_config_init(kq_config *c)
     c->common_settings.server_port = 11236;
     if (!(c->common_settings.log_level = strdup("info")))
         goto fail;
+    if (!(c->common_settings.encryption = strdup("auto")))
+        goto fail;
     if (!(c->server_settings.bind_addresses = strdup("0.0.0.0 [::]")))
         goto fail;
     c->server_settings.maintenance_interval_seconds = 60;
@@ -49,6 +58,7 @@ int kq_config_init(kq_config *c)
     c->server_settings.unauthenticated_message_max_bytes = 65536;
     c->server_settings.message_timeout_seconds = 60;
     c->server_settings.unread_output_timeout_seconds = 60;
+    c->server_settings.allow_plaintext = true;
     c->server_settings.connection_memory_max_mb = 1024;
     if (!(c->server_settings.status_address = strdup("127.0.0.1:11237")))
         goto fail;
@@ -100,6 +110,7 @@ void kq_config_free(kq_config *c)
     free(c->common_settings.shared_secret);
     free(c->common_settings.server_name);
     free(c->common_settings.log_level);
+    free(c->common_settings.encryption);
     free(c->server_settings.bind_addresses);
     free(c->server_settings.state_file);
     free(c->server_settings.status_address);
@@ -115,7 +126,7 @@ void kq_config_free(kq_config *c)
 int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                     kq_config_warn_fn *warn, void *ctx, kq_error *err)
 {
-    bool seen[36] = {false};
+    bool seen[38] = {false};
     int rc = 0;
 
     for (size_t i = 0; i < doc->count && rc == 0; i++) {
@@ -135,117 +146,123 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
             } else if (strcmp(key, "log_level") == 0) {
                 seen[3] = true;
                 rc = kq_cfgval_string(e, file, "common_settings.log_level", common_settings_log_level_choices, &c->common_settings.log_level, err);
+            } else if (strcmp(key, "encryption") == 0) {
+                seen[4] = true;
+                rc = kq_cfgval_string(e, file, "common_settings.encryption", common_settings_encryption_choices, &c->common_settings.encryption, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "server_settings"))) {
             if (strcmp(key, "bind_addresses") == 0) {
-                seen[4] = true;
+                seen[5] = true;
                 rc = kq_cfgval_string(e, file, "server_settings.bind_addresses", NULL, &c->server_settings.bind_addresses, err);
             } else if (strcmp(key, "maintenance_interval_seconds") == 0) {
-                seen[5] = true;
+                seen[6] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.maintenance_interval_seconds", UINT64_C(1), UINT64_C(1000000000), &c->server_settings.maintenance_interval_seconds, err);
             } else if (strcmp(key, "worker_timeout_seconds") == 0) {
-                seen[6] = true;
+                seen[7] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.worker_timeout_seconds", UINT64_C(0), UINT64_C(1000000000), &c->server_settings.worker_timeout_seconds, err);
             } else if (strcmp(key, "job_offer_timeout_seconds") == 0) {
-                seen[7] = true;
+                seen[8] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.job_offer_timeout_seconds", UINT64_C(0), UINT64_C(1000000000), &c->server_settings.job_offer_timeout_seconds, err);
             } else if (strcmp(key, "job_cleanup_after_minutes") == 0) {
-                seen[8] = true;
+                seen[9] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.job_cleanup_after_minutes", UINT64_C(0), UINT64_C(1000000000), &c->server_settings.job_cleanup_after_minutes, err);
             } else if (strcmp(key, "global_max_parallel_jobs") == 0) {
-                seen[9] = true;
+                seen[10] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.global_max_parallel_jobs", UINT64_C(0), UINT64_MAX, &c->server_settings.global_max_parallel_jobs, err);
             } else if (strcmp(key, "state_file") == 0) {
-                seen[10] = true;
+                seen[11] = true;
                 rc = kq_cfgval_string(e, file, "server_settings.state_file", NULL, &c->server_settings.state_file, err);
             } else if (strcmp(key, "state_journal_max_mb") == 0) {
-                seen[11] = true;
+                seen[12] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.state_journal_max_mb", UINT64_C(1), UINT64_C(1048576), &c->server_settings.state_journal_max_mb, err);
             } else if (strcmp(key, "unauthenticated_message_max_bytes") == 0) {
-                seen[12] = true;
+                seen[13] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.unauthenticated_message_max_bytes", UINT64_C(1024), UINT64_C(16777216), &c->server_settings.unauthenticated_message_max_bytes, err);
             } else if (strcmp(key, "message_timeout_seconds") == 0) {
-                seen[13] = true;
+                seen[14] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.message_timeout_seconds", UINT64_C(1), UINT64_C(1000000000), &c->server_settings.message_timeout_seconds, err);
             } else if (strcmp(key, "unread_output_timeout_seconds") == 0) {
-                seen[14] = true;
-                rc = kq_cfgval_u64(e, file, "server_settings.unread_output_timeout_seconds", UINT64_C(1), UINT64_C(1000000000), &c->server_settings.unread_output_timeout_seconds, err);
-            } else if (strcmp(key, "connection_memory_max_mb") == 0) {
                 seen[15] = true;
+                rc = kq_cfgval_u64(e, file, "server_settings.unread_output_timeout_seconds", UINT64_C(1), UINT64_C(1000000000), &c->server_settings.unread_output_timeout_seconds, err);
+            } else if (strcmp(key, "allow_plaintext") == 0) {
+                seen[16] = true;
+                rc = kq_cfgval_bool(e, file, "server_settings.allow_plaintext", &c->server_settings.allow_plaintext, err);
+            } else if (strcmp(key, "connection_memory_max_mb") == 0) {
+                seen[17] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.connection_memory_max_mb", UINT64_C(1), UINT64_C(1048576), &c->server_settings.connection_memory_max_mb, err);
             } else if (strcmp(key, "status_address") == 0) {
-                seen[16] = true;
+                seen[18] = true;
                 rc = kq_cfgval_string(e, file, "server_settings.status_address", NULL, &c->server_settings.status_address, err);
             } else if (strcmp(key, "status_token") == 0) {
-                seen[17] = true;
+                seen[19] = true;
                 rc = kq_cfgval_string(e, file, "server_settings.status_token", NULL, &c->server_settings.status_token, err);
             } else if (strcmp(key, "status_show_output") == 0) {
-                seen[18] = true;
+                seen[20] = true;
                 rc = kq_cfgval_bool(e, file, "server_settings.status_show_output", &c->server_settings.status_show_output, err);
             } else if (strcmp(key, "rejected_retry_seconds") == 0) {
-                seen[19] = true;
+                seen[21] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.rejected_retry_seconds", UINT64_C(1), UINT64_C(3600), &c->server_settings.rejected_retry_seconds, err);
             } else if (strcmp(key, "live_output_buffer_bytes") == 0) {
-                seen[20] = true;
+                seen[22] = true;
                 rc = kq_cfgval_u64(e, file, "server_settings.live_output_buffer_bytes", UINT64_C(0), UINT64_C(16777216), &c->server_settings.live_output_buffer_bytes, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "worker_settings"))) {
             if (strcmp(key, "system_update_interval_seconds") == 0) {
-                seen[21] = true;
+                seen[23] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.system_update_interval_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.system_update_interval_seconds, err);
             } else if (strcmp(key, "worker_max_parallel_jobs") == 0) {
-                seen[22] = true;
+                seen[24] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.worker_max_parallel_jobs", UINT64_C(0), UINT64_MAX, &c->worker_settings.worker_max_parallel_jobs, err);
             } else if (strcmp(key, "dynamic_check_free_resources") == 0) {
-                seen[23] = true;
+                seen[25] = true;
                 rc = kq_cfgval_bool(e, file, "worker_settings.dynamic_check_free_resources", &c->worker_settings.dynamic_check_free_resources, err);
             } else if (strcmp(key, "dynamic_cpu_load_scale_factor") == 0) {
-                seen[24] = true;
+                seen[26] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.dynamic_cpu_load_scale_factor", -INFINITY, false, INFINITY, &c->worker_settings.dynamic_cpu_load_scale_factor, err);
             } else if (strcmp(key, "worker_name") == 0) {
-                seen[25] = true;
+                seen[27] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.worker_name", NULL, &c->worker_settings.worker_name, err);
             } else if (strcmp(key, "output_limit_bytes") == 0) {
-                seen[26] = true;
+                seen[28] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.output_limit_bytes", UINT64_C(1024), UINT64_MAX, &c->worker_settings.output_limit_bytes, err);
             } else if (strcmp(key, "kill_grace_seconds") == 0) {
-                seen[27] = true;
+                seen[29] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.kill_grace_seconds", 0.0, false, 3600.0, &c->worker_settings.kill_grace_seconds, err);
             } else if (strcmp(key, "reconnect_max_seconds") == 0) {
-                seen[28] = true;
+                seen[30] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.reconnect_max_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.reconnect_max_seconds, err);
             } else if (strcmp(key, "on_shutdown") == 0) {
-                seen[29] = true;
+                seen[31] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.on_shutdown", worker_settings_on_shutdown_choices, &c->worker_settings.on_shutdown, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "client_settings"))) {
             if (strcmp(key, "job_default_cpus") == 0) {
-                seen[30] = true;
+                seen[32] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_cpus", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_cpus, err);
             } else if (strcmp(key, "job_default_ram_mb") == 0) {
-                seen[31] = true;
+                seen[33] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_ram_mb", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_ram_mb, err);
             } else if (strcmp(key, "capture_environment") == 0) {
-                seen[32] = true;
+                seen[34] = true;
                 rc = kq_cfgval_bool(e, file, "client_settings.capture_environment", &c->client_settings.capture_environment, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "restart_workers"))) {
             if (strcmp(key, "ssh_user") == 0) {
-                seen[33] = true;
+                seen[35] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.ssh_user", NULL, &c->restart_workers.ssh_user, err);
             } else if (strcmp(key, "hostnames") == 0) {
-                seen[34] = true;
+                seen[36] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.hostnames", NULL, &c->restart_workers.hostnames, err);
             } else if (strcmp(key, "sleep_minutes_before_recheck") == 0) {
-                seen[35] = true;
+                seen[37] = true;
                 rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", 0.0, true, 1000000000.0, &c->restart_workers.sleep_minutes_before_recheck, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
@@ -268,11 +285,11 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
         NULL}, warn, ctx);
     c->has_restart_workers = kq_cfgval_has_table(doc, "restart_workers");
     c->has_global_resources = kq_cfgval_has_table(doc, "global_resources");
-    if (c->has_restart_workers && !seen[33]) {
+    if (c->has_restart_workers && !seen[35]) {
         kq_error_set(err, "%s: [restart_workers] needs the key ssh_user", file);
         return -EINVAL;
     }
-    if (c->has_restart_workers && !seen[34]) {
+    if (c->has_restart_workers && !seen[36]) {
         kq_error_set(err, "%s: [restart_workers] needs the key hostnames", file);
         return -EINVAL;
     }
@@ -294,6 +311,9 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Least severe log messages shown: trace, debug, info, warn or error.\nlog_level = ");
     kq_cfgval_write_string(out, c->common_settings.log_level);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Clients and workers: \"auto\" speaks TLS 1.3 keyed with shared_secret\n# and falls back to plain text, with a warning, when the server does not speak\n# it (an original Kueue); \"required\" never falls back: recommended once the\n# server is Kueue-C, since an attacker on the path can make \"auto\" fall back;\n# \"off\" speaks plain text, as the original does.\nencryption = ");
+    kq_cfgval_write_string(out, c->common_settings.encryption);
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of kueue_server.\n[server_settings]\n");
     kq_buf_puts(out, "# Addresses to listen on, separated by spaces; IPv6 in brackets.\nbind_addresses = ");
@@ -328,6 +348,9 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Kueue-C: A peer that reads nothing of what waits for it for this many seconds\n# is disconnected.\nunread_output_timeout_seconds = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.unread_output_timeout_seconds);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Accept plain-text connections (original Kueue clients and workers,\n# or encryption = \"off\") beside TLS on the same port. false refuses them: then\n# only holders of shared_secret can connect at all, which also protects the\n# read-only requests (job lists, commands, output) that the protocol answers\n# without authentication.\nallow_plaintext = ");
+    kq_buf_puts(out, c->server_settings.allow_plaintext ? "true" : "false");
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Kueue-C: MiB the input and output buffers of all connections may hold\n# together; past it the connections holding the most are closed,\n# unauthenticated ones first.\nconnection_memory_max_mb = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.connection_memory_max_mb);

@@ -28,6 +28,7 @@ typedef struct kq_config {
         char *server_name; /* Host name or address of the server (for workers and clients). */
         uint16_t server_port; /* TCP port of the server. */
         char *log_level; /* Least severe log messages shown: trace, debug, info, warn or error. */
+        char *encryption; /* Clients and workers: "auto" speaks TLS 1.3 keyed with shared_secret and falls back to plain text, with a warning, when the server does not speak it (an original Kueue); "required" never falls back: recommended once the server is Kueue-C, since an attacker on the path can make "auto" fall back; "off" speaks plain text, as the original does. */
     } common_settings;
     /* [server_settings] Settings of kueue_server. */
     struct {
@@ -42,6 +43,7 @@ typedef struct kq_config {
         uint64_t unauthenticated_message_max_bytes; /* Largest message a connection may send before it authenticates (a hello, the authentication and read-only requests take a few hundred bytes); 16 MiB after. */
         uint64_t message_timeout_seconds; /* A message must arrive whole within this many seconds of its first byte, or the connection is closed. */
         uint64_t unread_output_timeout_seconds; /* A peer that reads nothing of what waits for it for this many seconds is disconnected. */
+        bool allow_plaintext; /* Accept plain-text connections (original Kueue clients and workers, or encryption = "off") beside TLS on the same port. false refuses them: then only holders of shared_secret can connect at all, which also protects the read-only requests (job lists, commands, output) that the protocol answers without authentication. */
         uint64_t connection_memory_max_mb; /* MiB the input and output buffers of all connections may hold together; past it the connections holding the most are closed, unauthenticated ones first. */
         char *status_address; /* host:port of the status page and metrics (HTTP: /, /api/jobs, /api/workers, /api/resources, /metrics; IPv6 in brackets); empty turns them off. The default serves this machine only; any address that is not loopback (127.0.0.0/8, [::1]) needs status_token. */
         char *status_token; /* Token the status page and metrics require, sent as the header 'Authorization: Bearer TOKEN' or as ?token=TOKEN; required when status_address is not loopback (use a long random string), optional on loopback; empty: no token. */

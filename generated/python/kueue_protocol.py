@@ -1903,12 +1903,25 @@ class ServerUnreachable(OSError):
 class Connection:
     """A blocking connection to a Kueue server (TCP_NODELAY on).  `level`
     is the extension level used to encode and decode (see encode and
-    decode): lower it to speak as an original peer does."""
+    decode): lower it to speak as an original peer does.
+
+    `encryption` is common_settings.encryption.  This module speaks plain
+    text only: Kueue-C's TLS uses a TLS 1.3 external pre-shared key, which
+    Python's ssl module cannot do before 3.13 (SSLContext.
+    set_psk_client_callback).  So "auto" and "off" connect in plain text
+    (a Kueue-C server accepts it unless allow_plaintext = false, and an
+    attacker on the path can read and change it), and "required" refuses
+    to connect (ProtocolError).  `config` is the file host and port came
+    from, named in the ServerUnreachable error when nobody answers there."""
 
     def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL,
-                 config=None):
-        """config: the file host and port came from, named in the
-        ServerUnreachable error when nobody answers there."""
+                 config=None, encryption="auto"):
+        if encryption not in ("auto", "required", "off"):
+            raise ValueError("encryption must be auto, required or off, not %r" % (encryption,))
+        if encryption == "required":
+            raise ProtocolError('encryption = "required", but this module speaks plain text '
+                                "only (no TLS 1.3 external PSK in Python's ssl module before "
+                                '3.13): use "auto" or "off", or the kueue client')
         try:
             self.sock = socket.create_connection((host, port), timeout=timeout)
         except OSError as e:

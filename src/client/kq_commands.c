@@ -115,14 +115,27 @@ int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
     int rc;
 
     rc = kq_session_open(s, cfg->common_settings.server_name,
-                         cfg->common_settings.server_port, &why);
+                         cfg->common_settings.server_port,
+                         kq_tls_mode_parse(cfg->common_settings.encryption),
+                         cfg->common_settings.shared_secret, &why);
     if (rc < 0) {
+        if (rc == -EACCES)
+            kq_error_set(err, "Authentication failed! The shared_secret in %s must be "
+                              "the server's (%s).", file, why.msg);
+        else if (s->reached)
+            *err = why;
+        if (s->reached)
+            return rc;
         kq_net_host_port(where, sizeof where, cfg->common_settings.server_name,
                          cfg->common_settings.server_port);
         kq_error_set(err, "%s: is kueue_server running on %s? "
                           "(server_name/server_port in %s)", why.msg, where, file);
         return rc;
     }
+    if (s->plain_fallback)
+        fprintf(stderr, "Warning: the server does not speak TLS (an original Kueue?): "
+                        "talking in plain text; set common_settings.encryption = \"off\" "
+                        "for this server, or \"required\" to refuse plain text\n");
     if (auth && (rc = kq_session_auth(s, cfg->common_settings.shared_secret,
                                       file, err)) < 0) {
         kq_session_close(s);

@@ -1,12 +1,13 @@
 /*
  * kq_session.c - the client's connection to the server (see
- * kq_session.h).  Owns the socket and both buffers; the socket is
- * non-blocking and every wait is a poll() on both directions.
+ * kq_session.h).  Owns the socket, the TLS state and both buffers; the
+ * socket is non-blocking and every wait is a poll() on both directions.
  */
 #include "kq_session.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "kq_auth.h"
+#include "kq_loop.h"
 #include "kq_net.h"
 #include "kq_utf8.h"
 
@@ -31,25 +33,59 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Through TLS or straight to the socket: bytes, or -errno (-EAGAIN). */
+static ssize_t transport_send(kq_session *s, const void *p, size_t n)
+{
+    ssize_t r;
+
+    if (s->tls)
+        return kq_tls_write(s->tls, p, n);
+    r = send(s->fd, p, n, MSG_NOSIGNAL);
+    return r < 0 ? -errno : r;
+}
+
+/* The same for reading; 0 at the end of the stream. */
+static ssize_t transport_recv(kq_session *s, void *p, size_t n)
+{
+    ssize_t r;
+
+    if (s->tls)
+        return kq_tls_read(s->tls, p, n);
+    r = recv(s->fd, p, n, 0);
+    return r < 0 ? -errno : r;
+}
+
+static const char *transport_error(const kq_session *s, ssize_t rc)
+{
+    return s->tls ? kq_tls_error(s->tls) : strerror((int)-rc);
+}
+
 /* Writes as much queued output as the socket takes now. */
 static int write_some(kq_session *s, kq_error *err)
 {
     while (s->out.len > 0) {
-        ssize_t n = send(s->fd, kq_buf_ptr(&s->out), s->out.len, MSG_NOSIGNAL);
+        ssize_t n = transport_send(s, kq_buf_ptr(&s->out), s->out.len);
 
         if (n < 0) {
-            int e = errno;
-
-            if (e == EINTR)
+            if (n == -EINTR)
                 continue;
-            if (e == EAGAIN || e == EWOULDBLOCK)
+            if (n == -EAGAIN)
                 return 0;
-            kq_error_set(err, "send to the server: %s", strerror(e));
-            return -e;
+            kq_error_set(err, "send to the server: %s", transport_error(s, n));
+            return (int)n;
         }
         kq_buf_consume(&s->out, (size_t)n);
     }
     return 0;
+}
+
+/* What a plain-text session closed before any answer adds to its error. */
+static const char *refused_hint(const kq_session *s)
+{
+    return !s->tls && s->await_welcome
+               ? " (a server with allow_plaintext = false refuses plain text: set "
+                 "common_settings.encryption to \"auto\")"
+               : "";
 }
 
 /* Reads what the socket has into the framer. */
@@ -65,26 +101,30 @@ static int read_some(kq_session *s, kq_error *err)
             kq_error_set(err, "out of memory reading from the server");
             return -ENOMEM;
         }
-        n = recv(s->fd, p, avail, 0);
+        n = transport_recv(s, p, avail);
         if (n > 0) {
             kq_framer_commit(&s->in, (size_t)n);
-            if ((size_t)n < avail)
+            /* A short read drained the socket; TLS reads a record at a
+             * time, so it goes on until it would wait. */
+            if ((size_t)n < avail && !s->tls)
                 return 0;
             continue;
         }
         if (n == 0) {
-            kq_error_set(err, kq_framer_partial(&s->in)
-                                  ? "the server closed the connection in the "
-                                    "middle of a message"
-                                  : "the server closed the connection");
+            kq_error_set(err, "%s%s",
+                         kq_framer_partial(&s->in)
+                             ? "the server closed the connection in the middle of a message"
+                             : "the server closed the connection",
+                         refused_hint(s));
             return -EPIPE;
         }
-        e = errno;
+        e = (int)-n;
         if (e == EINTR)
             continue;
-        if (e == EAGAIN || e == EWOULDBLOCK)
+        if (e == EAGAIN)
             return 0;
-        kq_error_set(err, "receive from the server: %s", strerror(e));
+        kq_error_set(err, "receive from the server: %s%s", transport_error(s, n),
+                     e == ECONNRESET ? refused_hint(s) : "");
         return -e;
     }
 }
@@ -99,7 +139,10 @@ static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
     struct pollfd pfd = {s->fd, POLLIN, 0};
     int timeout = -1, n, rc;
 
-    if (s->out.len > 0)
+    /* What OpenSSL holds never makes the socket readable. */
+    if (s->tls && kq_tls_pending(s->tls))
+        return (rc = read_some(s, err)) < 0 ? rc : 1;
+    if (s->out.len > 0 || (s->tls && kq_tls_wants(s->tls) == KQ_WRITABLE))
         pfd.events |= POLLOUT;
     if (deadline_ms >= 0) {
         int64_t left = deadline_ms - now_ms();
@@ -119,7 +162,7 @@ static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
         return 0;
     if ((pfd.revents & POLLOUT) && (rc = write_some(s, err)) < 0)
         return rc;
-    if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+    if ((pfd.revents & (POLLIN | POLLHUP | POLLERR) || (s->tls && (pfd.revents & POLLOUT))) &&
         (rc = read_some(s, err)) < 0)
         return rc;
     return 1;
@@ -244,16 +287,100 @@ int kq_session_request_ext(kq_session *s, const kq_c2s *msg,
     return 0;
 }
 
+/* Runs the TLS handshake to its end, waiting at most
+ * KQ_SESSION_HANDSHAKE_MS.  0 or -errno with err. */
+static int handshake(kq_session *s, const char *where, kq_error *err)
+{
+    int64_t deadline = now_ms() + KQ_SESSION_HANDSHAKE_MS;
+
+    for (;;) {
+        struct pollfd pfd = {s->fd, POLLIN, 0};
+        int rc = kq_tls_handshake(s->tls);
+        int64_t left = deadline - now_ms();
+
+        if (rc == 1)
+            return 0;
+        if (rc != -EAGAIN) {
+            if (kq_tls_wrong_key(s->tls))
+                kq_error_set(err, "the TLS handshake with %s failed: the keys differ", where);
+            else
+                kq_error_set(err, "server %s: %s", where, kq_tls_error(s->tls));
+            return rc == -EPROTO && kq_tls_wrong_key(s->tls) ? -EACCES : rc;
+        }
+        if (kq_tls_wants(s->tls) == KQ_WRITABLE)
+            pfd.events = POLLOUT;
+        if (left <= 0 || (rc = poll(&pfd, 1, (int)left)) == 0) {
+            kq_error_set(err, "server %s: no TLS handshake within %d s", where,
+                         KQ_SESSION_HANDSHAKE_MS / 1000);
+            return -ETIMEDOUT;
+        }
+        if (rc < 0 && errno != EINTR) {
+            kq_error_set(err, "poll: %s", strerror(errno));
+            return -errno;
+        }
+    }
+}
+
+/* Connects, and with tls does the handshake.  0 or -errno with err. */
+static int connect_to(kq_session *s, const char *host, uint16_t port, bool tls,
+                      const char *secret, kq_error *err)
+{
+    char where[300];
+    int rc;
+
+    if ((rc = kq_net_connect(host, port, &s->fd, err)) < 0)
+        return rc;
+    s->reached = true;
+    if (!tls)
+        return 0;
+    kq_net_host_port(where, sizeof where, host, port);
+    if (!s->tls_ctx && (rc = kq_tls_ctx_new(false, secret, &s->tls_ctx, err)) < 0)
+        return rc;
+    if ((rc = kq_tls_new(s->tls_ctx, s->fd, &s->tls)) < 0) {
+        kq_error_set(err, "out of memory for TLS");
+        return rc;
+    }
+    return handshake(s, where, err);
+}
+
+/* Closes the connection and its TLS state (nothing is said). */
+static void disconnect(kq_session *s)
+{
+    kq_tls_free(s->tls);
+    s->tls = NULL;
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
 int kq_session_open(kq_session *s, const char *host, uint16_t port,
-                    kq_error *err)
+                    kq_tls_mode encryption, const char *secret, kq_error *err)
 {
     kq_hello hello = {.tag = KQ_HELLO_HELLO_FROM_CLIENT};
     int rc;
 
     memset(s, 0, sizeof *s);
     s->fd = -1;
-    if ((rc = kq_net_connect(host, port, &s->fd, err)) < 0)
+    rc = connect_to(s, host, port, encryption != KQ_TLS_OFF, secret, err);
+    /* A server without TLS (the original) reads the ClientHello as bad
+     * JSON and closes without a word: auto speaks plain text to it. */
+    if (rc < 0 && s->tls && kq_tls_peer_silent(s->tls)) {
+        if (encryption == KQ_TLS_AUTO) {
+            disconnect(s);
+            s->plain_fallback = true;
+            rc = connect_to(s, host, port, false, secret, err);
+        } else {
+            size_t n = strlen(err->msg);
+
+            snprintf(err->msg + n, sizeof err->msg - n,
+                     "; encryption = \"required\" does not fall back to plain text "
+                     "(an original Kueue server needs \"auto\" or \"off\")");
+        }
+    }
+    if (rc < 0) {
+        kq_session_close(s);
         return rc;
+    }
     kq_framer_init(&s->in, KQ_SESSION_MAX_MESSAGE);
     if (kq_hello_encode(&hello, &s->out) < 0) {
         kq_error_set(err, "out of memory encoding the hello");
@@ -313,11 +440,14 @@ static void say_bye(kq_session *s)
 
 void kq_session_close(kq_session *s)
 {
-    if (s->fd >= 0) {
+    if (s->fd >= 0 && (!s->tls || kq_tls_ready(s->tls))) {
         say_bye(s);
-        close(s->fd);
+        if (s->tls)
+            kq_tls_shutdown(s->tls);
     }
-    s->fd = -1;
+    disconnect(s);
+    kq_tls_ctx_free(s->tls_ctx);
+    s->tls_ctx = NULL;
     kq_framer_free(&s->in);
     kq_buf_free(&s->out);
 }

@@ -10,6 +10,11 @@
  * Incoming messages are split by kq_framer and validated by the generated
  * decoder; a message may be up to KQ_SESSION_MAX_MESSAGE bytes (a JobList
  * of a huge table).
+ *
+ * The connection is TLS (kq_tls, keyed with the shared secret) unless
+ * encryption is off; with auto, a server that closes the handshake
+ * without a word (as one that does not speak TLS does) is connected to
+ * again in plain text.  TLS state is set up only when it is used.
  */
 #ifndef KQ_SESSION_H
 #define KQ_SESSION_H
@@ -23,14 +28,22 @@
 #include "kq_error.h"
 #include "kq_framer.h"
 #include "kq_protocol.h"
+#include "kq_tls.h"
 
 #define KQ_SESSION_MAX_MESSAGE (1u << 30)
 /* Requests are queued only while less than this waits to be written, so
  * thousands of them never build one huge output buffer. */
 #define KQ_SESSION_QUEUE_LIMIT (64u << 10)
+/* How long the TLS handshake may take. */
+#define KQ_SESSION_HANDSHAKE_MS 15000
 
 typedef struct kq_session {
     int fd;
+    kq_tls_ctx *tls_ctx; /* NULL: plain text */
+    kq_tls *tls;
+    bool plain_fallback; /* auto fell back: the server speaks no TLS */
+    bool reached;        /* the TCP connection was made (a failure after
+                            it is not an absent server) */
     kq_framer in;
     kq_buf out;         /* encoded requests not yet written */
     bool await_welcome; /* WelcomeClient comes before the next answer */
@@ -40,13 +53,17 @@ typedef struct kq_session {
 } kq_session;
 
 /*
- * Connects to host:port and queues the client handshake
- * (HelloFromClient); the server's WelcomeClient is checked by the first
- * receive, so the hello costs no round trip of its own.  0 or -errno with
- * err; on failure s holds nothing.
+ * Connects to host:port, speaking TLS keyed with secret as encryption
+ * says (for auto, s->plain_fallback then tells whether the server spoke
+ * none and the session is in plain text), and queues the client
+ * handshake (HelloFromClient); the server's WelcomeClient is checked by
+ * the first receive, so the hello costs no round trip of its own.  0 or
+ * -errno with err (-EACCES: the TLS keys differ, another shared secret);
+ * on failure s holds nothing but s->reached.
  */
 KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
-                                 uint16_t port, kq_error *err);
+                                 uint16_t port, kq_tls_mode encryption,
+                                 const char *secret, kq_error *err);
 
 /* Authenticates with the shared secret: AuthRequest, AuthChallenge, then
  * AuthResponse is queued and its AuthAccepted checked by the next receive
@@ -95,7 +112,8 @@ KQ_NODISCARD int kq_session_request_ext(kq_session *s, const kq_c2s *msg,
 
 /*
  * Ends the session: says "Bye" (with what is still queued, as far as the
- * socket takes it now), closes the socket and frees the buffers.  Every
+ * socket takes it now; over TLS then close_notify), closes the socket and
+ * frees the buffers.  Every
  * session ends so, whatever the answers were (refusals and errors too): an
  * original server logs an error for a connection closed without Bye.  Best
  * effort: a server that has gone loses nothing.  Safe to repeat.

@@ -23,6 +23,14 @@
  * close a connection whose message does not arrive whole in time or whose
  * peer reads none of its output for too long.
  *
+ * The transport is a plain socket or TLS (kq_tls): a client starts TLS
+ * with kq_conn_start_tls, a server lets the first byte decide
+ * (kq_conn_sniff).  Above it everything is the same: the framer, the
+ * output queues and their holds, back-pressure, bounds and timeouts.
+ * Over TLS, output queued during the handshake waits for its end, data
+ * OpenSSL already decrypted is read without waiting for the socket, and
+ * a close sends close_notify after the last output.
+ *
  * Output is written only once the turn that queued it is flushed, so a
  * server can make a turn's changes durable before anyone hears of them
  * (even a connection that becomes writable mid-turn sends only what
@@ -41,6 +49,7 @@
 #include "kq_framer.h"
 #include "kq_loop.h"
 #include "kq_net.h"
+#include "kq_tls.h"
 
 /* Queued output beyond which handing out messages pauses. */
 #define KQ_CONN_HIGH_WATER (4u << 20)
@@ -50,6 +59,29 @@
 #define KQ_CONN_WHY_MAX 256
 
 typedef struct kq_conn kq_conn;
+
+/* What carries the connection's bytes. */
+typedef enum kq_conn_transport {
+    KQ_CONN_PLAIN,     /* the socket itself */
+    KQ_CONN_SNIFFING,  /* server side: waiting for the first byte */
+    KQ_CONN_HANDSHAKE, /* TLS, handshake under way */
+    KQ_CONN_TLS,       /* TLS, established */
+} kq_conn_transport;
+
+/* Why a connection that was to speak TLS closed, once closed. */
+typedef enum kq_conn_tls_failure {
+    KQ_CONN_TLS_NO_FAILURE,
+    KQ_CONN_TLS_SILENT,        /* the peer closed the handshake without a
+                                  byte: it does not speak TLS */
+    KQ_CONN_TLS_FAILED,        /* the handshake or a record failed */
+    KQ_CONN_TLS_WRONG_KEY,     /* the handshake failed: the keys differ
+                                  (another shared secret) */
+    KQ_CONN_TLS_PLAIN_REFUSED, /* sniffing: plain text, not allowed */
+} kq_conn_tls_failure;
+
+/* Recent TLS writes: data position against record bytes, to tell how far
+ * the peer's TCP acknowledged the data (kq_conn_acked). */
+#define KQ_CONN_TLS_MARKS 8
 
 typedef struct kq_conn_handler {
     /* One complete message (valid only during the call).  May send, and
@@ -102,12 +134,53 @@ struct kq_conn {
     bool draining;         /* closing once the output is written */
     bool timed;            /* in hub->timed */
     char why[KQ_CONN_WHY_MAX]; /* the reason for that close, "" if asked */
+    /* The transport. */
+    uint8_t transport;     /* kq_conn_transport */
+    uint8_t tls_failure;   /* kq_conn_tls_failure, kept after the close */
+    bool allow_plain;      /* sniffing: plain text is accepted */
+    bool tls_read_blocked; /* the last TLS read waited for the socket */
+    uint8_t tls_read_wants, tls_write_wants; /* what a blocked TLS read or
+                                                write waits for; 0 none */
+    kq_tls *tls;           /* NULL: plain */
+    kq_tls_ctx *tls_ctx;   /* sniffing: the server's TLS context */
+    uint64_t tls_timer;    /* reads what OpenSSL holds */
+    struct { uint64_t data, wire; } tls_marks[KQ_CONN_TLS_MARKS];
+    unsigned tls_nmarks;
 };
 
 /* Takes over fd (non-blocking) and starts reading.  0 or -errno. */
 KQ_NODISCARD int kq_conn_open(kq_conn *c, kq_conn_hub *hub, int fd,
                               size_t max_message,
                               const kq_conn_handler *handler, void *owner);
+
+/*
+ * Client side: speaks TLS over c from now on, in the client role of ctx
+ * (which must outlive c).  The handshake runs on the loop; output queued
+ * meanwhile waits for it.  A failed handshake closes c with the reason
+ * (kq_conn_tls_failure says whether the peer was silent).  0 or -ENOMEM.
+ */
+KQ_NODISCARD int kq_conn_start_tls(kq_conn *c, kq_tls_ctx *ctx);
+
+/*
+ * Server side, right after kq_conn_open: the peer's first byte decides.
+ * A TLS record starts a handshake in the server role of ctx (NULL: none
+ * is accepted); anything else is the plain protocol, which closes c with
+ * a reason (KQ_CONN_TLS_PLAIN_REFUSED) unless allow_plain.
+ */
+void kq_conn_sniff(kq_conn *c, kq_tls_ctx *ctx, bool allow_plain);
+
+/* Whether c speaks TLS (handshake under way or done). */
+static inline bool kq_conn_encrypted(const kq_conn *c)
+{
+    return c->transport == KQ_CONN_HANDSHAKE || c->transport == KQ_CONN_TLS;
+}
+
+/* Why c's TLS failed, for its closed callback (KQ_CONN_TLS_NO_FAILURE
+ * unless it did). */
+static inline kq_conn_tls_failure kq_conn_tls_failed(const kq_conn *c)
+{
+    return (kq_conn_tls_failure)c->tls_failure;
+}
 
 /* Changes the bound on one incoming message (e.g. raised once the peer
  * authenticated); it applies from the message being read. */
@@ -150,10 +223,12 @@ static inline size_t kq_conn_unsent(const kq_conn *c)
 
 /* How far the peer's TCP acknowledged the stream: what was written minus
  * what the kernel still holds (SIOCOUTQ); what was written when it cannot
- * tell. */
+ * tell.  Over TLS, the end of the newest of the last KQ_CONN_TLS_MARKS
+ * writes whose records were all acknowledged (0 if none was). */
 uint64_t kq_conn_acked(const kq_conn *c);
 
-/* Closes now, dropping unsent output; no callback.  Safe to repeat. */
+/* Closes now, dropping unsent output; no callback.  Over TLS sends
+ * close_notify first (as far as the socket takes it).  Safe to repeat. */
 void kq_conn_close(kq_conn *c);
 
 /* Stops reading and closes once the queued output is written (or the

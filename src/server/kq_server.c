@@ -8,6 +8,11 @@
  * Shutdown says "Bye" to every session and waits at most
  * KQ_SHUTDOWN_GRACE_MS for the words to leave; it never waits on a peer.
  *
+ * A connection speaks TLS or the original's plain text, as its first byte
+ * says (kq_conn_sniff); plain text is refused when allow_plaintext is
+ * false.  A TLS handshake is part of the hello phase: one that does not
+ * finish within KQ_HELLO_TIMEOUT_MS is closed like a silent peer.
+ *
  * What a peer can make the server hold is bounded: until it authenticates
  * its messages are held to unauthenticated_message_max_bytes (so is its
  * input), a message must arrive whole within message_timeout_seconds, a
@@ -133,7 +138,12 @@ static void on_closed(void *owner, const char *reason)
 {
     kq_peer *p = owner;
 
-    kq_info("Connection to %s ended: %s", p->conn.peer, reason);
+    /* A failed handshake or refused plain text is worth a warning: a peer
+     * with another secret, or an original peer when plain text is off. */
+    if (kq_conn_tls_failed(&p->conn) != KQ_CONN_TLS_NO_FAILURE)
+        kq_warn("Connection from %s refused: %s", p->conn.peer, reason);
+    else
+        kq_info("Connection to %s ended: %s", p->conn.peer, reason);
     peer_ended(p);
 }
 
@@ -158,7 +168,8 @@ static void on_hello(kq_peer *p, const char *msg, size_t len)
         /* An IssueJob over the limit is refused with a RejectJob its
          * client can show, instead of ending the connection. */
         kq_framer_skip_oversized(&p->conn.in, KQ_SRV_ISSUE_JOB_HEAD);
-        kq_debug("Client connected from %s", p->conn.peer);
+        kq_debug("Client connected from %s%s", p->conn.peer,
+                 kq_conn_encrypted(&p->conn) ? " over TLS" : " in plain text");
         kq_srv_send_s2c(p, &(kq_s2c){.tag = KQ_S2C_WELCOME_CLIENT});
     } else {
         p->kind = KQ_PEER_WORKER;
@@ -201,7 +212,9 @@ static void on_hello_timeout(kq_loop *loop, void *arg)
 
     (void)loop;
     p->hello_timer = 0;
-    kq_srv_close(p, "no hello within 30 seconds");
+    kq_srv_close(p, p->conn.transport == KQ_CONN_HANDSHAKE
+                        ? "no TLS handshake within 30 seconds"
+                        : "no hello within 30 seconds");
 }
 
 /* Refuses one pending connection when out of descriptors, by briefly
@@ -262,6 +275,7 @@ static void on_accept(kq_loop *loop, int lfd, int events, void *arg)
             close(fd);
             return;
         }
+        kq_conn_sniff(&p->conn, srv->tls, srv->cfg->server_settings.allow_plaintext);
         p->srv = srv;
         p->next = srv->peers;
         if (srv->peers)
@@ -693,6 +707,11 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     signal(SIGXFSZ, SIG_IGN);
     if (srv->opts.state_path && (rc = load_state(srv, srv->opts.state_path, err)) < 0)
         goto fail;
+    if ((rc = kq_tls_ctx_new(true, cfg->common_settings.shared_secret, &srv->tls, err)) < 0)
+        goto fail;
+    if (!cfg->server_settings.allow_plaintext)
+        kq_info("Plain-text connections are refused (allow_plaintext = false): "
+                "only peers with the shared secret can connect");
     nofile = kq_net_raise_nofile();
     if (nofile > 0)
         kq_debug("Open-files limit: %ld", nofile);
@@ -768,6 +787,7 @@ void kq_server_free(kq_server *srv)
     kq_buf_free(&srv->scratch);
     kq_buf_free(&srv->list_reasons);
     kq_loop_free(srv->loop);
+    kq_tls_ctx_free(srv->tls);
     free(srv);
 }
 

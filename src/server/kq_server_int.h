@@ -138,6 +138,7 @@ typedef struct kq_server {
     kq_server_opts opts;
     kq_loop *loop;
     kq_conn_hub hub;
+    kq_tls_ctx *tls;         /* TLS with the shared secret's key */
     int *listen_fds;
     int nlisten;
     int spare_fd;            /* released to refuse connections at EMFILE */

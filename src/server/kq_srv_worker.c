@@ -255,8 +255,9 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
                            : KQ_PROTOCOL_EXTENSION_LEVEL;
     if (hello->has_output_limit)
         w->output_limit = hello->output_limit;
-    kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
-            (unsigned long long)w->info.worker_id, p->conn.peer);
+    kq_info("Worker \"%s\" (id %llu) connected from %s%s", name->ptr,
+            (unsigned long long)w->info.worker_id, p->conn.peer,
+            kq_conn_encrypted(&p->conn) ? " over TLS" : " in plain text");
     if (p->ext_level)
         kq_debug("Worker \"%s\" speaks Kueue-C extension level %u", name->ptr,
                  p->ext_level);

@@ -839,6 +839,7 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
     sopts.worker_name = w->name;
     sopts.config_file = cfg->file;
     sopts.output_limit = ropts.output_limit;
+    sopts.encryption = kq_tls_mode_parse(cfg->common_settings.encryption);
     sopts.max_backoff_ms = ws->reconnect_max_seconds > UINT64_MAX / 1000
                                ? UINT64_MAX / 1000
                                : ws->reconnect_max_seconds * 1000;

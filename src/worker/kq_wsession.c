@@ -56,6 +56,9 @@ struct kq_wsession {
     bool established;        /* some session reached ready */
     bool stopping;
     unsigned failures;       /* consecutive failed attempts */
+    kq_tls_ctx *tls;         /* made at the first TLS attempt */
+    bool plain;              /* auto: the server spoke no TLS last time */
+    bool warned_plain;       /* that was logged */
     uint64_t retry_timer, handshake_timer, notify_timer, lookup_timer;
     bool notify_lost;        /* what the notify timer reports */
     char fatal_reason[KQ_ERROR_MAX];
@@ -189,21 +192,42 @@ static void unreachable(kq_wsession *s, const char *why)
     failed(s, reason.msg);
 }
 
+/* Starts TLS on the new connection unless this attempt is in plain text.
+ * 0, or -errno with why (the attempt failed). */
+static int start_tls(kq_wsession *s, char why[KQ_ERROR_MAX])
+{
+    kq_error err;
+    int rc;
+
+    if (s->opts.encryption == KQ_TLS_OFF || s->plain)
+        return 0;
+    if (!s->tls && (rc = kq_tls_ctx_new(false, s->opts.secret, &s->tls, &err)) < 0) {
+        snprintf(why, KQ_ERROR_MAX, "%s", err.msg);
+        return rc;
+    }
+    if ((rc = kq_conn_start_tls(&s->conn, s->tls)) < 0)
+        snprintf(why, KQ_ERROR_MAX, "connect %s: %s", s->where, strerror(-rc));
+    return rc;
+}
+
 /* Connected: the connection takes over fd and says hello. */
 static void open_conn(kq_wsession *s, int fd)
 {
     kq_hello hello = {.tag = KQ_HELLO_HELLO_FROM_WORKER};
+    char why[KQ_ERROR_MAX];
     int rc;
 
     drop_addresses(s);
 
     if ((rc = kq_conn_open(&s->conn, &s->hub, fd, KQ_FRAMER_DEFAULT_MAX,
                            &conn_handler, s)) < 0) {
-        char why[KQ_ERROR_MAX];
-
         close(fd);
         s->conn.fd = -1;
         snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(-rc));
+        failed(s, why);
+        return;
+    }
+    if (start_tls(s, why) < 0) {
         failed(s, why);
         return;
     }
@@ -408,6 +432,12 @@ static void on_ready(kq_wsession *s)
     s->established = true;
     s->failures = 0;
     kq_info("Established connection to server %s!", s->where);
+    if (s->conn.tls)
+        kq_info("The connection is encrypted: TLS 1.3, %s, %s", kq_tls_cipher(s->conn.tls),
+                kq_tls_group(s->conn.tls));
+    else
+        kq_info("The connection is in plain text (encryption = \"%s\")",
+                s->opts.encryption == KQ_TLS_OFF ? "off" : "auto");
     if (s->level)
         kq_info("The server speaks Kueue-C extension level %u (Kueue-C %s); its state is %s",
                 s->level, kq_protocol_extension_release(s->level),
@@ -540,6 +570,23 @@ static void on_conn_message(void *owner, const char *msg, size_t len)
     kq_s2w_free(&m);
 }
 
+/* auto, and the server closed the TLS handshake without a word, as one
+ * that does not speak TLS (the original) does: connect again at once in
+ * plain text. */
+static void fall_back_to_plain(kq_wsession *s)
+{
+    if (!s->warned_plain)
+        kq_warn("Server %s closed the TLS handshake without answering, as a server "
+                "without TLS does (an original Kueue?): talking in plain text. Set "
+                "common_settings.encryption = \"off\" for this server, or \"required\" "
+                "to refuse plain text", s->where);
+    s->warned_plain = true;
+    s->plain = true;
+    drop_connection(s);
+    s->st = ST_WAITING;
+    s->retry_timer = kq_loop_timer(s->loop, 0, attempt, s);
+}
+
 static void on_conn_closed(void *owner, const char *reason)
 {
     kq_wsession *s = owner;
@@ -549,6 +596,30 @@ static void on_conn_closed(void *owner, const char *reason)
         failed(s, reason);
         return;
     }
+    if (s->st == ST_WELCOME && kq_conn_tls_failed(&s->conn) == KQ_CONN_TLS_SILENT) {
+        if (s->opts.encryption == KQ_TLS_AUTO) {
+            fall_back_to_plain(s);
+            return;
+        }
+        snprintf(why, sizeof why, "handshake with %s: %s; encryption = \"required\" does "
+                 "not fall back to plain text", s->where, reason);
+        failed(s, why);
+        return;
+    }
+    if (s->st == ST_WELCOME && kq_conn_tls_failed(&s->conn) == KQ_CONN_TLS_WRONG_KEY) {
+        kq_error msg;
+
+        kq_error_set(&msg, "Authentication failed! The shared_secret in %s must be the "
+                           "server's (the TLS handshake with %s failed: the keys differ).",
+                     s->opts.config_file ? s->opts.config_file : "the configuration",
+                     s->where);
+        failed(s, msg.msg);
+        return;
+    }
+    /* Plain text closed before any answer: the server may have come to
+     * refuse it (allow_plaintext = false), so the next attempt is TLS. */
+    if (s->st == ST_WELCOME && s->plain)
+        s->plain = false;
     if (s->st == ST_READY)
         snprintf(why, sizeof why, "%s", reason);
     else
@@ -591,6 +662,7 @@ void kq_wsession_free(kq_wsession *s)
     drop_connection(s);
     kq_loop_timer_cancel(s->loop, s->retry_timer);
     kq_loop_timer_cancel(s->loop, s->notify_timer);
+    kq_tls_ctx_free(s->tls);
     free(s);
 }
 

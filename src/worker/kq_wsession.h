@@ -15,6 +15,13 @@
  * with nothing, and the session speaks the lower of the two (0: the
  * original protocol).  kq_wsession_send never sends anything above it.
  *
+ * The connection is TLS keyed with the shared secret unless encryption is
+ * off (kq_tls; the handshake is part of the attempt and its time limit).
+ * With auto, a server that closes the handshake without a word, as one
+ * that does not speak TLS does, is connected to again at once in plain
+ * text (one warning per process), and later attempts stay in plain text
+ * until a plain one is closed the same way.  required never falls back.
+ *
  * The first connection is special, as in the reference: if it fails
  * entirely (resolve, connect, handshake, authentication) the owner's
  * fatal callback runs and nothing is retried.  Once a session has been
@@ -31,6 +38,7 @@
 #include "kq_conn.h"
 #include "kq_loop.h"
 #include "kq_protocol.h"
+#include "kq_tls.h"
 
 /* How long connect plus handshake may take before the attempt fails. */
 #define KQ_WSESSION_HANDSHAKE_MS 15000
@@ -68,6 +76,7 @@ typedef struct kq_wsession_opts {
                                  reached or refuses the secret; may be NULL */
     uint64_t output_limit;    /* output_limit_bytes, told to a Kueue-C server
                                  (its bound on live output) */
+    kq_tls_mode encryption;
 } kq_wsession_opts;
 
 /* A session on loop; strings in opts must outlive it.  Nothing happens

@@ -312,11 +312,13 @@ class Worker(Process):
     (if it was still running) without sanitizer reports."""
 
     def __init__(self, test, port, secret=SECRET, directory=None, log_level="debug",
-                 server_name="127.0.0.1", cwd=None, env=None, **worker_settings):
+                 server_name="127.0.0.1", cwd=None, env=None, encryption=None,
+                 **worker_settings):
         """worker_settings: the [worker_settings] section (none if empty).
         directory: where the config and log go (a new temporary one if
         None); several workers may share one.  cwd and env: the worker
-        process's (the test's by default)."""
+        process's (the test's by default).  encryption:
+        common_settings.encryption (None: the default, auto)."""
         if directory is None:
             directory = tempfile.mkdtemp(prefix="kq-worker-")
             test.addCleanup(shutil.rmtree, directory, True)
@@ -326,6 +328,8 @@ class Worker(Process):
         self.config = os.path.join(directory, self._name(n, "toml"))
         sections = {"common_settings": {"shared_secret": secret, "server_name": server_name,
                                         "server_port": port, "log_level": log_level}}
+        if encryption is not None:
+            sections["common_settings"]["encryption"] = encryption
         if worker_settings:
             sections["worker_settings"] = worker_settings
         write_config(self.config, sections)
@@ -465,17 +469,27 @@ class FakeServer:
         self.port = self.listener.getsockname()[1]
         test.addCleanup(self.listener.close)
         self.test = test
+        self.refused_tls = 0
 
     def accept(self, timeout=10, authenticate=True):
         """Waits for the worker, does the handshake; returns a Connection
-        with .worker_name set."""
+        with .worker_name set.  A connection that does not start with JSON
+        (a Kueue-C worker's TLS ClientHello) is closed without a word, as
+        the original does, and counted in .refused_tls."""
         self.listener.settimeout(timeout)
-        sock, _ = self.listener.accept()
-        sock.settimeout(timeout)
-        conn = kp.Connection.__new__(kp.Connection)
-        conn.sock, conn.framer, conn.pending = sock, kp.Framer(), []
-        conn.level = kp.EXTENSION_LEVEL
-        self.test.addCleanup(sock.close)
+        while True:
+            sock, _ = self.listener.accept()
+            sock.settimeout(timeout)
+            conn = kp.Connection.__new__(kp.Connection)
+            conn.sock, conn.framer, conn.pending = sock, kp.Framer(), []
+            conn.level = kp.EXTENSION_LEVEL
+            self.test.addCleanup(sock.close)
+            first = sock.recv(1, socket.MSG_PEEK)
+            if first != b"\x16":
+                break
+            sock.recv(65536)
+            sock.close()
+            self.refused_tls += 1
         hello = conn.recv(kp.HelloMessage)
         assert isinstance(hello, kp.HelloMessage.HelloFromWorker), hello
         conn.worker_name = hello.worker_name

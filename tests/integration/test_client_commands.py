@@ -253,7 +253,8 @@ class Commands(unittest.TestCase):
         self.assertEqual(self.cli.jobs(), [])
 
     def test_authentication_failure(self):
-        bad = Client(self, self.srv, secret="not the secret")
+        # In plain text, as with the original: the challenge fails.
+        bad = Client(self, self.srv, secret="not the secret", encryption="off")
         self.assertEqual(bad.fails(1, "cmd", "true"),
                          "Error: Authentication failed! The shared_secret in %s must "
                          "be the server's.\n" % bad.config)
@@ -262,6 +263,14 @@ class Commands(unittest.TestCase):
                          "be the server's.\n" % bad.config)
         # Queries need no authentication.
         self.assertIsInstance(bad.json("list-workers"), S2C.WorkerList)
+        # Over TLS the handshake fails first, for queries too.
+        tls = Client(self, self.srv, secret="not the secret")
+        refused = ("Error: Authentication failed! The shared_secret in %s must be the "
+                   "server's (the TLS handshake with 127.0.0.1:%d failed: the keys "
+                   "differ).\n" % (tls.config, self.srv.port))
+        self.assertEqual(tls.fails(1, "cmd", "true"), refused)
+        self.assertEqual(tls.fails(1, "list-workers"), refused)
+        self.assertEqual(self.cli.jobs(), [])
 
     def test_list_jobs_table_filters_and_json(self):
         w = kqtest.FakeWorker(self.srv.port, "node1", self.srv.secret, test=self)

@@ -238,6 +238,13 @@ class Unreachable(unittest.TestCase):
         srv = kqtest.Server(self)
         w = kqtest.Worker(self, srv.port, secret="not the server's")
         self.assertEqual(w.proc.wait(30), 1)
+        # Over TLS (the default) the handshake tells; in plain text the
+        # challenge does.
+        self.assertIn("Error: Failed to start worker: Authentication failed! The shared_secret "
+                      "in %s must be the server's (the TLS handshake with 127.0.0.1:%d "
+                      "failed: the keys differ).\n" % (w.config, srv.port), w.text())
+        w = kqtest.Worker(self, srv.port, secret="not the server's", encryption="off")
+        self.assertEqual(w.proc.wait(30), 1)
         self.assertIn("Error: Failed to start worker: Authentication failed! The shared_secret "
                       "in %s must be the server's.\n" % w.config, w.text())
 
@@ -251,7 +258,10 @@ class Security(unittest.TestCase):
         job = str(good.submit("cmd", "echo", "secret output"))
         worker = kqtest.FakeWorker(srv.port, "node1", srv.secret, test=self)
         worker.run_next(0, stdout="secret output\n")
-        bad = Client(self, srv, secret="wrong")
+        # Over TLS, the default, a wrong secret gets nothing at all.
+        self.assertIn("Authentication failed! The shared_secret in",
+                      Client(self, srv, secret="wrong").fails(1, "list-jobs"))
+        bad = Client(self, srv, secret="wrong", encryption="off")
         self.assertIn("echo secret output", bad.ok("list-jobs"))
         self.assertIn("secret output\n", bad.ok("show-job", job))
         self.assertEqual(bad.ok("wait-job", job), "")

@@ -76,7 +76,10 @@ class Client:
     """The kueue binary with a config file of its own for one server."""
 
     def __init__(self, test, server=None, secret=None, port=None, cpus=1, ram=100,
-                 log_level="info", server_name="127.0.0.1"):
+                 log_level="info", server_name="127.0.0.1", encryption=None):
+        """encryption: common_settings.encryption; by default "off" for a
+        fake server (port without server: they speak plain text only, as
+        the original) and the default (auto) for a real one."""
         self.test = test
         self.dir = tempfile.mkdtemp(prefix="kq-client-")
         test.addCleanup(shutil.rmtree, self.dir, True)
@@ -86,7 +89,8 @@ class Client:
                 "shared_secret": secret or (server.secret if server else kqtest.SECRET),
                 "server_name": server_name,
                 "server_port": port if port is not None else server.port,
-                "log_level": log_level},
+                "log_level": log_level,
+                "encryption": encryption or ("off" if server is None else "auto")},
             "client_settings": {"job_default_cpus": cpus, "job_default_ram_mb": ram}})
 
     def run(self, *args, cwd=None, input=None, timeout=60):

@@ -3,7 +3,9 @@
  * turn is flushed, even when the socket becomes writable in between (a
  * server relies on this to commit a turn before anyone hears of it), and
  * unheld output can go ahead of the flush; messages before bad bytes are
- * answered before the close.
+ * answered before the close.  Over TLS (kq_conn_start_tls, kq_conn_sniff)
+ * the same: holds, back-pressure, messages OpenSSL holds, and the
+ * failures of the transport.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -420,6 +422,239 @@ static void test_timeouts(void)
     kq_loop_free(loop);
 }
 
+/* ---- over TLS ---------------------------------------------------------- */
+
+#define SECRET "kueue-c test secret"
+
+typedef struct tls_pair {
+    kq_loop *loop;
+    kq_conn_hub hub;
+    kq_tls_ctx *cctx, *sctx;
+    counter client, server;
+} tls_pair;
+
+/* A client connection starting TLS with client_secret and a server
+ * connection sniffing with server_secret, on one loop. */
+static void tls_pair_open(tls_pair *p, const char *client_secret, const char *server_secret,
+                          bool allow_plain)
+{
+    kq_error err;
+    int sv[2];
+
+    memset(p, 0, sizeof *p);
+    CHECK_INT(kq_loop_new(&p->loop), 0);
+    p->hub.loop = p->loop;
+    CHECK_INT(kq_tls_ctx_new(false, client_secret, &p->cctx, &err), 0);
+    CHECK_INT(kq_tls_ctx_new(true, server_secret, &p->sctx, &err), 0);
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&p->client.conn, &p->hub, sv[0], KQ_FRAMER_DEFAULT_MAX,
+                           &count_handler, &p->client), 0);
+    CHECK_INT(kq_conn_open(&p->server.conn, &p->hub, sv[1], KQ_FRAMER_DEFAULT_MAX,
+                           &count_handler, &p->server), 0);
+    kq_conn_sniff(&p->server.conn, p->sctx, allow_plain);
+    CHECK_INT(kq_conn_start_tls(&p->client.conn, p->cctx), 0);
+}
+
+static void tls_pair_close(tls_pair *p)
+{
+    kq_conn_close(&p->client.conn);
+    kq_conn_close(&p->server.conn);
+    kq_tls_ctx_free(p->cctx);
+    kq_tls_ctx_free(p->sctx);
+    kq_loop_free(p->loop);
+}
+
+/* One turn of the loop, then the flush a program does at its end. */
+static void turn(tls_pair *p)
+{
+    CHECK_INT(kq_loop_turn(p->loop, 10), 0);
+    kq_conn_hub_flush(&p->hub);
+}
+
+/* Turns until *n reaches want, or both ends closed. */
+static void turn_until(tls_pair *p, const size_t *n, size_t want)
+{
+    for (int t = 0; t < 2000 && *n < want && (!p->client.closed || !p->server.closed); t++)
+        turn(p);
+}
+
+static void test_tls_messages_and_holds(void)
+{
+    tls_pair p;
+
+    tls_pair_open(&p, SECRET, SECRET, true);
+    /* Queued and flushed before the handshake: sent once it is done. */
+    queue_strings(&p.client.conn, 3, 10);
+    kq_conn_hub_flush(&p.hub);
+    turn_until(&p, &p.server.messages, 3);
+    CHECK_INT(p.server.messages, 3);
+    CHECK(kq_conn_encrypted(&p.client.conn) && kq_conn_encrypted(&p.server.conn));
+    CHECK_INT(p.server.conn.transport, KQ_CONN_TLS);
+    /* What OpenSSL holds counts against connection_memory_max_mb. */
+    CHECK(kq_conn_buffered(&p.server.conn) >= 24 << 10);
+    /* Output waits for its turn's flush over TLS too. */
+    kq_buf_puts(kq_conn_out(&p.server.conn), "\"held\"");
+    kq_conn_queued(&p.server.conn);
+    for (int t = 0; t < 20; t++)
+        CHECK_INT(kq_loop_turn(p.loop, 1), 0);
+    CHECK_INT(p.client.messages, 0);
+    turn_until(&p, &p.client.messages, 1);
+    CHECK_INT(p.client.messages, 1);
+    /* Twenty thousand small messages in one flush: every one is handed
+     * out, although most wait inside OpenSSL, not in the socket. */
+    queue_strings(&p.client.conn, 20000, 8);
+    turn_until(&p, &p.server.messages, 20003);
+    CHECK_INT(p.server.messages, 20003);
+    /* The peer read everything: all of it is acknowledged. */
+    CHECK_INT(kq_conn_acked(&p.client.conn), p.client.conn.sent_abs);
+    CHECK(p.client.conn.sent_abs >= 20000 * 8);
+    /* A key update asked for by one side, answered by the other. */
+    CHECK_INT(kq_tls_key_update(p.client.conn.tls), 0);
+    queue_strings(&p.client.conn, 1, 8);
+    queue_strings(&p.server.conn, 1, 8);
+    turn_until(&p, &p.server.messages, 20004);
+    turn_until(&p, &p.client.messages, 2);
+    CHECK_INT(p.server.messages, 20004);
+    CHECK_INT(p.client.messages, 2);
+    /* Bye, then close_notify: a clean end for the peer. */
+    queue_strings(&p.client.conn, 1, 8);
+    kq_conn_close_after_flush(&p.client.conn);
+    turn_until(&p, &p.server.messages, 20005);
+    for (int t = 0; t < 100 && !p.server.closed; t++)
+        turn(&p);
+    CHECK_INT(p.server.messages, 20005);
+    CHECK_INT(p.server.closed, 1);
+    CHECK_INT(kq_conn_tls_failed(&p.server.conn), KQ_CONN_TLS_NO_FAILURE);
+    kq_conn_close(&p.client.conn);
+    CHECK_INT(p.hub.buffered, 0);
+    tls_pair_close(&p);
+}
+
+/* Records read ahead into OpenSSL never make the socket readable: when
+ * the read budget of a turn ends with some there, they must still be
+ * read.  Many small records at once, in every count around the budget
+ * (256 KiB), hit that moment at least once. */
+static void test_tls_records_held_by_openssl_are_read(void)
+{
+    int big = 4 << 20;
+
+    for (size_t n = 250; n < 290; n++) {
+        tls_pair p;
+
+        tls_pair_open(&p, SECRET, SECRET, false);
+        setsockopt(p.client.conn.fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+        queue_strings(&p.client.conn, 1, 10);
+        turn_until(&p, &p.server.messages, 1);
+        /* One record per message, all written before the server reads. */
+        for (size_t i = 0; i < n; i++) {
+            queue_strings(&p.client.conn, 1, 1020);
+            kq_conn_hub_flush(&p.hub);
+        }
+        turn_until(&p, &p.server.messages, n + 1);
+        CHECK_INT(p.server.messages, n + 1);
+        tls_pair_close(&p);
+    }
+}
+
+/* Issue 11.7 over TLS: both paused, 12 MiB each way, both drain. */
+static void test_tls_paused_peers_do_not_deadlock(void)
+{
+    enum { N = 192, SIZE = 64 << 10 };
+    tls_pair p;
+
+    tls_pair_open(&p, SECRET, SECRET, false);
+    queue_strings(&p.client.conn, N, SIZE);
+    queue_strings(&p.server.conn, N, SIZE);
+    CHECK(p.client.conn.paused && p.server.conn.paused);
+    for (int t = 0; t < 3000 && (p.client.messages < N || p.server.messages < N); t++)
+        turn(&p);
+    CHECK_INT(p.client.messages, N);
+    CHECK_INT(p.server.messages, N);
+    CHECK_INT(p.server.bytes, (size_t)N * SIZE);
+    CHECK_INT(p.client.closed + p.server.closed, 0);
+    tls_pair_close(&p);
+}
+
+static void test_tls_failures(void)
+{
+    char hello[2048];
+    tls_pair p;
+
+    /* Another secret: both ends close, and say why. */
+    tls_pair_open(&p, "another secret", SECRET, true);
+    queue_strings(&p.client.conn, 1, 10);
+    for (int t = 0; t < 100 && (!p.client.closed || !p.server.closed); t++)
+        turn(&p);
+    CHECK_INT(p.client.closed, 1);
+    CHECK_INT(p.server.closed, 1);
+    CHECK_INT(p.server.messages, 0);
+    CHECK_INT(kq_conn_tls_failed(&p.server.conn), KQ_CONN_TLS_WRONG_KEY);
+    CHECK_INT(kq_conn_tls_failed(&p.client.conn), KQ_CONN_TLS_WRONG_KEY);
+    tls_pair_close(&p);
+
+    /* Plain text, allowed (after whitespace) and not: refused at its
+     * first byte. */
+    {
+        kq_loop *loop = NULL;
+        kq_conn_hub hub = {0};
+        kq_tls_ctx *sctx;
+        kq_error err;
+        counter plain = {0}, refused = {0};
+        int a[2], b[2];
+
+        CHECK_INT(kq_loop_new(&loop), 0);
+        hub.loop = loop;
+        CHECK_INT(kq_tls_ctx_new(true, SECRET, &sctx, &err), 0);
+        CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, a), 0);
+        CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, b), 0);
+        CHECK_INT(kq_conn_open(&plain.conn, &hub, a[0], 1 << 20, &count_handler, &plain), 0);
+        CHECK_INT(kq_conn_open(&refused.conn, &hub, b[0], 1 << 20, &count_handler, &refused), 0);
+        kq_conn_sniff(&plain.conn, sctx, true);
+        kq_conn_sniff(&refused.conn, sctx, false);
+        CHECK_INT(write(a[1], " \"HelloFromClient\"", 18), 18);
+        CHECK_INT(write(b[1], "\"HelloFromClient\"", 17), 17);
+        for (int t = 0; t < 100 && (!plain.messages || !refused.closed); t++)
+            CHECK_INT(kq_loop_turn(loop, 10), 0);
+        CHECK_INT(plain.messages, 1);
+        CHECK(!kq_conn_encrypted(&plain.conn));
+        CHECK_INT(refused.messages, 0);
+        CHECK_INT(refused.closed, 1);
+        CHECK_INT(kq_conn_tls_failed(&refused.conn), KQ_CONN_TLS_PLAIN_REFUSED);
+        kq_conn_close(&plain.conn);
+        kq_tls_ctx_free(sctx);
+        close(a[1]);
+        close(b[1]);
+        kq_loop_free(loop);
+    }
+
+    /* A server that does not speak TLS reads the ClientHello and closes
+     * without a word: the client's failure says so. */
+    {
+        kq_loop *loop = NULL;
+        kq_conn_hub hub = {0};
+        kq_tls_ctx *cctx;
+        kq_error err;
+        counter c = {0};
+        int sv[2];
+
+        CHECK_INT(kq_loop_new(&loop), 0);
+        hub.loop = loop;
+        CHECK_INT(kq_tls_ctx_new(false, SECRET, &cctx, &err), 0);
+        CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+        CHECK_INT(kq_conn_open(&c.conn, &hub, sv[0], 1 << 20, &count_handler, &c), 0);
+        CHECK_INT(kq_conn_start_tls(&c.conn, cctx), 0);
+        for (int t = 0; t < 100 && read(sv[1], hello, sizeof hello) <= 0; t++)
+            CHECK_INT(kq_loop_turn(loop, 10), 0);
+        close(sv[1]);
+        for (int t = 0; t < 100 && !c.closed; t++)
+            CHECK_INT(kq_loop_turn(loop, 10), 0);
+        CHECK_INT(c.closed, 1);
+        CHECK_INT(kq_conn_tls_failed(&c.conn), KQ_CONN_TLS_SILENT);
+        kq_tls_ctx_free(cctx);
+        kq_loop_free(loop);
+    }
+}
+
 int main(void)
 {
     test_unflushed_output_waits_for_the_flush();
@@ -429,5 +664,9 @@ int main(void)
     test_paused_input_is_bounded();
     test_buffers_counted_and_freed();
     test_timeouts();
+    test_tls_messages_and_holds();
+    test_tls_records_held_by_openssl_are_read();
+    test_tls_paused_peers_do_not_deadlock();
+    test_tls_failures();
     KQ_TEST_DONE();
 }
