@@ -36,6 +36,7 @@ typedef enum kq_cmd_id {
     KQ_CMD_UNDRAIN,
     KQ_CMD_SET_PRIORITY,
     KQ_CMD_RESTART,
+    KQ_CMD_ALLOC,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;
@@ -72,6 +73,15 @@ typedef enum kq_opt_id {
     KQ_OPT_ARRAY_ID,
     KQ_OPT_NAME,
     KQ_OPT_NAME_PATTERN,
+    KQ_OPT_MAX_WORKERS,
+    KQ_OPT_WORKERS_PER_ALLOC,
+    KQ_OPT_IDLE_EXIT,
+    KQ_OPT_MAX_FAILURES,
+    KQ_OPT_CONNECT_TIMEOUT,
+    KQ_OPT_SERVER,
+    KQ_OPT_WORKER_PROGRAM,
+    KQ_OPT_WORKER_CONFIG,
+    KQ_OPT_CANCEL,
     KQ_OPT_COUNT
 } kq_opt_id;
 
@@ -107,6 +117,8 @@ typedef enum kq_pos_kind {
     KQ_POS_REQUIRED,
     KQ_POS_OPTIONAL,
     KQ_POS_TRAILING, /* required; it and all following words, verbatim */
+    KQ_POS_REST,     /* the words after "--", verbatim (maybe none); a
+                        word before it is an error that says so */
 } kq_pos_kind;
 
 typedef struct kq_cli_pos {
@@ -114,9 +126,10 @@ typedef struct kq_cli_pos {
     kq_arg_type type;
     kq_pos_kind kind;
     const char *help;
+    const char *choices; /* "add list ...": the words completion offers; NULL */
 } kq_cli_pos;
 
-#define KQ_CLI_MAX_POS 2
+#define KQ_CLI_MAX_POS 3
 
 typedef struct kq_cli_cmd {
     kq_cmd_id id;
@@ -161,7 +174,7 @@ typedef struct kq_cli_args {
     const char *pos[KQ_CLI_MAX_POS];  /* positional values (NULL: absent) */
     uint64_t pos_number[KQ_CLI_MAX_POS];
     int64_t pos_signed[KQ_CLI_MAX_POS]; /* ... of a KQ_ARG_I32 positional */
-    char *const *trailing;            /* KQ_POS_TRAILING words */
+    char *const *trailing;            /* KQ_POS_TRAILING or KQ_POS_REST words */
     size_t ntrailing;
 } kq_cli_args;
 

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "kq_alloc.h"
 #include "kq_net.h"
 #include "kq_status.h"
 
@@ -289,7 +290,9 @@ static bool commit(kq_server *srv)
 
     if (!srv->store)
         return true;
-    if (kq_store_commit(srv->store, &srv->jobs, srv->next_worker_id, &err) == 0)
+    if (kq_alloc_stage(srv) < 0)
+        kq_error_set(&err, "out of memory staging the allocation queues");
+    else if (kq_store_commit(srv->store, &srv->jobs, srv->next_worker_id, &err) == 0)
         return true;
     log_store_error(srv, "Cannot store the state, holding all answers until it works",
                     err.msg);
@@ -620,6 +623,8 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     signal(SIGXFSZ, SIG_IGN);
     if (srv->opts.state_path && (rc = load_state(srv, srv->opts.state_path, err)) < 0)
         goto fail;
+    if ((rc = kq_alloc_new(srv, err)) < 0)
+        goto fail;
     nofile = kq_net_raise_nofile();
     if (nofile > 0)
         kq_debug("Open-files limit: %ld", nofile);
@@ -661,6 +666,7 @@ void kq_server_free(kq_server *srv)
     if (!srv)
         return;
     kq_status_stop(srv->status);
+    kq_alloc_free(srv->alloc);
     while (srv->peers) {
         kq_peer *p = srv->peers;
 

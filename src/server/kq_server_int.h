@@ -13,6 +13,7 @@
  * kq_srv_limits.c  time limits of running jobs
  * kq_srv_retry.c   retries of failed runs
  * kq_srv_maint.c   timeouts and cleanup
+ * kq_alloc.c       allocation queues: workers in Slurm allocations
  * kq_status.c      the status page, its JSON API and metrics (HTTP)
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -74,6 +75,7 @@ typedef struct kq_limits {
 } kq_limits;
 
 typedef struct kq_worker kq_worker;
+typedef struct kq_alloc kq_alloc;
 
 /* One connection: a client or worker session. */
 typedef struct kq_peer {
@@ -113,6 +115,12 @@ struct kq_worker {
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
     uint64_t lost_ms;        /* monotonic time the connection was lost */
+    /* Its horizon (kq_idle.h), from its lifetime (SystemInfo.lifetime):
+     * UINT64_MAX without one. */
+    uint64_t until[KQ_IDLE_TIMES];
+    /* The allocation it runs in (kq_alloc.c); 0, 0: none of this
+     * server's. */
+    uint64_t alloc_queue, alloc_no;
 };
 
 typedef struct kq_server {
@@ -152,6 +160,7 @@ typedef struct kq_server {
     uint64_t store_retry;    /* timer after a failed commit */
     uint64_t store_error_logged_ms;
     struct kq_status *status; /* the status page, or NULL when off */
+    kq_alloc *alloc;         /* allocation queues (kq_alloc.c) */
     int exit_code;
 } kq_server;
 

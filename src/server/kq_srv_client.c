@@ -11,6 +11,8 @@
  */
 #include "kq_server_int.h"
 
+#include "kq_alloc.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -501,7 +503,8 @@ static bool needs_auth(kq_c2s_tag tag)
     return tag == KQ_C2S_ISSUE_JOB || tag == KQ_C2S_REMOVE_JOB ||
            tag == KQ_C2S_CLEAN_JOBS || tag == KQ_C2S_DRAIN_WORKER ||
            tag == KQ_C2S_SUBMIT_JOB || tag == KQ_C2S_SET_JOB_PRIORITY ||
-           tag == KQ_C2S_REMOVE_ARRAY;
+           tag == KQ_C2S_REMOVE_ARRAY || tag == KQ_C2S_ADD_ALLOC_QUEUE ||
+           tag == KQ_C2S_LIST_ALLOC_QUEUES || tag == KQ_C2S_REMOVE_ALLOC_QUEUE;
 }
 
 /* Whether msg starts as a job submission that a decoding error refuses
@@ -627,6 +630,15 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         break;
     case KQ_C2S_REMOVE_ARRAY:
         kq_srv_remove_array(p, &m.remove_array);
+        break;
+    case KQ_C2S_ADD_ALLOC_QUEUE:
+        kq_alloc_add_request(p, &m.add_alloc_queue);
+        break;
+    case KQ_C2S_LIST_ALLOC_QUEUES:
+        kq_alloc_list_request(p, &m.list_alloc_queues);
+        break;
+    case KQ_C2S_REMOVE_ALLOC_QUEUE:
+        kq_alloc_remove_request(p, &m.remove_alloc_queue);
         break;
     case KQ_C2S_BYE:
         /* Answers to earlier requests still go out. */

@@ -25,6 +25,8 @@
  */
 #include "kq_server_int.h"
 
+#include "kq_alloc.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -134,6 +136,8 @@ static kq_worker *worker_new(kq_server *srv, const kq_str *name)
     w->idle.free = &w->avail;
     w->idle.skip[0] = &w->rejected;
     w->idle.skip[1] = &w->deferred;
+    w->until[KQ_IDLE_LIMITED] = w->until[KQ_IDLE_OPEN] = UINT64_MAX;
+    w->idle.until = w->until;
     if (kq_idle_add(&srv->sched.idle, &w->idle) < 0)
         goto oom;
     w->info.connected_since = now;
@@ -184,6 +188,7 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
                            : KQ_PROTOCOL_EXTENSION_LEVEL;
     kq_info("Worker \"%s\" (id %llu) connected from %s", name->ptr,
             (unsigned long long)w->info.worker_id, p->conn.peer);
+    kq_alloc_worker_hello(srv, w, &hello->allocation);
     if (p->ext_level)
         kq_debug("Worker \"%s\" speaks Kueue-C extension level %u", name->ptr,
                  p->ext_level);
@@ -243,8 +248,10 @@ void kq_srv_dispatch(kq_server *srv)
 
     if (srv->stopping)
         return;
+    srv->sched.now_ms = kq_loop_now(srv->loop);
     while (kq_sched_next(&srv->sched, &job, &iw))
         offer(srv, worker_of(iw), job);
+    kq_alloc_after_dispatch(srv);
 }
 
 /* Detaches a job from the worker it was offered to or ran on. */
@@ -391,6 +398,25 @@ static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
     }
     kq_idset_clear(&w->deferred);
     idle_update(srv, w);
+    if (w->alloc_queue)
+        kq_alloc_worker_resources(srv, w);
+}
+
+/* A worker with an end (SystemInfo.lifetime) gets a horizon: jobs whose
+ * time limit does not fit, or without one once it takes none, are not
+ * offered to it (kq_sched.h). */
+static void on_lifetime(kq_server *srv, kq_worker *w)
+{
+    const kq_system_info *si = &w->info.system_info;
+    uint64_t now = kq_loop_now(srv->loop);
+
+    if (si->has_lifetime) {
+        w->until[KQ_IDLE_LIMITED] = now + si->lifetime.seconds_left * 1000;
+        w->until[KQ_IDLE_OPEN] = now + si->lifetime.no_limit_seconds_left * 1000;
+    } else {
+        w->until[KQ_IDLE_LIMITED] = w->until[KQ_IDLE_OPEN] = UINT64_MAX;
+    }
+    idle_update(srv, w);
 }
 
 static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
@@ -445,6 +471,7 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         memset(&m.update_system_info, 0, sizeof m.update_system_info);
         w->info.last_updated = kq_time_now();
         w->last_seen_ms = kq_loop_now(srv->loop);
+        on_lifetime(srv, w);
         break;
     case KQ_W2S_UPDATE_JOB_STATUS:
         kq_srv_report_status(srv, w, &m.update_job_status);
@@ -517,6 +544,7 @@ void kq_srv_worker_closed(kq_peer *p)
     w->peer = NULL;
     p->worker = NULL;
     w->lost_ms = kq_loop_now(srv->loop);
+    kq_alloc_worker_left(srv, w);
     idle_update(srv, w);
     offered = w->info.jobs_offered;
     memset(&w->info.jobs_offered, 0, sizeof w->info.jobs_offered);
