@@ -217,6 +217,7 @@ static void open_conn(kq_wsession *s, int fd)
     /* An original server ignores it (a field it does not know). */
     hello.hello_from_worker.has_extension_level = true;
     hello.hello_from_worker.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
+    hello.hello_from_worker.allocation = kq_str_view(s->opts.allocation);
     kq_hello_encode(&hello, kq_conn_out(&s->conn));
     kq_conn_queued(&s->conn);
 }

@@ -66,6 +66,8 @@ typedef struct kq_wsession_opts {
     uint64_t max_backoff_ms;
     const char *config_file;  /* named in messages when the server cannot be
                                  reached or refuses the secret; may be NULL */
+    const char *allocation;   /* the allocation it runs in, for the hello
+                                 (kq_lifetime.h); may be NULL */
 } kq_wsession_opts;
 
 /* A session on loop; strings in opts must outlive it.  Nothing happens
