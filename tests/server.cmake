@@ -24,3 +24,8 @@ if(TEST server_status_browser)
                "KQ_ARTIFACTS=${CMAKE_BINARY_DIR}/artifacts")
 endif()
 kq_integration_test(server_alloc test_alloc.py)
+# Allocation queues with a real Slurm (started by the test; needs root).
+kq_integration_test(slurm test_slurm.py)
+if(TEST slurm)
+  set_tests_properties(slurm PROPERTIES TIMEOUT 900)
+endif()
