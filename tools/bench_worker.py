@@ -7,11 +7,16 @@ jobs of `true` pipelined over one client connection and measures the time
 until the server counts all of them succeeded.  In the same run it measures
 the raw rate of `sh -c true` two at a time (xargs -P 2) on this machine, and
 optionally one `kueue cmd true` process per job against Task Spooler
-(`tsp -n true`, 2 slots), also N jobs each.  Prints the median of --runs.
+(`tsp -n true`, 2 slots), also N jobs each.  With --allocation (as root:
+it starts a one-node Slurm cluster, tests/integration/slurm_cluster.py),
+also the same jobs through a worker in a Slurm allocation that the
+server's allocation queue asks for once they wait: the time until it
+connected, and the CPU per job of that worker, the server and its Slurm
+commands.  Prints the median of --runs.
 
     tools/bench_worker.py --server build/src/server/kueue_server \\
         --worker build/src/worker/kueue_worker [--client build/src/client/kueue] \\
-        [--jobs 1000] [--runs 3]
+        [--jobs 1000] [--runs 3] [--allocation]
 """
 
 import argparse
@@ -27,7 +32,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "generated", "python"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import kueue_protocol as kp  # noqa: E402
+from slurm_cluster import Cluster, kill_orphans, marked_pids  # noqa: E402
 
 SECRET = "bench worker secret"
 C2S = kp.ClientToServerMessage
@@ -62,11 +69,13 @@ def wait_log(path, pattern, proc, timeout=10):
 
 
 class Setup:
-    """A server and a worker in a temporary directory."""
+    """A server and a worker in a temporary directory (only the server
+    without with_worker; env: the server's environment)."""
 
-    def __init__(self, args):
+    def __init__(self, args, with_worker=True, env=None):
         self.dir = tempfile.mkdtemp(prefix="kq-bench-worker-")
         self.procs = []
+        self.env = env
         srv_cfg = os.path.join(self.dir, "server.toml")
         write_config(srv_cfg, {
             "common_settings": {"shared_secret": SECRET, "server_port": 0,
@@ -84,6 +93,9 @@ class Setup:
                                 "dynamic_check_free_resources": False,
                                 "worker_name": "bench"},
             "client_settings": {"job_default_cpus": 0, "job_default_ram_mb": 0}})
+        if not with_worker:
+            self.server_pid = srv.pid
+            return
         wlog = os.path.join(self.dir, "worker.log")
         worker = self.spawn([args.worker, "-c", self.config], wlog)
         self.server_pid, self.worker_pid = srv.pid, worker.pid
@@ -96,7 +108,7 @@ class Setup:
     def spawn(self, argv, log):
         fh = open(log, "w")
         p = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, start_new_session=True)
+                             stdin=subprocess.DEVNULL, start_new_session=True, env=self.env)
         fh.close()
         self.procs.append(p)
         return p
@@ -114,11 +126,13 @@ class Setup:
         c.close()
         return any(w.free_resources.job_slots == 2 for w in workers)
 
-    def cpu_seconds(self, pid):
-        """User plus system CPU time of pid so far."""
+    def cpu_seconds(self, pid, children=False):
+        """User plus system CPU time of pid so far (children: of the
+        children it reaped)."""
         with open("/proc/%d/stat" % pid) as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        at = 13 if children else 11
+        return (int(fields[at]) + int(fields[at + 1])) / os.sysconf("SC_CLK_TCK")
 
     def close(self):
         for p in reversed(self.procs):
@@ -148,20 +162,25 @@ def wait_all_done(c, n, t0, timeout=600):
         time.sleep(0.02)
 
 
+def issue_all(c, n):
+    """Issues n jobs of `true` pipelined; returns when all are accepted."""
+    now = kp.Timestamp.now()
+    batch = b"".join(kp.encode(C2S.IssueJob(kp.JobInfo(
+        job_id=0, cmd=["true"], cwd="/tmp", worker_resources=kp.Resources(1, 0, 0),
+        global_resources=None, status=kp.JobStatus.Pending(now),
+        stdout_path=None, stderr_path=None))) for _ in range(n))
+    c.sock.sendall(batch)
+    for _ in range(n):
+        reply = c.recv(S2C)
+        assert isinstance(reply, S2C.AcceptJob), reply
+
+
 def bench_pipelined(args):
     s = Setup(args)
     try:
         c = s.client()
-        now = kp.Timestamp.now()
-        batch = b"".join(kp.encode(C2S.IssueJob(kp.JobInfo(
-            job_id=0, cmd=["true"], cwd="/tmp", worker_resources=kp.Resources(1, 0, 0),
-            global_resources=None, status=kp.JobStatus.Pending(now),
-            stdout_path=None, stderr_path=None))) for _ in range(args.jobs))
         t0 = time.monotonic()
-        c.sock.sendall(batch)
-        for _ in range(args.jobs):
-            reply = c.recv(S2C)
-            assert isinstance(reply, S2C.AcceptJob), reply
+        issue_all(c, args.jobs)
         elapsed = wait_all_done(c, args.jobs, t0)
         c.close()
         cpu["worker"].append(s.cpu_seconds(s.worker_pid) / args.jobs)
@@ -172,6 +191,42 @@ def bench_pipelined(args):
 
 
 cpu = {"worker": [], "server": []}
+alloc = {"connected": [], "worker": [], "server": [], "commands": []}
+
+
+def bench_allocation(args, cluster):
+    """The jobs through the worker of a Slurm allocation (2 CPUs, the same
+    worker configuration) that an allocation queue asks for once they
+    wait; the elapsed time includes the allocation's start."""
+    s = Setup(args, with_worker=False, env=cluster.env)
+    try:
+        c = s.client()
+        c.send(C2S.AddAllocQueue(queue=kp.AllocQueue(
+            queue_id=0, backend="slurm", max_workers=1, workers_per_alloc=1,
+            time_limit_seconds=600, idle_exit_seconds=120, max_failures=1,
+            connect_timeout_seconds=120, server_address="127.0.0.1:%d" % s.port,
+            worker_program=args.worker, worker_config=s.config,
+            backend_args=["--cpus-per-task=2"], failures=0, allocations=[])))
+        assert isinstance(c.recv(S2C), S2C.AllocQueueList)
+        t0, t0_wall = time.monotonic(), time.time()
+        issue_all(c, args.jobs)
+        elapsed = wait_all_done(c, args.jobs, t0)
+        c.send(C2S.ListWorkers())
+        (worker,) = c.recv(S2C).value
+        alloc["connected"].append(worker.connected_since.sec + worker.connected_since.nsec / 1e9
+                                  - t0_wall)
+        pids = [p for p in marked_pids(cluster.mark)
+                if open("/proc/%d/comm" % p).read().strip() == "kueue_worker"]
+        alloc["worker"].append(s.cpu_seconds(pids[0]) / args.jobs)
+        alloc["server"].append(s.cpu_seconds(s.server_pid) / args.jobs)
+        alloc["commands"].append(s.cpu_seconds(s.server_pid, children=True) / args.jobs)
+        c.send(C2S.RemoveAllocQueue(queue_id=1, cancel=True))
+        c.recv(S2C)
+        c.close()
+        cluster.cancel_all()
+        return elapsed
+    finally:
+        s.close()
 
 
 def bench_raw(n):
@@ -223,23 +278,47 @@ def main():
     ap.add_argument("--jobs", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--worker-log", default="info")
+    ap.add_argument("--allocation", action="store_true",
+                    help="also through a worker in a Slurm allocation (root: starts a "
+                         "one-node cluster)")
     args = ap.parse_args()
     for name in ("server", "worker", "client"):
         if getattr(args, name):
             setattr(args, name, os.path.abspath(getattr(args, name)))
-    n = args.jobs
     rows = {"worker, pipelined over one connection": [], "raw sh -c true, 2 at a time": []}
     if args.client:
         rows["kueue cmd true, one process per job"] = []
     if shutil.which("tsp"):
         rows["tsp -n true, 2 slots"] = []
+    cleanups, cluster = [], None
+    if args.allocation:
+        rows["worker in a Slurm allocation, pipelined"] = []
+        kill_orphans()
+        cluster = Cluster(cleanups.append)
+    try:
+        run_all(args, rows, cluster)
+    finally:
+        for fn in reversed(cleanups):
+            fn()
+    report(args, rows)
+
+
+def run_all(args, rows, cluster):
+    n = args.jobs
     for _ in range(args.runs):
         rows["worker, pipelined over one connection"].append(bench_pipelined(args))
+        if cluster:
+            rows["worker in a Slurm allocation, pipelined"].append(
+                bench_allocation(args, cluster))
         rows["raw sh -c true, 2 at a time"].append(bench_raw(n))
         if args.client:
             rows["kueue cmd true, one process per job"].append(bench_cli(args))
         if "tsp -n true, 2 slots" in rows:
             rows["tsp -n true, 2 slots"].append(bench_tsp(n))
+
+
+def report(args, rows):
+    n = args.jobs
     print("%d jobs of `true`, 2 in parallel, median of %d runs:" % (n, args.runs))
     for name, times in rows.items():
         med = statistics.median(times)
@@ -253,6 +332,19 @@ def main():
         print("  kueue cmd / tsp: %.0f %%" % (100 * statistics.median(tsp) / statistics.median(cli)))
     print("  CPU per job: worker %.0f us, server %.0f us (whole run, medians)"
           % (1e6 * statistics.median(cpu["worker"]), 1e6 * statistics.median(cpu["server"])))
+    if alloc["worker"]:
+        through = n / statistics.median(rows["worker in a Slurm allocation, pipelined"])
+        after = n / statistics.median(
+            [t - c for t, c in zip(rows["worker in a Slurm allocation, pipelined"],
+                                   alloc["connected"])])
+        print("  allocation / plain worker: %.0f %% of the jobs/s, its start (submission "
+              "to the worker's connection) %.2f s; once connected %.0f jobs/s (%.0f %%)"
+              % (100 * through / worker, statistics.median(alloc["connected"]), after,
+                 100 * after / worker))
+        print("  CPU per job in the allocation: worker %.0f us, server %.0f us, its Slurm "
+              "commands (sbatch, squeue) %.0f us"
+              % tuple(1e6 * statistics.median(alloc[k]) for k in ("worker", "server",
+                                                                   "commands")))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import stat
 import sys
 import tempfile
@@ -19,7 +18,8 @@ import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import C2S, S2W, W2S, FakeWorker, Server, free_port, new_job, request, wait_until
+from kqtest import C2S, S2W, W2S, FakeWorker, Server, free_port, new_job, request, \
+    wait_until
 from test_client_harness import Client
 from test_workflows import original_server
 

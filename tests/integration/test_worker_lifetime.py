@@ -15,7 +15,7 @@ import time
 import unittest
 
 import kueue_protocol as kp
-from kqtest import S2W, W2S, FakeServer, Worker, sleep_marker, wait_pids, wait_until
+from kqtest import S2W, W2S, FakeServer, Worker, sleep_marker, wait_pids
 
 JS = kp.JobStatus
 PERIODIC = (W2S.UpdateSystemInfo, W2S.UpdateResources)
