@@ -317,7 +317,7 @@ void kq_allocation_list_free(kq_allocation_list *l);
 /* AllocEvent: Kueue-C: something that happened to an allocation queue or one of its allocations. */
 typedef struct kq_alloc_event {
     kq_time time; /* When (server clock). */
-    kq_str kind; /* submitted, submit-failed, started, connected (a worker), ended, failed, canceled, stopped (the queue), resumed. */
+    kq_str kind; /* added (the queue), submitted, submit-failed, started, connected (a worker), ended, failed, canceled, lost (a submission cut short by the server's stop), stopped (the queue). */
     kq_str text; /* What happened, for people: the batch system's id, or its error or reason. */
     bool has_alloc_id;
     uint64_t alloc_id; /* The allocation; absent for the queue itself. */

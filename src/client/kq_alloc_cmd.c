@@ -129,6 +129,8 @@ static void queue_of(const kq_cli_args *a, const kq_config *cfg, kq_alloc_queue 
                      char *server, size_t server_n, char *worker, size_t worker_n,
                      char *config, size_t config_n)
 {
+    char mine[PATH_MAX];
+
     kq_alloc_queue_init(q);
     q->backend = kq_str_view(a->pos[1]);
     q->max_workers = a->given[KQ_OPT_MAX_WORKERS] ? a->number[KQ_OPT_MAX_WORKERS] : 1;
@@ -152,11 +154,12 @@ static void queue_of(const kq_cli_args *a, const kq_config *cfg, kq_alloc_queue 
                                         ? a->value[KQ_OPT_WORKER_PROGRAM]
                                         : default_worker(worker, worker_n));
     /* The workers read the file on the nodes: an absolute path. */
-    if (!realpath(a->given[KQ_OPT_WORKER_CONFIG] ? a->value[KQ_OPT_WORKER_CONFIG]
-                                                  : cfg->file ? cfg->file : "",
-                  config))
-        snprintf(config, config_n, "%s",
-                 a->given[KQ_OPT_WORKER_CONFIG] ? a->value[KQ_OPT_WORKER_CONFIG] : "");
+    if (a->given[KQ_OPT_WORKER_CONFIG])
+        snprintf(mine, sizeof mine, "%s", a->value[KQ_OPT_WORKER_CONFIG]);
+    else if (kq_config_path(a->value[KQ_OPT_CONFIG], mine, sizeof mine) < 0)
+        mine[0] = '\0';
+    if (!realpath(mine, config))
+        snprintf(config, config_n, "%s", mine);
     q->worker_config = kq_str_view(config);
     q->backend_args.len = a->ntrailing;
     q->backend_args.items = NULL;

@@ -46,6 +46,7 @@ struct kq_alloc {
     size_t nqueues;
     uint64_t next_queue_id;
     uint64_t tick_timer;
+    uint64_t no_jobs_since;   /* loop time since no job waits; 0: some do */
     uint64_t poll_child;      /* the squeue running, or 0 */
     uint64_t last_poll_ms;
     kq_buf asked;             /* ",token,token,": what it asked squeue */
@@ -348,12 +349,14 @@ static bool ended_state(const char *st)
     return false;
 }
 
-/* The allocation is over: an event, a failure if it failed or never had
- * a worker (and was not canceled for good reasons), and it goes. */
+/* The allocation is over: an event, and it goes.  It failed if Slurm says
+ * so, or if it ran and ended without a worker having connected, unless it
+ * was canceled (here, counted then, or by someone else in Slurm). */
 static void alloc_ended(queue *qu, kq_allocation *al, const char *slurm_state,
                         const char *reason)
 {
-    bool canceled_here = in_state(al, ST_ENDING);
+    bool canceled = in_state(al, ST_ENDING) || strcmp(slurm_state, "CANCELLED") == 0;
+    bool gone = strcmp(slurm_state, "gone") == 0;
     bool bad = strcmp(slurm_state, "FAILED") == 0 || strcmp(slurm_state, "NODE_FAIL") == 0 ||
                strcmp(slurm_state, "BOOT_FAIL") == 0 ||
                strcmp(slurm_state, "OUT_OF_MEMORY") == 0;
@@ -363,7 +366,7 @@ static void alloc_ended(queue *qu, kq_allocation *al, const char *slurm_state,
              slurm_state, reason && *reason && strcmp(reason, "None") ? " (" : "",
              reason && *reason && strcmp(reason, "None") ? reason : "",
              reason && *reason && strcmp(reason, "None") ? ")" : "");
-    if (bad || (!al->connections && !canceled_here)) {
+    if (bad || (!al->connections && !canceled && (!gone || al->has_started))) {
         char why[1700];
 
         snprintf(why, sizeof why, "%s%s", what, bad ? "" : ", and no worker of it connected");
@@ -466,8 +469,8 @@ static void on_polled(void *arg, const kq_child_result *res)
         poll_line(a, line);
     }
     free(text);
-    /* What it was asked about and did not list, Slurm forgot: it ended
-     * (one submitted before a restart that never reached Slurm, too). */
+    /* What it was asked about and did not list, Slurm forgot: it ended,
+     * or (submitted as the server stopped) it never reached Slurm. */
     for (size_t i = 0; i < a->nqueues && !seen.oom; i++) {
         queue *qu = a->queues[i];
 
@@ -476,8 +479,14 @@ static void on_polled(void *arg, const kq_child_result *res)
 
             token_of(a, qu->q.queue_id, al->alloc_id, token, sizeof token);
             if (listed(kq_buf_ptr(&a->asked), token) && !listed(kq_buf_ptr(&seen), token)) {
-                alloc_ended(qu, al, al->batch_id.ptr ? "gone" : "not found",
-                            "no longer listed by squeue");
+                if (al->batch_id.ptr) {
+                    alloc_ended(qu, al, "gone", "no longer listed by squeue");
+                } else {
+                    /* Not the queue's failure: the server stopped. */
+                    event(qu, al->alloc_id, "lost", "the server stopped while sbatch ran, "
+                                                    "and Slurm has no such job");
+                    drop_alloc(qu, al);
+                }
                 continue;
             }
             k++;
@@ -522,18 +531,18 @@ static void poll(kq_alloc *a)
 
 /* ---- the tick ------------------------------------------------------------- */
 
-/* Workers of the queue's allocations: all of them, and those still to
- * come (submitting, queued, or running without a worker yet). */
+/* Workers of the queue's allocations: all of them (those being canceled
+ * too, until Slurm says they ended: never more than max_workers in its
+ * queue), and those still to come (submitting, queued, or running
+ * without a worker yet). */
 static void count_workers(const queue *qu, uint64_t *all, uint64_t *coming)
 {
     *all = *coming = 0;
     for (size_t k = 0; k < qu->q.allocations.len; k++) {
         const kq_allocation *al = &qu->q.allocations.items[k];
 
-        if (in_state(al, ST_ENDING))
-            continue;
         *all += qu->q.workers_per_alloc;
-        if (!al->workers)
+        if (!al->workers && !in_state(al, ST_ENDING))
             *coming += qu->q.workers_per_alloc;
     }
 }
@@ -589,6 +598,33 @@ static void check_connect_timeouts(kq_alloc *a, queue *qu)
     }
 }
 
+/* Once no job waited for KQ_ALLOC_SURPLUS_MS, allocations still queued
+ * in Slurm are canceled: each would start a worker with nothing to do. */
+static void cancel_surplus(kq_alloc *a, uint64_t now)
+{
+    if (a->srv->sched.waiting) {
+        a->no_jobs_since = 0;
+        return;
+    }
+    if (!a->no_jobs_since)
+        a->no_jobs_since = now;
+    if (now - a->no_jobs_since < KQ_ALLOC_SURPLUS_MS)
+        return;
+    for (size_t i = 0; i < a->nqueues; i++) {
+        queue *qu = a->queues[i];
+
+        for (size_t k = 0; k < qu->q.allocations.len; k++) {
+            kq_allocation *al = &qu->q.allocations.items[k];
+
+            if (!in_state(al, ST_QUEUED) || !al->batch_id.ptr)
+                continue;
+            event(qu, al->alloc_id, "canceled", "Slurm job %s: no job waits for it any more",
+                  al->batch_id.ptr);
+            cancel_alloc(a, qu, al);
+        }
+    }
+}
+
 /* Whether anything is left for ticks to do. */
 static bool busy(kq_alloc *a)
 {
@@ -608,6 +644,7 @@ static void on_tick(kq_loop *loop, void *arg)
     uint64_t now = kq_loop_now(loop);
 
     a->tick_timer = 0;
+    cancel_surplus(a, now);
     for (size_t i = 0; i < a->nqueues; i++) {
         queue *qu = a->queues[i];
 
@@ -925,8 +962,10 @@ void kq_alloc_remove_request(kq_peer *p, const kq_c2s_remove_alloc_queue *req)
     for (size_t k = 0; k < p->srv->nworkers; k++) {
         kq_worker *w = p->srv->workers[k];
 
-        if (w->alloc_queue == qu->q.queue_id)
+        if (w->alloc_queue == qu->q.queue_id) {
             w->alloc_queue = w->alloc_no = 0;
+            kq_str_free(&w->info.allocation);
+        }
     }
     queue_free(qu);
 }

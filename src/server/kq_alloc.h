@@ -14,7 +14,8 @@
  * still to come hold fewer workers than jobs wait, within max_workers.
  * squeue follows the allocations (queued, running, ended, with Slurm's
  * reason) every KQ_ALLOC_POLL_MS while there are any; an allocation
- * running connect_timeout_seconds without a worker is canceled.  A
+ * running connect_timeout_seconds without a worker is canceled, and so
+ * are those still queued once no job waited for KQ_ALLOC_SURPLUS_MS.  A
  * submission refused, an allocation that failed or never had a worker
  * count as failures; max_failures in a row stop the queue, with the
  * reason (a worker connecting resets the count).  Each allocation is
@@ -43,6 +44,9 @@
 /* A job asks for an allocation only if its time limit fits the
  * allocation's less this (the worker's start and its end margin). */
 #define KQ_ALLOC_END_MARGIN_S 60
+/* Allocations still queued in Slurm are canceled once no job waited for
+ * this long. */
+#define KQ_ALLOC_SURPLUS_MS 10000
 /* Events kept per queue (the oldest go). */
 #define KQ_ALLOC_EVENTS_MAX 200
 

@@ -20,7 +20,7 @@ import unittest
 import kueue_protocol as kp
 from kqtest import C2S, S2W, W2S, FakeWorker, Server, free_port, new_job, request, \
     wait_until
-from test_client_harness import Client
+from test_client_harness import Client, client_env, run_kueue
 from test_workflows import original_server
 
 S2C = kp.ServerToClientMessage
@@ -149,6 +149,22 @@ class Requests(unittest.TestCase):
             self.assertEqual(cli.fails(1, "alloc", action, "7"),
                              "Error: There is no allocation queue 7\n")
 
+    def test_default_configuration_is_the_workers(self):
+        # Without -c, the workers read the default file, by its full path.
+        slurm, srv, cli = cluster(self)
+        home = tempfile.mkdtemp(prefix="kq-home-")
+        self.addCleanup(shutil.rmtree, home, True)
+        os.makedirs(os.path.join(home, ".config", "kueue"))
+        shutil.copy(cli.config, os.path.join(home, ".config", "kueue", "config.toml"))
+        env = dict(client_env(), HOME=home)
+        env.pop("XDG_CONFIG_HOME", None)
+        r = run_kueue(self, ["alloc", "add", "slurm", "--time-limit", "1h"], cwd=home, env=env)
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "1\n", ""))
+        r = run_kueue(self, ["alloc", "dry-run", "1"], cwd=home, env=env)
+        self.assertIn(" -c %s --server 127.0.0.1:%d " % (
+            os.path.join(os.path.realpath(home), ".config", "kueue", "config.toml"), srv.port),
+            r.stdout)
+
     def test_server_refuses_bad_queues(self):
         slurm, srv, cli = cluster(self)
         c = srv.client(auth=True)
@@ -223,12 +239,49 @@ class Autoscaling(unittest.TestCase):
         w.conn.sock.close()
         slurm.set(100, "COMPLETED")
         wait_event(cli, r"allocation 1  ended: Slurm job 100 COMPLETED\n")
-        # Nothing waits any more: no more submissions; the allocation still
-        # queued goes when the queue does.
+        # Nothing waits any more: no more submissions, and the allocation
+        # still queued is canceled once none waited a while (not a failure).
         time.sleep(2)
         self.assertEqual(len(slurm.calls("sbatch")), 2)
-        self.assertIn("1 allocation(s) canceled", cli.ok("alloc", "remove", "1"))
+        wait_event(cli, r"allocation 2  canceled: Slurm job 101: no job waits for it any "
+                        r"more\n", timeout=30)
         wait_until(lambda: ["101"] in slurm.calls("scancel"), what="scancel 101")
+        wait_event(cli, r"allocation 2  ended: Slurm job 101 CANCELLED\n")
+        self.assertNotIn("failure", cli.ok("alloc", "list"))
+
+    def test_remove_cancels_what_is_queued(self):
+        slurm, srv, cli = cluster(self)
+        add_queue(cli, "--max-workers", "2", "--time-limit", "1h")
+        add_queue(cli, "--max-workers", "1", "--time-limit", "1h")
+        for _ in range(3):
+            cli.ok("cmd", "true")
+        wait_until(lambda: len(slurm.jobs()) == 3, what="three submissions")
+        by_queue = {}
+        for job in slurm.jobs():
+            by_queue.setdefault(token_of(job)[2], []).append(job)
+        running, queued = by_queue["1"]
+        slurm.set(running["id"], "RUNNING")
+        FakeWorker(srv.port, "n1", srv.secret, test=self, level=1,
+                   allocation=token_of(running))
+        wait_event(cli, r"allocation 1  connected")
+        # Queue 1: the queued allocation goes, the running one is left to
+        # its worker.
+        self.assertEqual(cli.ok("alloc", "remove", "1"),
+                         "Allocation queue 1 removed: 1 allocation(s) canceled; the workers of "
+                         "the running ones exit once idle (--cancel cancels them)\n")
+        wait_until(lambda: [str(queued["id"])] in slurm.calls("scancel"), what="scancel")
+        self.assertNotIn([str(running["id"])], slurm.calls("scancel"))
+        # Its worker is a plain worker now.
+        self.assertIsNone(cli.json("list-workers").value[0].allocation)
+        # Queue 2, with --cancel: everything goes.
+        (other,) = by_queue["2"]
+        slurm.set(other["id"], "RUNNING")
+        wait_event(cli, r"allocation 1  started", queue=2)
+        self.assertEqual(cli.ok("alloc", "remove", "--cancel", "2"),
+                         "Allocation queue 2 removed: 1 allocation(s) canceled\n")
+        wait_until(lambda: [str(other["id"])] in slurm.calls("scancel"), what="scancel")
+        self.assertEqual(cli.ok("alloc", "list"),
+                         "No allocation queues (kueue alloc add slurm ... adds one).\n")
 
     def test_jobs_that_fit_no_allocation_ask_for_none(self):
         slurm, srv, cli = cluster(self)
@@ -269,7 +322,7 @@ class Autoscaling(unittest.TestCase):
         time.sleep(2.5)
         self.assertEqual(len(slurm.calls("sbatch")), 2)
 
-    def test_allocations_without_workers_and_failed_ones(self):
+    def test_allocations_without_workers_are_canceled(self):
         slurm, srv, cli = cluster(self)
         add_queue(cli, "--time-limit", "1h", "--connect-timeout", "2s", "--max-failures", "5")
         cli.ok("cmd", "true")
@@ -280,16 +333,27 @@ class Autoscaling(unittest.TestCase):
         wait_until(lambda: ["100"] in slurm.calls("scancel"), what="scancel 100")
         wait_event(cli, r"allocation 1  ended: Slurm job 100 CANCELLED\n")
         self.assertIn("1 failure in a row (it stops at 5)", cli.ok("alloc", "list"))
-        # The job still waits: the next one, which fails.
+
+    def test_failed_and_vanished_allocations(self):
+        slurm, srv, cli = cluster(self)
+        add_queue(cli, "--time-limit", "1h", "--max-failures", "5")
+        cli.ok("cmd", "true")
+        wait_until(lambda: slurm.jobs(), what="a submission")
+        slurm.set(100, "FAILED", reason="NonZeroExitCode")
+        wait_event(cli, r"allocation 1  failed: Slurm job 100 FAILED \(NonZeroExitCode\)\n")
+        # One canceled in Slurm by someone else while queued: not a failure.
         wait_until(lambda: len(slurm.jobs()) == 2, what="a second submission")
-        slurm.set(101, "FAILED", reason="NonZeroExitCode")
-        wait_event(cli, r"allocation 2  failed: Slurm job 101 FAILED \(NonZeroExitCode\)\n")
-        # One Slurm forgot (purged) before a worker came.
+        slurm.set(101, "CANCELLED")
+        wait_event(cli, r"allocation 2  ended: Slurm job 101 CANCELLED\n")
+        self.assertIn("1 failure in a row", cli.ok("alloc", "list"))
+        # One that ran, and Slurm forgot (purged) before a worker came.
         wait_until(lambda: len(slurm.jobs()) == 3, what="a third submission")
+        slurm.set(102, "RUNNING")
+        wait_event(cli, r"allocation 3  started: Slurm job 102")
         slurm.forget(102)
         wait_event(cli, r"allocation 3  failed: Slurm job 102 gone \(no longer listed by "
                         r"squeue\), and no worker of it connected\n")
-        self.assertIn("3 failures in a row", cli.ok("alloc", "list"))
+        self.assertIn("2 failures in a row", cli.ok("alloc", "list"))
         # squeue failing is not an allocation's failure.
         slurm.down(True)
         wait_until(lambda: "squeue failed" in srv.log(), what="the log")
