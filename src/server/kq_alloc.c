@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "kq_child.h"
 #include "kq_dirs.h"
@@ -763,6 +764,24 @@ static void respond(kq_peer *p, bool success, const char *fmt, ...)
     kq_srv_send_s2c(p, &m);
 }
 
+/* Whether the program is in a directory of the server's PATH (what
+ * kq_child runs it from). */
+static bool on_path(const char *program)
+{
+    const char *path = getenv("PATH");
+    char file[PATH_MAX];
+
+    while (path && *path) {
+        size_t n = strcspn(path, ":");
+
+        snprintf(file, sizeof file, "%.*s/%s", (int)(n ? n : 1), n ? path : ".", program);
+        if (access(file, X_OK) == 0)
+            return true;
+        path += n + (path[n] == ':');
+    }
+    return false;
+}
+
 /* Why a queue cannot be accepted, or NULL. */
 static const char *invalid(const kq_alloc_queue *q, char *buf, size_t n)
 {
@@ -793,6 +812,9 @@ static const char *invalid(const kq_alloc_queue *q, char *buf, size_t n)
         snprintf(buf, n, "worker-program is empty");
     else if (!q->worker_config.ptr || q->worker_config.ptr[0] != '/')
         snprintf(buf, n, "worker-config must be an absolute path");
+    else if (!on_path("sbatch"))
+        snprintf(buf, n, "sbatch is not on the PATH of kueue_server (it must run where "
+                         "Slurm's commands work, e.g. on a login node)");
     else
         return NULL;
     return buf;

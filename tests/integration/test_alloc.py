@@ -187,6 +187,14 @@ class Requests(unittest.TestCase):
             bad = kp.AllocQueue(**{**q.__dict__, "backend": "slurm", **change})
             reply = request(c, C2S.AddAllocQueue(queue=bad))
             self.assertEqual(reply, S2C.RequestResponse(False, "Allocation queue refused: " + why))
+        # A server that cannot run sbatch.
+        nowhere = Server(self, env=dict(os.environ, PATH="/nonexistent"))
+        reply = request(nowhere.client(auth=True),
+                        C2S.AddAllocQueue(queue=kp.AllocQueue(**{**q.__dict__,
+                                                                 "backend": "slurm"})))
+        self.assertEqual(reply, S2C.RequestResponse(
+            False, "Allocation queue refused: sbatch is not on the PATH of kueue_server (it "
+                   "must run where Slurm's commands work, e.g. on a login node)"))
         # What the server sets, it sets.
         q = kp.AllocQueue(**{**q.__dict__, "backend": "slurm", "failures": 5,
                              "stopped": "no", "allocations": [
