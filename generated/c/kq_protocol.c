@@ -2251,6 +2251,7 @@ static const char *const alloc_queue_fields[] = {
     "failures",
     "allocations",
     "stopped",
+    "margin_seconds",
     "events",
     "script",
 };
@@ -2294,6 +2295,8 @@ int kq_alloc_queue_copy(kq_alloc_queue *dst, const kq_alloc_queue *src)
         goto fail;
     if (kq_str_copy(&dst->stopped, &src->stopped) < 0)
         goto fail;
+    dst->has_margin_seconds = src->has_margin_seconds;
+    dst->margin_seconds = src->margin_seconds;
     dst->has_events = src->has_events;
     if (copy_alloc_event_list(&dst->events, &src->events) < 0)
         goto fail;
@@ -2339,6 +2342,10 @@ static void enc_alloc_queue(kq_buf *out, const kq_alloc_queue *v, unsigned level
         kq_buf_append(out, ",\"stopped\":", 11);
         kq_enc_str(out, &v->stopped);
     }
+    if (level >= 1 && v->has_margin_seconds) {
+        kq_buf_append(out, ",\"margin_seconds\":", 18);
+        kq_enc_u64(out, v->margin_seconds);
+    }
     if (level >= 1 && v->has_events) {
         kq_buf_append(out, ",\"events\":", 10);
         enc_alloc_event_list(out, &v->events, level);
@@ -2352,11 +2359,11 @@ static void enc_alloc_queue(kq_buf *out, const kq_alloc_queue *v, unsigned level
 
 static int dec_alloc_queue(kq_dec *d, cJSON *j, kq_alloc_queue *out)
 {
-    cJSON *found[17];
+    cJSON *found[18];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "AllocQueue", alloc_queue_fields, 17,
+    if ((rc = kq_dec_fields(d, j, "AllocQueue", alloc_queue_fields, 18,
                             14, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -2476,14 +2483,21 @@ static int dec_alloc_queue(kq_dec *d, cJSON *j, kq_alloc_queue *out)
         goto fail;
     kq_dec_pop(d);
     if (!kq_dec_is_none(found[15])) {
+        out->has_margin_seconds = true;
+        kq_dec_push(d, "margin_seconds");
+        if ((rc = kq_dec_u64(d, found[15], &out->margin_seconds)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[16])) {
         out->has_events = true;
         kq_dec_push(d, "events");
-        if ((rc = dec_alloc_event_list(d, found[15], 100000, &out->events)) < 0)
+        if ((rc = dec_alloc_event_list(d, found[16], 100000, &out->events)) < 0)
             goto fail;
         kq_dec_pop(d);
     }
     kq_dec_push(d, "script");
-    if ((rc = kq_dec_opt_str(d, found[16], 1048576, &out->script)) < 0)
+    if ((rc = kq_dec_opt_str(d, found[17], 1048576, &out->script)) < 0)
         goto fail;
     kq_dec_pop(d);
     return 0;

@@ -356,6 +356,8 @@ typedef struct kq_alloc_queue {
     uint64_t failures; /* Set by the server: failures in a row so far. */
     kq_allocation_list allocations; /* Set by the server: its allocations that have not ended. */
     kq_str stopped; /* Set by the server: why the queue stopped submitting; absent while it submits. */
+    bool has_margin_seconds;
+    uint64_t margin_seconds; /* The workers take jobs without a time limit while more than this is left (kueue_worker --margin); absent: the worker's default, a quarter of the time limit, at most 10 minutes. */
     bool has_events;
     kq_alloc_event_list events; /* Set by the server when asked: what happened, oldest first (the latest 200). */
     kq_str script; /* Set by the server when asked (dry-run): the submission command and batch script of its next allocation. */

@@ -854,6 +854,7 @@ class AllocQueue(_Struct):
     failures: int = 0
     allocations: List["Allocation"] = dataclasses.field(default_factory=list)
     stopped: Optional[str] = None
+    margin_seconds: Optional[int] = None
     events: Optional[List["AllocEvent"]] = None
     script: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
@@ -872,6 +873,7 @@ class AllocQueue(_Struct):
         ("failures", ("u64",), 0),
         ("allocations", ("list", ("ref", "Allocation"), 100000), 0),
         ("stopped", ("opt", ("str", 4096)), 1),
+        ("margin_seconds", ("opt", ("u64",)), 1),
         ("events", ("opt", ("list", ("ref", "AllocEvent"), 100000)), 1),
         ("script", ("opt", ("str", 1048576)), 1),
     )

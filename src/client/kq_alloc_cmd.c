@@ -141,6 +141,8 @@ static void queue_of(const kq_cli_args *a, const kq_config *cfg, kq_alloc_queue 
         a->given[KQ_OPT_IDLE_EXIT] ? a->number[KQ_OPT_IDLE_EXIT] : DEFAULT_IDLE_EXIT_S;
     q->max_failures =
         a->given[KQ_OPT_MAX_FAILURES] ? a->number[KQ_OPT_MAX_FAILURES] : DEFAULT_MAX_FAILURES;
+    q->has_margin_seconds = a->given[KQ_OPT_MARGIN];
+    q->margin_seconds = a->number[KQ_OPT_MARGIN];
     q->connect_timeout_seconds = a->given[KQ_OPT_CONNECT_TIMEOUT]
                                      ? a->number[KQ_OPT_CONNECT_TIMEOUT]
                                      : DEFAULT_CONNECT_TIMEOUT_S;

@@ -140,6 +140,10 @@ static const kq_cli_opt opt_idle_exit = {
     KQ_OPT_IDLE_EXIT, 0, "idle-exit", "DURATION", KQ_ARG_DURATION, false,
     "add: a worker exits, ending its allocation, once it had no job this long "
     "[default: 5m]"};
+static const kq_cli_opt opt_margin = {
+    KQ_OPT_MARGIN, 0, "margin", "DURATION", KQ_ARG_DURATION, false,
+    "add: workers take jobs without a time limit while more than this is left "
+    "[default: a quarter of the time limit, at most 10m]"};
 static const kq_cli_opt opt_max_failures = {
     KQ_OPT_MAX_FAILURES, 0, "max-failures", "N", KQ_ARG_U64, false,
     "add: failures in a row (a submission refused, an allocation failed or "
@@ -195,7 +199,7 @@ static const kq_cli_opt *const opts_clean_jobs[] = {&opt_all, &opt_json,
 static const kq_cli_opt *const opts_help_only[] = {&opt_help, NULL};
 static const kq_cli_opt *const opts_alloc[] = {
     &opt_max_workers, &opt_workers_per_alloc, &opt_alloc_time_limit, &opt_idle_exit,
-    &opt_max_failures, &opt_connect_timeout, &opt_server, &opt_worker_program,
+    &opt_margin, &opt_max_failures, &opt_connect_timeout, &opt_server, &opt_worker_program,
     &opt_worker_config, &opt_cancel, &opt_json, &opt_help, NULL};
 
 static const kq_cli_pos pos_cmdline[] = {
@@ -959,8 +963,8 @@ static int check_alloc(parser *p)
 {
     static const kq_cli_opt *const add_only[] = {
         &opt_max_workers, &opt_workers_per_alloc, &opt_alloc_time_limit, &opt_idle_exit,
-        &opt_max_failures, &opt_connect_timeout, &opt_server, &opt_worker_program,
-        &opt_worker_config, NULL};
+        &opt_margin, &opt_max_failures, &opt_connect_timeout, &opt_server,
+        &opt_worker_program, &opt_worker_config, NULL};
     static const char *const actions[] = {"add", "list", "remove", "events", "dry-run", NULL};
     const kq_cli_args *a = p->args;
     const char *action = a->pos[0], *arg = a->pos[1], *why;

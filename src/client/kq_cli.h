@@ -82,6 +82,7 @@ typedef enum kq_opt_id {
     KQ_OPT_WORKER_PROGRAM,
     KQ_OPT_WORKER_CONFIG,
     KQ_OPT_CANCEL,
+    KQ_OPT_MARGIN,
     KQ_OPT_COUNT
 } kq_opt_id;
 

@@ -804,6 +804,9 @@ static const char *invalid(const kq_alloc_queue *q, char *buf, size_t n)
         snprintf(buf, n, "connect-timeout must be at least 1s");
     else if (q->max_failures == 0)
         snprintf(buf, n, "max-failures must be at least 1");
+    else if (q->has_margin_seconds &&
+             (q->margin_seconds == 0 || q->margin_seconds > KQ_DURATION_MAX))
+        snprintf(buf, n, "margin must be at least 1s");
     else if (!q->server_address.ptr || !(colon = strrchr(q->server_address.ptr, ':')) ||
              colon == q->server_address.ptr || !colon[1])
         snprintf(buf, n, "server '%s' is not HOST:PORT",

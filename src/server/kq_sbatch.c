@@ -71,6 +71,10 @@ static void worker_command(kq_buf *b, const kq_alloc_queue *q)
     kq_duration_format(b, q->time_limit_seconds);
     kq_buf_puts(b, " --idle-exit ");
     kq_duration_format(b, q->idle_exit_seconds);
+    if (q->has_margin_seconds) {
+        kq_buf_puts(b, " --margin ");
+        kq_duration_format(b, q->margin_seconds);
+    }
     kq_buf_putc(b, '\n');
 }
 

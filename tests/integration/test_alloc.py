@@ -132,6 +132,10 @@ class Requests(unittest.TestCase):
                       "    --lifetime 1h --idle-exit 5m\nEOF\n"
                       % (os.path.realpath(cli.config), srv.port), script)
         self.assertNotIn(srv.secret, script)
+        add_queue(cli, "--time-limit", "2h", "--margin", "20m")
+        self.assertIn("--lifetime 2h --idle-exit 5m --margin 20m\nEOF\n",
+                      cli.ok("alloc", "dry-run", "2"))
+        cli.ok("alloc", "remove", "2")
         reply = cli.json("alloc", "list")
         self.assertIsInstance(reply, S2C.AllocQueueList)
         self.assertEqual(reply.queues[0].backend_args, ["--partition=short", "--account=lab 42"])
@@ -462,6 +466,9 @@ class CommandLine(unittest.TestCase):
                                                 "at least 1"),
                 (add + ["--idle-exit", "0s"], "invalid value '0s' for '--idle-exit "
                                               "<DURATION>'"),
+                (add + ["--margin", "x"], "invalid value 'x' for '--margin <DURATION>'"),
+                (["alloc", "list", "--margin", "1m"], "the argument '--margin <DURATION>' is "
+                                                      "for 'alloc add' only"),
                 (add + ["--connect-timeout", "-1m"], "invalid value '-1m' for "
                                                      "'--connect-timeout <DURATION>'"),
                 (add + ["--workers-per-alloc", "3", "--max-workers", "2"],

@@ -82,10 +82,13 @@ static void test_quoting_and_srun(void)
 
     queue_init(&q, args, 2);
     q.workers_per_alloc = 4;
+    q.has_margin_seconds = true;
+    q.margin_seconds = 1800;
     q.worker_program = kq_str_view("/opt/my kueue/kueue_worker");
     q.worker_config = kq_str_view("/home/o'neil/config.toml");
     CHECK_INT(kq_sbatch_make(&q, 1, "kq3.1-0123abcd", "/logs", &sb), 0);
     CHECK(strstr(text(&sb.script), "#SBATCH --nodes=4\n"));
+    CHECK(strstr(text(&sb.script), "--lifetime 2h --idle-exit 5m --margin 30m\n"));
     CHECK(strstr(text(&sb.script),
                  "exec srun --nodes=4 --ntasks-per-node=1 --cpus-per-task=\"$SLURM_CPUS_ON_NODE\" "
                  "--mem=0 --kill-on-bad-exit=0 \\\n    '/opt/my kueue/kueue_worker' -c "
