@@ -20,11 +20,13 @@
  *       (fewest and most per worker).  --poll-status runs plain and store
  *       on each also with a browser-like poller that fetches the status
  *       page (/) and /metrics every 100 ms, for the ratio to without.
- *   bench_server SERVER issue [--plain|--state]
+ *   bench_server SERVER issue [--plain|--state] [--env]
  *       20,000 jobs issued one at a time with no worker: latency of the
  *       first and last 1,000, server memory per queued job, list-jobs -n 20
  *       latency at 20,000 and at 100,000 jobs, and how long the clean stop
  *       takes; without the store, then with it (or only one of them).
+ *       --env: every job carries the same realistic environment of about
+ *       3 KB, as kueue cmd sends its shell's.
  *   bench_server SERVER workers K
  *       K fake workers connected: list-workers latency, then K/5 jobs and
  *       4*K jobs spread over them: rate, fewest and most jobs per worker.
@@ -318,6 +320,39 @@ static bool use_global;     /* jobs hold a global resource */
 static bool global_configured;
 static uint64_t job_ram = 100;  /* the n-th job issued asks for */
 static uint64_t job_ram_step;   /* job_ram + n * job_ram_step MB */
+static bool use_env;            /* jobs carry bench_env() */
+
+/* A submitter's environment of about 3 KB: a login shell's variables, a
+ * virtualenv's PATH, and LS_COLORS, which is long. */
+static const kq_job_env *bench_env(void)
+{
+    static kq_job_env env;
+    static kq_str vars[40];
+    static char text[40][256];
+    static const char *const fixed[] = {
+        "HOME=/home/alice", "LANG=en_GB.UTF-8", "LOGNAME=alice", "MAIL=/var/mail/alice",
+        "PATH=/home/alice/exp/venv/bin:/home/alice/.local/bin:/usr/local/bin:/usr/bin:/bin",
+        "SHELL=/bin/bash", "USER=alice", "VIRTUAL_ENV=/home/alice/exp/venv",
+        "OMP_NUM_THREADS=4", "EDITOR=vim"};
+    size_t n = sizeof fixed / sizeof *fixed;
+
+    if (env.variables.len)
+        return &env;
+    for (size_t i = 0; i < n; i++)
+        vars[i] = kq_str_view(fixed[i]);
+    /* A project's settings, to about 3 KB in all. */
+    for (size_t i = n; i < 40; i++) {
+        int len = snprintf(text[i], sizeof text[i], "EXP_SETTING_%02zu=", i);
+
+        for (; len < 90; len++)
+            text[i][len] = (char)('a' + len % 26);
+        text[i][len] = '\0';
+        vars[i] = kq_str_view(text[i]);
+    }
+    env.variables.items = vars;
+    env.variables.len = 40;
+    return &env;
+}
 
 /* issue_more for workflows: the job of m as SubmitJob with what
  * issue_as says.  Ids start at 0 on the fresh server. */
@@ -384,6 +419,10 @@ static void issue_more(bench *b)
     j->worker_resources = (kq_resources){1, 1, 100};
     j->status.tag = KQ_JOB_STATUS_PENDING;
     j->status.pending.issued = kq_time_now();
+    if (use_env) {
+        j->has_environment = true;
+        j->environment = *bench_env();
+    }
     if (use_global) {
         static kq_u64_entry licence = {KQ_STR_LIT("licence"), 1};
 
@@ -927,8 +966,9 @@ static void issue_once(const char *binary)
     issue_more(&b);
     run_until(&b, &b.accepted, 100000);
     l100k = median_round_trip(&b, &list, 31);
-    printf("issue%s: first 1,000 median %.1f us, last 1,000 median %.1f us, ratio %.2f\n",
-           use_state ? " (store on)" : "", first, last, last / first);
+    printf("issue%s%s: first 1,000 median %.1f us, last 1,000 median %.1f us, ratio %.2f\n",
+           use_state ? " (store on)" : "", use_env ? " (a 3 KB environment each)" : "", first,
+           last, last / first);
     printf("issue: server memory %.0f bytes per queued job (RSS %ld -> %ld kB for 20,000)\n",
            (double)(rss1 - rss0) * 1024 / 20000, rss0, rss1);
     printf("issue: list-jobs -n 20 median %.3f ms at 20,000 jobs, %.3f ms at 100,000 jobs\n",
@@ -942,8 +982,13 @@ static void issue_once(const char *binary)
 
 static int run_issue(const char *binary, int argc, char **argv)
 {
-    bool only_state = argc > 0 && strcmp(argv[0], "--state") == 0;
-    bool only_plain = argc > 0 && strcmp(argv[0], "--plain") == 0;
+    bool only_state = false, only_plain = false;
+
+    for (int i = 0; i < argc; i++) {
+        only_state |= strcmp(argv[i], "--state") == 0;
+        only_plain |= strcmp(argv[i], "--plain") == 0;
+        use_env |= strcmp(argv[i], "--env") == 0;
+    }
 
     if (!only_state) {
         use_state = false;

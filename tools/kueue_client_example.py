@@ -84,13 +84,19 @@ def issue(conn, secret, config, cmd, cpus, ram_mb):
 
 
 def wait(conn, job_id):
-    """Observes the job until it has ended; returns the exit status."""
+    """Observes the job until it has ended; returns the exit status.  Says
+    why it waits (a Kueue-C server's reason) whenever that changes."""
     conn.send(C2S.ObserveJob(job_id=job_id))
+    told = None
     while True:
         reply = conn.recv(S2C)
         if not isinstance(reply, S2C.JobUpdated):
             sys.exit("Error: %s" % getattr(reply, "text", reply))
         status = reply.value.status
+        reason = reply.value.wait_reason
+        if reason and reason != told and reason != "about to be offered to a worker":
+            print("job %d waits: %s" % (job_id, reason), file=sys.stderr, flush=True)
+            told = reason
         if isinstance(status, kp.JobStatus.Finished):
             print("job %d finished with code %d" % (job_id, status.return_code))
             return status.return_code if 0 <= status.return_code <= 255 else 1

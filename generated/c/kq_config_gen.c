@@ -55,6 +55,7 @@ int kq_config_init(kq_config *c)
     if (!(c->server_settings.status_token = strdup("")))
         goto fail;
     c->server_settings.status_show_output = false;
+    c->server_settings.rejected_retry_seconds = 60;
     c->worker_settings.system_update_interval_seconds = 60;
     c->worker_settings.worker_max_parallel_jobs = 10;
     c->worker_settings.dynamic_check_free_resources = true;
@@ -68,6 +69,7 @@ int kq_config_init(kq_config *c)
         goto fail;
     c->client_settings.job_default_cpus = 8;
     c->client_settings.job_default_ram_mb = 8192;
+    c->client_settings.capture_environment = true;
     c->restart_workers.sleep_minutes_before_recheck = 60.0;
     return 0;
 fail:
@@ -112,7 +114,7 @@ void kq_config_free(kq_config *c)
 int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                     kq_config_warn_fn *warn, void *ctx, kq_error *err)
 {
-    bool seen[33] = {false};
+    bool seen[35] = {false};
     int rc = 0;
 
     for (size_t i = 0; i < doc->count && rc == 0; i++) {
@@ -181,59 +183,65 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
             } else if (strcmp(key, "status_show_output") == 0) {
                 seen[18] = true;
                 rc = kq_cfgval_bool(e, file, "server_settings.status_show_output", &c->server_settings.status_show_output, err);
+            } else if (strcmp(key, "rejected_retry_seconds") == 0) {
+                seen[19] = true;
+                rc = kq_cfgval_u64(e, file, "server_settings.rejected_retry_seconds", UINT64_C(1), UINT64_C(3600), &c->server_settings.rejected_retry_seconds, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "worker_settings"))) {
             if (strcmp(key, "system_update_interval_seconds") == 0) {
-                seen[19] = true;
+                seen[20] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.system_update_interval_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.system_update_interval_seconds, err);
             } else if (strcmp(key, "worker_max_parallel_jobs") == 0) {
-                seen[20] = true;
+                seen[21] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.worker_max_parallel_jobs", UINT64_C(0), UINT64_MAX, &c->worker_settings.worker_max_parallel_jobs, err);
             } else if (strcmp(key, "dynamic_check_free_resources") == 0) {
-                seen[21] = true;
+                seen[22] = true;
                 rc = kq_cfgval_bool(e, file, "worker_settings.dynamic_check_free_resources", &c->worker_settings.dynamic_check_free_resources, err);
             } else if (strcmp(key, "dynamic_cpu_load_scale_factor") == 0) {
-                seen[22] = true;
+                seen[23] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.dynamic_cpu_load_scale_factor", -INFINITY, false, INFINITY, &c->worker_settings.dynamic_cpu_load_scale_factor, err);
             } else if (strcmp(key, "worker_name") == 0) {
-                seen[23] = true;
+                seen[24] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.worker_name", NULL, &c->worker_settings.worker_name, err);
             } else if (strcmp(key, "output_limit_bytes") == 0) {
-                seen[24] = true;
+                seen[25] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.output_limit_bytes", UINT64_C(1024), UINT64_MAX, &c->worker_settings.output_limit_bytes, err);
             } else if (strcmp(key, "kill_grace_seconds") == 0) {
-                seen[25] = true;
+                seen[26] = true;
                 rc = kq_cfgval_f64(e, file, "worker_settings.kill_grace_seconds", 0.0, false, 3600.0, &c->worker_settings.kill_grace_seconds, err);
             } else if (strcmp(key, "reconnect_max_seconds") == 0) {
-                seen[26] = true;
+                seen[27] = true;
                 rc = kq_cfgval_u64(e, file, "worker_settings.reconnect_max_seconds", UINT64_C(1), UINT64_C(1000000000), &c->worker_settings.reconnect_max_seconds, err);
             } else if (strcmp(key, "on_shutdown") == 0) {
-                seen[27] = true;
+                seen[28] = true;
                 rc = kq_cfgval_string(e, file, "worker_settings.on_shutdown", worker_settings_on_shutdown_choices, &c->worker_settings.on_shutdown, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "client_settings"))) {
             if (strcmp(key, "job_default_cpus") == 0) {
-                seen[28] = true;
+                seen[29] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_cpus", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_cpus, err);
             } else if (strcmp(key, "job_default_ram_mb") == 0) {
-                seen[29] = true;
+                seen[30] = true;
                 rc = kq_cfgval_u64(e, file, "client_settings.job_default_ram_mb", UINT64_C(0), UINT64_MAX, &c->client_settings.job_default_ram_mb, err);
+            } else if (strcmp(key, "capture_environment") == 0) {
+                seen[31] = true;
+                rc = kq_cfgval_bool(e, file, "client_settings.capture_environment", &c->client_settings.capture_environment, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "restart_workers"))) {
             if (strcmp(key, "ssh_user") == 0) {
-                seen[30] = true;
+                seen[32] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.ssh_user", NULL, &c->restart_workers.ssh_user, err);
             } else if (strcmp(key, "hostnames") == 0) {
-                seen[31] = true;
+                seen[33] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.hostnames", NULL, &c->restart_workers.hostnames, err);
             } else if (strcmp(key, "sleep_minutes_before_recheck") == 0) {
-                seen[32] = true;
+                seen[34] = true;
                 rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", 0.0, true, 1000000000.0, &c->restart_workers.sleep_minutes_before_recheck, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
@@ -256,11 +264,11 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
         NULL}, warn, ctx);
     c->has_restart_workers = kq_cfgval_has_table(doc, "restart_workers");
     c->has_global_resources = kq_cfgval_has_table(doc, "global_resources");
-    if (c->has_restart_workers && !seen[30]) {
+    if (c->has_restart_workers && !seen[32]) {
         kq_error_set(err, "%s: [restart_workers] needs the key ssh_user", file);
         return -EINVAL;
     }
-    if (c->has_restart_workers && !seen[31]) {
+    if (c->has_restart_workers && !seen[33]) {
         kq_error_set(err, "%s: [restart_workers] needs the key hostnames", file);
         return -EINVAL;
     }
@@ -329,6 +337,9 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_puts(out, "# Kueue-C: Show the captured output of jobs on the status page and in\n# /api/jobs/ID (off: lists only, as any client may see them).\nstatus_show_output = ");
     kq_buf_puts(out, c->server_settings.status_show_output ? "true" : "false");
     kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: A job a worker rejected (its directory is missing there) is offered\n# to that worker again after its next report once this long has passed, the\n# wait doubling at each rejection up to an hour.\nrejected_retry_seconds = ");
+    kq_buf_printf(out, "%llu", (unsigned long long)c->server_settings.rejected_retry_seconds);
+    kq_buf_putc(out, '\n');
     kq_buf_puts(out, "\n# Settings of kueue_worker.\n[worker_settings]\n");
     kq_buf_puts(out, "# Seconds between reports of system information and free resources.\nsystem_update_interval_seconds = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->worker_settings.system_update_interval_seconds);
@@ -363,6 +374,9 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# RAM (MiB) a job requests unless given with kueue cmd --ram-mb; it runs only\n# on a worker with this much memory free. Without this key: 8192, as in the\n# original.\njob_default_ram_mb = ");
     kq_buf_printf(out, "%llu", (unsigned long long)c->client_settings.job_default_ram_mb);
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Jobs run with the environment of the shell that submits them (as\n# sbatch does), except the variables the README lists (DISPLAY, SSH_*, ...);\n# false keeps the worker's own, as --no-env does.\ncapture_environment = ");
+    kq_buf_puts(out, c->client_settings.capture_environment ? "true" : "false");
     kq_buf_putc(out, '\n');
     if (c->has_restart_workers) {
         kq_buf_puts(out, "\n# Settings of kueue_restart_workers, which starts workers over ssh.\n[restart_workers]\n");

@@ -46,6 +46,7 @@ typedef struct kq_config {
         char *status_address; /* host:port of the status page and metrics (HTTP: /, /api/jobs, /api/workers, /api/resources, /metrics; IPv6 in brackets); empty turns them off. The default serves this machine only; any address that is not loopback (127.0.0.0/8, [::1]) needs status_token. */
         char *status_token; /* Token the status page and metrics require, sent as the header 'Authorization: Bearer TOKEN' or as ?token=TOKEN; required when status_address is not loopback (use a long random string), optional on loopback; empty: no token. */
         bool status_show_output; /* Show the captured output of jobs on the status page and in /api/jobs/ID (off: lists only, as any client may see them). */
+        uint64_t rejected_retry_seconds; /* A job a worker rejected (its directory is missing there) is offered to that worker again after its next report once this long has passed, the wait doubling at each rejection up to an hour. */
     } server_settings;
     /* [worker_settings] Settings of kueue_worker. */
     struct {
@@ -63,6 +64,7 @@ typedef struct kq_config {
     struct {
         uint64_t job_default_cpus; /* CPU cores a job requests unless given with kueue cmd --cpus; it runs only on a worker with this many cores free. Without this key: 8, as in the original. */
         uint64_t job_default_ram_mb; /* RAM (MiB) a job requests unless given with kueue cmd --ram-mb; it runs only on a worker with this much memory free. Without this key: 8192, as in the original. */
+        bool capture_environment; /* Jobs run with the environment of the shell that submits them (as sbatch does), except the variables the README lists (DISPLAY, SSH_*, ...); false keeps the worker's own, as --no-env does. */
     } client_settings;
     /* [restart_workers] Settings of kueue_restart_workers, which starts workers over ssh. */
     bool has_restart_workers; /* the section is present */

@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); workers in batch-system allocations requested by the server (SystemInfo.lifetime, HelloFromWorker.allocation, WorkerInfo.allocation, AddAllocQueue, ListAllocQueues, RemoveAllocQueue, AllocQueueList). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); workers in batch-system allocations requested by the server (SystemInfo.lifetime, HelloFromWorker.allocation, WorkerInfo.allocation, AddAllocQueue, ListAllocQueues, RemoveAllocQueue, AllocQueueList). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -1266,6 +1266,121 @@ int kq_job_array_decode_framed(const char *json, size_t len, kq_job_array *out, 
     return decode_job_array_doc(&doc, out, err);
 }
 
+/* ---- JobEnvironment ---------------------------------------------------- */
+
+void kq_job_env_init(kq_job_env *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const job_env_fields[] = {
+    "variables",
+    "add_to_worker",
+};
+
+void kq_job_env_free(kq_job_env *v)
+{
+    kq_str_list_free(&v->variables);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_job_env_copy(kq_job_env *dst, const kq_job_env *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_str_list_copy(&dst->variables, &src->variables) < 0)
+        goto fail;
+    dst->add_to_worker = src->add_to_worker;
+    return 0;
+fail:
+    kq_job_env_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_job_env(kq_buf *out, const kq_job_env *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"variables\":", 13);
+    kq_enc_str_list(out, &v->variables);
+    kq_buf_append(out, ",\"add_to_worker\":", 17);
+    kq_enc_bool(out, v->add_to_worker);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_job_env(kq_dec *d, cJSON *j, kq_job_env *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "JobEnvironment", job_env_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "variables");
+        goto fail;
+    }
+    kq_dec_push(d, "variables");
+    if ((rc = kq_dec_str_list(d, found[0], KQ_LIMIT_LIST, KQ_LIMIT_ARGUMENT, &out->variables)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "add_to_worker");
+        goto fail;
+    }
+    kq_dec_push(d, "add_to_worker");
+    if ((rc = kq_dec_bool(d, found[1], &out->add_to_worker)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_job_env_free(out);
+    return rc;
+}
+
+
+int kq_job_env_encode(const kq_job_env *v, kq_buf *out)
+{
+    return kq_job_env_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_job_env_encode_at(const kq_job_env *v, unsigned level, kq_buf *out)
+{
+    enc_job_env(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_job_env_doc(kq_json_doc *doc, kq_job_env *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_job_env(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_job_env_decode(const char *json, size_t len, kq_job_env *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_job_env_doc(&doc, out, err);
+}
+
+int kq_job_env_decode_framed(const char *json, size_t len, kq_job_env *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_job_env_doc(&doc, out, err);
+}
+
 /* ---- JobInfo ----------------------------------------------------------- */
 
 void kq_job_info_init(kq_job_info *v)
@@ -1284,6 +1399,9 @@ static const char *const job_info_fields[] = {
     "stderr_path",
     "note",
     "workflow",
+    "wait_reason",
+    "queue_anyway",
+    "environment",
 };
 
 void kq_job_info_free(kq_job_info *v)
@@ -1300,6 +1418,8 @@ void kq_job_info_free(kq_job_info *v)
         kq_workflow_free(v->workflow);
         free(v->workflow);
     }
+    kq_str_free(&v->wait_reason);
+    kq_job_env_free(&v->environment);
     memset(v, 0, sizeof *v);
 }
 
@@ -1325,6 +1445,13 @@ int kq_job_info_copy(kq_job_info *dst, const kq_job_info *src)
     if (kq_str_copy(&dst->note, &src->note) < 0)
         goto fail;
     if (src->workflow && (!(dst->workflow = malloc(sizeof *dst->workflow)) || kq_workflow_copy(dst->workflow, src->workflow) < 0))
+        goto fail;
+    if (kq_str_copy(&dst->wait_reason, &src->wait_reason) < 0)
+        goto fail;
+    dst->has_queue_anyway = src->has_queue_anyway;
+    dst->queue_anyway = src->queue_anyway;
+    dst->has_environment = src->has_environment;
+    if (kq_job_env_copy(&dst->environment, &src->environment) < 0)
         goto fail;
     return 0;
 fail:
@@ -1361,16 +1488,28 @@ static void enc_job_info(kq_buf *out, const kq_job_info *v, unsigned level)
         kq_buf_append(out, ",\"workflow\":", 12);
         enc_workflow(out, &(*v->workflow), level);
     }
+    if (level >= 1 && v->wait_reason.ptr) {
+        kq_buf_append(out, ",\"wait_reason\":", 15);
+        kq_enc_str(out, &v->wait_reason);
+    }
+    if (level >= 1 && v->has_queue_anyway) {
+        kq_buf_append(out, ",\"queue_anyway\":", 16);
+        kq_enc_bool(out, v->queue_anyway);
+    }
+    if (level >= 1 && v->has_environment) {
+        kq_buf_append(out, ",\"environment\":", 15);
+        enc_job_env(out, &v->environment, level);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
 {
-    cJSON *found[10];
+    cJSON *found[13];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 10,
+    if ((rc = kq_dec_fields(d, j, "JobInfo", job_info_fields, 13,
                             8, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -1439,6 +1578,24 @@ static int dec_job_info(kq_dec *d, cJSON *j, kq_job_info *out)
         }
         kq_dec_push(d, "workflow");
         if ((rc = dec_workflow(d, found[9], &(*out->workflow))) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    kq_dec_push(d, "wait_reason");
+    if ((rc = kq_dec_opt_str(d, found[10], 1024, &out->wait_reason)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[11])) {
+        out->has_queue_anyway = true;
+        kq_dec_push(d, "queue_anyway");
+        if ((rc = kq_dec_bool(d, found[11], &out->queue_anyway)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[12])) {
+        out->has_environment = true;
+        kq_dec_push(d, "environment");
+        if ((rc = dec_job_env(d, found[12], &out->environment)) < 0)
             goto fail;
         kq_dec_pop(d);
     }
@@ -6505,6 +6662,31 @@ static int ops_job_array_decode(const char *json, size_t len, void *out, kq_erro
     return kq_job_array_decode(json, len, out, err);
 }
 
+static void ops_job_env_init(void *v)
+{
+    kq_job_env_init(v);
+}
+
+static void ops_job_env_free(void *v)
+{
+    kq_job_env_free(v);
+}
+
+static int ops_job_env_encode(const void *v, kq_buf *out)
+{
+    return kq_job_env_encode(v, out);
+}
+
+static int ops_job_env_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_job_env_encode_at(v, level, out);
+}
+
+static int ops_job_env_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_job_env_decode(json, len, out, err);
+}
+
 static void ops_job_info_init(void *v)
 {
     kq_job_info_init(v);
@@ -6841,6 +7023,8 @@ const kq_type_ops kq_protocol_types[] = {
      ops_workflow_encode, ops_workflow_encode_at, ops_workflow_decode},
     {"JobArray", sizeof(kq_job_array), ops_job_array_init, ops_job_array_free,
      ops_job_array_encode, ops_job_array_encode_at, ops_job_array_decode},
+    {"JobEnvironment", sizeof(kq_job_env), ops_job_env_init, ops_job_env_free,
+     ops_job_env_encode, ops_job_env_encode_at, ops_job_env_decode},
     {"JobInfo", sizeof(kq_job_info), ops_job_info_init, ops_job_info_free,
      ops_job_info_encode, ops_job_info_encode_at, ops_job_info_decode},
     {"LoadInfo", sizeof(kq_load_info), ops_load_info_init, ops_load_info_free,
@@ -6869,7 +7053,7 @@ const kq_type_ops kq_protocol_types[] = {
      ops_s2w_encode, ops_s2w_encode_at, ops_s2w_decode},
 };
 
-const size_t kq_protocol_type_count = 18;
+const size_t kq_protocol_type_count = 19;
 
 const kq_type_ops *kq_protocol_type(const char *name)
 {

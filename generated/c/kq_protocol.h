@@ -47,7 +47,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); workers in batch-system allocations requested by the server (SystemInfo.lifetime, HelloFromWorker.allocation, WorkerInfo.allocation, AddAllocQueue, ListAllocQueues, RemoveAllocQueue, AllocQueueList). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); workers in batch-system allocations requested by the server (SystemInfo.lifetime, HelloFromWorker.allocation, WorkerInfo.allocation, AddAllocQueue, ListAllocQueues, RemoveAllocQueue, AllocQueueList). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -223,6 +223,21 @@ KQ_NODISCARD int kq_job_array_decode(const char *json, size_t len, kq_job_array 
 KQ_NODISCARD int kq_job_array_decode_framed(const char *json, size_t len, kq_job_array *out,
                                 kq_error *err);
 
+/* JobEnvironment: Kueue-C: the environment variables a job runs with (JobInfo.environment). */
+typedef struct kq_job_env {
+    kq_str_list variables; /* NAME=VALUE entries, sorted by name, each name once. */
+    bool add_to_worker; /* false: they are the job's whole environment (the submitter's, captured by kueue cmd); true: they are added to the worker's own (kueue cmd --no-env --env NAME=VALUE). */
+} kq_job_env;
+
+void kq_job_env_init(kq_job_env *v);
+void kq_job_env_free(kq_job_env *v);
+KQ_NODISCARD int kq_job_env_copy(kq_job_env *dst, const kq_job_env *src);
+int kq_job_env_encode(const kq_job_env *v, kq_buf *out);
+KQ_NODISCARD int kq_job_env_encode_at(const kq_job_env *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_job_env_decode(const char *json, size_t len, kq_job_env *out, kq_error *err);
+KQ_NODISCARD int kq_job_env_decode_framed(const char *json, size_t len, kq_job_env *out,
+                                kq_error *err);
+
 /* JobInfo: Everything about one job; the unit that clients, server and workers exchange. */
 typedef struct kq_job_info {
     uint64_t job_id; /* Assigned by the server; ignored in IssueJob. */
@@ -236,6 +251,11 @@ typedef struct kq_job_info {
     kq_str stderr_path; /* File for stderr, like stdout_path. */
     kq_str note; /* Kueue-C: what happened to the job besides its status, for people (why it went back to the queue); set by the server only, absent when nothing happened. */
     struct kq_workflow *workflow; /* Kueue-C: the job's workflow fields (dependencies, priority, time limit, retries, array, name); absent for a job that uses none. (NULL: absent) */
+    kq_str wait_reason; /* Kueue-C: why a pending job waits, for people ("no worker has 8 CPUs (largest connected: 2)"); computed by the server when it sends the job to a client (never stored, never sent to workers), absent for other states. */
+    bool has_queue_anyway;
+    bool queue_anyway; /* Kueue-C: in IssueJob, queue the job even if no connected worker could ever run it (a machine that is off now); a Kueue-C server refuses such a job otherwise.  Not kept with the job. */
+    bool has_environment;
+    kq_job_env environment; /* Kueue-C: the environment the job runs with (the submitter's, unless kueue cmd --no-env); absent: the worker's own.  The server keeps each distinct one once; it goes to workers and in answers to ShowJob, not in lists and notifications. */
 } kq_job_info;
 
 void kq_job_info_init(kq_job_info *v);

@@ -732,6 +732,20 @@ _TYPES["JobArray"] = JobArray
 
 
 @dataclasses.dataclass
+class JobEnvironment(_Struct):
+    """Kueue-C: the environment variables a job runs with (JobInfo.environment)."""
+
+    variables: List[str] = dataclasses.field(default_factory=list)
+    add_to_worker: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("variables", ("list", ("str", LIMITS['argument']), LIMITS['list']), 0),
+        ("add_to_worker", ("bool",), 0),
+    )
+
+_TYPES["JobEnvironment"] = JobEnvironment
+
+
+@dataclasses.dataclass
 class JobInfo(_Struct):
     """Everything about one job; the unit that clients, server and workers exchange."""
 
@@ -745,6 +759,9 @@ class JobInfo(_Struct):
     stderr_path: Optional[str] = None
     note: Optional[str] = None
     workflow: Optional["Workflow"] = None
+    wait_reason: Optional[str] = None
+    queue_anyway: Optional[bool] = None
+    environment: Optional["JobEnvironment"] = None
     _kq_fields: ClassVar[tuple] = (
         ("job_id", ("u64",), 0),
         ("cmd", ("list", ("str", LIMITS['argument']), LIMITS['arguments']), 0),
@@ -756,6 +773,9 @@ class JobInfo(_Struct):
         ("stderr_path", ("opt", ("str", LIMITS['path'])), 0),
         ("note", ("opt", ("str", 1024)), 1),
         ("workflow", ("opt", ("ref", "Workflow")), 1),
+        ("wait_reason", ("opt", ("str", 1024)), 1),
+        ("queue_anyway", ("opt", ("bool",)), 1),
+        ("environment", ("opt", ("ref", "JobEnvironment")), 1),
     )
 
 _TYPES["JobInfo"] = JobInfo

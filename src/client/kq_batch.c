@@ -161,6 +161,8 @@ static int issue_all(kq_session *s, const kq_jobspec *spec, batch *b,
         if (rc < 0)
             return rc;
         if (reply.tag == KQ_S2C_ACCEPT_JOB) {
+            if (b->nids == 0)
+                kq_commands_warn_no_worker(&reply.accept_job);
             b->ids[b->nids] = reply.accept_job.job_id;
             b->accepted[b->nids++] = answered;
             printf("%" PRIu64 "\n", reply.accept_job.job_id);
@@ -190,7 +192,7 @@ static int wait_all(kq_session *s, batch *b, size_t *failed, kq_error *err)
         kq_error_set(err, "out of memory");
         return -ENOMEM;
     }
-    rc = kq_wait_jobs(s, b->ids, b->nids, final, err);
+    rc = kq_wait_jobs(s, b->ids, b->nids, final, NULL, err);
     for (size_t i = 0; rc == 0 && i < b->nids; i++) {
         const kq_job_status *st = &final[i].status;
         size_t line = b->lines[b->accepted[i]].number;

@@ -172,17 +172,33 @@ static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
 
+/* Issue 13 (a new user's first day). */
+static const kq_cli_opt opt_queue_anyway = {
+    KQ_OPT_QUEUE_ANYWAY, 0, "queue-anyway", NULL, KQ_ARG_FLAG, false,
+    "Queue the job even if no connected worker could ever run it (for a "
+    "machine that is off now); a Kueue-C server refuses it otherwise"};
+static const kq_cli_opt opt_no_env = {
+    KQ_OPT_NO_ENV, 0, "no-env", NULL, KQ_ARG_FLAG, false,
+    "Run the job with the worker's environment, not this shell's "
+    "[default: client_settings.capture_environment]"};
+static const kq_cli_opt opt_env = {
+    KQ_OPT_ENV, 0, "env", "NAME=VALUE", KQ_ARG_TEXT, true,
+    "Set an environment variable for the job (also with --no-env); "
+    "repeatable"};
+
 const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_init,
                                                 &opt_help, &opt_version, NULL};
 
 static const kq_cli_opt *const opts_cmd[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
     &opt_stderr, &opt_wait, &opt_after, &opt_after_any, &opt_priority,
-    &opt_time_limit, &opt_retries, &opt_array, &opt_job_name, &opt_json, &opt_help, NULL};
+    &opt_time_limit, &opt_retries, &opt_array, &opt_job_name, &opt_queue_anyway,
+    &opt_no_env, &opt_env, &opt_json, &opt_help, NULL};
 static const kq_cli_opt *const opts_batch[] = {
     &opt_job_slots, &opt_cpus, &opt_ram_mb, &opt_resource, &opt_stdout,
     &opt_stderr, &opt_batch_wait, &opt_after, &opt_after_any, &opt_priority,
-    &opt_time_limit, &opt_retries, &opt_job_name, &opt_help, NULL};
+    &opt_time_limit, &opt_retries, &opt_job_name, &opt_queue_anyway, &opt_no_env,
+    &opt_env, &opt_help, NULL};
 static const kq_cli_opt *const opts_list_jobs[] = {
     &opt_num_jobs, &opt_pending, &opt_offered, &opt_running, &opt_succeeded,
     &opt_failed, &opt_canceled, &opt_name_filter, &opt_list_array, &opt_json,
@@ -244,7 +260,11 @@ const kq_cli_cmd kq_cli_commands[] = {
      "The first word that is not an option starts the command: it and "
      "everything after it are the job's command line, verbatim, even words "
      "that look like options.  The command runs without a shell in the "
-     "current directory (resolved to its real path).",
+     "current directory (resolved to its real path), with this shell's "
+     "environment (but DISPLAY, SSH_*, KUEUE_* and the other host- or "
+     "session-specific variables the README lists) on a Kueue-C worker.  "
+     "-o and -e take {id} and {worker} in the file name (one file per job; "
+     "{{ and }} for braces).",
      opts_cmd, POS(pos_cmdline), true},
     {KQ_CMD_BATCH, "batch",
      "Issue one job per line of a file, each run by sh -c",
@@ -784,6 +804,11 @@ static int store(parser *p, const kq_cli_opt *o, const char *value)
             return -ENOMEM;
         a->resources[a->nresources++] = value;
     }
+    if (o->id == KQ_OPT_ENV) {
+        if (!a->envs && !(a->envs = calloc((size_t)p->argc, sizeof *a->envs)))
+            return -ENOMEM;
+        a->envs[a->nenvs++] = value;
+    }
     a->value[o->id] = value;
     return KQ_CLI_RUN;
 }
@@ -1117,4 +1142,7 @@ void kq_cli_args_free(kq_cli_args *args)
     free(args->resources);
     args->resources = NULL;
     args->nresources = 0;
+    free(args->envs);
+    args->envs = NULL;
+    args->nenvs = 0;
 }

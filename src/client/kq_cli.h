@@ -73,6 +73,7 @@ typedef enum kq_opt_id {
     KQ_OPT_ARRAY_ID,
     KQ_OPT_NAME,
     KQ_OPT_NAME_PATTERN,
+    /* kueue alloc (issue 18). */
     KQ_OPT_MAX_WORKERS,
     KQ_OPT_WORKERS_PER_ALLOC,
     KQ_OPT_IDLE_EXIT,
@@ -83,6 +84,10 @@ typedef enum kq_opt_id {
     KQ_OPT_WORKER_CONFIG,
     KQ_OPT_CANCEL,
     KQ_OPT_MARGIN,
+    /* Issue 13 (a new user's first day). */
+    KQ_OPT_QUEUE_ANYWAY,
+    KQ_OPT_NO_ENV,
+    KQ_OPT_ENV,
     KQ_OPT_COUNT
 } kq_opt_id;
 
@@ -172,6 +177,8 @@ typedef struct kq_cli_args {
     int64_t signed_number[KQ_OPT_COUNT]; /* ... for KQ_ARG_I32 */
     const char **resources;           /* every --resource value, in order */
     size_t nresources;
+    const char **envs;                /* every --env value, in order */
+    size_t nenvs;
     const char *pos[KQ_CLI_MAX_POS];  /* positional values (NULL: absent) */
     uint64_t pos_number[KQ_CLI_MAX_POS];
     int64_t pos_signed[KQ_CLI_MAX_POS]; /* ... of a KQ_ARG_I32 positional */

@@ -18,6 +18,8 @@
 #include "kq_jobspec.h"
 #include "kq_net.h"
 #include "kq_print.h"
+#include "kq_reason.h"
+#include "kq_reasons.h"
 #include "kq_wait.h"
 #include "kq_wfspec.h"
 
@@ -131,6 +133,13 @@ int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
 
 /* ---- jobs ------------------------------------------------------------- */
 
+void kq_commands_warn_no_worker(const kq_job_info *accepted)
+{
+    if (accepted->wait_reason.ptr && strcmp(accepted->wait_reason.ptr, KQ_REASON_NO_WORKER) == 0)
+        fprintf(stderr, "Warning: no worker is connected; job %" PRIu64 " waits until one "
+                        "connects (kueue list-workers)\n", accepted->job_id);
+}
+
 /*
  * Reports how job ended after a wait: with --json the final JobUpdated;
  * else its return code on stdout when print_code.  A canceled job or a
@@ -161,13 +170,41 @@ static int report_end(const client *c, const kq_job_info *job,
     return code;
 }
 
-/* Waits for one job and reports its end. */
-static int wait_one(client *c, uint64_t id, bool print_code, kq_error *err)
+/* What a wait for one job has told its user of why it waits. */
+typedef struct waiting {
+    char *told; /* the reason last printed, or NULL */
+} waiting;
+
+/* Prints to stderr why job waits, when it is known and whenever it
+ * changes (stdout stays the job's return code, as without reasons). */
+static void tell_reason(void *ctx, const kq_job_info *job)
 {
+    waiting *wt = ctx;
+    const char *reason = job->wait_reason.ptr;
+
+    if (job->status.tag != KQ_JOB_STATUS_PENDING || !reason || !kq_reason_tells(reason) ||
+        (wt->told && strcmp(wt->told, reason) == 0))
+        return;
+    fprintf(stderr, "Job %" PRIu64 " waits: %s\n", job->job_id, reason);
+    free(wt->told);
+    wt->told = strdup(reason);
+}
+
+/* Waits for one job and reports its end; first tells why it waits if
+ * accepted (its AcceptJob) says so. */
+static int wait_one(client *c, uint64_t id, const kq_job_info *accepted, bool print_code,
+                    kq_error *err)
+{
+    waiting wt = {NULL};
+    kq_wait_watch watch = {tell_reason, &wt, true};
     kq_job_info final;
     int rc;
 
-    if ((rc = kq_wait_jobs(&c->s, &id, 1, &final, err)) < 0)
+    if (accepted)
+        tell_reason(&wt, accepted);
+    rc = kq_wait_jobs(&c->s, &id, 1, &final, &watch, err);
+    free(wt.told);
+    if (rc < 0)
         return rc;
     rc = report_end(c, &final, print_code, err);
     kq_job_info_free(&final);
@@ -242,7 +279,7 @@ static int wait_array(client *c, uint64_t array_id, kq_error *err)
         else if (job_failed(j))
             bad++;
     }
-    if ((rc = kq_wait_jobs(&c->s, open_ids, nopen, final, err)) < 0)
+    if ((rc = kq_wait_jobs(&c->s, open_ids, nopen, final, NULL, err)) < 0)
         goto out;
     for (size_t i = 0; i < nopen; i++) {
         bad += job_failed(&final[i]);
@@ -307,11 +344,13 @@ static int run_cmd(client *c, kq_error *err)
             }
             rc = wait_array(c, id, err);
         } else if (a->given[KQ_OPT_WAIT])
-            rc = wait_one(c, id, true, err);
+            rc = wait_one(c, id, &reply.accept_job, true, err);
         else if (c->json)
             rc = emit_json(&reply, err);
         else
             printf("%" PRIu64 "\n", id);
+        if (!a->given[KQ_OPT_WAIT])
+            kq_commands_warn_no_worker(&reply.accept_job);
     } else if (reply.tag == KQ_S2C_REJECT_JOB) {
         if (c->json)
             emit_json(&reply, err);
@@ -337,43 +376,26 @@ static int run_wait_job(client *c, kq_error *err)
         return rc;
     if (c->args->given[KQ_OPT_ARRAY_ID])
         return wait_array(c, c->args->number[KQ_OPT_ARRAY_ID], err);
-    return wait_one(c, c->args->pos_number[0], false, err);
+    return wait_one(c, c->args->pos_number[0], NULL, false, err);
 }
 
 /*
  * Sends req (after authenticating if auth) and takes the RequestResponse:
- * its text on stdout when it succeeded, as the error otherwise.
+ * its text on stdout when it succeeded, as the error otherwise.  feature
+ * names a Kueue-C extension request (refused by the original: "this server
+ * does not support <feature>"), NULL a request of the original.
  */
 static int run_request_response(client *c, const kq_c2s *req, bool auth,
-                                kq_error *err)
+                                const char *feature, kq_error *err)
 {
     kq_s2c reply;
     int rc;
 
-    if ((rc = kq_commands_connect(c->cfg, auth, &c->s, err)) < 0 ||
-        (rc = kq_session_request(&c->s, req, &reply, err)) < 0)
+    if ((rc = kq_commands_connect(c->cfg, auth, &c->s, err)) < 0)
         return rc;
-    if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
-        rc = bad_reply(c, &reply, "RequestResponse", err);
-    else if (c->json)
-        rc = emit_json(&reply, err);
-    else
-        printf("%s\n", reply.request_response.text.ptr);
-    kq_s2c_free(&reply);
-    return rc;
-}
-
-
-/* A RequestResponse to a Kueue-C extension request (refused by the
- * original: "this server does not support <feature>"): its text on stdout
- * when it succeeded, as the error otherwise. */
-static int run_ext_request(client *c, const kq_c2s *req, const char *feature, kq_error *err)
-{
-    kq_s2c reply;
-    int rc;
-
-    if ((rc = kq_commands_connect(c->cfg, true, &c->s, err)) < 0 ||
-        (rc = kq_session_request_ext(&c->s, req, feature, &reply, err)) < 0)
+    rc = feature ? kq_session_request_ext(&c->s, req, feature, &reply, err)
+                 : kq_session_request(&c->s, req, &reply, err);
+    if (rc < 0)
         return rc;
     if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
         rc = bad_reply(c, &reply, "RequestResponse", err);
@@ -401,7 +423,7 @@ static int run_drain(client *c, bool drain, kq_error *err)
 
     req.drain_worker.worker = kq_str_view(c->args->pos[0]);
     req.drain_worker.drain = drain;
-    return run_ext_request(c, &req, "drain", err);
+    return run_request_response(c, &req, true, "drain", err);
 }
 
 /* A new job like the ended job old: the same command, directory,
@@ -525,7 +547,7 @@ static int run_set_priority(client *c, kq_error *err)
 
     req.set_job_priority.job_id = c->args->pos_number[0];
     req.set_job_priority.priority = (int32_t)c->args->pos_signed[1];
-    return run_ext_request(c, &req, "set-priority", err);
+    return run_request_response(c, &req, true, "set-priority", err);
 }
 
 static int run_remove_job(client *c, kq_error *err)
@@ -539,11 +561,11 @@ static int run_remove_job(client *c, kq_error *err)
         req.tag = KQ_C2S_REMOVE_ARRAY;
         req.remove_array.array_id = c->args->number[KQ_OPT_ARRAY_ID];
         req.remove_array.kill = c->args->given[KQ_OPT_KILL];
-        return run_ext_request(c, &req, "--array", err);
+        return run_request_response(c, &req, true, "--array", err);
     }
     req.remove_job.job_id = id;
     req.remove_job.kill = c->args->given[KQ_OPT_KILL];
-    rc = run_request_response(c, &req, true, err);
+    rc = run_request_response(c, &req, true, NULL, err);
     if (rc != -EPERM)
         return rc;
     /* The refusals are the reference's words; say what to do instead. */
@@ -562,10 +584,46 @@ static int run_clean_jobs(client *c, kq_error *err)
     kq_c2s req = {.tag = KQ_C2S_CLEAN_JOBS};
 
     req.clean_jobs.all = c->args->given[KQ_OPT_ALL];
-    return run_request_response(c, &req, true, err);
+    return run_request_response(c, &req, true, NULL, err);
 }
 
 /* ---- queries ---------------------------------------------------------- */
+
+/*
+ * For a server that gives no reasons (kq_reasons): the pending jobs of a
+ * JobList or JobInfo get those its worker list tells, asked for on the
+ * same session.  Nothing is asked when the server gives reasons.
+ */
+static int derive_reasons(client *c, kq_s2c *reply, kq_error *err)
+{
+    kq_c2s req = {.tag = KQ_C2S_LIST_WORKERS};
+    kq_job_info *jobs;
+    size_t n;
+    kq_s2c workers;
+    kq_error ignored;
+    int rc = 0;
+
+    if (reply->tag == KQ_S2C_JOB_LIST) {
+        jobs = reply->job_list.job_infos.items;
+        n = reply->job_list.job_infos.len;
+    } else if (reply->tag == KQ_S2C_JOB_INFO) {
+        jobs = &reply->job_info.job_info;
+        n = 1;
+    } else {
+        return 0;
+    }
+    if (!kq_reasons_missing(jobs, n))
+        return 0;
+    /* Best effort: without the worker list, the answer goes without
+     * reasons. */
+    if (kq_session_request(&c->s, &req, &workers, &ignored) < 0)
+        return 0;
+    if (workers.tag == KQ_S2C_WORKER_LIST &&
+        (rc = kq_reasons_fill(jobs, n, &workers.worker_list)) < 0)
+        kq_error_set(err, "out of memory");
+    kq_s2c_free(&workers);
+    return rc;
+}
 
 /*
  * Sends req and prints an answer of type want: as JSON, or as text by
@@ -594,7 +652,7 @@ static int run_query(client *c, const kq_c2s *req, kq_s2c_tag want,
         rc = bad_reply(c, &reply, kq_s2c_tag_name(want), err);
     } else if (c->json) {
         rc = emit_json(&reply, err);
-    } else {
+    } else if ((rc = derive_reasons(c, &reply, err)) == 0) {
         kq_buf b = KQ_BUF_INIT;
 
         print_opts(&opts);

@@ -36,4 +36,8 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
 KQ_NODISCARD int kq_commands_connect(const kq_config *cfg, bool auth,
                                      kq_session *s, kq_error *err);
 
+/* Warns on stderr that no worker is connected when the server said so of
+ * the job it accepted (a Kueue-C server's reason): the job waits. */
+void kq_commands_warn_no_worker(const kq_job_info *accepted);
+
 #endif

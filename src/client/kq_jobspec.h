@@ -1,7 +1,16 @@
 /*
  * kq_jobspec.h - what `cmd` and `batch` put into an IssueJob: resources
  * from -j/-c/-r and the configured defaults, global resources from
- * --resource, the redirections, and the working directory.
+ * --resource, the redirections, the working directory, and the
+ * environment the job runs with.
+ *
+ * The environment is this process's (as sbatch and pueue pass theirs),
+ * unless --no-env or client_settings.capture_environment = false, without
+ * the variables that describe this host, terminal or login session rather
+ * than the job's world (kq_jobspec_skipped: DISPLAY, SSH_*, KUEUE_*, PWD,
+ * ...), plus each --env NAME=VALUE; with --no-env the --env ones alone,
+ * added to the worker's own.  A variable that is not UTF-8 cannot travel
+ * and is left out with a warning.
  *
  * Everything is checked before connecting, so a bad --resource or a
  * working directory the protocol cannot carry (not UTF-8) fails without
@@ -36,7 +45,14 @@ typedef struct kq_jobspec {
     /* The first workflow option given ("--after"), which an error about
      * an original server names; NULL for a plain job. */
     const char *ext_option;
+    bool queue_anyway; /* --queue-anyway */
+    bool has_env;
+    kq_job_env env;    /* its variables point into environ and argv */
 } kq_jobspec;
+
+/* Whether the variable "NAME=..." is one a job never gets from its
+ * submitter: host-, terminal- or session-specific. */
+bool kq_jobspec_skipped(const char *var);
 
 /* Fills spec from the parsed options and the configuration (the workflow
  * options were checked by the parser).  0 or -errno with err ("Failed to

@@ -8,7 +8,10 @@
  * terminals, widths in display columns with truncation on character
  * boundaries, "offered" with a formatted date in show-job, and "yesterday"
  * across month and year ends.  One table routine lays out both the job and
- * the worker table from a column description.
+ * the worker table from a column description.  A Kueue-C server's extras
+ * (a pending job's reason, a note, a drained worker) add to the text only
+ * when present, so an original server's answers print as the reference
+ * prints them.
  */
 #include "kq_print.h"
 
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "kq_duration.h"
+#include "kq_reason.h"
 #include "kq_utf8.h"
 
 /* A style: an ANSI foreground code in the low bits plus attribute flags,
@@ -539,7 +543,9 @@ static void put_attempt(kq_buf *out, const kq_workflow *wf)
         kq_buf_printf(out, ", attempt %zu of %" PRIu64, wf->attempts.len + 1, wf->retries + 1);
 }
 
-/* Appends the status cell text and returns its style. */
+/* Appends the status cell text of job j and returns its style.  A
+ * pending job's reason (Kueue-C) follows in its short form: "pending
+ * since today 10:00:00 (no worker has 8 CPUs)". */
 static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opts *o)
 {
     const kq_job_status *s = &j->status;
@@ -553,6 +559,12 @@ static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opt
         } else {
             kq_buf_puts(out, "pending since ");
             kq_print_date(out, s->pending.issued, o);
+            if (j->wait_reason.ptr) {
+                kq_buf_puts(out, " (");
+                kq_buf_append(out, j->wait_reason.ptr,
+                              kq_reason_short(j->wait_reason.ptr, j->wait_reason.len));
+                kq_buf_putc(out, ')');
+            }
         }
         /* Kueue-C: what orders the queue besides the id. */
         if (j->workflow && j->workflow->priority)
@@ -896,6 +908,10 @@ void kq_print_job_details(kq_buf *out, const kq_s2c_job_info *info,
     if (j->workflow)
         put_workflow(out, j->workflow, o);
     put_status_details(out, &j->status, o);
+    /* Kueue-C: why it waits, in full, from a Kueue-C server or worked
+     * out by the client (kq_reasons). */
+    if (j->wait_reason.ptr)
+        put_str_line(out, "   waiting: ", &j->wait_reason);
     /* Kueue-C's note (why it went back to the queue), from a Kueue-C server. */
     if (j->note.ptr)
         put_str_line(out, "   note: ", &j->note);

@@ -7,7 +7,9 @@
  * notify observers when a job is removed while pending, and drops
  * notifications when a client's queue is full, so when the connection has
  * been quiet for KQ_WAIT_RESYNC_MS the jobs still open are asked for
- * again (ShowJob): a wait never hangs on a lost notification.
+ * again (ShowJob): a wait never hangs on a lost notification.  Updates of
+ * jobs that have not ended go to an optional watcher (cmd --wait and
+ * wait-job print why a job waits).
  */
 #ifndef KQ_WAIT_H
 #define KQ_WAIT_H
@@ -22,14 +24,29 @@
 
 #define KQ_WAIT_RESYNC_MS 30000
 
+/* What a wait tells about jobs that have not ended yet. */
+typedef struct kq_wait_watch {
+    /* Called with the latest JobInfo of a job that still waits or runs,
+     * with its wait reason when the server gave one (or, with derive,
+     * the client worked one out). */
+    void (*update)(void *ctx, const kq_job_info *job);
+    void *ctx;
+    /* For a server that gives no reasons: ask its worker list
+     * (ListWorkers, again after each quiet spell) and work them out
+     * (kq_reasons). */
+    bool derive;
+} kq_wait_watch;
+
 /*
  * Waits until each of the n jobs ids[] has ended and stores its last
  * JobInfo (Finished or Canceled) in final[i] (release each with
- * kq_job_info_free).  0, or -errno with err ("Job not found!" when the
- * server does not know a job); on failure final holds nothing.
+ * kq_job_info_free); watch (may be NULL) hears of the others meanwhile.
+ * 0, or -errno with err ("Job not found!" when the server does not know a
+ * job); on failure final holds nothing.
  */
 KQ_NODISCARD int kq_wait_jobs(kq_session *s, const uint64_t *ids, size_t n,
-                              kq_job_info *final, kq_error *err);
+                              kq_job_info *final, const kq_wait_watch *watch,
+                              kq_error *err);
 
 /*
  * The exit status for a job that ended with status st: its return code

@@ -2,8 +2,9 @@
  * kq_jobsize.h - how large a job can get on the wire.
  *
  * After it is issued, a job travels in many messages, each carrying the
- * whole JobInfo: the offer, its confirmation, withdrawals and kills to the
- * worker; the worker's answers and status reports back; notifications and
+ * whole JobInfo: the offer, its confirmation (which also carries the
+ * job's environment, kept once by the server), withdrawals and kills to
+ * the worker; the worker's answers and status reports back; notifications and
  * answers to clients.  Its status grows on the way: Finished holds three
  * times, the worker's name and a comment.  A Kueue-C server or worker
  * takes no message over KQ_JOB_MESSAGE_MAX bytes, so a job that fits where

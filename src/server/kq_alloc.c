@@ -23,6 +23,7 @@
 #include "kq_child.h"
 #include "kq_dirs.h"
 #include "kq_duration.h"
+#include "kq_resources.h"
 #include "kq_sbatch.h"
 
 /* Allocation states (Allocation.state). */
@@ -747,22 +748,69 @@ void kq_alloc_worker_left(kq_server *srv, kq_worker *w)
         arm_tick(srv->alloc, KQ_ALLOC_TICK_MS);
 }
 
-/* ---- requests -------------------------------------------------------- */
+/* ---- what waiting jobs are told ---------------------------------------- */
 
-static void respond(kq_peer *p, bool success, const char *fmt, ...) KQ_PRINTF(3, 4);
-static void respond(kq_peer *p, bool success, const char *fmt, ...)
+/* Whether a worker of the queue could run job: the queue submits, the
+ * job's time limit fits an allocation's, its resources what the queue's
+ * workers reported (if one did). */
+static bool could_run(const queue *qu, const kq_job_info *job)
 {
-    char text[1024];
-    va_list ap;
-    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
+    const kq_workflow *wf = job->workflow;
+    uint64_t limit = wf && wf->has_time_limit_seconds ? wf->time_limit_seconds : 0;
 
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    m.request_response.success = success;
-    m.request_response.text = kq_str_view(text);
-    kq_srv_send_s2c(p, &m);
+    if (qu->q.stopped.ptr)
+        return false;
+    if (limit && limit + KQ_ALLOC_END_MARGIN_S > qu->q.time_limit_seconds)
+        return false;
+    return !qu->has_cap || kq_resources_fit(&job->worker_resources, &qu->cap);
 }
+
+bool kq_alloc_could_run(kq_server *srv, const kq_job_info *job)
+{
+    for (size_t i = 0; srv->alloc && i < srv->alloc->nqueues; i++)
+        if (could_run(srv->alloc->queues[i], job))
+            return true;
+    return false;
+}
+
+bool kq_alloc_reason(kq_server *srv, const kq_job_info *job, kq_buf *out)
+{
+    uint64_t all, coming;
+    queue *qu = NULL;
+
+    for (size_t i = 0; srv->alloc && i < srv->alloc->nqueues && !qu; i++)
+        if (could_run(srv->alloc->queues[i], job))
+            qu = srv->alloc->queues[i];
+    if (!qu)
+        return false;
+    kq_buf_printf(out, "waiting for a worker of allocation queue %llu: ",
+                  (unsigned long long)qu->q.queue_id);
+    for (size_t k = 0; k < qu->q.allocations.len; k++) {
+        const kq_allocation *al = &qu->q.allocations.items[k];
+
+        if (al->workers || in_state(al, ST_ENDING))
+            continue;
+        if (in_state(al, ST_SUBMITTING))
+            kq_buf_printf(out, "allocation %llu is being submitted",
+                          (unsigned long long)al->alloc_id);
+        else if (in_state(al, ST_QUEUED))
+            kq_buf_printf(out, "allocation %llu is queued in Slurm (Slurm job %s%s%s)",
+                          (unsigned long long)al->alloc_id, al->batch_id.ptr,
+                          al->reason.ptr ? ": " : "", al->reason.ptr ? al->reason.ptr : "");
+        else
+            kq_buf_printf(out, "allocation %llu is starting (Slurm job %s)",
+                          (unsigned long long)al->alloc_id, al->batch_id.ptr);
+        return true;
+    }
+    count_workers(qu, &all, &coming);
+    if (all + qu->q.workers_per_alloc <= qu->q.max_workers)
+        kq_buf_puts(out, "it asks Slurm for an allocation");
+    else
+        kq_buf_printf(out, "its %llu workers are busy", (unsigned long long)all);
+    return true;
+}
+
+/* ---- requests -------------------------------------------------------- */
 
 /* Whether the program is in a directory of the server's PATH (what
  * kq_child runs it from). */
@@ -847,11 +895,11 @@ void kq_alloc_add_request(kq_peer *p, kq_c2s_add_alloc_queue *req)
     kq_alloc_queue *q = &req->queue;
 
     if (has_nul(q)) {
-        respond(p, false, "Allocation queue refused: a text holds a NUL character");
+        kq_srv_respond(p, false, "Allocation queue refused: a text holds a NUL character");
         return;
     }
     if ((bad = invalid(q, why, sizeof why))) {
-        respond(p, false, "Allocation queue refused: %s", bad);
+        kq_srv_respond(p, false, "Allocation queue refused: %s", bad);
         return;
     }
     qu = calloc(1, sizeof *qu);
@@ -860,7 +908,7 @@ void kq_alloc_add_request(kq_peer *p, kq_c2s_add_alloc_queue *req)
         free(qu);
         if (grown)
             a->queues = grown;
-        respond(p, false, "Allocation queue refused: the server is out of memory");
+        kq_srv_respond(p, false, "Allocation queue refused: the server is out of memory");
         return;
     }
     a->queues = grown;
@@ -911,12 +959,12 @@ void kq_alloc_list_request(kq_peer *p, const kq_c2s_list_alloc_queues *req)
     kq_alloc_queue_list *l = &m.alloc_queue_list.queues;
 
     if (req->has_queue_id && !find_queue(a, req->queue_id)) {
-        respond(p, false, "There is no allocation queue %llu", (unsigned long long)req->queue_id);
+        kq_srv_respond(p, false, "There is no allocation queue %llu", (unsigned long long)req->queue_id);
         return;
     }
     l->items = calloc(a->nqueues ? a->nqueues : 1, sizeof *l->items);
     if (!l->items) {
-        respond(p, false, "The server is out of memory");
+        kq_srv_respond(p, false, "The server is out of memory");
         return;
     }
     /* Shallow views of the records, with what was asked for. */
@@ -947,12 +995,12 @@ void kq_alloc_remove_request(kq_peer *p, const kq_c2s_remove_alloc_queue *req)
     size_t i;
 
     if (!qu) {
-        respond(p, false, "There is no allocation queue %llu", (unsigned long long)req->queue_id);
+        kq_srv_respond(p, false, "There is no allocation queue %llu", (unsigned long long)req->queue_id);
         return;
     }
     gone = realloc(a->gone, (a->ngone + 1) * sizeof *gone);
     if (!gone) {
-        respond(p, false, "The server is out of memory");
+        kq_srv_respond(p, false, "The server is out of memory");
         return;
     }
     a->gone = gone;
@@ -961,8 +1009,10 @@ void kq_alloc_remove_request(kq_peer *p, const kq_c2s_remove_alloc_queue *req)
 
         /* A submission still running is canceled when sbatch answers
          * (on_submitted finds no queue). */
-        if (!al->batch_id.ptr)
+        if (!al->batch_id.ptr) {
+            canceled++;
             continue;
+        }
         if (in_state(al, ST_RUNNING) && al->workers && !req->cancel) {
             kept++;
             continue;
@@ -979,7 +1029,7 @@ void kq_alloc_remove_request(kq_peer *p, const kq_c2s_remove_alloc_queue *req)
     kq_info("Allocation queue %llu removed: %llu allocation(s) canceled, %llu left to their "
             "workers", (unsigned long long)qu->q.queue_id, (unsigned long long)canceled,
             (unsigned long long)kept);
-    respond(p, true, "Allocation queue %llu removed: %llu allocation(s) canceled%s",
+    kq_srv_respond(p, true, "Allocation queue %llu removed: %llu allocation(s) canceled%s",
             (unsigned long long)qu->q.queue_id, (unsigned long long)canceled,
             kept ? "; the workers of the running ones exit once idle (--cancel cancels them)"
                  : "");

@@ -73,6 +73,15 @@ void kq_alloc_worker_resources(kq_server *srv, const kq_worker *w);
 /* A worker's connection ended. */
 void kq_alloc_worker_left(kq_server *srv, kq_worker *w);
 
+/* Whether a worker of one of the queues could run job (so a job no
+ * connected worker fits is not refused at submission). */
+bool kq_alloc_could_run(kq_server *srv, const kq_job_info *job);
+/* Why a job waits, when a queue's worker could run it: which allocation
+ * it waits for, appended to out ("waiting for a worker of allocation
+ * queue 1: allocation 3 is queued in Slurm (Slurm job 4711: Priority)");
+ * false (nothing appended) when no queue could. */
+bool kq_alloc_reason(kq_server *srv, const kq_job_info *job, kq_buf *out);
+
 /* After a pass of offers: jobs still waiting may call for allocations. */
 void kq_alloc_after_dispatch(kq_server *srv);
 

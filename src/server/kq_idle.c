@@ -148,6 +148,11 @@ void kq_idle_bound_until(const kq_idle *x, uint64_t until[KQ_IDLE_TIMES])
         until[d] = x->cap && x->node[1].count ? x->node[1].until[d] : 0;
 }
 
+size_t kq_idle_count(const kq_idle *x)
+{
+    return x->cap ? x->node[1].count : 0;
+}
+
 /* The reciprocals of the needs that rank (0 = does not count). */
 static void rank_weights(const kq_resources *need, double inv[3])
 {

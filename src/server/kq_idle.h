@@ -91,6 +91,8 @@ void kq_idle_remove(kq_idle *x, kq_idle_worker *w);
 bool kq_idle_bound(const kq_idle *x, kq_resources *max);
 /* The same of their time horizons (zeros when none is idle). */
 void kq_idle_bound_until(const kq_idle *x, uint64_t until[KQ_IDLE_TIMES]);
+/* How many workers are idle. */
+size_t kq_idle_count(const kq_idle *x);
 
 /*
  * The idle worker that fits need with the most copies of it (ties: lowest

@@ -95,6 +95,19 @@ void kq_idset_remove(kq_idset *s, uint64_t id)
     s->len--;
 }
 
+bool kq_idset_next(const kq_idset *s, size_t *pos, uint64_t *id)
+{
+    while (*pos < s->cap) {
+        uint64_t v = s->slots[(*pos)++];
+
+        if (v != EMPTY && v != GONE) {
+            *id = v - 1;
+            return true;
+        }
+    }
+    return false;
+}
+
 void kq_idset_clear(kq_idset *s)
 {
     if (s->cap)

@@ -22,6 +22,9 @@ KQ_NODISCARD int kq_idset_add(kq_idset *s, uint64_t id);
 bool kq_idset_has(const kq_idset *s, uint64_t id);
 void kq_idset_remove(kq_idset *s, uint64_t id);
 void kq_idset_clear(kq_idset *s);
+/* Iterates: from *pos = 0, each call puts the next id in *id and returns
+ * true, false at the end.  Removing the id just given is allowed. */
+bool kq_idset_next(const kq_idset *s, size_t *pos, uint64_t *id);
 void kq_idset_free(kq_idset *s);
 
 #endif

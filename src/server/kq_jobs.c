@@ -47,6 +47,7 @@ void kq_job_free(kq_job *job)
     if (!job)
         return;
     kq_job_info_free(&job->info);
+    kq_env_unref(job->env);
     kq_str_free(&job->stdout_text);
     kq_str_free(&job->stderr_text);
     free(job->observers);

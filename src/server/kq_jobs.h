@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kq_envs.h"
 #include "kq_protocol.h"
 
 #define KQ_NO_WORKER UINT64_MAX
@@ -44,7 +45,10 @@ typedef enum kq_cat {
     (KQ_CAT_BIT(KQ_CAT_SUCCEEDED) | KQ_CAT_BIT(KQ_CAT_FAILED) | KQ_CAT_BIT(KQ_CAT_CANCELED))
 
 typedef struct kq_job {
-    kq_job_info info;     /* as clients see it; info.status is current */
+    kq_job_info info;     /* as clients see it; info.status is current;
+                             never holds the environment (env does) */
+    kq_env *env;          /* the environment it runs with (one reference),
+                             or NULL: the worker's */
     kq_str stdout_text;   /* last reported output, or NULL */
     kq_str stderr_text;
     uint64_t worker_id;   /* worker it is offered to or runs on, or KQ_NO_WORKER */
@@ -52,6 +56,8 @@ typedef struct kq_job {
     void **observers;     /* client sessions waiting for its updates */
     uint32_t nobservers, observers_cap;
     uint32_t wait_seq;    /* invalidates stale entries in the offer queue */
+    uint32_t reason_sent; /* hash of the wait reason its observers last got
+                             (kq_srv_reason_hash), 0: none */
     uint8_t cat;          /* kq_cat of info.status */
     bool waiting;         /* in the offer queue */
     bool holds;           /* counts against global resources and slots */
@@ -87,6 +93,8 @@ typedef struct kq_jobs {
     kq_job *running;      /* Running jobs, for statistics */
     kq_job *done_head, *done_tail; /* ended jobs, oldest first */
     bool track;           /* remember changes for a store */
+    kq_envs *envs;        /* its jobs' environments, for the store (NULL:
+                             none) */
     kq_job *dirty_head;   /* changed jobs */
     uint64_t *removed;    /* ids deleted */
     size_t nremoved, removed_cap;
@@ -107,7 +115,8 @@ kq_job *kq_jobs_get(const kq_jobs *t, uint64_t id);
 
 /* A new zeroed job (worker_id = KQ_NO_WORKER), or NULL. */
 kq_job *kq_job_new(void);
-/* Frees a job that is not in a table. */
+/* Frees a job that is not in a table (and drops its reference to its
+ * environment). */
 void kq_job_free(kq_job *job);
 
 /*

@@ -757,6 +757,33 @@ void kq_sched_release(kq_sched *s, kq_job *job)
     job->holds = false;
 }
 
+bool kq_sched_held_back(const kq_sched *s, const kq_job_info *info, const char **what,
+                        uint64_t *in_use, uint64_t *total)
+{
+    uint64_t slots = info->worker_resources.job_slots;
+
+    if (s->slots_held > s->max_slots || slots > s->max_slots - s->slots_held) {
+        *what = NULL;
+        *in_use = s->slots_held;
+        *total = s->max_slots;
+        return true;
+    }
+    for (size_t i = 0; info->has_global_resources && i < info->global_resources.len; i++) {
+        const kq_u64_entry *e = &info->global_resources.items[i];
+        const kq_u64_entry *have = kq_u64_map_get(&s->total, e->key.ptr);
+        const kq_u64_entry *used = kq_u64_map_get(&s->used, e->key.ptr);
+        uint64_t u = used ? used->value : 0, t = have ? have->value : 0;
+
+        if (!have || u > t || e->value > t - u) {
+            *what = e->key.ptr;
+            *in_use = u;
+            *total = t;
+            return true;
+        }
+    }
+    return false;
+}
+
 const kq_u64_map *kq_sched_used(const kq_sched *s)
 {
     return &s->used;

@@ -151,6 +151,15 @@ bool kq_sched_fits_new_worker(kq_sched *s, const kq_resources *cap, uint64_t hor
 KQ_NODISCARD int kq_sched_hold(kq_sched *s, kq_job *job);
 void kq_sched_release(kq_sched *s, kq_job *job);
 
+/*
+ * Whether the global limits hold the job back now: a global resource it
+ * needs has not that much left (*what its name), or the job slots
+ * global_max_parallel_jobs leaves are too few (*what NULL); *in_use and
+ * *total are that limit's figures.  False when they let it go.
+ */
+bool kq_sched_held_back(const kq_sched *s, const kq_job_info *info, const char **what,
+                        uint64_t *in_use, uint64_t *total);
+
 /* Global resources in use, or an empty map. */
 const kq_u64_map *kq_sched_used(const kq_sched *s);
 

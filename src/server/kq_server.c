@@ -19,6 +19,7 @@
 #include "kq_server_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +61,20 @@ void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m)
     }
     kq_s2c_encode(m, kq_conn_out(&p->conn));
     kq_conn_queued(&p->conn);
+}
+
+void kq_srv_respond(kq_peer *p, bool success, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    m.request_response.success = success;
+    m.request_response.text = kq_str_view(text);
+    kq_srv_send_s2c(p, &m);
 }
 
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m)
@@ -361,6 +376,7 @@ static void on_turn_end(kq_loop *loop, void *arg)
     (void)loop;
     if (srv->dispatch_needed && !srv->stopping) {
         srv->dispatch_needed = false;
+        srv->reasons_stale = true;
         kq_srv_dispatch(srv);
     }
     kq_conn_hub_flush_unheld(&srv->hub);
@@ -475,9 +491,47 @@ static int bind_all(kq_server *srv, kq_error *err)
     return 0;
 }
 
+/* An environment read back from the store, kept under its id for the jobs
+ * that follow (srv->loading, in id order). */
+static int restore_env(void *ctx, uint64_t id, kq_job_env *env)
+{
+    kq_server *srv = ctx;
+    kq_env *e;
+
+    if (srv->nloading == srv->loading_cap) {
+        size_t cap = srv->loading_cap ? 2 * srv->loading_cap : 16;
+        kq_env **l = realloc(srv->loading, cap * sizeof *l);
+
+        if (!l)
+            return -ENOMEM;
+        srv->loading = l;
+        srv->loading_cap = cap;
+    }
+    if (!(e = kq_envs_restore(&srv->envs, id, env)))
+        return -ENOMEM;
+    srv->loading[srv->nloading++] = e;
+    return 0;
+}
+
+/* The environment loaded under id, or NULL. */
+static kq_env *loaded_env(const kq_server *srv, uint64_t id)
+{
+    size_t lo = 0, hi = srv->nloading;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (srv->loading[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < srv->nloading && srv->loading[lo]->id == id ? srv->loading[lo] : NULL;
+}
+
 /* A job read back from the store takes its place again: pending jobs
  * wait in the queue, running ones wait for their worker to come back. */
-static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
+static int restore_job(void *ctx, kq_job_info *info, uint64_t env_id, kq_str *stdout_text,
                        kq_str *stderr_text, kq_time done_at)
 {
     kq_server *srv = ctx;
@@ -488,6 +542,12 @@ static int restore_job(void *ctx, kq_job_info *info, kq_str *stdout_text,
         return -ENOMEM;
     job->info = *info;
     memset(info, 0, sizeof *info);
+    if (env_id && !(job->env = loaded_env(srv, env_id)))
+        kq_warn("Job %llu names environment %llu, which the state file lacks: it runs with "
+                "the worker's", (unsigned long long)job->info.job_id,
+                (unsigned long long)env_id);
+    if (job->env)
+        kq_env_ref(job->env);
     job->stdout_text = *stdout_text;
     job->stderr_text = *stderr_text;
     *stdout_text = *stderr_text = KQ_STR_NULL;
@@ -557,7 +617,13 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
 
     if ((rc = kq_store_open(path, srv->opts.salvage, &srv->store, err)) < 0)
         return rc;
-    rc = kq_store_load(srv->store, restore_job, srv, &next_job, &next_worker, err);
+    rc = kq_store_load(srv->store, restore_job, restore_env, srv, &next_job, &next_worker, err);
+    /* Environments no job names any more go (their rows at the next
+     * commit). */
+    kq_envs_drop_unused(&srv->envs);
+    free(srv->loading);
+    srv->loading = NULL;
+    srv->nloading = srv->loading_cap = 0;
     if (rc == -ENOMEM)
         kq_error_set(err, "out of memory loading %s", path);
     if (rc < 0 ||
@@ -603,6 +669,10 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     kq_deps_init(&srv->deps);
     srv->jobs.on_end = kq_srv_deps_ended;
     srv->jobs.on_end_ctx = srv;
+    kq_idle_init(&srv->capacity);
+    kq_envs_init(&srv->envs);
+    srv->jobs.envs = &srv->envs;
+    kq_rejects_init(&srv->rejects, cfg->server_settings.rejected_retry_seconds * 1000);
     if ((rc = kq_sched_init(&srv->sched, &srv->jobs,
                             cfg->has_global_resources ? &cfg->global_resources : NULL,
                             cfg->server_settings.global_max_parallel_jobs)) < 0 ||
@@ -685,14 +755,19 @@ void kq_server_free(kq_server *srv)
     if (srv->spare_fd >= 0)
         close(srv->spare_fd);
     kq_srv_worker_free_all(srv);
+    kq_idle_free(&srv->capacity);
+    kq_rejects_free(&srv->rejects);
     kq_srv_drain_free(srv);
     kq_srv_deps_free(srv);
     kq_srv_limits_free(srv);
     free(srv->relink);
     kq_store_close(srv->store);
     kq_jobs_free(&srv->jobs);
+    kq_envs_free(&srv->envs);
+    free(srv->loading);
     kq_sched_free(&srv->sched);
     kq_buf_free(&srv->scratch);
+    kq_buf_free(&srv->list_reasons);
     kq_loop_free(srv->loop);
     free(srv);
 }
@@ -700,18 +775,36 @@ void kq_server_free(kq_server *srv)
 void kq_srv_notify(kq_server *srv, kq_job *job)
 {
     kq_s2c m = {.tag = KQ_S2C_JOB_UPDATED};
+    kq_buf reason = KQ_BUF_INIT;
 
     if (!job->nobservers)
         return;
     m.job_updated = job->info;
+    kq_srv_reason(srv, job, &reason);
+    if (reason.len)
+        m.job_updated.wait_reason = (kq_str){kq_buf_ptr(&reason), reason.len};
+    job->reason_sent = kq_srv_reason_hash(kq_buf_ptr(&reason), reason.len);
     kq_buf_clear(&srv->scratch);
-    if (kq_s2c_encode(&m, &srv->scratch) < 0)
+    kq_s2c_encode(&m, &srv->scratch);
+    kq_buf_free(&reason);
+    if (srv->scratch.oom)
         return;
     for (uint32_t i = 0; i < job->nobservers; i++) {
         kq_peer *p = job->observers[i];
 
         kq_conn_send(&p->conn, kq_buf_ptr(&srv->scratch), srv->scratch.len);
     }
+}
+
+kq_job_info kq_srv_with_env(const kq_job *job)
+{
+    kq_job_info view = job->info;
+
+    if (job->env) {
+        view.has_environment = true;
+        view.environment = job->env->env;
+    }
+    return view;
 }
 
 void kq_srv_requeue(kq_server *srv, kq_job *job)

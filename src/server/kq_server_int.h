@@ -12,6 +12,7 @@
  * kq_srv_deps.c    jobs waiting for jobs: the dependency graph
  * kq_srv_limits.c  time limits of running jobs
  * kq_srv_retry.c   retries of failed runs
+ * kq_srv_reason.c  why pending jobs wait, and refusing what no worker fits
  * kq_srv_maint.c   timeouts and cleanup
  * kq_alloc.c       allocation queues: workers in Slurm allocations
  * kq_status.c      the status page, its JSON API and metrics (HTTP)
@@ -35,6 +36,7 @@
 #include "kq_log.h"
 #include "kq_loop.h"
 #include "kq_protocol.h"
+#include "kq_rejects.h"
 #include "kq_sched.h"
 #include "kq_server.h"
 #include "kq_store.h"
@@ -111,7 +113,16 @@ struct kq_worker {
     kq_idle_worker idle;     /* its entry in the scheduler's idle index:
                                 idle while connected, authenticated,
                                 not drained and with a free slot */
-    kq_idset rejected;       /* jobs it can never run (this session) */
+    /* Its capacity (kq_reason_capacity: what it could ever run), in the
+     * server's capacity index while connected, authenticated and
+     * reported (cap.idle); it only grows during a session. */
+    kq_resources capacity;
+    kq_idle_worker cap;
+    bool reported;           /* sent resources this session */
+    bool counted;            /* in nconnected */
+    bool counted_drained;    /* in nconnected_drained */
+    kq_idset rejected;       /* jobs it rejected, not to be offered it
+                                while their back-off lasts (kq_rejects) */
     kq_idset deferred;       /* jobs it deferred since its last update */
     uint64_t last_seen_ms;   /* monotonic time of the last UpdateSystemInfo */
     uint64_t lost_ms;        /* monotonic time the connection was lost */
@@ -140,9 +151,24 @@ typedef struct kq_server {
     size_t nworkers, workers_cap;
     uint64_t next_worker_id;
     bool dispatch_needed;    /* a job or a worker's resources came */
+    /* Why jobs wait (kq_srv_reason.c): the capacities of the connected,
+     * authenticated workers that reported resources, the counts of
+     * connected (authenticated) and drained ones. */
+    kq_idle capacity;
+    size_t nconnected, nconnected_drained;
+    /* Observers hear of a new reason for a pending job once a second at
+     * most, when something changed that may give one. */
+    bool reasons_stale;
+    uint64_t reason_timer;
+    size_t observations;     /* jobs observed, summed over the clients */
+    kq_rejects rejects;      /* which workers rejected which jobs */
+    kq_envs envs;            /* the jobs' environments, each once */
+    kq_env **loading;        /* while the store loads: its environments */
+    size_t nloading, loading_cap;
     bool stopping;
     uint64_t maint_timer;
     kq_buf scratch;          /* encoding shared by several receivers */
+    kq_buf list_reasons;     /* wait reasons of the last job list */
     char **drained;          /* names of drained workers (kq_srv_drain.c) */
     size_t ndrained;
     kq_store *store;         /* NULL: state in memory only */
@@ -172,12 +198,18 @@ bool kq_srv_auth_ok(const kq_peer *p, const kq_str *response);
  * worker, extension fields above it are left out: an original peer gets
  * the original's bytes. */
 void kq_srv_send_s2c(kq_peer *p, const kq_s2c *m);
+/* Answers with RequestResponse{success, text from fmt} (at most 511
+ * bytes of text). */
+void kq_srv_respond(kq_peer *p, bool success, const char *fmt, ...) KQ_PRINTF(3, 4);
 void kq_srv_send_s2w(kq_peer *p, const kq_s2w *m);
 void kq_srv_close(kq_peer *p, const char *why);
 /* Closes a peer that broke the protocol once the answers to its earlier
  * messages are written; the session ends then, with why in the log. */
 void kq_srv_refuse(kq_peer *p, const char *why);
 void kq_srv_notify(kq_server *srv, kq_job *job);
+/* job->info with the job's environment (borrowed): what its worker is
+ * given to run it, and what ShowJob answers. */
+kq_job_info kq_srv_with_env(const kq_job *job);
 /* Sets a job's status to a fresh Pending{issued} and queues it again. */
 void kq_srv_requeue(kq_server *srv, kq_job *job);
 
@@ -186,10 +218,11 @@ void kq_srv_requeue(kq_server *srv, kq_job *job);
 #define KQ_SRV_REASON_MAX 600
 /* Why the server refuses a job that came in a message of len bytes (0:
  * unknown), or NULL: a damaged journal, its resources, working directory
- * and size (the workflow is checked by kq_srv_workflow.c); buf holds
+ * and size, its environment (sorted in place), and whether a connected
+ * worker could ever run it (the workflow is checked by kq_srv_workflow.c); buf holds
  * KQ_SRV_REASON_MAX bytes.  *oom is set when that could not be found out
  * for want of memory. */
-const char *kq_srv_reject_reason(kq_server *srv, const kq_job_info *job, size_t len,
+const char *kq_srv_reject_reason(kq_server *srv, kq_job_info *job, size_t len,
                                  char *buf, size_t n, bool *oom);
 /* Answers a job with RejectJob (the job as received, and the reason). */
 void kq_srv_reject(kq_peer *p, const kq_job_info *job, const char *reason);
@@ -332,6 +365,21 @@ bool kq_srv_retry(kq_server *srv, kq_job *job, kq_job_status *st);
 /* Whether a report of st describes a run of job recorded already (sent
  * again after a reconnect): it is to be ignored. */
 bool kq_srv_retry_resent(const kq_job *job, const kq_job_status *st);
+
+/* kq_srv_reason.c */
+/* Appends why the job waits if it is pending (a pure function of the job
+ * and the server's state now; nothing is stored), else nothing. */
+void kq_srv_reason(kq_server *srv, const kq_job *job, kq_buf *out);
+/* Why the server refuses a job that no connected worker could ever run
+ * (into buf), or NULL: it fits one, the job asked to queue anyway, or no
+ * worker has reported its resources yet. */
+const char *kq_srv_refusal(kq_server *srv, const kq_job_info *job, char *buf, size_t n);
+/* A client observes one more job (1) or one less (-1): while any is
+ * observed, observers of pending jobs hear of a new reason. */
+void kq_srv_reasons_observed(kq_server *srv, long change);
+/* The reason as last sent to the job's observers: a hash of its text, 0
+ * for none. */
+uint32_t kq_srv_reason_hash(const char *text, size_t len);
 
 /* kq_srv_maint.c */
 void kq_srv_maintenance(kq_server *srv);

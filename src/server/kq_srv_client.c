@@ -14,30 +14,12 @@
 #include "kq_alloc.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kq_jobsize.h"
 #include "kq_utf8.h"
-
-static void respond(kq_peer *p, bool success, const char *fmt, ...)
-    KQ_PRINTF(3, 4);
-
-static void respond(kq_peer *p, bool success, const char *fmt, ...)
-{
-    char text[256];
-    va_list ap;
-    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    m.request_response.success = success;
-    m.request_response.text = kq_str_view(text);
-    kq_srv_send_s2c(p, &m);
-}
 
 static void on_auth_response(kq_peer *p, const kq_str *response)
 {
@@ -76,8 +58,9 @@ static void debug_map(char *out, size_t n, const kq_u64_map *m)
         snprintf(out + w, n - w, "}");
 }
 
-/* Section 3.3, IssueJob. */
-const char *kq_srv_reject_reason(kq_server *srv, const kq_job_info *job, size_t len,
+/* Section 3.3, IssueJob: what the original checks, and what no worker
+ * could run wherever it is. */
+static const char *reject_reason(kq_server *srv, const kq_job_info *job, size_t len,
                                  char *buf, size_t n, bool *oom)
 {
     const kq_u64_map *total = &srv->cfg->global_resources;
@@ -143,6 +126,32 @@ const char *kq_srv_reject_reason(kq_server *srv, const kq_job_info *job, size_t 
     return NULL;
 }
 
+const char *kq_srv_reject_reason(kq_server *srv, kq_job_info *job, size_t len,
+                                 char *buf, size_t n, bool *oom)
+{
+    const char *reason = reject_reason(srv, job, len, buf, n, oom);
+
+    if (reason || *oom)
+        return reason;
+    if (job->has_environment && kq_envs_check(&job->environment, buf, n) < 0)
+        return buf;
+    return kq_srv_refusal(srv, job, buf, n);
+}
+
+/* Sends m, which carries view (a copy of job->info), with the job's wait
+ * reason. */
+static void send_with_reason(kq_peer *p, const kq_s2c *m, const kq_job *job,
+                             kq_job_info *view)
+{
+    kq_buf reason = KQ_BUF_INIT;
+
+    kq_srv_reason(p->srv, job, &reason);
+    if (reason.len)
+        view->wait_reason = (kq_str){kq_buf_ptr(&reason), reason.len};
+    kq_srv_send_s2c(p, m);
+    kq_buf_free(&reason);
+}
+
 void kq_srv_reject(kq_peer *p, const kq_job_info *job, const char *reason)
 {
     kq_s2c m = {.tag = KQ_S2C_REJECT_JOB};
@@ -165,6 +174,16 @@ kq_job *kq_srv_new_job(kq_server *srv, kq_job_info *in)
     memset(in, 0, sizeof *in);
     kq_job_status_free(&job->info.status);
     kq_str_free(&job->info.note); /* the server's to write */
+    kq_str_free(&job->info.wait_reason);
+    job->info.has_queue_anyway = false; /* said at submission, not kept */
+    /* Kept once for all the jobs that share it. */
+    if (job->info.has_environment) {
+        job->info.has_environment = false;
+        if (!(job->env = kq_envs_intern(&srv->envs, &job->info.environment))) {
+            kq_job_free(job);
+            return NULL;
+        }
+    }
     job->info.status.tag = KQ_JOB_STATUS_PENDING;
     job->info.status.pending.issued = kq_time_now();
     job->info.job_id = srv->jobs.next_id;
@@ -182,7 +201,7 @@ void kq_srv_accept(kq_peer *p, const kq_job *job)
     kq_debug("Accepted job %llu from %s", (unsigned long long)job->info.job_id,
              p->conn.peer);
     m.accept_job = job->info;
-    kq_srv_send_s2c(p, &m);
+    send_with_reason(p, &m, job, &m.accept_job);
 }
 
 /* IssueJob; len: the bytes of the message it came in. */
@@ -224,6 +243,53 @@ oom:
     kq_srv_close(p, "out of memory for a new job");
 }
 
+/* Gives the pending jobs among jobs[0..n) their reasons in views[]: the
+ * texts lie back to back in srv->list_reasons (valid until the next
+ * list).  Jobs of one shape in a row share the reason computed for the
+ * first (reasons depend on the job's needs, and on its id only through the
+ * workers' skip sets, which hold few jobs). */
+static void list_reasons(kq_server *srv, kq_job **jobs, kq_job_info *views, size_t n)
+{
+    size_t *at = NULL, *len = NULL, last = SIZE_MAX;
+    kq_buf *text = &srv->list_reasons;
+
+    kq_buf_clear(text);
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i]->cat == KQ_CAT_PENDING)
+            break;
+        if (i + 1 == n)
+            return;
+    }
+    at = calloc(n, sizeof *at);
+    len = calloc(n, sizeof *len);
+    if (!at || !len)
+        goto out; /* the list goes without reasons */
+    for (size_t i = 0; i < n; i++) {
+        const kq_job_info *a = &jobs[i]->info, *b = last < n ? &jobs[last]->info : NULL;
+
+        if (jobs[i]->cat != KQ_CAT_PENDING)
+            continue;
+        if (b && memcmp(&a->worker_resources, &b->worker_resources, sizeof a->worker_resources) == 0 &&
+            !a->has_global_resources && !b->has_global_resources) {
+            at[i] = at[last];
+            len[i] = len[last];
+        } else {
+            at[i] = text->len;
+            kq_srv_reason(srv, jobs[i], text);
+            len[i] = text->len - at[i];
+            kq_buf_putc(text, '\0');
+        }
+        last = i;
+    }
+    if (!text->oom)
+        for (size_t i = 0; i < n; i++)
+            if (len[i])
+                views[i].wait_reason = (kq_str){kq_buf_ptr(text) + at[i], len[i]};
+out:
+    free(at);
+    free(len);
+}
+
 int kq_srv_list_jobs(kq_server *srv, const kq_c2s_list_jobs *q, kq_s2c *m)
 {
     unsigned cats = 0;
@@ -256,6 +322,7 @@ int kq_srv_list_jobs(kq_server *srv, const kq_c2s_list_jobs *q, kq_s2c *m)
     }
     for (long i = 0; i < n; i++)
         m->job_list.job_infos.items[i] = jobs[i]->info;
+    list_reasons(srv, jobs, m->job_list.job_infos.items, (size_t)n);
     free(jobs);
     return 0;
 }
@@ -315,13 +382,13 @@ static void on_show_job(kq_peer *p, uint64_t id)
     kq_s2c m = {.tag = KQ_S2C_JOB_INFO};
 
     if (!job) {
-        respond(p, false, "Job not found!");
+        kq_srv_respond(p, false, "Job not found!");
         return;
     }
-    m.job_info.job_info = job->info;
+    m.job_info.job_info = kq_srv_with_env(job);
     m.job_info.stdout_text = job->stdout_text;
     m.job_info.stderr_text = job->stderr_text;
-    kq_srv_send_s2c(p, &m);
+    send_with_reason(p, &m, job, &m.job_info.job_info);
 }
 
 static void on_observe_job(kq_peer *p, uint64_t id)
@@ -330,7 +397,7 @@ static void on_observe_job(kq_peer *p, uint64_t id)
     kq_s2c m = {.tag = KQ_S2C_JOB_UPDATED};
 
     if (!job) {
-        respond(p, false, "Job not found!");
+        kq_srv_respond(p, false, "Job not found!");
         return;
     }
     /* Fixed: observing a job again does not grow the session's list, so a
@@ -350,6 +417,7 @@ static void on_observe_job(kq_peer *p, uint64_t id)
     switch (kq_job_observe(job, p)) {
     case 1:
         p->observed[p->nobserved++] = id;
+        kq_srv_reasons_observed(p->srv, 1);
         break;
     case 0:
         break;
@@ -358,7 +426,7 @@ static void on_observe_job(kq_peer *p, uint64_t id)
         return;
     }
     m.job_updated = job->info;
-    kq_srv_send_s2c(p, &m);
+    send_with_reason(p, &m, job, &m.job_updated);
 }
 
 static void set_canceled(kq_server *srv, kq_job *job)
@@ -410,25 +478,25 @@ static void on_remove_job(kq_peer *p, uint64_t id, bool kill)
     unsigned long long uid = (unsigned long long)id;
 
     if (!job) {
-        respond(p, false, "Job with ID=%llu not found!", uid);
+        kq_srv_respond(p, false, "Job with ID=%llu not found!", uid);
         return;
     }
     switch (kq_srv_cancel(srv, job, kill, p->conn.peer)) {
     case KQ_CANCEL_DONE:
-        respond(p, true, "Canceled job ID=%llu!", uid);
+        kq_srv_respond(p, true, "Canceled job ID=%llu!", uid);
         break;
     case KQ_CANCEL_RUNNING:
-        respond(p, false, "Job ID=%llu has already started!", uid);
+        kq_srv_respond(p, false, "Job ID=%llu has already started!", uid);
         break;
     case KQ_CANCEL_UNREACHABLE:
-        respond(p, false, "Job with ID=%llu was running but worker could "
+        kq_srv_respond(p, false, "Job with ID=%llu was running but worker could "
                           "not be acquired!", uid);
         break;
     case KQ_CANCEL_FINISHED:
-        respond(p, false, "Job ID=%llu has already finished!", uid);
+        kq_srv_respond(p, false, "Job ID=%llu has already finished!", uid);
         break;
     case KQ_CANCEL_CANCELED:
-        respond(p, false, "Job ID=%llu is already canceled!", uid);
+        kq_srv_respond(p, false, "Job ID=%llu is already canceled!", uid);
         break;
     }
 }
@@ -455,10 +523,10 @@ static void on_clean_jobs(kq_peer *p, bool all)
     kq_info("Removed %zu finished and canceled jobs on request of %s", removed,
             p->conn.peer);
     if (kept)
-        respond(p, true, "Removed finished and canceled jobs! Kept %zu that jobs still to "
+        kq_srv_respond(p, true, "Removed finished and canceled jobs! Kept %zu that jobs still to "
                          "run depend on.", kept);
     else
-        respond(p, true, "Removed finished and canceled jobs!");
+        kq_srv_respond(p, true, "Removed finished and canceled jobs!");
 }
 
 static void on_list_workers(kq_peer *p)
@@ -479,11 +547,11 @@ static void on_show_worker(kq_peer *p, uint64_t id)
     kq_s2c m = {.tag = KQ_S2C_WORKER_INFO};
 
     if (!w || !w->authenticated) {
-        respond(p, false, "Worker not found!");
+        kq_srv_respond(p, false, "Worker not found!");
         return;
     }
     if (!w->peer) {
-        respond(p, false, "Worker no longer available!");
+        kq_srv_respond(p, false, "Worker no longer available!");
         return;
     }
     m.worker_info = w->info;
@@ -531,7 +599,7 @@ static void reject_unread_job(kq_peer *p, const char *reason)
     kq_s2c m = {.tag = KQ_S2C_REJECT_JOB};
 
     if (!p->authenticated) {
-        respond(p, false, "Not authenticated!");
+        kq_srv_respond(p, false, "Not authenticated!");
         kq_conn_close_after_flush(&p->conn);
         return;
     }
@@ -573,7 +641,7 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
     if (kq_c2s_tag_level(m.tag) > p->ext_level)
         p->ext_level = kq_c2s_tag_level(m.tag);
     if (needs_auth(m.tag) && !p->authenticated) {
-        respond(p, false, "Not authenticated!");
+        kq_srv_respond(p, false, "Not authenticated!");
         kq_conn_close_after_flush(&p->conn);
         kq_c2s_free(&m);
         return;
@@ -657,5 +725,6 @@ void kq_srv_client_closed(kq_peer *p)
         if (job)
             kq_job_unobserve(job, p);
     }
+    kq_srv_reasons_observed(p->srv, -(long)p->nobserved);
     p->nobserved = 0;
 }

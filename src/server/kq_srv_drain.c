@@ -13,26 +13,9 @@
 #include "kq_server_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void answer(kq_peer *p, bool success, const char *fmt, ...) KQ_PRINTF(3, 4);
-
-static void answer(kq_peer *p, bool success, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    m.request_response.success = success;
-    m.request_response.text = kq_str_view(text);
-    kq_srv_send_s2c(p, &m);
-}
 
 static ssize_t name_index(const kq_server *srv, const kq_str *name)
 {
@@ -105,12 +88,12 @@ void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req)
     size_t running = 0;
 
     if (!w) {
-        answer(p, false, "No worker with the id or name \"%s\"", req->worker.ptr);
+        kq_srv_respond(p, false, "No worker with the id or name \"%s\"", req->worker.ptr);
         return;
     }
     name = &w->info.worker_name;
     if (set_name(srv, name, req->drain) < 0) {
-        answer(p, false, "Out of memory");
+        kq_srv_respond(p, false, "Out of memory");
         return;
     }
     for (size_t i = 0; i < srv->nworkers; i++) {
@@ -124,10 +107,10 @@ void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req)
     kq_info("Worker \"%s\" %s on request of %s", name->ptr,
             req->drain ? "drained" : "undrained", p->conn.peer);
     if (req->drain)
-        answer(p, true, "Worker \"%s\" drained: it gets no new jobs; its %zu running job(s) "
+        kq_srv_respond(p, true, "Worker \"%s\" drained: it gets no new jobs; its %zu running job(s) "
                         "finish", name->ptr, running);
     else
-        answer(p, true, "Worker \"%s\" undrained: it gets jobs again", name->ptr);
+        kq_srv_respond(p, true, "Worker \"%s\" undrained: it gets jobs again", name->ptr);
 }
 
 void kq_srv_drain_free(kq_server *srv)

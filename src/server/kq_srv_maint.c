@@ -7,8 +7,9 @@
  * dropped and their jobs queued again; workers that lost their connection
  * and did not come back within that time release their running jobs; and
  * finished or canceled jobs older than job_cleanup_after_minutes are
- * removed (by the server's clock, not the worker's).  Visits workers and
- * ended jobs only, never the whole job table.
+ * removed (by the server's clock, not the worker's); rejections of jobs
+ * no longer queued are forgotten.  Visits workers, ended jobs and
+ * rejected ones only, never the whole job table.
  */
 #include "kq_server_int.h"
 
@@ -54,6 +55,14 @@ static const char *unclaimed_reason(const kq_server *srv, const kq_worker *w)
     return "did not come back";
 }
 
+/* Rejections matter while the job waits for a worker. */
+static bool still_queued(void *ctx, uint64_t job_id)
+{
+    const kq_job *job = kq_jobs_get(&((kq_server *)ctx)->jobs, job_id);
+
+    return job && (job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED);
+}
+
 void kq_srv_maintenance(kq_server *srv)
 {
     uint64_t now_ms = kq_loop_now(srv->loop);
@@ -87,6 +96,7 @@ void kq_srv_maintenance(kq_server *srv)
             withdraw_stale_offers(srv, w, now);
         i++;
     }
+    kq_rejects_prune(&srv->rejects, still_queued, srv);
     for (kq_job *job = srv->jobs.done_head, *next; job; job = next) {
         next = job->next;
         /* Whole minutes, as the reference counts them. */

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_reason.h"
 #include "kq_resources.h"
 
 /* ---- registry ------------------------------------------------------- */
@@ -61,6 +62,30 @@ kq_worker *kq_srv_worker_get(kq_server *srv, uint64_t id)
                : NULL;
 }
 
+/* Keeps the counts of connected and drained workers and the capacity
+ * index in step with w's state (kq_srv_reason.c). */
+static void worker_sync(kq_server *srv, kq_worker *w)
+{
+    bool connected = w->peer && w->authenticated;
+    bool drained = connected && w->drained;
+    bool capable = connected && w->reported;
+
+    if (connected != w->counted) {
+        srv->nconnected = connected ? srv->nconnected + 1 : srv->nconnected - 1;
+        w->counted = connected;
+        srv->reasons_stale = true;
+    }
+    if (drained != w->counted_drained) {
+        srv->nconnected_drained = drained ? srv->nconnected_drained + 1 : srv->nconnected_drained - 1;
+        w->counted_drained = drained;
+        srv->reasons_stale = true;
+    }
+    if (capable != w->cap.idle) {
+        kq_idle_set(&srv->capacity, &w->cap, capable);
+        srv->reasons_stale = true;
+    }
+}
+
 /* Tells the scheduler what w can take now, after its free resources or
  * its state changed: a connected, authenticated worker with a free slot
  * is idle, and a pass of offers follows at the end of the turn. */
@@ -72,6 +97,39 @@ static void idle_update(kq_server *srv, kq_worker *w)
     kq_idle_set(&srv->sched.idle, &w->idle, idle);
     if (idle)
         srv->dispatch_needed = true;
+    worker_sync(srv, w);
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* w's capacity after a report of its machine or of its free resources:
+ * what it reported plus what its running jobs hold, at least what it was
+ * (kq_reason_capacity).  Sums its running jobs: called at its first
+ * report of a session, at every system report (once a minute) and when
+ * a report alone exceeds the capacity, not at every report. */
+static void capacity_update(kq_server *srv, kq_worker *w)
+{
+    kq_resources held = {0}, cap;
+
+    for (size_t i = 0; i < w->info.jobs_running.len; i++) {
+        const kq_job *job = kq_jobs_get(&srv->jobs, w->info.jobs_running.items[i]);
+
+        if (job && job->worker_id == w->info.worker_id)
+            kq_resources_add(&held, &job->info.worker_resources);
+    }
+    cap = kq_reason_capacity(&w->info.system_info, &w->info.free_resources, &held);
+    cap.job_slots = max_u64(cap.job_slots, w->capacity.job_slots);
+    cap.cpus = max_u64(cap.cpus, w->capacity.cpus);
+    cap.ram_mb = max_u64(cap.ram_mb, w->capacity.ram_mb);
+    if (memcmp(&cap, &w->capacity, sizeof cap) != 0) {
+        w->capacity = cap;
+        if (w->cap.idle)
+            kq_idle_set(&srv->capacity, &w->cap, true);
+        srv->reasons_stale = true;
+    }
 }
 
 static void worker_free(kq_worker *w)
@@ -92,6 +150,12 @@ static void registry_remove(kq_server *srv, kq_worker *w)
         srv->nworkers--;
     }
     kq_idle_remove(&srv->sched.idle, &w->idle);
+    kq_idle_remove(&srv->capacity, &w->cap);
+    if (w->counted)
+        srv->nconnected--;
+    if (w->counted_drained)
+        srv->nconnected_drained--;
+    srv->reasons_stale = true;
     if (w->peer)
         w->peer->worker = NULL;
     worker_free(w);
@@ -138,8 +202,14 @@ static kq_worker *worker_new(kq_server *srv, const kq_str *name)
     w->idle.skip[1] = &w->deferred;
     w->until[KQ_IDLE_LIMITED] = w->until[KQ_IDLE_OPEN] = UINT64_MAX;
     w->idle.until = w->until;
+    w->cap.id = w->info.worker_id;
+    w->cap.free = &w->capacity;
     if (kq_idle_add(&srv->sched.idle, &w->idle) < 0)
         goto oom;
+    if (kq_idle_add(&srv->capacity, &w->cap) < 0) {
+        kq_idle_remove(&srv->sched.idle, &w->idle);
+        goto oom;
+    }
     w->info.connected_since = now;
     w->info.last_updated = now;
     w->last_seen_ms = kq_loop_now(srv->loop);
@@ -356,12 +426,15 @@ static void on_accept_offer(kq_server *srv, kq_worker *w, uint64_t id)
         return;
     }
     kq_u64_set_remove(&w->info.jobs_offered, id);
+    kq_rejects_forget(&srv->rejects, id);
     st.running.issued = kq_job_issued(job);
     st.running.started = kq_time_now();
     kq_jobs_set_status(&srv->jobs, job, &st, st.running.started);
     kq_srv_limit_watch(srv, job);
     kq_srv_notify(srv, job);
-    m.confirm_job_offer = job->info;
+    /* The environment goes with the confirmation only: the worker runs
+     * the job from it. */
+    m.confirm_job_offer = kq_srv_with_env(job);
     kq_srv_send_s2w(w->peer, &m);
     /* The worker asks for more with UpdateResources once it started. */
 }
@@ -370,13 +443,20 @@ static void on_defer_or_reject(kq_server *srv, kq_worker *w, uint64_t id,
                                bool reject)
 {
     kq_job *job = answered_job(srv, w, id, reject ? "rejected" : "deferred");
+    uint64_t wait_ms = 0;
 
     if (!job)
         return;
-    if (kq_idset_add(reject ? &w->rejected : &w->deferred, id) < 0) {
+    if (kq_idset_add(reject ? &w->rejected : &w->deferred, id) < 0 ||
+        (reject && kq_rejects_add(&srv->rejects, id, &w->info.worker_name,
+                                  kq_loop_now(srv->loop), &wait_ms) < 0)) {
         kq_srv_close(w->peer, "out of memory");
         return;
     }
+    if (reject)
+        kq_info("Worker \"%s\" rejected job %llu (%s is not a directory there); it is "
+                "offered to it again after %llu s, at a report", w->info.worker_name.ptr,
+                (unsigned long long)id, job->info.cwd.ptr, (unsigned long long)wait_ms / 1000);
     /* Its offer is capacity again, for the next job (detach). */
     detach(srv, job);
     kq_srv_requeue(srv, job);
@@ -384,11 +464,33 @@ static void on_defer_or_reject(kq_server *srv, kq_worker *w, uint64_t id,
 
 /* ---- resources and the session ------------------------------------- */
 
+/* At a report: the jobs w rejected whose back-off is over may be offered
+ * to it again. */
+static void release_rejected(kq_server *srv, kq_worker *w)
+{
+    uint64_t now = kq_loop_now(srv->loop), id;
+    size_t pos = 0;
+
+    while (w->rejected.len && kq_idset_next(&w->rejected, &pos, &id))
+        if (!kq_rejects_waits(&srv->rejects, id, &w->info.worker_name, now))
+            kq_idset_remove(&w->rejected, id);
+}
+
+static int skip_rejected(void *ctx, uint64_t job_id)
+{
+    return kq_idset_add(&((kq_worker *)ctx)->rejected, job_id);
+}
+
 /* A fresh report: what may be offered is what it has free, minus the
  * offers it has not answered (its report cannot count those). */
 static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
 {
     w->info.free_resources = *r;
+    if (!w->reported || r->job_slots > w->capacity.job_slots || r->cpus > w->capacity.cpus ||
+        r->ram_mb > w->capacity.ram_mb) {
+        w->reported = true;
+        capacity_update(srv, w);
+    }
     w->avail = *r;
     for (size_t i = 0; i < w->info.jobs_offered.len; i++) {
         kq_job *job = kq_jobs_get(&srv->jobs, w->info.jobs_offered.items[i]);
@@ -397,6 +499,7 @@ static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
             kq_resources_sub(&w->avail, &job->info.worker_resources);
     }
     kq_idset_clear(&w->deferred);
+    release_rejected(srv, w);
     idle_update(srv, w);
     if (w->alloc_queue)
         kq_alloc_worker_resources(srv, w);
@@ -432,9 +535,16 @@ static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
         kq_conn_close_after_flush(&p->conn);
         return;
     }
-    if (!w->authenticated)
+    if (!w->authenticated) {
         kq_info("Worker \"%s\" (id %llu) authenticated", w->info.worker_name.ptr,
                 (unsigned long long)w->info.worker_id);
+        /* What a worker of its name rejected waits out its back-off. */
+        if (kq_rejects_each_waiting(&p->srv->rejects, &w->info.worker_name,
+                                    kq_loop_now(p->srv->loop), skip_rejected, w) < 0) {
+            kq_srv_close(p, "out of memory");
+            return;
+        }
+    }
     w->authenticated = true;
     idle_update(p->srv, w);
 }
@@ -472,6 +582,8 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         w->info.last_updated = kq_time_now();
         w->last_seen_ms = kq_loop_now(srv->loop);
         on_lifetime(srv, w);
+        if (w->reported)
+            capacity_update(srv, w);
         break;
     case KQ_W2S_UPDATE_JOB_STATUS:
         kq_srv_report_status(srv, w, &m.update_job_status);

@@ -20,26 +20,9 @@
 
 #include <errno.h>
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void respond(kq_peer *p, bool success, const char *fmt, ...) KQ_PRINTF(3, 4);
-
-static void respond(kq_peer *p, bool success, const char *fmt, ...)
-{
-    char text[300];
-    va_list ap;
-    kq_s2c m = {.tag = KQ_S2C_REQUEST_RESPONSE};
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    m.request_response.success = success;
-    m.request_response.text = kq_str_view(text);
-    kq_srv_send_s2c(p, &m);
-}
 
 /* The most retries a job may ask for. */
 #define KQ_MAX_RETRIES 100
@@ -221,11 +204,11 @@ void kq_srv_set_priority(kq_peer *p, const kq_c2s_set_job_priority *req)
     int32_t before;
 
     if (!job) {
-        respond(p, false, "Job with ID=%llu not found!", id);
+        kq_srv_respond(p, false, "Job with ID=%llu not found!", id);
         return;
     }
     if (job->cat != KQ_CAT_PENDING) {
-        respond(p, false, "Job ID=%llu is no longer pending: its priority cannot change "
+        kq_srv_respond(p, false, "Job ID=%llu is no longer pending: its priority cannot change "
                           "(it is %s)", id,
                 job->cat == KQ_CAT_OFFERED ? "offered to a worker"
                 : job->cat == KQ_CAT_RUNNING ? "running"
@@ -249,7 +232,7 @@ void kq_srv_set_priority(kq_peer *p, const kq_c2s_set_job_priority *req)
     kq_jobs_touch_info(&srv->jobs, job);
     kq_info("Job %llu has priority %d (was %d) on request of %s", id, (int)req->priority,
             (int)before, p->conn.peer);
-    respond(p, true, "Job ID=%llu has priority %d (was %d)", id, (int)req->priority,
+    kq_srv_respond(p, true, "Job ID=%llu has priority %d (was %d)", id, (int)req->priority,
             (int)before);
 }
 
@@ -377,22 +360,22 @@ void kq_srv_remove_array(kq_peer *p, const kq_c2s_remove_array *req)
     kq_jobs_visit(&p->srv->jobs, req->array_id, remove_one, &r);
     running = r.done[KQ_CANCEL_RUNNING] + r.done[KQ_CANCEL_UNREACHABLE];
     if (r.jobs == 0) {
-        respond(p, false, "Array with ID=%llu not found!", id);
+        kq_srv_respond(p, false, "Array with ID=%llu not found!", id);
         return;
     }
     if (r.done[KQ_CANCEL_DONE] == 0 && running == 0) {
-        respond(p, false, "All %zu jobs of array %llu have ended already!", r.jobs, id);
+        kq_srv_respond(p, false, "All %zu jobs of array %llu have ended already!", r.jobs, id);
         return;
     }
     kq_info("Canceled %zu jobs of array %llu on request of %s", r.done[KQ_CANCEL_DONE], id,
             p->conn.peer);
     if (r.done[KQ_CANCEL_RUNNING])
-        respond(p, false, "Canceled %zu jobs of array %llu; %zu have already started (--kill "
+        kq_srv_respond(p, false, "Canceled %zu jobs of array %llu; %zu have already started (--kill "
                           "kills them)!", r.done[KQ_CANCEL_DONE], id, r.done[KQ_CANCEL_RUNNING]);
     else if (r.done[KQ_CANCEL_UNREACHABLE])
-        respond(p, false, "Canceled %zu jobs of array %llu; %zu were running but their worker "
+        kq_srv_respond(p, false, "Canceled %zu jobs of array %llu; %zu were running but their worker "
                           "could not be acquired!", r.done[KQ_CANCEL_DONE], id,
                 r.done[KQ_CANCEL_UNREACHABLE]);
     else
-        respond(p, true, "Canceled %zu jobs of array %llu!", r.done[KQ_CANCEL_DONE], id);
+        kq_srv_respond(p, true, "Canceled %zu jobs of array %llu!", r.done[KQ_CANCEL_DONE], id);
 }

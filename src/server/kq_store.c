@@ -6,9 +6,14 @@
  *       schema_version, next_job_id, next_worker_id; store_id (random,
  *       names the journal's owner), journal_generation and journal_offset
  *       (the journal is folded up to there)
- *   jobs(id INTEGER PRIMARY KEY, info TEXT)
- *       the JobInfo as accepted (status Pending), in the protocol's JSON;
- *       written once
+ *   jobs(id INTEGER PRIMARY KEY, info TEXT, env INTEGER)
+ *       the JobInfo as accepted (status Pending), in the protocol's JSON,
+ *       without its environment, which env names (NULL: none); written
+ *       once
+ *   environments(id INTEGER PRIMARY KEY, vars BLOB, adds INTEGER)
+ *       the environments jobs run with, each once (kq_envs): the
+ *       variables back to back, each ended by a NUL, and whether they
+ *       add to the worker's own; deleted with the last job naming one
  *   states(id INTEGER PRIMARY KEY, status TEXT, stdout BLOB, stderr BLOB,
  *          done_at_ns INTEGER)
  *       for jobs past Pending: the JobStatus JSON, the outputs (BLOBs so
@@ -61,6 +66,9 @@ struct kq_store {
     sqlite3_stmt *begin;
     sqlite3_stmt *commit;
     sqlite3_stmt *insert_job;
+    sqlite3_stmt *insert_job_env;
+    sqlite3_stmt *upsert_env;
+    sqlite3_stmt *remove_env;
     sqlite3_stmt *upsert_state;
     sqlite3_stmt *remove_job;
     sqlite3_stmt *remove_state;
@@ -81,6 +89,9 @@ struct kq_store {
     bool ids_after_damage;       /* the next ids were written since damage was found */
     kq_buf json, records;
     kq_buf staged;               /* queue records for the next commit */
+    /* Environments written by the commit under way: stored once it is. */
+    kq_env **written;
+    size_t nwritten, written_cap;
     /* Frames being folded, and where each record starts in them. */
     kq_buf batch;
     struct batch_rec *recs;
@@ -124,6 +135,9 @@ enum {
     REC_UNSTATE,  /* the job is pending again: no states row */
     REC_REMOVE,   /* neither row */
     REC_META,     /* next_job_id (in place of the id), next_worker_id */
+    REC_INFO_ENV, /* JobInfo JSON, environment id: the jobs row */
+    REC_ENV,      /* (environment id) variables, adds: its row */
+    REC_UNENV,    /* (environment id) no such row */
     REC_QUEUE,    /* an allocation queue's next_alloc, then its JSON
                      (NULL: the row goes) */
 };
@@ -148,8 +162,10 @@ static const struct migration {
     /* Version 4: a job's JobInfo may hold workflow fields (dependencies,
      * priority, time limit, retries, array), which a version 3 server
      * would ignore, running a job before those it waits for: the version
-     * makes it refuse the file.  The tables are the same. */
-    {NULL, NULL},
+     * makes it refuse the file; and environments, each kept once. */
+    {"CREATE TABLE environments (id INTEGER PRIMARY KEY, vars BLOB NOT NULL,"
+     " adds INTEGER NOT NULL);"
+     "ALTER TABLE jobs ADD COLUMN env INTEGER;", NULL},
     /* Version 5: allocation queues (a version 4 server would take their
      * journal records for damage). */
     {"CREATE TABLE alloc_queues (id INTEGER PRIMARY KEY, next_alloc INTEGER NOT NULL,"
@@ -278,6 +294,20 @@ static int prepare_queues(kq_store *st, kq_error *err)
     return 0;
 }
 
+/* The statements on the tables of version 4 (environments), once the
+ * schema is there. */
+static int prepare_env(kq_store *st, kq_error *err)
+{
+    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO jobs (id, info, env) VALUES (?, ?, ?)",
+                           -1, &st->insert_job_env, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO environments (id, vars, adds)"
+                                   " VALUES (?, ?, ?)", -1, &st->upsert_env, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM environments WHERE id = ?", -1,
+                           &st->remove_env, NULL) != SQLITE_OK)
+        return db_error(st, err, "prepare statements for");
+    return 0;
+}
+
 /* Brings the schema of a store known to be ours to this build's version,
  * one migration at a time. */
 static int migrate(kq_store *st, int64_t version, bool fresh, kq_error *err)
@@ -348,23 +378,57 @@ static void put_head(kq_buf *b, char kind, uint64_t id)
     put_u64(b, id);
 }
 
+/* The record of environment e, unless stored already or in this commit
+ * (kept in st->written until the commit is). */
+static int record_env(kq_store *st, kq_env *e, kq_buf *b)
+{
+    const kq_str_list *l = &e->env.variables;
+
+    for (size_t i = 0; i < st->nwritten; i++)
+        if (st->written[i] == e)
+            return 0;
+    if (st->nwritten == st->written_cap) {
+        size_t cap = st->written_cap ? 2 * st->written_cap : 16;
+        kq_env **w = realloc(st->written, cap * sizeof *w);
+
+        if (!w)
+            return -ENOMEM;
+        st->written = w;
+        st->written_cap = cap;
+    }
+    st->written[st->nwritten++] = e;
+    kq_buf_clear(&st->json);
+    for (size_t i = 0; i < l->len; i++)
+        kq_buf_append(&st->json, l->items[i].ptr, l->items[i].len + 1);
+    put_head(b, REC_ENV, e->id);
+    put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
+    put_u64(b, e->env.add_to_worker);
+    return st->json.oom ? -ENOMEM : 0;
+}
+
 /* The records of what changed of one job, as it should be found after a
- * restart: an offer is not worth keeping (the job is pending again). */
+ * restart: an offer is not worth keeping (the job is pending again).  An
+ * environment not stored yet goes before the job that names it. */
 static int record_job(kq_store *st, kq_job *job, kq_buf *b)
 {
     bool pending = job->cat == KQ_CAT_PENDING || job->cat == KQ_CAT_OFFERED;
     uint64_t id = job->info.job_id;
+    int rc;
 
     if (job->stored_cat == KQ_CAT_COUNT || job->info_dirty) {
         kq_job_info view = job->info;
 
+        if (job->env && !job->env->stored && (rc = record_env(st, job->env, b)) < 0)
+            return rc;
         view.status.tag = KQ_JOB_STATUS_PENDING;
         view.status.pending.issued = kq_job_issued(job);
         kq_buf_clear(&st->json);
         if (kq_job_info_encode(&view, &st->json) < 0)
             return -ENOMEM;
-        put_head(b, REC_INFO, id);
+        put_head(b, job->env ? REC_INFO_ENV : REC_INFO, id);
         put_bytes(b, kq_buf_ptr(&st->json), st->json.len, true);
+        if (job->env)
+            put_u64(b, job->env->id);
     }
     if (pending) {
         /* Back in the queue (after a defer or a lost worker). */
@@ -437,6 +501,21 @@ static int apply_record(kq_store *st, cursor *c)
         if (!bind_bytes(c, st->insert_job, 2, true))
             return -EPROTO;
         return step(st->insert_job);
+    case REC_INFO_ENV:
+        sqlite3_bind_int64(st->insert_job_env, 1, (int64_t)id);
+        if (!bind_bytes(c, st->insert_job_env, 2, true) || !get_u64(c, &v))
+            return -EPROTO;
+        sqlite3_bind_int64(st->insert_job_env, 3, (int64_t)v);
+        return step(st->insert_job_env);
+    case REC_ENV:
+        sqlite3_bind_int64(st->upsert_env, 1, (int64_t)id);
+        if (!bind_bytes(c, st->upsert_env, 2, false) || !get_u64(c, &v))
+            return -EPROTO;
+        sqlite3_bind_int64(st->upsert_env, 3, (int64_t)(v != 0));
+        return step(st->upsert_env);
+    case REC_UNENV:
+        sqlite3_bind_int64(st->remove_env, 1, (int64_t)id);
+        return step(st->remove_env);
     case REC_STATE:
         sqlite3_bind_int64(s, 1, (int64_t)id);
         if (!bind_bytes(c, s, 2, true) || !bind_bytes(c, s, 3, false) ||
@@ -488,6 +567,7 @@ static int apply_record(kq_store *st, cursor *c)
 
 static int index_records(kq_store *st, size_t from);
 static bool json_readable(kq_store *st, size_t first, kq_error *err);
+static bool env_readable(const char *p, size_t n, kq_error *err);
 static int apply_batch(kq_store *st);
 
 /* Migration to version 3 (inside its transaction): applies the version 2
@@ -776,6 +856,7 @@ int kq_store_open(const char *path, bool salvage, kq_store **out, kq_error *err)
         (rc = exec(st, "PRAGMA synchronous=NORMAL", err)) < 0 ||
         (rc = migrate(st, version, fresh, err)) < 0 ||
         (rc = prepare(st, err)) < 0 ||
+        (rc = prepare_env(st, err)) < 0 ||
         (rc = prepare_queues(st, err)) < 0 ||
         (rc = open_journal(st, fresh || version < 3, err)) < 0)
         goto fail;
@@ -830,6 +911,9 @@ void kq_store_close(kq_store *st)
     sqlite3_finalize(st->begin);
     sqlite3_finalize(st->commit);
     sqlite3_finalize(st->insert_job);
+    sqlite3_finalize(st->insert_job_env);
+    sqlite3_finalize(st->upsert_env);
+    sqlite3_finalize(st->remove_env);
     sqlite3_finalize(st->upsert_state);
     sqlite3_finalize(st->remove_job);
     sqlite3_finalize(st->remove_state);
@@ -841,6 +925,7 @@ void kq_store_close(kq_store *st)
     kq_buf_free(&st->json);
     kq_buf_free(&st->records);
     kq_buf_free(&st->staged);
+    free(st->written);
     kq_buf_free(&st->batch);
     free(st->recs);
     free(st->path);
@@ -862,18 +947,73 @@ static int column_text(sqlite3_stmt *q, int col, kq_str *out)
     return kq_str_set(out, p ? p : "", (size_t)sqlite3_column_bytes(q, col));
 }
 
-int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
-                  uint64_t *next_job_id, uint64_t *next_worker_id,
-                  kq_error *err)
+/* An environment's row: its variables (each ended by a NUL) into env. */
+static int env_from_row(const char *p, size_t n, bool adds, kq_job_env *env)
+{
+    size_t count = 0;
+
+    memset(env, 0, sizeof *env);
+    env->add_to_worker = adds;
+    for (size_t i = 0; i < n; i += strlen(p + i) + 1)
+        count++;
+    if (count && !(env->variables.items = calloc(count, sizeof *env->variables.items)))
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i += strlen(p + i) + 1) {
+        if (kq_str_set(&env->variables.items[env->variables.len], p + i, strlen(p + i)) < 0) {
+            kq_job_env_free(env);
+            return -ENOMEM;
+        }
+        env->variables.len++;
+    }
+    return 0;
+}
+
+/* Reads every environment, in id order, to env_fn. */
+static int load_envs(kq_store *st, kq_store_env_fn *env_fn, void *ctx, kq_error *err)
+{
+    sqlite3_stmt *q;
+    int rc = 0, row = SQLITE_DONE;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT id, vars, adds FROM environments ORDER BY id", -1,
+                           &q, NULL) != SQLITE_OK)
+        return db_error(st, err, "read");
+    while (rc == 0 && (row = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *p = sqlite3_column_blob(q, 1);
+        size_t n = (size_t)sqlite3_column_bytes(q, 1);
+        kq_job_env env;
+        kq_error why;
+
+        if (!env_readable(p ? p : "", n, &why)) {
+            kq_error_set(err, "%s: environment %lld is unreadable (%s); refusing to touch the "
+                              "file", st->path, (long long)sqlite3_column_int64(q, 0), why.msg);
+            rc = -EPROTO;
+            break;
+        }
+        if ((rc = env_from_row(p ? p : "", n, sqlite3_column_int64(q, 2) != 0, &env)) < 0)
+            break;
+        rc = env_fn(ctx, (uint64_t)sqlite3_column_int64(q, 0), &env);
+        kq_job_env_free(&env);
+    }
+    if (rc == 0 && row != SQLITE_DONE) {
+        kq_error_set(err, "read %s: %s", st->path, sqlite3_errmsg(st->db));
+        rc = -EIO;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int kq_store_load(kq_store *st, kq_store_load_fn *fn, kq_store_env_fn *env_fn, void *ctx,
+                  uint64_t *next_job_id, uint64_t *next_worker_id, kq_error *err)
 {
     sqlite3_stmt *q;
     int rc = 0, row = SQLITE_DONE;
 
     *next_job_id = *next_worker_id = 0;
     if ((rc = load_meta(st, "next_job_id", next_job_id, err)) < 0 ||
-        (rc = load_meta(st, "next_worker_id", next_worker_id, err)) < 0)
+        (rc = load_meta(st, "next_worker_id", next_worker_id, err)) < 0 ||
+        (rc = load_envs(st, env_fn, ctx, err)) < 0)
         return rc;
-    if (sqlite3_prepare_v2(st->db, "SELECT jobs.id, info, status, stdout, stderr, done_at_ns"
+    if (sqlite3_prepare_v2(st->db, "SELECT jobs.id, info, status, stdout, stderr, done_at_ns, env"
                                    " FROM jobs LEFT JOIN states USING (id) ORDER BY jobs.id",
                            -1, &q, NULL) != SQLITE_OK)
         return db_error(st, err, "read");
@@ -917,7 +1057,7 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
         if (info.job_id >= *next_job_id)
             *next_job_id = info.job_id + 1;
         /* fn takes what it keeps and leaves the rest zeroed. */
-        rc = fn(ctx, &info, &out_text, &err_text, done);
+        rc = fn(ctx, &info, (uint64_t)sqlite3_column_int64(q, 6), &out_text, &err_text, done);
         kq_job_info_free(&info);
         kq_str_free(&out_text);
         kq_str_free(&err_text);
@@ -1035,12 +1175,15 @@ static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     bool ids = (jobs->nremoved && jobs->next_id != st->saved_next_job_id) ||
                next_worker_id != st->saved_next_worker_id ||
                (damaged && !st->ids_after_damage);
+    size_t unenvs = jobs->envs ? jobs->envs->ndropped : 0;
     kq_buf *b = &st->records;
     int rc = 0;
 
-    if (!jobs->dirty_head && !jobs->nremoved && !ids && !st->staged.len && !st->staged.oom)
+    if (!jobs->dirty_head && !jobs->nremoved && !ids && !unenvs && !st->staged.len &&
+        !st->staged.oom)
         return 0;
     kq_buf_clear(b);
+    st->nwritten = 0;
     for (size_t i = 0; i < jobs->nremoved; i++)
         put_head(b, REC_REMOVE, jobs->removed[i]);
     kq_buf_append(b, kq_buf_ptr(&st->staged), st->staged.len);
@@ -1058,12 +1201,19 @@ static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     }
     if (rc < 0)
         return rc;
+    for (size_t i = 0; i < unenvs; i++)
+        put_head(b, REC_UNENV, jobs->envs->dropped[i]);
     if (ids) {
         put_head(b, REC_META, jobs->next_id);
         put_u64(b, next_worker_id);
     }
     if ((rc = write_frame(st, b, err)) < 0)
         return rc;
+    for (size_t i = 0; i < st->nwritten; i++)
+        st->written[i]->stored = true;
+    st->nwritten = 0;
+    if (unenvs)
+        kq_envs_clear_dropped(jobs->envs);
     for (kq_job *job = jobs->dirty_head; job; job = job->dirty_next) {
         job->stored_cat = job->cat == KQ_CAT_OFFERED ? KQ_CAT_PENDING : job->cat;
         job->info_dirty = false;
@@ -1113,12 +1263,18 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     case REC_INFO:
         strings = 1;
         break;
+    case REC_INFO_ENV:
+    case REC_ENV:
+        strings = 1;
+        numbers = 1;
+        break;
     case REC_STATE:
         strings = 3;
         numbers = 1;
         break;
     case REC_UNSTATE:
     case REC_REMOVE:
+    case REC_UNENV:
         break;
     case REC_META:
         numbers = 1;
@@ -1139,7 +1295,8 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     for (int i = 0; i < strings; i++) {
         if (!get_u64(c, &n))
             return -EPROTO;
-        /* The JobInfo and the status cannot be NULL; the outputs can. */
+        /* The JobInfo, the status and the variables cannot be NULL; the
+         * outputs can. */
         if (n == UINT64_MAX && i == 0)
             return -EPROTO;
         if (n != UINT64_MAX) {
@@ -1154,9 +1311,29 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     return 0;
 }
 
-/* Whether the JSON of the INFO and STATE records from recs[first] on
- * decodes, as loading will decode it: a file written by a bug, or by
- * hand, is refused before anything of it is folded. */
+/* Whether p[0..n) reads as an environment's variables: NAME=VALUE
+ * entries each ended by a NUL. */
+static bool env_readable(const char *p, size_t n, kq_error *err)
+{
+    if (n && p[n - 1] != '\0') {
+        kq_error_set(err, "an environment's variables do not end with a NUL");
+        return false;
+    }
+    for (size_t i = 0; i < n; i += strlen(p + i) + 1) {
+        const char *eq = strchr(p + i, '=');
+
+        if (!eq || eq == p + i) {
+            kq_error_set(err, "an environment variable is not NAME=VALUE");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether the JSON of the INFO and STATE records (and the variables of
+ * ENV records) from recs[first] on decodes, as loading will decode it: a
+ * file written by a bug, or by hand, is refused before anything of it is
+ * folded. */
 static bool json_readable(kq_store *st, size_t first, kq_error *err)
 {
     for (size_t i = first; i < st->nrecs; i++) {
@@ -1165,19 +1342,25 @@ static bool json_readable(kq_store *st, size_t first, kq_error *err)
         uint64_t n;
         int rc = 0;
 
-        if (r->kind != REC_INFO && r->kind != REC_STATE && r->kind != REC_QUEUE)
+        if (r->kind != REC_INFO && r->kind != REC_INFO_ENV && r->kind != REC_STATE &&
+            r->kind != REC_ENV && r->kind != REC_QUEUE)
             continue;
         if (r->kind == REC_QUEUE)
             p += sizeof n; /* next_alloc */
         memcpy(&n, p, sizeof n);
         n = le64toh(n);
         p += sizeof n;
+        if (r->kind == REC_ENV) {
+            if (!env_readable(p, (size_t)n, err))
+                return false;
+            continue;
+        }
         if (r->kind == REC_QUEUE) {
             kq_alloc_queue q;
 
             if (n != UINT64_MAX && (rc = kq_alloc_queue_decode(p, (size_t)n, &q, err)) == 0)
                 kq_alloc_queue_free(&q);
-        } else if (r->kind == REC_INFO) {
+        } else if (r->kind == REC_INFO || r->kind == REC_INFO_ENV) {
             kq_job_info info;
 
             if ((rc = kq_job_info_decode(p, (size_t)n, &info, err)) == 0)
@@ -1220,7 +1403,7 @@ static int index_records(kq_store *st, size_t from)
     return 0;
 }
 
-enum { SEEN_JOB = 1, SEEN_STATE = 2, SEEN_QUEUE = 4 };
+enum { SEEN_JOB = 1, SEEN_STATE = 2, SEEN_ENV = 4, SEEN_QUEUE = 8 };
 
 /*
  * Marks the records a later one in the batch makes moot: every record
@@ -1245,9 +1428,10 @@ static int mark_moot(kq_store *st)
     mask = cap - 1;
     for (size_t i = st->nrecs; i-- > 0;) {
         batch_rec *r = &st->recs[i];
-        uint8_t rows = r->kind == REC_INFO                              ? SEEN_JOB
+        uint8_t rows = r->kind == REC_INFO || r->kind == REC_INFO_ENV   ? SEEN_JOB
                        : r->kind == REC_STATE || r->kind == REC_UNSTATE ? SEEN_STATE
                        : r->kind == REC_REMOVE                          ? SEEN_JOB | SEEN_STATE
+                       : r->kind == REC_ENV || r->kind == REC_UNENV     ? SEEN_ENV
                        : r->kind == REC_QUEUE                           ? SEEN_QUEUE
                                                                         : 0;
         size_t h = (size_t)((r->id * 0x9e3779b97f4a7c15u) >> 32) & mask;

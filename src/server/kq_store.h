@@ -10,7 +10,8 @@
  * (kq_store_start_folding) when the server has time, and at open and
  * close.  A job is stored as its protocol JSON
  * (JobInfo) with its captured output; offers are not stored (an offered
- * job is pending again after a restart).
+ * job is pending again after a restart).  Environments (kq_envs) are
+ * stored once each, and a job's row names its environment's id.
  *
  * The file carries its schema version; a file that is not a Kueue-C store,
  * is corrupt, or comes from a newer version is refused with a clear
@@ -46,14 +47,19 @@ KQ_NODISCARD int kq_store_open(const char *path, bool salvage, kq_store **out,
                                kq_error *err);
 void kq_store_close(kq_store *st);
 
-/* One job read back: the caller takes over info, stdout_text, stderr_text. */
-typedef int kq_store_load_fn(void *ctx, kq_job_info *info, kq_str *stdout_text,
-                             kq_str *stderr_text, kq_time done_at);
+/* One job read back: the caller takes over info, stdout_text, stderr_text;
+ * env_id names its environment (0: none), given to kq_store_env_fn
+ * before. */
+typedef int kq_store_load_fn(void *ctx, kq_job_info *info, uint64_t env_id,
+                             kq_str *stdout_text, kq_str *stderr_text, kq_time done_at);
+/* One environment read back, under its id; the caller takes over env. */
+typedef int kq_store_env_fn(void *ctx, uint64_t id, kq_job_env *env);
 
-/* Reads every job in id order, and the next ids to use.  0, a negative
- * value returned by fn, or -EIO with err. */
-KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, void *ctx,
-                               uint64_t *next_job_id, uint64_t *next_worker_id,
+/* Reads every environment in id order (env_fn), then every job in id
+ * order (fn), and the next ids to use.  0, a negative value returned by
+ * a callback, or -EIO or -EPROTO with err. */
+KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, kq_store_env_fn *env_fn,
+                               void *ctx, uint64_t *next_job_id, uint64_t *next_worker_id,
                                kq_error *err);
 
 /* Allocation queues (kq_alloc.c), one row each: the queue, whose
@@ -74,9 +80,11 @@ KQ_NODISCARD int kq_store_put_queue(kq_store *st, uint64_t id, uint64_t next_all
                                     const char *json, size_t len);
 
 /* Appends every job kq_jobs marked as changed (or removed) since the last
- * commit, the queue rows staged, and the next ids, to the journal as one
- * frame.  0, or -errno with err; on failure the marks are kept for the
- * next attempt.  The server's thread only (kq_jobs is its). */
+ * commit, the environments they need that are not stored yet, the
+ * removal of those that went (jobs->envs), the queue rows staged, and the
+ * next ids, to the journal as one frame.  0, or -errno with err; on
+ * failure the marks are kept for the next attempt.  The server's thread
+ * only (kq_jobs is its). */
 KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
                                  uint64_t next_worker_id, kq_error *err);
 

@@ -32,27 +32,72 @@ static bool is_mark(const char *var)
            strncmp(var, WORKER_VAR, sizeof WORKER_VAR - 1) == 0;
 }
 
-int kq_jobenv_new(uint64_t job_id, char ***out)
+/* Whether var ("NAME=VALUE") is set by the worker for every job: a mark or
+ * PWD. */
+static bool is_ours(const char *var)
 {
-    size_t n = 0, k = 2;
+    return is_mark(var) || strncmp(var, "PWD=", 4) == 0;
+}
+
+/* Whether var names the same variable as "NAME=..." entry s. */
+static bool same_name(const char *var, const kq_str *s)
+{
+    const char *eq = memchr(s->ptr, '=', s->len);
+    size_t n = eq ? (size_t)(eq - s->ptr) : s->len;
+
+    return strncmp(var, s->ptr, n) == 0 && var[n] == '=';
+}
+
+/* Whether one of the job's variables names the same variable as var. */
+static bool overridden(const char *var, const kq_job_env *je)
+{
+    for (size_t i = 0; i < je->variables.len; i++)
+        if (same_name(var, &je->variables.items[i]))
+            return true;
+    return false;
+}
+
+/* A job variable the environment can carry: NAME=VALUE without a NUL. */
+static bool usable(const kq_str *s)
+{
+    return s->ptr && strlen(s->ptr) == s->len && memchr(s->ptr, '=', s->len) && s->ptr[0] != '=';
+}
+
+int kq_jobenv_new(const kq_job_info *job, char ***out)
+{
+    const kq_job_env *je = job->has_environment ? &job->environment : NULL;
+    bool worker_env = !je || je->add_to_worker;
+    size_t n = 0, k = 0;
     char **env;
 
-    while (environ[n])
-        n++;
-    env = calloc(n + 3, sizeof *env);
+    if (worker_env)
+        while (environ[n])
+            n++;
+    if (je)
+        n += je->variables.len;
+    env = calloc(n + 4, sizeof *env);
     if (!env)
         return -ENOMEM;
-    if (asprintf(&env[0], JOB_VAR "%llu", (unsigned long long)job_id) < 0) {
-        env[0] = NULL;
+    if (asprintf(&env[k++], JOB_VAR "%llu", (unsigned long long)job->job_id) < 0 ||
+        asprintf(&env[k++], WORKER_VAR "%ld", (long)getpid()) < 0 ||
+        asprintf(&env[k++], "PWD=%s", job->cwd.ptr ? job->cwd.ptr : "") < 0) {
+        env[k - 1] = NULL;
         goto oom;
     }
-    if (asprintf(&env[1], WORKER_VAR "%ld", (long)getpid()) < 0) {
-        env[1] = NULL;
-        goto oom;
+    for (size_t i = 0; worker_env && environ[i]; i++) {
+        if (is_ours(environ[i]) || (je && overridden(environ[i], je)))
+            continue;
+        if (!(env[k++] = strdup(environ[i])))
+            goto oom;
     }
-    for (size_t i = 0; i < n; i++)
-        if (!is_mark(environ[i]))
-            env[k++] = environ[i];
+    for (size_t i = 0; je && i < je->variables.len; i++) {
+        const kq_str *v = &je->variables.items[i];
+
+        if (!usable(v) || is_ours(v->ptr))
+            continue;
+        if (!(env[k++] = strdup(v->ptr)))
+            goto oom;
+    }
     *out = env;
     return 0;
 oom:
@@ -60,13 +105,22 @@ oom:
     return -ENOMEM;
 }
 
+const char *kq_jobenv_get(char *const *env, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (; *env; env++)
+        if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+            return *env + n + 1;
+    return NULL;
+}
+
 void kq_jobenv_free(char **env)
 {
     if (!env)
         return;
-    /* Only the two marks are ours; the rest belong to environ. */
-    free(env[0]);
-    free(env[1]);
+    for (char **p = env; *p; p++)
+        free(*p);
     free(env);
 }
 

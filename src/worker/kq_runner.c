@@ -27,6 +27,7 @@
 #include "kq_jobenv.h"
 #include "kq_log.h"
 #include "kq_net.h"
+#include "kq_outname.h"
 #include "kq_utf8.h"
 
 /* Bytes read per readiness event of one pipe before yielding. */
@@ -589,13 +590,17 @@ uint64_t kq_runner_scans(const kq_runner *r)
 /* ---- starting ------------------------------------------------------- */
 
 /* Fills failure with the -43 result and returns rc. */
-static int start_failed(kq_run_result *failure, kq_buf *why, int rc)
+static int start_failed(const kq_runner *r, kq_run_result *failure, kq_buf *why, int rc)
 {
     kq_buf comment = KQ_BUF_INIT;
 
     memset(failure, 0, sizeof *failure);
     failure->return_code = KQ_RC_START_FAILED;
-    kq_buf_printf(&comment, "Failed to start job: %s", kq_buf_ptr(why));
+    if (r->opts.worker_name)
+        kq_buf_printf(&comment, "Failed to start job on %s: %s", r->opts.worker_name,
+                      kq_buf_ptr(why));
+    else
+        kq_buf_printf(&comment, "Failed to start job: %s", kq_buf_ptr(why));
     failure->comment = kq_buf_steal(&comment, NULL);
     if (!failure->comment)
         failure->comment = dup_text("");
@@ -634,7 +639,7 @@ static int open_target(kq_run *run, const kq_job_info *job, int i, targets *t,
                        kq_buf *why)
 {
     const kq_str *path = i ? &job->stderr_path : &job->stdout_path;
-    kq_buf full = KQ_BUF_INIT;
+    kq_buf full = KQ_BUF_INIT, name = KQ_BUF_INIT;
     struct stat a, b;
     int p[2], rc = 0;
 
@@ -664,7 +669,19 @@ static int open_target(kq_run *run, const kq_job_info *job, int i, targets *t,
         }
         return rc;
     }
-    kq_runner_join_path(&full, job->cwd.ptr ? job->cwd.ptr : "", path->ptr);
+    /* A Kueue-C server already put an array job's index in place of
+     * {index}; the index is given for a path that still holds one. */
+    if ((rc = kq_outname_expand(&name, path->ptr, job->job_id, run->r->opts.worker_name,
+                                job->workflow && job->workflow->has_array_index
+                                    ? &job->workflow->array_index
+                                    : NULL,
+                                why)) < 0) {
+        kq_buf_free(&name);
+        return rc;
+    }
+    kq_runner_join_path(&full, job->cwd.ptr ? job->cwd.ptr : "", kq_buf_ptr(&name));
+    full.oom |= name.oom;
+    kq_buf_free(&name);
     if (full.oom) {
         kq_buf_free(&full);
         os_error(why, ENOMEM);
@@ -697,22 +714,91 @@ static int open_target(kq_run *run, const kq_job_info *job, int i, targets *t,
     return 0;
 }
 
-/* posix_spawnp with the child set up as the file comment says.  0 or the
- * error number of the failed step (exec included: glibc reports it). */
-static int spawn(kq_run *run, const kq_job_info *job, const targets *t)
+/* The PATH exec searches when the environment has none (glibc's). */
+#define DEFAULT_PATH "/bin:/usr/bin"
+
+/*
+ * The file to exec for prog: prog itself if it holds a '/' (relative to
+ * the job's cwd, where the child goes first), else the first executable
+ * file named prog in a directory of path (relative ones, and an empty one
+ * meaning ".", are taken from cwd), as execvp looks.  Appends it to file;
+ * 0, or -ENOENT / -EACCES with why set.
+ */
+static int find_program(const char *prog, const char *path, const char *cwd, kq_buf *file,
+                        kq_buf *why)
+{
+    const char *p = path ? path : DEFAULT_PATH;
+    char *denied = NULL;
+
+    if (strchr(prog, '/')) {
+        kq_buf_puts(file, prog);
+        return 0;
+    }
+    for (;;) {
+        size_t n = strcspn(p, ":"), at = file->len;
+        struct stat st;
+
+        if (n == 0 || p[0] != '/')
+            kq_runner_join_path(file, cwd, "");
+        kq_buf_append(file, p, n);
+        if (n && p[n - 1] != '/')
+            kq_buf_putc(file, '/');
+        kq_buf_puts(file, prog);
+        if (stat(kq_buf_ptr(file) + at, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(kq_buf_ptr(file) + at, X_OK) == 0) {
+                free(denied);
+                return 0;
+            }
+            if (!denied)
+                denied = strdup(kq_buf_ptr(file) + at);
+        }
+        file->len = at;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    if (denied) {
+        kq_buf_printf(why, "%s: %s is not executable", prog, denied);
+        free(denied);
+        return -EACCES;
+    }
+    if (path)
+        kq_buf_printf(why, "%s: not found in PATH=%s", prog, path);
+    else
+        kq_buf_printf(why, "%s: not found in " DEFAULT_PATH " (PATH is not set)", prog);
+    return -ENOENT;
+}
+
+/* posix_spawnp with the child set up as the file comment says.  0, or the
+ * error number of the failed step (exec included: glibc reports it) with
+ * why set. */
+static int spawn(kq_run *run, const kq_job_info *job, const targets *t, kq_buf *why)
 {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
     sigset_t none, dfl;
     char **argv = calloc(job->cmd.len + 1, sizeof *argv), **env = NULL;
+    kq_buf file = KQ_BUF_INIT;
     int rc;
 
-    if (!argv || kq_jobenv_new(job->job_id, &env) < 0) {
+    if (!argv || kq_jobenv_new(job, &env) < 0) {
         free(argv);
+        os_error(why, ENOMEM);
         return ENOMEM;
     }
     for (size_t i = 0; i < job->cmd.len; i++)
         argv[i] = job->cmd.items[i].ptr;
+    /* The job's PATH, not the worker's: posix_spawnp would search the
+     * worker's own. */
+    if ((rc = find_program(argv[0], kq_jobenv_get(env, "PATH"), job->cwd.ptr ? job->cwd.ptr : "",
+                           &file, why)) < 0 || file.oom) {
+        if (rc == 0)
+            os_error(why, ENOMEM);
+        kq_buf_free(&file);
+        kq_jobenv_free(env);
+        free(argv);
+        return rc < 0 ? -rc : ENOMEM;
+    }
     sigemptyset(&none);
     sigemptyset(&dfl);
     sigaddset(&dfl, SIGPIPE);
@@ -730,13 +816,35 @@ static int spawn(kq_run *run, const kq_job_info *job, const targets *t)
         (rc = posix_spawn_file_actions_adddup2(&fa, t->fd[1], 2)) == 0 &&
         (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0) {
         run->start_ms = kq_loop_now(run->r->loop);
-        rc = posix_spawnp(&run->pid, argv[0], &fa, &attr, argv, env);
+        /* A path with a '/' is not searched; a script without "#!" still
+         * runs through /bin/sh, as execvp runs it. */
+        rc = posix_spawnp(&run->pid, kq_buf_ptr(&file), &fa, &attr, argv, env);
+    }
+    if (rc != 0) {
+        kq_buf_printf(why, "%s: ", kq_buf_ptr(&file));
+        os_error(why, rc);
     }
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
+    kq_buf_free(&file);
     kq_jobenv_free(env);
     free(argv);
     return rc;
+}
+
+/* Whether the job can go to cwd; else why says so. */
+static bool is_dir(const char *cwd, kq_buf *why)
+{
+    struct stat st;
+    int err = ENOTDIR;
+
+    if (stat(cwd, &st) < 0)
+        err = errno;
+    else if (S_ISDIR(st.st_mode))
+        return true;
+    kq_buf_printf(why, "working directory %s: ", cwd);
+    os_error(why, err);
+    return false;
 }
 
 int kq_runner_start(kq_runner *r, const kq_job_info *job, kq_run_done_cb *done,
@@ -749,7 +857,7 @@ int kq_runner_start(kq_runner *r, const kq_job_info *job, kq_run_done_cb *done,
 
     if (job->cmd.len == 0) {
         kq_buf_puts(&why, "Empty command!");
-        return start_failed(failure, &why, -EINVAL);
+        return start_failed(r, failure, &why, -EINVAL);
     }
     /* exec cannot pass a NUL; Rust refuses such a command the same way. */
     rc = has_nul(&job->cwd) || has_nul(&job->stdout_path) ||
@@ -759,11 +867,11 @@ int kq_runner_start(kq_runner *r, const kq_job_info *job, kq_run_done_cb *done,
             rc = -EINVAL;
     if (rc < 0) {
         kq_buf_puts(&why, "nul byte found in provided data");
-        return start_failed(failure, &why, rc);
+        return start_failed(r, failure, &why, rc);
     }
     if (!(run = calloc(1, sizeof *run))) {
         os_error(&why, ENOMEM);
-        return start_failed(failure, &why, -ENOMEM);
+        return start_failed(r, failure, &why, -ENOMEM);
     }
     run->r = r;
     run->job_id = job->job_id;
@@ -780,8 +888,11 @@ int kq_runner_start(kq_runner *r, const kq_job_info *job, kq_run_done_cb *done,
             goto fail;
         }
     }
-    if ((rc = spawn(run, job, &t)) != 0) {
-        os_error(&why, rc);
+    if (!is_dir(job->cwd.ptr ? job->cwd.ptr : "", &why)) {
+        rc = -ENOTDIR;
+        goto fail;
+    }
+    if ((rc = spawn(run, job, &t, &why)) != 0) {
         rc = -rc;
         goto fail;
     }
@@ -801,7 +912,7 @@ fail:
         free(run->out[i].path);
     }
     free(run);
-    return start_failed(failure, &why, rc);
+    return start_failed(r, failure, &why, rc);
 }
 
 /* ---- the runner ----------------------------------------------------- */

@@ -2,14 +2,19 @@
  * kq_runner.h - running jobs: spawning, draining their output, killing
  * them and turning the outcome into a result (reference 4.7-4.9).
  *
- * A job runs by direct exec of its cmd (no shell; PATH lookup for a name
- * without '/'; a relative path resolved against the job's cwd, where the
- * child goes first), with stdin from /dev/null, the worker's environment
- * plus the job's marks (kq_jobenv), SIGPIPE at its default, an empty
- * signal mask, and in a process group of its own, so that a kill reaches
- * every process it started (those that left the group through the marks).  stdout and
- * stderr are captured through non-blocking pipes drained by the loop, or go
- * straight to the file named by stdout_path/stderr_path.
+ * A job runs by direct exec of its cmd (no shell; a name without '/' is
+ * looked up in the PATH of the job's own environment, so a program of the
+ * submitter's virtualenv is found; a relative path resolved against the
+ * job's cwd, where the child goes first), with stdin from /dev/null, its
+ * environment (kq_jobenv: the submitter's or the worker's, PWD, the
+ * marks), SIGPIPE at its default, an empty signal mask, and in a process
+ * group of its own, so that a kill reaches every process it started
+ * (those that left the group through the marks).  stdout and stderr are
+ * captured through non-blocking pipes drained by the loop, or go straight
+ * to the file named by stdout_path/stderr_path, whose placeholders
+ * (kq_outname) are filled in first.  A job that cannot start says
+ * why and where: "Failed to start job on vm: mytool: not found in
+ * PATH=/usr/bin:/bin".
  *
  * Owns: the child processes until they are reaped, the pipes, the output
  * buffers and the timers of every run; SIGCHLD on the loop (children are
@@ -64,6 +69,8 @@ typedef struct kq_run_result {
 typedef void kq_run_done_cb(void *arg, kq_run_result *res);
 
 typedef struct kq_runner_opts {
+    const char *worker_name; /* for start failures and {worker}; kept, not
+                                copied */
     size_t output_limit;    /* bytes kept per captured stream */
     uint64_t kill_grace_ms; /* SIGTERM to SIGKILL */
     uint64_t eof_grace_ms;  /* 0: KQ_RUNNER_EOF_GRACE_MS */
@@ -79,10 +86,11 @@ KQ_NODISCARD int kq_runner_new(kq_loop *loop, const kq_runner_opts *opts,
 void kq_runner_free(kq_runner *r);
 
 /*
- * Starts job (cmd, cwd, stdout_path, stderr_path are used; job is not kept).
- * 0: running, *out is its handle and done(arg, ...) follows later.
- * Negative: it did not start; *failure holds the -43 result ("Failed to
- * start job: <reason>") and nothing else happens.
+ * Starts job (job_id, cmd, cwd, stdout_path, stderr_path, environment are
+ * used; job is not kept).  0: running, *out is its handle and done(arg,
+ * ...) follows later.  Negative: it did not start; *failure holds the -43
+ * result ("Failed to start job on <worker>: <reason>") and nothing else
+ * happens.
  */
 KQ_NODISCARD int kq_runner_start(kq_runner *r, const kq_job_info *job,
                                  kq_run_done_cb *done, void *arg, kq_run **out,

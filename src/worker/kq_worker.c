@@ -314,6 +314,8 @@ static bool queue_report(kq_worker *w, wjob *j)
                     "speaks the original protocol, which cannot queue it again",
                     (unsigned long long)j->info.job_id);
         status.update_job_status = j->info;
+        /* The server has the environment: not sent back. */
+        status.update_job_status.has_environment = false;
         results.update_job_results.job_id = j->info.job_id;
         results.update_job_results.stdout_text = j->stdout_text;
         results.update_job_results.stderr_text = j->stderr_text;
@@ -673,6 +675,7 @@ static void on_session_ready(void *owner)
             kq_info("Job %llu is still running here",
                     (unsigned long long)j->info.job_id);
             m.update_job_status = j->info;
+            m.update_job_status.has_environment = false;
             kq_wsession_send(w->session, &m);
         } else if (j->state == JOB_DONE) {
             send_report(w, j);
@@ -877,6 +880,7 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_lifetime *lt,
     w->lifetime = lt;
     snprintf(w->name, sizeof w->name, "%s", name);
     w->requeue = strcmp(ws->on_shutdown, "requeue") == 0;
+    ropts.worker_name = w->name;
     ropts.output_limit = ws->output_limit_bytes > SIZE_MAX / 2
                              ? SIZE_MAX / 2
                              : (size_t)ws->output_limit_bytes;

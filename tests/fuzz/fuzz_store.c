@@ -106,10 +106,19 @@ static void setup(void)
     fclose(fp);
 }
 
-static int drop_job(void *ctx, kq_job_info *info, kq_str *out, kq_str *err_text,
-                    kq_time done)
+static int drop_env(void *ctx, uint64_t id, kq_job_env *env)
 {
     (void)ctx;
+    (void)id;
+    (void)env;
+    return 0;
+}
+
+static int drop_job(void *ctx, kq_job_info *info, uint64_t env_id, kq_str *out,
+                    kq_str *err_text, kq_time done)
+{
+    (void)ctx;
+    (void)env_id;
     (void)info;
     (void)out;
     (void)err_text;
@@ -159,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     if (rc == 0) {
-        if (kq_store_load(st, drop_job, NULL, &next_job, &next_worker, &err) < 0 &&
+        if (kq_store_load(st, drop_job, drop_env, NULL, &next_job, &next_worker, &err) < 0 &&
             strstr(err.msg, "unreadable") == NULL)
             abort();
         kq_store_close(st);

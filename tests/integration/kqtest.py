@@ -292,12 +292,14 @@ def request(conn, message):
 
 
 def new_job(cmd=("true",), cwd="/tmp", slots=1, cpus=1, ram=100, resources=None,
-            stdout=None, stderr=None):
+            stdout=None, stderr=None, queue_anyway=None):
+    """queue_anyway: True for a job no connected worker could ever run,
+    which a Kueue-C server refuses otherwise."""
     return kp.JobInfo(job_id=0, cmd=list(cmd), cwd=cwd,
                       worker_resources=kp.Resources(slots, cpus, ram),
                       global_resources=resources,
                       status=kp.JobStatus.Pending(kp.Timestamp.now()),
-                      stdout_path=stdout, stderr_path=stderr)
+                      stdout_path=stdout, stderr_path=stderr, queue_anyway=queue_anyway)
 
 
 def issue(conn, **kw):
@@ -313,11 +315,12 @@ class Worker(Process):
     (if it was still running) without sanitizer reports."""
 
     def __init__(self, test, port, secret=SECRET, directory=None, log_level="debug",
-                 server_name="127.0.0.1", args=(), env=None, **worker_settings):
+                 server_name="127.0.0.1", args=(), cwd=None, env=None, **worker_settings):
         """worker_settings: the [worker_settings] section (none if empty).
         directory: where the config and log go (a new temporary one if
         None); several workers may share one.  args: more options (e.g.
-        --lifetime); env: its environment (None: the test's)."""
+        --lifetime); cwd and env: the worker process's (the test's by
+        default)."""
         if directory is None:
             directory = tempfile.mkdtemp(prefix="kq-worker-")
             test.addCleanup(shutil.rmtree, directory, True)
@@ -331,7 +334,8 @@ class Worker(Process):
             sections["worker_settings"] = worker_settings
         write_config(self.config, sections)
         super().__init__(test, [os.environ["KQ_WORKER"], "-c", self.config] + list(args),
-                         os.path.join(directory, self._name(n, "log")), env=env)
+                         os.path.join(directory, self._name(n, "log")), env=env,
+                         popen=lambda *a, **kw: subprocess.Popen(*a, cwd=cwd, **kw))
         test.addCleanup(self.finish)
 
     @staticmethod

@@ -230,6 +230,10 @@ class Autoscaling(unittest.TestCase):
                          r"allocation 1: queued, Slurm job 100 \(Priority\), 0 workers, "
                          r"submitted today \d\d:\d\d:\d\d\n")
         wait_event(cli, r"allocation 2  submitted: Slurm job 101\n")
+        # Why the jobs wait.
+        self.assertRegex(cli.jobs()[-1].wait_reason,
+                         r"^waiting for a worker of allocation queue 1: allocation 1 is queued "
+                         r"in Slurm \(Slurm job 100: Priority\)$")
         # It starts; its worker says hello with its token.
         slurm.set(100, "RUNNING", nodes="node7")
         wait_event(cli, r"allocation 1  started: Slurm job 100 on node7\n")
@@ -298,8 +302,12 @@ class Autoscaling(unittest.TestCase):
     def test_jobs_that_fit_no_allocation_ask_for_none(self):
         slurm, srv, cli = cluster(self)
         add_queue(cli, "--max-workers", "4", "--time-limit", "1h")
-        # Longer than an allocation (less its end margin).
-        too_long = int(cli.ok("cmd", "--time-limit", "59m30s", "true"))
+        # Longer than an allocation (less its end margin): nothing will
+        # run it, and the client says so.
+        r = cli.run("cmd", "--time-limit", "59m30s", "true")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("Warning: no worker is connected", r.stderr)
+        too_long = int(r.stdout)
         time.sleep(2.5)
         self.assertEqual(slurm.calls("sbatch"), [])
         cli.ok("cmd", "--time-limit", "58m", "true")
@@ -312,7 +320,11 @@ class Autoscaling(unittest.TestCase):
                        allocation=token_of(slurm.jobs()[0]))
         w.resources(1, 2, 4000)
         w.accept(w.recv())
-        cli.ok("cmd", "-c", "4", "true")
+        # Neither a connected worker nor the queue's could run it: refused
+        # unless queued anyway.
+        self.assertIn("No connected worker could ever run this job",
+                      cli.fails(1, "cmd", "-c", "4", "true"))
+        cli.ok("cmd", "-c", "4", "--queue-anyway", "true")
         time.sleep(2.5)
         self.assertEqual(len(slurm.calls("sbatch")), 1)
         cli.ok("cmd", "-c", "2", "true")

@@ -24,7 +24,7 @@ class Batch(unittest.TestCase):
         path = self.write("# a comment\n\n" + "\n".join(lines[:500]) + "\n   \n"
                           + "\n".join(lines[500:]) + "\n")
         start = time.monotonic()
-        out = self.cli.ok("batch", path)
+        out = self.cli.queued("batch", path)
         elapsed = time.monotonic() - start
         print("batch of 1000 jobs: %.3f s" % elapsed)
         self.assertEqual(out, "".join("%d\n" % i for i in range(1000)))
@@ -36,10 +36,10 @@ class Batch(unittest.TestCase):
         self.assertEqual({j.cwd for j in jobs}, {os.path.realpath(self.cli.dir)})
 
     def test_stdin_options_and_crlf(self):
-        out = self.cli.ok("batch", "-c", "2", "-r", "50", "--resource", "genus",
+        out = self.cli.queued("batch", "-c", "2", "-r", "50", "--resource", "genus",
                           "-o", "out.log", input="ls -l | wc -l\r\ntrue\n")
         self.assertEqual(out, "0\n1\n")
-        self.assertEqual(self.cli.ok("batch", "-", input="false"), "2\n")
+        self.assertEqual(self.cli.queued("batch", "-", input="false", first=2), "2\n")
         jobs = self.cli.jobs()
         self.assertEqual([j.cmd for j in jobs], [["sh", "-c", "ls -l | wc -l"],
                                                  ["sh", "-c", "true"], ["sh", "-c", "false"]])

@@ -163,7 +163,7 @@ class Config(unittest.TestCase):
         # (/etc/hosts here; "localhost" may also give ::1, tried in turn).
         srv = kqtest.Server(self)
         cli = Client(self, srv, server_name="localhost")
-        self.assertEqual(cli.ok("cmd", "true").strip(), "0")
+        self.assertEqual(cli.queued("cmd", "true").strip(), "0")
         bad = Client(self, srv, server_name="no..such.host")
         self.assertEqual(bad.fails(1, "list-jobs"),
                          "Error: resolve no..such.host:%d: Name or service not known: is "
@@ -182,7 +182,7 @@ class Commands(unittest.TestCase):
         os.mkdir(real)
         link = os.path.join(self.cli.dir, "link")
         os.symlink(real, link)
-        out = self.cli.ok("cmd", "-j", "2", "-c3", "--ram-mb=400", "--resource", "genus",
+        out = self.cli.queued("cmd", "-j", "2", "-c3", "--ram-mb=400", "--resource", "genus",
                           "--resource", "lic=2", "--resource", "genus=2", "-o", "out.txt",
                           "-e", "null", "./script.sh", "--flag", "-x", "a b", cwd=link)
         self.assertEqual(out, "0\n")
@@ -212,13 +212,14 @@ class Commands(unittest.TestCase):
             "   2x lic",
             "",
             "job status: pending",
-            "   issued on: " + DATE])
+            "   issued on: " + DATE,
+            "   waiting: no worker connected"])
 
     def test_cmd_defaults_and_verbatim_command(self):
         # Inside cmd, -c is --cpus; after the command starts, words are its own.
-        self.assertEqual(self.cli.ok("cmd", "sh", "-c", "exit 3", "-w"), "0\n")
-        self.assertEqual(self.cli.ok("cmd", "--", "-w"), "1\n")
-        accepted = self.cli.json("cmd", "echo", "--json")
+        self.assertEqual(self.cli.queued("cmd", "sh", "-c", "exit 3", "-w"), "0\n")
+        self.assertEqual(self.cli.queued("cmd", "--", "-w", first=1), "1\n")
+        accepted = kp.decode(S2C, self.cli.queued("cmd", "--json", "echo", "--json", first=2))
         self.assertIsInstance(accepted, S2C.AcceptJob)
         self.assertEqual(accepted.value.job_id, 2)
         self.assertEqual(accepted.value.cmd, ["echo", "--json"])
@@ -295,7 +296,7 @@ class Commands(unittest.TestCase):
         self.assertEqual(rows[0][7], "finished after 0h:00m:00s")
         self.assertEqual(rows[1][7], "failed with code 3")
         self.assertRegex(rows[2][7], r"^running for 0h:00m:0\ds$")
-        self.assertRegex(rows[3][7], "^pending since " + DATE + "$")
+        self.assertRegex(rows[3][7], "^pending since " + DATE + r" \(workers busy\)$")
         self.assertRegex(rows[4][7], "^canceled on " + DATE + "$")
         self.assertRegex(summary[0], r"^--- job status summary --- +average job runtime: "
                                      r"0h:00m:00s$")

@@ -116,7 +116,9 @@ class FirstJob(unittest.TestCase):
             if section:
                 sections["client_settings"] = section
             kqtest.write_config(home.config, sections)
-            job = kp.decode(S2C, home.ok("cmd", "--json", "true")).value
+            r = home.kueue("cmd", "--json", "true")
+            self.assertEqual(r.returncode, 0, r)  # stderr: no worker is connected
+            job = kp.decode(S2C, r.stdout).value
             self.assertEqual((job.worker_resources.cpus, job.worker_resources.ram_mb), expect)
 
 
@@ -246,7 +248,7 @@ class Security(unittest.TestCase):
         requests that change something need the shared secret."""
         srv = kqtest.Server(self)
         good = Client(self, srv)
-        job = good.ok("cmd", "echo", "secret output").strip()
+        job = str(good.submit("cmd", "echo", "secret output"))
         worker = kqtest.FakeWorker(srv.port, "node1", srv.secret, test=self)
         worker.run_next(0, stdout="secret output\n")
         bad = Client(self, srv, secret="wrong")

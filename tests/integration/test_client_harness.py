@@ -103,6 +103,24 @@ class Client:
         self.test.assertEqual((r.returncode, r.stderr), (0, ""), r)
         return r.stdout
 
+    def queued(self, *args, first=0, count=1, **kw):
+        """Runs a cmd or batch that no worker is connected for: asserts exit
+        status 0 and, on stderr, the warning about job first (the only
+        one, even for a batch); returns stdout."""
+        r = self.run(*args, **kw)
+        self.test.assertEqual((r.returncode, r.stderr), (0, NO_WORKER % first), r)
+        return r.stdout
+
+    def submit(self, *args, **kw):
+        """Runs a cmd that prints its job's id, whether a worker is
+        connected yet or not (then the warning is on stderr); returns the
+        id."""
+        r = self.run(*args, **kw)
+        self.test.assertEqual(r.returncode, 0, r)
+        job = int(r.stdout)
+        self.test.assertIn(r.stderr, ("", NO_WORKER % job), r)
+        return job
+
     def fails(self, code, *args, **kw):
         """Runs and asserts exit status code; returns stderr."""
         r = self.run(*args, **kw)
@@ -124,6 +142,9 @@ class Client:
 
 
 DATE = r"(?:today|yesterday) \d\d:\d\d:\d\d"
+# What cmd and batch say when a Kueue-C server accepts a job while no
+# worker is connected.
+NO_WORKER = "Warning: no worker is connected; job %d waits until one connects (kueue list-workers)\n"
 
 
 def match_lines(test, text, patterns):

@@ -155,6 +155,16 @@ def ts(text):
     return kp.Timestamp.parse(text)
 
 
+def roomy_worker():
+    """An idle worker that fits every job of job_list()."""
+    now = kp.Timestamp.now()
+    return kp.WorkerInfo(worker_id=1, worker_name="big", connected_since=now,
+                         system_info=kp.SystemInfo("6.1.0", "Linux", 1024, 2000, 10 ** 9,
+                                                   kp.LoadInfo(0.0, 0.0, 0.0)),
+                         last_updated=now, jobs_offered=[], jobs_running=[],
+                         free_resources=kp.Resources(1000, 1024, 10 ** 9))
+
+
 def job_list():
     issued = ts("2020-01-05T10:00:00Z")
     started = ts("2020-01-05T11:00:00Z")
@@ -223,7 +233,11 @@ def run_on_terminal(argv, columns, rows=50):
 class Table(unittest.TestCase):
     def setUp(self):
         self.reply = job_list()
-        self.srv = RecordingServer(self, lambda msg, state: [self.reply])
+        # An original server, which gives no reasons: the client asks for
+        # the workers, and a roomy idle one tells none either, so the
+        # table is the reference's.
+        self.srv = RecordingServer(self, lambda msg, state: [
+            S2C.WorkerList([roomy_worker()]) if isinstance(msg, C2S.ListWorkers) else self.reply])
         self.cli = Client(self, port=self.srv.port)
 
     def list_jobs(self, columns):

@@ -206,9 +206,9 @@ class WorkerShutsDown(unittest.TestCase):
     def test_requeue_runs_the_job_elsewhere(self):
         mark, ran = sleep_marker(self), os.path.join(self.dir, "ran")
         # The first run sleeps, the next one ends at once.
-        job = int(self.cli.ok("cmd", "-c", "1", "-r", "10", "sh", "-c",
+        job = self.cli.submit("cmd", "-c", "1", "-r", "10", "sh", "-c",
                               "if [ -e %s ]; then echo again; else : > %s; sleep %s; fi"
-                              % (ran, ran, mark)))
+                              % (ran, ran, mark))
         first = self.worker("first")
         wait_pids(mark)
         self.assertEqual(first.stop(), 0)  # SIGTERM
@@ -229,7 +229,7 @@ class WorkerShutsDown(unittest.TestCase):
 
     def test_fail(self):
         mark = sleep_marker(self)
-        job = int(self.cli.ok("cmd", "-c", "1", "-r", "10", "sleep", mark))
+        job = self.cli.submit("cmd", "-c", "1", "-r", "10", "sleep", mark)
         first = self.worker("first", on_shutdown="fail")
         wait_pids(mark)
         self.assertEqual(first.stop(), 0)
@@ -304,8 +304,8 @@ class Drain(unittest.TestCase):
         go = os.path.join(tmp, "go")
         worker = Worker(self, self.srv.port, directory=tmp, worker_name="real",
                         dynamic_check_free_resources=False)
-        job = int(self.cli.ok("cmd", "-c", "1", "-r", "10", "sh", "-c",
-                              "while [ ! -e %s ]; do sleep 0.05; done" % go))
+        job = self.cli.submit("cmd", "-c", "1", "-r", "10", "sh", "-c",
+                              "while [ ! -e %s ]; do sleep 0.05; done" % go)
         wait_until(lambda: self.workers().get("real"), lambda w: w and w.jobs_running,
                    what="the job running")
         self.cli.ok("drain", "real")

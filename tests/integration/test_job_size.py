@@ -14,7 +14,7 @@ import unittest
 
 import kueue_protocol as kp
 from kqtest import C2S, S2C, Server, Worker, new_job, request, wait_until
-from test_client_harness import Client
+from test_client_harness import NO_WORKER, Client
 
 LIMIT = 16 << 20
 ARGUMENT_MAX = 131072  # limits.argument
@@ -125,7 +125,9 @@ class JobSize(unittest.TestCase):
                                    r"bytes a message may have\.$")
         self.assertRegex(lines[1], r"^Error: line 2: Job rejected by server: Invalid job: "
                                    r"IssueJob\.cmd\[2\]: .*131072")
-        self.assertEqual(lines[2], "Error: 2 of 3 jobs were rejected, failed or were canceled")
+        # The one job accepted waits for a worker.
+        self.assertEqual(lines[2] + "\n", NO_WORKER % int(r.stdout))
+        self.assertEqual(lines[3], "Error: 2 of 3 jobs were rejected, failed or were canceled")
         self.assertEqual(len(r.stdout.split()), 1)
 
 if __name__ == "__main__":

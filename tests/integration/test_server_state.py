@@ -83,9 +83,16 @@ def log_row_with_job(state, job_id, word):
     return b"\x01" + struct.pack("<QQ", job_id, len(text)) + text
 
 
+def drop_version_4(db):
+    """Takes out what schema version 4 added (environments)."""
+    db.execute("DROP TABLE environments")
+    db.execute("ALTER TABLE jobs DROP COLUMN env")
+
+
 def make_version_2(state, journal_path, log_rows):
     """Turns a cleanly stopped store into a version 2 one with log_rows."""
     db = sqlite3.connect(state)
+    drop_version_4(db)
     db.execute("DELETE FROM kueue_meta WHERE key IN "
                "('store_id', 'journal_generation', 'journal_offset')")
     db.execute("UPDATE kueue_meta SET value = 2 WHERE key = 'schema_version'")
@@ -374,6 +381,7 @@ class Durability(unittest.TestCase):
         issue(srv.client(auth=True))
         self.assertEqual(srv.stop(), 0)
         db = sqlite3.connect(srv.state)
+        drop_version_4(db)
         db.execute("DELETE FROM kueue_meta WHERE key IN "
                    "('store_id', 'journal_generation', 'journal_offset')")
         db.execute("UPDATE kueue_meta SET value = 1 WHERE key = 'schema_version'")

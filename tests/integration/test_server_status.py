@@ -85,8 +85,8 @@ class Endpoints(unittest.TestCase):
             assert job.job_id == (ok, bad)[code], job
             w.finish(job, code, stdout="secret <output> %d" % job.job_id)
         # Pending: more than the worker can take.
-        cls.pending = [issue(cls.client, cmd=("sleep", "1"), cpus=64) for _ in range(3)]
-        cls.canceled = issue(cls.client, cpus=64)
+        cls.pending = [issue(cls.client, cmd=("sleep", "1"), cpus=64, queue_anyway=True) for _ in range(3)]
+        cls.canceled = issue(cls.client, cpus=64, queue_anyway=True)
         assert request(cls.client, C2S.RemoveJob(job_id=cls.canceled, kill=False)).success
         cls.ok, cls.bad = ok, bad
         cls.worker = w

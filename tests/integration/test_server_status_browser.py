@@ -67,7 +67,7 @@ class Browser(unittest.TestCase):
         mark = sleep_marker(self)
         issue(c, cmd=("sleep", mark), cpus=1, resources={"licence": 1})
         for _ in range(3):  # more CPUs than any machine here has
-            issue(c, cmd=("sh", "-c", "echo '<script>alert(1)</script>'"), cpus=100000)
+            issue(c, cmd=("sh", "-c", "echo '<script>alert(1)</script>'"), cpus=100000, queue_anyway=True)
         wait_until(lambda: request(c, C2S.ListJobs(num_jobs=10)).jobs_running == 1,
                    what="a running job")
 

@@ -202,9 +202,10 @@ class Results(WorkerTest):
         self.assertEqual((results.stdout_text, results.stderr_text), (None, None))
         st, _, _ = self.run_job(["kq-no-such-program"])
         self.assertEqual((st.return_code, st.comment),
-                         (-43, "Failed to start job: No such file or directory (os error 2)"))
+                         (-43, "Failed to start job on w1: kq-no-such-program: not found in "
+                               "PATH=" + os.environ["PATH"]))
         st, _, _ = self.run_job([])
-        self.assertEqual((st.return_code, st.comment), (-43, "Failed to start job: Empty command!"))
+        self.assertEqual((st.return_code, st.comment), (-43, "Failed to start job on w1: Empty command!"))
         st, _, _ = self.run_job(["sh", "-c", "kill -9 $$"])
         self.assertEqual((st.return_code, st.comment), (-44, "Job killed by signal 9 (SIGKILL)."))
         st, _, _ = self.run_job(["sh", "-c", "sleep 1.2"])
@@ -268,7 +269,7 @@ class Results(WorkerTest):
         self.assertEqual(results.stderr_text, "Redirected to " + both)
         st, _, _ = self.run_job(["true"], stdout="no-dir/out.txt")
         self.assertEqual((st.return_code, st.comment),
-                         (-43, "Failed to start job: Failed to create file %s/no-dir/out.txt: "
+                         (-43, "Failed to start job on w1: Failed to create file %s/no-dir/out.txt: "
                                "No such file or directory (os error 2)" % self.dir))
         self.stop_worker()
 

@@ -53,7 +53,8 @@ class EndToEnd(unittest.TestCase):
         self.assertEqual(self.wait_for(failing, JS.Finished).job_info.status.return_code, 3)
         st = self.wait_for(missing, JS.Finished).job_info.status
         self.assertEqual((st.return_code, st.comment),
-                         (-43, "Failed to start job: No such file or directory (os error 2)"))
+                         (-43, "Failed to start job on e2e: kq-no-such-program: not found in "
+                               "PATH=" + os.environ["PATH"]))
         self.wait_for(to_file, JS.Finished)
         path = os.path.join(self.dir, "pwd.txt")
         self.assertEqual(self.show(to_file).stdout_text, "Redirected to " + path)

@@ -87,7 +87,7 @@ def cluster(test, slots=1, **server_settings):
 
 def submit(cli, *args):
     """kueue cmd ARGS; returns the new job's id."""
-    return int(cli.ok("cmd", *args).strip())
+    return cli.submit("cmd", *args)
 
 
 def job(cli, job_id):
@@ -107,6 +107,7 @@ class Dependencies(unittest.TestCase):
         info = job(cli, b)
         self.assertIsInstance(info.status, JS.Pending)
         self.assertEqual((info.workflow.after, info.workflow.waiting), ([a], 1))
+        self.assertEqual(info.wait_reason, "waiting for 1 of the jobs it depends on: %d" % a)
         self.assertRegex(cli.ok("list-jobs"), r"\| +%d \|.*\| waiting for %d +\|" % (b, a))
         self.assertIn("after: %d (each must finish with return code 0)\n" % a,
                       cli.ok("show-job", str(b)))
@@ -137,12 +138,16 @@ class Dependencies(unittest.TestCase):
         offer = w.recv()
         self.assertEqual(offer.value.job_id, anyway)
         code, out, err = finished(self, waiter)
-        self.assertEqual((code, err), (1, "Error: Job %d was canceled\n" % c))
+        # The wait may have said what the job waited for before its end.
+        said = [line for line in err.splitlines()
+                if line != "Job %d waits: waiting for 2 of the jobs it depends on: %d, %d"
+                % (c, a, b)]
+        self.assertEqual((code, said), (1, ["Error: Job %d was canceled" % c]))
         self.assertIn("note: Canceled", cli.ok("show-job", str(c)))
 
     def test_removing_a_dependency_cancels_its_dependents(self):
         srv, cli, w = cluster(self)
-        blocker = submit(cli, "-j", "2", "true")  # fits no worker: stays pending
+        blocker = submit(cli, "--queue-anyway", "-j", "2", "true")  # fits no worker: stays pending
         d = submit(cli, "--after", str(blocker), "true")
         cli.ok("remove-job", str(blocker))
         self.assertIsInstance(job(cli, d).status, JS.Canceled)
@@ -164,7 +169,7 @@ class Dependencies(unittest.TestCase):
 
     def test_bad_ids_are_refused_and_nothing_is_queued(self):
         srv, cli, w = cluster(self)
-        a = submit(cli, "-j", "2", "true")
+        a = submit(cli, "--queue-anyway", "-j", "2", "true")
         for ids, message in [
                 ("99", "--after 99: there is no job 99 yet (a job can only wait for jobs "
                        "submitted before it)"),
@@ -178,7 +183,7 @@ class Dependencies(unittest.TestCase):
         err = cli.fails(1, "cmd", "--after-any", str(a), "true")
         self.assertIn("--after-any %d: job %d does not exist (any more)" % (a, a), err)
         self.assertEqual(cli.jobs(), [])
-        b = submit(cli, "-j", "2", "true")
+        b = submit(cli, "--queue-anyway", "-j", "2", "true")
         self.assertEqual(b, a + 1)  # no id was used up
         err = cli.fails(1, "cmd", "--after", str(b), "--after-any", str(b), "true")
         self.assertIn("job %d is in both --after and --after-any" % b, err)
@@ -200,7 +205,7 @@ class Dependencies(unittest.TestCase):
 
     def test_ranges_and_duplicates(self):
         srv, cli, w = cluster(self)
-        ids = [submit(cli, "-j", "2", "true") for _ in range(4)]
+        ids = [submit(cli, "--queue-anyway", "-j", "2", "true") for _ in range(4)]
         d = submit(cli, "--after", "%d-%d,%d,%d" % (ids[0], ids[2], ids[1], ids[3]), "true")
         self.assertEqual(job(cli, d).workflow.after, ids)
         self.assertEqual(job(cli, d).workflow.waiting, 4)
@@ -209,7 +214,7 @@ class Dependencies(unittest.TestCase):
 
     def test_batch_with_dependencies(self):
         srv, cli, w = cluster(self, slots=4)
-        a = submit(cli, "-j", "5", "true")  # never runs
+        a = submit(cli, "--queue-anyway", "-j", "5", "true")  # never runs
         out = cli.ok("batch", "--after", str(a), input="echo 1\necho 2\n")
         jobs = [int(x) for x in out.split()]
         self.assertEqual(len(jobs), 2)
@@ -220,7 +225,7 @@ class Dependencies(unittest.TestCase):
     def test_clean_jobs_keeps_what_pending_jobs_need(self):
         srv, cli, w = cluster(self)
         a = submit(cli, "true")
-        blocker = submit(cli, "-j", "2", "true")
+        blocker = submit(cli, "--queue-anyway", "-j", "2", "true")
         d = submit(cli, "--after", "%d,%d" % (a, blocker), "true")
         w.finish(w.start_next(), 0)
         wait_until(lambda: isinstance(job(cli, a).status, JS.Finished))
@@ -235,7 +240,7 @@ class Dependencies(unittest.TestCase):
 
     def test_waiting_survives_kill_9(self):
         srv, cli, w = cluster(self)
-        a = submit(cli, "-j", "2", "true")
+        a = submit(cli, "--queue-anyway", "-j", "2", "true")
         d = submit(cli, "--after", str(a), "true")
         e = submit(cli, "--after", str(d), "true")
         srv.restart(signal.SIGKILL)
@@ -249,7 +254,7 @@ class Dependencies(unittest.TestCase):
 
     def test_dependency_gone_after_a_restart_cancels(self):
         srv, cli, w = cluster(self)
-        a = submit(cli, "-j", "2", "true")
+        a = submit(cli, "--queue-anyway", "-j", "2", "true")
         d = submit(cli, "--after", str(a), "true")
         self.assertEqual(srv.stop(), 0)
         db = sqlite3.connect(srv.state)
@@ -317,15 +322,15 @@ class Priorities(unittest.TestCase):
         srv = Server(self)
         cli = Client(self, srv)
         w = FakeWorker(srv.port, "node1", resources=(0, 8, 8000), test=self)
-        low = submit(cli, "--priority", "-1", "true")
-        a = submit(cli, "true")
-        hi1 = submit(cli, "--priority", "5", "true")
-        b = submit(cli, "true")
-        hi2 = submit(cli, "--priority=5", "true")
-        top = submit(cli, "--priority", "2147483647", "true")
+        low = submit(cli, "--queue-anyway", "--priority", "-1", "true")
+        a = submit(cli, "--queue-anyway", "true")
+        hi1 = submit(cli, "--queue-anyway", "--priority", "5", "true")
+        b = submit(cli, "--queue-anyway", "true")
+        hi2 = submit(cli, "--queue-anyway", "--priority=5", "true")
+        top = submit(cli, "--queue-anyway", "--priority", "2147483647", "true")
         self.assertEqual(job(cli, hi1).workflow.priority, 5)
         self.assertIsNone(job(cli, a).workflow)  # a plain job stays plain
-        self.assertRegex(cli.ok("list-jobs"), r"pending since \S+ \S+, priority 5 +\|")
+        self.assertRegex(cli.ok("list-jobs"), r"pending since \S+ \S+( \([^)]*\))?, priority 5 +\|")
         self.assertIn("   priority: -1\n", cli.ok("show-job", str(low)))
         self.assertEqual(self.run_order(w, 6), [top, hi1, hi2, a, b, low])
 
@@ -333,7 +338,7 @@ class Priorities(unittest.TestCase):
         srv = Server(self)
         cli = Client(self, srv)
         w = FakeWorker(srv.port, "node1", resources=(0, 8, 8000), test=self)
-        a, b, c = (submit(cli, "true") for _ in range(3))
+        a, b, c = (submit(cli, "--queue-anyway", "true") for _ in range(3))
         self.assertEqual(cli.ok("set-priority", str(c), "3"),
                          "Job ID=%d has priority 3 (was 0)\n" % c)
         self.assertEqual(cli.ok("set-priority", str(a), "-7"),
@@ -355,9 +360,9 @@ class Priorities(unittest.TestCase):
         srv = Server(self)
         cli = Client(self, srv)
         w = FakeWorker(srv.port, "node1", resources=(0, 8, 8000), test=self)
-        first = submit(cli, "true")
-        plain = submit(cli, "true")
-        later = submit(cli, "--after", str(first), "--priority", "1", "true")
+        first = submit(cli, "--queue-anyway", "true")
+        plain = submit(cli, "--queue-anyway", "true")
+        later = submit(cli, "--queue-anyway", "--after", str(first), "--priority", "1", "true")
         cli.ok("set-priority", str(later), "9")
         self.assertEqual(job(cli, later).workflow.waiting, 1)
         # first runs, releases later, which overtakes plain.
@@ -696,7 +701,7 @@ class Arrays(unittest.TestCase):
     def test_expansion(self):
         srv = Server(self)
         cli = Client(self, srv)
-        first = submit(cli, "-j", "2", "true")  # ids do not start at 0
+        first = submit(cli, "--queue-anyway", "-j", "2", "true")  # ids do not start at 0
         a = submit(cli, "--array", "0-3", "--name", "s-{index}", "-o", "out-{index}.log", "--",
                    "echo", "{index}", "x{index}y{index}", "plain")
         self.assertEqual(a, first + 1)
@@ -767,7 +772,7 @@ class Arrays(unittest.TestCase):
         srv = Server(self)
         cli = Client(self, srv)
         w = FakeWorker(srv.port, "node1", resources=(4, 8, 8000), test=self)
-        setup = submit(cli, "-j", "5", "true")  # never runs
+        setup = submit(cli, "--queue-anyway", "-j", "5", "true")  # never runs
         a = submit(cli, "--array", "0-2", "--after", str(setup), "echo", "{index}")
         gather = submit(cli, "--after", "%d-%d" % (a, a + 2), "true")
         self.assertEqual([j.workflow.waiting for j in cli.json("list-jobs", "--array",
@@ -850,7 +855,7 @@ class Names(unittest.TestCase):
         self.assertEqual((reply.job_infos, reply.jobs_pending), ([], 0))
         self.assertIn("   name: eval\n", cli.ok("show-job", str(c)))
         # Not unique; batch names every job.
-        out = cli.ok("batch", "--name", "eval", input="true\ntrue\n")
+        out = cli.queued("batch", "--name", "eval", input="true\ntrue\n", first=c + 1)
         self.assertEqual(len(cli.json("list-jobs", "--name", "eval").job_infos), 3)
         # A table of jobs without names has the reference's columns.
         self.assertNotIn("name", cli.ok("list-jobs", "--name", "nothing"))
@@ -886,7 +891,7 @@ class OriginalClient(unittest.TestCase):
         srv = Server(self)
         cli = Client(self, srv)
         w = FakeWorker(srv.port, "node1", test=self)
-        x = submit(cli, "-j", "2", "true")  # never runs
+        x = submit(cli, "--queue-anyway", "-j", "2", "true")  # never runs
         a = submit(cli, "--retries", "1", "--time-limit", "1h", "--priority", "3", "--name", "a",
                    "false")
         w.finish(w.start_next(), 1)  # a retried: attempts
@@ -945,7 +950,7 @@ class Restart(unittest.TestCase):
     def test_plain_canceled_and_array_jobs(self):
         srv = Server(self)
         cli = Client(self, srv)
-        a = submit(cli, "-j", "2", "echo", "hi")
+        a = submit(cli, "--queue-anyway", "-j", "2", "echo", "hi")
         self.assertIn("Error: Job ID=%d has not ended (it is pending): restart takes a finished, "
                       "failed or canceled job" % a, cli.fails(1, "restart", str(a)))
         cli.ok("remove-job", str(a))
@@ -1007,7 +1012,7 @@ class OriginalFacts(unittest.TestCase):
         srv = Server(self)
         cli = Client(self, srv)
         w = FakeWorker(srv.port, "node1", test=self)
-        blocker = submit(cli, "-j", "2", "true")
+        blocker = submit(cli, "--queue-anyway", "-j", "2", "true")
         c = srv.client(auth=True)
         j = new_job()
         j.workflow = kp.Workflow(priority=9, after=[blocker], name="x")

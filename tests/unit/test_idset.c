@@ -1,5 +1,6 @@
 /*
- * test_idset.c - the id set against a plain bitmap, with removals.
+ * test_idset.c - the id set against a plain bitmap, with removals and
+ * iteration.
  */
 #include <stdlib.h>
 
@@ -29,6 +30,24 @@ int main(void)
     for (uint64_t id = 0; id < 100000; id++)
         bad += kq_idset_has(&s, id) != model[id];
     CHECK_INT(bad, 0);
+    /* Iteration gives every member once, and may remove as it goes. */
+    {
+        size_t pos = 0, n = 0, members = s.len;
+        uint64_t id;
+
+        while (kq_idset_next(&s, &pos, &id)) {
+            bad += !model[id];
+            model[id] = 2;
+            n++;
+            if (id % 2)
+                kq_idset_remove(&s, id);
+        }
+        CHECK_INT(bad, 0);
+        CHECK_INT(n, members);
+        for (id = 0; id < 100000; id++)
+            bad += kq_idset_has(&s, id) != (model[id] == 2 && id % 2 == 0);
+        CHECK_INT(bad, 0);
+    }
     kq_idset_clear(&s);
     CHECK(!kq_idset_has(&s, 5));
     CHECK_INT(kq_idset_add(&s, 5), 0);

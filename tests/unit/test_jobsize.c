@@ -2,7 +2,8 @@
  * test_jobsize.c - the bound on a job's messages is an upper bound: no
  * message a worker or server builds around the job, in its largest
  * status, is longer; the bound from the IssueJob's length is never below
- * the one from encoding; jobs over the limit are refused (issue 12.1).
+ * the one from encoding; jobs over the limit are refused (issue 12.1), the
+ * environment counted (issue 13).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -63,6 +64,21 @@ static size_t issue_len(const kq_job_info *job)
     return n;
 }
 
+/* The ConfirmJobOffer of job with the largest id. */
+static size_t confirm_len(const kq_job_info *job)
+{
+    kq_s2w m = {.tag = KQ_S2W_CONFIRM_JOB_OFFER};
+    kq_buf b = KQ_BUF_INIT;
+    size_t n;
+
+    m.confirm_job_offer = *job;
+    m.confirm_job_offer.job_id = UINT64_MAX;
+    kq_s2w_encode(&m, &b);
+    n = b.len;
+    kq_buf_free(&b);
+    return n;
+}
+
 int main(void)
 {
     kq_str args[130];
@@ -103,6 +119,17 @@ int main(void)
         else
             CHECK_INT(rc, 0);
     }
+    /* The environment counts as the rest does (it travels to the worker
+     * in ConfirmJobOffer): 124 variables of 128 KiB fit, 125 do not. */
+    job.cmd.len = 2;
+    job.has_environment = true;
+    job.environment.variables = (kq_str_list){124, args + 2};
+    CHECK_INT(kq_jobsize_check(&job, issue_len(&job), &exact), 0);
+    CHECK(exact >= confirm_len(&job));
+    job.environment.variables.len = 125;
+    CHECK_INT(kq_jobsize_check(&job, issue_len(&job), &exact), -EMSGSIZE);
+    CHECK_INT(kq_jobsize_check(&job, 0, &exact), -EMSGSIZE);
+    CHECK(exact >= confirm_len(&job));
     for (size_t i = 2; i < 130; i++)
         free(args[i].ptr);
     KQ_TEST_DONE();

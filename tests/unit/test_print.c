@@ -222,6 +222,30 @@ static void test_job_table_example(void)
     kq_buf_free(&b);
 }
 
+/* A pending job's reason joins its status cell in its short form; the
+ * rest of the table is as without it. */
+static void test_job_table_reason(void)
+{
+    kq_s2c_job_list l = example_job_list();
+    kq_print_opts o = plain(0);
+    kq_buf b = KQ_BUF_INIT;
+    char line[256];
+
+    l.job_infos.items[0].wait_reason = KQ_STR_LIT("no worker has 8 CPUs (largest connected: 2)");
+    kq_print_job_list(&b, &l, &o);
+    CHECK_STR(find_line(kq_buf_ptr(&b), "|  0", line, sizeof line),
+              "|  0 | /home/user/project | sleep 10        |  8 x | 8192 MB | ---                   "
+              "| ---    | pending since today 17:38:52 (no worker has 8 CPUs) |");
+    /* On a terminal too narrow, the status cell loses its tail first. */
+    kq_buf_clear(&b);
+    o.term_width = 126;
+    kq_print_job_list(&b, &l, &o);
+    CHECK_STR(find_line(kq_buf_ptr(&b), "|  0", line, sizeof line),
+              "|  0 | /home/user/project | sleep 10        |  8 x | 8192 MB | ---                   "
+              "| ---    | pending since today 17:38... |");
+    kq_buf_free(&b);
+}
+
 static void test_job_table_narrow(void)
 {
     kq_s2c_job_list l = example_job_list();
@@ -432,6 +456,15 @@ static void test_job_details(void)
     kq_print_job_details(&b, &info, &o);
     CHECK(strstr(kq_buf_ptr(&b), "\n\njob status: pending\n"
                                  "   issued on: today 17:38:52\n") != NULL);
+    CHECK(strstr(kq_buf_ptr(&b), "waiting") == NULL);
+    /* A Kueue-C server's reason, in full. */
+    info.job_info.wait_reason = KQ_STR_LIT("no worker has 8 CPUs (largest connected: 2)");
+    kq_buf_clear(&b);
+    kq_print_job_details(&b, &info, &o);
+    CHECK(strstr(kq_buf_ptr(&b), "\n\njob status: pending\n"
+                                 "   issued on: today 17:38:52\n"
+                                 "   waiting: no worker has 8 CPUs (largest connected: 2)\n")
+          != NULL);
     info.job_info = job(4, ARGV(argv_ls), canceled(at(18, 45, 32)));
     kq_buf_clear(&b);
     kq_print_job_details(&b, &info, &o);
@@ -938,6 +971,7 @@ static void test_color_enabled(void)
 int main(void)
 {
     test_job_table_example();
+    test_job_table_reason();
     test_job_table_narrow();
     test_job_table_distribution();
     test_job_table_utf8();

@@ -4,8 +4,9 @@
  * closing), a huge turn is split into frames, a turn of offers only
  * writes nothing, the folder gives its memory back when idle, a frame
  * damaged under a running store stops the folder (not the commits) and a
- * salvage recovers the rest; allocation queues' rows are staged, written
- * with a turn (even one without jobs), replaced and removed.
+ * salvage recovers the rest; environments are stored once each and go
+ * with their last job; allocation queues' rows are staged, written with a
+ * turn (even one without jobs), replaced and removed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -77,10 +78,12 @@ typedef struct loaded {
     kq_str out[8];
 } loaded;
 
-static int on_job(void *ctx, kq_job_info *info, kq_str *out, kq_str *err_text, kq_time done)
+static int on_job(void *ctx, kq_job_info *info, uint64_t env_id, kq_str *out, kq_str *err_text,
+                  kq_time done)
 {
     loaded *l = ctx;
 
+    (void)env_id;
     (void)err_text;
     (void)done;
     if (l->n >= 8 || info->job_id != (uint64_t)l->n)
@@ -94,6 +97,14 @@ static int on_job(void *ctx, kq_job_info *info, kq_str *out, kq_str *err_text, k
     return 0;
 }
 
+static int no_env(void *ctx, uint64_t id, kq_job_env *env)
+{
+    (void)ctx;
+    (void)id;
+    (void)env;
+    return -EPROTO;
+}
+
 /* Opens the store and reads it back into l (freed by drop). */
 static void reopen(loaded *l, uint64_t *next_job)
 {
@@ -103,7 +114,7 @@ static void reopen(loaded *l, uint64_t *next_job)
 
     memset(l, 0, sizeof *l);
     CHECK_INT(kq_store_open(path, false, &st, &err), 0);
-    CHECK_INT(kq_store_load(st, on_job, l, next_job, &next_worker, &err), 0);
+    CHECK_INT(kq_store_load(st, on_job, no_env, l, next_job, &next_worker, &err), 0);
     CHECK_INT(next_worker, 4);
     kq_store_close(st);
 }
@@ -142,6 +153,119 @@ static int frames_in_journal(void)
     kq_journal_close(&j);
     kq_buf_free(&b);
     return n;
+}
+
+/* What the environment test reads back. */
+typedef struct env_loaded {
+    int envs, jobs;
+    uint64_t env_ids[4], job_env[8];
+    size_t vars[4];
+} env_loaded;
+
+static int on_env(void *ctx, uint64_t id, kq_job_env *env)
+{
+    env_loaded *l = ctx;
+
+    if (l->envs >= 4)
+        return -EINVAL;
+    l->env_ids[l->envs] = id;
+    l->vars[l->envs++] = env->variables.len;
+    return 0;
+}
+
+static int on_env_job(void *ctx, kq_job_info *info, uint64_t env_id, kq_str *out,
+                      kq_str *err_text, kq_time done)
+{
+    env_loaded *l = ctx;
+
+    (void)info;
+    (void)out;
+    (void)err_text;
+    (void)done;
+    if (l->jobs >= 8)
+        return -EINVAL;
+    l->job_env[l->jobs++] = env_id;
+    return 0;
+}
+
+/* A job running with an interned copy of vars[0..n). */
+static kq_job *add_job_env(kq_jobs *t, kq_envs *envs, const char *const *vars, size_t n)
+{
+    kq_job *job = add_job(t, "env");
+    kq_job_env env = {0};
+
+    env.variables.items = calloc(n, sizeof *env.variables.items);
+    env.variables.len = n;
+    for (size_t i = 0; i < n; i++)
+        set_str(&env.variables.items[i], vars[i], strlen(vars[i]));
+    job->env = kq_envs_intern(envs, &env);
+    CHECK(job->env != NULL);
+    return job;
+}
+
+static void load_envs(env_loaded *l)
+{
+    kq_store *st;
+    kq_error err;
+    uint64_t next_job, next_worker;
+
+    memset(l, 0, sizeof *l);
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    CHECK_INT(kq_store_load(st, on_env_job, on_env, l, &next_job, &next_worker, &err), 0);
+    kq_store_close(st);
+}
+
+static void test_environments(void)
+{
+    static const char *const a[] = {"HOME=/home/a", "PATH=/a/venv/bin:/usr/bin"};
+    static const char *const b[] = {"PATH=/usr/bin"};
+    kq_store *st;
+    kq_jobs t;
+    kq_envs envs;
+    kq_error err;
+    kq_job *j[4];
+    env_loaded l;
+
+    unlink(path);
+    unlink(journal_path);
+    kq_envs_init(&envs);
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    t.envs = &envs;
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    j[0] = add_job_env(&t, &envs, a, 2);
+    j[1] = add_job_env(&t, &envs, a, 2);
+    j[2] = add_job(&t, "plain");
+    CHECK(j[0]->env == j[1]->env);
+    CHECK_INT(envs.count, 1);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    j[3] = add_job_env(&t, &envs, b, 1);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    kq_store_close(st);
+    load_envs(&l);
+    CHECK_INT(l.envs, 2);
+    CHECK_INT(l.vars[0], 2);
+    CHECK_INT(l.vars[1], 1);
+    CHECK_INT(l.jobs, 4);
+    CHECK(l.job_env[0] == l.env_ids[0] && l.job_env[1] == l.env_ids[0]);
+    CHECK_INT(l.job_env[2], 0);
+    CHECK(l.job_env[3] == l.env_ids[1]);
+    /* The last job of an environment goes: so does its row. */
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    kq_jobs_delete(&t, j[3]);
+    CHECK_INT(envs.ndropped, 1);
+    kq_jobs_delete(&t, j[0]);
+    CHECK_INT(envs.count, 1);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    CHECK_INT(envs.ndropped, 0);
+    kq_store_close(st);
+    load_envs(&l);
+    CHECK_INT(l.envs, 1);
+    CHECK_INT(l.jobs, 2);
+    CHECK(l.job_env[0] == l.env_ids[0]);
+    kq_jobs_free(&t);
+    CHECK_INT(envs.count, 0);
+    kq_envs_free(&envs);
 }
 
 static void test_clean_close(void)
@@ -315,7 +439,7 @@ static void test_queues(void)
     drop(&l);
     CHECK_INT(kq_store_open(path, false, &st, &err), 0);
     memset(&l, 0, sizeof l);
-    CHECK_INT(kq_store_load(st, on_job, &l, &next_job, &next_worker, &err), 0);
+    CHECK_INT(kq_store_load(st, on_job, no_env, &l, &next_job, &next_worker, &err), 0);
     drop(&l);
     CHECK_INT(kq_store_load_queues(st, on_queue, &seen, &err), 0);
     kq_store_close(st);
@@ -585,6 +709,7 @@ int main(void)
     snprintf(path, sizeof path, "%s/state.sqlite3", dir);
     snprintf(journal_path, sizeof journal_path, "%s-changes", path);
     test_clean_close();
+    test_environments();
     test_crash_replayed();
     test_queues();
     test_huge_turn_split();

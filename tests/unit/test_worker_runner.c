@@ -203,6 +203,105 @@ static void test_job_environment(void)
     job_done(&job);
 }
 
+/* Runs job to its end; returns the result in o. */
+static void run_job(kq_job_info *job, outcome *o)
+{
+    kq_run *r;
+
+    memset(o, 0, sizeof *o);
+    if (kq_runner_start(runner, job, on_done, o, &r, &o->res) < 0)
+        o->done = true;
+    else
+        wait_done(o, 10000);
+    CHECK(o->done);
+}
+
+/* The submitter's environment (JobInfo.environment): whole, or added to
+ * the worker's; PWD is the job's directory either way, and the marks
+ * cannot be set from outside. */
+static void test_submitted_environment(const char *dir)
+{
+    static const char *const argv[] = {
+        "sh", "-c", "echo \"$FOO|$KQ_TEST_VAR|$PWD|$KUEUE_JOB_ID\"; "
+                    "env | grep -c '^PWD='", NULL};
+    kq_str vars[] = {KQ_STR_LIT("FOO=bar"), KQ_STR_LIT("KUEUE_JOB_ID=5"),
+                     KQ_STR_LIT("PATH=/usr/bin:/bin"), KQ_STR_LIT("PWD=/elsewhere")};
+    char want[1024];
+    kq_job_info job;
+    outcome o;
+
+    setenv("KQ_TEST_VAR", "worker's", 1);
+    setenv("FOO", "worker's", 1);
+    job_init(&job, dir, argv);
+    job.job_id = 8;
+    job.has_environment = true;
+    job.environment.variables = (kq_str_list){4, vars};
+    run_job(&job, &o);
+    snprintf(want, sizeof want, "bar||%s|8\n1\n", dir);
+    CHECK_STR(o.res.stdout_text.ptr, want);
+    kq_run_result_free(&o.res);
+    job.environment.add_to_worker = true;
+    run_job(&job, &o);
+    snprintf(want, sizeof want, "bar|worker's|%s|8\n1\n", dir);
+    CHECK_STR(o.res.stdout_text.ptr, want);
+    kq_run_result_free(&o.res);
+    unsetenv("KQ_TEST_VAR");
+    unsetenv("FOO");
+    job_done(&job);
+}
+
+/* A program is looked up in the job's PATH, not the worker's: a tool of
+ * the submitter's virtualenv runs; a file that is there but not
+ * executable is named. */
+static void test_program_in_job_path(const char *dir)
+{
+    static const char *const tool[] = {"kq-venv-tool", "arg", NULL};
+    kq_str vars[1];
+    char bin[512], file[600], path[700], want[1024];
+    kq_job_info job;
+    outcome o;
+    FILE *f;
+
+    snprintf(bin, sizeof bin, "%s/venv-bin", dir);
+    snprintf(file, sizeof file, "%s/kq-venv-tool", bin);
+    CHECK_INT(mkdir(bin, 0700), 0);
+    f = fopen(file, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("#!/bin/sh\necho \"tool $1\"\n", f);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "PATH=/kq-nowhere::%s:/usr/bin:/bin", bin);
+    vars[0] = kq_str_view(path);
+    job_init(&job, dir, tool);
+    job.has_environment = true;
+    job.environment.variables = (kq_str_list){1, vars};
+    run_job(&job, &o);
+    snprintf(want, sizeof want, "Failed to start job on vm: kq-venv-tool: %s is not executable",
+             file);
+    CHECK_STR(o.res.comment, want);
+    kq_run_result_free(&o.res);
+    CHECK_INT(chmod(file, 0700), 0);
+    run_job(&job, &o);
+    CHECK_INT(o.res.return_code, 0);
+    CHECK_STR(o.res.stdout_text.ptr, "tool arg\n");
+    kq_run_result_free(&o.res);
+    /* Not in the worker's PATH. */
+    job.has_environment = false;
+    run_job(&job, &o);
+    CHECK_INT(o.res.return_code, KQ_RC_START_FAILED);
+    kq_run_result_free(&o.res);
+    /* A relative PATH entry is taken from the job's directory. */
+    vars[0] = KQ_STR_LIT("PATH=venv-bin");
+    job.has_environment = true;
+    run_job(&job, &o);
+    CHECK_STR(o.res.stdout_text.ptr, "tool arg\n");
+    kq_run_result_free(&o.res);
+    job_done(&job);
+    unlink(file);
+    rmdir(bin);
+}
+
 static void test_start_failures(void)
 {
     static const char *const missing[] = {"kq-no-such-program-here", NULL};
@@ -210,19 +309,30 @@ static void test_start_failures(void)
     static const char *const ok[] = {"true", NULL};
     outcome o;
 
+    char want[4096];
+
+    /* Which program, on which worker, with which PATH. */
     run("/", missing, NULL, NULL, &o);
     CHECK_INT(o.res.return_code, KQ_RC_START_FAILED);
-    CHECK_STR(o.res.comment, "Failed to start job: No such file or directory (os error 2)");
+    snprintf(want, sizeof want, "Failed to start job on vm: kq-no-such-program-here: not found "
+                                "in PATH=%s", getenv("PATH"));
+    CHECK_STR(o.res.comment, want);
     kq_run_result_free(&o.res);
     run("/", empty, NULL, NULL, &o);
-    CHECK_STR(o.res.comment, "Failed to start job: Empty command!");
+    CHECK_STR(o.res.comment, "Failed to start job on vm: Empty command!");
     kq_run_result_free(&o.res);
     run("/kq-no-such-dir", ok, NULL, NULL, &o);
-    CHECK_STR(o.res.comment, "Failed to start job: No such file or directory (os error 2)");
+    CHECK_STR(o.res.comment, "Failed to start job on vm: working directory /kq-no-such-dir: "
+                             "No such file or directory (os error 2)");
     kq_run_result_free(&o.res);
     run("/", ok, "/kq-no-such-dir/out", NULL, &o);
-    CHECK_STR(o.res.comment, "Failed to start job: Failed to create file "
+    CHECK_STR(o.res.comment, "Failed to start job on vm: Failed to create file "
                              "/kq-no-such-dir/out: No such file or directory (os error 2)");
+    kq_run_result_free(&o.res);
+    run("/", ok, "out-{nope}.txt", NULL, &o);
+    CHECK_STR(o.res.comment, "Failed to start job on vm: output file out-{nope}.txt: unknown "
+                             "placeholder {nope} (known: {id}, {worker}, {index}; {{ and }} "
+                             "for braces)");
     kq_run_result_free(&o.res);
     CHECK_INT(kq_runner_active(runner), 0);
 }
@@ -451,8 +561,8 @@ static void test_give_up_unreaped(void)
 
 int main(int argc, char **argv)
 {
-    kq_runner_opts opts = {.output_limit = 1 << 20, .kill_grace_ms = 300,
-                           .eof_grace_ms = 500};
+    kq_runner_opts opts = {.worker_name = "vm", .output_limit = 1 << 20,
+                           .kill_grace_ms = 300, .eof_grace_ms = 500};
     char dir[] = "/tmp/kq-test-runner-XXXXXX";
 
     (void)argc;
@@ -468,6 +578,8 @@ int main(int argc, char **argv)
     }
     test_exit_and_output();
     test_job_environment();
+    test_submitted_environment(dir);
+    test_program_in_job_path(dir);
     test_start_failures();
     test_signaled();
     test_shared_file(dir);
