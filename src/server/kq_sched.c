@@ -656,6 +656,19 @@ static void pass_end(kq_sched *s)
     s->cur = NULL;
 }
 
+/* What a job of this time limit (0: none) needs of a worker's horizon at
+ * time now. */
+static void need_until(uint64_t time_limit, uint64_t now, uint64_t until[KQ_IDLE_TIMES])
+{
+    until[KQ_IDLE_LIMITED] = time_limit ? now + time_limit * 1000 : 0;
+    until[KQ_IDLE_OPEN] = time_limit ? 0 : now + 1;
+}
+
+void kq_sched_until(const kq_job_info *job, uint64_t now, uint64_t until[KQ_IDLE_TIMES])
+{
+    need_until(time_limit_of(job), now, until);
+}
+
 bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker)
 {
     while (s->root && fill_bound(s)) {
@@ -670,8 +683,7 @@ bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker)
             settle(s, sh); /* not expected: heads are kept valid */
             continue;
         }
-        until[KQ_IDLE_LIMITED] = sh->time_limit ? s->now_ms + sh->time_limit * 1000 : 0;
-        until[KQ_IDLE_OPEN] = sh->time_limit ? 0 : s->now_ms + 1;
+        need_until(sh->time_limit, s->now_ms, until);
         w = kq_idle_best_until(&s->idle, &sh->need, until, sh->heap[0].id, &fits_some);
         if (w) {
             s->cur = sh;

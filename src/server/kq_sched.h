@@ -138,6 +138,10 @@ bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker);
 /* Sets the job kq_sched_next just gave aside until the pass ends. */
 void kq_sched_skip(kq_sched *s, kq_job *job);
 
+/* What job needs of a worker's horizon at time now (the caller's clock),
+ * for kq_idle_best_until. */
+void kq_sched_until(const kq_job_info *job, uint64_t now, uint64_t until[KQ_IDLE_TIMES]);
+
 /*
  * Whether a waiting job would fit a new worker with cap free (NULL: any
  * resources) and horizon_s seconds of horizon (UINT64_MAX: no end) that

@@ -243,11 +243,25 @@ oom:
     kq_srv_close(p, "out of memory for a new job");
 }
 
+/* Whether job a waits for the reason b waits for, b's computed: of one
+ * shape (needs and time limit), neither waiting for other jobs.  Reasons
+ * depend on the job's id only through the workers' skip sets, which hold
+ * few jobs. */
+static bool same_reason(const kq_job_info *a, const kq_job_info *b)
+{
+    const kq_workflow *wa = a->workflow, *wb = b->workflow;
+    uint64_t ta = wa && wa->has_time_limit_seconds ? wa->time_limit_seconds : 0;
+    uint64_t tb = wb && wb->has_time_limit_seconds ? wb->time_limit_seconds : 0;
+
+    return memcmp(&a->worker_resources, &b->worker_resources, sizeof a->worker_resources) == 0 &&
+           !a->has_global_resources && !b->has_global_resources && ta == tb &&
+           !(wa && wa->has_waiting && wa->waiting) && !(wb && wb->has_waiting && wb->waiting);
+}
+
 /* Gives the pending jobs among jobs[0..n) their reasons in views[]: the
  * texts lie back to back in srv->list_reasons (valid until the next
- * list).  Jobs of one shape in a row share the reason computed for the
- * first (reasons depend on the job's needs, and on its id only through the
- * workers' skip sets, which hold few jobs). */
+ * list).  Jobs in a row that wait for the same reason (same_reason) share
+ * the one computed for the first. */
 static void list_reasons(kq_server *srv, kq_job **jobs, kq_job_info *views, size_t n)
 {
     size_t *at = NULL, *len = NULL, last = SIZE_MAX;
@@ -269,8 +283,7 @@ static void list_reasons(kq_server *srv, kq_job **jobs, kq_job_info *views, size
 
         if (jobs[i]->cat != KQ_CAT_PENDING)
             continue;
-        if (b && memcmp(&a->worker_resources, &b->worker_resources, sizeof a->worker_resources) == 0 &&
-            !a->has_global_resources && !b->has_global_resources) {
+        if (b && same_reason(a, b)) {
             at[i] = at[last];
             len[i] = len[last];
         } else {

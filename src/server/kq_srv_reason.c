@@ -136,6 +136,7 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
 {
     const kq_resources *need = &job->info.worker_resources;
     uint64_t id = job->info.job_id, in_use, total;
+    uint64_t until[KQ_IDLE_TIMES];
     kq_idle_worker *best, *idle;
     const kq_reject_rec *rec;
     kq_resources largest;
@@ -180,7 +181,8 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
                                "/%" PRIu64 " in use", in_use, total);
         return;
     }
-    idle = kq_idle_best(&srv->sched.idle, need, id, &fits_some);
+    kq_sched_until(&job->info, kq_loop_now(srv->loop), until);
+    idle = kq_idle_best_until(&srv->sched.idle, need, until, id, &fits_some);
     if (idle) {
         kq_buf_puts(out, KQ_REASON_OFFERING);
         return;
@@ -195,6 +197,15 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
     }
     if (kq_alloc_reason(srv, &job->info, out))
         return;
+    /* Idle workers with room for it, but with an end too near. */
+    if (kq_idle_best(&srv->sched.idle, need, id, &fits_some)) {
+        kq_buf_puts(out, until[KQ_IDLE_LIMITED]
+                             ? "its time limit does not fit in what the idle workers have "
+                               "left (their allocations end sooner)"
+                             : "it has no time limit, and the idle workers take only jobs "
+                               "with one now (their allocations end soon)");
+        return;
+    }
     busy_reason(srv, worker_of_cap(best), need, out);
 }
 

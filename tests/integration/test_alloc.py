@@ -440,6 +440,15 @@ class Lifetimes(unittest.TestCase):
         offer = w.recv()
         self.assertEqual(offer.value.job_id, short_job)
         self.assertTrue(w.nothing_for(1.0))
+        # Why the others wait.
+        reasons = {j.job_id: j.wait_reason for j in request(c, C2S.ListJobs(
+            num_jobs=10, pending=True, offered=False, running=False, succeeded=False,
+            failed=False, canceled=False)).job_infos}
+        self.assertEqual(reasons[long_job], "its time limit does not fit in what the idle "
+                                            "workers have left (their allocations end sooner)")
+        self.assertEqual(reasons[open_job], "it has no time limit, and the idle workers take "
+                                            "only jobs with one now (their allocations end "
+                                            "soon)")
         # More time (a longer allocation): the job without a limit too.
         w.keepalive(lifetime=kp.WorkerLifetime(seconds_left=1800, no_limit_seconds_left=60))
         w.resources(3, 8, 8000)
