@@ -7,14 +7,19 @@ jobs of `true` pipelined over one client connection and measures the time
 until the server counts all of them succeeded.  In the same run it measures
 the raw rate of `sh -c true` two at a time (xargs -P 2) on this machine, and
 optionally one `kueue cmd true` process per job against Task Spooler
-(`tsp -n true`, 2 slots), also N jobs each.  Prints the median of --runs.
+(`tsp -n true`, 2 slots), also N jobs each.  With --allocation (as root:
+it starts a one-node Slurm cluster, tests/integration/slurm_cluster.py),
+also the same jobs through a worker in a Slurm allocation that the
+server's allocation queue asks for once they wait: the time until it
+connected, and the CPU per job of that worker, the server and its Slurm
+commands.  Prints the median of --runs.
 With --tls, the worker and the client runs are made twice, interleaved:
 in plain text (encryption = "off") and over TLS (the default), with the
 CPU time per job of each side (the client's from its processes' rusage).
 
     tools/bench_worker.py --server build/src/server/kueue_server \\
         --worker build/src/worker/kueue_worker [--client build/src/client/kueue] \\
-        [--jobs 1000] [--runs 3] [--tls]
+        [--jobs 1000] [--runs 3] [--allocation] [--tls]
 
 --follow (needs --client) measures live output end to end instead (issue
 15): --follow-jobs jobs (50) each print --mib-s MiB/s (1) of numbered
@@ -45,7 +50,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "generated", "python"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import kueue_protocol as kp  # noqa: E402
+from slurm_cluster import Cluster, kill_orphans, marked_pids  # noqa: E402
 
 SECRET = "bench worker secret"
 C2S = kp.ClientToServerMessage
@@ -80,13 +87,16 @@ def wait_log(path, pattern, proc, timeout=10):
 
 
 class Setup:
-    """A server and a worker in a temporary directory."""
+    """A server and a worker in a temporary directory (only the server
+    without with_worker; env: the server's environment)."""
 
-    def __init__(self, args, slots=2, encryption="off", **worker_settings):
+    def __init__(self, args, slots=2, encryption="off", with_worker=True, env=None,
+                 **worker_settings):
         """encryption: of the worker and the client (their config)."""
         self.dir = tempfile.mkdtemp(prefix="kq-bench-worker-")
         self.procs = []
         self.slots = slots
+        self.env = env
         srv_cfg = os.path.join(self.dir, "server.toml")
         write_config(srv_cfg, {
             "common_settings": {"shared_secret": SECRET, "server_port": 0,
@@ -105,6 +115,9 @@ class Setup:
                                      "dynamic_check_free_resources": False,
                                      "worker_name": "bench"}, **worker_settings),
             "client_settings": {"job_default_cpus": 0, "job_default_ram_mb": 0}})
+        if not with_worker:
+            self.server_pid = srv.pid
+            return
         wlog = os.path.join(self.dir, "worker.log")
         worker = self.spawn([args.worker, "-c", self.config], wlog)
         self.server_pid, self.worker_pid = srv.pid, worker.pid
@@ -117,7 +130,7 @@ class Setup:
     def spawn(self, argv, log):
         fh = open(log, "w")
         p = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, start_new_session=True)
+                             stdin=subprocess.DEVNULL, start_new_session=True, env=self.env)
         fh.close()
         self.procs.append(p)
         return p
@@ -135,11 +148,13 @@ class Setup:
         c.close()
         return any(w.free_resources.job_slots == self.slots for w in workers)
 
-    def cpu_seconds(self, pid):
-        """User plus system CPU time of pid so far."""
+    def cpu_seconds(self, pid, children=False):
+        """User plus system CPU time of pid so far (children: of the
+        children it reaped)."""
         with open("/proc/%d/stat" % pid) as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        at = 13 if children else 11
+        return (int(fields[at]) + int(fields[at + 1])) / os.sysconf("SC_CLK_TCK")
 
     def close(self):
         for p in reversed(self.procs):
@@ -169,20 +184,25 @@ def wait_all_done(c, n, t0, timeout=600):
         time.sleep(0.02)
 
 
+def issue_all(c, n):
+    """Issues n jobs of `true` pipelined; returns when all are accepted."""
+    now = kp.Timestamp.now()
+    batch = b"".join(kp.encode(C2S.IssueJob(kp.JobInfo(
+        job_id=0, cmd=["true"], cwd="/tmp", worker_resources=kp.Resources(1, 0, 0),
+        global_resources=None, status=kp.JobStatus.Pending(now),
+        stdout_path=None, stderr_path=None))) for _ in range(n))
+    c.sock.sendall(batch)
+    for _ in range(n):
+        reply = c.recv(S2C)
+        assert isinstance(reply, S2C.AcceptJob), reply
+
+
 def bench_pipelined(args, encryption="off"):
     s = Setup(args, encryption=encryption)
     try:
         c = s.client()
-        now = kp.Timestamp.now()
-        batch = b"".join(kp.encode(C2S.IssueJob(kp.JobInfo(
-            job_id=0, cmd=["true"], cwd="/tmp", worker_resources=kp.Resources(1, 0, 0),
-            global_resources=None, status=kp.JobStatus.Pending(now),
-            stdout_path=None, stderr_path=None))) for _ in range(args.jobs))
         t0 = time.monotonic()
-        c.sock.sendall(batch)
-        for _ in range(args.jobs):
-            reply = c.recv(S2C)
-            assert isinstance(reply, S2C.AcceptJob), reply
+        issue_all(c, args.jobs)
         elapsed = wait_all_done(c, args.jobs, t0)
         c.close()
         cpu.setdefault("worker " + encryption, []).append(s.cpu_seconds(s.worker_pid) / args.jobs)
@@ -193,6 +213,42 @@ def bench_pipelined(args, encryption="off"):
 
 
 cpu = {}
+alloc = {"connected": [], "worker": [], "server": [], "commands": []}
+
+
+def bench_allocation(args, cluster):
+    """The jobs through the worker of a Slurm allocation (2 CPUs, the same
+    worker configuration) that an allocation queue asks for once they
+    wait; the elapsed time includes the allocation's start."""
+    s = Setup(args, with_worker=False, env=cluster.env)
+    try:
+        c = s.client()
+        c.send(C2S.AddAllocQueue(queue=kp.AllocQueue(
+            queue_id=0, backend="slurm", max_workers=1, workers_per_alloc=1,
+            time_limit_seconds=600, idle_exit_seconds=120, max_failures=1,
+            connect_timeout_seconds=120, server_address="127.0.0.1:%d" % s.port,
+            worker_program=args.worker, worker_config=s.config,
+            backend_args=["--cpus-per-task=2"], failures=0, allocations=[])))
+        assert isinstance(c.recv(S2C), S2C.AllocQueueList)
+        t0, t0_wall = time.monotonic(), time.time()
+        issue_all(c, args.jobs)
+        elapsed = wait_all_done(c, args.jobs, t0)
+        c.send(C2S.ListWorkers())
+        (worker,) = c.recv(S2C).value
+        alloc["connected"].append(worker.connected_since.sec + worker.connected_since.nsec / 1e9
+                                  - t0_wall)
+        pids = [p for p in marked_pids(cluster.mark)
+                if open("/proc/%d/comm" % p).read().strip() == "kueue_worker"]
+        alloc["worker"].append(s.cpu_seconds(pids[0]) / args.jobs)
+        alloc["server"].append(s.cpu_seconds(s.server_pid) / args.jobs)
+        alloc["commands"].append(s.cpu_seconds(s.server_pid, children=True) / args.jobs)
+        c.send(C2S.RemoveAllocQueue(queue_id=1, cancel=True))
+        c.recv(S2C)
+        c.close()
+        cluster.cancel_all()
+        return elapsed
+    finally:
+        s.close()
 
 
 def bench_raw(n):
@@ -469,6 +525,9 @@ def main():
                     help="--follow: `true` jobs in flight (0: none)")
     ap.add_argument("--tls", action="store_true",
                     help="worker and client runs in plain text and over TLS, interleaved")
+    ap.add_argument("--allocation", action="store_true",
+                    help="also through a worker in a Slurm allocation (root: starts a "
+                         "one-node cluster)")
     args = ap.parse_args()
     for name in ("server", "worker", "client"):
         if getattr(args, name):
@@ -478,26 +537,48 @@ def main():
             sys.exit("--follow needs --client")
         main_follow(args)
         return
-    n = args.jobs
-    modes = ["off", "auto"] if args.tls else ["off"]
-    label = {"off": "", "auto": " (TLS)"}
-    pipelined = {m: "worker, pipelined over one connection" + label[m] for m in modes}
-    cli = {m: "kueue cmd true, one process per job" + label[m] for m in modes}
-    rows = {pipelined[m]: [] for m in modes}
+    args.modes = ["off", "auto"] if args.tls else ["off"]
+    args.label = {"off": "", "auto": " (TLS)"}
+    args.pipelined = {m: "worker, pipelined over one connection" + args.label[m]
+                      for m in args.modes}
+    args.cli = {m: "kueue cmd true, one process per job" + args.label[m] for m in args.modes}
+    rows = {args.pipelined[m]: [] for m in args.modes}
     rows["raw sh -c true, 2 at a time"] = []
     if args.client:
-        rows.update({cli[m]: [] for m in modes})
+        rows.update({args.cli[m]: [] for m in args.modes})
     if shutil.which("tsp"):
         rows["tsp -n true, 2 slots"] = []
+    cleanups, cluster = [], None
+    if args.allocation:
+        rows["worker in a Slurm allocation, pipelined"] = []
+        kill_orphans()
+        cluster = Cluster(cleanups.append)
+    try:
+        run_all(args, rows, cluster)
+    finally:
+        for fn in reversed(cleanups):
+            fn()
+    report(args, rows)
+
+
+def run_all(args, rows, cluster):
+    n = args.jobs
     for _ in range(args.runs):
-        for m in modes:
-            rows[pipelined[m]].append(bench_pipelined(args, m))
+        for m in args.modes:
+            rows[args.pipelined[m]].append(bench_pipelined(args, m))
+        if cluster:
+            rows["worker in a Slurm allocation, pipelined"].append(
+                bench_allocation(args, cluster))
         rows["raw sh -c true, 2 at a time"].append(bench_raw(n))
         if args.client:
-            for m in modes:
-                rows[cli[m]].append(bench_cli(args, m))
+            for m in args.modes:
+                rows[args.cli[m]].append(bench_cli(args, m))
         if "tsp -n true, 2 slots" in rows:
             rows["tsp -n true, 2 slots"].append(bench_tsp(n))
+
+
+def report(args, rows):
+    n = args.jobs
     print("%d jobs of `true`, 2 in parallel, median of %d runs:" % (n, args.runs))
     for name, times in rows.items():
         med = statistics.median(times)
@@ -505,25 +586,39 @@ def main():
     med = {name: statistics.median(times) for name, times in rows.items()}
     raw = med["raw sh -c true, 2 at a time"]
     tsp = med.get("tsp -n true, 2 slots")
-    for m in modes:
-        print("  worker%s / raw: %.0f %%" % (label[m], 100 * raw / med[pipelined[m]]))
+    for m in args.modes:
+        print("  worker%s / raw: %.0f %%" % (args.label[m], 100 * raw / med[args.pipelined[m]]))
         if args.client and tsp:
-            print("  kueue cmd%s / tsp: %.0f %%" % (label[m], 100 * tsp / med[cli[m]]))
+            print("  kueue cmd%s / tsp: %.0f %%" % (args.label[m], 100 * tsp / med[args.cli[m]]))
     if args.tls:
-        print("  TLS / plain text: pipelined %.0f %%" % (100 * med[pipelined["off"]]
-                                                       / med[pipelined["auto"]]), end="")
+        print("  TLS / plain text: pipelined %.0f %%" % (100 * med[args.pipelined["off"]]
+                                                       / med[args.pipelined["auto"]]), end="")
         if args.client:
-            print(", kueue cmd %.0f %%" % (100 * med[cli["off"]] / med[cli["auto"]]), end="")
+            print(", kueue cmd %.0f %%" % (100 * med[args.cli["off"]] / med[args.cli["auto"]]), end="")
         print()
-    for m in modes:
+    for m in args.modes:
         print("  CPU per job%s: pipelined: worker %.0f us, server %.0f us (whole run)"
-              % (label[m], 1e6 * statistics.median(cpu["worker " + m]),
+              % (args.label[m], 1e6 * statistics.median(cpu["worker " + m]),
                  1e6 * statistics.median(cpu["server " + m])), end="")
         if args.client:
             print("; kueue cmd: client %.0f us, server %.0f us"
                   % (1e6 * statistics.median(cpu["cli client " + m]),
                      1e6 * statistics.median(cpu["cli server " + m])), end="")
         print(" (medians)")
+    worker = n / med[args.pipelined["off"]]
+    if alloc["worker"]:
+        through = n / statistics.median(rows["worker in a Slurm allocation, pipelined"])
+        after = n / statistics.median(
+            [t - c for t, c in zip(rows["worker in a Slurm allocation, pipelined"],
+                                   alloc["connected"])])
+        print("  allocation / plain worker: %.0f %% of the jobs/s, its start (submission "
+              "to the worker's connection) %.2f s; once connected %.0f jobs/s (%.0f %%)"
+              % (100 * through / worker, statistics.median(alloc["connected"]), after,
+                 100 * after / worker))
+        print("  CPU per job in the allocation: worker %.0f us, server %.0f us, its Slurm "
+              "commands (sbatch, squeue) %.0f us"
+              % tuple(1e6 * statistics.median(alloc[k]) for k in ("worker", "server",
+                                                                   "commands")))
 
 
 if __name__ == "__main__":

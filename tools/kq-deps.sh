@@ -58,3 +58,23 @@ kq_promtool() {
     fi
     echo "$dir/usr/bin/promtool"
 }
+
+# Slurm and munge for the allocation tests (tests/integration/test_slurm.py
+# starts a one-node cluster of its own, in a temporary folder): installed
+# with their services kept from starting (a policy-rc.d for the time of the
+# install), since they would run with the machine's configuration.  The
+# test needs root and is skipped for other users, so nothing is installed
+# for them.
+KQ_SLURM_PACKAGES=(slurmctld slurmd slurm-client munge)
+kq_need_slurm() {
+    [ "$(id -u)" -eq 0 ] || return 0
+    local policy=/usr/sbin/policy-rc.d created= rc=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && created=1
+    fi
+    kq_need_packages "${KQ_SLURM_PACKAGES[@]}" || rc=$?
+    if [ -n "$created" ]; then
+        rm -f "$policy"
+    fi
+    return $rc
+}

@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 # chromium opens the status page in the browser test, promtool checks
 # /metrics.
 kq_need_packages "${KQ_BUILD_PACKAGES[@]}" clang libclang-rt-dev procps zsh fish chromium
+# Slurm for the allocation tests (as root; the test is skipped otherwise).
+kq_need_slurm
 KQ_PROMTOOL=$(kq_promtool "$PWD/build/promtool")
 export KQ_PROMTOOL
 jobs=$(nproc)

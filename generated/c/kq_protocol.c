@@ -12,7 +12,7 @@
 const char *kq_protocol_extension_release(unsigned level)
 {
     static const char *const releases[] = {
-        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput). */
+        "0.20.0", /* 1: Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput); workers in batch-system allocations requested by the server (SystemInfo.lifetime, HelloFromWorker.allocation, WorkerInfo.allocation, AddAllocQueue, ListAllocQueues, RemoveAllocQueue, AllocQueueList). */
     };
 
     return level >= 1 && level <= 1 ? releases[level - 1] : NULL;
@@ -1829,6 +1829,942 @@ int kq_load_info_decode_framed(const char *json, size_t len, kq_load_info *out, 
     return decode_load_info_doc(&doc, out, err);
 }
 
+/* ---- WorkerLifetime ---------------------------------------------------- */
+
+void kq_worker_lifetime_init(kq_worker_lifetime *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const worker_lifetime_fields[] = {
+    "seconds_left",
+    "no_limit_seconds_left",
+};
+
+void kq_worker_lifetime_free(kq_worker_lifetime *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+int kq_worker_lifetime_copy(kq_worker_lifetime *dst, const kq_worker_lifetime *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->seconds_left = src->seconds_left;
+    dst->no_limit_seconds_left = src->no_limit_seconds_left;
+    return 0;
+}
+
+static void enc_worker_lifetime(kq_buf *out, const kq_worker_lifetime *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"seconds_left\":", 16);
+    kq_enc_u64(out, v->seconds_left);
+    kq_buf_append(out, ",\"no_limit_seconds_left\":", 25);
+    kq_enc_u64(out, v->no_limit_seconds_left);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_worker_lifetime(kq_dec *d, cJSON *j, kq_worker_lifetime *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "WorkerLifetime", worker_lifetime_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "seconds_left");
+        goto fail;
+    }
+    kq_dec_push(d, "seconds_left");
+    if ((rc = kq_dec_u64(d, found[0], &out->seconds_left)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "no_limit_seconds_left");
+        goto fail;
+    }
+    kq_dec_push(d, "no_limit_seconds_left");
+    if ((rc = kq_dec_u64(d, found[1], &out->no_limit_seconds_left)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_worker_lifetime_free(out);
+    return rc;
+}
+
+
+int kq_worker_lifetime_encode(const kq_worker_lifetime *v, kq_buf *out)
+{
+    return kq_worker_lifetime_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_worker_lifetime_encode_at(const kq_worker_lifetime *v, unsigned level, kq_buf *out)
+{
+    enc_worker_lifetime(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_worker_lifetime_doc(kq_json_doc *doc, kq_worker_lifetime *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_worker_lifetime(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_worker_lifetime_decode(const char *json, size_t len, kq_worker_lifetime *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_worker_lifetime_doc(&doc, out, err);
+}
+
+int kq_worker_lifetime_decode_framed(const char *json, size_t len, kq_worker_lifetime *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_worker_lifetime_doc(&doc, out, err);
+}
+
+/* ---- Allocation -------------------------------------------------------- */
+
+void kq_allocation_init(kq_allocation *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const allocation_fields[] = {
+    "alloc_id",
+    "state",
+    "submitted",
+    "workers",
+    "connections",
+    "batch_id",
+    "started",
+    "reason",
+};
+
+void kq_allocation_free(kq_allocation *v)
+{
+    kq_str_free(&v->state);
+    kq_str_free(&v->batch_id);
+    kq_str_free(&v->reason);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_allocation_copy(kq_allocation *dst, const kq_allocation *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->alloc_id = src->alloc_id;
+    if (kq_str_copy(&dst->state, &src->state) < 0)
+        goto fail;
+    dst->submitted = src->submitted;
+    dst->workers = src->workers;
+    dst->connections = src->connections;
+    if (kq_str_copy(&dst->batch_id, &src->batch_id) < 0)
+        goto fail;
+    dst->has_started = src->has_started;
+    dst->started = src->started;
+    if (kq_str_copy(&dst->reason, &src->reason) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_allocation_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_allocation(kq_buf *out, const kq_allocation *v, unsigned level)
+{
+    kq_buf_append(out, "{\"alloc_id\":", 12);
+    kq_enc_u64(out, v->alloc_id);
+    kq_buf_append(out, ",\"state\":", 9);
+    kq_enc_str(out, &v->state);
+    kq_buf_append(out, ",\"submitted\":", 13);
+    kq_enc_time(out, v->submitted);
+    kq_buf_append(out, ",\"workers\":", 11);
+    kq_enc_u64(out, v->workers);
+    kq_buf_append(out, ",\"connections\":", 15);
+    kq_enc_u64(out, v->connections);
+    if (level >= 1 && v->batch_id.ptr) {
+        kq_buf_append(out, ",\"batch_id\":", 12);
+        kq_enc_str(out, &v->batch_id);
+    }
+    if (level >= 1 && v->has_started) {
+        kq_buf_append(out, ",\"started\":", 11);
+        kq_enc_time(out, v->started);
+    }
+    if (level >= 1 && v->reason.ptr) {
+        kq_buf_append(out, ",\"reason\":", 10);
+        kq_enc_str(out, &v->reason);
+    }
+    kq_buf_putc(out, '}');
+}
+
+static int dec_allocation(kq_dec *d, cJSON *j, kq_allocation *out)
+{
+    cJSON *found[8];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "Allocation", allocation_fields, 8,
+                            5, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "alloc_id");
+        goto fail;
+    }
+    kq_dec_push(d, "alloc_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->alloc_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "state");
+        goto fail;
+    }
+    kq_dec_push(d, "state");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_NAME, &out->state)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "submitted");
+        goto fail;
+    }
+    kq_dec_push(d, "submitted");
+    if ((rc = kq_dec_time(d, found[2], &out->submitted)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "workers");
+        goto fail;
+    }
+    kq_dec_push(d, "workers");
+    if ((rc = kq_dec_u64(d, found[3], &out->workers)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "connections");
+        goto fail;
+    }
+    kq_dec_push(d, "connections");
+    if ((rc = kq_dec_u64(d, found[4], &out->connections)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "batch_id");
+    if ((rc = kq_dec_opt_str(d, found[5], KQ_LIMIT_NAME, &out->batch_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[6])) {
+        out->has_started = true;
+        kq_dec_push(d, "started");
+        if ((rc = kq_dec_time(d, found[6], &out->started)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    kq_dec_push(d, "reason");
+    if ((rc = kq_dec_opt_str(d, found[7], 1024, &out->reason)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_allocation_free(out);
+    return rc;
+}
+
+
+int kq_allocation_encode(const kq_allocation *v, kq_buf *out)
+{
+    return kq_allocation_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_allocation_encode_at(const kq_allocation *v, unsigned level, kq_buf *out)
+{
+    enc_allocation(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_allocation_doc(kq_json_doc *doc, kq_allocation *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_allocation(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_allocation_decode(const char *json, size_t len, kq_allocation *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_allocation_doc(&doc, out, err);
+}
+
+int kq_allocation_decode_framed(const char *json, size_t len, kq_allocation *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_allocation_doc(&doc, out, err);
+}
+
+void kq_allocation_list_free(kq_allocation_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        kq_allocation_free(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int copy_allocation_list(kq_allocation_list *dst, const kq_allocation_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->len)
+        return 0;
+    dst->items = calloc(src->len, sizeof *dst->items);
+    if (!dst->items)
+        return -ENOMEM;
+    for (; dst->len < src->len; dst->len++) {
+        if (kq_allocation_copy(&dst->items[dst->len], &src->items[dst->len]) < 0) {
+            kq_allocation_list_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void enc_allocation_list(kq_buf *out, const kq_allocation_list *l, unsigned level)
+{
+    kq_buf_putc(out, '[');
+    for (size_t i = 0; i < l->len; i++) {
+        if (i)
+            kq_buf_putc(out, ',');
+        enc_allocation(out, &l->items[i], level);
+    }
+    kq_buf_putc(out, ']');
+}
+
+static int dec_allocation_list(kq_dec *d, cJSON *j, size_t max, kq_allocation_list *out)
+{
+    size_t n, i = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_array(d, j, max, &n)) < 0)
+        return rc;
+    if (n && !(out->items = calloc(n, sizeof *out->items)))
+        return kq_dec_oom(d);
+    for (cJSON *c = j->child; c; c = c->next, i++) {
+        kq_dec_push_index(d, i);
+        if ((rc = dec_allocation(d, c, &out->items[i])) < 0) {
+            kq_allocation_list_free(out);
+            return rc;
+        }
+        out->len++;
+        kq_dec_pop(d);
+    }
+    return 0;
+}
+
+/* ---- AllocEvent -------------------------------------------------------- */
+
+void kq_alloc_event_init(kq_alloc_event *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const alloc_event_fields[] = {
+    "time",
+    "kind",
+    "text",
+    "alloc_id",
+};
+
+void kq_alloc_event_free(kq_alloc_event *v)
+{
+    kq_str_free(&v->kind);
+    kq_str_free(&v->text);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_alloc_event_copy(kq_alloc_event *dst, const kq_alloc_event *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->time = src->time;
+    if (kq_str_copy(&dst->kind, &src->kind) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->text, &src->text) < 0)
+        goto fail;
+    dst->has_alloc_id = src->has_alloc_id;
+    dst->alloc_id = src->alloc_id;
+    return 0;
+fail:
+    kq_alloc_event_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_alloc_event(kq_buf *out, const kq_alloc_event *v, unsigned level)
+{
+    kq_buf_append(out, "{\"time\":", 8);
+    kq_enc_time(out, v->time);
+    kq_buf_append(out, ",\"kind\":", 8);
+    kq_enc_str(out, &v->kind);
+    kq_buf_append(out, ",\"text\":", 8);
+    kq_enc_str(out, &v->text);
+    if (level >= 1 && v->has_alloc_id) {
+        kq_buf_append(out, ",\"alloc_id\":", 12);
+        kq_enc_u64(out, v->alloc_id);
+    }
+    kq_buf_putc(out, '}');
+}
+
+static int dec_alloc_event(kq_dec *d, cJSON *j, kq_alloc_event *out)
+{
+    cJSON *found[4];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "AllocEvent", alloc_event_fields, 4,
+                            3, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "time");
+        goto fail;
+    }
+    kq_dec_push(d, "time");
+    if ((rc = kq_dec_time(d, found[0], &out->time)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "kind");
+        goto fail;
+    }
+    kq_dec_push(d, "kind");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_NAME, &out->kind)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "text");
+        goto fail;
+    }
+    kq_dec_push(d, "text");
+    if ((rc = kq_dec_str(d, found[2], 4096, &out->text)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[3])) {
+        out->has_alloc_id = true;
+        kq_dec_push(d, "alloc_id");
+        if ((rc = kq_dec_u64(d, found[3], &out->alloc_id)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    return 0;
+fail:
+    kq_alloc_event_free(out);
+    return rc;
+}
+
+
+int kq_alloc_event_encode(const kq_alloc_event *v, kq_buf *out)
+{
+    return kq_alloc_event_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_alloc_event_encode_at(const kq_alloc_event *v, unsigned level, kq_buf *out)
+{
+    enc_alloc_event(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_alloc_event_doc(kq_json_doc *doc, kq_alloc_event *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_alloc_event(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_alloc_event_decode(const char *json, size_t len, kq_alloc_event *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_alloc_event_doc(&doc, out, err);
+}
+
+int kq_alloc_event_decode_framed(const char *json, size_t len, kq_alloc_event *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_alloc_event_doc(&doc, out, err);
+}
+
+void kq_alloc_event_list_free(kq_alloc_event_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        kq_alloc_event_free(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int copy_alloc_event_list(kq_alloc_event_list *dst, const kq_alloc_event_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->len)
+        return 0;
+    dst->items = calloc(src->len, sizeof *dst->items);
+    if (!dst->items)
+        return -ENOMEM;
+    for (; dst->len < src->len; dst->len++) {
+        if (kq_alloc_event_copy(&dst->items[dst->len], &src->items[dst->len]) < 0) {
+            kq_alloc_event_list_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void enc_alloc_event_list(kq_buf *out, const kq_alloc_event_list *l, unsigned level)
+{
+    kq_buf_putc(out, '[');
+    for (size_t i = 0; i < l->len; i++) {
+        if (i)
+            kq_buf_putc(out, ',');
+        enc_alloc_event(out, &l->items[i], level);
+    }
+    kq_buf_putc(out, ']');
+}
+
+static int dec_alloc_event_list(kq_dec *d, cJSON *j, size_t max, kq_alloc_event_list *out)
+{
+    size_t n, i = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_array(d, j, max, &n)) < 0)
+        return rc;
+    if (n && !(out->items = calloc(n, sizeof *out->items)))
+        return kq_dec_oom(d);
+    for (cJSON *c = j->child; c; c = c->next, i++) {
+        kq_dec_push_index(d, i);
+        if ((rc = dec_alloc_event(d, c, &out->items[i])) < 0) {
+            kq_alloc_event_list_free(out);
+            return rc;
+        }
+        out->len++;
+        kq_dec_pop(d);
+    }
+    return 0;
+}
+
+/* ---- AllocQueue -------------------------------------------------------- */
+
+void kq_alloc_queue_init(kq_alloc_queue *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static const char *const alloc_queue_fields[] = {
+    "queue_id",
+    "backend",
+    "max_workers",
+    "workers_per_alloc",
+    "time_limit_seconds",
+    "idle_exit_seconds",
+    "max_failures",
+    "connect_timeout_seconds",
+    "server_address",
+    "worker_program",
+    "worker_config",
+    "backend_args",
+    "failures",
+    "allocations",
+    "stopped",
+    "margin_seconds",
+    "events",
+    "script",
+};
+
+void kq_alloc_queue_free(kq_alloc_queue *v)
+{
+    kq_str_free(&v->backend);
+    kq_str_free(&v->server_address);
+    kq_str_free(&v->worker_program);
+    kq_str_free(&v->worker_config);
+    kq_str_list_free(&v->backend_args);
+    kq_allocation_list_free(&v->allocations);
+    kq_str_free(&v->stopped);
+    kq_alloc_event_list_free(&v->events);
+    kq_str_free(&v->script);
+    memset(v, 0, sizeof *v);
+}
+
+int kq_alloc_queue_copy(kq_alloc_queue *dst, const kq_alloc_queue *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->queue_id = src->queue_id;
+    if (kq_str_copy(&dst->backend, &src->backend) < 0)
+        goto fail;
+    dst->max_workers = src->max_workers;
+    dst->workers_per_alloc = src->workers_per_alloc;
+    dst->time_limit_seconds = src->time_limit_seconds;
+    dst->idle_exit_seconds = src->idle_exit_seconds;
+    dst->max_failures = src->max_failures;
+    dst->connect_timeout_seconds = src->connect_timeout_seconds;
+    if (kq_str_copy(&dst->server_address, &src->server_address) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->worker_program, &src->worker_program) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->worker_config, &src->worker_config) < 0)
+        goto fail;
+    if (kq_str_list_copy(&dst->backend_args, &src->backend_args) < 0)
+        goto fail;
+    dst->failures = src->failures;
+    if (copy_allocation_list(&dst->allocations, &src->allocations) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->stopped, &src->stopped) < 0)
+        goto fail;
+    dst->has_margin_seconds = src->has_margin_seconds;
+    dst->margin_seconds = src->margin_seconds;
+    dst->has_events = src->has_events;
+    if (copy_alloc_event_list(&dst->events, &src->events) < 0)
+        goto fail;
+    if (kq_str_copy(&dst->script, &src->script) < 0)
+        goto fail;
+    return 0;
+fail:
+    kq_alloc_queue_free(dst);
+    return -ENOMEM;
+}
+
+static void enc_alloc_queue(kq_buf *out, const kq_alloc_queue *v, unsigned level)
+{
+    kq_buf_append(out, "{\"queue_id\":", 12);
+    kq_enc_u64(out, v->queue_id);
+    kq_buf_append(out, ",\"backend\":", 11);
+    kq_enc_str(out, &v->backend);
+    kq_buf_append(out, ",\"max_workers\":", 15);
+    kq_enc_u64(out, v->max_workers);
+    kq_buf_append(out, ",\"workers_per_alloc\":", 21);
+    kq_enc_u64(out, v->workers_per_alloc);
+    kq_buf_append(out, ",\"time_limit_seconds\":", 22);
+    kq_enc_u64(out, v->time_limit_seconds);
+    kq_buf_append(out, ",\"idle_exit_seconds\":", 21);
+    kq_enc_u64(out, v->idle_exit_seconds);
+    kq_buf_append(out, ",\"max_failures\":", 16);
+    kq_enc_u64(out, v->max_failures);
+    kq_buf_append(out, ",\"connect_timeout_seconds\":", 27);
+    kq_enc_u64(out, v->connect_timeout_seconds);
+    kq_buf_append(out, ",\"server_address\":", 18);
+    kq_enc_str(out, &v->server_address);
+    kq_buf_append(out, ",\"worker_program\":", 18);
+    kq_enc_str(out, &v->worker_program);
+    kq_buf_append(out, ",\"worker_config\":", 17);
+    kq_enc_str(out, &v->worker_config);
+    kq_buf_append(out, ",\"backend_args\":", 16);
+    kq_enc_str_list(out, &v->backend_args);
+    kq_buf_append(out, ",\"failures\":", 12);
+    kq_enc_u64(out, v->failures);
+    kq_buf_append(out, ",\"allocations\":", 15);
+    enc_allocation_list(out, &v->allocations, level);
+    if (level >= 1 && v->stopped.ptr) {
+        kq_buf_append(out, ",\"stopped\":", 11);
+        kq_enc_str(out, &v->stopped);
+    }
+    if (level >= 1 && v->has_margin_seconds) {
+        kq_buf_append(out, ",\"margin_seconds\":", 18);
+        kq_enc_u64(out, v->margin_seconds);
+    }
+    if (level >= 1 && v->has_events) {
+        kq_buf_append(out, ",\"events\":", 10);
+        enc_alloc_event_list(out, &v->events, level);
+    }
+    if (level >= 1 && v->script.ptr) {
+        kq_buf_append(out, ",\"script\":", 10);
+        kq_enc_str(out, &v->script);
+    }
+    kq_buf_putc(out, '}');
+}
+
+static int dec_alloc_queue(kq_dec *d, cJSON *j, kq_alloc_queue *out)
+{
+    cJSON *found[18];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "AllocQueue", alloc_queue_fields, 18,
+                            14, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "queue_id");
+        goto fail;
+    }
+    kq_dec_push(d, "queue_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->queue_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "backend");
+        goto fail;
+    }
+    kq_dec_push(d, "backend");
+    if ((rc = kq_dec_str(d, found[1], KQ_LIMIT_NAME, &out->backend)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "max_workers");
+        goto fail;
+    }
+    kq_dec_push(d, "max_workers");
+    if ((rc = kq_dec_u64(d, found[2], &out->max_workers)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[3]) {
+        rc = kq_dec_missing(d, "workers_per_alloc");
+        goto fail;
+    }
+    kq_dec_push(d, "workers_per_alloc");
+    if ((rc = kq_dec_u64(d, found[3], &out->workers_per_alloc)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[4]) {
+        rc = kq_dec_missing(d, "time_limit_seconds");
+        goto fail;
+    }
+    kq_dec_push(d, "time_limit_seconds");
+    if ((rc = kq_dec_u64(d, found[4], &out->time_limit_seconds)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[5]) {
+        rc = kq_dec_missing(d, "idle_exit_seconds");
+        goto fail;
+    }
+    kq_dec_push(d, "idle_exit_seconds");
+    if ((rc = kq_dec_u64(d, found[5], &out->idle_exit_seconds)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[6]) {
+        rc = kq_dec_missing(d, "max_failures");
+        goto fail;
+    }
+    kq_dec_push(d, "max_failures");
+    if ((rc = kq_dec_u64(d, found[6], &out->max_failures)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[7]) {
+        rc = kq_dec_missing(d, "connect_timeout_seconds");
+        goto fail;
+    }
+    kq_dec_push(d, "connect_timeout_seconds");
+    if ((rc = kq_dec_u64(d, found[7], &out->connect_timeout_seconds)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[8]) {
+        rc = kq_dec_missing(d, "server_address");
+        goto fail;
+    }
+    kq_dec_push(d, "server_address");
+    if ((rc = kq_dec_str(d, found[8], 1024, &out->server_address)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[9]) {
+        rc = kq_dec_missing(d, "worker_program");
+        goto fail;
+    }
+    kq_dec_push(d, "worker_program");
+    if ((rc = kq_dec_str(d, found[9], KQ_LIMIT_PATH, &out->worker_program)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[10]) {
+        rc = kq_dec_missing(d, "worker_config");
+        goto fail;
+    }
+    kq_dec_push(d, "worker_config");
+    if ((rc = kq_dec_str(d, found[10], KQ_LIMIT_PATH, &out->worker_config)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[11]) {
+        rc = kq_dec_missing(d, "backend_args");
+        goto fail;
+    }
+    kq_dec_push(d, "backend_args");
+    if ((rc = kq_dec_str_list(d, found[11], 256, 4096, &out->backend_args)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[12]) {
+        rc = kq_dec_missing(d, "failures");
+        goto fail;
+    }
+    kq_dec_push(d, "failures");
+    if ((rc = kq_dec_u64(d, found[12], &out->failures)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[13]) {
+        rc = kq_dec_missing(d, "allocations");
+        goto fail;
+    }
+    kq_dec_push(d, "allocations");
+    if ((rc = dec_allocation_list(d, found[13], 100000, &out->allocations)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    kq_dec_push(d, "stopped");
+    if ((rc = kq_dec_opt_str(d, found[14], 4096, &out->stopped)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!kq_dec_is_none(found[15])) {
+        out->has_margin_seconds = true;
+        kq_dec_push(d, "margin_seconds");
+        if ((rc = kq_dec_u64(d, found[15], &out->margin_seconds)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!kq_dec_is_none(found[16])) {
+        out->has_events = true;
+        kq_dec_push(d, "events");
+        if ((rc = dec_alloc_event_list(d, found[16], 100000, &out->events)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    kq_dec_push(d, "script");
+    if ((rc = kq_dec_opt_str(d, found[17], 1048576, &out->script)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    kq_alloc_queue_free(out);
+    return rc;
+}
+
+
+int kq_alloc_queue_encode(const kq_alloc_queue *v, kq_buf *out)
+{
+    return kq_alloc_queue_encode_at(v, KQ_PROTOCOL_EXTENSION_LEVEL, out);
+}
+
+int kq_alloc_queue_encode_at(const kq_alloc_queue *v, unsigned level, kq_buf *out)
+{
+    enc_alloc_queue(out, v, level);
+    return out->oom ? -ENOMEM : 0;
+}
+
+/* Decodes a parsed document into out, then frees the document. */
+static int decode_alloc_queue_doc(kq_json_doc *doc, kq_alloc_queue *out, kq_error *err)
+{
+    kq_dec d = {.doc = doc, .err = err};
+    int rc = dec_alloc_queue(&d, doc->root, out);
+
+    kq_json_free(doc);
+    return rc;
+}
+
+int kq_alloc_queue_decode(const char *json, size_t len, kq_alloc_queue *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_alloc_queue_doc(&doc, out, err);
+}
+
+int kq_alloc_queue_decode_framed(const char *json, size_t len, kq_alloc_queue *out, kq_error *err)
+{
+    kq_json_doc doc;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_json_parse_valid(json, len, &doc, err)) < 0)
+        return rc;
+    return decode_alloc_queue_doc(&doc, out, err);
+}
+
+void kq_alloc_queue_list_free(kq_alloc_queue_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        kq_alloc_queue_free(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static int copy_alloc_queue_list(kq_alloc_queue_list *dst, const kq_alloc_queue_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->len)
+        return 0;
+    dst->items = calloc(src->len, sizeof *dst->items);
+    if (!dst->items)
+        return -ENOMEM;
+    for (; dst->len < src->len; dst->len++) {
+        if (kq_alloc_queue_copy(&dst->items[dst->len], &src->items[dst->len]) < 0) {
+            kq_alloc_queue_list_free(dst);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void enc_alloc_queue_list(kq_buf *out, const kq_alloc_queue_list *l, unsigned level)
+{
+    kq_buf_putc(out, '[');
+    for (size_t i = 0; i < l->len; i++) {
+        if (i)
+            kq_buf_putc(out, ',');
+        enc_alloc_queue(out, &l->items[i], level);
+    }
+    kq_buf_putc(out, ']');
+}
+
+static int dec_alloc_queue_list(kq_dec *d, cJSON *j, size_t max, kq_alloc_queue_list *out)
+{
+    size_t n, i = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_array(d, j, max, &n)) < 0)
+        return rc;
+    if (n && !(out->items = calloc(n, sizeof *out->items)))
+        return kq_dec_oom(d);
+    for (cJSON *c = j->child; c; c = c->next, i++) {
+        kq_dec_push_index(d, i);
+        if ((rc = dec_alloc_queue(d, c, &out->items[i])) < 0) {
+            kq_alloc_queue_list_free(out);
+            return rc;
+        }
+        out->len++;
+        kq_dec_pop(d);
+    }
+    return 0;
+}
+
 /* ---- SystemInfo -------------------------------------------------------- */
 
 void kq_system_info_init(kq_system_info *v)
@@ -1843,6 +2779,7 @@ static const char *const system_info_fields[] = {
     "cpu_frequency",
     "total_ram_mb",
     "load_info",
+    "lifetime",
 };
 
 void kq_system_info_free(kq_system_info *v)
@@ -1850,6 +2787,7 @@ void kq_system_info_free(kq_system_info *v)
     kq_str_free(&v->kernel);
     kq_str_free(&v->distribution);
     kq_load_info_free(&v->load_info);
+    kq_worker_lifetime_free(&v->lifetime);
     memset(v, 0, sizeof *v);
 }
 
@@ -1864,6 +2802,9 @@ int kq_system_info_copy(kq_system_info *dst, const kq_system_info *src)
     dst->cpu_frequency = src->cpu_frequency;
     dst->total_ram_mb = src->total_ram_mb;
     if (kq_load_info_copy(&dst->load_info, &src->load_info) < 0)
+        goto fail;
+    dst->has_lifetime = src->has_lifetime;
+    if (kq_worker_lifetime_copy(&dst->lifetime, &src->lifetime) < 0)
         goto fail;
     return 0;
 fail:
@@ -1885,16 +2826,20 @@ static void enc_system_info(kq_buf *out, const kq_system_info *v, unsigned level
     kq_enc_u64(out, v->total_ram_mb);
     kq_buf_append(out, ",\"load_info\":", 13);
     enc_load_info(out, &v->load_info, level);
+    if (level >= 1 && v->has_lifetime) {
+        kq_buf_append(out, ",\"lifetime\":", 12);
+        enc_worker_lifetime(out, &v->lifetime, level);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_system_info(kq_dec *d, cJSON *j, kq_system_info *out)
 {
-    cJSON *found[6];
+    cJSON *found[7];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "SystemInfo", system_info_fields, 6,
+    if ((rc = kq_dec_fields(d, j, "SystemInfo", system_info_fields, 7,
                             6, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -1945,6 +2890,13 @@ static int dec_system_info(kq_dec *d, cJSON *j, kq_system_info *out)
     if ((rc = dec_load_info(d, found[5], &out->load_info)) < 0)
         goto fail;
     kq_dec_pop(d);
+    if (!kq_dec_is_none(found[6])) {
+        out->has_lifetime = true;
+        kq_dec_push(d, "lifetime");
+        if ((rc = dec_worker_lifetime(d, found[6], &out->lifetime)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
     return 0;
 fail:
     kq_system_info_free(out);
@@ -2012,6 +2964,7 @@ static const char *const worker_info_fields[] = {
     "jobs_running",
     "free_resources",
     "drained",
+    "allocation",
 };
 
 void kq_worker_info_free(kq_worker_info *v)
@@ -2021,6 +2974,7 @@ void kq_worker_info_free(kq_worker_info *v)
     kq_u64_set_free(&v->jobs_offered);
     kq_u64_set_free(&v->jobs_running);
     kq_resources_free(&v->free_resources);
+    kq_str_free(&v->allocation);
     memset(v, 0, sizeof *v);
 }
 
@@ -2042,6 +2996,8 @@ int kq_worker_info_copy(kq_worker_info *dst, const kq_worker_info *src)
         goto fail;
     dst->has_drained = src->has_drained;
     dst->drained = src->drained;
+    if (kq_str_copy(&dst->allocation, &src->allocation) < 0)
+        goto fail;
     return 0;
 fail:
     kq_worker_info_free(dst);
@@ -2070,16 +3026,20 @@ static void enc_worker_info(kq_buf *out, const kq_worker_info *v, unsigned level
         kq_buf_append(out, ",\"drained\":", 11);
         kq_enc_bool(out, v->drained);
     }
+    if (level >= 1 && v->allocation.ptr) {
+        kq_buf_append(out, ",\"allocation\":", 14);
+        kq_enc_str(out, &v->allocation);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_worker_info(kq_dec *d, cJSON *j, kq_worker_info *out)
 {
-    cJSON *found[9];
+    cJSON *found[10];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "WorkerInfo", worker_info_fields, 9,
+    if ((rc = kq_dec_fields(d, j, "WorkerInfo", worker_info_fields, 10,
                             8, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -2153,6 +3113,10 @@ static int dec_worker_info(kq_dec *d, cJSON *j, kq_worker_info *out)
             goto fail;
         kq_dec_pop(d);
     }
+    kq_dec_push(d, "allocation");
+    if ((rc = kq_dec_opt_str(d, found[9], 1024, &out->allocation)) < 0)
+        goto fail;
+    kq_dec_pop(d);
     return 0;
 fail:
     kq_worker_info_free(out);
@@ -2409,11 +3373,13 @@ static const char *const hello_hello_from_worker_fields[] = {
     "worker_name",
     "extension_level",
     "output_limit",
+    "allocation",
 };
 
 static void free_hello_hello_from_worker(kq_hello_hello_from_worker *v)
 {
     kq_str_free(&v->worker_name);
+    kq_str_free(&v->allocation);
     memset(v, 0, sizeof *v);
 }
 
@@ -2426,6 +3392,8 @@ static int copy_hello_hello_from_worker(kq_hello_hello_from_worker *dst, const k
     dst->extension_level = src->extension_level;
     dst->has_output_limit = src->has_output_limit;
     dst->output_limit = src->output_limit;
+    if (kq_str_copy(&dst->allocation, &src->allocation) < 0)
+        goto fail;
     return 0;
 fail:
     free_hello_hello_from_worker(dst);
@@ -2444,16 +3412,20 @@ static void enc_hello_hello_from_worker(kq_buf *out, const kq_hello_hello_from_w
         kq_buf_append(out, ",\"output_limit\":", 16);
         kq_enc_u64(out, v->output_limit);
     }
+    if (level >= 1 && v->allocation.ptr) {
+        kq_buf_append(out, ",\"allocation\":", 14);
+        kq_enc_str(out, &v->allocation);
+    }
     kq_buf_putc(out, '}');
 }
 
 static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_worker *out)
 {
-    cJSON *found[3];
+    cJSON *found[4];
     int rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 3,
+    if ((rc = kq_dec_fields(d, j, "HelloFromWorker", hello_hello_from_worker_fields, 4,
                             1, found)) < 0)
         return rc;
     if (!found[0]) {
@@ -2478,6 +3450,10 @@ static int dec_hello_hello_from_worker(kq_dec *d, cJSON *j, kq_hello_hello_from_
             goto fail;
         kq_dec_pop(d);
     }
+    kq_dec_push(d, "allocation");
+    if ((rc = kq_dec_opt_str(d, found[3], 128, &out->allocation)) < 0)
+        goto fail;
+    kq_dec_pop(d);
     return 0;
 fail:
     free_hello_hello_from_worker(out);
@@ -2621,6 +3597,9 @@ static const char *const c2s_names[] = {
     "ListJobsMatching",
     "RemoveArray",
     "FollowJob",
+    "AddAllocQueue",
+    "ListAllocQueues",
+    "RemoveAllocQueue",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -2643,11 +3622,14 @@ static const bool c2s_has_value[] = {
     true,
     true,
     true,
+    true,
+    true,
+    true,
 };
 
 const char *kq_c2s_tag_name(kq_c2s_tag tag)
 {
-    return (unsigned)tag < 18 ? c2s_names[tag] : "?";
+    return (unsigned)tag < 21 ? c2s_names[tag] : "?";
 }
 
 unsigned kq_c2s_tag_level(kq_c2s_tag tag)
@@ -2671,9 +3653,12 @@ unsigned kq_c2s_tag_level(kq_c2s_tag tag)
         1, /* ListJobsMatching */
         1, /* RemoveArray */
         1, /* FollowJob */
+        1, /* AddAllocQueue */
+        1, /* ListAllocQueues */
+        1, /* RemoveAllocQueue */
     };
 
-    return (unsigned)tag < 18 ? levels[tag] : 0;
+    return (unsigned)tag < 21 ? levels[tag] : 0;
 }
 
 void kq_c2s_init(kq_c2s *v)
@@ -3515,6 +4500,190 @@ fail:
     return rc;
 }
 
+static const char *const c2s_add_alloc_queue_fields[] = {
+    "queue",
+};
+
+static void free_c2s_add_alloc_queue(kq_c2s_add_alloc_queue *v)
+{
+    kq_alloc_queue_free(&v->queue);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_add_alloc_queue(kq_c2s_add_alloc_queue *dst, const kq_c2s_add_alloc_queue *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (kq_alloc_queue_copy(&dst->queue, &src->queue) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_c2s_add_alloc_queue(dst);
+    return -ENOMEM;
+}
+
+static void enc_c2s_add_alloc_queue(kq_buf *out, const kq_c2s_add_alloc_queue *v, unsigned level)
+{
+    kq_buf_append(out, "{\"queue\":", 9);
+    enc_alloc_queue(out, &v->queue, level);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_add_alloc_queue(kq_dec *d, cJSON *j, kq_c2s_add_alloc_queue *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "AddAllocQueue", c2s_add_alloc_queue_fields, 1,
+                            1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "queue");
+        goto fail;
+    }
+    kq_dec_push(d, "queue");
+    if ((rc = dec_alloc_queue(d, found[0], &out->queue)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_add_alloc_queue(out);
+    return rc;
+}
+
+static const char *const c2s_list_alloc_queues_fields[] = {
+    "queue_id",
+    "events",
+    "script",
+};
+
+static void free_c2s_list_alloc_queues(kq_c2s_list_alloc_queues *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_list_alloc_queues(kq_c2s_list_alloc_queues *dst, const kq_c2s_list_alloc_queues *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->has_queue_id = src->has_queue_id;
+    dst->queue_id = src->queue_id;
+    dst->events = src->events;
+    dst->script = src->script;
+    return 0;
+}
+
+static void enc_c2s_list_alloc_queues(kq_buf *out, const kq_c2s_list_alloc_queues *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"queue_id\":", 12);
+    if (v->has_queue_id)
+        kq_enc_u64(out, v->queue_id);
+    else
+        kq_buf_append(out, "null", 4);
+    kq_buf_append(out, ",\"events\":", 10);
+    kq_enc_bool(out, v->events);
+    kq_buf_append(out, ",\"script\":", 10);
+    kq_enc_bool(out, v->script);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_list_alloc_queues(kq_dec *d, cJSON *j, kq_c2s_list_alloc_queues *out)
+{
+    cJSON *found[3];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "ListAllocQueues", c2s_list_alloc_queues_fields, 3,
+                            3, found)) < 0)
+        return rc;
+    if (!kq_dec_is_none(found[0])) {
+        out->has_queue_id = true;
+        kq_dec_push(d, "queue_id");
+        if ((rc = kq_dec_u64(d, found[0], &out->queue_id)) < 0)
+            goto fail;
+        kq_dec_pop(d);
+    }
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "events");
+        goto fail;
+    }
+    kq_dec_push(d, "events");
+    if ((rc = kq_dec_bool(d, found[1], &out->events)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[2]) {
+        rc = kq_dec_missing(d, "script");
+        goto fail;
+    }
+    kq_dec_push(d, "script");
+    if ((rc = kq_dec_bool(d, found[2], &out->script)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_list_alloc_queues(out);
+    return rc;
+}
+
+static const char *const c2s_remove_alloc_queue_fields[] = {
+    "queue_id",
+    "cancel",
+};
+
+static void free_c2s_remove_alloc_queue(kq_c2s_remove_alloc_queue *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_c2s_remove_alloc_queue(kq_c2s_remove_alloc_queue *dst, const kq_c2s_remove_alloc_queue *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->queue_id = src->queue_id;
+    dst->cancel = src->cancel;
+    return 0;
+}
+
+static void enc_c2s_remove_alloc_queue(kq_buf *out, const kq_c2s_remove_alloc_queue *v, unsigned level)
+{
+    (void)level;
+    kq_buf_append(out, "{\"queue_id\":", 12);
+    kq_enc_u64(out, v->queue_id);
+    kq_buf_append(out, ",\"cancel\":", 10);
+    kq_enc_bool(out, v->cancel);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_c2s_remove_alloc_queue(kq_dec *d, cJSON *j, kq_c2s_remove_alloc_queue *out)
+{
+    cJSON *found[2];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "RemoveAllocQueue", c2s_remove_alloc_queue_fields, 2,
+                            2, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "queue_id");
+        goto fail;
+    }
+    kq_dec_push(d, "queue_id");
+    if ((rc = kq_dec_u64(d, found[0], &out->queue_id)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    if (!found[1]) {
+        rc = kq_dec_missing(d, "cancel");
+        goto fail;
+    }
+    kq_dec_push(d, "cancel");
+    if ((rc = kq_dec_bool(d, found[1], &out->cancel)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_c2s_remove_alloc_queue(out);
+    return rc;
+}
+
 void kq_c2s_free(kq_c2s *v)
 {
     switch (v->tag) {
@@ -3559,6 +4728,15 @@ void kq_c2s_free(kq_c2s *v)
         break;
     case KQ_C2S_FOLLOW_JOB:
         free_c2s_follow_job(&v->follow_job);
+        break;
+    case KQ_C2S_ADD_ALLOC_QUEUE:
+        free_c2s_add_alloc_queue(&v->add_alloc_queue);
+        break;
+    case KQ_C2S_LIST_ALLOC_QUEUES:
+        free_c2s_list_alloc_queues(&v->list_alloc_queues);
+        break;
+    case KQ_C2S_REMOVE_ALLOC_QUEUE:
+        free_c2s_remove_alloc_queue(&v->remove_alloc_queue);
         break;
     default:
         break;
@@ -3625,6 +4803,18 @@ int kq_c2s_copy(kq_c2s *dst, const kq_c2s *src)
         break;
     case KQ_C2S_FOLLOW_JOB:
         if (copy_c2s_follow_job(&dst->follow_job, &src->follow_job) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_ADD_ALLOC_QUEUE:
+        if (copy_c2s_add_alloc_queue(&dst->add_alloc_queue, &src->add_alloc_queue) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_LIST_ALLOC_QUEUES:
+        if (copy_c2s_list_alloc_queues(&dst->list_alloc_queues, &src->list_alloc_queues) < 0)
+            goto fail;
+        break;
+    case KQ_C2S_REMOVE_ALLOC_QUEUE:
+        if (copy_c2s_remove_alloc_queue(&dst->remove_alloc_queue, &src->remove_alloc_queue) < 0)
             goto fail;
         break;
     default:
@@ -3721,6 +4911,21 @@ static void enc_c2s(kq_buf *out, const kq_c2s *v, unsigned level)
         enc_c2s_follow_job(out, &v->follow_job, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_C2S_ADD_ALLOC_QUEUE:
+        kq_buf_append(out, "{\"AddAllocQueue\":", 17);
+        enc_c2s_add_alloc_queue(out, &v->add_alloc_queue, level);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_LIST_ALLOC_QUEUES:
+        kq_buf_append(out, "{\"ListAllocQueues\":", 19);
+        enc_c2s_list_alloc_queues(out, &v->list_alloc_queues, level);
+        kq_buf_putc(out, '}');
+        break;
+    case KQ_C2S_REMOVE_ALLOC_QUEUE:
+        kq_buf_append(out, "{\"RemoveAllocQueue\":", 20);
+        enc_c2s_remove_alloc_queue(out, &v->remove_alloc_queue, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -3730,7 +4935,7 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 18, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ClientToServerMessage", c2s_names, 21, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_c2s_tag)tag;
@@ -3791,6 +4996,15 @@ static int dec_c2s(kq_dec *d, cJSON *j, kq_c2s *out)
         break;
     case KQ_C2S_FOLLOW_JOB:
         rc = dec_c2s_follow_job(d, payload, &out->follow_job);
+        break;
+    case KQ_C2S_ADD_ALLOC_QUEUE:
+        rc = dec_c2s_add_alloc_queue(d, payload, &out->add_alloc_queue);
+        break;
+    case KQ_C2S_LIST_ALLOC_QUEUES:
+        rc = dec_c2s_list_alloc_queues(d, payload, &out->list_alloc_queues);
+        break;
+    case KQ_C2S_REMOVE_ALLOC_QUEUE:
+        rc = dec_c2s_remove_alloc_queue(d, payload, &out->remove_alloc_queue);
         break;
     }
     if (rc < 0) {
@@ -3863,6 +5077,7 @@ static const char *const s2c_names[] = {
     "RequestResponse",
     "Bye",
     "JobOutput",
+    "AllocQueueList",
 };
 
 /* Whether each variant carries a value (newtype and struct variants). */
@@ -3881,11 +5096,12 @@ static const bool s2c_has_value[] = {
     true,
     false,
     true,
+    true,
 };
 
 const char *kq_s2c_tag_name(kq_s2c_tag tag)
 {
-    return (unsigned)tag < 14 ? s2c_names[tag] : "?";
+    return (unsigned)tag < 15 ? s2c_names[tag] : "?";
 }
 
 unsigned kq_s2c_tag_level(kq_s2c_tag tag)
@@ -3905,9 +5121,10 @@ unsigned kq_s2c_tag_level(kq_s2c_tag tag)
         0, /* RequestResponse */
         0, /* Bye */
         1, /* JobOutput */
+        1, /* AllocQueueList */
     };
 
-    return (unsigned)tag < 14 ? levels[tag] : 0;
+    return (unsigned)tag < 15 ? levels[tag] : 0;
 }
 
 void kq_s2c_init(kq_s2c *v)
@@ -4493,6 +5710,57 @@ fail:
     return rc;
 }
 
+static const char *const s2c_alloc_queue_list_fields[] = {
+    "queues",
+};
+
+static void free_s2c_alloc_queue_list(kq_s2c_alloc_queue_list *v)
+{
+    kq_alloc_queue_list_free(&v->queues);
+    memset(v, 0, sizeof *v);
+}
+
+static int copy_s2c_alloc_queue_list(kq_s2c_alloc_queue_list *dst, const kq_s2c_alloc_queue_list *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (copy_alloc_queue_list(&dst->queues, &src->queues) < 0)
+        goto fail;
+    return 0;
+fail:
+    free_s2c_alloc_queue_list(dst);
+    return -ENOMEM;
+}
+
+static void enc_s2c_alloc_queue_list(kq_buf *out, const kq_s2c_alloc_queue_list *v, unsigned level)
+{
+    kq_buf_append(out, "{\"queues\":", 10);
+    enc_alloc_queue_list(out, &v->queues, level);
+    kq_buf_putc(out, '}');
+}
+
+static int dec_s2c_alloc_queue_list(kq_dec *d, cJSON *j, kq_s2c_alloc_queue_list *out)
+{
+    cJSON *found[1];
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = kq_dec_fields(d, j, "AllocQueueList", s2c_alloc_queue_list_fields, 1,
+                            1, found)) < 0)
+        return rc;
+    if (!found[0]) {
+        rc = kq_dec_missing(d, "queues");
+        goto fail;
+    }
+    kq_dec_push(d, "queues");
+    if ((rc = dec_alloc_queue_list(d, found[0], 100000, &out->queues)) < 0)
+        goto fail;
+    kq_dec_pop(d);
+    return 0;
+fail:
+    free_s2c_alloc_queue_list(out);
+    return rc;
+}
+
 void kq_s2c_free(kq_s2c *v)
 {
     switch (v->tag) {
@@ -4528,6 +5796,9 @@ void kq_s2c_free(kq_s2c *v)
         break;
     case KQ_S2C_JOB_OUTPUT:
         free_s2c_job_output(&v->job_output);
+        break;
+    case KQ_S2C_ALLOC_QUEUE_LIST:
+        free_s2c_alloc_queue_list(&v->alloc_queue_list);
         break;
     default:
         break;
@@ -4585,6 +5856,10 @@ int kq_s2c_copy(kq_s2c *dst, const kq_s2c *src)
         break;
     case KQ_S2C_JOB_OUTPUT:
         if (copy_s2c_job_output(&dst->job_output, &src->job_output) < 0)
+            goto fail;
+        break;
+    case KQ_S2C_ALLOC_QUEUE_LIST:
+        if (copy_s2c_alloc_queue_list(&dst->alloc_queue_list, &src->alloc_queue_list) < 0)
             goto fail;
         break;
     default:
@@ -4665,6 +5940,11 @@ static void enc_s2c(kq_buf *out, const kq_s2c *v, unsigned level)
         enc_s2c_job_output(out, &v->job_output, level);
         kq_buf_putc(out, '}');
         break;
+    case KQ_S2C_ALLOC_QUEUE_LIST:
+        kq_buf_append(out, "{\"AllocQueueList\":", 18);
+        enc_s2c_alloc_queue_list(out, &v->alloc_queue_list, level);
+        kq_buf_putc(out, '}');
+        break;
     }
 }
 
@@ -4674,7 +5954,7 @@ static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
     int tag, rc;
 
     memset(out, 0, sizeof *out);
-    rc = kq_dec_variant(d, j, "ServerToClientMessage", s2c_names, 14, &tag, &payload);
+    rc = kq_dec_variant(d, j, "ServerToClientMessage", s2c_names, 15, &tag, &payload);
     if (rc < 0)
         return rc;
     out->tag = (kq_s2c_tag)tag;
@@ -4723,6 +6003,9 @@ static int dec_s2c(kq_dec *d, cJSON *j, kq_s2c *out)
         break;
     case KQ_S2C_JOB_OUTPUT:
         rc = dec_s2c_job_output(d, payload, &out->job_output);
+        break;
+    case KQ_S2C_ALLOC_QUEUE_LIST:
+        rc = dec_s2c_alloc_queue_list(d, payload, &out->alloc_queue_list);
         break;
     }
     if (rc < 0) {
@@ -5989,6 +7272,106 @@ static int ops_load_info_decode(const char *json, size_t len, void *out, kq_erro
     return kq_load_info_decode(json, len, out, err);
 }
 
+static void ops_worker_lifetime_init(void *v)
+{
+    kq_worker_lifetime_init(v);
+}
+
+static void ops_worker_lifetime_free(void *v)
+{
+    kq_worker_lifetime_free(v);
+}
+
+static int ops_worker_lifetime_encode(const void *v, kq_buf *out)
+{
+    return kq_worker_lifetime_encode(v, out);
+}
+
+static int ops_worker_lifetime_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_worker_lifetime_encode_at(v, level, out);
+}
+
+static int ops_worker_lifetime_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_worker_lifetime_decode(json, len, out, err);
+}
+
+static void ops_allocation_init(void *v)
+{
+    kq_allocation_init(v);
+}
+
+static void ops_allocation_free(void *v)
+{
+    kq_allocation_free(v);
+}
+
+static int ops_allocation_encode(const void *v, kq_buf *out)
+{
+    return kq_allocation_encode(v, out);
+}
+
+static int ops_allocation_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_allocation_encode_at(v, level, out);
+}
+
+static int ops_allocation_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_allocation_decode(json, len, out, err);
+}
+
+static void ops_alloc_event_init(void *v)
+{
+    kq_alloc_event_init(v);
+}
+
+static void ops_alloc_event_free(void *v)
+{
+    kq_alloc_event_free(v);
+}
+
+static int ops_alloc_event_encode(const void *v, kq_buf *out)
+{
+    return kq_alloc_event_encode(v, out);
+}
+
+static int ops_alloc_event_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_alloc_event_encode_at(v, level, out);
+}
+
+static int ops_alloc_event_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_alloc_event_decode(json, len, out, err);
+}
+
+static void ops_alloc_queue_init(void *v)
+{
+    kq_alloc_queue_init(v);
+}
+
+static void ops_alloc_queue_free(void *v)
+{
+    kq_alloc_queue_free(v);
+}
+
+static int ops_alloc_queue_encode(const void *v, kq_buf *out)
+{
+    return kq_alloc_queue_encode(v, out);
+}
+
+static int ops_alloc_queue_encode_at(const void *v, unsigned level, kq_buf *out)
+{
+    return kq_alloc_queue_encode_at(v, level, out);
+}
+
+static int ops_alloc_queue_decode(const char *json, size_t len, void *out, kq_error *err)
+{
+    return kq_alloc_queue_decode(json, len, out, err);
+}
+
 static void ops_system_info_init(void *v)
 {
     kq_system_info_init(v);
@@ -6206,6 +7589,14 @@ const kq_type_ops kq_protocol_types[] = {
      ops_job_info_encode, ops_job_info_encode_at, ops_job_info_decode},
     {"LoadInfo", sizeof(kq_load_info), ops_load_info_init, ops_load_info_free,
      ops_load_info_encode, ops_load_info_encode_at, ops_load_info_decode},
+    {"WorkerLifetime", sizeof(kq_worker_lifetime), ops_worker_lifetime_init, ops_worker_lifetime_free,
+     ops_worker_lifetime_encode, ops_worker_lifetime_encode_at, ops_worker_lifetime_decode},
+    {"Allocation", sizeof(kq_allocation), ops_allocation_init, ops_allocation_free,
+     ops_allocation_encode, ops_allocation_encode_at, ops_allocation_decode},
+    {"AllocEvent", sizeof(kq_alloc_event), ops_alloc_event_init, ops_alloc_event_free,
+     ops_alloc_event_encode, ops_alloc_event_encode_at, ops_alloc_event_decode},
+    {"AllocQueue", sizeof(kq_alloc_queue), ops_alloc_queue_init, ops_alloc_queue_free,
+     ops_alloc_queue_encode, ops_alloc_queue_encode_at, ops_alloc_queue_decode},
     {"SystemInfo", sizeof(kq_system_info), ops_system_info_init, ops_system_info_free,
      ops_system_info_encode, ops_system_info_encode_at, ops_system_info_decode},
     {"WorkerInfo", sizeof(kq_worker_info), ops_worker_info_init, ops_worker_info_free,
@@ -6224,7 +7615,7 @@ const kq_type_ops kq_protocol_types[] = {
      ops_s2w_encode, ops_s2w_encode_at, ops_s2w_decode},
 };
 
-const size_t kq_protocol_type_count = 16;
+const size_t kq_protocol_type_count = 20;
 
 const kq_type_ops *kq_protocol_type(const char *name)
 {

@@ -47,7 +47,7 @@
 /* The highest Kueue-C extension level this code speaks (0: the original
  * protocol only). */
 #define KQ_PROTOCOL_EXTENSION_LEVEL 1
-/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput). */
+/* Extension 1 (Kueue-C 0.20.0): Level negotiation between worker and server; reports acknowledged once stored (ReportStored); the server's state id; jobs given back by a worker that shuts down (RequeueJob, JobInfo.note); drained workers (DrainWorker, WorkerInfo.drained); workflows: dependencies, priorities, time limits, retries, arrays and names (JobInfo.workflow, SubmitJob, SetJobPriority, ListJobsMatching, RemoveArray); why a job waits and the submitter's environment (JobInfo.wait_reason, queue_anyway, environment); live output of running jobs (HelloFromWorker.output_limit, AuthChallenge.output_keep, OutputChunk, WatchOutput, FollowJob, JobOutput); workers in batch-system allocations requested by the server (SystemInfo.lifetime, HelloFromWorker.allocation, WorkerInfo.allocation, AddAllocQueue, ListAllocQueues, RemoveAllocQueue, AllocQueueList). */
 
 /* The Kueue-C release ("0.20.0") that introduced extension level `level`
  * (1 to KQ_PROTOCOL_EXTENSION_LEVEL), or NULL. */
@@ -290,6 +290,115 @@ KQ_NODISCARD int kq_load_info_decode(const char *json, size_t len, kq_load_info 
 KQ_NODISCARD int kq_load_info_decode_framed(const char *json, size_t len, kq_load_info *out,
                                 kq_error *err);
 
+/* WorkerLifetime: Kueue-C: how much longer a worker with an end (its allocation's) takes jobs, as of its report. */
+typedef struct kq_worker_lifetime {
+    uint64_t seconds_left; /* Until it stops taking jobs: its end less what a job's end needs (the kill grace and the report).  A job with a time limit is offered to it only if the limit fits in what is left. */
+    uint64_t no_limit_seconds_left; /* Until it stops taking jobs without a time limit (seconds_left less the worker's margin); 0 once it takes none. */
+} kq_worker_lifetime;
+
+void kq_worker_lifetime_init(kq_worker_lifetime *v);
+void kq_worker_lifetime_free(kq_worker_lifetime *v);
+KQ_NODISCARD int kq_worker_lifetime_copy(kq_worker_lifetime *dst, const kq_worker_lifetime *src);
+int kq_worker_lifetime_encode(const kq_worker_lifetime *v, kq_buf *out);
+KQ_NODISCARD int kq_worker_lifetime_encode_at(const kq_worker_lifetime *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_worker_lifetime_decode(const char *json, size_t len, kq_worker_lifetime *out, kq_error *err);
+KQ_NODISCARD int kq_worker_lifetime_decode_framed(const char *json, size_t len, kq_worker_lifetime *out,
+                                kq_error *err);
+
+/* Allocation: Kueue-C: one allocation an allocation queue asked the batch system for, as long as it has not ended. */
+typedef struct kq_allocation {
+    uint64_t alloc_id; /* Its number in the queue (1, 2, ...); with the queue's, it names the allocation to its workers. */
+    kq_str state; /* submitting (sbatch runs), queued (waits in the batch system), running, or ending (canceled, waiting for the batch system to say it ended). */
+    kq_time submitted; /* When it was submitted. */
+    uint64_t workers; /* Its workers connected now. */
+    uint64_t connections; /* Its workers' connections so far (reconnects count). */
+    kq_str batch_id; /* The batch system's id of it (Slurm's job id); absent while submitting. */
+    bool has_started;
+    kq_time started; /* When it started running, as the server saw it. */
+    kq_str reason; /* Why it waits, as the batch system says (Slurm's reason: Priority, Resources, ...). */
+} kq_allocation;
+
+void kq_allocation_init(kq_allocation *v);
+void kq_allocation_free(kq_allocation *v);
+KQ_NODISCARD int kq_allocation_copy(kq_allocation *dst, const kq_allocation *src);
+int kq_allocation_encode(const kq_allocation *v, kq_buf *out);
+KQ_NODISCARD int kq_allocation_encode_at(const kq_allocation *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_allocation_decode(const char *json, size_t len, kq_allocation *out, kq_error *err);
+KQ_NODISCARD int kq_allocation_decode_framed(const char *json, size_t len, kq_allocation *out,
+                                kq_error *err);
+
+typedef struct kq_allocation_list {
+    size_t len;
+    kq_allocation *items;
+} kq_allocation_list;
+
+void kq_allocation_list_free(kq_allocation_list *l);
+
+/* AllocEvent: Kueue-C: something that happened to an allocation queue or one of its allocations. */
+typedef struct kq_alloc_event {
+    kq_time time; /* When (server clock). */
+    kq_str kind; /* added (the queue), submitted, submit-failed, started, connected (a worker), ended, failed, canceled, lost (a submission cut short by the server's stop), stopped (the queue). */
+    kq_str text; /* What happened, for people: the batch system's id, or its error or reason. */
+    bool has_alloc_id;
+    uint64_t alloc_id; /* The allocation; absent for the queue itself. */
+} kq_alloc_event;
+
+void kq_alloc_event_init(kq_alloc_event *v);
+void kq_alloc_event_free(kq_alloc_event *v);
+KQ_NODISCARD int kq_alloc_event_copy(kq_alloc_event *dst, const kq_alloc_event *src);
+int kq_alloc_event_encode(const kq_alloc_event *v, kq_buf *out);
+KQ_NODISCARD int kq_alloc_event_encode_at(const kq_alloc_event *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_alloc_event_decode(const char *json, size_t len, kq_alloc_event *out, kq_error *err);
+KQ_NODISCARD int kq_alloc_event_decode_framed(const char *json, size_t len, kq_alloc_event *out,
+                                kq_error *err);
+
+typedef struct kq_alloc_event_list {
+    size_t len;
+    kq_alloc_event *items;
+} kq_alloc_event_list;
+
+void kq_alloc_event_list_free(kq_alloc_event_list *l);
+
+/* AllocQueue: Kueue-C: an allocation queue: while jobs wait that no connected worker can take, the server submits allocations of this shape to the batch system, each starting workers that connect back, up to max_workers at a time. */
+typedef struct kq_alloc_queue {
+    uint64_t queue_id; /* Set by the server. */
+    kq_str backend; /* The batch system: slurm. */
+    uint64_t max_workers; /* Workers queued or running at most (at least 1). */
+    uint64_t workers_per_alloc; /* Workers (nodes) per allocation (at least 1). */
+    uint64_t time_limit_seconds; /* Each allocation's time limit; its workers take only jobs that fit in what is left. */
+    uint64_t idle_exit_seconds; /* A worker of the queue exits when it had no job this long. */
+    uint64_t max_failures; /* Failures in a row (a submission refused, an allocation failed or never connected) after which the queue stops submitting. */
+    uint64_t connect_timeout_seconds; /* An allocation running this long without a worker connected is canceled (and counts as a failure). */
+    kq_str server_address; /* HOST:PORT the workers connect to. */
+    kq_str worker_program; /* The kueue_worker the allocations run. */
+    kq_str worker_config; /* The configuration file the workers read (it holds the secret, which is never on a command line). */
+    kq_str_list backend_args; /* Further arguments of each submission (sbatch's, e.g. --partition=short). */
+    uint64_t failures; /* Set by the server: failures in a row so far. */
+    kq_allocation_list allocations; /* Set by the server: its allocations that have not ended. */
+    kq_str stopped; /* Set by the server: why the queue stopped submitting; absent while it submits. */
+    bool has_margin_seconds;
+    uint64_t margin_seconds; /* The workers take jobs without a time limit while more than this is left (kueue_worker --margin); absent: the worker's default, a quarter of the time limit, at most 10 minutes. */
+    bool has_events;
+    kq_alloc_event_list events; /* Set by the server when asked: what happened, oldest first (the latest 200). */
+    kq_str script; /* Set by the server when asked (dry-run): the submission command and batch script of its next allocation. */
+} kq_alloc_queue;
+
+void kq_alloc_queue_init(kq_alloc_queue *v);
+void kq_alloc_queue_free(kq_alloc_queue *v);
+KQ_NODISCARD int kq_alloc_queue_copy(kq_alloc_queue *dst, const kq_alloc_queue *src);
+int kq_alloc_queue_encode(const kq_alloc_queue *v, kq_buf *out);
+KQ_NODISCARD int kq_alloc_queue_encode_at(const kq_alloc_queue *v, unsigned level, kq_buf *out);
+KQ_NODISCARD int kq_alloc_queue_decode(const char *json, size_t len, kq_alloc_queue *out, kq_error *err);
+KQ_NODISCARD int kq_alloc_queue_decode_framed(const char *json, size_t len, kq_alloc_queue *out,
+                                kq_error *err);
+
+typedef struct kq_alloc_queue_list {
+    size_t len;
+    kq_alloc_queue *items;
+} kq_alloc_queue_list;
+
+void kq_alloc_queue_list_free(kq_alloc_queue_list *l);
+
 /* SystemInfo: What a worker reports about its machine. */
 typedef struct kq_system_info {
     kq_str kernel; /* Kernel release (uname -r). */
@@ -298,6 +407,8 @@ typedef struct kq_system_info {
     uint64_t cpu_frequency; /* Mean CPU frequency in MHz. */
     uint64_t total_ram_mb; /* Total memory in MiB (cgroup limit honoured). */
     kq_load_info load_info; /* Load averages. */
+    bool has_lifetime;
+    kq_worker_lifetime lifetime; /* Kueue-C (allocations): how much longer the worker takes jobs, when it has an end (it runs in an allocation); absent otherwise. */
 } kq_system_info;
 
 void kq_system_info_init(kq_system_info *v);
@@ -321,6 +432,7 @@ typedef struct kq_worker_info {
     kq_resources free_resources; /* Last UpdateResources. */
     bool has_drained;
     bool drained; /* Kueue-C: true while the worker is drained (kueue drain): no new jobs, its running ones finish; absent otherwise. */
+    kq_str allocation; /* Kueue-C (allocations): the allocation queue and allocation the worker runs in, as the server recognised it (queue 1, allocation 7, Slurm job 4711); absent for other workers. */
 } kq_worker_info;
 
 void kq_worker_info_init(kq_worker_info *v);
@@ -367,6 +479,7 @@ typedef struct kq_hello_hello_from_worker {
     uint64_t extension_level; /* Kueue-C: the highest extension level the worker speaks; absent from the original. */
     bool has_output_limit;
     uint64_t output_limit; /* Kueue-C: the worker's output_limit_bytes: the live output of a job's stream (OutputChunk) ends within it (3 bytes of text per byte at most, once repaired, and the truncation note). */
+    kq_str allocation; /* Kueue-C (allocations): the allocation the worker runs in (KUEUE_ALLOCATION, set by the batch script a server submitted), so that the server knows it as one of its own. */
 } kq_hello_hello_from_worker;
 
 typedef struct kq_hello {
@@ -410,6 +523,9 @@ typedef enum kq_c2s_tag {
     KQ_C2S_LIST_JOBS_MATCHING, /* ListJobsMatching: Kueue-C: ListJobs of the jobs that match the filters (an original server would ignore a filter field and list everything); answered with a JobList whose counters cover the matching jobs. */
     KQ_C2S_REMOVE_ARRAY, /* RemoveArray: Kueue-C: cancel every job of an array that has not ended, killing running ones if kill is set (needs auth); answered with RequestResponse. */
     KQ_C2S_FOLLOW_JOB, /* FollowJob: Kueue-C: the job now (JobUpdated), then its output as it is written (JobOutput, the first with the last of what it wrote so far) and each change of it (JobUpdated), until a JobOutput with done; RequestResponse if the job is unknown.  Needs no auth.  The original closes the connection instead. */
+    KQ_C2S_ADD_ALLOC_QUEUE, /* AddAllocQueue: Kueue-C: declare an allocation queue (needs auth); answered with AllocQueueList holding it, with its id, or RequestResponse with the reason it was refused. */
+    KQ_C2S_LIST_ALLOC_QUEUES, /* ListAllocQueues: Kueue-C: the allocation queues (or one); answered with AllocQueueList, or RequestResponse when the queue does not exist. */
+    KQ_C2S_REMOVE_ALLOC_QUEUE, /* RemoveAllocQueue: Kueue-C: remove an allocation queue (needs auth): its allocations still waiting are canceled, running ones too if cancel is set (their jobs go back to the queue), else their workers exit once idle.  Answered with RequestResponse. */
 } kq_c2s_tag;
 
 /* ClientToServerMessage::ListJobs: Counters and the most recent jobs of the selected kinds (all kinds if none is set). */
@@ -495,6 +611,25 @@ typedef struct kq_c2s_follow_job {
     bool want_stderr; /* Send its stderr. */
 } kq_c2s_follow_job;
 
+/* ClientToServerMessage::AddAllocQueue: Kueue-C: declare an allocation queue (needs auth); answered with AllocQueueList holding it, with its id, or RequestResponse with the reason it was refused. */
+typedef struct kq_c2s_add_alloc_queue {
+    kq_alloc_queue queue; /* The queue; the server sets the fields marked so. */
+} kq_c2s_add_alloc_queue;
+
+/* ClientToServerMessage::ListAllocQueues: Kueue-C: the allocation queues (or one); answered with AllocQueueList, or RequestResponse when the queue does not exist. */
+typedef struct kq_c2s_list_alloc_queues {
+    bool has_queue_id;
+    uint64_t queue_id; /* Only this queue; null for all. */
+    bool events; /* With the queue's events. */
+    bool script; /* With the submission its next allocation would be (dry-run). */
+} kq_c2s_list_alloc_queues;
+
+/* ClientToServerMessage::RemoveAllocQueue: Kueue-C: remove an allocation queue (needs auth): its allocations still waiting are canceled, running ones too if cancel is set (their jobs go back to the queue), else their workers exit once idle.  Answered with RequestResponse. */
+typedef struct kq_c2s_remove_alloc_queue {
+    uint64_t queue_id; /* The queue. */
+    bool cancel; /* Cancel its running allocations too. */
+} kq_c2s_remove_alloc_queue;
+
 typedef struct kq_c2s {
     kq_c2s_tag tag;
     union {
@@ -512,6 +647,9 @@ typedef struct kq_c2s {
         kq_c2s_list_jobs_matching list_jobs_matching;
         kq_c2s_remove_array remove_array;
         kq_c2s_follow_job follow_job;
+        kq_c2s_add_alloc_queue add_alloc_queue;
+        kq_c2s_list_alloc_queues list_alloc_queues;
+        kq_c2s_remove_alloc_queue remove_alloc_queue;
     };
 } kq_c2s;
 
@@ -545,6 +683,7 @@ typedef enum kq_s2c_tag {
     KQ_S2C_REQUEST_RESPONSE, /* RequestResponse: Outcome of a request that has no other answer. */
     KQ_S2C_BYE, /* Bye: The server shuts down. */
     KQ_S2C_JOB_OUTPUT, /* JobOutput: Kueue-C: output of a job the client follows (FollowJob): nothing promised durable, except with done. */
+    KQ_S2C_ALLOC_QUEUE_LIST, /* AllocQueueList: Kueue-C (allocations): answer to AddAllocQueue and ListAllocQueues. */
 } kq_s2c_tag;
 
 /* ServerToClientMessage::AuthChallenge: A challenge to answer with AuthResponse. */
@@ -603,6 +742,11 @@ typedef struct kq_s2c_job_output {
     bool done; /* The job ended and this is the end of its output (the last of its final output): nothing more comes for it. */
 } kq_s2c_job_output;
 
+/* ServerToClientMessage::AllocQueueList: Kueue-C (allocations): answer to AddAllocQueue and ListAllocQueues. */
+typedef struct kq_s2c_alloc_queue_list {
+    kq_alloc_queue_list queues; /* The queues, by id. */
+} kq_s2c_alloc_queue_list;
+
 typedef struct kq_s2c {
     kq_s2c_tag tag;
     union {
@@ -618,6 +762,7 @@ typedef struct kq_s2c {
         kq_s2c_resource_list resource_list;
         kq_s2c_request_response request_response;
         kq_s2c_job_output job_output;
+        kq_s2c_alloc_queue_list alloc_queue_list;
     };
 } kq_s2c;
 

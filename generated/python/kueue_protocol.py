@@ -798,6 +798,110 @@ _TYPES["LoadInfo"] = LoadInfo
 
 
 @dataclasses.dataclass
+class WorkerLifetime(_Struct):
+    """Kueue-C: how much longer a worker with an end (its allocation's) takes jobs, as of its report."""
+
+    seconds_left: int = 0
+    no_limit_seconds_left: int = 0
+    _kq_fields: ClassVar[tuple] = (
+        ("seconds_left", ("u64",), 0),
+        ("no_limit_seconds_left", ("u64",), 0),
+    )
+
+_TYPES["WorkerLifetime"] = WorkerLifetime
+
+
+@dataclasses.dataclass
+class Allocation(_Struct):
+    """Kueue-C: one allocation an allocation queue asked the batch system for, as long as it has not ended."""
+
+    alloc_id: int = 0
+    state: str = ""
+    submitted: Timestamp = dataclasses.field(default_factory=Timestamp)
+    workers: int = 0
+    connections: int = 0
+    batch_id: Optional[str] = None
+    started: Optional[Timestamp] = None
+    reason: Optional[str] = None
+    _kq_fields: ClassVar[tuple] = (
+        ("alloc_id", ("u64",), 0),
+        ("state", ("str", LIMITS['name']), 0),
+        ("submitted", ("time",), 0),
+        ("workers", ("u64",), 0),
+        ("connections", ("u64",), 0),
+        ("batch_id", ("opt", ("str", LIMITS['name'])), 1),
+        ("started", ("opt", ("time",)), 1),
+        ("reason", ("opt", ("str", 1024)), 1),
+    )
+
+_TYPES["Allocation"] = Allocation
+
+
+@dataclasses.dataclass
+class AllocEvent(_Struct):
+    """Kueue-C: something that happened to an allocation queue or one of its allocations."""
+
+    time: Timestamp = dataclasses.field(default_factory=Timestamp)
+    kind: str = ""
+    text: str = ""
+    alloc_id: Optional[int] = None
+    _kq_fields: ClassVar[tuple] = (
+        ("time", ("time",), 0),
+        ("kind", ("str", LIMITS['name']), 0),
+        ("text", ("str", 4096), 0),
+        ("alloc_id", ("opt", ("u64",)), 1),
+    )
+
+_TYPES["AllocEvent"] = AllocEvent
+
+
+@dataclasses.dataclass
+class AllocQueue(_Struct):
+    """Kueue-C: an allocation queue: while jobs wait that no connected worker can take, the server submits allocations of this shape to the batch system, each starting workers that connect back, up to max_workers at a time."""
+
+    queue_id: int = 0
+    backend: str = ""
+    max_workers: int = 0
+    workers_per_alloc: int = 0
+    time_limit_seconds: int = 0
+    idle_exit_seconds: int = 0
+    max_failures: int = 0
+    connect_timeout_seconds: int = 0
+    server_address: str = ""
+    worker_program: str = ""
+    worker_config: str = ""
+    backend_args: List[str] = dataclasses.field(default_factory=list)
+    failures: int = 0
+    allocations: List["Allocation"] = dataclasses.field(default_factory=list)
+    stopped: Optional[str] = None
+    margin_seconds: Optional[int] = None
+    events: Optional[List["AllocEvent"]] = None
+    script: Optional[str] = None
+    _kq_fields: ClassVar[tuple] = (
+        ("queue_id", ("u64",), 0),
+        ("backend", ("str", LIMITS['name']), 0),
+        ("max_workers", ("u64",), 0),
+        ("workers_per_alloc", ("u64",), 0),
+        ("time_limit_seconds", ("u64",), 0),
+        ("idle_exit_seconds", ("u64",), 0),
+        ("max_failures", ("u64",), 0),
+        ("connect_timeout_seconds", ("u64",), 0),
+        ("server_address", ("str", 1024), 0),
+        ("worker_program", ("str", LIMITS['path']), 0),
+        ("worker_config", ("str", LIMITS['path']), 0),
+        ("backend_args", ("list", ("str", 4096), 256), 0),
+        ("failures", ("u64",), 0),
+        ("allocations", ("list", ("ref", "Allocation"), 100000), 0),
+        ("stopped", ("opt", ("str", 4096)), 1),
+        ("margin_seconds", ("opt", ("u64",)), 1),
+        ("events", ("opt", ("list", ("ref", "AllocEvent"), 100000)), 1),
+        ("script", ("opt", ("str", 1048576)), 1),
+    )
+
+_TYPES["AllocQueue"] = AllocQueue
+
+
+@dataclasses.dataclass
 class SystemInfo(_Struct):
     """What a worker reports about its machine."""
 
@@ -807,6 +911,7 @@ class SystemInfo(_Struct):
     cpu_frequency: int = 0
     total_ram_mb: int = 0
     load_info: "LoadInfo" = dataclasses.field(default_factory=lambda: LoadInfo())
+    lifetime: Optional["WorkerLifetime"] = None
     _kq_fields: ClassVar[tuple] = (
         ("kernel", ("str", 1024), 0),
         ("distribution", ("str", 1024), 0),
@@ -814,6 +919,7 @@ class SystemInfo(_Struct):
         ("cpu_frequency", ("u64",), 0),
         ("total_ram_mb", ("u64",), 0),
         ("load_info", ("ref", "LoadInfo"), 0),
+        ("lifetime", ("opt", ("ref", "WorkerLifetime")), 1),
     )
 
 _TYPES["SystemInfo"] = SystemInfo
@@ -832,6 +938,7 @@ class WorkerInfo(_Struct):
     jobs_running: Set[int] = dataclasses.field(default_factory=set)
     free_resources: "Resources" = dataclasses.field(default_factory=lambda: Resources())
     drained: Optional[bool] = None
+    allocation: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
         ("worker_id", ("u64",), 0),
         ("worker_name", ("str", LIMITS['name']), 0),
@@ -842,6 +949,7 @@ class WorkerInfo(_Struct):
         ("jobs_running", ("set", LIMITS['jobs']), 0),
         ("free_resources", ("ref", "Resources"), 0),
         ("drained", ("opt", ("bool",)), 1),
+        ("allocation", ("opt", ("str", 1024)), 1),
     )
 
 _TYPES["WorkerInfo"] = WorkerInfo
@@ -884,10 +992,12 @@ class _HelloMessage_HelloFromWorker(HelloMessage):
     worker_name: str = ""
     extension_level: Optional[int] = None
     output_limit: Optional[int] = None
+    allocation: Optional[str] = None
     _kq_fields: ClassVar[tuple] = (
         ("worker_name", ("str", LIMITS['name']), 0),
         ("extension_level", ("opt", ("u64",)), 1),
         ("output_limit", ("opt", ("u64",)), 1),
+        ("allocation", ("opt", ("str", 128)), 1),
     )
 
 
@@ -1165,6 +1275,54 @@ class _ClientToServerMessage_FollowJob(ClientToServerMessage):
 
 
 
+@dataclasses.dataclass
+class _ClientToServerMessage_AddAllocQueue(ClientToServerMessage):
+    """Kueue-C: declare an allocation queue (needs auth); answered with AllocQueueList holding it, with its id, or RequestResponse with the reason it was refused."""
+
+    _kq_variant: ClassVar[str] = "AddAllocQueue"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    queue: "AllocQueue" = dataclasses.field(default_factory=lambda: AllocQueue())
+    _kq_fields: ClassVar[tuple] = (
+        ("queue", ("ref", "AllocQueue"), 0),
+    )
+
+
+
+@dataclasses.dataclass
+class _ClientToServerMessage_ListAllocQueues(ClientToServerMessage):
+    """Kueue-C: the allocation queues (or one); answered with AllocQueueList, or RequestResponse when the queue does not exist."""
+
+    _kq_variant: ClassVar[str] = "ListAllocQueues"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    queue_id: Optional[int] = None
+    events: bool = False
+    script: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("queue_id", ("opt", ("u64",)), 0),
+        ("events", ("bool",), 0),
+        ("script", ("bool",), 0),
+    )
+
+
+
+@dataclasses.dataclass
+class _ClientToServerMessage_RemoveAllocQueue(ClientToServerMessage):
+    """Kueue-C: remove an allocation queue (needs auth): its allocations still waiting are canceled, running ones too if cancel is set (their jobs go back to the queue), else their workers exit once idle.  Answered with RequestResponse."""
+
+    _kq_variant: ClassVar[str] = "RemoveAllocQueue"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    queue_id: int = 0
+    cancel: bool = False
+    _kq_fields: ClassVar[tuple] = (
+        ("queue_id", ("u64",), 0),
+        ("cancel", ("bool",), 0),
+    )
+
+
+
 ClientToServerMessage.AuthRequest = _ClientToServerMessage_AuthRequest
 _ClientToServerMessage_AuthRequest.__qualname__ = "ClientToServerMessage.AuthRequest"
 ClientToServerMessage.AuthResponse = _ClientToServerMessage_AuthResponse
@@ -1201,6 +1359,12 @@ ClientToServerMessage.RemoveArray = _ClientToServerMessage_RemoveArray
 _ClientToServerMessage_RemoveArray.__qualname__ = "ClientToServerMessage.RemoveArray"
 ClientToServerMessage.FollowJob = _ClientToServerMessage_FollowJob
 _ClientToServerMessage_FollowJob.__qualname__ = "ClientToServerMessage.FollowJob"
+ClientToServerMessage.AddAllocQueue = _ClientToServerMessage_AddAllocQueue
+_ClientToServerMessage_AddAllocQueue.__qualname__ = "ClientToServerMessage.AddAllocQueue"
+ClientToServerMessage.ListAllocQueues = _ClientToServerMessage_ListAllocQueues
+_ClientToServerMessage_ListAllocQueues.__qualname__ = "ClientToServerMessage.ListAllocQueues"
+ClientToServerMessage.RemoveAllocQueue = _ClientToServerMessage_RemoveAllocQueue
+_ClientToServerMessage_RemoveAllocQueue.__qualname__ = "ClientToServerMessage.RemoveAllocQueue"
 ClientToServerMessage._kq_variants = {
     "AuthRequest": _ClientToServerMessage_AuthRequest,
     "AuthResponse": _ClientToServerMessage_AuthResponse,
@@ -1220,6 +1384,9 @@ ClientToServerMessage._kq_variants = {
     "ListJobsMatching": _ClientToServerMessage_ListJobsMatching,
     "RemoveArray": _ClientToServerMessage_RemoveArray,
     "FollowJob": _ClientToServerMessage_FollowJob,
+    "AddAllocQueue": _ClientToServerMessage_AddAllocQueue,
+    "ListAllocQueues": _ClientToServerMessage_ListAllocQueues,
+    "RemoveAllocQueue": _ClientToServerMessage_RemoveAllocQueue,
 }
 _TYPES["ClientToServerMessage"] = ClientToServerMessage
 
@@ -1422,6 +1589,20 @@ class _ServerToClientMessage_JobOutput(ServerToClientMessage):
 
 
 
+@dataclasses.dataclass
+class _ServerToClientMessage_AllocQueueList(ServerToClientMessage):
+    """Kueue-C (allocations): answer to AddAllocQueue and ListAllocQueues."""
+
+    _kq_variant: ClassVar[str] = "AllocQueueList"
+    _kq_form: ClassVar[str] = "struct"
+    _kq_extension: ClassVar[int] = 1
+    queues: List["AllocQueue"] = dataclasses.field(default_factory=list)
+    _kq_fields: ClassVar[tuple] = (
+        ("queues", ("list", ("ref", "AllocQueue"), 100000), 0),
+    )
+
+
+
 ServerToClientMessage.WelcomeClient = _ServerToClientMessage_WelcomeClient
 _ServerToClientMessage_WelcomeClient.__qualname__ = "ServerToClientMessage.WelcomeClient"
 ServerToClientMessage.AuthChallenge = _ServerToClientMessage_AuthChallenge
@@ -1450,6 +1631,8 @@ ServerToClientMessage.Bye = _ServerToClientMessage_Bye
 _ServerToClientMessage_Bye.__qualname__ = "ServerToClientMessage.Bye"
 ServerToClientMessage.JobOutput = _ServerToClientMessage_JobOutput
 _ServerToClientMessage_JobOutput.__qualname__ = "ServerToClientMessage.JobOutput"
+ServerToClientMessage.AllocQueueList = _ServerToClientMessage_AllocQueueList
+_ServerToClientMessage_AllocQueueList.__qualname__ = "ServerToClientMessage.AllocQueueList"
 ServerToClientMessage._kq_variants = {
     "WelcomeClient": _ServerToClientMessage_WelcomeClient,
     "AuthChallenge": _ServerToClientMessage_AuthChallenge,
@@ -1465,6 +1648,7 @@ ServerToClientMessage._kq_variants = {
     "RequestResponse": _ServerToClientMessage_RequestResponse,
     "Bye": _ServerToClientMessage_Bye,
     "JobOutput": _ServerToClientMessage_JobOutput,
+    "AllocQueueList": _ServerToClientMessage_AllocQueueList,
 }
 _TYPES["ServerToClientMessage"] = ServerToClientMessage
 

@@ -125,6 +125,49 @@ static const kq_cli_opt opt_wait_array = {
 static const kq_cli_opt opt_remove_array = {
     KQ_OPT_ARRAY_ID, 0, "array", "ID", KQ_ARG_U64, false,
     "Remove every job of this array that has not ended instead"};
+/* kueue alloc (allocation queues, kq_alloc_cmd.c). */
+static const kq_cli_opt opt_max_workers = {
+    KQ_OPT_MAX_WORKERS, 0, "max-workers", "N", KQ_ARG_U64, false,
+    "add: workers queued or running at most [default: 1]"};
+static const kq_cli_opt opt_workers_per_alloc = {
+    KQ_OPT_WORKERS_PER_ALLOC, 0, "workers-per-alloc", "N", KQ_ARG_U64, false,
+    "add: workers (nodes) per allocation [default: 1]"};
+static const kq_cli_opt opt_alloc_time_limit = {
+    KQ_OPT_TIME_LIMIT, 0, "time-limit", "DURATION", KQ_ARG_DURATION, false,
+    "add: each allocation's time limit (45m, 2h, 1d; at least 1m); its workers "
+    "take only jobs that fit in what is left (required)"};
+static const kq_cli_opt opt_idle_exit = {
+    KQ_OPT_IDLE_EXIT, 0, "idle-exit", "DURATION", KQ_ARG_DURATION, false,
+    "add: a worker exits, ending its allocation, once it had no job this long "
+    "[default: 5m]"};
+static const kq_cli_opt opt_margin = {
+    KQ_OPT_MARGIN, 0, "margin", "DURATION", KQ_ARG_DURATION, false,
+    "add: workers take jobs without a time limit while more than this is left "
+    "[default: a quarter of the time limit, at most 10m]"};
+static const kq_cli_opt opt_max_failures = {
+    KQ_OPT_MAX_FAILURES, 0, "max-failures", "N", KQ_ARG_U64, false,
+    "add: failures in a row (a submission refused, an allocation failed or "
+    "never connected) that stop the queue [default: 3]"};
+static const kq_cli_opt opt_connect_timeout = {
+    KQ_OPT_CONNECT_TIMEOUT, 0, "connect-timeout", "DURATION", KQ_ARG_DURATION, false,
+    "add: an allocation running this long without a worker connected is "
+    "canceled [default: 10m]"};
+static const kq_cli_opt opt_server = {
+    KQ_OPT_SERVER, 0, "server", "HOST:PORT", KQ_ARG_TEXT, false,
+    "add: where the workers connect [default: server_name:server_port of the "
+    "configuration]"};
+static const kq_cli_opt opt_worker_program = {
+    KQ_OPT_WORKER_PROGRAM, 0, "worker-program", "PATH", KQ_ARG_PATH, false,
+    "add: the kueue_worker the allocations run [default: the one installed "
+    "beside kueue, else kueue_worker from PATH]"};
+static const kq_cli_opt opt_worker_config = {
+    KQ_OPT_WORKER_CONFIG, 0, "worker-config", "PATH", KQ_ARG_PATH, false,
+    "add: the configuration file the workers read, on the nodes (it holds the "
+    "secret) [default: this configuration file]"};
+static const kq_cli_opt opt_cancel = {
+    KQ_OPT_CANCEL, 0, "cancel", NULL, KQ_ARG_FLAG, false,
+    "remove: also cancel the running allocations (their jobs go back to the "
+    "queue); without it their workers exit once idle"};
 static const kq_cli_opt opt_json = {
     KQ_OPT_JSON, 0, "json", NULL, KQ_ARG_FLAG, false,
     "Print the server's answer as one JSON protocol message instead of text"};
@@ -186,31 +229,42 @@ static const kq_cli_opt *const opts_follow[] = {&opt_lines, &opt_err_stream, &op
                                                 &opt_help, NULL};
 static const kq_cli_opt *const opts_log[] = {&opt_follow, &opt_lines, &opt_err_stream,
                                              &opt_both, &opt_help, NULL};
+static const kq_cli_opt *const opts_alloc[] = {
+    &opt_max_workers, &opt_workers_per_alloc, &opt_alloc_time_limit, &opt_idle_exit,
+    &opt_margin, &opt_max_failures, &opt_connect_timeout, &opt_server, &opt_worker_program,
+    &opt_worker_config, &opt_cancel, &opt_json, &opt_help, NULL};
 
 static const kq_cli_pos pos_cmdline[] = {
     {"COMMAND", KQ_ARG_CMDLINE, KQ_POS_TRAILING,
-     "The program to run (no shell), then its arguments, passed verbatim"}};
+     "The program to run (no shell), then its arguments, passed verbatim", NULL}};
 static const kq_cli_pos pos_file[] = {
     {"FILE", KQ_ARG_PATH, KQ_POS_OPTIONAL,
-     "One command line per job; standard input when absent or -"}};
+     "One command line per job; standard input when absent or -", NULL}};
 static const kq_cli_pos pos_job_id[] = {
-    {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"}};
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job", NULL}};
 static const kq_cli_pos pos_job_or_array[] = {
-    {"JOB_ID", KQ_ARG_U64, KQ_POS_OPTIONAL, "ID of the job (or --array ID)"}};
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_OPTIONAL, "ID of the job (or --array ID)", NULL}};
 static const kq_cli_pos pos_worker_id[] = {
-    {"WORKER_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the worker"}};
+    {"WORKER_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the worker", NULL}};
 static const kq_cli_pos pos_worker[] = {
-    {"WORKER", KQ_ARG_TEXT, KQ_POS_REQUIRED, "ID or name of the worker"}};
+    {"WORKER", KQ_ARG_TEXT, KQ_POS_REQUIRED, "ID or name of the worker", NULL}};
 static const kq_cli_pos pos_job_priority[] = {
-    {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job"},
+    {"JOB_ID", KQ_ARG_U64, KQ_POS_REQUIRED, "ID of the job", NULL},
     {"PRIORITY", KQ_ARG_I32, KQ_POS_REQUIRED,
-     "The new priority (-2147483648 to 2147483647; higher starts first)"}};
+     "The new priority (-2147483648 to 2147483647; higher starts first)", NULL}};
 static const kq_cli_pos pos_shell[] = {
     {"SHELL", KQ_ARG_SHELL, KQ_POS_REQUIRED,
-     "Shell to generate the script for"}};
+     "Shell to generate the script for", NULL}};
+static const kq_cli_pos pos_alloc[] = {
+    {"ACTION", KQ_ARG_TEXT, KQ_POS_REQUIRED,
+     "add, list, remove, events or dry-run", "add list remove events dry-run"},
+    {"ARG", KQ_ARG_TEXT, KQ_POS_OPTIONAL,
+     "add: the backend (slurm); remove, events, dry-run: the queue's ID", NULL},
+    {"BACKEND_ARGS", KQ_ARG_TEXT, KQ_POS_REST,
+     "add: arguments of every submission (sbatch's), after --", NULL}};
 static const kq_cli_pos pos_subcommand[] = {
     {"COMMAND", KQ_ARG_SUBCOMMAND, KQ_POS_OPTIONAL,
-     "Subcommand to describe"}};
+     "Subcommand to describe", NULL}};
 
 #define POS(a) a, sizeof(a) / sizeof *(a)
 
@@ -307,6 +361,20 @@ const kq_cli_cmd kq_cli_commands[] = {
      "default); once it ended, its final output.  With -f, the same as "
      "kueue follow.",
      opts_log, POS(pos_job_id), true},
+    {KQ_CMD_ALLOC, "alloc",
+     "Workers in Slurm allocations, on demand (allocation queues)",
+     "While jobs wait that no connected worker can take, the server submits "
+     "allocations of a queue to Slurm (sbatch), each running kueue_worker, "
+     "which connects back, takes the jobs that fit in the allocation's time, "
+     "and exits when idle.  Needs a Kueue-C server that can run sbatch.\n\n"
+     "  kueue alloc add slurm --max-workers 8 --time-limit 2h -- --partition=short\n"
+     "  kueue alloc list\n"
+     "  kueue alloc events ID       (submissions, starts, failures and Slurm's "
+     "reasons)\n"
+     "  kueue alloc dry-run ID      (the next submission and its batch script)\n"
+     "  kueue alloc remove ID [--cancel]\n\n"
+     "add prints the new queue's ID.",
+     opts_alloc, POS(pos_alloc), true},
     {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
      "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
      "save the output where your shell looks for completions.",
@@ -393,6 +461,9 @@ static void pos_label(char *buf, size_t n, const kq_cli_pos *p)
         break;
     case KQ_POS_TRAILING:
         snprintf(buf, n, "<%s> [ARGS]...", p->name);
+        break;
+    case KQ_POS_REST:
+        snprintf(buf, n, "[-- <%s>...]", p->name);
         break;
     }
 }
@@ -776,6 +847,14 @@ static int store(parser *p, const kq_cli_opt *o, const char *value)
     return KQ_CLI_RUN;
 }
 
+/* The command's KQ_POS_REST positional, or NULL. */
+static const kq_cli_pos *rest_pos(const kq_cli_cmd *cmd)
+{
+    return cmd && cmd->npos && cmd->pos[cmd->npos - 1].kind == KQ_POS_REST
+               ? &cmd->pos[cmd->npos - 1]
+               : NULL;
+}
+
 /* Parses the option word argv[i] (which starts with '-') and its value. */
 static int parse_option(parser *p, const kq_cli_opt *const *opts)
 {
@@ -789,10 +868,14 @@ static int parse_option(parser *p, const kq_cli_opt *const *opts)
 
         if (!o) {
             const char *tip = closest_option(opts, word + 2, len);
+            const kq_cli_pos *rest = rest_pos(p->cmd);
 
             if (tip)
                 return usage_error(p, "unexpected argument '%s' found\n\n  tip: a "
                                       "similar argument exists: '--%s'", word, tip);
+            if (rest)
+                return usage_error(p, "unexpected argument '%s' found\n\n  tip: "
+                                      "arguments for <%s> go after '--'", word, rest->name);
             return usage_error(p, "unexpected argument '%s' found", word);
         }
         opt_name(name, sizeof name, o);
@@ -838,7 +921,7 @@ static int parse_positional(parser *p, size_t n)
     const char *word = p->argv[p->i];
     const char *why;
 
-    if (pos->kind == KQ_POS_TRAILING) {
+    if (pos->kind == KQ_POS_TRAILING || pos->kind == KQ_POS_REST) {
         p->args->trailing = p->argv + p->i;
         p->args->ntrailing = (size_t)(p->argc - p->i);
         p->i = p->argc;
@@ -908,6 +991,9 @@ static int parse_subcommand(parser *p)
                 return rc;
             continue;
         }
+        if (npos < cmd->npos && cmd->pos[npos].kind == KQ_POS_REST && !options_done)
+            return usage_error(p, "unexpected argument '%s' found\n\n  tip: arguments for "
+                                  "<%s> go after '--'", word, cmd->pos[npos].name);
         if (npos >= cmd->npos)
             return usage_error(p, "unexpected argument '%s' found", word);
         if ((rc = parse_positional(p, npos++)) != KQ_CLI_RUN)
@@ -916,7 +1002,7 @@ static int parse_subcommand(parser *p)
     for (size_t n = npos; n < cmd->npos; n++) {
         char label[64];
 
-        if (cmd->pos[n].kind == KQ_POS_OPTIONAL)
+        if (cmd->pos[n].kind == KQ_POS_OPTIONAL || cmd->pos[n].kind == KQ_POS_REST)
             continue;
         pos_label(label, sizeof label, &cmd->pos[n]);
         return usage_error(p, "the following required arguments were not "
@@ -929,6 +1015,87 @@ static int parse_subcommand(parser *p)
 static bool has_index(const char *text)
 {
     return text && strstr(text, "{index}");
+}
+
+/* kueue alloc: the action, what it takes, and the values of add. */
+static int check_alloc(parser *p)
+{
+    static const kq_cli_opt *const add_only[] = {
+        &opt_max_workers, &opt_workers_per_alloc, &opt_alloc_time_limit, &opt_idle_exit,
+        &opt_margin, &opt_max_failures, &opt_connect_timeout, &opt_server,
+        &opt_worker_program, &opt_worker_config, NULL};
+    static const char *const actions[] = {"add", "list", "remove", "events", "dry-run", NULL};
+    const kq_cli_args *a = p->args;
+    const char *action = a->pos[0], *arg = a->pos[1], *why;
+    bool known = false, add;
+    char name[64];
+    uint64_t id;
+
+    for (const char *const *x = actions; *x; x++)
+        known |= strcmp(*x, action) == 0;
+    if (!known)
+        return usage_error(p, "invalid value '%s' for '<ACTION>'\n  [possible values: add, "
+                              "list, remove, events, dry-run]", action);
+    add = strcmp(action, "add") == 0;
+    for (const kq_cli_opt *const *o = add_only; *o && !add; o++) {
+        if (a->given[(*o)->id]) {
+            opt_name(name, sizeof name, *o);
+            return usage_error(p, "the argument '%s' is for 'alloc add' only", name);
+        }
+    }
+    if (a->given[KQ_OPT_CANCEL] && strcmp(action, "remove") != 0)
+        return usage_error(p, "the argument '--cancel' is for 'alloc remove' only");
+    if (a->ntrailing && !add)
+        return usage_error(p, "arguments after '--' (<BACKEND_ARGS>) are for 'alloc add' only");
+    if (strcmp(action, "list") == 0) {
+        if (arg)
+            return usage_error(p, "unexpected argument '%s' found ('alloc list' lists every "
+                                  "queue)", arg);
+        return KQ_CLI_RUN;
+    }
+    if (!add) {
+        if (!arg)
+            return usage_error(p, "the following required arguments were not provided:\n  "
+                                  "<ID> (the allocation queue's, as 'alloc list' shows)");
+        if (kq_cli_parse_u64(arg, &id, &why) < 0)
+            return usage_error(p, "invalid value '%s' for '<ID>': %s", arg, why);
+        p->args->pos_number[1] = id;
+        return KQ_CLI_RUN;
+    }
+    if (!arg)
+        return usage_error(p, "the following required arguments were not provided:\n  "
+                              "<BACKEND> (slurm)");
+    if (strcmp(arg, "slurm") != 0)
+        return usage_error(p, "invalid value '%s' for '<BACKEND>': unknown backend\n  "
+                              "[possible values: slurm]", arg);
+    if (!a->given[KQ_OPT_TIME_LIMIT])
+        return usage_error(p, "the following required arguments were not provided:\n  "
+                              "--time-limit <DURATION>");
+    if (a->number[KQ_OPT_TIME_LIMIT] < 60)
+        return usage_error(p, "invalid value '%s' for '--time-limit <DURATION>': an "
+                              "allocation's time limit must be at least 1m (Slurm counts "
+                              "minutes)", a->value[KQ_OPT_TIME_LIMIT]);
+    if (a->given[KQ_OPT_MAX_WORKERS] && a->number[KQ_OPT_MAX_WORKERS] == 0)
+        return usage_error(p, "invalid value '0' for '--max-workers <N>': at least 1");
+    if (a->given[KQ_OPT_WORKERS_PER_ALLOC] && a->number[KQ_OPT_WORKERS_PER_ALLOC] == 0)
+        return usage_error(p, "invalid value '0' for '--workers-per-alloc <N>': at least 1");
+    if (a->given[KQ_OPT_MAX_FAILURES] && a->number[KQ_OPT_MAX_FAILURES] == 0)
+        return usage_error(p, "invalid value '0' for '--max-failures <N>': at least 1");
+    if (a->given[KQ_OPT_WORKERS_PER_ALLOC] &&
+        a->number[KQ_OPT_WORKERS_PER_ALLOC] >
+            (a->given[KQ_OPT_MAX_WORKERS] ? a->number[KQ_OPT_MAX_WORKERS] : 1))
+        return usage_error(p, "'--workers-per-alloc <N>' (%s) is more than '--max-workers <N>' "
+                              "(%s)", a->value[KQ_OPT_WORKERS_PER_ALLOC],
+                           a->given[KQ_OPT_MAX_WORKERS] ? a->value[KQ_OPT_MAX_WORKERS] : "1");
+    if (a->given[KQ_OPT_SERVER]) {
+        const char *colon = strrchr(a->value[KQ_OPT_SERVER], ':');
+
+        if (!colon || colon == a->value[KQ_OPT_SERVER] || !colon[1] ||
+            kq_cli_parse_u64(colon + 1, &id, &why) < 0 || id == 0 || id > 65535)
+            return usage_error(p, "invalid value '%s' for '--server <HOST:PORT>': a host, ':' "
+                                  "and a port (1 to 65535)", a->value[KQ_OPT_SERVER]);
+    }
+    return KQ_CLI_RUN;
 }
 
 /* What the table cannot say: choices between options and positionals,
@@ -947,6 +1114,8 @@ static int check_combinations(parser *p)
             return usage_error(p, "{index} is replaced only in the jobs of an array: add "
                                   "'--array <RANGE>'");
         break;
+    case KQ_CMD_ALLOC:
+        return check_alloc(p);
     case KQ_CMD_WAIT_JOB:
     case KQ_CMD_REMOVE_JOB:
         if (!a->pos[0] && !a->given[KQ_OPT_ARRAY_ID])

@@ -38,6 +38,7 @@ typedef enum kq_cmd_id {
     KQ_CMD_RESTART,
     KQ_CMD_FOLLOW,
     KQ_CMD_LOG,
+    KQ_CMD_ALLOC,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;
@@ -74,6 +75,17 @@ typedef enum kq_opt_id {
     KQ_OPT_ARRAY_ID,
     KQ_OPT_NAME,
     KQ_OPT_NAME_PATTERN,
+    /* kueue alloc (issue 18). */
+    KQ_OPT_MAX_WORKERS,
+    KQ_OPT_WORKERS_PER_ALLOC,
+    KQ_OPT_IDLE_EXIT,
+    KQ_OPT_MAX_FAILURES,
+    KQ_OPT_CONNECT_TIMEOUT,
+    KQ_OPT_SERVER,
+    KQ_OPT_WORKER_PROGRAM,
+    KQ_OPT_WORKER_CONFIG,
+    KQ_OPT_CANCEL,
+    KQ_OPT_MARGIN,
     /* Issue 13 (a new user's first day). */
     KQ_OPT_QUEUE_ANYWAY,
     KQ_OPT_NO_ENV,
@@ -117,6 +129,8 @@ typedef enum kq_pos_kind {
     KQ_POS_REQUIRED,
     KQ_POS_OPTIONAL,
     KQ_POS_TRAILING, /* required; it and all following words, verbatim */
+    KQ_POS_REST,     /* the words after "--", verbatim (maybe none); a
+                        word before it is an error that says so */
 } kq_pos_kind;
 
 typedef struct kq_cli_pos {
@@ -124,9 +138,10 @@ typedef struct kq_cli_pos {
     kq_arg_type type;
     kq_pos_kind kind;
     const char *help;
+    const char *choices; /* "add list ...": the words completion offers; NULL */
 } kq_cli_pos;
 
-#define KQ_CLI_MAX_POS 2
+#define KQ_CLI_MAX_POS 3
 
 typedef struct kq_cli_cmd {
     kq_cmd_id id;
@@ -173,7 +188,7 @@ typedef struct kq_cli_args {
     const char *pos[KQ_CLI_MAX_POS];  /* positional values (NULL: absent) */
     uint64_t pos_number[KQ_CLI_MAX_POS];
     int64_t pos_signed[KQ_CLI_MAX_POS]; /* ... of a KQ_ARG_I32 positional */
-    char *const *trailing;            /* KQ_POS_TRAILING words */
+    char *const *trailing;            /* KQ_POS_TRAILING or KQ_POS_REST words */
     size_t ntrailing;
 } kq_cli_args;
 

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kq_alloc_cmd.h"
 #include "kq_batch.h"
 #include "kq_follow.h"
 #include "kq_jobspec.h"
@@ -735,6 +736,8 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
         break;
     case KQ_CMD_BATCH:
         return kq_batch_run(args, cfg, err);
+    case KQ_CMD_ALLOC:
+        return kq_alloc_cmd_run(args, cfg, err);
     case KQ_CMD_LIST_JOBS:
         rc = run_list_jobs(&c, err);
         break;

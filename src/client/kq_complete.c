@@ -96,6 +96,8 @@ static const char bash_engine[] =
     "        shell) COMPREPLY=($(compgen -W \"$_kueue_shells\" -- \"$cur\")) ;;\n"
     "        subcommand) COMPREPLY=($(compgen -W \"$_kueue_commands\" -- \"$cur\")) ;;\n"
     "        cmdline) COMPREPLY=($(compgen -c -- \"$cur\")) ;;\n"
+    "        words:*) kind=${1#words:}\n"
+    "                 COMPREPLY=($(compgen -W \"${kind//,/ }\" -- \"$cur\")) ;;\n"
     "    esac\n"
     "}\n"
     "\n"
@@ -184,8 +186,16 @@ static void bash_script(kq_buf *out)
         if (!c->npos)
             continue;
         kq_buf_printf(out, "        %s) echo", c->name);
-        for (size_t p = 0; p < c->npos; p++)
-            kq_buf_printf(out, " %s", kind_name(c->pos[p].type));
+        for (size_t p = 0; p < c->npos; p++) {
+            if (c->pos[p].choices) {
+                /* words:a,b,c: one word for the array of kinds. */
+                kq_buf_puts(out, " words:");
+                for (const char *w = c->pos[p].choices; *w; w++)
+                    kq_buf_putc(out, *w == ' ' ? ',' : *w);
+            } else {
+                kq_buf_printf(out, " %s", kind_name(c->pos[p].type));
+            }
+        }
         kq_buf_puts(out, " ;;\n");
     }
     kq_buf_puts(out, "    esac\n}\n\n");
@@ -268,12 +278,15 @@ static void zsh_pos_specs(kq_buf *out, const kq_cli_cmd *c)
         const kq_cli_pos *pos = &c->pos[p];
 
         kq_buf_puts(out, " \\\n                ");
-        if (pos->kind == KQ_POS_TRAILING)
+        if (pos->kind == KQ_POS_TRAILING || pos->kind == KQ_POS_REST)
             kq_buf_printf(out, "'*::%s:", pos->name);
         else
             kq_buf_printf(out, "'%zu:%s%s:", p + 1,
                           pos->kind == KQ_POS_OPTIONAL ? ":" : "", pos->name);
-        put_zsh_action(out, pos->type);
+        if (pos->choices)
+            kq_buf_printf(out, "(%s)", pos->choices);
+        else
+            put_zsh_action(out, pos->type);
         kq_buf_putc(out, '\'');
     }
 }
@@ -374,6 +387,10 @@ static void fish_positionals(kq_buf *out, const char *cond,
 {
     for (size_t p = 0; p < c->npos; p++) {
         kq_buf_printf(out, "complete -c kueue -n '%s'", cond);
+        if (c->pos[p].choices) {
+            kq_buf_printf(out, " -x -a '%s'\n", c->pos[p].choices);
+            continue;
+        }
         switch (c->pos[p].type) {
         case KQ_ARG_PATH:
             kq_buf_puts(out, " -F");

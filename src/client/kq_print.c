@@ -1045,6 +1045,15 @@ void kq_print_worker_details(kq_buf *out, const kq_worker_info *w,
     put_str_line(out, "name: ", &w->worker_name);
     if (w->has_drained && w->drained) /* Kueue-C's kueue drain */
         kq_buf_puts(out, "drained: no new jobs (kueue undrain ends it)\n");
+    if (w->allocation.ptr) /* Kueue-C's kueue alloc */
+        put_str_line(out, "allocation: ", &w->allocation);
+    if (si->has_lifetime) {
+        kq_buf_puts(out, "takes jobs for: ");
+        kq_duration_format(out, si->lifetime.seconds_left);
+        kq_buf_puts(out, " more (without a time limit: ");
+        kq_duration_format(out, si->lifetime.no_limit_seconds_left);
+        kq_buf_puts(out, "), as of its last update\n");
+    }
     put_date_line(out, "connected since: ", w->connected_since, o);
     kq_buf_putc(out, '\n');
 

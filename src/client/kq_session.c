@@ -101,7 +101,7 @@ static int read_some(kq_session *s, kq_error *err)
             kq_error_set(err, "out of memory reading from the server");
             return -ENOMEM;
         }
-        n = transport_recv(s, p, avail);
+        n = s->eof ? 0 : transport_recv(s, p, avail);
         if (n > 0) {
             kq_framer_commit(&s->in, (size_t)n);
             /* A short read drained the socket; TLS reads a record at a
@@ -111,6 +111,13 @@ static int read_some(kq_session *s, kq_error *err)
             continue;
         }
         if (n == 0) {
+            /* TLS reads on to the end of the stream in one go: messages
+             * that came with it are taken before the end is reported. */
+            if (!s->eof && kq_framer_buffered(&s->in)) {
+                s->eof = true;
+                return 0;
+            }
+            s->eof = true;
             kq_error_set(err, "%s%s",
                          kq_framer_partial(&s->in)
                              ? "the server closed the connection in the middle of a message"
@@ -139,8 +146,9 @@ static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
     struct pollfd pfd = {s->fd, POLLIN, 0};
     int timeout = -1, n, rc;
 
-    /* What OpenSSL holds never makes the socket readable. */
-    if (s->tls && kq_tls_pending(s->tls))
+    /* What OpenSSL holds never makes the socket readable; an end already
+     * read is reported now. */
+    if (s->eof || (s->tls && kq_tls_pending(s->tls)))
         return (rc = read_some(s, err)) < 0 ? rc : 1;
     if (s->out.len > 0 || (s->tls && kq_tls_wants(s->tls) == KQ_WRITABLE))
         pfd.events |= POLLOUT;

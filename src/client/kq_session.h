@@ -50,6 +50,7 @@ typedef struct kq_session {
     bool await_auth;    /* AuthAccepted comes before the next answer */
     char secret_file[256]; /* where the secret came from, for messages */
     bool speaks_ext;    /* the server answered an extension request */
+    bool eof;           /* the server's end of the stream was read */
 } kq_session;
 
 /*

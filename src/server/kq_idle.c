@@ -38,6 +38,8 @@ static void node_pull(kq_idle *x, size_t i)
     n->max.job_slots = max_u64(l->max.job_slots, r->max.job_slots);
     n->max.cpus = max_u64(l->max.cpus, r->max.cpus);
     n->max.ram_mb = max_u64(l->max.ram_mb, r->max.ram_mb);
+    for (int d = 0; d < KQ_IDLE_TIMES; d++)
+        n->until[d] = max_u64(l->until[d], r->until[d]);
 }
 
 static void leaf_set(kq_idle *x, size_t slot)
@@ -48,6 +50,8 @@ static void leaf_set(kq_idle *x, size_t slot)
     if (w && w->idle) {
         n->max = *w->free;
         n->count = 1;
+        for (int d = 0; d < KQ_IDLE_TIMES; d++)
+            n->until[d] = w->until ? w->until[d] : UINT64_MAX;
     } else {
         memset(n, 0, sizeof *n);
     }
@@ -138,6 +142,12 @@ bool kq_idle_bound(const kq_idle *x, kq_resources *max)
     return true;
 }
 
+void kq_idle_bound_until(const kq_idle *x, uint64_t until[KQ_IDLE_TIMES])
+{
+    for (int d = 0; d < KQ_IDLE_TIMES; d++)
+        until[d] = x->cap && x->node[1].count ? x->node[1].until[d] : 0;
+}
+
 size_t kq_idle_count(const kq_idle *x)
 {
     return x->cap ? x->node[1].count : 0;
@@ -180,6 +190,7 @@ double kq_idle_copies(const kq_resources *free, const kq_resources *need)
 typedef struct search {
     const kq_idle *x;
     const kq_resources *need;
+    const uint64_t *until;
     double inv[3];
     uint64_t job_id;
     kq_idle_worker *best;
@@ -194,6 +205,9 @@ static double node_bound(const search *s, size_t i)
 
     if (!n->count || !kq_resources_fit(s->need, &n->max))
         return -1;
+    for (int d = 0; d < KQ_IDLE_TIMES; d++)
+        if (s->until[d] > n->until[d])
+            return -1;
     return rank_of(&n->max, s->inv);
 }
 
@@ -240,7 +254,16 @@ static void visit(search *s, size_t i, size_t lo, size_t width, double bound)
 kq_idle_worker *kq_idle_best(const kq_idle *x, const kq_resources *need,
                              uint64_t job_id, bool *fits_some)
 {
-    search s = {.x = x, .need = need, .job_id = job_id};
+    static const uint64_t none[KQ_IDLE_TIMES];
+
+    return kq_idle_best_until(x, need, none, job_id, fits_some);
+}
+
+kq_idle_worker *kq_idle_best_until(const kq_idle *x, const kq_resources *need,
+                                   const uint64_t until[KQ_IDLE_TIMES], uint64_t job_id,
+                                   bool *fits_some)
+{
+    search s = {.x = x, .need = need, .until = until, .job_id = job_id};
     double root;
 
     *fits_some = false;

@@ -14,6 +14,11 @@
  * need <= free in every dimension (exactly, in integers; the fraction only
  * ranks).
  *
+ * Workers with an end (in an allocation, kq_alloc.c) also have a time
+ * horizon in two more dimensions, which never rank, only fit: until when
+ * a job with a time limit may end there, and until when it takes a job
+ * without one (KQ_IDLE_LIMITED, KQ_IDLE_OPEN; the caller's clock).
+ *
  * The index is a segment tree over the registered workers in id order,
  * each node holding the per-dimension maximum of the free resources of the
  * idle workers below it.  A search descends towards the higher bound
@@ -38,10 +43,17 @@
 #include "kq_idset.h"
 #include "kq_protocol.h"
 
+/* The time dimensions: until[KQ_IDLE_LIMITED] is when a job with a time
+ * limit must be able to end by, until[KQ_IDLE_OPEN] the time before which
+ * a job without one is taken. */
+enum { KQ_IDLE_LIMITED, KQ_IDLE_OPEN, KQ_IDLE_TIMES };
+
 /* A worker as the index sees it; embedded in the caller's record. */
 typedef struct kq_idle_worker {
     uint64_t id;                 /* ties go to the lowest */
     const kq_resources *free;    /* what it may still be offered */
+    const uint64_t *until;       /* [KQ_IDLE_TIMES]; NULL: no end (both
+                                    UINT64_MAX) */
     const kq_idset *skip[2];     /* jobs it must not be offered; may be NULL */
     size_t slot;                 /* the index's; its position */
     bool idle;                   /* the index's: may be chosen */
@@ -49,6 +61,7 @@ typedef struct kq_idle_worker {
 
 typedef struct kq_idle_node {
     kq_resources max;            /* over the idle workers below */
+    uint64_t until[KQ_IDLE_TIMES]; /* ... likewise */
     size_t count;                /* idle workers below */
 } kq_idle_node;
 
@@ -76,6 +89,8 @@ void kq_idle_remove(kq_idle *x, kq_idle_worker *w);
 /* The per-dimension maximum of the idle workers' free resources into
  * *max; false (and zeros) when no worker is idle. */
 bool kq_idle_bound(const kq_idle *x, kq_resources *max);
+/* The same of their time horizons (zeros when none is idle). */
+void kq_idle_bound_until(const kq_idle *x, uint64_t until[KQ_IDLE_TIMES]);
 /* How many workers are idle. */
 size_t kq_idle_count(const kq_idle *x);
 
@@ -86,6 +101,11 @@ size_t kq_idle_count(const kq_idle *x);
  */
 kq_idle_worker *kq_idle_best(const kq_idle *x, const kq_resources *need,
                              uint64_t job_id, bool *fits_some);
+/* kq_idle_best among the workers whose horizon also fits: until[d] <= the
+ * worker's, per time dimension (0: no need). */
+kq_idle_worker *kq_idle_best_until(const kq_idle *x, const kq_resources *need,
+                                   const uint64_t until[KQ_IDLE_TIMES], uint64_t job_id,
+                                   bool *fits_some);
 
 /* The rank above: copies of need that fit in free (fit or not). */
 double kq_idle_copies(const kq_resources *free, const kq_resources *need);

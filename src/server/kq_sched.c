@@ -13,6 +13,7 @@
 
 struct kq_shape {
     kq_resources need;
+    uint64_t time_limit;         /* seconds; 0: none */
     bool has_global;
     kq_u64_map global;
     bool never;                  /* needs a global resource not configured */
@@ -47,7 +48,8 @@ int kq_sched_init(kq_sched *s, const kq_jobs *jobs, const kq_u64_map *total,
         if (kq_u64_map_copy(&s->total, total) < 0)
             return -ENOMEM;
     }
-    s->ndims = 3 + s->total.len;
+    s->tdim = 3 + s->total.len;
+    s->ndims = s->tdim + KQ_IDLE_TIMES;
     s->nbuckets = MIN_BUCKETS;
     s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
     s->bound = calloc(s->ndims, sizeof *s->bound);
@@ -304,11 +306,20 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h;
 }
 
+/* A job's time limit in seconds, 0 for none. */
+static uint64_t time_limit_of(const kq_job_info *info)
+{
+    const kq_workflow *wf = info->workflow;
+
+    return wf && wf->has_time_limit_seconds ? wf->time_limit_seconds : 0;
+}
+
 static uint64_t shape_hash(const kq_job_info *info)
 {
-    uint64_t h = mix(mix(mix(0, info->worker_resources.job_slots),
-                         info->worker_resources.cpus),
-                     info->worker_resources.ram_mb);
+    uint64_t h = mix(mix(mix(mix(0, info->worker_resources.job_slots),
+                             info->worker_resources.cpus),
+                         info->worker_resources.ram_mb),
+                     time_limit_of(info));
 
     if (info->has_global_resources) {
         for (size_t i = 0; i < info->global_resources.len; i++) {
@@ -332,7 +343,8 @@ static bool shape_matches(const kq_shape *sh, const kq_job_info *info)
     const kq_resources *a = &sh->need, *b = &info->worker_resources;
 
     if (a->job_slots != b->job_slots || a->cpus != b->cpus ||
-        a->ram_mb != b->ram_mb || sh->has_global != info->has_global_resources)
+        a->ram_mb != b->ram_mb || sh->has_global != info->has_global_resources ||
+        sh->time_limit != time_limit_of(info))
         return false;
     if (!sh->has_global)
         return true;
@@ -397,6 +409,10 @@ static void shape_dims(const kq_sched *s, kq_shape *sh)
     }
     if (sh->has_global && !s->has_total)
         sh->never = true;
+    /* A job with a time limit needs that many seconds of a worker's
+     * horizon, one without needs a worker that still takes such jobs. */
+    sh->dim[s->tdim + KQ_IDLE_LIMITED] = sh->time_limit;
+    sh->dim[s->tdim + KQ_IDLE_OPEN] = sh->time_limit ? 0 : 1;
 }
 
 static kq_shape *shape_get(kq_sched *s, const kq_job_info *info)
@@ -411,6 +427,7 @@ static kq_shape *shape_get(kq_sched *s, const kq_job_info *info)
     if (!sh)
         return NULL;
     sh->need = info->worker_resources;
+    sh->time_limit = time_limit_of(info);
     sh->hash = h;
     sh->prio = next_prio(s);
     sh->has_global = info->has_global_resources;
@@ -540,24 +557,50 @@ void kq_sched_dequeue(kq_sched *s, kq_job *job)
 
 /* ---- passes ---------------------------------------------------------- */
 
-/* What may be offered now, per dimension; false when nothing can. */
-static bool fill_bound(kq_sched *s)
+/* The bound of the global dimensions: the slots global_max_parallel_jobs
+ * leaves, and what is left of each global resource. */
+static void fill_global_bound(const kq_sched *s, uint64_t *bound)
 {
-    kq_resources max;
+    uint64_t slots = s->max_slots - s->slots_held;
 
-    if (s->slots_held > s->max_slots || !kq_idle_bound(&s->idle, &max))
-        return false;
-    s->bound[0] = max.job_slots < s->max_slots - s->slots_held
-                      ? max.job_slots
-                      : s->max_slots - s->slots_held;
-    s->bound[1] = max.cpus;
-    s->bound[2] = max.ram_mb;
+    if (bound[0] > slots)
+        bound[0] = slots;
     for (size_t d = 0; d < s->total.len; d++) {
         const kq_u64_entry *used = kq_u64_map_get(&s->used, s->total.items[d].key.ptr);
         uint64_t in_use = used ? used->value : 0, total = s->total.items[d].value;
 
-        s->bound[3 + d] = in_use < total ? total - in_use : 0;
+        bound[3 + d] = in_use < total ? total - in_use : 0;
     }
+}
+
+/* The bound of the time dimensions for horizons until (the caller's
+ * clock, ms): the longest time limit that fits, and whether a job without
+ * one does. */
+static void fill_time_bound(const kq_sched *s, const uint64_t until[KQ_IDLE_TIMES],
+                            uint64_t *bound)
+{
+    uint64_t limited = until[KQ_IDLE_LIMITED];
+
+    bound[s->tdim + KQ_IDLE_LIMITED] = limited == UINT64_MAX ? UINT64_MAX
+                                       : limited > s->now_ms ? (limited - s->now_ms) / 1000
+                                                             : 0;
+    bound[s->tdim + KQ_IDLE_OPEN] = until[KQ_IDLE_OPEN] > s->now_ms;
+}
+
+/* What may be offered now, per dimension; false when nothing can. */
+static bool fill_bound(kq_sched *s)
+{
+    uint64_t until[KQ_IDLE_TIMES];
+    kq_resources max;
+
+    if (s->slots_held > s->max_slots || !kq_idle_bound(&s->idle, &max))
+        return false;
+    s->bound[0] = max.job_slots;
+    s->bound[1] = max.cpus;
+    s->bound[2] = max.ram_mb;
+    fill_global_bound(s, s->bound);
+    kq_idle_bound_until(&s->idle, until);
+    fill_time_bound(s, until, s->bound);
     return true;
 }
 
@@ -613,10 +656,24 @@ static void pass_end(kq_sched *s)
     s->cur = NULL;
 }
 
+/* What a job of this time limit (0: none) needs of a worker's horizon at
+ * time now. */
+static void need_until(uint64_t time_limit, uint64_t now, uint64_t until[KQ_IDLE_TIMES])
+{
+    until[KQ_IDLE_LIMITED] = time_limit ? now + time_limit * 1000 : 0;
+    until[KQ_IDLE_OPEN] = time_limit ? 0 : now + 1;
+}
+
+void kq_sched_until(const kq_job_info *job, uint64_t now, uint64_t until[KQ_IDLE_TIMES])
+{
+    need_until(time_limit_of(job), now, until);
+}
+
 bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker)
 {
     while (s->root && fill_bound(s)) {
         kq_shape *sh = first_fit(s, s->root, s->bound);
+        uint64_t until[KQ_IDLE_TIMES];
         kq_idle_worker *w;
         bool fits_some;
 
@@ -626,7 +683,8 @@ bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker)
             settle(s, sh); /* not expected: heads are kept valid */
             continue;
         }
-        w = kq_idle_best(&s->idle, &sh->need, sh->heap[0].id, &fits_some);
+        need_until(sh->time_limit, s->now_ms, until);
+        w = kq_idle_best_until(&s->idle, &sh->need, until, sh->heap[0].id, &fits_some);
         if (w) {
             s->cur = sh;
             *job = kq_jobs_get(s->jobs, sh->heap[0].id);
@@ -648,6 +706,23 @@ void kq_sched_skip(kq_sched *s, kq_job *job)
 
     if (sh && sh->len && sh->heap[0].id == job->info.job_id)
         set_aside_head(s, sh);
+}
+
+bool kq_sched_fits_new_worker(kq_sched *s, const kq_resources *cap, uint64_t horizon_s)
+{
+    uint64_t until[KQ_IDLE_TIMES] = {UINT64_MAX, UINT64_MAX};
+    uint64_t *bound = s->bound;
+
+    if (!s->root || s->slots_held > s->max_slots)
+        return false;
+    bound[0] = cap ? cap->job_slots : UINT64_MAX;
+    bound[1] = cap ? cap->cpus : UINT64_MAX;
+    bound[2] = cap ? cap->ram_mb : UINT64_MAX;
+    fill_global_bound(s, bound);
+    if (horizon_s != UINT64_MAX)
+        until[KQ_IDLE_LIMITED] = s->now_ms + horizon_s * 1000;
+    fill_time_bound(s, until, bound);
+    return first_fit(s, s->root, bound) != NULL;
 }
 
 /* ---- what jobs hold --------------------------------------------------- */

@@ -43,6 +43,12 @@
  * priority is read when it is queued: to change it, dequeue the job,
  * change it and queue it again.
  *
+ * Time limits and workers with an end (kq_idle.h): a job's shape also
+ * holds its time limit, and two dimensions follow the global ones: the
+ * time limit (a worker's horizon must hold it) and "has none" (a worker
+ * must still take such jobs), so a job that no idle worker's horizon fits
+ * waits as any job that fits no worker, at no cost to the others.
+ *
  * Also accounts what jobs hold while offered or running: global resources
  * and job slots (for global_max_parallel_jobs).
  *
@@ -84,7 +90,11 @@ typedef struct kq_sched {
     kq_shape **buckets;
     size_t nbuckets, nshapes;
     kq_shape *root;              /* treap of shapes with waiting jobs */
-    size_t ndims;                /* 3 + configured global resources */
+    size_t ndims;                /* 3 + configured global resources + the
+                                    KQ_IDLE_TIMES time dimensions */
+    size_t tdim;                 /* the first time dimension */
+    uint64_t now_ms;             /* the caller's clock (ms), set before each
+                                    pass: the time dimensions count from it */
     uint64_t *bound;             /* ndims: what may be offered now */
     uint64_t rng;                /* treap priorities */
     bool has_total;
@@ -127,6 +137,18 @@ void kq_sched_dequeue(kq_sched *s, kq_job *job);
 bool kq_sched_next(kq_sched *s, kq_job **job, kq_idle_worker **worker);
 /* Sets the job kq_sched_next just gave aside until the pass ends. */
 void kq_sched_skip(kq_sched *s, kq_job *job);
+
+/* What job needs of a worker's horizon at time now (the caller's clock),
+ * for kq_idle_best_until. */
+void kq_sched_until(const kq_job_info *job, uint64_t now, uint64_t until[KQ_IDLE_TIMES]);
+
+/*
+ * Whether a waiting job would fit a new worker with cap free (NULL: any
+ * resources) and horizon_s seconds of horizon (UINT64_MAX: no end) that
+ * the global limits allow now: O(log shapes).  Not during a pass.  For
+ * the autoscaler (kq_alloc.c): only such jobs ask for an allocation.
+ */
+bool kq_sched_fits_new_worker(kq_sched *s, const kq_resources *cap, uint64_t horizon_s);
 
 /* Starts and stops counting what the job holds while it is offered or
  * running (global resources, job slots).  Idempotent per job. */

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "kq_live.h"
+#include "kq_alloc.h"
 #include "kq_net.h"
 #include "kq_status.h"
 
@@ -319,7 +320,9 @@ static bool commit(kq_server *srv)
 
     if (!srv->store)
         return true;
-    if (kq_store_commit(srv->store, &srv->jobs, srv->next_worker_id, &err) == 0)
+    if (kq_alloc_stage(srv) < 0)
+        kq_error_set(&err, "out of memory staging the allocation queues");
+    else if (kq_store_commit(srv->store, &srv->jobs, srv->next_worker_id, &err) == 0)
         return true;
     log_store_error(srv, "Cannot store the state, holding all answers until it works",
                     err.msg);
@@ -712,6 +715,8 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     if (!cfg->server_settings.allow_plaintext)
         kq_info("Plain-text connections are refused (allow_plaintext = false): "
                 "only peers with the shared secret can connect");
+    if ((rc = kq_alloc_new(srv, err)) < 0)
+        goto fail;
     nofile = kq_net_raise_nofile();
     if (nofile > 0)
         kq_debug("Open-files limit: %ld", nofile);
@@ -755,6 +760,7 @@ void kq_server_free(kq_server *srv)
     kq_status_stop(srv->status);
     /* Before the peers: it ends their follows. */
     kq_live_free(srv->live);
+    kq_alloc_free(srv->alloc);
     while (srv->peers) {
         kq_peer *p = srv->peers;
 

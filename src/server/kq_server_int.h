@@ -15,6 +15,7 @@
  * kq_srv_reason.c  why pending jobs wait, and refusing what no worker fits
  * kq_live.c        live output of running jobs and its followers
  * kq_srv_maint.c   timeouts and cleanup
+ * kq_alloc.c       allocation queues: workers in Slurm allocations
  * kq_status.c      the status page, its JSON API and metrics (HTTP)
  *
  * Everything runs on one thread inside the event loop.  The job table owns
@@ -78,6 +79,7 @@ typedef struct kq_limits {
 
 typedef struct kq_worker kq_worker;
 typedef struct kq_live_follower kq_live_follower;
+typedef struct kq_alloc kq_alloc;
 
 /* One connection: a client or worker session. */
 typedef struct kq_peer {
@@ -131,6 +133,12 @@ struct kq_worker {
      * (0: unsaid), and when an ignored chunk of it was last logged. */
     uint64_t output_limit;
     uint64_t live_warned_ms;
+    /* Its horizon (kq_idle.h), from its lifetime (SystemInfo.lifetime):
+     * UINT64_MAX without one. */
+    uint64_t until[KQ_IDLE_TIMES];
+    /* The allocation it runs in (kq_alloc.c); 0, 0: none of this
+     * server's. */
+    uint64_t alloc_queue, alloc_no;
 };
 
 typedef struct kq_server {
@@ -187,6 +195,7 @@ typedef struct kq_server {
     uint64_t store_error_logged_ms;
     struct kq_status *status; /* the status page, or NULL when off */
     struct kq_live *live;    /* live output and its followers */
+    kq_alloc *alloc;         /* allocation queues (kq_alloc.c) */
     int exit_code;
 } kq_server;
 

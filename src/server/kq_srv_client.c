@@ -11,6 +11,8 @@
  */
 #include "kq_server_int.h"
 
+#include "kq_alloc.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,11 +244,25 @@ oom:
     kq_srv_close(p, "out of memory for a new job");
 }
 
+/* Whether job a waits for the reason b waits for, b's computed: of one
+ * shape (needs and time limit), neither waiting for other jobs.  Reasons
+ * depend on the job's id only through the workers' skip sets, which hold
+ * few jobs. */
+static bool same_reason(const kq_job_info *a, const kq_job_info *b)
+{
+    const kq_workflow *wa = a->workflow, *wb = b->workflow;
+    uint64_t ta = wa && wa->has_time_limit_seconds ? wa->time_limit_seconds : 0;
+    uint64_t tb = wb && wb->has_time_limit_seconds ? wb->time_limit_seconds : 0;
+
+    return memcmp(&a->worker_resources, &b->worker_resources, sizeof a->worker_resources) == 0 &&
+           !a->has_global_resources && !b->has_global_resources && ta == tb &&
+           !(wa && wa->has_waiting && wa->waiting) && !(wb && wb->has_waiting && wb->waiting);
+}
+
 /* Gives the pending jobs among jobs[0..n) their reasons in views[]: the
  * texts lie back to back in srv->list_reasons (valid until the next
- * list).  Jobs of one shape in a row share the reason computed for the
- * first (reasons depend on the job's needs, and on its id only through the
- * workers' skip sets, which hold few jobs). */
+ * list).  Jobs in a row that wait for the same reason (same_reason) share
+ * the one computed for the first. */
 static void list_reasons(kq_server *srv, kq_job **jobs, kq_job_info *views, size_t n)
 {
     size_t *at = NULL, *len = NULL, last = SIZE_MAX;
@@ -268,8 +284,7 @@ static void list_reasons(kq_server *srv, kq_job **jobs, kq_job_info *views, size
 
         if (jobs[i]->cat != KQ_CAT_PENDING)
             continue;
-        if (b && memcmp(&a->worker_resources, &b->worker_resources, sizeof a->worker_resources) == 0 &&
-            !a->has_global_resources && !b->has_global_resources) {
+        if (b && same_reason(a, b)) {
             at[i] = at[last];
             len[i] = len[last];
         } else {
@@ -584,7 +599,8 @@ static bool needs_auth(kq_c2s_tag tag)
     return tag == KQ_C2S_ISSUE_JOB || tag == KQ_C2S_REMOVE_JOB ||
            tag == KQ_C2S_CLEAN_JOBS || tag == KQ_C2S_DRAIN_WORKER ||
            tag == KQ_C2S_SUBMIT_JOB || tag == KQ_C2S_SET_JOB_PRIORITY ||
-           tag == KQ_C2S_REMOVE_ARRAY;
+           tag == KQ_C2S_REMOVE_ARRAY || tag == KQ_C2S_ADD_ALLOC_QUEUE ||
+           tag == KQ_C2S_LIST_ALLOC_QUEUES || tag == KQ_C2S_REMOVE_ALLOC_QUEUE;
 }
 
 /* Whether msg starts as a job submission that a decoding error refuses
@@ -713,6 +729,15 @@ void kq_srv_client_message(kq_peer *p, const char *msg, size_t len)
         break;
     case KQ_C2S_FOLLOW_JOB:
         kq_live_follow(p, &m.follow_job);
+        break;
+    case KQ_C2S_ADD_ALLOC_QUEUE:
+        kq_alloc_add_request(p, &m.add_alloc_queue);
+        break;
+    case KQ_C2S_LIST_ALLOC_QUEUES:
+        kq_alloc_list_request(p, &m.list_alloc_queues);
+        break;
+    case KQ_C2S_REMOVE_ALLOC_QUEUE:
+        kq_alloc_remove_request(p, &m.remove_alloc_queue);
         break;
     case KQ_C2S_BYE:
         /* Answers to earlier requests still go out. */

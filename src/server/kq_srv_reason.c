@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kq_alloc.h"
 #include "kq_reason.h"
 #include "kq_resources.h"
 #include "kq_utf8.h"
@@ -135,6 +136,7 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
 {
     const kq_resources *need = &job->info.worker_resources;
     uint64_t id = job->info.job_id, in_use, total;
+    uint64_t until[KQ_IDLE_TIMES];
     kq_idle_worker *best, *idle;
     const kq_reject_rec *rec;
     kq_resources largest;
@@ -148,7 +150,8 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
         return;
     }
     if (srv->nconnected == 0) {
-        kq_buf_puts(out, KQ_REASON_NO_WORKER);
+        if (!kq_alloc_reason(srv, &job->info, out))
+            kq_buf_puts(out, KQ_REASON_NO_WORKER);
         return;
     }
     if (srv->nconnected_drained == srv->nconnected) {
@@ -159,9 +162,12 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
         kq_buf_puts(out, "waiting for the workers' first report");
         return;
     }
+    best = kq_idle_best(&srv->capacity, need, id, &fits_some);
+    /* No connected worker could run it, an allocation's could. */
+    if (!best && kq_alloc_reason(srv, &job->info, out))
+        return;
     if (kq_reason_too_big(out, need, &largest))
         return;
-    best = kq_idle_best(&srv->capacity, need, id, &fits_some);
     if (!best) {
         kq_reason_no_single(out, need);
         return;
@@ -175,7 +181,8 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
                                "/%" PRIu64 " in use", in_use, total);
         return;
     }
-    idle = kq_idle_best(&srv->sched.idle, need, id, &fits_some);
+    kq_sched_until(&job->info, kq_loop_now(srv->loop), until);
+    idle = kq_idle_best_until(&srv->sched.idle, need, until, id, &fits_some);
     if (idle) {
         kq_buf_puts(out, KQ_REASON_OFFERING);
         return;
@@ -186,6 +193,17 @@ static void compose(kq_server *srv, const kq_job *job, kq_buf *out)
     }
     if (fits_some) {
         kq_buf_puts(out, "deferred by a worker until its next report");
+        return;
+    }
+    if (kq_alloc_reason(srv, &job->info, out))
+        return;
+    /* Idle workers with room for it, but with an end too near. */
+    if (kq_idle_best(&srv->sched.idle, need, id, &fits_some)) {
+        kq_buf_puts(out, until[KQ_IDLE_LIMITED]
+                             ? "its time limit does not fit in what the idle workers have "
+                               "left (their allocations end sooner)"
+                             : "it has no time limit, and the idle workers take only jobs "
+                               "with one now (their allocations end soon)");
         return;
     }
     busy_reason(srv, worker_of_cap(best), need, out);
@@ -214,7 +232,8 @@ const char *kq_srv_refusal(kq_server *srv, const kq_job_info *job, char *buf, si
 
     if ((job->has_queue_anyway && job->queue_anyway) ||
         !kq_idle_bound(&srv->capacity, &largest) ||
-        kq_idle_best(&srv->capacity, need, job->job_id, &fits_some))
+        kq_idle_best(&srv->capacity, need, job->job_id, &fits_some) ||
+        kq_alloc_could_run(srv, job))
         return NULL;
     over[0] = need->cpus > largest.cpus;
     over[1] = need->ram_mb > largest.ram_mb;

@@ -25,6 +25,8 @@
  */
 #include "kq_server_int.h"
 
+#include "kq_alloc.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -199,6 +201,8 @@ static kq_worker *worker_new(kq_server *srv, const kq_str *name)
     w->idle.free = &w->avail;
     w->idle.skip[0] = &w->rejected;
     w->idle.skip[1] = &w->deferred;
+    w->until[KQ_IDLE_LIMITED] = w->until[KQ_IDLE_OPEN] = UINT64_MAX;
+    w->idle.until = w->until;
     w->cap.id = w->info.worker_id;
     w->cap.free = &w->capacity;
     if (kq_idle_add(&srv->sched.idle, &w->idle) < 0)
@@ -258,6 +262,7 @@ void kq_srv_worker_hello(kq_peer *p, const kq_hello_hello_from_worker *hello)
     kq_info("Worker \"%s\" (id %llu) connected from %s%s", name->ptr,
             (unsigned long long)w->info.worker_id, p->conn.peer,
             kq_conn_encrypted(&p->conn) ? " over TLS" : " in plain text");
+    kq_alloc_worker_hello(srv, w, &hello->allocation);
     if (p->ext_level)
         kq_debug("Worker \"%s\" speaks Kueue-C extension level %u", name->ptr,
                  p->ext_level);
@@ -319,8 +324,10 @@ void kq_srv_dispatch(kq_server *srv)
 
     if (srv->stopping)
         return;
+    srv->sched.now_ms = kq_loop_now(srv->loop);
     while (kq_sched_next(&srv->sched, &job, &iw))
         offer(srv, worker_of(iw), job);
+    kq_alloc_after_dispatch(srv);
 }
 
 /* Detaches a job from the worker it was offered to or ran on. */
@@ -500,6 +507,25 @@ static void on_resources(kq_server *srv, kq_worker *w, const kq_resources *r)
     kq_idset_clear(&w->deferred);
     release_rejected(srv, w);
     idle_update(srv, w);
+    if (w->alloc_queue)
+        kq_alloc_worker_resources(srv, w);
+}
+
+/* A worker with an end (SystemInfo.lifetime) gets a horizon: jobs whose
+ * time limit does not fit, or without one once it takes none, are not
+ * offered to it (kq_sched.h). */
+static void on_lifetime(kq_server *srv, kq_worker *w)
+{
+    const kq_system_info *si = &w->info.system_info;
+    uint64_t now = kq_loop_now(srv->loop);
+
+    if (si->has_lifetime) {
+        w->until[KQ_IDLE_LIMITED] = now + si->lifetime.seconds_left * 1000;
+        w->until[KQ_IDLE_OPEN] = now + si->lifetime.no_limit_seconds_left * 1000;
+    } else {
+        w->until[KQ_IDLE_LIMITED] = w->until[KQ_IDLE_OPEN] = UINT64_MAX;
+    }
+    idle_update(srv, w);
 }
 
 static void on_worker_auth(kq_peer *p, kq_worker *w, const kq_str *response)
@@ -561,6 +587,7 @@ void kq_srv_worker_message(kq_peer *p, const char *msg, size_t len)
         memset(&m.update_system_info, 0, sizeof m.update_system_info);
         w->info.last_updated = kq_time_now();
         w->last_seen_ms = kq_loop_now(srv->loop);
+        on_lifetime(srv, w);
         if (w->reported)
             capacity_update(srv, w);
         break;
@@ -638,6 +665,7 @@ void kq_srv_worker_closed(kq_peer *p)
     w->peer = NULL;
     p->worker = NULL;
     w->lost_ms = kq_loop_now(srv->loop);
+    kq_alloc_worker_left(srv, w);
     idle_update(srv, w);
     offered = w->info.jobs_offered;
     memset(&w->info.jobs_offered, 0, sizeof w->info.jobs_offered);

@@ -20,6 +20,9 @@
  *       that NUL bytes survive) and the server's time the job ended
  *       (cleanup goes by it).  Kept apart so that the frequent status
  *       writes are small rows on few pages.
+ *   alloc_queues(id INTEGER PRIMARY KEY, next_alloc INTEGER, queue TEXT)
+ *       allocation queues (kq_alloc.c): the AllocQueue JSON with its
+ *       allocations and events, and the number its next allocation gets
  * A turn's commit appends one frame of records (below) to the journal,
  * PATH-changes (kq_journal): one write() of about the records' bytes, where
  * a database commit would rewrite several pages.  The journal is folded
@@ -70,6 +73,8 @@ struct kq_store {
     sqlite3_stmt *remove_job;
     sqlite3_stmt *remove_state;
     sqlite3_stmt *set_meta;
+    sqlite3_stmt *put_queue;
+    sqlite3_stmt *remove_queue;
     kq_journal journal;
     uint64_t id;                 /* store_id: the journal's owner */
     /* Journal bytes of generation fold_gen below fold_off are in the
@@ -83,6 +88,7 @@ struct kq_store {
     uint64_t salvaged_frames;    /* ... how many */
     bool ids_after_damage;       /* the next ids were written since damage was found */
     kq_buf json, records;
+    kq_buf staged;               /* queue records for the next commit */
     /* Environments written by the commit under way: stored once it is. */
     kq_env **written;
     size_t nwritten, written_cap;
@@ -132,6 +138,8 @@ enum {
     REC_INFO_ENV, /* JobInfo JSON, environment id: the jobs row */
     REC_ENV,      /* (environment id) variables, adds: its row */
     REC_UNENV,    /* (environment id) no such row */
+    REC_QUEUE,    /* an allocation queue's next_alloc, then its JSON
+                     (NULL: the row goes) */
 };
 
 static int migrate_log_table(kq_store *st, kq_error *err);
@@ -158,6 +166,10 @@ static const struct migration {
     {"CREATE TABLE environments (id INTEGER PRIMARY KEY, vars BLOB NOT NULL,"
      " adds INTEGER NOT NULL);"
      "ALTER TABLE jobs ADD COLUMN env INTEGER;", NULL},
+    /* Version 5: allocation queues (a version 4 server would take their
+     * journal records for damage). */
+    {"CREATE TABLE alloc_queues (id INTEGER PRIMARY KEY, next_alloc INTEGER NOT NULL,"
+     " queue TEXT NOT NULL);", NULL},
 };
 
 static int db_error(kq_store *st, kq_error *err, const char *what)
@@ -267,6 +279,17 @@ static int prepare(kq_store *st, kq_error *err)
                            &st->remove_state, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO kueue_meta VALUES (?, ?)", -1,
                            &st->set_meta, NULL) != SQLITE_OK)
+        return db_error(st, err, "prepare statements for");
+    return 0;
+}
+
+/* The statements on the queue table (version 5 on): once migrated. */
+static int prepare_queues(kq_store *st, kq_error *err)
+{
+    if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO alloc_queues (id, next_alloc, queue)"
+                                   " VALUES (?, ?, ?)", -1, &st->put_queue, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM alloc_queues WHERE id = ?", -1,
+                           &st->remove_queue, NULL) != SQLITE_OK)
         return db_error(st, err, "prepare statements for");
     return 0;
 }
@@ -518,6 +541,25 @@ static int apply_record(kq_store *st, cursor *c)
         if ((rc = set_meta(st, "next_job_id", id)) < 0)
             return rc;
         return set_meta(st, "next_worker_id", v);
+    case REC_QUEUE: {
+        uint64_t n;
+        cursor peek;
+
+        if (!get_u64(c, &v))
+            return -EPROTO;
+        peek = *c;
+        if (!get_u64(&peek, &n))
+            return -EPROTO;
+        if (n == UINT64_MAX) {
+            sqlite3_bind_int64(st->remove_queue, 1, (int64_t)id);
+            return step(st->remove_queue);
+        }
+        sqlite3_bind_int64(st->put_queue, 1, (int64_t)id);
+        sqlite3_bind_int64(st->put_queue, 2, (int64_t)v);
+        if (!bind_bytes(c, st->put_queue, 3, true))
+            return -EPROTO;
+        return step(st->put_queue);
+    }
     default:
         return -EPROTO;
     }
@@ -815,6 +857,7 @@ int kq_store_open(const char *path, bool salvage, kq_store **out, kq_error *err)
         (rc = migrate(st, version, fresh, err)) < 0 ||
         (rc = prepare(st, err)) < 0 ||
         (rc = prepare_env(st, err)) < 0 ||
+        (rc = prepare_queues(st, err)) < 0 ||
         (rc = open_journal(st, fresh || version < 3, err)) < 0)
         goto fail;
     /* What a crash left in the journal goes into the tables before
@@ -875,10 +918,13 @@ void kq_store_close(kq_store *st)
     sqlite3_finalize(st->remove_job);
     sqlite3_finalize(st->remove_state);
     sqlite3_finalize(st->set_meta);
+    sqlite3_finalize(st->put_queue);
+    sqlite3_finalize(st->remove_queue);
     sqlite3_close(st->db);
     kq_journal_close(&st->journal);
     kq_buf_free(&st->json);
     kq_buf_free(&st->records);
+    kq_buf_free(&st->staged);
     free(st->written);
     kq_buf_free(&st->batch);
     free(st->recs);
@@ -1026,6 +1072,39 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, kq_store_env_fn *env_fn, v
     return rc;
 }
 
+int kq_store_load_queues(kq_store *st, kq_store_queue_fn *fn, void *ctx, kq_error *err)
+{
+    sqlite3_stmt *q;
+    int rc = 0, row = SQLITE_DONE;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT id, next_alloc, queue FROM alloc_queues ORDER BY id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(st, err, "read");
+    while (rc == 0 && (row = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *json = (const char *)sqlite3_column_text(q, 2);
+        kq_alloc_queue queue;
+        kq_error e;
+
+        if (!json || kq_alloc_queue_decode(json, (size_t)sqlite3_column_bytes(q, 2), &queue,
+                                           &e) != 0) {
+            kq_error_set(err, "%s: allocation queue %lld is unreadable (%s); refusing to "
+                              "touch the file", st->path, (long long)sqlite3_column_int64(q, 0),
+                         json ? e.msg : "no data");
+            rc = -EPROTO;
+            break;
+        }
+        queue.queue_id = (uint64_t)sqlite3_column_int64(q, 0);
+        /* fn takes what it keeps and leaves the rest zeroed. */
+        rc = fn(ctx, &queue, (uint64_t)sqlite3_column_int64(q, 1));
+        kq_alloc_queue_free(&queue);
+    }
+    if (rc == 0 && row != SQLITE_DONE) {
+        kq_error_set(err, "read %s: %s", st->path, sqlite3_errmsg(st->db));
+        rc = -EIO;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
 
 /* ---- writing ---- */
 
@@ -1100,12 +1179,16 @@ static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     kq_buf *b = &st->records;
     int rc = 0;
 
-    if (!jobs->dirty_head && !jobs->nremoved && !ids && !unenvs)
+    if (!jobs->dirty_head && !jobs->nremoved && !ids && !unenvs && !st->staged.len &&
+        !st->staged.oom)
         return 0;
     kq_buf_clear(b);
     st->nwritten = 0;
     for (size_t i = 0; i < jobs->nremoved; i++)
         put_head(b, REC_REMOVE, jobs->removed[i]);
+    kq_buf_append(b, kq_buf_ptr(&st->staged), st->staged.len);
+    if (st->staged.oom)
+        b->oom = true;
     for (kq_job *job = jobs->dirty_head; job && rc == 0; job = job->dirty_next) {
         rc = record_job(st, job, b);
         /* Every record states a job in full, so a turn may take several
@@ -1140,6 +1223,8 @@ static int commit_records(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
     st->saved_next_worker_id = next_worker_id;
     st->ids_after_damage = damaged;
     kq_jobs_clear_changes(jobs);
+    kq_buf_clear(&st->staged);
+    st->staged.oom = false;
     return 0;
 }
 
@@ -1150,6 +1235,15 @@ int kq_store_commit(kq_store *st, kq_jobs *jobs, uint64_t next_worker_id,
 
     trim(&st->records);
     return rc;
+}
+
+int kq_store_put_queue(kq_store *st, uint64_t id, uint64_t next_alloc, const char *json,
+                       size_t len)
+{
+    put_head(&st->staged, REC_QUEUE, id);
+    put_u64(&st->staged, next_alloc);
+    put_bytes(&st->staged, json, len, json != NULL);
+    return st->staged.oom ? -ENOMEM : 0;
 }
 
 /* ---- folding the journal into the tables ---- */
@@ -1185,6 +1279,16 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     case REC_META:
         numbers = 1;
         break;
+    case REC_QUEUE:
+        /* Its number comes first, and its JSON may be NULL. */
+        if (!get_u64(c, &n) || !get_u64(c, &n))
+            return -EPROTO;
+        if (n != UINT64_MAX) {
+            if (n > (uint64_t)(c->end - c->p) || n > INT32_MAX)
+                return -EPROTO;
+            c->p += n;
+        }
+        return 0;
     default:
         return -EPROTO;
     }
@@ -1239,8 +1343,10 @@ static bool json_readable(kq_store *st, size_t first, kq_error *err)
         int rc = 0;
 
         if (r->kind != REC_INFO && r->kind != REC_INFO_ENV && r->kind != REC_STATE &&
-            r->kind != REC_ENV)
+            r->kind != REC_ENV && r->kind != REC_QUEUE)
             continue;
+        if (r->kind == REC_QUEUE)
+            p += sizeof n; /* next_alloc */
         memcpy(&n, p, sizeof n);
         n = le64toh(n);
         p += sizeof n;
@@ -1249,7 +1355,12 @@ static bool json_readable(kq_store *st, size_t first, kq_error *err)
                 return false;
             continue;
         }
-        if (r->kind == REC_INFO || r->kind == REC_INFO_ENV) {
+        if (r->kind == REC_QUEUE) {
+            kq_alloc_queue q;
+
+            if (n != UINT64_MAX && (rc = kq_alloc_queue_decode(p, (size_t)n, &q, err)) == 0)
+                kq_alloc_queue_free(&q);
+        } else if (r->kind == REC_INFO || r->kind == REC_INFO_ENV) {
             kq_job_info info;
 
             if ((rc = kq_job_info_decode(p, (size_t)n, &info, err)) == 0)
@@ -1292,7 +1403,7 @@ static int index_records(kq_store *st, size_t from)
     return 0;
 }
 
-enum { SEEN_JOB = 1, SEEN_STATE = 2, SEEN_ENV = 4 };
+enum { SEEN_JOB = 1, SEEN_STATE = 2, SEEN_ENV = 4, SEEN_QUEUE = 8 };
 
 /*
  * Marks the records a later one in the batch makes moot: every record
@@ -1321,6 +1432,7 @@ static int mark_moot(kq_store *st)
                        : r->kind == REC_STATE || r->kind == REC_UNSTATE ? SEEN_STATE
                        : r->kind == REC_REMOVE                          ? SEEN_JOB | SEEN_STATE
                        : r->kind == REC_ENV || r->kind == REC_UNENV     ? SEEN_ENV
+                       : r->kind == REC_QUEUE                           ? SEEN_QUEUE
                                                                         : 0;
         size_t h = (size_t)((r->id * 0x9e3779b97f4a7c15u) >> 32) & mask;
 

@@ -32,7 +32,7 @@
 typedef struct kq_store kq_store;
 
 /* The schema version this build writes. */
-#define KQ_STORE_SCHEMA_VERSION 4
+#define KQ_STORE_SCHEMA_VERSION 5
 
 /*
  * Opens the store at path and its journal, creating them (mode 0600, and
@@ -62,11 +62,29 @@ KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, kq_store_env_
                                void *ctx, uint64_t *next_job_id, uint64_t *next_worker_id,
                                kq_error *err);
 
+/* Allocation queues (kq_alloc.c), one row each: the queue, whose
+ * queue_id is set from the row, and the number of its next allocation.
+ * fn takes over what it keeps of queue (zeroing it). */
+typedef int kq_store_queue_fn(void *ctx, kq_alloc_queue *queue, uint64_t next_alloc);
+
+/* Reads every allocation queue in id order.  0, a negative value returned
+ * by fn, or -errno with err (-EPROTO: a row that does not decode). */
+KQ_NODISCARD int kq_store_load_queues(kq_store *st, kq_store_queue_fn *fn, void *ctx,
+                                      kq_error *err);
+
+/* Stages the row of allocation queue id for the next commit, which writes
+ * it with the jobs of its turn: its JSON (len bytes) and next_alloc, or,
+ * json NULL, its removal.  0 or -ENOMEM (then the next commit fails and
+ * the turn's answers wait). */
+KQ_NODISCARD int kq_store_put_queue(kq_store *st, uint64_t id, uint64_t next_alloc,
+                                    const char *json, size_t len);
+
 /* Appends every job kq_jobs marked as changed (or removed) since the last
  * commit, the environments they need that are not stored yet, the
- * removal of those that went (jobs->envs), and the next ids, to the
- * journal as one frame.  0, or -errno with err; on failure the marks are
- * kept for the next attempt.  The server's thread only (kq_jobs is its). */
+ * removal of those that went (jobs->envs), the queue rows staged, and the
+ * next ids, to the journal as one frame.  0, or -errno with err; on
+ * failure the marks are kept for the next attempt.  The server's thread
+ * only (kq_jobs is its). */
 KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
                                  uint64_t next_worker_id, kq_error *err);
 

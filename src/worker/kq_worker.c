@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kq_log.h"
@@ -54,6 +55,10 @@ typedef struct wjob {
     bool give_back;       /* killed at shutdown: to run again elsewhere */
     bool watched;         /* clients follow it (the server said) */
     kq_wlive_job live;    /* its output sent while it runs */
+    /* Ended by a signal not the worker's: held a moment (KQ_WORKER_SIGNAL_HOLD_MS). */
+    kq_run_result held;
+    uint64_t hold_timer;
+    bool was_held;
 } wjob;
 
 /* The machine's figures for the free-resource rule, and when read. */
@@ -77,6 +82,7 @@ struct kq_worker {
      * past them. */
     wjob *sent_head, *sent_tail;
     uint64_t update_timer, bye_timer, retire_timer;
+    kq_lifetime *lifetime;  /* in an allocation (kq_lifetime.h), or NULL */
     bool stopping;  /* SIGINT/SIGTERM seen: no new jobs */
     bool requeue;   /* on_shutdown = requeue */
     char stop_reason[KQ_WORKER_NAME_MAX + 64]; /* why its jobs are given back */
@@ -138,6 +144,10 @@ static wjob *add_job(kq_worker *w, kq_job_info *info)
 static void free_job(wjob *j)
 {
     kq_wlive_stop(&j->live);
+    if (j->hold_timer) {
+        kq_loop_timer_cancel(j->w->loop, j->hold_timer);
+        kq_run_result_free(&j->held);
+    }
     kq_job_info_free(&j->info);
     kq_str_free(&j->stdout_text);
     kq_str_free(&j->stderr_text);
@@ -180,6 +190,18 @@ static const machine *machine_figures(kq_worker *w, bool fresh)
                    : 0.0;
     if (kq_sysinfo_memory(NULL, &m->total_ram_mb, &m->available_ram_mb) < 0)
         m->total_ram_mb = m->available_ram_mb = 0;
+    /* In a Slurm allocation, what it granted: the cores are the job's, so
+     * the node's load (other jobs) does not count either. */
+    if (w->lifetime && w->lifetime->job_id[0]) {
+        m->load1 = 0.0;
+        if (w->lifetime->cpus)
+            m->cpu_cores = w->lifetime->cpus;
+        if (w->lifetime->ram_mb) {
+            m->total_ram_mb = w->lifetime->ram_mb;
+            if (m->available_ram_mb > m->total_ram_mb)
+                m->available_ram_mb = m->total_ram_mb;
+        }
+    }
     return m;
 }
 
@@ -226,6 +248,10 @@ static void send_system_info(kq_worker *w)
     if (rc < 0) {
         kq_err("Failed to read system information: %s", strerror(-rc));
         return;
+    }
+    if (w->lifetime && kq_lifetime_bounded(w->lifetime)) {
+        m.update_system_info.has_lifetime = true;
+        kq_lifetime_report(w->lifetime, time(NULL), &m.update_system_info.lifetime);
     }
     kq_wsession_send(w->session, &m);
     kq_system_info_free(&m.update_system_info);
@@ -450,6 +476,30 @@ static void final_status(kq_worker *w, wjob *j, const kq_run_result *res)
     *st = fin;
 }
 
+static void job_ended(wjob *j, kq_run_result *res);
+
+static void on_hold_over(kq_loop *loop, void *arg)
+{
+    wjob *j = arg;
+
+    (void)loop;
+    j->hold_timer = 0;
+    job_ended(j, &j->held);
+}
+
+/* Ends the jobs held after a signal at once (the worker shuts down). */
+static void release_held(kq_worker *w)
+{
+    for (wjob *j = w->head, *next; j; j = next) {
+        next = j->next;
+        if (j->hold_timer) {
+            kq_loop_timer_cancel(w->loop, j->hold_timer);
+            j->hold_timer = 0;
+            job_ended(j, &j->held);
+        }
+    }
+}
+
 /* A job ended (or failed to start): record the outcome and report it if
  * the server is there; res is consumed. */
 static void job_ended(wjob *j, kq_run_result *res)
@@ -457,13 +507,24 @@ static void job_ended(wjob *j, kq_run_result *res)
     kq_worker *w = j->w;
 
     j->run = NULL;
+    /* A signal the worker did not send may have come to every process of
+     * the job's tree at once: Slurm's scancel, or a shutdown.  The worker
+     * may hear of its own a moment later: until then the end waits, and a
+     * job killed so is given back like one the shutdown killed. */
+    if (res->return_code == KQ_RC_SIGNALED && !res->killed && !w->stopping && !j->was_held) {
+        j->held = *res;
+        j->was_held = true;
+        if ((j->hold_timer = kq_loop_timer(w->loop, KQ_WORKER_SIGNAL_HOLD_MS, on_hold_over, j)))
+            return;
+        memset(&j->held, 0, sizeof j->held);
+    }
     j->state = JOB_DONE;
     kq_wlive_stop(&j->live);
     kq_info("Job %llu ended: return code %d (%s)",
             (unsigned long long)j->info.job_id, res->return_code, res->comment);
     final_status(w, j, res);
     /* Killed by the shutdown while running (not canceled by the server). */
-    j->give_back = w->stopping && w->requeue && res->killed &&
+    j->give_back = w->stopping && w->requeue && (res->killed || j->was_held) &&
                    j->info.status.tag == KQ_JOB_STATUS_FINISHED;
     j->stdout_text = res->stdout_text;
     j->stderr_text = res->stderr_text;
@@ -508,11 +569,18 @@ static void on_offer(kq_worker *w, kq_job_info *job)
     kq_w2s m = {.tag = KQ_W2S_DEFER_JOB_OFFER};
     unsigned long long id = job->job_id;
     kq_resources avail;
+    char why[300];
     wjob *j;
 
     m.defer_job_offer = *job;
     if (w->stopping) {
         kq_debug("Deferring job %llu: shutting down", id);
+    } else if (w->lifetime && !kq_lifetime_fits(w->lifetime, job, time(NULL), why, sizeof why)) {
+        /* It never fits later: time only runs out (a server that knows
+         * the lifetime does not offer it). */
+        kq_info("Rejecting job %llu: %s", id, why);
+        m.tag = KQ_W2S_REJECT_JOB_OFFER;
+        m.reject_job_offer = *job;
     } else if (find_job(w, id)) {
         kq_warn("Job %llu offered again while it is here; deferring", id);
     } else if (!is_directory(&job->cwd)) {
@@ -774,25 +842,18 @@ static void on_turn_end(kq_loop *loop, void *arg)
     kq_wsession_flush(w->session);
 }
 
-static void on_stop_signal(kq_loop *loop, int signo, void *arg)
+/* Stops taking jobs, kills the running ones (giving them back as
+ * on_shutdown says), then says Bye; why is the cause, for the log and the
+ * notes of jobs given back. */
+static void shut_down(kq_worker *w, const char *why)
 {
-    kq_worker *w = arg;
-    const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
-
-    (void)loop;
-    if (w->stopping) {
-        kq_info("Received %s again: killing the remaining jobs now", name);
-        for (wjob *j = w->head; j; j = j->next)
-            if (j->run)
-                kq_runner_kill(w->runner, j->run, KQ_WORKER_SHUTDOWN_COMMENT, true);
-        return;
-    }
-    kq_info("Received %s, shutting down", name);
     w->stopping = true;
     kq_loop_timer_cancel(w->loop, w->update_timer);
     w->update_timer = 0;
+    if (w->lifetime)
+        kq_lifetime_unwatch(w->lifetime);
     snprintf(w->stop_reason, sizeof w->stop_reason, "worker \"%s\" shut down (%s)", w->name,
-             name);
+             why);
     if (kq_runner_active(w->runner)) {
         if (!w->requeue)
             kq_info("Its running jobs are killed and fail (-46): on_shutdown = fail");
@@ -809,11 +870,48 @@ static void on_stop_signal(kq_loop *loop, int signo, void *arg)
     for (wjob *j = w->head; j; j = j->next)
         if (j->run)
             kq_runner_kill(w->runner, j->run, KQ_WORKER_SHUTDOWN_COMMENT, false);
+    release_held(w);
     check_shutdown(w);
 }
 
-int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
-                  kq_error *err)
+static void on_stop_signal(kq_loop *loop, int signo, void *arg)
+{
+    kq_worker *w = arg;
+    const char *name = signo == SIGINT ? "SIGINT" : "SIGTERM";
+
+    (void)loop;
+    if (w->stopping) {
+        kq_info("Received %s again: killing the remaining jobs now", name);
+        for (wjob *j = w->head; j; j = j->next)
+            if (j->run)
+                kq_runner_kill(w->runner, j->run, KQ_WORKER_SHUTDOWN_COMMENT, true);
+        return;
+    }
+    kq_info("Received %s, shutting down", name);
+    shut_down(w, name);
+}
+
+/* Whether a job is accepted or running here (kq_lifetime's idle exit). */
+static bool has_jobs(void *arg)
+{
+    kq_worker *w = arg;
+
+    for (wjob *j = w->head; j; j = j->next)
+        if (j->state != JOB_DONE)
+            return true;
+    return false;
+}
+
+static void on_idle_exit(void *arg, const char *why)
+{
+    kq_worker *w = arg;
+
+    kq_info("Exiting: %s", why);
+    shut_down(w, why);
+}
+
+int kq_worker_new(const kq_config *cfg, const char *name, kq_lifetime *lt,
+                  kq_worker **out, kq_error *err)
 {
     const typeof(cfg->worker_settings) *ws = &cfg->worker_settings;
     kq_worker *w = calloc(1, sizeof *w);
@@ -824,6 +922,7 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
     if (!w)
         return -ENOMEM;
     w->cfg = cfg;
+    w->lifetime = lt;
     snprintf(w->name, sizeof w->name, "%s", name);
     w->requeue = strcmp(ws->on_shutdown, "requeue") == 0;
     ropts.worker_name = w->name;
@@ -840,6 +939,7 @@ int kq_worker_new(const kq_config *cfg, const char *name, kq_worker **out,
     sopts.config_file = cfg->file;
     sopts.output_limit = ropts.output_limit;
     sopts.encryption = kq_tls_mode_parse(cfg->common_settings.encryption);
+    sopts.allocation = lt && lt->allocation[0] ? lt->allocation : NULL;
     sopts.max_backoff_ms = ws->reconnect_max_seconds > UINT64_MAX / 1000
                                ? UINT64_MAX / 1000
                                : ws->reconnect_max_seconds * 1000;
@@ -863,6 +963,17 @@ int kq_worker_run(kq_worker *w, kq_error *err)
     int rc;
 
     kq_info("Worker \"%s\" starting", w->name);
+    if (w->lifetime) {
+        char text[600];
+
+        kq_lifetime_describe(w->lifetime, text, sizeof text);
+        kq_info("Lifetime: %s%s%s", text, w->lifetime->allocation[0] ? "; allocation " : "",
+                w->lifetime->allocation);
+        if (kq_lifetime_watch(w->lifetime, w->loop, has_jobs, on_idle_exit, w) < 0) {
+            kq_error_set(err, "out of memory for the idle timer");
+            return 1;
+        }
+    }
     kq_wsession_start(w->session);
     rc = kq_loop_run(w->loop);
     if (rc < 0) {

@@ -30,6 +30,7 @@
 #include "kq_compiler.h"
 #include "kq_config.h"
 #include "kq_error.h"
+#include "kq_lifetime.h"
 #include "kq_protocol.h"
 
 /* The comment of a job ended because the worker shut down. */
@@ -48,6 +49,12 @@
  * full, and stops, does: hence ReportStored between Kueue-C peers.) */
 #define KQ_WORKER_REPORT_GRACE_MS 1000
 
+/* A job killed by a signal the worker did not send waits this long before
+ * its end is reported: if the worker is told to stop meanwhile (the
+ * signal came to every process, as from Slurm's scancel or a system
+ * shutdown), the job is given back as one the shutdown killed. */
+#define KQ_WORKER_SIGNAL_HOLD_MS 500
+
 /* Room for a worker name: as long as the protocol allows, plus the NUL. */
 #define KQ_WORKER_NAME_MAX (KQ_LIMIT_NAME + 1)
 
@@ -55,10 +62,13 @@ typedef struct kq_worker kq_worker;
 
 /*
  * A worker for cfg (which must outlive it) named name: its loop, signal
- * handling (SIGINT, SIGTERM, SIGCHLD) and session.  Nothing connects before
+ * handling (SIGINT, SIGTERM, SIGCHLD) and session.  lt, when not NULL
+ * (kept, not owned), is its lifetime in an allocation: offers are checked
+ * against it, the server told of it, the resources Slurm granted offered,
+ * and the worker exits when idle as it says.  Nothing connects before
  * kq_worker_run.  0 or -errno with err.
  */
-KQ_NODISCARD int kq_worker_new(const kq_config *cfg, const char *name,
+KQ_NODISCARD int kq_worker_new(const kq_config *cfg, const char *name, kq_lifetime *lt,
                                kq_worker **out, kq_error *err);
 
 /*

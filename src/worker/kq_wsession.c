@@ -245,6 +245,7 @@ static void open_conn(kq_wsession *s, int fd)
     hello.hello_from_worker.extension_level = KQ_PROTOCOL_EXTENSION_LEVEL;
     hello.hello_from_worker.has_output_limit = true;
     hello.hello_from_worker.output_limit = s->opts.output_limit;
+    hello.hello_from_worker.allocation = kq_str_view(s->opts.allocation);
     kq_hello_encode(&hello, kq_conn_out(&s->conn));
     kq_conn_queued(&s->conn);
 }

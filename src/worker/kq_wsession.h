@@ -77,6 +77,8 @@ typedef struct kq_wsession_opts {
     uint64_t output_limit;    /* output_limit_bytes, told to a Kueue-C server
                                  (its bound on live output) */
     kq_tls_mode encryption;
+    const char *allocation;   /* the allocation it runs in, for the hello
+                                 (kq_lifetime.h); may be NULL */
 } kq_wsession_opts;
 
 /* A session on loop; strings in opts must outlive it.  Nothing happens

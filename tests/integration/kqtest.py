@@ -216,9 +216,10 @@ class Process:
 class Server:
     """A kueue_server on 127.0.0.1 with an ephemeral port (unless the
     config names one), its status page on another (status_port; None when
-    server_settings turn it off), and its own config and state file."""
+    server_settings turn it off), and its own config and state file.  env:
+    its environment at every start (None: the test's)."""
 
-    def __init__(self, test, secret=SECRET, extra_args=(), popen=subprocess.Popen,
+    def __init__(self, test, secret=SECRET, extra_args=(), popen=subprocess.Popen, env=None,
                  **sections):
         self.dir = tempfile.mkdtemp(prefix="kq-server-")
         test.addCleanup(shutil.rmtree, self.dir, True)
@@ -234,6 +235,7 @@ class Server:
         self.status_address = conf["server_settings"]["status_address"]
         write_config(self.config, conf)
         self.argv = [os.environ["KQ_SERVER"], "-c", self.config] + list(extra_args)
+        self.env = env
         self.test = test
         self.starts = 0
         self._start(popen)
@@ -241,7 +243,8 @@ class Server:
     def _start(self, popen=subprocess.Popen):
         self.starts += 1
         log = "server.log" if self.starts == 1 else "server%d.log" % self.starts
-        self.process = Process(self.test, self.argv, os.path.join(self.dir, log), popen=popen)
+        self.process = Process(self.test, self.argv, os.path.join(self.dir, log), env=self.env,
+                               popen=popen)
         self.test.addCleanup(self.process.finish)
         m = self.process.wait_for(r"Started listening on 127\.0\.0\.1:(\d+)")
         self.port = int(m.group(1))
@@ -312,13 +315,14 @@ class Worker(Process):
     (if it was still running) without sanitizer reports."""
 
     def __init__(self, test, port, secret=SECRET, directory=None, log_level="debug",
-                 server_name="127.0.0.1", cwd=None, env=None, encryption=None,
+                 server_name="127.0.0.1", args=(), cwd=None, env=None, encryption=None,
                  **worker_settings):
         """worker_settings: the [worker_settings] section (none if empty).
         directory: where the config and log go (a new temporary one if
-        None); several workers may share one.  cwd and env: the worker
-        process's (the test's by default).  encryption:
-        common_settings.encryption (None: the default, auto)."""
+        None); several workers may share one.  args: more options (e.g.
+        --lifetime); cwd and env: the worker process's (the test's by
+        default).  encryption: common_settings.encryption (None: the
+        default, auto)."""
         if directory is None:
             directory = tempfile.mkdtemp(prefix="kq-worker-")
             test.addCleanup(shutil.rmtree, directory, True)
@@ -333,7 +337,7 @@ class Worker(Process):
         if worker_settings:
             sections["worker_settings"] = worker_settings
         write_config(self.config, sections)
-        super().__init__(test, [os.environ["KQ_WORKER"], "-c", self.config],
+        super().__init__(test, [os.environ["KQ_WORKER"], "-c", self.config] + list(args),
                          os.path.join(directory, self._name(n, "log")), env=env,
                          popen=lambda *a, **kw: subprocess.Popen(*a, cwd=cwd, **kw))
         test.addCleanup(self.finish)
@@ -348,10 +352,11 @@ class FakeWorker:
     default) it behaves as the original worker: it announces no extension
     level, and a message it could not decode (an extension variant) fails
     the test; with level >= 1 it announces that level, as kueue_worker
-    does, and .server_level is what the server answered."""
+    does, and .server_level is what the server answered.  allocation: the
+    token a worker in an allocation sends in its hello."""
 
     def __init__(self, port, name="node1", secret=SECRET, resources=(1, 8, 8000),
-                 authenticate=True, test=None, level=0, output_limit=None):
+                 authenticate=True, test=None, level=0, output_limit=None, allocation=None):
         """output_limit: the output_limit_bytes a Kueue-C worker announces
         (level >= 1 only)."""
         self.conn = kp.Connection("127.0.0.1", port, timeout=10, level=level)
@@ -361,7 +366,8 @@ class FakeWorker:
         self.free = kp.Resources(0, 0, 0)
         self.watched = []  # WatchOutput messages received (recv skips them)
         self.conn.send(kp.HelloMessage.HelloFromWorker(name, extension_level=level or None,
-                                                       output_limit=output_limit))
+                                                       output_limit=output_limit,
+                                                       allocation=allocation))
         assert isinstance(self.recv(), S2W.WelcomeWorker)
         self.challenge_raw = self.recv_raw()
         self.challenge = kp.decode(S2W, self.challenge_raw, level)
@@ -398,9 +404,11 @@ class FakeWorker:
         self.free = kp.Resources(slots, cpus, ram)
         self.send(W2S.UpdateResources(self.free))
 
-    def keepalive(self):
+    def keepalive(self, lifetime=None):
+        """UpdateSystemInfo; lifetime: a kp.WorkerLifetime to report."""
         self.send(W2S.UpdateSystemInfo(kp.SystemInfo("6.1.0", "Linux 12 Debian GNU/Linux", 8,
-                                                     2000, 16000, kp.LoadInfo(0.0, 0.0, 0.0))))
+                                                     2000, 16000, kp.LoadInfo(0.0, 0.0, 0.0),
+                                                     lifetime=lifetime)))
 
     def nothing_for(self, seconds):
         """True if the server sends nothing for that long."""

@@ -28,8 +28,8 @@ S2C = kp.ServerToClientMessage
 KUEUE = os.environ.get("KQ_CLIENT")
 SUBCOMMANDS = ["cmd", "batch", "list-jobs", "show-job", "wait-job", "remove-job",
                "clean-jobs", "list-workers", "show-worker", "list-resources",
-               "drain", "undrain", "set-priority", "restart", "follow", "log", "complete",
-               "help"]
+               "drain", "undrain", "set-priority", "restart", "follow", "log", "alloc",
+               "complete", "help"]
 
 
 def client_env(**extra):

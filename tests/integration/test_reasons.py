@@ -132,6 +132,21 @@ class Reasons(unittest.TestCase):
                    lambda r: r == "deferred by a worker until its next report",
                    what="the deferral as the reason")
 
+    def test_jobs_listed_in_a_row_keep_their_own_reasons(self):
+        # Jobs of one shape in a row share one reason in a list, unless
+        # one waits for others.
+        w = self.worker("node1", 1, 8, 8000)
+        first = issue(self.c)
+        w.start_next()
+        w.resources(0, 7, 7900)
+        busy = issue(self.c)
+        job = new_job()
+        job.workflow = kp.Workflow(priority=0, after=[first])
+        dependent = request(self.c, C2S.SubmitJob(job_info=job, array=None)).value.job_id
+        self.assertEqual(reason_of(self.c, busy), "workers busy")
+        self.assertEqual(reason_of(self.c, dependent),
+                         "waiting for 1 of the jobs it depends on: %d" % first)
+
     def test_other_load(self):
         """Two cores with a load of 1.3 from other programs: a two-CPU job
         fits the machine but not what its load leaves."""

@@ -96,6 +96,7 @@ def make_version_2(state, journal_path, log_rows):
     db.execute("DELETE FROM kueue_meta WHERE key IN "
                "('store_id', 'journal_generation', 'journal_offset')")
     db.execute("UPDATE kueue_meta SET value = 2 WHERE key = 'schema_version'")
+    db.execute("DROP TABLE alloc_queues")
     db.execute("CREATE TABLE log (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)")
     for row in log_rows:
         db.execute("INSERT INTO log (data) VALUES (?)", (row,))
@@ -384,6 +385,7 @@ class Durability(unittest.TestCase):
         db.execute("DELETE FROM kueue_meta WHERE key IN "
                    "('store_id', 'journal_generation', 'journal_offset')")
         db.execute("UPDATE kueue_meta SET value = 1 WHERE key = 'schema_version'")
+        db.execute("DROP TABLE alloc_queues")
         db.commit()
         db.close()
         os.unlink(journal(srv))
@@ -391,6 +393,7 @@ class Durability(unittest.TestCase):
         self.assertIn("Upgraded %s to schema version 2" % srv.state, srv.log())
         self.assertIn("Upgraded %s to schema version 3" % srv.state, srv.log())
         self.assertIn("Upgraded %s to schema version 4" % srv.state, srv.log())
+        self.assertIn("Upgraded %s to schema version 5" % srv.state, srv.log())
         self.assertNotIn("was missing", srv.log())
         c = srv.client(auth=True)
         self.assertEqual(sorted(all_jobs(c)), [0])

@@ -159,7 +159,7 @@ class Extensions(unittest.TestCase):
         with self.assertRaises(kp.DecodeError) as ctx:
             kp.decode(kp.HelloMessage, '{"HelloFromWorker":[]}')
         self.assertEqual(str(ctx.exception),
-                         "HelloFromWorker: expected HelloFromWorker as an array of 1 to 3 fields, got 0")
+                         "HelloFromWorker: expected HelloFromWorker as an array of 1 to 4 fields, got 0")
 
     def test_peer_levels(self):
         text = b'{"HelloFromWorker":{"worker_name":"w","extension_level":1}}'

@@ -148,10 +148,50 @@ static void test_bound_and_ties(void)
     kq_idle_free(&x);
 }
 
+/* Horizons only fit, never rank: the roomiest worker whose horizon holds
+ * the need wins; a worker without one (NULL) holds every need. */
+static void test_horizons(void)
+{
+    fake a = {0}, b = {0}, c = {0};
+    uint64_t ua[KQ_IDLE_TIMES] = {5000, 2000}, ub[KQ_IDLE_TIMES] = {9000, 0};
+    uint64_t until[KQ_IDLE_TIMES];
+    kq_resources need = {1, 1, 100};
+    kq_idle x;
+    bool fits;
+
+    kq_idle_init(&x);
+    a.iw.id = 1, a.iw.free = &a.free, a.iw.until = ua;
+    b.iw.id = 2, b.iw.free = &b.free, b.iw.until = ub;
+    c.iw.id = 3, c.iw.free = &c.free;
+    a.free = (kq_resources){8, 8, 8000};
+    b.free = (kq_resources){4, 4, 4000};
+    c.free = (kq_resources){2, 2, 2000};
+    CHECK_INT(kq_idle_add(&x, &a.iw), 0);
+    CHECK_INT(kq_idle_add(&x, &b.iw), 0);
+    CHECK_INT(kq_idle_add(&x, &c.iw), 0);
+    kq_idle_set(&x, &a.iw, true);
+    kq_idle_set(&x, &b.iw, true);
+    kq_idle_set(&x, &c.iw, true);
+    kq_idle_bound_until(&x, until);
+    CHECK(until[KQ_IDLE_LIMITED] == UINT64_MAX && until[KQ_IDLE_OPEN] == UINT64_MAX);
+    CHECK(kq_idle_best_until(&x, &need, (uint64_t[]){5000, 0}, 0, &fits) == &a.iw);
+    CHECK(kq_idle_best_until(&x, &need, (uint64_t[]){5001, 0}, 0, &fits) == &b.iw);
+    CHECK(kq_idle_best_until(&x, &need, (uint64_t[]){9001, 0}, 0, &fits) == &c.iw);
+    CHECK(kq_idle_best_until(&x, &need, (uint64_t[]){0, 1}, 0, &fits) == &a.iw);
+    CHECK(kq_idle_best_until(&x, &need, (uint64_t[]){0, 2001}, 0, &fits) == &c.iw);
+    kq_idle_set(&x, &c.iw, false);
+    CHECK(kq_idle_best_until(&x, &need, (uint64_t[]){9001, 0}, 0, &fits) == NULL && !fits);
+    kq_idle_bound_until(&x, until);
+    CHECK_INT(until[KQ_IDLE_LIMITED], 9000);
+    CHECK_INT(until[KQ_IDLE_OPEN], 2000);
+    kq_idle_free(&x);
+}
+
 int main(void)
 {
     test_copies();
     test_bound_and_ties();
+    test_horizons();
     test_against_scan();
     KQ_TEST_DONE();
 }

@@ -350,7 +350,7 @@ static void test_extension_fields(void)
     free(s);
     kq_hello_free(&h);
     expect_error("HelloMessage", "{\"HelloFromWorker\":[]}", -EINVAL,
-                 "HelloFromWorker: expected HelloFromWorker as an array of 1 to 3 "
+                 "HelloFromWorker: expected HelloFromWorker as an array of 1 to 4 "
                  "fields, got 0");
     expect_error("HelloMessage", "{\"HelloFromWorker\":{\"worker_name\":\"w\","
                  "\"extension_level\":-1}}", -EINVAL,

@@ -1,7 +1,8 @@
 /*
  * test_sched.c - the scheduler: queue order, back-filling, skip sets,
- * global limits, many shapes, the choice of worker, and random work
- * checked against a plain scan of every job and worker.
+ * global limits, many shapes, the choice of worker, time limits against
+ * workers with an end, and random work checked against a plain scan of
+ * every job and worker.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -639,6 +640,134 @@ static void test_random_against_scan(void)
     kq_jobs_free(&t);
 }
 
+/* Gives job a time limit (a workflow if it has none); before it is
+ * queued, since it is part of its shape. */
+static void set_time_limit(kq_job *job, uint64_t seconds)
+{
+    if (!job->info.workflow)
+        job->info.workflow = calloc(1, sizeof *job->info.workflow);
+    job->info.workflow->has_time_limit_seconds = true;
+    job->info.workflow->time_limit_seconds = seconds;
+}
+
+/* A job of one cpu with a time limit (0: none). */
+static kq_job *add_timed(kq_jobs *t, kq_sched *s, uint64_t limit)
+{
+    kq_job *job = add(t, s, 1, NULL, 0);
+
+    kq_sched_dequeue(s, job);
+    if (limit)
+        set_time_limit(job, limit);
+    CHECK_INT(kq_sched_enqueue(s, job), 0);
+    return job;
+}
+
+/* The ids offered in one pass, in offer order, as a bit set. */
+static uint64_t offered_in_pass(kq_sched *s)
+{
+    kq_idle_worker *iw;
+    kq_job *job;
+    uint64_t ids = 0;
+
+    while (kq_sched_next(s, &job, &iw)) {
+        ids |= (uint64_t)1 << job->info.job_id;
+        offer(s, job, iw);
+    }
+    return ids;
+}
+
+/* Workers with an end take only jobs whose time limit fits in what is
+ * left, and jobs without one while they take such jobs; a worker without
+ * an end takes anything.  The horizon counts from the scheduler's clock. */
+static void test_time_horizons(void)
+{
+    kq_jobs t;
+    kq_sched s;
+    fake_worker w;
+    uint64_t until[KQ_IDLE_TIMES];
+    kq_job *j[4];
+
+    kq_jobs_init(&t, 0);
+    CHECK_INT(kq_sched_init(&s, &t, NULL, 100), 0);
+    s.now_ms = 1000000;
+    j[0] = add_timed(&t, &s, 7200); /* 2h */
+    j[1] = add_timed(&t, &s, 1800); /* 30m */
+    j[2] = add_timed(&t, &s, 0);    /* no limit */
+    j[3] = add_timed(&t, &s, 30);
+    /* An hour left, jobs without a limit for ten more minutes. */
+    until[KQ_IDLE_LIMITED] = s.now_ms + 3600 * 1000;
+    until[KQ_IDLE_OPEN] = s.now_ms + 600 * 1000;
+    worker_add(&s, &w, (kq_resources){10, 10, 10000});
+    w.iw.until = until;
+    kq_idle_set(&s.idle, &w.iw, true);
+    CHECK_INT(offered_in_pass(&s), 0xe); /* 1, 2, 3: not the 2h job */
+    CHECK(j[0]->waiting);
+    worker_remove(&s, &w);
+    /* Twenty minutes later: 40m left, none for jobs without a limit. */
+    for (int i = 1; i < 4; i++) {
+        kq_sched_release(&s, j[i]);
+        CHECK_INT(kq_sched_enqueue(&s, j[i]), 0);
+    }
+    s.now_ms += 1200 * 1000;
+    worker_add(&s, &w, (kq_resources){10, 10, 10000});
+    w.iw.until = until;
+    kq_idle_set(&s.idle, &w.iw, true);
+    CHECK_INT(offered_in_pass(&s), 0xa); /* 1 and 3 */
+    worker_remove(&s, &w);
+    /* At the end, nothing; a worker without one takes the rest. */
+    s.now_ms = until[KQ_IDLE_LIMITED];
+    worker_add(&s, &w, (kq_resources){10, 10, 10000});
+    w.iw.until = until;
+    kq_idle_set(&s.idle, &w.iw, true);
+    CHECK_INT(offered_in_pass(&s), 0);
+    worker_remove(&s, &w);
+    worker_add(&s, &w, (kq_resources){10, 10, 10000});
+    CHECK_INT(offered_in_pass(&s), 0x5); /* 0 and 2 */
+    worker_remove(&s, &w);
+    for (int i = 0; i < 4; i++)
+        kq_sched_release(&s, j[i]);
+    kq_sched_free(&s);
+    kq_jobs_free(&t);
+}
+
+/* What the autoscaler asks: would a waiting job fit a new worker of such
+ * resources and horizon? */
+static void test_fits_new_worker(void)
+{
+    kq_jobs t;
+    kq_sched s;
+    kq_u64_map total = {0};
+    kq_job *big, *licensed;
+
+    kq_jobs_init(&t, 0);
+    CHECK_INT(kq_u64_map_put(&total, "matlab", 1), 0);
+    CHECK_INT(kq_sched_init(&s, &t, &total, 100), 0);
+    CHECK(!kq_sched_fits_new_worker(&s, NULL, UINT64_MAX));
+    add_timed(&t, &s, 7200);
+    CHECK(kq_sched_fits_new_worker(&s, NULL, UINT64_MAX));
+    CHECK(kq_sched_fits_new_worker(&s, NULL, 7200));
+    CHECK(!kq_sched_fits_new_worker(&s, NULL, 7199));
+    CHECK(!kq_sched_fits_new_worker(&s, &(kq_resources){1, 0, 1000}, 7200));
+    big = add(&t, &s, 64, NULL, 0);
+    CHECK(!kq_sched_fits_new_worker(&s, &(kq_resources){10, 8, 16000}, 3600));
+    CHECK(kq_sched_fits_new_worker(&s, &(kq_resources){10, 64, 16000}, 3600));
+    kq_sched_dequeue(&s, big);
+    /* Held back by a global resource in use: no new worker helps. */
+    licensed = add(&t, &s, 1, "matlab", 1);
+    CHECK(kq_sched_fits_new_worker(&s, &(kq_resources){10, 8, 16000}, 3600));
+    CHECK_INT(kq_sched_hold(&s, big), 0);
+    kq_sched_dequeue(&s, licensed);
+    CHECK_INT(kq_sched_hold(&s, licensed), 0);
+    add(&t, &s, 1, "matlab", 1);
+    CHECK(!kq_sched_fits_new_worker(&s, &(kq_resources){10, 8, 16000}, 3600));
+    kq_sched_release(&s, licensed);
+    CHECK(kq_sched_fits_new_worker(&s, &(kq_resources){10, 8, 16000}, 3600));
+    kq_sched_release(&s, big);
+    kq_u64_map_free(&total);
+    kq_sched_free(&s);
+    kq_jobs_free(&t);
+}
+
 int main(void)
 {
     test_order_and_backfill();
@@ -649,6 +778,8 @@ int main(void)
     test_many_shapes();
     test_worker_choice();
     test_enqueue_during_a_pass();
+    test_time_horizons();
+    test_fits_new_worker();
     test_random_against_scan();
     KQ_TEST_DONE();
 }

@@ -5,7 +5,8 @@
  * writes nothing, the folder gives its memory back when idle, a frame
  * damaged under a running store stops the folder (not the commits) and a
  * salvage recovers the rest; environments are stored once each and go
- * with their last job.
+ * with their last job; allocation queues' rows are staged, written with a
+ * turn (even one without jobs), replaced and removed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -361,6 +362,93 @@ static void test_crash_replayed(void)
     CHECK_INT(frames_in_journal(), 0);
 }
 
+/* The JSON of an allocation queue with this many max_workers. */
+static void queue_json(kq_buf *b, uint64_t id, uint64_t max_workers)
+{
+    kq_alloc_queue q;
+
+    kq_alloc_queue_init(&q);
+    q.queue_id = id;
+    q.backend = kq_str_view("slurm");
+    q.max_workers = max_workers;
+    q.server_address = kq_str_view("h:1");
+    q.worker_program = kq_str_view("w");
+    q.worker_config = kq_str_view("/c");
+    kq_buf_clear(b);
+    CHECK_INT(kq_alloc_queue_encode(&q, b), 0);
+}
+
+static int crash_after_queues(void)
+{
+    kq_buf b = KQ_BUF_INIT;
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    if (kq_store_open(path, false, &st, &err) < 0)
+        return 1;
+    queue_json(&b, 1, 4);
+    if (kq_store_put_queue(st, 1, 2, kq_buf_ptr(&b), b.len) < 0)
+        return 2;
+    queue_json(&b, 2, 8);
+    if (kq_store_put_queue(st, 2, 5, kq_buf_ptr(&b), b.len) < 0 ||
+        kq_store_commit(st, &t, 4, &err) < 0)
+        return 3;
+    /* Queue 1 changes, queue 2 goes, a job comes: one turn. */
+    queue_json(&b, 1, 6);
+    add_job(&t, "a");
+    if (kq_store_put_queue(st, 1, 3, kq_buf_ptr(&b), b.len) < 0 ||
+        kq_store_put_queue(st, 2, 0, NULL, 0) < 0 || kq_store_commit(st, &t, 4, &err) < 0)
+        return 4;
+    /* Nothing staged, nothing written. */
+    return kq_store_commit(st, &t, 4, &err) < 0 ? 5 : 0;
+}
+
+typedef struct queues_seen {
+    int n;
+    uint64_t id, next_alloc, max_workers;
+} queues_seen;
+
+static int on_queue(void *ctx, kq_alloc_queue *q, uint64_t next_alloc)
+{
+    queues_seen *seen = ctx;
+
+    seen->n++;
+    seen->id = q->queue_id;
+    seen->next_alloc = next_alloc;
+    seen->max_workers = q->max_workers;
+    return 0;
+}
+
+static void test_queues(void)
+{
+    queues_seen seen = {0};
+    uint64_t next_job, next_worker;
+    kq_store *st;
+    kq_error err;
+    loaded l;
+
+    unlink(path);
+    unlink(journal_path);
+    in_crashing_child(crash_after_queues);
+    CHECK_INT(frames_in_journal(), 2);
+    reopen(&l, &next_job);
+    CHECK_INT(l.n, 1);
+    drop(&l);
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    memset(&l, 0, sizeof l);
+    CHECK_INT(kq_store_load(st, on_job, no_env, &l, &next_job, &next_worker, &err), 0);
+    drop(&l);
+    CHECK_INT(kq_store_load_queues(st, on_queue, &seen, &err), 0);
+    kq_store_close(st);
+    CHECK_INT(seen.n, 1);
+    CHECK_INT(seen.id, 1);
+    CHECK_INT(seen.next_alloc, 3);
+    CHECK_INT(seen.max_workers, 6);
+}
+
 enum { BIG = 15u << 20, NBIG = 5 };
 
 static int crash_after_a_huge_turn(void)
@@ -623,6 +711,7 @@ int main(void)
     test_clean_close();
     test_environments();
     test_crash_replayed();
+    test_queues();
     test_huge_turn_split();
     test_offer_writes_nothing();
     test_idle_gives_memory_back();
