@@ -169,29 +169,6 @@ static void queue_of(const kq_cli_args *a, const kq_config *cfg, kq_alloc_queue 
 
 /* ---- running it ---------------------------------------------------------- */
 
-static int emit(kq_buf *b, kq_error *err)
-{
-    int rc = 0;
-
-    if (b->oom) {
-        kq_error_set(err, "out of memory formatting the output");
-        rc = -ENOMEM;
-    } else {
-        fwrite(kq_buf_ptr(b), 1, b->len, stdout);
-    }
-    kq_buf_free(b);
-    return rc;
-}
-
-static int emit_json(const kq_s2c *m, kq_error *err)
-{
-    kq_buf b = KQ_BUF_INIT;
-
-    kq_s2c_encode(m, &b);
-    kq_buf_putc(&b, '\n');
-    return emit(&b, err);
-}
-
 static void print_opts(kq_print_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -207,7 +184,7 @@ static int show(const kq_cli_args *a, const char *action, const kq_s2c *reply, k
     kq_print_opts o;
 
     if (a->given[KQ_OPT_JSON])
-        return emit_json(reply, err);
+        return kq_commands_emit_json(reply, err);
     if (reply->tag == KQ_S2C_REQUEST_RESPONSE) {
         printf("%s\n", reply->request_response.text.ptr);
         return 0;
@@ -221,7 +198,7 @@ static int show(const kq_cli_args *a, const char *action, const kq_s2c *reply, k
         kq_alloc_print_events(&b, l, &o);
     else if (l->len && l->items[0].script.ptr)
         kq_buf_puts(&b, l->items[0].script.ptr);
-    return emit(&b, err);
+    return kq_commands_emit(&b, err);
 }
 
 int kq_alloc_cmd_run(const kq_cli_args *a, const kq_config *cfg, kq_error *err)
@@ -264,7 +241,7 @@ int kq_alloc_cmd_run(const kq_cli_args *a, const kq_config *cfg, kq_error *err)
     if (reply.tag != want ||
         (want == KQ_S2C_REQUEST_RESPONSE && !reply.request_response.success)) {
         if (a->given[KQ_OPT_JSON] && reply.tag == KQ_S2C_REQUEST_RESPONSE)
-            emit_json(&reply, err);
+            kq_commands_emit_json(&reply, err);
         rc = kq_session_unexpected(err, kq_s2c_tag_name(want), &reply);
     } else {
         rc = show(a, action, &reply, err);

@@ -36,8 +36,7 @@ typedef struct client {
 
 /* ---- output ----------------------------------------------------------- */
 
-/* Writes b to stdout; -ENOMEM if building it ran out of memory. */
-static int emit(kq_buf *b, kq_error *err)
+int kq_commands_emit(kq_buf *b, kq_error *err)
 {
     int rc = 0;
 
@@ -51,14 +50,13 @@ static int emit(kq_buf *b, kq_error *err)
     return rc;
 }
 
-/* Prints msg as one line of JSON. */
-static int emit_json(const kq_s2c *msg, kq_error *err)
+int kq_commands_emit_json(const kq_s2c *msg, kq_error *err)
 {
     kq_buf b = KQ_BUF_INIT;
 
     kq_s2c_encode(msg, &b);
     kq_buf_putc(&b, '\n');
-    return emit(&b, err);
+    return kq_commands_emit(&b, err);
 }
 
 /* A reply that is not the expected answer: with --json a refusal is still
@@ -67,7 +65,7 @@ static int bad_reply(const client *c, const kq_s2c *reply,
                      const char *expected, kq_error *err)
 {
     if (c->json && reply->tag == KQ_S2C_REQUEST_RESPONSE)
-        emit_json(reply, err);
+        kq_commands_emit_json(reply, err);
     return kq_session_unexpected(err, expected, reply);
 }
 
@@ -169,7 +167,7 @@ static int report_end(const client *c, const kq_job_info *job,
     if (c->json) {
         kq_s2c msg = {.tag = KQ_S2C_JOB_UPDATED, .job_updated = *job};
 
-        rc = emit_json(&msg, err);
+        rc = kq_commands_emit_json(&msg, err);
     } else if (print_code && st->tag == KQ_JOB_STATUS_FINISHED) {
         printf("%" PRId32 "\n", st->finished.return_code);
     }
@@ -303,7 +301,7 @@ static int wait_array(client *c, uint64_t array_id, kq_error *err)
         kq_s2c_free(&list);
         if ((rc = list_array(c, array_id, &list, err)) < 0)
             goto out_lists;
-        rc = emit_json(&list, err);
+        rc = kq_commands_emit_json(&list, err);
     }
     if (rc == 0 && bad) {
         fflush(stdout);
@@ -360,14 +358,14 @@ static int run_cmd(client *c, kq_error *err)
         } else if (a->given[KQ_OPT_WAIT])
             rc = wait_one(c, id, &reply.accept_job, true, err);
         else if (c->json)
-            rc = emit_json(&reply, err);
+            rc = kq_commands_emit_json(&reply, err);
         else
             printf("%" PRIu64 "\n", id);
         if (!a->given[KQ_OPT_WAIT])
             kq_commands_warn_no_worker(&reply.accept_job);
     } else if (reply.tag == KQ_S2C_REJECT_JOB) {
         if (c->json)
-            emit_json(&reply, err);
+            kq_commands_emit_json(&reply, err);
         kq_error_set(err, "Job rejected by server: %s",
                      reply.reject_job.reason.ptr);
         rc = -EPERM;
@@ -414,7 +412,7 @@ static int run_request_response(client *c, const kq_c2s *req, bool auth,
     if (reply.tag != KQ_S2C_REQUEST_RESPONSE || !reply.request_response.success)
         rc = bad_reply(c, &reply, "RequestResponse", err);
     else if (c->json)
-        rc = emit_json(&reply, err);
+        rc = kq_commands_emit_json(&reply, err);
     else
         printf("%s\n", reply.request_response.text.ptr);
     kq_s2c_free(&reply);
@@ -535,12 +533,12 @@ static int run_restart(client *c, kq_error *err)
         goto out_shown;
     if (reply.tag == KQ_S2C_ACCEPT_JOB) {
         if (c->json)
-            rc = emit_json(&reply, err);
+            rc = kq_commands_emit_json(&reply, err);
         else
             printf("%" PRIu64 "\n", reply.accept_job.job_id);
     } else if (reply.tag == KQ_S2C_REJECT_JOB) {
         if (c->json)
-            emit_json(&reply, err);
+            kq_commands_emit_json(&reply, err);
         kq_error_set(err, "Job rejected by server: %s", reply.reject_job.reason.ptr);
         rc = -EPERM;
     } else {
@@ -665,13 +663,13 @@ static int run_query(client *c, const kq_c2s *req, kq_s2c_tag want,
     if (reply.tag != want) {
         rc = bad_reply(c, &reply, kq_s2c_tag_name(want), err);
     } else if (c->json) {
-        rc = emit_json(&reply, err);
+        rc = kq_commands_emit_json(&reply, err);
     } else if ((rc = derive_reasons(c, &reply, err)) == 0) {
         kq_buf b = KQ_BUF_INIT;
 
         print_opts(&opts);
         kq_print_reply(&b, &reply, &opts);
-        rc = emit(&b, err);
+        rc = kq_commands_emit(&b, err);
     }
     kq_s2c_free(&reply);
     return rc;

@@ -30,6 +30,13 @@
 int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
                     kq_error *err);
 
+/* Writes b to stdout and frees it; -ENOMEM with err if building it ran
+ * out of memory (nothing is written then). */
+int kq_commands_emit(kq_buf *b, kq_error *err);
+
+/* Prints msg to stdout as one line of JSON (--json).  0 or -ENOMEM. */
+int kq_commands_emit_json(const kq_s2c *msg, kq_error *err);
+
 /* Connects to the configured server, authenticating if auth.  0 or -errno
  * with err, which names the configuration file and its keys to check when
  * the server cannot be reached or refuses the secret. */
