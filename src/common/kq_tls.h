@@ -3,7 +3,7 @@
  * encrypted transport under kq_conn (server, worker) and the client's
  * session.
  *
- * Design (README "Encryption"):
+ * Design (docs/encryption.md):
  * - The key is an external pre-shared key (RFC 8446 4.2.11):
  *   HKDF-SHA256 (RFC 5869) with salt "kueue-c tls", the shared secret's
  *   bytes as input keying material and info "kueue-c tls13 psk v1", 32

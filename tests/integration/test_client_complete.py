@@ -3,6 +3,7 @@
 build generated and the systemd user units)."""
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -131,7 +132,14 @@ class Install(unittest.TestCase):
             readme = os.path.join(prefix, "share/doc/kueue-c/README.md")
             self.assertIn("\nDocumentation=file://%s\n" % readme, text)
             with open(readme) as fh:
-                self.assertTrue(fh.read().startswith("# Kueue-C\n"))
+                text = fh.read()
+            self.assertTrue(text.startswith("# Kueue-C\n"))
+            # The documents it links to are installed beside it.
+            links = set(re.findall(r"\]\((docs/[^)#]+)", text))
+            self.assertIn("docs/protocol.md", links)
+            for link in links:
+                self.assertTrue(os.path.isfile(os.path.join(os.path.dirname(readme), link)),
+                                link)
             with open(os.path.join(ROOT, "tools/systemd", unit)) as fh:
                 self.assertIn("\nDocumentation=file://%h/.local/share/doc/kueue-c/README.md\n",
                               fh.read())

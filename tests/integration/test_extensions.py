@@ -1,5 +1,5 @@
 """Kueue-C protocol extensions between real binaries and peers that behave
-like the original (schema/protocol.yaml, README "Changing the protocol"):
+like the original (schema/protocol.yaml, docs/protocol.md, "Changing the protocol"):
 the level negotiation, and that an original peer sees exactly the
 original's bytes and behaviour."""
 
