@@ -32,13 +32,14 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "kq_auth.h"
 #include "kq_buf.h"
+#include "kq_hkdf.h"
 #include "kq_loop.h"
 
 #define KDF_SALT "kueue-c tls"
@@ -100,8 +101,6 @@ static const struct wanted {
     {OSSL_OP_MAC, "HMAC"},
     {OSSL_OP_KDF, "HKDF"},
     {OSSL_OP_KDF, "TLS13-KDF"},
-    {OSSL_OP_RAND, "HASH-DRBG"},
-    {OSSL_OP_RAND, "SEED-SRC"},
     {OSSL_OP_KEYMGMT, "X25519"},
     {OSSL_OP_KEYMGMT, "ED25519"},
     {OSSL_OP_KEYMGMT, "HMAC"},
@@ -111,11 +110,21 @@ static const struct wanted {
 };
 #define NWANTED (sizeof wanted / sizeof wanted[0])
 
+/* The default provider's entry point, an internal symbol of a static
+ * libcrypto (libcrypto.so does not export it): weak, so that without it
+ * the default provider is loaded into a private context instead. */
+extern OSSL_provider_init_fn ossl_default_provider_init __attribute__((weak));
+
 static struct {
     bool tried, ok;
     OSSL_LIB_CTX *libctx;       /* where TLS runs: the filter only */
-    OSSL_LIB_CTX *private_ctx;  /* the default provider */
+    OSSL_LIB_CTX *private_ctx;  /* the default provider, without its entry point */
     OSSL_PROVIDER *deflt, *filter;
+    /* The default provider run inside the filter, with its entry point. */
+    void *inner_ctx;
+    OSSL_FUNC_provider_query_operation_fn *inner_query;
+    OSSL_FUNC_provider_get_capabilities_fn *inner_capabilities;
+    OSSL_FUNC_provider_teardown_fn *inner_teardown;
     BIO_METHOD *socket_bio;
     /* Per operation: the algorithms passed through, NULL-terminated. */
     OSSL_ALGORITHM algs[OSSL_OP__HIGHEST + 1][NWANTED + 1];
@@ -142,7 +151,9 @@ static const OSSL_ALGORITHM *filter_query(void *provctx, int operation, int *no_
         return NULL;
     if (!lib.queried[operation]) {
         int nc;
-        const OSSL_ALGORITHM *a = OSSL_PROVIDER_query_operation(lib.deflt, operation, &nc);
+        const OSSL_ALGORITHM *a =
+            lib.inner_query ? lib.inner_query(lib.inner_ctx, operation, &nc)
+                            : OSSL_PROVIDER_query_operation(lib.deflt, operation, &nc);
         size_t k = 0;
 
         for (; a && a->algorithm_names && k < NWANTED; a++)
@@ -178,21 +189,63 @@ static int filter_capabilities(void *provctx, const char *capability,
     (void)provctx;
     if (strcmp(capability, "TLS-GROUP") != 0)
         return 1;
+    if (lib.inner_capabilities)
+        return lib.inner_capabilities(lib.inner_ctx, capability, filter_group, &f);
     return OSSL_PROVIDER_get_capabilities(lib.deflt, capability, filter_group, &f);
+}
+
+static void filter_teardown(void *provctx)
+{
+    if (lib.inner_teardown)
+        lib.inner_teardown(provctx);
 }
 
 static const OSSL_DISPATCH filter_dispatch[] = {
     {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))filter_query},
     {OSSL_FUNC_PROVIDER_GET_CAPABILITIES, (void (*)(void))filter_capabilities},
+    {OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))filter_teardown},
     {0, NULL},
 };
+
+/* Starts the default provider under the filter's core handle: it belongs
+ * to the filter's library context, so what its algorithms fetch
+ * themselves (an HMAC's digest) goes through the filter too.  In a
+ * private context it would build every digest it has at the first such
+ * fetch, with every legacy name (about 100 us). */
+static int start_inner(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in)
+{
+    const OSSL_DISPATCH *out;
+
+    if (!ossl_default_provider_init(handle, in, &out, &lib.inner_ctx))
+        return 0;
+    for (; out->function_id; out++) {
+        switch (out->function_id) {
+        case OSSL_FUNC_PROVIDER_QUERY_OPERATION:
+            lib.inner_query = OSSL_FUNC_provider_query_operation(out);
+            break;
+        case OSSL_FUNC_PROVIDER_GET_CAPABILITIES:
+            lib.inner_capabilities = OSSL_FUNC_provider_get_capabilities(out);
+            break;
+        case OSSL_FUNC_PROVIDER_TEARDOWN:
+            lib.inner_teardown = OSSL_FUNC_provider_teardown(out);
+            break;
+        default:
+            break;
+        }
+    }
+    return lib.inner_query && lib.inner_capabilities;
+}
 
 static int filter_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
                        const OSSL_DISPATCH **out, void **provctx)
 {
-    (void)handle;
-    (void)in;
     *out = filter_dispatch;
+    if (ossl_default_provider_init) {
+        if (!start_inner(handle, in))
+            return 0;
+        *provctx = lib.inner_ctx;
+        return 1;
+    }
     /* The algorithms are the default provider's: they get its context. */
     *provctx = OSSL_PROVIDER_get0_provider_ctx(lib.deflt);
     return 1;
@@ -294,6 +347,29 @@ static BIO_METHOD *socket_method(void)
     return m;
 }
 
+/* ---- random numbers ----------------------------------------------------- */
+
+/* OpenSSL draws a handshake's random and its X25519 keys from here: the
+ * kernel's CSPRNG, which OpenSSL's own generators would seed from.  Its
+ * DRBGs cost a short-lived `kueue` about 90 us to instantiate (their
+ * digest fetched, with every name of the default provider's context),
+ * for the hundred random bytes a handshake takes. */
+static int kernel_bytes(unsigned char *buf, int num)
+{
+    return num >= 0 && kq_auth_kernel_random(buf, (size_t)num) == 0;
+}
+
+static int kernel_status(void)
+{
+    return 1;
+}
+
+static const RAND_METHOD kernel_rand = {
+    .bytes = kernel_bytes,
+    .pseudorand = kernel_bytes,
+    .status = kernel_status,
+};
+
 /* Sets up the library context once per process; false if OpenSSL failed. */
 static bool lib_init(void)
 {
@@ -306,14 +382,17 @@ static bool lib_init(void)
                                  OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL) ||
         !OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_SSL_STRINGS, NULL))
         return false;
-    lib.private_ctx = OSSL_LIB_CTX_new();
     lib.libctx = OSSL_LIB_CTX_new();
-    if (!lib.private_ctx || !lib.libctx)
+    if (!lib.libctx)
         return false;
-    lib.deflt = OSSL_PROVIDER_load(lib.private_ctx, "default");
-    if (!lib.deflt ||
-        !RAND_set_DRBG_type(lib.private_ctx, "HASH-DRBG", NULL, NULL, "SHA256") ||
-        !RAND_set_DRBG_type(lib.libctx, "HASH-DRBG", NULL, NULL, "SHA256") ||
+    if (!ossl_default_provider_init) {
+        lib.private_ctx = OSSL_LIB_CTX_new();
+        lib.deflt = lib.private_ctx ? OSSL_PROVIDER_load(lib.private_ctx, "default") : NULL;
+        if (!lib.deflt)
+            return false;
+    }
+    /* For every library context (a method set so replaces their DRBGs). */
+    if (!RAND_set_rand_method(&kernel_rand) ||
         !OSSL_PROVIDER_add_builtin(lib.libctx, "kueue-c-tls", filter_init))
         return false;
     lib.filter = OSSL_PROVIDER_load(lib.libctx, "kueue-c-tls");
@@ -327,31 +406,10 @@ static bool lib_init(void)
 int kq_tls_derive_key(const char *secret, size_t secret_len,
                       unsigned char key[KQ_TLS_KEY_LEN])
 {
-    OSSL_PARAM params[5];
-    EVP_KDF_CTX *kctx = NULL;
-    EVP_KDF *kdf;
-    int ok = 0;
-
-    if (!lib_init())
-        return -EIO;
-    kdf = EVP_KDF_fetch(lib.libctx, "HKDF", NULL);
-    if (kdf)
-        kctx = EVP_KDF_CTX_new(kdf);
-    if (kctx) {
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
-        params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret,
-                                                      secret_len);
-        params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, KDF_SALT,
-                                                      sizeof KDF_SALT - 1);
-        params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, KDF_INFO,
-                                                      sizeof KDF_INFO - 1);
-        params[4] = OSSL_PARAM_construct_end();
-        ok = EVP_KDF_derive(kctx, key, KQ_TLS_KEY_LEN, params) == 1;
-    }
-    EVP_KDF_CTX_free(kctx);
-    EVP_KDF_free(kdf);
-    ERR_clear_error();
-    return ok ? 0 : -EIO;
+    return kq_hkdf_sha256(KDF_SALT, sizeof KDF_SALT - 1, secret, secret_len, KDF_INFO,
+                          sizeof KDF_INFO - 1, key, KQ_TLS_KEY_LEN) < 0
+               ? -EIO
+               : 0;
 }
 
 /* ---- contexts ----------------------------------------------------------- */

@@ -55,8 +55,7 @@ int kq_auth_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1],
 }
 
 
-/* The kernel's CSPRNG, which OpenSSL seeds from too. */
-static int kernel_random(unsigned char *p, size_t n)
+int kq_auth_kernel_random(unsigned char *p, size_t n)
 {
     while (n > 0) {
         ssize_t got = getrandom(p, n, 0);
@@ -74,12 +73,12 @@ static int kernel_random(unsigned char *p, size_t n)
 
 int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1])
 {
-    return kq_auth_alphanumeric(out, kernel_random);
+    return kq_auth_alphanumeric(out, kq_auth_kernel_random);
 }
 
 int kq_auth_salt(char out[KQ_AUTH_SALT_LEN + 1])
 {
-    return kq_auth_alphanumeric(out, kernel_random);
+    return kq_auth_alphanumeric(out, kq_auth_kernel_random);
 }
 
 void kq_auth_base64_nopad(const unsigned char digest[32],

@@ -23,6 +23,10 @@
 KQ_NODISCARD int kq_auth_alphanumeric(char out[KQ_AUTH_SALT_LEN + 1],
                                       int (*fill)(unsigned char *p, size_t n));
 
+/* Fills p[0..n) from the kernel's CSPRNG (getrandom, which OpenSSL seeds
+ * from too), retrying after signals.  0 or -errno. */
+KQ_NODISCARD int kq_auth_kernel_random(unsigned char *p, size_t n);
+
 /* A new shared secret: 64 alphanumerics from the kernel's random source
  * (getrandom).  0 or -EIO. */
 KQ_NODISCARD int kq_auth_random_secret(char out[KQ_AUTH_SALT_LEN + 1]);
