@@ -60,8 +60,9 @@ static const char *transport_error(const kq_session *s, ssize_t rc)
     return s->tls ? kq_tls_error(s->tls) : strerror((int)-rc);
 }
 
-/* Writes as much queued output as the socket takes now. */
-static int write_some(kq_session *s, kq_error *err)
+/* Writes as much queued output as the transport takes now (over TLS in a
+ * batch, records that kq_tls keeps until the flush). */
+static int write_queued(kq_session *s, kq_error *err)
 {
     while (s->out.len > 0) {
         ssize_t n = transport_send(s, kq_buf_ptr(&s->out), s->out.len);
@@ -75,6 +76,23 @@ static int write_some(kq_session *s, kq_error *err)
             return (int)n;
         }
         kq_buf_consume(&s->out, (size_t)n);
+    }
+    return 0;
+}
+
+/* Writes queued output, and sends the TLS records kept (the handshake's
+ * Finished goes out with the first request), as far as the socket takes
+ * them now. */
+static int write_some(kq_session *s, kq_error *err)
+{
+    int rc = write_queued(s, err);
+
+    if (rc < 0 || !s->tls || !kq_tls_unsent(s->tls))
+        return rc;
+    rc = kq_tls_flush(s->tls);
+    if (rc < 0 && rc != -EAGAIN) {
+        kq_error_set(err, "send to the server: %s", kq_tls_error(s->tls));
+        return rc;
     }
     return 0;
 }
@@ -296,11 +314,15 @@ int kq_session_request_ext(kq_session *s, const kq_c2s *msg,
 }
 
 /* Runs the TLS handshake to its end, waiting at most
- * KQ_SESSION_HANDSHAKE_MS.  0 or -errno with err. */
+ * KQ_SESSION_HANDSHAKE_MS.  Its records are kept in a batch and sent by
+ * flushes: the ClientHello as soon as it is made, the Finished with the
+ * first request (write_some), which spares a send and a wake-up of the
+ * server.  0 or -errno with err. */
 static int handshake(kq_session *s, const char *where, kq_error *err)
 {
     int64_t deadline = now_ms() + KQ_SESSION_HANDSHAKE_MS;
 
+    kq_tls_batch(s->tls);
     for (;;) {
         struct pollfd pfd = {s->fd, POLLIN, 0};
         int rc = kq_tls_handshake(s->tls);
@@ -308,7 +330,15 @@ static int handshake(kq_session *s, const char *where, kq_error *err)
 
         if (rc == 1)
             return 0;
+        if (rc == -EAGAIN && kq_tls_unsent(s->tls)) {
+            rc = kq_tls_flush(s->tls);
+            kq_tls_batch(s->tls);
+            if (rc == 0)
+                rc = -EAGAIN;
+        }
         if (rc != -EAGAIN) {
+            /* The alert of a failure still goes to the server. */
+            (void)kq_tls_flush(s->tls);
             if (kq_tls_wrong_key(s->tls))
                 kq_error_set(err, "the TLS handshake with %s failed: the keys differ", where);
             else
@@ -434,7 +464,8 @@ int kq_session_auth(kq_session *s, const char *secret, const char *file,
     return 0;
 }
 
-/* Queues "Bye" and writes what the socket takes now. */
+/* Queues "Bye" and writes what the socket takes now, over TLS with
+ * close_notify in the same send. */
 static void say_bye(kq_session *s)
 {
     kq_c2s bye = {.tag = KQ_C2S_BYE};
@@ -442,17 +473,20 @@ static void say_bye(kq_session *s)
 
     /* One try, without waiting: the answers are in (or never come), and a
      * server that reads no Bye only logs the close. */
+    if (s->tls)
+        kq_tls_batch(s->tls);
     if (kq_session_queue(s, &bye) == 0)
-        write_some(s, &ignored);
+        (void)write_queued(s, &ignored);
+    if (s->tls) {
+        kq_tls_shutdown(s->tls);
+        (void)kq_tls_flush(s->tls);
+    }
 }
 
 void kq_session_close(kq_session *s)
 {
-    if (s->fd >= 0 && (!s->tls || kq_tls_ready(s->tls))) {
+    if (s->fd >= 0 && (!s->tls || kq_tls_ready(s->tls)))
         say_bye(s);
-        if (s->tls)
-            kq_tls_shutdown(s->tls);
-    }
     disconnect(s);
     kq_tls_ctx_free(s->tls_ctx);
     s->tls_ctx = NULL;

@@ -716,8 +716,11 @@ int kq_tls_flush(kq_tls *t)
     int rc;
 
     t->batching = false;
-    if (t->failed)
+    if (t->failed) {
+        /* The fatal alert a failure made still goes, best effort. */
+        (void)send_unsent(t);
         return -EPROTO;
+    }
     if ((rc = send_unsent(t)) == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR) {
         t->wants = KQ_WRITABLE;
         return -EAGAIN;

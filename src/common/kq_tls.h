@@ -109,7 +109,9 @@ ssize_t kq_tls_write(kq_tls *t, const void *buf, size_t n);
 #define KQ_TLS_BATCH_MAX (256u << 10)
 void kq_tls_batch(kq_tls *t);
 /* Ends the batch and sends the records kept, as far as the socket takes
- * them: 0 all sent, -EAGAIN (call again once KQ_WRITABLE), or -errno. */
+ * them: 0 all sent, -EAGAIN (call again once KQ_WRITABLE), or -errno.
+ * After a failure (-EPROTO) it tries once to send what is kept: the fatal
+ * alert OpenSSL made. */
 int kq_tls_flush(kq_tls *t);
 /* Bytes of records made but not sent yet, and the memory holding them. */
 size_t kq_tls_unsent(const kq_tls *t);
