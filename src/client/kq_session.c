@@ -168,7 +168,10 @@ static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
      * read is reported now. */
     if (s->eof || (s->tls && kq_tls_pending(s->tls)))
         return (rc = read_some(s, err)) < 0 ? rc : 1;
-    if (s->out.len > 0 || (s->tls && kq_tls_wants(s->tls) == KQ_WRITABLE))
+    /* Records kept by a batch are output too (a read may have changed
+     * what TLS waits for since). */
+    if (s->out.len > 0 ||
+        (s->tls && (kq_tls_wants(s->tls) == KQ_WRITABLE || kq_tls_unsent(s->tls))))
         pfd.events |= POLLOUT;
     if (deadline_ms >= 0) {
         int64_t left = deadline_ms - now_ms();
