@@ -273,6 +273,9 @@ static void page(kq_status *st, const kq_http_req *req, kq_http_reply *r)
     const kq_job *ended[KQ_PAGE_ENDED];
     const kq_worker_info **workers = NULL;
     kq_status_view v = {0};
+    kq_buf why_text = KQ_BUF_INIT;
+    size_t *why_at = NULL;
+    const char **why = NULL;
     long nrun, npend;
     size_t nended = 0, nworkers = 0;
 
@@ -282,10 +285,27 @@ static void page(kq_status *st, const kq_http_req *req, kq_http_reply *r)
     npend = kq_jobs_select(&srv->jobs, KQ_CAT_BIT(KQ_CAT_PENDING), KQ_PAGE_PENDING, &pending);
     if (srv->nworkers)
         workers = malloc(srv->nworkers * sizeof *workers);
-    if (nrun < 0 || npend < 0 || (srv->nworkers && !workers)) {
+    if (npend > 0) {
+        why_at = malloc((size_t)npend * sizeof *why_at);
+        why = malloc((size_t)npend * sizeof *why);
+    }
+    if (nrun < 0 || npend < 0 || (srv->nworkers && !workers) || (npend > 0 && (!why_at || !why))) {
         text(r, 500, "Out of memory.\n");
         goto done;
     }
+    /* Why the listed pending jobs wait, as list-jobs says (each text ends
+     * with a NUL; pointers taken once the buffer stops moving). */
+    for (long i = 0; i < npend; i++) {
+        why_at[i] = why_text.len;
+        kq_srv_reason(srv, pending[i], &why_text);
+        kq_buf_putc(&why_text, '\0');
+    }
+    if (why_text.oom) {
+        text(r, 500, "Out of memory.\n");
+        goto done;
+    }
+    for (long i = 0; i < npend; i++)
+        why[i] = kq_buf_ptr(&why_text) + why_at[i];
     for (const kq_job *j = srv->jobs.done_tail; j && nended < KQ_PAGE_ENDED; j = j->prev)
         ended[nended++] = j;
     for (size_t i = 0; i < srv->nworkers; i++)
@@ -298,6 +318,7 @@ static void page(kq_status *st, const kq_http_req *req, kq_http_reply *r)
     v.running = (const kq_job *const *)running;
     v.nrunning = (size_t)nrun;
     v.pending = (const kq_job *const *)pending;
+    v.pending_why = why;
     v.npending = (size_t)npend;
     v.ended = ended;
     v.nended = nended;
@@ -318,6 +339,9 @@ done:
     free(running);
     free(pending);
     free(workers);
+    free(why_at);
+    free(why);
+    kq_buf_free(&why_text);
 }
 
 static void on_request(void *arg, const kq_http_req *req, kq_http_reply *r)

@@ -587,7 +587,7 @@ static void pending_jobs(kq_buf *out, const kq_status_view *v)
     }
     kq_buf_puts(out, "<table><thead><tr><th class=\"num\">Id</th><th>Command</th>"
                      "<th class=\"num\">Needs</th><th class=\"num\">Waiting for</th>"
-                     "</tr></thead><tbody>");
+                     "<th>Why</th></tr></thead><tbody>");
     for (size_t i = 0; i < v->npending; i++) {
         const kq_job *job = v->pending[i];
         const kq_resources *r = &job->info.worker_resources;
@@ -604,6 +604,9 @@ static void pending_jobs(kq_buf *out, const kq_status_view *v)
         }
         kq_buf_puts(out, "</td><td class=\"num\">");
         put_duration(out, kq_time_diff_sec(v->now, job->info.status.pending.issued));
+        kq_buf_puts(out, "</td><td class=\"why\">");
+        if (v->pending_why)
+            kq_html_escape(out, v->pending_why[i], strlen(v->pending_why[i]));
         kq_buf_puts(out, "</td></tr>");
     }
     kq_buf_puts(out, "</tbody></table></section>");

@@ -39,6 +39,8 @@ typedef struct kq_status_view {
     const kq_job *const *running;        /* ascending id */
     size_t nrunning;
     const kq_job *const *pending;        /* the last ones, ascending id */
+    const char *const *pending_why;      /* why each waits ("" when no
+                                            reason), or NULL */
     size_t npending;
     const kq_job *const *ended;          /* most recently ended first */
     size_t nended;

@@ -105,6 +105,9 @@ class Endpoints(unittest.TestCase):
         self.assertIn("/tmp/&lt;dir&gt;", page)
         self.assertIn('data-name="node &quot;7&quot; &lt;b&gt;"', page)
         self.assertIn('id="count-pending">3<', page)
+        # Each pending job says why it waits, as list-jobs does.
+        self.assertEqual(page.count('<td class="why">no worker has 64 CPUs (largest connected: '
+                                    '8)</td>'), 3)
         self.assertIn('id="count-succeeded">1<', page)
         self.assertIn('id="count-failed">1<', page)
         self.assertIn('id="count-canceled">1<', page)

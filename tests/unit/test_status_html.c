@@ -84,6 +84,7 @@ static void render(kq_buf *out, bool show_output, const char *token)
     const kq_worker_info *workers[1] = {&w};
     const kq_job *running[1] = {&jobs[0]}, *pending[2] = {&jobs[1], &jobs[3]},
                  *ended[1] = {&jobs[2]};
+    const char *why[2] = {"rejected by vm<1>: /data/\"x\" is not a directory there", ""};
     kq_u64_map tmap = {1, total}, umap = {1, used};
     kq_s2c_job_list stats = {0};
     kq_metrics m;
@@ -127,6 +128,7 @@ static void render(kq_buf *out, bool show_output, const char *token)
     v.running = running;
     v.nrunning = 1;
     v.pending = pending;
+    v.pending_why = why;
     v.npending = 2;
     v.ended = ended;
     v.nended = 1;
@@ -162,6 +164,10 @@ static void test_page(void)
     CHECK(strstr(page, "<span>2 / 3</span>") != NULL);
     CHECK(strstr(page, "<span>12 / 16</span>") != NULL);
     CHECK(strstr(page, "id=\"count-pending\">2<") != NULL);
+    /* Why each pending job waits, escaped; an empty cell without one. */
+    CHECK(strstr(page, "<td class=\"why\">rejected by vm&lt;1&gt;: /data/&quot;x&quot; is not a "
+                       "directory there</td>") != NULL);
+    CHECK_INT(count(page, "<td class=\"why\"></td>"), 1);
     CHECK(strstr(page, "id=\"count-failed\">1<") != NULL);
     CHECK(strstr(page, "id=\"count-workers\">1<") != NULL);
     CHECK_INT(count(page, "<tr class=\"worker\""), 1);
