@@ -328,7 +328,8 @@ const kq_cli_cmd kq_cli_commands[] = {
      "For maintenance: the worker, by its ID or name, is offered no jobs "
      "until `kueue undrain`; the jobs it runs finish, and list-workers and "
      "show-worker mark it drained.  A drain outlasts the worker's "
-     "reconnects, not a restart of the server.  Needs a Kueue-C server.",
+     "reconnects and, with a state file, a restart of the server.  Needs "
+     "a Kueue-C server.",
      opts_json, POS(pos_worker), true},
     {KQ_CMD_UNDRAIN, "undrain", "Give a drained worker jobs again", NULL,
      opts_json, POS(pos_worker), true},

@@ -641,7 +641,7 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
     srv->nloading = srv->loading_cap = 0;
     if (rc == -ENOMEM)
         kq_error_set(err, "out of memory loading %s", path);
-    if (rc < 0 ||
+    if (rc < 0 || (rc = kq_srv_drain_load(srv, err)) < 0 ||
         (rc = kq_store_start_folding(srv->store,
                                      srv->cfg->server_settings.state_journal_max_mb << 20,
                                      err)) < 0)

@@ -318,8 +318,13 @@ void kq_srv_report_requeue(kq_server *srv, kq_worker *w, const kq_w2s_requeue_jo
 void kq_srv_worker_drain(kq_server *srv, kq_worker *w, bool drained);
 
 /* kq_srv_drain.c */
-/* DrainWorker from an authenticated client: answered with RequestResponse. */
+/* DrainWorker from an authenticated client: answered with RequestResponse
+ * (the change staged in the store, when there is one, for the turn's
+ * commit). */
 void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req);
+/* Takes the drained names back from srv->store (before it folds): 0, or
+ * -errno with err. */
+KQ_NODISCARD int kq_srv_drain_load(kq_server *srv, kq_error *err);
 /* Whether workers of this name are drained. */
 bool kq_srv_drained(const kq_server *srv, const kq_str *name);
 void kq_srv_drain_free(kq_server *srv);

@@ -6,9 +6,11 @@
  * A drain applies to a worker's name, so that it outlasts the worker's
  * reconnects (each connection is a new record with a new id): the server
  * keeps the drained names and drains every record of such a name,
- * including one that connects later.  It does not outlast the server: the
- * names are not stored (drain again after a restart).  Owns the list of
- * names; never owns workers.
+ * including one that connects later.  With a state file the names are
+ * stored (kq_store: table drained_workers, staged in the turn of the
+ * change and written by its commit before the answer leaves), so a drain
+ * also outlasts a restart of the server; without one they live as long
+ * as the server.  Owns the list of names; never owns workers.
  */
 #include "kq_server_int.h"
 
@@ -92,7 +94,8 @@ void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req)
         return;
     }
     name = &w->info.worker_name;
-    if (set_name(srv, name, req->drain) < 0) {
+    if (set_name(srv, name, req->drain) < 0 ||
+        (srv->store && kq_store_put_drain(srv->store, name->ptr, name->len, req->drain) < 0)) {
         kq_srv_respond(p, false, "Out of memory");
         return;
     }
@@ -111,6 +114,24 @@ void kq_srv_drain_request(kq_peer *p, const kq_c2s_drain_worker *req)
                         "finish", name->ptr, running);
     else
         kq_srv_respond(p, true, "Worker \"%s\" undrained: it gets jobs again", name->ptr);
+}
+
+static int restore_name(void *ctx, const char *name, size_t len)
+{
+    kq_str s = {.ptr = (char *)name, .len = len};
+
+    return set_name(ctx, &s, true);
+}
+
+int kq_srv_drain_load(kq_server *srv, kq_error *err)
+{
+    int rc = kq_store_load_drained(srv->store, restore_name, srv, err);
+
+    if (rc == -ENOMEM)
+        kq_error_set(err, "out of memory loading the drained workers");
+    if (rc == 0 && srv->ndrained)
+        kq_info("%zu drained worker(s) in the state file", srv->ndrained);
+    return rc;
 }
 
 void kq_srv_drain_free(kq_server *srv)

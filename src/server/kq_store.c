@@ -23,6 +23,9 @@
  *   alloc_queues(id INTEGER PRIMARY KEY, next_alloc INTEGER, queue TEXT)
  *       allocation queues (kq_alloc.c): the AllocQueue JSON with its
  *       allocations and events, and the number its next allocation gets
+ *   drained_workers(name TEXT PRIMARY KEY)
+ *       the names of workers drained with kueue drain (kq_srv_drain.c),
+ *       so that a drain outlasts a restart of the server
  * A turn's commit appends one frame of records (below) to the journal,
  * PATH-changes (kq_journal): one write() of about the records' bytes, where
  * a database commit would rewrite several pages.  The journal is folded
@@ -75,6 +78,8 @@ struct kq_store {
     sqlite3_stmt *set_meta;
     sqlite3_stmt *put_queue;
     sqlite3_stmt *remove_queue;
+    sqlite3_stmt *put_drain;
+    sqlite3_stmt *remove_drain;
     kq_journal journal;
     uint64_t id;                 /* store_id: the journal's owner */
     /* Journal bytes of generation fold_gen below fold_off are in the
@@ -88,7 +93,7 @@ struct kq_store {
     uint64_t salvaged_frames;    /* ... how many */
     bool ids_after_damage;       /* the next ids were written since damage was found */
     kq_buf json, records;
-    kq_buf staged;               /* queue records for the next commit */
+    kq_buf staged;               /* queue and drain records for the next commit */
     /* Environments written by the commit under way: stored once it is. */
     kq_env **written;
     size_t nwritten, written_cap;
@@ -140,6 +145,8 @@ enum {
     REC_UNENV,    /* (environment id) no such row */
     REC_QUEUE,    /* an allocation queue's next_alloc, then its JSON
                      (NULL: the row goes) */
+    REC_DRAIN,    /* (1: drained, 0: undrained in place of the id) a
+                     worker's name: its drained_workers row, or none */
 };
 
 static int migrate_log_table(kq_store *st, kq_error *err);
@@ -170,6 +177,9 @@ static const struct migration {
      * journal records for damage). */
     {"CREATE TABLE alloc_queues (id INTEGER PRIMARY KEY, next_alloc INTEGER NOT NULL,"
      " queue TEXT NOT NULL);", NULL},
+    /* Version 6: drained workers' names (a version 5 server would take
+     * their journal records for damage). */
+    {"CREATE TABLE drained_workers (name TEXT PRIMARY KEY);", NULL},
 };
 
 static int db_error(kq_store *st, kq_error *err, const char *what)
@@ -283,13 +293,18 @@ static int prepare(kq_store *st, kq_error *err)
     return 0;
 }
 
-/* The statements on the queue table (version 5 on): once migrated. */
+/* The statements on the queue table (version 5 on) and the drained
+ * workers' (version 6 on): once migrated. */
 static int prepare_queues(kq_store *st, kq_error *err)
 {
     if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO alloc_queues (id, next_alloc, queue)"
                                    " VALUES (?, ?, ?)", -1, &st->put_queue, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db, "DELETE FROM alloc_queues WHERE id = ?", -1,
-                           &st->remove_queue, NULL) != SQLITE_OK)
+                           &st->remove_queue, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO drained_workers (name) VALUES (?)", -1,
+                           &st->put_drain, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db, "DELETE FROM drained_workers WHERE name = ?", -1,
+                           &st->remove_drain, NULL) != SQLITE_OK)
         return db_error(st, err, "prepare statements for");
     return 0;
 }
@@ -560,6 +575,11 @@ static int apply_record(kq_store *st, cursor *c)
             return -EPROTO;
         return step(st->put_queue);
     }
+    case REC_DRAIN:
+        s = id ? st->put_drain : st->remove_drain;
+        if (!bind_bytes(c, s, 1, true))
+            return -EPROTO;
+        return step(s);
     default:
         return -EPROTO;
     }
@@ -920,6 +940,8 @@ void kq_store_close(kq_store *st)
     sqlite3_finalize(st->set_meta);
     sqlite3_finalize(st->put_queue);
     sqlite3_finalize(st->remove_queue);
+    sqlite3_finalize(st->put_drain);
+    sqlite3_finalize(st->remove_drain);
     sqlite3_close(st->db);
     kq_journal_close(&st->journal);
     kq_buf_free(&st->json);
@@ -1106,6 +1128,33 @@ int kq_store_load_queues(kq_store *st, kq_store_queue_fn *fn, void *ctx, kq_erro
     return rc;
 }
 
+int kq_store_load_drained(kq_store *st, kq_store_drained_fn *fn, void *ctx, kq_error *err)
+{
+    sqlite3_stmt *q;
+    int rc = 0, row = SQLITE_DONE;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT name FROM drained_workers ORDER BY name", -1, &q,
+                           NULL) != SQLITE_OK)
+        return db_error(st, err, "read");
+    while (rc == 0 && (row = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+
+        if (!name) {
+            kq_error_set(err, "%s: a drained worker's name is NULL; refusing to touch the "
+                              "file", st->path);
+            rc = -EPROTO;
+            break;
+        }
+        rc = fn(ctx, name, (size_t)sqlite3_column_bytes(q, 0));
+    }
+    if (rc == 0 && row != SQLITE_DONE) {
+        kq_error_set(err, "read %s: %s", st->path, sqlite3_errmsg(st->db));
+        rc = -EIO;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* ---- writing ---- */
 
 static uint64_t now_ms(void)
@@ -1246,6 +1295,13 @@ int kq_store_put_queue(kq_store *st, uint64_t id, uint64_t next_alloc, const cha
     return st->staged.oom ? -ENOMEM : 0;
 }
 
+int kq_store_put_drain(kq_store *st, const char *name, size_t len, bool drained)
+{
+    put_head(&st->staged, REC_DRAIN, drained);
+    put_bytes(&st->staged, name, len, true);
+    return st->staged.oom ? -ENOMEM : 0;
+}
+
 /* ---- folding the journal into the tables ---- */
 
 /* Moves c past one record, checking its shape: 0 or -EPROTO. */
@@ -1276,6 +1332,11 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     case REC_REMOVE:
     case REC_UNENV:
         break;
+    case REC_DRAIN:
+        if (*id > 1)
+            return -EPROTO;
+        strings = 1;
+        break;
     case REC_META:
         numbers = 1;
         break;
@@ -1295,8 +1356,8 @@ static int skip_record(cursor *c, uint8_t *kind, uint64_t *id)
     for (int i = 0; i < strings; i++) {
         if (!get_u64(c, &n))
             return -EPROTO;
-        /* The JobInfo, the status and the variables cannot be NULL; the
-         * outputs can. */
+        /* The JobInfo, the status, the variables and a drained name
+         * cannot be NULL; the outputs can. */
         if (n == UINT64_MAX && i == 0)
             return -EPROTO;
         if (n != UINT64_MAX) {
@@ -1436,6 +1497,11 @@ static int mark_moot(kq_store *st)
                                                                         : 0;
         size_t h = (size_t)((r->id * 0x9e3779b97f4a7c15u) >> 32) & mask;
 
+        /* Keyed by name, not id, and rare: each is applied, in order. */
+        if (r->kind == REC_DRAIN) {
+            r->moot = false;
+            continue;
+        }
         if (!rows) {
             r->moot = meta_seen;
             meta_seen = true;

@@ -12,6 +12,7 @@
  * (JobInfo) with its captured output; offers are not stored (an offered
  * job is pending again after a restart).  Environments (kq_envs) are
  * stored once each, and a job's row names its environment's id.
+ * Allocation queues and the names of drained workers are stored too.
  *
  * The file carries its schema version; a file that is not a Kueue-C store,
  * is corrupt, or comes from a newer version is refused with a clear
@@ -32,7 +33,7 @@
 typedef struct kq_store kq_store;
 
 /* The schema version this build writes. */
-#define KQ_STORE_SCHEMA_VERSION 5
+#define KQ_STORE_SCHEMA_VERSION 6
 
 /*
  * Opens the store at path and its journal, creating them (mode 0600, and
@@ -79,12 +80,26 @@ KQ_NODISCARD int kq_store_load_queues(kq_store *st, kq_store_queue_fn *fn, void 
 KQ_NODISCARD int kq_store_put_queue(kq_store *st, uint64_t id, uint64_t next_alloc,
                                     const char *json, size_t len);
 
+/* One drained worker's name read back (len bytes, NUL-terminated, valid
+ * during the call only). */
+typedef int kq_store_drained_fn(void *ctx, const char *name, size_t len);
+
+/* Reads the names of the drained workers (kq_srv_drain.c) in byte order.
+ * 0, a negative value returned by fn, or -errno with err. */
+KQ_NODISCARD int kq_store_load_drained(kq_store *st, kq_store_drained_fn *fn, void *ctx,
+                                       kq_error *err);
+
+/* Stages, for the next commit, which writes it with the jobs of its turn,
+ * that the workers named name (len bytes) are drained, or no longer are.
+ * 0 or -ENOMEM (then the next commit fails and the turn's answers wait). */
+KQ_NODISCARD int kq_store_put_drain(kq_store *st, const char *name, size_t len, bool drained);
+
 /* Appends every job kq_jobs marked as changed (or removed) since the last
  * commit, the environments they need that are not stored yet, the
- * removal of those that went (jobs->envs), the queue rows staged, and the
- * next ids, to the journal as one frame.  0, or -errno with err; on
- * failure the marks are kept for the next attempt.  The server's thread
- * only (kq_jobs is its). */
+ * removal of those that went (jobs->envs), the queue and drain rows
+ * staged, and the next ids, to the journal as one frame.  0, or -errno
+ * with err; on failure the marks are kept for the next attempt.  The
+ * server's thread only (kq_jobs is its). */
 KQ_NODISCARD int kq_store_commit(kq_store *st, kq_jobs *jobs,
                                  uint64_t next_worker_id, kq_error *err);
 

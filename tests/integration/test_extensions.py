@@ -5,6 +5,7 @@ original's bytes and behaviour."""
 
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -274,6 +275,45 @@ class Drain(unittest.TestCase):
         # Undrained by id: offers again.
         self.assertEqual(self.cli.ok("undrain", "1"), 'Worker "node1" undrained: it gets jobs again\n')
         self.assertEqual(w.recv().value.job_id, waiting)
+        self.assertIsNone(self.workers()["node1"].drained)
+
+    def restart(self, sig=signal.SIGTERM):
+        """Restarts the server on the same state file; a new client for
+        its new port."""
+        self.srv.restart(sig)
+        self.cli = Client(self, self.srv)
+        self.c = self.srv.client(auth=True)
+
+    def test_drain_outlasts_a_restart_of_the_server(self):
+        w = FakeWorker(self.srv.port, "node1", test=self)
+        self.cli.ok("drain", "node1")
+        # Killed: the drain comes back from the journal.
+        self.restart(signal.SIGKILL)
+        self.srv.process.wait_for(r"1 drained worker\(s\) in the state file")
+        w = FakeWorker(self.srv.port, "node1", test=self)
+        job = issue(self.c)
+        self.assertTrue(w.nothing_for(1.0))
+        self.assertTrue(self.workers()["node1"].drained)
+        self.assertRegex(self.cli.ok("list-workers"), r"\| node1 \(drained\) +\|")
+        self.cli.ok("undrain", "node1")
+        self.assertEqual(w.recv().value.job_id, job)
+        # Undrained, stopped cleanly: offers after the restart too.
+        self.restart()
+        self.assertNotIn("drained worker", self.srv.log())
+        w = FakeWorker(self.srv.port, "node1", test=self)
+        self.assertEqual(w.recv().value.job_id, job)
+        self.assertIsNone(self.workers()["node1"].drained)
+
+    def test_drain_without_state_file_ends_with_the_server(self):
+        self.srv.stop()
+        self.srv = Server(self, extra_args=["--no-state"])
+        self.cli = Client(self, self.srv)
+        FakeWorker(self.srv.port, "node1", test=self)
+        self.cli.ok("drain", "node1")
+        self.restart()
+        w = FakeWorker(self.srv.port, "node1", test=self)
+        job = issue(self.c)
+        self.assertEqual(w.recv().value.job_id, job)
         self.assertIsNone(self.workers()["node1"].drained)
 
     def test_drain_withdraws_open_offers(self):

@@ -97,6 +97,7 @@ def make_version_2(state, journal_path, log_rows):
                "('store_id', 'journal_generation', 'journal_offset')")
     db.execute("UPDATE kueue_meta SET value = 2 WHERE key = 'schema_version'")
     db.execute("DROP TABLE alloc_queues")
+    db.execute("DROP TABLE drained_workers")
     db.execute("CREATE TABLE log (seq INTEGER PRIMARY KEY, data BLOB NOT NULL)")
     for row in log_rows:
         db.execute("INSERT INTO log (data) VALUES (?)", (row,))
@@ -386,6 +387,7 @@ class Durability(unittest.TestCase):
                    "('store_id', 'journal_generation', 'journal_offset')")
         db.execute("UPDATE kueue_meta SET value = 1 WHERE key = 'schema_version'")
         db.execute("DROP TABLE alloc_queues")
+        db.execute("DROP TABLE drained_workers")
         db.commit()
         db.close()
         os.unlink(journal(srv))
@@ -394,6 +396,7 @@ class Durability(unittest.TestCase):
         self.assertIn("Upgraded %s to schema version 3" % srv.state, srv.log())
         self.assertIn("Upgraded %s to schema version 4" % srv.state, srv.log())
         self.assertIn("Upgraded %s to schema version 5" % srv.state, srv.log())
+        self.assertIn("Upgraded %s to schema version 6" % srv.state, srv.log())
         self.assertNotIn("was missing", srv.log())
         c = srv.client(auth=True)
         self.assertEqual(sorted(all_jobs(c)), [0])

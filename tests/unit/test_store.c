@@ -6,7 +6,9 @@
  * damaged under a running store stops the folder (not the commits) and a
  * salvage recovers the rest; environments are stored once each and go
  * with their last job; allocation queues' rows are staged, written with a
- * turn (even one without jobs), replaced and removed.
+ * turn (even one without jobs), replaced and removed; drained workers'
+ * names outlast a crash and a clean close, in the order drained and
+ * undrained, and a version 5 file gets their table.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -449,6 +451,114 @@ static void test_queues(void)
     CHECK_INT(seen.max_workers, 6);
 }
 
+static int crash_after_drains(void)
+{
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    if (kq_store_open(path, false, &st, &err) < 0)
+        return 1;
+    if (kq_store_put_drain(st, "node1", 5, true) < 0 ||
+        kq_store_put_drain(st, "node2", 5, true) < 0 || kq_store_commit(st, &t, 4, &err) < 0)
+        return 2;
+    /* node2 undrained, node3 drained and undrained, node4 undrained and
+     * drained: each in order. */
+    if (kq_store_put_drain(st, "node2", 5, false) < 0 ||
+        kq_store_put_drain(st, "node3", 5, true) < 0 ||
+        kq_store_put_drain(st, "node3", 5, false) < 0 ||
+        kq_store_put_drain(st, "node4", 5, false) < 0 ||
+        kq_store_put_drain(st, "node4", 5, true) < 0 || kq_store_commit(st, &t, 4, &err) < 0)
+        return 3;
+    return 0;
+}
+
+static int on_drained(void *ctx, const char *name, size_t len)
+{
+    kq_buf *names = ctx;
+
+    CHECK_INT(strlen(name), len);
+    kq_buf_printf(names, "%s;", name);
+    return 0;
+}
+
+/* The drained names in the store at path, each followed by ';'. */
+static void check_drained(const char *want)
+{
+    kq_buf names = KQ_BUF_INIT;
+    kq_store *st;
+    kq_error err;
+
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    CHECK_INT(kq_store_load_drained(st, on_drained, &names, &err), 0);
+    kq_store_close(st);
+    kq_buf_putc(&names, '\0');
+    CHECK_STR(kq_buf_ptr(&names), want);
+    kq_buf_free(&names);
+}
+
+static int64_t schema_version(void)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int64_t v = -1;
+
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT value FROM kueue_meta WHERE key='schema_version'",
+                                 -1, &q, NULL), SQLITE_OK);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_drained(void)
+{
+    kq_store *st;
+    kq_jobs t;
+    kq_error err;
+    sqlite3 *db;
+
+    unlink(path);
+    unlink(journal_path);
+    /* A crash: the journal's two frames are replayed at open. */
+    in_crashing_child(crash_after_drains);
+    CHECK_INT(frames_in_journal(), 2);
+    check_drained("node1;node4;");
+    /* Folded and closed cleanly: from the table. */
+    CHECK_INT(frames_in_journal(), 0);
+    check_drained("node1;node4;");
+    /* Undrained, closed cleanly. */
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    CHECK_INT(kq_store_put_drain(st, "node1", 5, false), 0);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    kq_store_close(st);
+    kq_jobs_free(&t);
+    check_drained("node4;");
+    /* A version 5 file (no table of drained workers) is upgraded. */
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "DROP TABLE drained_workers;"
+                               "UPDATE kueue_meta SET value = 5 WHERE key = 'schema_version';",
+                           NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    check_drained("");
+    CHECK_INT(schema_version(), KQ_STORE_SCHEMA_VERSION);
+    CHECK_INT(KQ_STORE_SCHEMA_VERSION, 6);
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    CHECK_INT(kq_store_put_drain(st, "node5", 5, true), 0);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    kq_store_close(st);
+    kq_jobs_free(&t);
+    check_drained("node5;");
+}
+
 enum { BIG = 15u << 20, NBIG = 5 };
 
 static int crash_after_a_huge_turn(void)
@@ -712,6 +822,7 @@ int main(void)
     test_environments();
     test_crash_replayed();
     test_queues();
+    test_drained();
     test_huge_turn_split();
     test_offer_writes_nothing();
     test_idle_gives_memory_back();
