@@ -51,8 +51,9 @@
 #define KQ_ALLOC_EVENTS_MAX 200
 
 /* The autoscaler of srv, with the queues of its store (srv->store, or
- * none in memory only); handles SIGCHLD on the server's loop.  0 or
- * -errno with err. */
+ * none in memory only; called before the store's folder thread starts,
+ * srv->state_id set); handles SIGCHLD on the server's loop.  0 or -errno
+ * with err. */
 KQ_NODISCARD int kq_alloc_new(kq_server *srv, kq_error *err);
 /* Frees it (child processes still running are killed); NULL-safe. */
 void kq_alloc_free(kq_alloc *a);

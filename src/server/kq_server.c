@@ -641,7 +641,11 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
     srv->nloading = srv->loading_cap = 0;
     if (rc == -ENOMEM)
         kq_error_set(err, "out of memory loading %s", path);
-    if (rc < 0 || (rc = kq_srv_drain_load(srv, err)) < 0 ||
+    snprintf(srv->state_id, sizeof srv->state_id, "%016llx",
+             (unsigned long long)kq_store_id(srv->store));
+    /* Whatever reads the store does so before its folder thread starts,
+     * which is its only user from then on. */
+    if (rc < 0 || (rc = kq_srv_drain_load(srv, err)) < 0 || (rc = kq_alloc_new(srv, err)) < 0 ||
         (rc = kq_store_start_folding(srv->store,
                                      srv->cfg->server_settings.state_journal_max_mb << 20,
                                      err)) < 0)
@@ -650,8 +654,6 @@ static int load_state(kq_server *srv, const char *path, kq_error *err)
         srv->jobs.next_id = next_job;
     if (next_worker > srv->next_worker_id)
         srv->next_worker_id = next_worker;
-    snprintf(srv->state_id, sizeof srv->state_id, "%016llx",
-             (unsigned long long)kq_store_id(srv->store));
     srv->jobs.track = true;
     if ((rc = link_restored(srv)) < 0) {
         kq_error_set(err, "out of memory linking the jobs of %s that wait for others", path);
@@ -715,7 +717,7 @@ int kq_server_new(kq_config *cfg, const kq_server_opts *opts, kq_server **out,
     if (!cfg->server_settings.allow_plaintext)
         kq_info("Plain-text connections are refused (allow_plaintext = false): "
                 "only peers with the shared secret can connect");
-    if ((rc = kq_alloc_new(srv, err)) < 0)
+    if (!srv->alloc && (rc = kq_alloc_new(srv, err)) < 0)
         goto fail;
     nofile = kq_net_raise_nofile();
     if (nofile > 0)

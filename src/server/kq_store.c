@@ -1094,11 +1094,23 @@ int kq_store_load(kq_store *st, kq_store_load_fn *fn, kq_store_env_fn *env_fn, v
     return rc;
 }
 
+/* The loads read the database, which the folder thread owns once it
+ * started: reading it then would race its folds.  -EBUSY with err. */
+static int not_folding(const kq_store *st, const char *what, kq_error *err)
+{
+    if (!st->folding)
+        return 0;
+    kq_error_set(err, "reading the %s of the state file after its folder thread started", what);
+    return -EBUSY;
+}
+
 int kq_store_load_queues(kq_store *st, kq_store_queue_fn *fn, void *ctx, kq_error *err)
 {
     sqlite3_stmt *q;
     int rc = 0, row = SQLITE_DONE;
 
+    if ((rc = not_folding(st, "allocation queues", err)) < 0)
+        return rc;
     if (sqlite3_prepare_v2(st->db, "SELECT id, next_alloc, queue FROM alloc_queues ORDER BY id",
                            -1, &q, NULL) != SQLITE_OK)
         return db_error(st, err, "read");
@@ -1133,6 +1145,8 @@ int kq_store_load_drained(kq_store *st, kq_store_drained_fn *fn, void *ctx, kq_e
     sqlite3_stmt *q;
     int rc = 0, row = SQLITE_DONE;
 
+    if ((rc = not_folding(st, "drained workers", err)) < 0)
+        return rc;
     if (sqlite3_prepare_v2(st->db, "SELECT name FROM drained_workers ORDER BY name", -1, &q,
                            NULL) != SQLITE_OK)
         return db_error(st, err, "read");

@@ -68,8 +68,9 @@ KQ_NODISCARD int kq_store_load(kq_store *st, kq_store_load_fn *fn, kq_store_env_
  * fn takes over what it keeps of queue (zeroing it). */
 typedef int kq_store_queue_fn(void *ctx, kq_alloc_queue *queue, uint64_t next_alloc);
 
-/* Reads every allocation queue in id order.  0, a negative value returned
- * by fn, or -errno with err (-EPROTO: a row that does not decode). */
+/* Reads every allocation queue in id order, before kq_store_start_folding.
+ * 0, a negative value returned by fn, or -errno with err (-EPROTO: a row
+ * that does not decode; -EBUSY: the folder thread runs). */
 KQ_NODISCARD int kq_store_load_queues(kq_store *st, kq_store_queue_fn *fn, void *ctx,
                                       kq_error *err);
 
@@ -84,8 +85,9 @@ KQ_NODISCARD int kq_store_put_queue(kq_store *st, uint64_t id, uint64_t next_all
  * during the call only). */
 typedef int kq_store_drained_fn(void *ctx, const char *name, size_t len);
 
-/* Reads the names of the drained workers (kq_srv_drain.c) in byte order.
- * 0, a negative value returned by fn, or -errno with err. */
+/* Reads the names of the drained workers (kq_srv_drain.c) in byte order,
+ * before kq_store_start_folding.  0, a negative value returned by fn, or
+ * -errno with err (-EBUSY: the folder thread runs). */
 KQ_NODISCARD int kq_store_load_drained(kq_store *st, kq_store_drained_fn *fn, void *ctx,
                                        kq_error *err);
 

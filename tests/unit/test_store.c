@@ -650,6 +650,10 @@ static void test_idle_gives_memory_back(void)
     t.track = true;
     CHECK_INT(kq_store_open(path, false, &st, &err), 0);
     CHECK_INT(kq_store_start_folding(st, 1u << 30, &err), 0);
+    /* The folder owns the database now: the loads refuse (the server read
+     * its allocation queues after starting it). */
+    CHECK_INT(kq_store_load_queues(st, on_queue, NULL, &err), -EBUSY);
+    CHECK_INT(kq_store_load_drained(st, on_drained, NULL, &err), -EBUSY);
     for (int turn = 0; turn < 10; turn++) {
         for (int i = 0; i < 1000; i++)
             add_job(&t, "job");
