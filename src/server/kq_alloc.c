@@ -56,12 +56,16 @@ struct kq_alloc {
     size_t ngone;
     char server_id[9];        /* in every token: its allocations only */
     char log_dir[PATH_MAX + 64]; /* where Slurm writes the allocations' output */
+    struct child_ctx *ctxs;   /* of the sbatch runs not yet reported */
 };
 
-/* What a child's callback needs to find its allocation again. */
+/* What a child's callback needs to find its allocation again; listed in
+ * kq_alloc.ctxs until then, so that those of children killed without
+ * their callback (kq_children_free) are freed too. */
 typedef struct child_ctx {
     kq_alloc *a;
     uint64_t queue_id, alloc_no;
+    struct child_ctx *prev, *next;
 } child_ctx;
 
 static void arm_tick(kq_alloc *a, uint64_t ms);
@@ -207,9 +211,26 @@ static child_ctx *new_ctx(kq_alloc *a, uint64_t queue_id, uint64_t no)
 {
     child_ctx *c = malloc(sizeof *c);
 
-    if (c)
-        *c = (child_ctx){a, queue_id, no};
+    if (!c)
+        return NULL;
+    *c = (child_ctx){a, queue_id, no, NULL, a->ctxs};
+    if (a->ctxs)
+        a->ctxs->prev = c;
+    a->ctxs = c;
     return c;
+}
+
+static void free_ctx(child_ctx *c)
+{
+    if (!c)
+        return;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->a->ctxs = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
 }
 
 /* The first line of a command's error output, or its exit status. */
@@ -278,7 +299,7 @@ static void on_submitted(void *arg, const kq_child_result *res)
         /* Its queue was removed meanwhile. */
         if (id[0])
             scancel(a, id);
-        free(c);
+        free_ctx(c);
         return;
     }
     if (!id[0]) {
@@ -291,7 +312,7 @@ static void on_submitted(void *arg, const kq_child_result *res)
         set_text(&al->state, ST_QUEUED);
         event(qu, c->alloc_no, "submitted", "Slurm job %s", id);
     }
-    free(c);
+    free_ctx(c);
     arm_tick(a, KQ_ALLOC_TICK_MS);
 }
 
@@ -317,7 +338,7 @@ static void submit(kq_alloc *a, queue *qu)
     }
     c = new_ctx(a, qu->q.queue_id, no);
     if (!c || !add_alloc(qu, no)) {
-        free(c);
+        free_ctx(c);
         kq_sbatch_free(&sb);
         kq_err("Out of memory submitting an allocation");
         return;
@@ -328,7 +349,7 @@ static void submit(kq_alloc *a, queue *qu)
     kq_sbatch_free(&sb);
     if (!qu->submit_child) {
         drop_alloc(qu, find_alloc(qu, no));
-        free(c);
+        free_ctx(c);
         kq_err("Out of memory running sbatch");
         return;
     }
@@ -1170,6 +1191,8 @@ void kq_alloc_free(kq_alloc *a)
     if (!a)
         return;
     kq_children_free(a->children);
+    while (a->ctxs)
+        free_ctx(a->ctxs);
     for (size_t i = 0; i < a->nqueues; i++)
         queue_free(a->queues[i]);
     free(a->queues);

@@ -10,13 +10,15 @@ State: the JSON file $FAKE_SLURM_STATE, {"next": N, "jobs": [...],
 "reason", "nodes", "script", "args"}, under a lock ($FAKE_SLURM_STATE.lock).
 Behaviours the tests ask for: an argument --partition=bad makes sbatch
 fail as Slurm does; the file $FAKE_SLURM_STATE.down makes squeue fail as
-with a controller that does not answer."""
+with a controller that does not answer; the file $FAKE_SLURM_STATE.hang
+makes sbatch wait until it is gone (a slow controller)."""
 
 import fcntl
 import json
 import os
 import re
 import sys
+import time
 
 
 def locked(path, change):
@@ -83,6 +85,9 @@ def scancel(state, args):
 def main():
     prog = os.environ.get("FAKE_SLURM_PROG") or os.path.basename(sys.argv[0])
     args = sys.argv[1:]
+    if prog == "sbatch":
+        while os.path.exists(os.environ["FAKE_SLURM_STATE"] + ".hang"):
+            time.sleep(0.05)
 
     def run(state):
         state["calls"].append([prog] + args)

@@ -76,6 +76,14 @@ class FakeSlurm:
     def forget(self, job_id):
         self._locked(lambda s: s.update(jobs=[j for j in s["jobs"] if j["id"] != job_id]))
 
+    def hang(self, is_hanging):
+        """sbatch waits while is_hanging."""
+        path = self.state + ".hang"
+        if is_hanging:
+            open(path, "w").close()
+        elif os.path.exists(path):
+            os.unlink(path)
+
     def down(self, is_down):
         path = self.state + ".down"
         if is_down:
@@ -329,6 +337,19 @@ class Autoscaling(unittest.TestCase):
         self.assertEqual(len(slurm.calls("sbatch")), 1)
         cli.ok("cmd", "-c", "2", "true")
         wait_until(lambda: len(slurm.calls("sbatch")) == 2, what="a second submission")
+
+    def test_stopped_while_sbatch_runs(self):
+        # The server stops with a submission under way: sbatch is killed,
+        # and what the server kept for its answer is freed (it leaked:
+        # LeakSanitizer at the server's exit, which the harness checks).
+        slurm, srv, cli = cluster(self)
+        slurm.hang(True)
+        self.addCleanup(slurm.hang, False)
+        add_queue(cli, "--max-workers", "1", "--time-limit", "1h")
+        cli.submit("cmd", "true")
+        srv.process.wait_for(r"Allocation queue 1: submitting allocation 1 ")
+        self.assertEqual(srv.stop(), 0)
+        srv.process.check_clean()
 
     def test_failures_stop_the_queue(self):
         slurm, srv, cli = cluster(self)
