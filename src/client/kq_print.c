@@ -598,21 +598,10 @@ static unsigned put_status(kq_buf *out, const kq_job_info *j, const kq_print_opt
     return ST_NONE;
 }
 
+/* The name column (Kueue-C's job names) is shown only when a listed job
+ * has one. */
+enum { JOB_COL_NAME = 1 };
 static const col_spec job_cols[] = {
-    {"id", COL_FIXED, true},
-    {"working directory", COL_KEEP_TAIL, false},
-    {"command", COL_KEEP_HEAD, false},
-    {"cpus", COL_FIXED, true},
-    {"memory", COL_FIXED, true},
-    /* As in the reference, "other" gets its share of the width but is
-     * never cut: which resources a job holds is shown whole. */
-    {"other", COL_OVERFLOW, false},
-    {"worker", COL_KEEP_HEAD, false},
-    {"status", COL_KEEP_HEAD, false},
-};
-
-/* The same with Kueue-C's job names, when a listed job has one. */
-static const col_spec job_cols_named[] = {
     {"id", COL_FIXED, true},
     {"name", COL_KEEP_HEAD, false},
     {"working directory", COL_KEEP_TAIL, false},
@@ -663,15 +652,17 @@ void kq_print_job_list(kq_buf *out, const kq_s2c_job_list *list,
     kq_buf right = KQ_BUF_INIT;
 
     if (list->job_infos.len > 0) {
+        col_spec cols[sizeof job_cols / sizeof *job_cols];
+        size_t ncols = 0;
         bool named = false;
         table t;
 
         for (size_t i = 0; i < list->job_infos.len && !named; i++)
             named = list->job_infos.items[i].workflow && list->job_infos.items[i].workflow->name.ptr;
-        if (named)
-            table_init(&t, job_cols_named, sizeof job_cols_named / sizeof *job_cols_named);
-        else
-            table_init(&t, job_cols, sizeof job_cols / sizeof *job_cols);
+        for (size_t c = 0; c < sizeof job_cols / sizeof *job_cols; c++)
+            if (c != JOB_COL_NAME || named)
+                cols[ncols++] = job_cols[c];
+        table_init(&t, cols, ncols);
         for (size_t i = 0; i < list->job_infos.len; i++) {
             const kq_job_info *j = &list->job_infos.items[i];
             const kq_str *worker = status_worker(&j->status);

@@ -8,15 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_hash.h"
+
 #define EMPTY 0
 #define GONE UINT64_MAX
 
 static size_t hash(uint64_t id, size_t cap)
 {
-    id ^= id >> 33;
-    id *= 0xff51afd7ed558ccdULL;
-    id ^= id >> 33;
-    return (size_t)id & (cap - 1);
+    return (size_t)kq_hash_mix64(id) & (cap - 1);
 }
 
 static bool live(const kq_reject_rec *s)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kq_hash.h"
 #include "kq_resources.h"
 
 #define MIN_BUCKETS 64
@@ -332,10 +333,7 @@ static uint64_t shape_hash(const kq_job_info *info)
         h = mix(h, 1);
     }
     /* Spread the low bits, which pick the bucket. */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
+    return kq_hash_mix64(h);
 }
 
 static bool shape_matches(const kq_shape *sh, const kq_job_info *info)
