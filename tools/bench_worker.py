@@ -91,8 +91,9 @@ class Setup:
     without with_worker; env: the server's environment)."""
 
     def __init__(self, args, slots=2, encryption="off", with_worker=True, env=None,
-                 **worker_settings):
-        """encryption: of the worker and the client (their config)."""
+                 relay=True, **worker_settings):
+        """encryption: of the worker and the client (their config);
+        relay: whether the client's TLS calls use a relay."""
         self.dir = tempfile.mkdtemp(prefix="kq-bench-worker-")
         self.procs = []
         self.slots = slots
@@ -114,7 +115,8 @@ class Setup:
             "worker_settings": dict({"worker_max_parallel_jobs": slots,
                                      "dynamic_check_free_resources": False,
                                      "worker_name": "bench"}, **worker_settings),
-            "client_settings": {"job_default_cpus": 0, "job_default_ram_mb": 0}})
+            "client_settings": {"job_default_cpus": 0, "job_default_ram_mb": 0,
+                                "relay_idle_seconds": 300 if relay else 0}})
         if not with_worker:
             self.server_pid = srv.pid
             return
@@ -262,8 +264,18 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
-def bench_cli(args, encryption="off"):
-    s = Setup(args, encryption=encryption)
+def relay_pid(config):
+    """The pid of the relay a client with config started, or None."""
+    out = subprocess.run(["pgrep", "-f", "--", "--config %s relay" % config],
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def bench_cli(args, mode="off"):
+    """mode: "off" (plain text), "auto" (TLS; calls through the relay the
+    first one starts), "auto-norelay" (TLS, a handshake per call)."""
+    s = Setup(args, encryption=mode.split("-")[0], relay=mode == "auto")
+    encryption = mode
     try:
         c = s.client()
         server0 = s.cpu_seconds(s.server_pid)
@@ -276,6 +288,14 @@ def bench_cli(args, encryption="off"):
         cpu.setdefault("cli client " + encryption, []).append((children_cpu() - client0) / args.jobs)
         cpu.setdefault("cli server " + encryption, []).append(
             (s.cpu_seconds(s.server_pid) - server0) / args.jobs)
+        pid = relay_pid(s.config)
+        if mode == "auto":
+            if not pid:
+                sys.exit("no relay runs for " + s.config)
+            cpu.setdefault("cli relay " + encryption, []).append(
+                s.cpu_seconds(pid) / args.jobs)
+            subprocess.run([args.client, "--config", s.config, "relay", "--stop"],
+                           check=True, stdout=subprocess.DEVNULL)
         c.close()
         return elapsed
     finally:
@@ -538,14 +558,16 @@ def main():
         main_follow(args)
         return
     args.modes = ["off", "auto"] if args.tls else ["off"]
-    args.label = {"off": "", "auto": " (TLS)"}
+    args.cli_modes = ["off", "auto", "auto-norelay"] if args.tls else ["off"]
+    args.label = {"off": "", "auto": " (TLS)", "auto-norelay": " (TLS, no relay)"}
     args.pipelined = {m: "worker, pipelined over one connection" + args.label[m]
                       for m in args.modes}
-    args.cli = {m: "kueue cmd true, one process per job" + args.label[m] for m in args.modes}
+    args.cli = {m: "kueue cmd true, one process per job" + args.label[m]
+                for m in args.cli_modes}
     rows = {args.pipelined[m]: [] for m in args.modes}
     rows["raw sh -c true, 2 at a time"] = []
     if args.client:
-        rows.update({args.cli[m]: [] for m in args.modes})
+        rows.update({args.cli[m]: [] for m in args.cli_modes})
     if shutil.which("tsp"):
         rows["tsp -n true, 2 slots"] = []
     cleanups, cluster = [], None
@@ -571,7 +593,7 @@ def run_all(args, rows, cluster):
                 bench_allocation(args, cluster))
         rows["raw sh -c true, 2 at a time"].append(bench_raw(n))
         if args.client:
-            for m in args.modes:
+            for m in args.cli_modes:
                 rows[args.cli[m]].append(bench_cli(args, m))
         if "tsp -n true, 2 slots" in rows:
             rows["tsp -n true, 2 slots"].append(bench_tsp(n))
@@ -588,22 +610,27 @@ def report(args, rows):
     tsp = med.get("tsp -n true, 2 slots")
     for m in args.modes:
         print("  worker%s / raw: %.0f %%" % (args.label[m], 100 * raw / med[args.pipelined[m]]))
-        if args.client and tsp:
-            print("  kueue cmd%s / tsp: %.0f %%" % (args.label[m], 100 * tsp / med[args.cli[m]]))
+    for m in args.cli_modes if args.client and tsp else []:
+        print("  kueue cmd%s / tsp: %.0f %%" % (args.label[m], 100 * tsp / med[args.cli[m]]))
     if args.tls:
         print("  TLS / plain text: pipelined %.0f %%" % (100 * med[args.pipelined["off"]]
                                                        / med[args.pipelined["auto"]]), end="")
         if args.client:
-            print(", kueue cmd %.0f %%" % (100 * med[args.cli["off"]] / med[args.cli["auto"]]), end="")
+            print(", kueue cmd %.0f %% (no relay: %.0f %%)"
+                  % (100 * med[args.cli["off"]] / med[args.cli["auto"]],
+                     100 * med[args.cli["off"]] / med[args.cli["auto-norelay"]]), end="")
         print()
     for m in args.modes:
         print("  CPU per job%s: pipelined: worker %.0f us, server %.0f us (whole run)"
               % (args.label[m], 1e6 * statistics.median(cpu["worker " + m]),
                  1e6 * statistics.median(cpu["server " + m])), end="")
-        if args.client:
-            print("; kueue cmd: client %.0f us, server %.0f us"
-                  % (1e6 * statistics.median(cpu["cli client " + m]),
-                     1e6 * statistics.median(cpu["cli server " + m])), end="")
+        print(" (medians)")
+    for m in args.cli_modes if args.client else []:
+        print("  CPU per kueue cmd%s: client %.0f us, server %.0f us"
+              % (args.label[m], 1e6 * statistics.median(cpu["cli client " + m]),
+                 1e6 * statistics.median(cpu["cli server " + m])), end="")
+        if "cli relay " + m in cpu:
+            print(", relay %.0f us" % (1e6 * statistics.median(cpu["cli relay " + m])), end="")
         print(" (medians)")
     worker = n / med[args.pipelined["off"]]
     if alloc["worker"]:

@@ -81,6 +81,7 @@ int kq_config_init(kq_config *c)
     c->client_settings.job_default_cpus = 8;
     c->client_settings.job_default_ram_mb = 8192;
     c->client_settings.capture_environment = true;
+    c->client_settings.relay_idle_seconds = 300;
     c->restart_workers.sleep_minutes_before_recheck = 60.0;
     return 0;
 fail:
@@ -126,7 +127,7 @@ void kq_config_free(kq_config *c)
 int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
                     kq_config_warn_fn *warn, void *ctx, kq_error *err)
 {
-    bool seen[38] = {false};
+    bool seen[39] = {false};
     int rc = 0;
 
     for (size_t i = 0; i < doc->count && rc == 0; i++) {
@@ -251,18 +252,21 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
             } else if (strcmp(key, "capture_environment") == 0) {
                 seen[34] = true;
                 rc = kq_cfgval_bool(e, file, "client_settings.capture_environment", &c->client_settings.capture_environment, err);
+            } else if (strcmp(key, "relay_idle_seconds") == 0) {
+                seen[35] = true;
+                rc = kq_cfgval_u64(e, file, "client_settings.relay_idle_seconds", UINT64_C(0), UINT64_C(1000000000), &c->client_settings.relay_idle_seconds, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
             }
         } else if ((key = kq_cfgval_in_section(e, "restart_workers"))) {
             if (strcmp(key, "ssh_user") == 0) {
-                seen[35] = true;
+                seen[36] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.ssh_user", NULL, &c->restart_workers.ssh_user, err);
             } else if (strcmp(key, "hostnames") == 0) {
-                seen[36] = true;
+                seen[37] = true;
                 rc = kq_cfgval_string(e, file, "restart_workers.hostnames", NULL, &c->restart_workers.hostnames, err);
             } else if (strcmp(key, "sleep_minutes_before_recheck") == 0) {
-                seen[37] = true;
+                seen[38] = true;
                 rc = kq_cfgval_f64(e, file, "restart_workers.sleep_minutes_before_recheck", 0.0, true, 1000000000.0, &c->restart_workers.sleep_minutes_before_recheck, err);
             } else {
                 kq_cfgval_unknown_key(e, file, warn, ctx);
@@ -285,11 +289,11 @@ int kq_config_apply(kq_config *c, const kq_toml_doc *doc, const char *file,
         NULL}, warn, ctx);
     c->has_restart_workers = kq_cfgval_has_table(doc, "restart_workers");
     c->has_global_resources = kq_cfgval_has_table(doc, "global_resources");
-    if (c->has_restart_workers && !seen[35]) {
+    if (c->has_restart_workers && !seen[36]) {
         kq_error_set(err, "%s: [restart_workers] needs the key ssh_user", file);
         return -EINVAL;
     }
-    if (c->has_restart_workers && !seen[36]) {
+    if (c->has_restart_workers && !seen[37]) {
         kq_error_set(err, "%s: [restart_workers] needs the key hostnames", file);
         return -EINVAL;
     }
@@ -407,6 +411,9 @@ void kq_config_write(const kq_config *c, kq_buf *out)
     kq_buf_putc(out, '\n');
     kq_buf_puts(out, "# Kueue-C: Jobs run with the environment of the shell that submits them (as\n# sbatch does), except the variables the README lists (DISPLAY, SSH_*, ...);\n# false keeps the worker's own, as --no-env does.\ncapture_environment = ");
     kq_buf_puts(out, c->client_settings.capture_environment ? "true" : "false");
+    kq_buf_putc(out, '\n');
+    kq_buf_puts(out, "# Kueue-C: Over TLS, a kueue call starts a relay for this user, server and\n# secret (kueue relay) that keeps TLS connections to the server open and\n# authenticated, so that later calls skip the handshake; it exits after this\n# many seconds without a call, or as soon as the server cannot be reached. 0:\n# no relay, each call makes its own TLS connection.\nrelay_idle_seconds = ");
+    kq_buf_printf(out, "%llu", (unsigned long long)c->client_settings.relay_idle_seconds);
     kq_buf_putc(out, '\n');
     if (c->has_restart_workers) {
         kq_buf_puts(out, "\n# Settings of kueue_restart_workers, which starts workers over ssh.\n[restart_workers]\n");

@@ -68,6 +68,7 @@ typedef struct kq_config {
         uint64_t job_default_cpus; /* CPU cores a job requests unless given with kueue cmd --cpus; it runs only on a worker with this many cores free. Without this key: 8, as in the original. */
         uint64_t job_default_ram_mb; /* RAM (MiB) a job requests unless given with kueue cmd --ram-mb; it runs only on a worker with this much memory free. Without this key: 8192, as in the original. */
         bool capture_environment; /* Jobs run with the environment of the shell that submits them (as sbatch does), except the variables the README lists (DISPLAY, SSH_*, ...); false keeps the worker's own, as --no-env does. */
+        uint64_t relay_idle_seconds; /* Over TLS, a kueue call starts a relay for this user, server and secret (kueue relay) that keeps TLS connections to the server open and authenticated, so that later calls skip the handshake; it exits after this many seconds without a call, or as soon as the server cannot be reached. 0: no relay, each call makes its own TLS connection. */
     } client_settings;
     /* [restart_workers] Settings of kueue_restart_workers, which starts workers over ssh. */
     bool has_restart_workers; /* the section is present */

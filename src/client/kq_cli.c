@@ -198,6 +198,10 @@ static const kq_cli_opt opt_follow = {
     KQ_OPT_FOLLOW, 'f', "follow", NULL, KQ_ARG_FLAG, false,
     "Go on printing the output as it is written, until the job ends (as kueue follow)"};
 
+static const kq_cli_opt opt_stop = {
+    KQ_OPT_STOP, 0, "stop", NULL, KQ_ARG_FLAG, false,
+    "Stop the relay running for this configuration's server, and wait for it to exit"};
+
 const kq_cli_opt *const kq_cli_global_opts[] = {&opt_config, &opt_init,
                                                 &opt_help, &opt_version, NULL};
 
@@ -229,6 +233,7 @@ static const kq_cli_opt *const opts_follow[] = {&opt_lines, &opt_err_stream, &op
                                                 &opt_help, NULL};
 static const kq_cli_opt *const opts_log[] = {&opt_follow, &opt_lines, &opt_err_stream,
                                              &opt_both, &opt_help, NULL};
+static const kq_cli_opt *const opts_relay[] = {&opt_stop, &opt_help, NULL};
 static const kq_cli_opt *const opts_alloc[] = {
     &opt_max_workers, &opt_workers_per_alloc, &opt_alloc_time_limit, &opt_idle_exit,
     &opt_margin, &opt_max_failures, &opt_connect_timeout, &opt_server, &opt_worker_program,
@@ -376,6 +381,18 @@ const kq_cli_cmd kq_cli_commands[] = {
      "  kueue alloc remove ID [--cancel]\n\n"
      "add prints the new queue's ID.",
      opts_alloc, POS(pos_alloc), true},
+    {KQ_CMD_RELAY, "relay",
+     "Keep TLS connections ready for this user's calls",
+     "Runs the relay in the foreground (a kueue call over TLS starts one in "
+     "the background by itself, unless client_settings.relay_idle_seconds is "
+     "0).  The relay keeps two connections to the server open, with their TLS "
+     "handshake and authentication done, and hands each kueue call of this "
+     "user one of them through a Unix socket in a private directory "
+     "($XDG_RUNTIME_DIR/kueue, else /tmp/kueue-UID): a call then skips the "
+     "handshake, about half of its time.  It exits after relay_idle_seconds "
+     "without a call, as soon as the server cannot be reached, or on "
+     "SIGTERM; --stop stops it.",
+     opts_relay, NULL, 0, true},
     {KQ_CMD_COMPLETE, "complete", "Print a shell completion script",
      "For example, add  eval \"$(kueue complete bash)\"  to ~/.bashrc, or "
      "save the output where your shell looks for completions.",

@@ -39,6 +39,7 @@ typedef enum kq_cmd_id {
     KQ_CMD_FOLLOW,
     KQ_CMD_LOG,
     KQ_CMD_ALLOC,
+    KQ_CMD_RELAY,
     KQ_CMD_COMPLETE,
     KQ_CMD_HELP,
 } kq_cmd_id;
@@ -94,6 +95,8 @@ typedef enum kq_opt_id {
     KQ_OPT_ERR_STREAM,
     KQ_OPT_BOTH,
     KQ_OPT_FOLLOW,
+    /* Issue 16 (TLS): kueue relay. */
+    KQ_OPT_STOP,
     KQ_OPT_COUNT
 } kq_opt_id;
 

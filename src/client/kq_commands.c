@@ -21,6 +21,8 @@
 #include "kq_print.h"
 #include "kq_reason.h"
 #include "kq_reasons.h"
+#include "kq_relay.h"
+#include "kq_relay_link.h"
 #include "kq_wait.h"
 #include "kq_wfspec.h"
 
@@ -105,18 +107,52 @@ static uint64_t default_num_jobs(void)
 
 /* ---- session ---------------------------------------------------------- */
 
+/*
+ * Over TLS, tries the user's relay for the server (kq_relay.h): 1 with s
+ * open through it, or 0 when the call must connect by itself (*spawn
+ * then says whether none runs, so that this call should start one).  A
+ * directory that is not private is warned about: no relay then.
+ */
+static int via_relay(const kq_config *cfg, kq_session *s, bool *spawn)
+{
+    kq_relay_where w;
+    kq_error why;
+    int fd, rc;
+
+    *spawn = false;
+    if (cfg->client_settings.relay_idle_seconds == 0 ||
+        kq_tls_mode_parse(cfg->common_settings.encryption) == KQ_TLS_OFF)
+        return 0;
+    if (kq_relay_where_of(cfg, &w, &why) < 0) {
+        fprintf(stderr, "Warning: no TLS relay (each call makes its own TLS connection): %s; "
+                        "client_settings.relay_idle_seconds = 0 turns the relay off\n",
+                why.msg);
+        return 0;
+    }
+    rc = kq_relay_dial(&w, &fd);
+    if (rc == -ENOENT || rc == -ECONNREFUSED)
+        *spawn = true;
+    return rc == 0 && kq_session_open_relay(s, fd, &why) == 0;
+}
+
 int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
                         kq_error *err)
 {
     const char *file = cfg->file ? cfg->file : "the configuration";
     char where[300];
     kq_error why;
+    bool spawn;
     int rc;
 
+    if (via_relay(cfg, s, &spawn))
+        return 0;
     rc = kq_session_open(s, cfg->common_settings.server_name,
                          cfg->common_settings.server_port,
                          kq_tls_mode_parse(cfg->common_settings.encryption),
                          cfg->common_settings.shared_secret, &why);
+    /* The relay starts once this user reaches this server over TLS. */
+    if (rc == 0 && spawn && s->tls)
+        kq_relay_spawn(cfg);
     if (rc < 0) {
         if (rc == -EACCES)
             kq_error_set(err, "Authentication failed! The shared_secret in %s must be "
@@ -775,6 +811,8 @@ int kq_commands_run(const kq_cli_args *args, const kq_config *cfg,
     case KQ_CMD_FOLLOW:
     case KQ_CMD_LOG:
         return kq_follow_run(args, cfg, err);
+    case KQ_CMD_RELAY:
+        return args->given[KQ_OPT_STOP] ? kq_relay_stop(cfg, err) : kq_relay_run(cfg, err);
     default:
         kq_error_set(err, "%s does not talk to the server", args->cmd->name);
         return -EINVAL;

@@ -18,6 +18,7 @@
 #include "kq_auth.h"
 #include "kq_loop.h"
 #include "kq_net.h"
+#include "kq_relay_link.h"
 #include "kq_utf8.h"
 
 /* How much of an unexpected message an error message quotes. */
@@ -432,6 +433,47 @@ int kq_session_open(kq_session *s, const char *host, uint16_t port,
     return 0;
 }
 
+int kq_session_open_relay(kq_session *s, int fd, kq_error *err)
+{
+    int64_t deadline = now_ms() + KQ_RELAY_GREETING_MS;
+    const char *json;
+    size_t len;
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    s->fd = fd;
+    s->relayed = true;
+    s->reached = true;
+    kq_framer_init(&s->in, KQ_SESSION_MAX_MESSAGE);
+    kq_buf_puts(&s->out, KQ_RELAY_HELLO);
+    for (;;) {
+        kq_error why;
+
+        rc = kq_framer_next(&s->in, &json, &len, &why);
+        if (rc == 1) {
+            if (len == strlen(KQ_RELAY_READY) && memcmp(json, KQ_RELAY_READY, len) == 0)
+                return 0;
+            kq_error_set(err, "the relay answered %.*s", (int)(len > 80 ? 80 : len), json);
+            rc = -EPROTO;
+            break;
+        }
+        if (rc < 0 || (rc = pump(s, deadline, &why)) < 0) {
+            kq_error_set(err, "the relay: %s", why.msg);
+            break;
+        }
+        if (rc == 0) {
+            kq_error_set(err, "the relay gave no connection within %d s",
+                         KQ_RELAY_GREETING_MS / 1000);
+            rc = -ETIMEDOUT;
+            break;
+        }
+    }
+    /* Nothing was said to the server: no Bye. */
+    disconnect(s);
+    kq_session_close(s);
+    return rc;
+}
+
 int kq_session_auth(kq_session *s, const char *secret, const char *file,
                     kq_error *err)
 {
@@ -442,6 +484,8 @@ int kq_session_auth(kq_session *s, const char *secret, const char *file,
 
     snprintf(s->secret_file, sizeof s->secret_file, "%s",
              file ? file : "the configuration");
+    if (s->relayed)
+        return 0;
     if ((rc = kq_session_request(s, &req, &reply, err)) < 0)
         return rc;
     if (reply.tag != KQ_S2C_AUTH_CHALLENGE) {

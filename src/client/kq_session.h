@@ -51,6 +51,8 @@ typedef struct kq_session {
     char secret_file[256]; /* where the secret came from, for messages */
     bool speaks_ext;    /* the server answered an extension request */
     bool eof;           /* the server's end of the stream was read */
+    bool relayed;       /* through the user's relay (kq_relay.h): already
+                           authenticated, TLS done by the relay */
 } kq_session;
 
 /*
@@ -65,6 +67,15 @@ typedef struct kq_session {
 KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
                                  uint16_t port, kq_tls_mode encryption,
                                  const char *secret, kq_error *err);
+
+/*
+ * Opens a session through a relay on fd (connected, non-blocking; taken
+ * over): sends KQ_RELAY_HELLO and waits for KQ_RELAY_READY.  The session
+ * is then authenticated (kq_session_auth does nothing).  0, or -errno
+ * with err when the relay gave no session (fd is closed): the caller
+ * connects by itself.
+ */
+KQ_NODISCARD int kq_session_open_relay(kq_session *s, int fd, kq_error *err);
 
 /* Authenticates with the shared secret: AuthRequest, AuthChallenge, then
  * AuthResponse is queued and its AuthAccepted checked by the next receive

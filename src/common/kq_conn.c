@@ -38,6 +38,14 @@ static void on_timeouts(kq_loop *loop, void *arg);
 static void on_tls_pending(kq_loop *loop, void *arg);
 static void update_interest(kq_conn *c);
 
+/* Takes the messages already buffered next turn (not from inside the
+ * call that ended the pause). */
+static void resume_later(kq_conn *c)
+{
+    if ((kq_framer_buffered(&c->in) || c->eof) && !c->resume_timer)
+        c->resume_timer = kq_loop_timer(c->hub->loop, 0, on_resume, c);
+}
+
 /* Brings hub->buffered up to date with what c's buffers hold now. */
 static void account(kq_conn *c)
 {
@@ -320,12 +328,19 @@ static bool output_waits(const kq_conn *c)
     return c->released_abs > c->sent_abs || (c->tls && kq_tls_unsent(c->tls));
 }
 
+/* Whether handing out messages waits: for the peer to read (paused), or
+ * for the owner (held). */
+static bool stopped(const kq_conn *c)
+{
+    return c->paused || c->held;
+}
+
 /* Reading is wanted until the stream ended or the connection closes, and
  * while paused until the input is full. */
 static bool reading_wanted(const kq_conn *c)
 {
     return !c->draining && !c->eof &&
-           (!c->paused || kq_framer_buffered(&c->in) < input_cap(c));
+           (!stopped(c) || kq_framer_buffered(&c->in) < input_cap(c));
 }
 
 /* Data OpenSSL holds (decrypted, or records read ahead) never makes the
@@ -428,8 +443,7 @@ static int write_out(kq_conn *c)
         c->paused = false;
         /* Requests already buffered are taken next turn, not from inside
          * this flush, so their answers follow the usual path. */
-        if ((kq_framer_buffered(&c->in) || c->eof) && !c->resume_timer)
-            c->resume_timer = kq_loop_timer(c->hub->loop, 0, on_resume, c);
+        resume_later(c);
     }
     if (c->draining && !output_waits(c)) {
         fail(c, "closed after sending its last messages");
@@ -547,7 +561,7 @@ static void take_messages(kq_conn *c)
     kq_error err;
     int rc;
 
-    while (c->fd >= 0 && !c->paused && !c->draining) {
+    while (c->fd >= 0 && !stopped(c) && !c->draining) {
         rc = kq_framer_next(&c->in, &msg, &len, &err);
         if (rc == 0) {
             /* Bytes left are the start of the next message. */
@@ -588,6 +602,18 @@ static void on_resume(kq_loop *loop, void *arg)
     account(c);
 }
 
+void kq_conn_hold(kq_conn *c, bool hold)
+{
+    if (c->held == hold)
+        return;
+    c->held = hold;
+    if (c->fd < 0)
+        return;
+    if (!hold && !c->paused)
+        resume_later(c);
+    update_interest(c);
+}
+
 /* Closes the connections whose message did not arrive whole, or whose
  * peer read none of its output, in time. */
 static void on_timeouts(kq_loop *loop, void *arg)
@@ -610,7 +636,7 @@ static void on_timeouts(kq_loop *loop, void *arg)
             c = hub->timed;
             continue;
         }
-        if (c->partial_since && !c->paused && hub->message_timeout_ms &&
+        if (c->partial_since && !stopped(c) && hub->message_timeout_ms &&
             now - c->partial_since >= hub->message_timeout_ms) {
             snprintf(why, sizeof why, "no whole message within %g s",
                      (double)hub->message_timeout_ms / 1000);
@@ -640,7 +666,7 @@ static void read_in(kq_conn *c)
         char *p;
         ssize_t n;
 
-        if (c->paused) {
+        if (stopped(c)) {
             size_t held = kq_framer_buffered(&c->in);
 
             if (held >= input_cap(c))

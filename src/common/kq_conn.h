@@ -130,6 +130,7 @@ struct kq_conn {
     bool dirty;
     bool hold_wanted;      /* output queued this turn waits for the flush */
     bool paused;           /* handing out messages paused by back-pressure */
+    bool held;             /* ... or by the owner (kq_conn_hold) */
     bool eof;              /* the peer's stream ended */
     bool draining;         /* closing once the output is written */
     bool timed;            /* in hub->timed */
@@ -181,6 +182,14 @@ static inline kq_conn_tls_failure kq_conn_tls_failed(const kq_conn *c)
 {
     return (kq_conn_tls_failure)c->tls_failure;
 }
+
+/*
+ * Stops handing out the peer's messages (hold), or starts again: back-
+ * pressure the owner applies, as a relay does while the other side of a
+ * pair does not read.  While held, c reads on into its input up to one
+ * message's bound and one read, as when paused by its own output.
+ */
+void kq_conn_hold(kq_conn *c, bool hold);
 
 /* Changes the bound on one incoming message (e.g. raised once the peer
  * authenticated); it applies from the message being read. */

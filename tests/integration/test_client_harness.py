@@ -28,7 +28,7 @@ S2C = kp.ServerToClientMessage
 KUEUE = os.environ.get("KQ_CLIENT")
 SUBCOMMANDS = ["cmd", "batch", "list-jobs", "show-job", "wait-job", "remove-job",
                "clean-jobs", "list-workers", "show-worker", "list-resources",
-               "drain", "undrain", "set-priority", "restart", "follow", "log", "alloc",
+               "drain", "undrain", "set-priority", "restart", "follow", "log", "alloc", "relay",
                "complete", "help"]
 
 
@@ -76,10 +76,12 @@ class Client:
     """The kueue binary with a config file of its own for one server."""
 
     def __init__(self, test, server=None, secret=None, port=None, cpus=1, ram=100,
-                 log_level="info", server_name="127.0.0.1", encryption=None):
+                 log_level="info", server_name="127.0.0.1", encryption=None, relay=True):
         """encryption: common_settings.encryption; by default "off" for a
         fake server (port without server: they speak plain text only, as
-        the original) and the default (auto) for a real one."""
+        the original) and the default (auto) for a real one.  relay:
+        whether TLS calls start and use a relay (the default; false for
+        tests that look at each call's own connection)."""
         self.test = test
         self.dir = tempfile.mkdtemp(prefix="kq-client-")
         test.addCleanup(shutil.rmtree, self.dir, True)
@@ -91,7 +93,8 @@ class Client:
                 "server_port": port if port is not None else server.port,
                 "log_level": log_level,
                 "encryption": encryption or ("off" if server is None else "auto")},
-            "client_settings": {"job_default_cpus": cpus, "job_default_ram_mb": ram}})
+            "client_settings": dict({"job_default_cpus": cpus, "job_default_ram_mb": ram},
+                                    **({} if relay else {"relay_idle_seconds": 0}))})
 
     def run(self, *args, cwd=None, input=None, timeout=60):
         return run_kueue(self.test, ["-c", self.config] + list(args),

@@ -12,7 +12,9 @@ the original, which closes on a record it cannot parse), unless
 encryption is "required".
 
 A Proxy sits between a real client and the server on loopback: it records
-both directions and can change TLS records on their way."""
+both directions and can change TLS records on their way.  Clients behind
+it use no relay: what is examined is each call's own connection (the
+relay has test_relay.py)."""
 
 import os
 import resource
@@ -137,7 +139,7 @@ class TlsByDefault(unittest.TestCase):
         w.wait_for(r"The connection is encrypted: TLS 1\.3, TLS_AES_128_GCM_SHA256, x25519")
         self.srv.process.wait_for(r'Worker "node1" \(id \d+\) connected from .* over TLS')
         proxy = Proxy(self, self.srv.port)
-        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto")
+        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto", relay=False)
         out = cli.ok("cmd", "-w", "echo", "marker-4711")
         self.assertEqual(out.strip().splitlines()[-1], "0")
         self.srv.process.wait_for(r"Client connected from .* over TLS")
@@ -151,7 +153,8 @@ class TlsByDefault(unittest.TestCase):
     def test_a_different_secret_fails_both_sides_without_fallback(self):
         for encryption in ("auto", "required"):
             proxy = Proxy(self, self.srv.port)
-            bad = Client(self, secret="not the secret", port=proxy.port, encryption=encryption)
+            bad = Client(self, secret="not the secret", port=proxy.port, encryption=encryption,
+                         relay=False)
             err = bad.fails(1, "list-jobs")
             self.assertEqual(err, "Error: Authentication failed! The shared_secret in %s must "
                                   "be the server's (the TLS handshake with 127.0.0.1:%d failed: "
@@ -178,7 +181,7 @@ class TlsByDefault(unittest.TestCase):
                 return flip_last_byte(record)
             return record
         proxy = Proxy(self, self.srv.port, up)
-        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto")
+        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto", relay=False)
         r = cli.run("cmd", "true")
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("the peer could not decrypt our record: the stream was tampered with",
@@ -199,19 +202,19 @@ class TlsByDefault(unittest.TestCase):
                 return flip_last_byte(record)
             return record
         proxy = Proxy(self, self.srv.port, down)
-        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto")
+        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto", relay=False)
         r = cli.run("cmd", "true")
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("a record does not decrypt: the stream was tampered with", r.stderr)
         self.assertEqual(job_count(self.srv), 0)
         # Untouched, the same path works.
         Client(self, secret=self.srv.secret, port=Proxy(self, self.srv.port).port,
-               encryption="auto").submit("cmd", "true")
+               encryption="auto", relay=False).submit("cmd", "true")
         self.assertEqual(job_count(self.srv), 1)
 
     def test_a_replayed_session_queues_nothing_again(self):
         proxy = Proxy(self, self.srv.port)
-        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto")
+        cli = Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto", relay=False)
         cli.submit("cmd", "true")
         self.assertEqual(job_count(self.srv), 1)
         recording = bytes(proxy.sessions[0]["up"])
@@ -227,7 +230,8 @@ class TlsByDefault(unittest.TestCase):
     def test_garbage_half_handshakes_and_a_thousand_at_once(self):
         # A real ClientHello, the first record of a client's session.
         proxy = Proxy(self, self.srv.port)
-        Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto").ok("list-jobs")
+        Client(self, secret=self.srv.secret, port=proxy.port, encryption="auto",
+               relay=False).ok("list-jobs")
         up = bytes(proxy.sessions[0]["up"])
         hello = up[:5 + int.from_bytes(up[3:5], "big")]
         self.assertEqual(hello[0], HANDSHAKE)
