@@ -107,52 +107,19 @@ static uint64_t default_num_jobs(void)
 
 /* ---- session ---------------------------------------------------------- */
 
-/*
- * Over TLS, tries the user's relay for the server (kq_relay.h): 1 with s
- * open through it, or 0 when the call must connect by itself (*spawn
- * then says whether none runs, so that this call should start one).  A
- * directory that is not private is warned about: no relay then.
- */
-static int via_relay(const kq_config *cfg, kq_session *s, bool *spawn)
+/* Connects s to the server by itself (the relay's fallback too). */
+static int connect_direct(kq_session *s, const void *ctx, bool auth, kq_error *err)
 {
-    kq_relay_where w;
-    kq_error why;
-    int fd, rc;
-
-    *spawn = false;
-    if (cfg->client_settings.relay_idle_seconds == 0 ||
-        kq_tls_mode_parse(cfg->common_settings.encryption) == KQ_TLS_OFF)
-        return 0;
-    if (kq_relay_where_of(cfg, &w, &why) < 0) {
-        fprintf(stderr, "Warning: no TLS relay (each call makes its own TLS connection): %s; "
-                        "client_settings.relay_idle_seconds = 0 turns the relay off\n",
-                why.msg);
-        return 0;
-    }
-    rc = kq_relay_dial(&w, &fd);
-    if (rc == -ENOENT || rc == -ECONNREFUSED)
-        *spawn = true;
-    return rc == 0 && kq_session_open_relay(s, fd, &why) == 0;
-}
-
-int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
-                        kq_error *err)
-{
+    const kq_config *cfg = ctx;
     const char *file = cfg->file ? cfg->file : "the configuration";
     char where[300];
     kq_error why;
-    bool spawn;
     int rc;
 
-    if (via_relay(cfg, s, &spawn))
-        return 0;
     rc = kq_session_open(s, cfg->common_settings.server_name,
                          cfg->common_settings.server_port,
                          kq_tls_mode_parse(cfg->common_settings.encryption),
                          cfg->common_settings.shared_secret, &why);
-    /* The relay starts once this user reaches this server over TLS. */
-    if (rc == 0 && spawn && s->tls)
-        kq_relay_spawn(cfg);
     if (rc < 0) {
         if (rc == -EACCES)
             kq_error_set(err, "Authentication failed! The shared_secret in %s must be "
@@ -177,6 +144,52 @@ int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
         return rc;
     }
     return 0;
+}
+
+/*
+ * Over TLS, the user's relay for the server (kq_relay.h): 1 with s open
+ * through it, or 0 when the call connects by itself (*spawn then says
+ * whether none runs, so that this call should start one).  A directory
+ * that is not private is warned about: no relay then.
+ */
+static int via_relay(const kq_config *cfg, bool auth, kq_session *s, bool *spawn)
+{
+    kq_relay_where w;
+    kq_error why;
+    int fd, rc;
+
+    *spawn = false;
+    if (cfg->client_settings.relay_idle_seconds == 0 ||
+        kq_tls_mode_parse(cfg->common_settings.encryption) == KQ_TLS_OFF)
+        return 0;
+    if (kq_relay_where_of(cfg, &w, &why) < 0) {
+        fprintf(stderr, "Warning: no TLS relay (each call makes its own TLS connection): %s; "
+                        "client_settings.relay_idle_seconds = 0 turns the relay off\n",
+                why.msg);
+        return 0;
+    }
+    rc = kq_relay_dial(&w, &fd);
+    if (rc < 0) {
+        *spawn = rc == -ENOENT || rc == -ECONNREFUSED;
+        return 0;
+    }
+    kq_session_open_relay(s, fd, connect_direct, cfg, auth);
+    return 1;
+}
+
+int kq_commands_connect(const kq_config *cfg, bool auth, kq_session *s,
+                        kq_error *err)
+{
+    bool spawn;
+    int rc;
+
+    if (via_relay(cfg, auth, s, &spawn))
+        return 0;
+    rc = connect_direct(s, cfg, auth, err);
+    /* The relay starts once this user reached this server over TLS. */
+    if (rc == 0 && spawn && s->tls)
+        kq_relay_spawn(cfg);
+    return rc;
 }
 
 /* ---- jobs ------------------------------------------------------------- */

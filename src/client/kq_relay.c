@@ -154,8 +154,11 @@ static void serve_waiting(relay *r)
         r->ready--;
         r->waiting--;
         r->active++;
+        /* Its requests go on only once this is written (release_holds,
+         * after the flush): a call that did not read it sends them to the
+         * server itself. */
         kq_conn_send(&c->conn, KQ_RELAY_READY, strlen(KQ_RELAY_READY));
-        kq_conn_hold(&c->conn, false);
+        r->holds = true;
     }
 }
 

@@ -65,8 +65,9 @@ static const char *transport_error(const kq_session *s, ssize_t rc)
  * batch, records that kq_tls keeps until the flush). */
 static int write_queued(kq_session *s, kq_error *err)
 {
-    while (s->out.len > 0) {
-        ssize_t n = transport_send(s, kq_buf_ptr(&s->out), s->out.len);
+    while (s->out.len > s->kept) {
+        ssize_t n = transport_send(s, (const char *)kq_buf_ptr(&s->out) + s->kept,
+                                   s->out.len - s->kept);
 
         if (n < 0) {
             if (n == -EINTR)
@@ -76,7 +77,12 @@ static int write_queued(kq_session *s, kq_error *err)
             kq_error_set(err, "send to the server: %s", transport_error(s, n));
             return (int)n;
         }
-        kq_buf_consume(&s->out, (size_t)n);
+        /* Until the relay said it passes them on, they may have to be
+         * sent again to the server itself. */
+        if (s->await_relay)
+            s->kept += (size_t)n;
+        else
+            kq_buf_consume(&s->out, (size_t)n);
     }
     return 0;
 }
@@ -171,7 +177,7 @@ static int pump(kq_session *s, int64_t deadline_ms, kq_error *err)
         return (rc = read_some(s, err)) < 0 ? rc : 1;
     /* Records kept by a batch are output too (a read may have changed
      * what TLS waits for since). */
-    if (s->out.len > 0 ||
+    if (s->out.len > s->kept ||
         (s->tls && (kq_tls_wants(s->tls) == KQ_WRITABLE || kq_tls_unsent(s->tls))))
         pfd.events |= POLLOUT;
     if (deadline_ms >= 0) {
@@ -238,6 +244,47 @@ static int handshake_reply(kq_session *s, kq_s2c *msg, kq_error *err)
     return rc;
 }
 
+static void disconnect(kq_session *s);
+
+/* The relay gave no session: the requests go to the server directly. */
+static int relay_fallback(kq_session *s, kq_error *err)
+{
+    kq_session_reopen_fn *reopen = s->reopen;
+    const void *ctx = s->reopen_ctx;
+    bool auth = s->reopen_auth;
+    size_t hello = strlen(KQ_RELAY_HELLO);
+    kq_buf saved = KQ_BUF_INIT;
+    int rc;
+
+    kq_buf_append(&saved, (const char *)kq_buf_ptr(&s->out) + hello, s->out.len - hello);
+    disconnect(s);
+    kq_session_close(s);
+    if (saved.oom) {
+        kq_error_set(err, "out of memory keeping the requests");
+        return -ENOMEM;
+    }
+    if ((rc = reopen(s, ctx, auth, err)) == 0) {
+        kq_buf_append(&s->out, kq_buf_ptr(&saved), saved.len);
+        if (s->out.oom) {
+            kq_error_set(err, "out of memory encoding a request");
+            rc = -ENOMEM;
+        }
+    }
+    kq_buf_free(&saved);
+    return rc;
+}
+
+/* The relay's first message: its word that it passes the requests on. */
+static int relay_reply(kq_session *s, const char *json, size_t len)
+{
+    if (len != strlen(KQ_RELAY_READY) || memcmp(json, KQ_RELAY_READY, len) != 0)
+        return -EPROTO;
+    s->await_relay = false;
+    kq_buf_consume(&s->out, s->kept);
+    s->kept = 0;
+    return 0;
+}
+
 int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms, kq_error *err)
 {
     int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -255,6 +302,24 @@ int kq_session_recv(kq_session *s, kq_s2c *msg, int timeout_ms, kq_error *err)
         kq_error why;
 
         rc = kq_framer_next(&s->in, &json, &len, &why);
+        if (s->await_relay) {
+            int64_t until = s->relay_deadline;
+
+            if (rc == 1 && relay_reply(s, json, len) == 0)
+                continue;
+            if (rc == 0) {
+                bool theirs = deadline >= 0 && deadline < until;
+
+                rc = pump(s, theirs ? deadline : until, &why);
+                if (rc > 0)
+                    continue;
+                if (rc == 0 && theirs)
+                    return 0;
+            }
+            if ((rc = relay_fallback(s, err)) < 0 || (rc = write_some(s, err)) < 0)
+                return rc;
+            continue;
+        }
         if (rc < 0) {
             kq_error_set(err, "invalid data from the server: %s", why.msg);
             return rc;
@@ -433,45 +498,20 @@ int kq_session_open(kq_session *s, const char *host, uint16_t port,
     return 0;
 }
 
-int kq_session_open_relay(kq_session *s, int fd, kq_error *err)
+void kq_session_open_relay(kq_session *s, int fd, kq_session_reopen_fn *reopen,
+                           const void *ctx, bool auth)
 {
-    int64_t deadline = now_ms() + KQ_RELAY_GREETING_MS;
-    const char *json;
-    size_t len;
-    int rc;
-
     memset(s, 0, sizeof *s);
     s->fd = fd;
     s->relayed = true;
     s->reached = true;
+    s->await_relay = true;
+    s->relay_deadline = now_ms() + KQ_RELAY_GREETING_MS;
+    s->reopen = reopen;
+    s->reopen_ctx = ctx;
+    s->reopen_auth = auth;
     kq_framer_init(&s->in, KQ_SESSION_MAX_MESSAGE);
     kq_buf_puts(&s->out, KQ_RELAY_HELLO);
-    for (;;) {
-        kq_error why;
-
-        rc = kq_framer_next(&s->in, &json, &len, &why);
-        if (rc == 1) {
-            if (len == strlen(KQ_RELAY_READY) && memcmp(json, KQ_RELAY_READY, len) == 0)
-                return 0;
-            kq_error_set(err, "the relay answered %.*s", (int)(len > 80 ? 80 : len), json);
-            rc = -EPROTO;
-            break;
-        }
-        if (rc < 0 || (rc = pump(s, deadline, &why)) < 0) {
-            kq_error_set(err, "the relay: %s", why.msg);
-            break;
-        }
-        if (rc == 0) {
-            kq_error_set(err, "the relay gave no connection within %d s",
-                         KQ_RELAY_GREETING_MS / 1000);
-            rc = -ETIMEDOUT;
-            break;
-        }
-    }
-    /* Nothing was said to the server: no Bye. */
-    disconnect(s);
-    kq_session_close(s);
-    return rc;
 }
 
 int kq_session_auth(kq_session *s, const char *secret, const char *file,

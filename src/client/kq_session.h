@@ -37,7 +37,13 @@
 /* How long the TLS handshake may take. */
 #define KQ_SESSION_HANDSHAKE_MS 15000
 
-typedef struct kq_session {
+typedef struct kq_session kq_session;
+/* Connects s (closed) to the server by itself, authenticated if auth, as
+ * a call without relay does: 0 or -errno with err. */
+typedef int kq_session_reopen_fn(kq_session *s, const void *ctx, bool auth,
+                                 kq_error *err);
+
+struct kq_session {
     int fd;
     kq_tls_ctx *tls_ctx; /* NULL: plain text */
     kq_tls *tls;
@@ -53,7 +59,14 @@ typedef struct kq_session {
     bool eof;           /* the server's end of the stream was read */
     bool relayed;       /* through the user's relay (kq_relay.h): already
                            authenticated, TLS done by the relay */
-} kq_session;
+    bool await_relay;   /* the relay's KQ_RELAY_READY comes first; until
+                           then what was written stays in out (kept) */
+    size_t kept;
+    int64_t relay_deadline;
+    kq_session_reopen_fn *reopen; /* without the relay, if it gives none */
+    const void *reopen_ctx;
+    bool reopen_auth;
+};
 
 /*
  * Connects to host:port, speaking TLS keyed with secret as encryption
@@ -70,12 +83,16 @@ KQ_NODISCARD int kq_session_open(kq_session *s, const char *host,
 
 /*
  * Opens a session through a relay on fd (connected, non-blocking; taken
- * over): sends KQ_RELAY_HELLO and waits for KQ_RELAY_READY.  The session
- * is then authenticated (kq_session_auth does nothing).  0, or -errno
- * with err when the relay gave no session (fd is closed): the caller
- * connects by itself.
+ * over): KQ_RELAY_HELLO is queued, and the requests go with it, without
+ * waiting for the relay's KQ_RELAY_READY, which the first receive checks.
+ * The session is authenticated (kq_session_auth does nothing).  A relay
+ * that closes, or says anything else, before it (or within
+ * KQ_RELAY_GREETING_MS) passed nothing to the server: that receive then
+ * reopens s with reopen(s, ctx, auth) and sends the requests again
+ * there.  Never fails.
  */
-KQ_NODISCARD int kq_session_open_relay(kq_session *s, int fd, kq_error *err);
+void kq_session_open_relay(kq_session *s, int fd, kq_session_reopen_fn *reopen,
+                           const void *ctx, bool auth);
 
 /* Authenticates with the shared secret: AuthRequest, AuthChallenge, then
  * AuthResponse is queued and its AuthAccepted checked by the next receive

@@ -9,9 +9,12 @@ there is none.  Each test points XDG_RUNTIME_DIR at a directory of its
 own and stops every relay it started."""
 
 import glob
+import hashlib
+import hmac
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -22,6 +25,16 @@ import kqtest
 from kqtest import C2S, Server, Worker, request, wait_until
 from test_client_harness import KUEUE, Client, client_env, run_kueue
 from test_tls import Proxy, job_count
+
+
+def relay_socket(runtime, srv):
+    """Where a relay for srv listens (docs/encryption.md): 16 hex digits of
+    HMAC-SHA256 keyed with the TLS key over the server's name and port."""
+    prk = hmac.new(b"kueue-c tls", srv.secret.encode(), hashlib.sha256).digest()
+    key = hmac.new(prk, b"kueue-c tls13 psk v1\x01", hashlib.sha256).digest()
+    name = hmac.new(key, b"kueue-c relay v1\n127.0.0.1\n%d" % srv.port,
+                    hashlib.sha256).hexdigest()[:16]
+    return os.path.join(runtime, "kueue", "relay-%s.sock" % name)
 
 
 def edit(path, old, new):
@@ -205,6 +218,35 @@ class Relay(RelayCase):
         self.assertIn("Warning: no TLS relay (each call makes its own TLS connection): %s/kueue "
                       "is not a private directory of yours" % self.runtime, r.stderr)
         self.assertEqual((self.sockets(), self.relay_pids()), ([], []))
+
+    def test_a_relay_that_passes_nothing_on(self):
+        """A call sends its requests with its hello; a relay that closes,
+        or answers anything but ready, passed none of them on: the call
+        sends them to the server itself, and the job is queued once."""
+        c = self.client(self.srv)
+        os.mkdir(os.path.join(self.runtime, "kueue"), 0o700)
+        for answer in (b"", b'{"KueueRelay":"busy"}'):
+            got = []
+            listener = socket.socket(socket.AF_UNIX)
+            listener.bind(relay_socket(self.runtime, self.srv))
+            listener.listen(4)
+
+            def fake():
+                conn, _ = listener.accept()
+                got.append(conn.recv(65536))
+                conn.sendall(answer)
+                conn.close()
+
+            t = threading.Thread(target=fake)
+            t.start()
+            before = job_count(self.srv)
+            r = self.ok(c, "cmd", "true")
+            self.assertEqual(int(r.stdout), before, r)
+            t.join(10)
+            listener.close()
+            os.unlink(relay_socket(self.runtime, self.srv))
+            self.assertTrue(got[0].startswith(b'{"KueueRelay":1}'), got)
+            self.assertEqual(job_count(self.srv), before + 1)
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to act as another user")
     def test_other_users_get_nothing(self):

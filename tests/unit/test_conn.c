@@ -3,7 +3,7 @@
  * turn is flushed, even when the socket becomes writable in between (a
  * server relies on this to commit a turn before anyone hears of it), and
  * unheld output can go ahead of the flush; messages before bad bytes are
- * answered before the close.  Over TLS (kq_conn_start_tls, kq_conn_sniff)
+ * answered before the close; an owner's hold stops messages, boundedly.  Over TLS (kq_conn_start_tls, kq_conn_sniff)
  * the same: holds, back-pressure, messages OpenSSL holds, and the
  * failures of the transport.
  */
@@ -325,6 +325,49 @@ static void test_paused_input_is_bounded(void)
     }
     CHECK_INT(c.messages, sent / 4);
     CHECK(!c.conn.paused);
+    kq_conn_close(&c.conn);
+    close(sv[1]);
+    kq_loop_free(loop);
+}
+
+/* A held connection hands out no message, reads at most one message's
+ * bound plus one read, and hands out what it read once released (the
+ * relay holds one side of a pair while the other does not read). */
+static void test_held_by_the_owner(void)
+{
+    enum { MAX = 64 << 10 };
+    static char chunk[4096];
+    kq_loop *loop = NULL;
+    kq_conn_hub hub = {0};
+    counter c = {0};
+    size_t sent = 0, before;
+    int sv[2];
+
+    CHECK_INT(kq_loop_new(&loop), 0);
+    hub.loop = loop;
+    CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+    CHECK_INT(kq_conn_open(&c.conn, &hub, sv[0], MAX, &count_handler, &c), 0);
+    for (size_t i = 0; i < sizeof chunk; i += 4)
+        memcpy(chunk + i, "\"hi\"", 4);
+    CHECK_INT(write(sv[1], chunk, 8), 8);
+    CHECK_INT(kq_loop_turn(loop, 100), 0);
+    CHECK_INT(c.messages, 2);
+    kq_conn_hold(&c.conn, true);
+    do {
+        ssize_t n;
+
+        before = sent + kq_framer_buffered(&c.conn.in);
+        while ((n = write(sv[1], chunk, sizeof chunk)) > 0)
+            sent += (size_t)n;
+        CHECK_INT(kq_loop_turn(loop, 0), 0);
+    } while (sent + kq_framer_buffered(&c.conn.in) != before);
+    CHECK_INT(c.messages, 2);
+    CHECK_INT(kq_framer_buffered(&c.conn.in), MAX + (64 << 10));
+    CHECK(!c.conn.paused);
+    kq_conn_hold(&c.conn, false);
+    for (int t = 0; t < 1000 && c.messages < 2 + sent / 4; t++)
+        CHECK_INT(kq_loop_turn(loop, 10), 0);
+    CHECK_INT(c.messages, 2 + sent / 4);
     kq_conn_close(&c.conn);
     close(sv[1]);
     kq_loop_free(loop);
@@ -662,6 +705,7 @@ int main(void)
     test_answers_before_bad_bytes_then_closes();
     test_two_paused_peers_do_not_deadlock();
     test_paused_input_is_bounded();
+    test_held_by_the_owner();
     test_buffers_counted_and_freed();
     test_timeouts();
     test_tls_messages_and_holds();
