@@ -479,8 +479,10 @@ static void on_call_message(void *owner, const char *msg, size_t len)
         pass(r, &c->conn, &l->conn, msg, len);
         return;
     }
-    if (c->greeted || len != strlen(KQ_RELAY_HELLO) || memcmp(msg, KQ_RELAY_HELLO, len) != 0) {
-        /* Another version of kueue, or not kueue: it connects by itself. */
+    if (c->greeted || r->stopping || len != strlen(KQ_RELAY_HELLO) ||
+        memcmp(msg, KQ_RELAY_HELLO, len) != 0) {
+        /* Another version of kueue, or not kueue, or a relay on its way
+         * out: the call connects by itself. */
         kq_conn_close(&c->conn);
         call_gone(c);
         return;
@@ -752,6 +754,11 @@ int kq_relay_run(const kq_config *cfg, kq_error *err)
     if ((rc = kq_relay_where_of(cfg, &r.where, err)) < 0)
         return rc;
     signal(SIGPIPE, SIG_IGN);
+    /* The configuration is read: hold no directory of the caller's. */
+    if (chdir("/") < 0) {
+        kq_error_set(err, "chdir /: %s", strerror(errno));
+        return -errno;
+    }
     if ((rc = take_lock(&r, err)) < 0 || (rc = resolve(&r, err)) < 0 ||
         (rc = kq_tls_ctx_new(false, cfg->common_settings.shared_secret, &r.tls, err)) < 0)
         goto out;

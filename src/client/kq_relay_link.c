@@ -49,9 +49,13 @@ int kq_relay_where_of(const kq_config *cfg, kq_relay_where *w, kq_error *why)
     const char *runtime = getenv("XDG_RUNTIME_DIR");
     unsigned char key[KQ_TLS_KEY_LEN], mac[KQ_HKDF_HASH_LEN];
     char msg[512], id[17];
+    struct stat st;
     int n, rc;
 
-    if (runtime && runtime[0] == '/')
+    /* A runtime directory that is not there (a session without one) is
+     * passed over, not an error. */
+    if (runtime && runtime[0] == '/' && stat(runtime, &st) == 0 && S_ISDIR(st.st_mode) &&
+        st.st_uid == geteuid())
         n = snprintf(w->dir, sizeof w->dir, "%s/kueue", runtime);
     else
         n = snprintf(w->dir, sizeof w->dir, "/tmp/kueue-%u", (unsigned)geteuid());

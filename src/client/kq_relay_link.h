@@ -4,7 +4,8 @@
  *
  * A relay serves one user, one server (server_name, server_port) and one
  * shared secret.  It lives in a private directory: $XDG_RUNTIME_DIR/kueue
- * when XDG_RUNTIME_DIR is set, else /tmp/kueue-UID, created with mode
+ * when XDG_RUNTIME_DIR is a directory of this user, else /tmp/kueue-UID,
+ * created with mode
  * 0700 and used only while it is a real directory of this user that no
  * one else may enter (its socket hands out authenticated sessions).  In
  * it, relay-ID.sock is the relay's socket and relay-ID.lock the lock the

@@ -174,6 +174,35 @@ class Relay(RelayCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("is kueue_server running", r.stderr)
 
+    def test_a_relay_killed_is_replaced(self):
+        """kill -9 leaves its socket behind: the next call connects by
+        itself and starts a new relay, which takes the place over."""
+        c = self.client(self.srv)
+        self.ok(c, "cmd", "true")
+        pid = self.wait_relay(c)
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: pid not in self.relay_pids(), what="the relay to die")
+        self.assertEqual(len(self.sockets()), 1)
+        self.assertEqual(self.ok(c, "cmd", "true").stdout, "1\n")
+        new = wait_until(lambda: [p for p in self.relay_pids() if p != pid], what="a new relay")
+        self.assertEqual(self.ok(c, "cmd", "true").stdout, "2\n")
+        self.assertEqual(self.relay_pids(), new)
+
+    def test_runtime_directory_missing(self):
+        """An XDG_RUNTIME_DIR that does not exist is passed over: /tmp."""
+        c = self.client(self.srv)
+        env = client_env(XDG_RUNTIME_DIR=os.path.join(self.runtime, "gone"))
+        r = run_kueue(self, ["-c", c.config, "cmd", "true"], cwd=c.dir, env=env)
+        self.assertEqual((r.returncode, r.stdout), (0, "0\n"), r)
+        self.assertNotIn("Warning: no TLS relay", r.stderr)
+        tmp = "/tmp/kueue-%d" % os.geteuid()
+        wait_until(lambda: self.relay_pids(), what="the relay")
+        self.assertEqual(os.stat(tmp).st_mode & 0o777, 0o700)
+        self.assertEqual(self.ok(c, "relay", "--stop").stdout,
+                         "No relay runs for this server.\n")
+        r = run_kueue(self, ["-c", c.config, "relay", "--stop"], cwd=c.dir, env=env)
+        self.assertRegex(r.stdout, r"^Stopped the relay \(pid \d+\)\.\n$")
+
     def test_idle_exit(self):
         c = self.client(self.srv, relay_idle_seconds=1)
         self.ok(c, "cmd", "true")
