@@ -137,9 +137,10 @@ def main():
 
     host, port, secret, cpus, ram_mb, encryption = load_settings(args.config)
     # Sends Bye on exit; names the file when nobody answers (ServerUnreachable).
-    # The module speaks plain text only ("required" raises ProtocolError).
+    # TLS only through this user's kueue relay, when one runs ("required"
+    # without one raises ProtocolError); else plain text.
     with kp.Connection(host, port, timeout=None, config=shown(args.config),
-                       encryption=encryption) as conn:
+                       encryption=encryption, secret=secret) as conn:
         conn.hello_client()
         if args.command in ("run", "submit"):
             job = issue(conn, secret, args.config, args.cmd, args.cpus or cpus,

@@ -30,10 +30,13 @@ variant is an unknown variant, extension fields are ignored).
 import base64
 import dataclasses
 import hashlib
+import hmac
 import json
 import math
+import os
 import re
 import socket
+import stat
 import time as _time
 from typing import ClassVar, Dict, List, Optional, Set
 
@@ -2075,6 +2078,36 @@ def auth_response(secret, salt):
     return base64.b64encode(digest).decode("ascii").rstrip("=")
 
 
+RELAY_HELLO = b'{"KueueRelay":1}'
+RELAY_READY = b'{"KueueRelay":"ready"}'
+
+
+def relay_socket(host, port, secret):
+    """Where this user's kueue relay for host:port and secret listens
+    (docs/encryption.md), or None when its directory is not a private one
+    of this user (then no relay is trusted)."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    try:
+        st = os.stat(runtime) if runtime.startswith("/") else None
+    except OSError:
+        st = None
+    if st and stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid():
+        directory = os.path.join(runtime, "kueue")
+    else:
+        directory = "/tmp/kueue-%d" % os.geteuid()
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+        return None
+    prk = hmac.new(b"kueue-c tls", secret.encode("utf-8"), hashlib.sha256).digest()
+    key = hmac.new(prk, b"kueue-c tls13 psk v1\x01", hashlib.sha256).digest()
+    name = hmac.new(key, b"kueue-c relay v1\n%s\n%d" % (host.encode("utf-8"), port),
+                    hashlib.sha256).hexdigest()[:16]
+    return os.path.join(directory, "relay-%s.sock" % name)
+
+
 class ProtocolError(RuntimeError):
     """The peer sent something unexpected or closed the connection."""
 
@@ -2089,23 +2122,34 @@ class Connection:
     is the extension level used to encode and decode (see encode and
     decode): lower it to speak as an original peer does.
 
-    `encryption` is common_settings.encryption.  This module speaks plain
-    text only: Kueue-C's TLS uses a TLS 1.3 external pre-shared key, which
-    Python's ssl module cannot do before 3.13 (SSLContext.
-    set_psk_client_callback).  So "auto" and "off" connect in plain text
-    (a Kueue-C server accepts it unless allow_plaintext = false, and an
-    attacker on the path can read and change it), and "required" refuses
-    to connect (ProtocolError).  `config` is the file host and port came
-    from, named in the ServerUnreachable error when nobody answers there."""
+    `encryption` is common_settings.encryption.  Kueue-C's TLS uses a TLS
+    1.3 external pre-shared key, which Python's ssl module cannot do before
+    3.13 (SSLContext.set_psk_client_callback), so this module has no TLS of
+    its own.  Given the `secret`, "auto" and "required" go through this
+    user's kueue relay for the server when one runs (kueue relay: TLS to
+    the server, already authenticated; hello_client and authenticate then
+    do nothing).  Without one, "auto" connects in plain text (a Kueue-C
+    server accepts it unless allow_plaintext = false, and an attacker on
+    the path can read and change it), and "required" refuses to connect
+    (ProtocolError); "off" always speaks plain text.  `config` is the file
+    host and port came from, named in errors."""
 
     def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL,
-                 config=None, encryption="auto"):
+                 config=None, encryption="auto", secret=None):
         if encryption not in ("auto", "required", "off"):
             raise ValueError("encryption must be auto, required or off, not %r" % (encryption,))
+        self.framer = Framer()
+        self.pending = []
+        self.level = level
+        self.relayed = False
+        if encryption != "off" and secret is not None and self._via_relay(host, port, secret):
+            return
         if encryption == "required":
-            raise ProtocolError('encryption = "required", but this module speaks plain text '
-                                "only (no TLS 1.3 external PSK in Python's ssl module before "
-                                '3.13): use "auto" or "off", or the kueue client')
+            raise ProtocolError(
+                'encryption = "required", but no kueue relay runs for %s:%d, and this '
+                "module has no TLS of its own (no TLS 1.3 external PSK in Python's ssl "
+                "module before 3.13): start one with  kueue%s relay  , or use \"auto\" or "
+                '"off"' % (host, port, " -c " + config if config else ""))
         try:
             self.sock = socket.create_connection((host, port), timeout=timeout)
         except OSError as e:
@@ -2116,9 +2160,33 @@ class Connection:
             error.errno = e.errno
             raise error from e
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.framer = Framer()
-        self.pending = []
-        self.level = level
+
+    def _via_relay(self, host, port, secret, timeout=12):
+        """Connects through the relay, if one runs and hands out a session."""
+        path = relay_socket(host, port, secret)
+        if not path:
+            return False
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(path)
+            sock.sendall(RELAY_HELLO)
+            framer, got = Framer(), []
+            while not got:
+                data = sock.recv(65536)
+                if not data:
+                    raise OSError("the relay closed the connection")
+                got = framer.feed(data)
+        except (OSError, DecodeError):
+            sock.close()
+            return False
+        if got[0] != RELAY_READY:
+            sock.close()
+            return False
+        sock.settimeout(None)
+        self.sock, self.relayed, self.pending = sock, True, got[1:]
+        self.framer = framer
+        return True
 
     def send(self, message):
         self.sock.sendall(encode(message, self.level))
@@ -2137,6 +2205,8 @@ class Connection:
         return decode(cls, self.recv_raw(), self.level)
 
     def hello_client(self):
+        if self.relayed:
+            return
         self.send(HelloMessage.HelloFromClient())
         reply = self.recv(ServerToClientMessage)
         if not isinstance(reply, ServerToClientMessage.WelcomeClient):
@@ -2144,6 +2214,8 @@ class Connection:
 
     def authenticate(self, secret):
         """Client authentication; raises ProtocolError when refused."""
+        if self.relayed:
+            return
         self.send(ClientToServerMessage.AuthRequest())
         challenge = self.recv(ServerToClientMessage)
         if not isinstance(challenge, ServerToClientMessage.AuthChallenge):

@@ -12,6 +12,7 @@ import glob
 import hashlib
 import hmac
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,6 +23,7 @@ import time
 import unittest
 
 import kqtest
+import kueue_protocol as kp
 from kqtest import C2S, Server, Worker, request, wait_until
 from test_client_harness import KUEUE, Client, client_env, run_kueue
 from test_tls import Proxy, job_count
@@ -138,7 +140,7 @@ class Relay(RelayCase):
         self.assertIn("is kueue_server running", r.stderr)
 
     def test_many_calls_at_once_and_waits(self):
-        Worker(self, self.srv.port)
+        Worker(self, self.srv.port, dynamic_check_free_resources=False)
         conn = self.srv.client()
         wait_until(lambda: request(conn, C2S.ListWorkers()).value, what="the worker")
         conn.close()
@@ -159,6 +161,7 @@ class Relay(RelayCase):
             t.start()
         for t in threads:
             t.join()
+        self.assertEqual([r for r in results if isinstance(r, Exception)], [])
         self.assertEqual(sorted(getattr(r, "returncode", -1) for r in results),
                          sorted(i % 3 for i in range(20)), results)
         self.assertEqual(job_count(self.srv), 21)
@@ -297,6 +300,40 @@ class Relay(RelayCase):
             os.unlink(relay_socket(self.runtime, self.srv))
             self.assertTrue(got[0].startswith(b'{"KueueRelay":1}'), got)
             self.assertEqual(job_count(self.srv), before + 1)
+
+    def test_the_python_module_goes_through_the_relay(self):
+        """Given the secret, the Python module (which has no TLS of its own)
+        uses a relay that runs: "required" then works, and the server sees
+        no plain-text connection."""
+        c = self.client(self.srv)
+        self.foreground(c)
+        os.environ["XDG_RUNTIME_DIR"] = self.runtime
+        self.addCleanup(os.environ.pop, "XDG_RUNTIME_DIR")
+        for _ in range(2):
+            conn = kp.Connection("127.0.0.1", self.srv.port, timeout=10,
+                                 encryption="required", secret=self.srv.secret)
+            self.assertTrue(conn.relayed)
+            conn.hello_client()
+            conn.authenticate(self.srv.secret)
+            before = job_count(self.srv)
+            self.assertEqual(request(conn, C2S.IssueJob(kqtest.new_job())).value.job_id,
+                             before)
+            conn.close()
+        self.assertEqual(job_count(self.srv), 2)
+        # The jobs came over the relay's TLS connections.
+        log = self.srv.log()
+        peers = re.findall(r"Accepted job \d+ from (\S+)", log)
+        self.assertEqual(len(peers), 2, log)
+        for peer in peers:
+            self.assertIn("Client connected from %s over TLS" % peer, log)
+        # The example client (kueue-py) too.
+        example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                               "tools", "kueue_client_example.py")
+        edit(c.config, 'encryption = "auto"', 'encryption = "required"')
+        r = subprocess.run(["python3", example, "-c", c.config, "submit", "true"],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(self.env(), PYTHONPATH=os.path.dirname(kp.__file__)))
+        self.assertEqual((r.returncode, r.stdout), (0, "job 2 issued\n"), r)
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root to act as another user")
     def test_other_users_get_nothing(self):

@@ -309,10 +309,11 @@ class PlainText(unittest.TestCase):
         w.wait_for(r"The connection is encrypted")
         self.assertEqual(Client(self, srv).ok("cmd", "-w", "true").strip(), "0")
 
-    def test_the_python_module_speaks_plain_text_only(self):
+    def test_the_python_module_speaks_plain_text_without_a_relay(self):
         srv = Server(self)
-        with self.assertRaises(kp.ProtocolError):
-            kp.Connection("127.0.0.1", srv.port, encryption="required")
+        with self.assertRaisesRegex(kp.ProtocolError, "no kueue relay runs for 127.0.0.1:%d"
+                                    % srv.port):
+            kp.Connection("127.0.0.1", srv.port, encryption="required", secret=srv.secret)
         for encryption in ("auto", "off"):
             c = kp.Connection("127.0.0.1", srv.port, timeout=10, encryption=encryption)
             self.addCleanup(c.sock.close)
