@@ -2134,6 +2134,10 @@ class Connection:
     (ProtocolError); "off" always speaks plain text.  `config` is the file
     host and port came from, named in errors."""
 
+    # Whether through a relay: set by __init__; False also for a Connection
+    # put around a socket of its own without __init__ (as tests do).
+    relayed = False
+
     def __init__(self, host="localhost", port=11236, timeout=None, level=EXTENSION_LEVEL,
                  config=None, encryption="auto", secret=None):
         if encryption not in ("auto", "required", "off"):
@@ -2141,7 +2145,6 @@ class Connection:
         self.framer = Framer()
         self.pending = []
         self.level = level
-        self.relayed = False
         if encryption != "off" and secret is not None and self._via_relay(host, port, secret):
             return
         if encryption == "required":
