@@ -25,6 +25,7 @@
 
 #include "kq_auth.h"
 #include "kq_conn.h"
+#include "kq_dial.h"
 #include "kq_loop.h"
 #include "kq_net.h"
 #include "kq_protocol.h"
@@ -59,9 +60,7 @@ struct uplink {
     kq_conn conn;
     relay *r;
     link_state state;
-    int connect_fd;                  /* L_CONNECTING; else -1 */
-    const struct addrinfo *next_addr; /* L_CONNECTING: the next to try */
-    int last_error;
+    kq_dial dial;                    /* L_CONNECTING */
     uint64_t timer;                  /* the preparation's deadline */
     call *peer;                      /* L_PAIRED (NULL once it left) */
     /* L_PAIRED: requests of the call not answered yet, and whether the
@@ -181,11 +180,7 @@ static void link_gone(uplink *l)
         }
     } else
         r->preparing--;
-    if (l->connect_fd >= 0) {
-        kq_loop_unwatch(r->loop, l->connect_fd);
-        close(l->connect_fd);
-        l->connect_fd = -1;
-    }
+    kq_dial_cancel(&l->dial);
     kq_loop_timer_cancel(r->loop, l->timer);
     l->timer = 0;
     l->state = L_DEAD;
@@ -319,50 +314,14 @@ static void link_open(uplink *l, int fd)
     kq_conn_queued(&l->conn);
 }
 
-static void link_connect_next(uplink *l);
-
-static void on_link_connected(kq_loop *loop, int fd, int events, void *arg)
+static void on_link_dialed(void *arg, int fd, int err)
 {
     uplink *l = arg;
-    int rc;
 
-    (void)events;
-    kq_loop_unwatch(loop, fd);
-    l->connect_fd = -1;
-    if ((rc = kq_net_connect_finish(fd)) < 0) {
-        close(fd);
-        l->last_error = -rc;
-        link_connect_next(l);
-        return;
-    }
-    link_open(l, fd);
-}
-
-/* Tries the server's addresses in turn, without waiting for any. */
-static void link_connect_next(uplink *l)
-{
-    relay *r = l->r;
-    int fd, rc;
-
-    while (l->next_addr) {
-        const struct addrinfo *ai = l->next_addr;
-
-        l->next_addr = ai->ai_next;
-        rc = kq_net_connect_addr(ai, &fd);
-        if (rc == 0) {
-            link_open(l, fd);
-            return;
-        }
-        if (rc == -EINPROGRESS) {
-            if ((rc = kq_loop_watch(r->loop, fd, KQ_WRITABLE, on_link_connected, l)) == 0) {
-                l->connect_fd = fd;
-                return;
-            }
-            close(fd);
-        }
-        l->last_error = -rc;
-    }
-    link_failed(l, strerror(l->last_error ? l->last_error : ECONNREFUSED));
+    if (fd >= 0)
+        link_open(l, fd);
+    else
+        link_failed(l, strerror(err));
 }
 
 /* Starts one more link for the pool. */
@@ -376,9 +335,8 @@ static void link_start(relay *r)
     }
     l->r = r;
     l->conn.fd = -1;
-    l->connect_fd = -1;
+    kq_dial_init(&l->dial);
     l->state = L_CONNECTING;
-    l->next_addr = r->addrs;
     l->next = r->links;
     r->links = l;
     r->preparing++;
@@ -387,7 +345,7 @@ static void link_start(relay *r)
         link_failed(l, "out of memory for a timer");
         return;
     }
-    link_connect_next(l);
+    kq_dial_start(&l->dial, r->loop, r->addrs, on_link_dialed, l);
 }
 
 /* ---- calls ------------------------------------------------------------ */
@@ -783,8 +741,7 @@ int kq_relay_run(const kq_config *cfg, kq_error *err)
 out:
     for (uplink *l = r.links, *next; l; l = next) {
         next = l->next;
-        if (l->connect_fd >= 0)
-            close(l->connect_fd);
+        kq_dial_cancel(&l->dial);
         kq_conn_close(&l->conn);
         free(l);
     }

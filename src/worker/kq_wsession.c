@@ -22,6 +22,7 @@
 #include "kq_auth.h"
 #include "kq_log.h"
 #include "kq_net.h"
+#include "kq_dial.h"
 #include "kq_resolve.h"
 
 typedef enum state {
@@ -44,11 +45,9 @@ struct kq_wsession {
     void *owner;
     kq_conn_hub hub;
     kq_conn conn;            /* fd -1 when closed */
-    int connect_fd;          /* during ST_CONNECTING, else -1 */
+    kq_dial dial;            /* during ST_CONNECTING */
     kq_resolve *lookup;      /* during ST_RESOLVING */
     struct addrinfo *addrs;  /* the server's addresses, while connecting */
-    struct addrinfo *next_addr; /* the one to try after the current */
-    int last_error;          /* of the address tried last */
     state st;
     unsigned level;          /* extension level of the session */
     char state_id[KQ_WSESSION_STATE_ID_MAX]; /* the server's, or "" */
@@ -82,7 +81,7 @@ static void drop_addresses(kq_wsession *s)
     s->lookup = NULL;
     if (s->addrs)
         freeaddrinfo(s->addrs);
-    s->addrs = s->next_addr = NULL;
+    s->addrs = NULL;
 }
 
 /* Closes whatever connection or attempt exists and its timers. */
@@ -90,12 +89,8 @@ static void drop_connection(kq_wsession *s)
 {
     kq_loop_timer_cancel(s->loop, s->handshake_timer);
     s->handshake_timer = 0;
+    kq_dial_cancel(&s->dial);
     drop_addresses(s);
-    if (s->connect_fd >= 0) {
-        kq_loop_unwatch(s->loop, s->connect_fd);
-        close(s->connect_fd);
-        s->connect_fd = -1;
-    }
     kq_conn_close(&s->conn);
 }
 
@@ -250,53 +245,18 @@ static void open_conn(kq_wsession *s, int fd)
     kq_conn_queued(&s->conn);
 }
 
-static void connect_next(kq_wsession *s);
-
-/* The socket of a connect in progress became writable: connected, or
- * refused (then the next address is tried). */
-static void on_connected(kq_loop *loop, int fd, int events, void *arg)
+/* Connected to one of the server's addresses, or to none (the attempt
+ * failed with the error of the last one). */
+static void on_dialed(void *arg, int fd, int err)
 {
     kq_wsession *s = arg;
-    int rc;
+    char why[KQ_ERROR_MAX];
 
-    (void)events;
-    kq_loop_unwatch(loop, fd);
-    s->connect_fd = -1;
-    if ((rc = kq_net_connect_finish(fd)) < 0) {
-        close(fd);
-        s->last_error = -rc;
-        connect_next(s);
+    if (fd >= 0) {
+        open_conn(s, fd);
         return;
     }
-    open_conn(s, fd);
-}
-
-/* Starts a connect to the next address of the server; when none is left,
- * the attempt failed with the error of the last one. */
-static void connect_next(kq_wsession *s)
-{
-    char why[KQ_ERROR_MAX];
-    int fd, rc;
-
-    while (s->next_addr) {
-        const struct addrinfo *ai = s->next_addr;
-
-        s->next_addr = ai->ai_next;
-        rc = kq_net_connect_addr(ai, &fd);
-        if (rc == 0) {
-            open_conn(s, fd);
-            return;
-        }
-        if (rc == -EINPROGRESS) {
-            if ((rc = kq_loop_watch(s->loop, fd, KQ_WRITABLE, on_connected, s)) == 0) {
-                s->connect_fd = fd;
-                return;
-            }
-            close(fd);
-        }
-        s->last_error = -rc;
-    }
-    snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(s->last_error));
+    snprintf(why, sizeof why, "connect %s: %s", s->where, strerror(err));
     unreachable(s, why);
 }
 
@@ -339,11 +299,9 @@ static void on_lookup(kq_loop *loop, void *arg)
         return;
     }
     s->st = ST_CONNECTING;
-    s->next_addr = s->addrs;
-    s->last_error = ECONNREFUSED;
     s->handshake_timer = kq_loop_timer(s->loop, KQ_WSESSION_HANDSHAKE_MS,
                                        on_handshake_timeout, s);
-    connect_next(s);
+    kq_dial_start(&s->dial, s->loop, s->addrs, on_dialed, s);
 }
 
 /* One connection attempt: look the server up, then connect to each of its
@@ -648,7 +606,7 @@ int kq_wsession_new(kq_loop *loop, const kq_wsession_opts *opts,
     s->hub.loop = loop;
     s->conn.fd = -1;
     s->output_keep = KQ_WSESSION_OUTPUT_KEEP;
-    s->connect_fd = -1;
+    kq_dial_init(&s->dial);
     /* Jitter only has to differ between workers restarted together. */
     clock_gettime(CLOCK_REALTIME, &ts);
     srandom((unsigned)ts.tv_nsec ^ (unsigned)getpid());

@@ -76,20 +76,20 @@ class FakeSlurm:
     def forget(self, job_id):
         self._locked(lambda s: s.update(jobs=[j for j in s["jobs"] if j["id"] != job_id]))
 
-    def hang(self, is_hanging):
-        """sbatch waits while is_hanging."""
-        path = self.state + ".hang"
-        if is_hanging:
+    def _flag(self, suffix, on):
+        """The stand-in's switch FAKE_SLURM_STATE + suffix (a file)."""
+        path = self.state + suffix
+        if on:
             open(path, "w").close()
         elif os.path.exists(path):
             os.unlink(path)
 
+    def hang(self, is_hanging):
+        """sbatch waits while is_hanging."""
+        self._flag(".hang", is_hanging)
+
     def down(self, is_down):
-        path = self.state + ".down"
-        if is_down:
-            open(path, "w").close()
-        elif os.path.exists(path):
-            os.unlink(path)
+        self._flag(".down", is_down)
 
 
 def cluster(test, **server_settings):

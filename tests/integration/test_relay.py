@@ -9,8 +9,6 @@ there is none.  Each test points XDG_RUNTIME_DIR at a directory of its
 own and stops every relay it started."""
 
 import glob
-import hashlib
-import hmac
 import os
 import re
 import shutil
@@ -29,16 +27,6 @@ from test_client_harness import KUEUE, Client, client_env, run_kueue
 from test_tls import Proxy, job_count
 
 
-def relay_socket(runtime, srv):
-    """Where a relay for srv listens (docs/encryption.md): 16 hex digits of
-    HMAC-SHA256 keyed with the TLS key over the server's name and port."""
-    prk = hmac.new(b"kueue-c tls", srv.secret.encode(), hashlib.sha256).digest()
-    key = hmac.new(prk, b"kueue-c tls13 psk v1\x01", hashlib.sha256).digest()
-    name = hmac.new(key, b"kueue-c relay v1\n127.0.0.1\n%d" % srv.port,
-                    hashlib.sha256).hexdigest()[:16]
-    return os.path.join(runtime, "kueue", "relay-%s.sock" % name)
-
-
 def edit(path, old, new):
     with open(path) as fh:
         text = fh.read()
@@ -53,6 +41,14 @@ class RelayCase(unittest.TestCase):
         self.configs = []
         self.addCleanup(shutil.rmtree, self.runtime, True)
         self.addCleanup(self.kill_relays)
+
+    def use_runtime(self):
+        """This test's XDG_RUNTIME_DIR in our own environment too (for the
+        Python module), until the test ends."""
+        old = os.environ.get("XDG_RUNTIME_DIR")
+        os.environ["XDG_RUNTIME_DIR"] = self.runtime
+        self.addCleanup(lambda: os.environ.pop("XDG_RUNTIME_DIR") if old is None
+                        else os.environ.update(XDG_RUNTIME_DIR=old))
 
     def env(self):
         return client_env(XDG_RUNTIME_DIR=self.runtime)
@@ -278,10 +274,13 @@ class Relay(RelayCase):
         sends them to the server itself, and the job is queued once."""
         c = self.client(self.srv)
         os.mkdir(os.path.join(self.runtime, "kueue"), 0o700)
+        self.use_runtime()
+        # Where the C client looks, as the Python module computes it.
+        path = kp.relay_socket("127.0.0.1", self.srv.port, self.srv.secret)
         for answer in (b"", b'{"KueueRelay":"busy"}'):
             got = []
             listener = socket.socket(socket.AF_UNIX)
-            listener.bind(relay_socket(self.runtime, self.srv))
+            listener.bind(path)
             listener.listen(4)
 
             def fake():
@@ -297,7 +296,7 @@ class Relay(RelayCase):
             self.assertEqual(int(r.stdout), before, r)
             t.join(10)
             listener.close()
-            os.unlink(relay_socket(self.runtime, self.srv))
+            os.unlink(path)
             self.assertTrue(got[0].startswith(b'{"KueueRelay":1}'), got)
             self.assertEqual(job_count(self.srv), before + 1)
 
@@ -307,8 +306,7 @@ class Relay(RelayCase):
         no plain-text connection."""
         c = self.client(self.srv)
         self.foreground(c)
-        os.environ["XDG_RUNTIME_DIR"] = self.runtime
-        self.addCleanup(os.environ.pop, "XDG_RUNTIME_DIR")
+        self.use_runtime()
         for _ in range(2):
             conn = kp.Connection("127.0.0.1", self.srv.port, timeout=10,
                                  encryption="required", secret=self.srv.secret)

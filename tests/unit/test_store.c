@@ -515,11 +515,25 @@ static int64_t schema_version(void)
     return v;
 }
 
-static void test_drained(void)
+/* Opens the store at path, drains or undrains name in one commit, and
+ * closes it cleanly. */
+static void put_drain_and_close(const char *name, bool drain)
 {
     kq_store *st;
     kq_jobs t;
     kq_error err;
+
+    kq_jobs_init(&t, 0);
+    t.track = true;
+    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
+    CHECK_INT(kq_store_put_drain(st, name, strlen(name), drain), 0);
+    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
+    kq_store_close(st);
+    kq_jobs_free(&t);
+}
+
+static void test_drained(void)
+{
     sqlite3 *db;
 
     unlink(path);
@@ -532,13 +546,7 @@ static void test_drained(void)
     CHECK_INT(frames_in_journal(), 0);
     check_drained("node1;node4;");
     /* Undrained, closed cleanly. */
-    kq_jobs_init(&t, 0);
-    t.track = true;
-    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
-    CHECK_INT(kq_store_put_drain(st, "node1", 5, false), 0);
-    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
-    kq_store_close(st);
-    kq_jobs_free(&t);
+    put_drain_and_close("node1", false);
     check_drained("node4;");
     /* A version 5 file (no table of drained workers) is upgraded. */
     CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
@@ -549,13 +557,7 @@ static void test_drained(void)
     check_drained("");
     CHECK_INT(schema_version(), KQ_STORE_SCHEMA_VERSION);
     CHECK_INT(KQ_STORE_SCHEMA_VERSION, 6);
-    kq_jobs_init(&t, 0);
-    t.track = true;
-    CHECK_INT(kq_store_open(path, false, &st, &err), 0);
-    CHECK_INT(kq_store_put_drain(st, "node5", 5, true), 0);
-    CHECK_INT(kq_store_commit(st, &t, 4, &err), 0);
-    kq_store_close(st);
-    kq_jobs_free(&t);
+    put_drain_and_close("node5", true);
     check_drained("node5;");
 }
 
