@@ -416,7 +416,6 @@ static void on_call_message(void *owner, const char *msg, size_t len)
 
     if (c->peer) {
         uplink *l = c->peer;
-
         bool bye, fits = reusable_tag(msg, len, &bye);
 
         if (l->bye) {
